@@ -1,0 +1,69 @@
+// jx/core/config.h — switches that change what jx computes or checks.
+//
+// Each flag has a process-wide value, set with its setter, and thread-local scoped overrides, as JAX's
+// config contexts. Flags that change results (x64, the threefry mode, key-reuse checking) are part of
+// every jit cache key, so flipping one retraces instead of running a stale program.
+//
+//   jx::config::enable_x64(true);                              // process-wide
+//   {
+//     auto scope = jx::config::scoped({.threefry_partitionable = false});  // this thread, this block
+//     auto legacy_keys = jx::random::split(key, 4);
+//   }
+//
+// Environment variables set the initial values: JX_ENABLE_X64=1, JX_CHECK_JIT=1, JX_LOG_COMPILES=1.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+namespace jx::config {
+
+struct Flags {
+  bool enable_x64 = false;             // 64-bit dtypes (jax_enable_x64)
+  bool threefry_partitionable = true;  // JAX's default PRNG scheme since 0.5.0
+  bool debug_key_reuse = false;        // throw KeyReuseError when a key is consumed twice
+  bool check_jit = false;              // retrace on every jitted call to catch impure functions
+  bool log_compiles = false;           // print why each trace happened
+};
+
+// The flags in effect on this thread.
+const Flags& flags();
+
+void enable_x64(bool on);
+void threefry_partitionable(bool on);
+void debug_key_reuse(bool on);
+void check_jit(bool on);
+void log_compiles(bool on);
+
+inline bool enable_x64() { return flags().enable_x64; }
+inline bool threefry_partitionable() { return flags().threefry_partitionable; }
+inline bool debug_key_reuse() { return flags().debug_key_reuse; }
+inline bool check_jit() { return flags().check_jit; }
+inline bool log_compiles() { return flags().log_compiles; }
+
+// A thread-local override of some flags for the lifetime of the returned object.
+struct Overrides {
+  std::optional<bool> enable_x64;
+  std::optional<bool> threefry_partitionable;
+  std::optional<bool> debug_key_reuse;
+  std::optional<bool> check_jit;
+  std::optional<bool> log_compiles;
+};
+
+class [[nodiscard]] ScopedFlags {
+ public:
+  explicit ScopedFlags(const Overrides& overrides);
+  ~ScopedFlags();
+  ScopedFlags(const ScopedFlags&) = delete;
+  ScopedFlags& operator=(const ScopedFlags&) = delete;
+
+ private:
+  Flags saved_;
+};
+
+inline ScopedFlags scoped(const Overrides& overrides) { return ScopedFlags(overrides); }
+
+// The flags that change results, packed for jit cache keys.
+std::uint32_t result_affecting_key();
+
+}  // namespace jx::config

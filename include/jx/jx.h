@@ -1,0 +1,17 @@
+// jx/jx.h — everything: include this and write JAX-style C++.
+//
+//   #include <jx/jx.h>
+//   namespace jnp = jx::numpy;
+//   auto x = jnp::arange(5) * 2;
+//   std::cout << x << "\n";   // [0 2 4 6 8]
+#pragma once
+
+#include "jx/core/array.h"
+#include "jx/core/config.h"
+#include "jx/core/dtype.h"
+#include "jx/core/error.h"
+#include "jx/core/shape.h"
+#include "jx/lax.h"
+#include "jx/nn.h"
+#include "jx/numpy.h"
+#include "jx/scipy.h"

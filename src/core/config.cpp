@@ -1,0 +1,98 @@
+#include "jx/core/config.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+namespace jx::config {
+namespace {
+
+bool env_flag(const char* name, bool fallback) {
+  const char* value = std::getenv(name);
+  if (!value || !*value) return fallback;
+  return std::strcmp(value, "0") != 0 && std::strcmp(value, "false") != 0;
+}
+
+// The process-wide flags. Reads are far more frequent than writes, so writers replace the whole
+// struct under a sequence number and readers copy it into their thread's cache when it changed.
+struct Global {
+  std::atomic<std::uint64_t> version{1};
+  std::atomic<bool> enable_x64{env_flag("JX_ENABLE_X64", false)};
+  std::atomic<bool> threefry_partitionable{true};
+  std::atomic<bool> debug_key_reuse{env_flag("JX_DEBUG_KEY_REUSE", false)};
+  std::atomic<bool> check_jit{env_flag("JX_CHECK_JIT", false)};
+  std::atomic<bool> log_compiles{env_flag("JX_LOG_COMPILES", false)};
+};
+
+Global& global() {
+  static auto* g = new Global();  // never destroyed: flags are read during static destruction too
+  return *g;
+}
+
+struct ThreadState {
+  Flags flags;
+  std::uint64_t seen_version = 0;
+  int overrides = 0;  // open ScopedFlags on this thread
+};
+
+ThreadState& thread_state() {
+  thread_local ThreadState state;
+  return state;
+}
+
+Flags read_global() {
+  Global& g = global();
+  return {g.enable_x64.load(), g.threefry_partitionable.load(), g.debug_key_reuse.load(), g.check_jit.load(),
+          g.log_compiles.load()};
+}
+
+void set(std::atomic<bool> Global::*member, bool on) {
+  Global& g = global();
+  (g.*member).store(on);
+  g.version.fetch_add(1);
+}
+
+}  // namespace
+
+const Flags& flags() {
+  ThreadState& state = thread_state();
+  if (state.overrides == 0) {
+    const std::uint64_t version = global().version.load(std::memory_order_acquire);
+    if (version != state.seen_version) {
+      state.flags = read_global();
+      state.seen_version = version;
+    }
+  }
+  return state.flags;
+}
+
+void enable_x64(bool on) { set(&Global::enable_x64, on); }
+void threefry_partitionable(bool on) { set(&Global::threefry_partitionable, on); }
+void debug_key_reuse(bool on) { set(&Global::debug_key_reuse, on); }
+void check_jit(bool on) { set(&Global::check_jit, on); }
+void log_compiles(bool on) { set(&Global::log_compiles, on); }
+
+ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
+  ThreadState& state = thread_state();
+  Flags next = saved_;
+  if (overrides.enable_x64) next.enable_x64 = *overrides.enable_x64;
+  if (overrides.threefry_partitionable) next.threefry_partitionable = *overrides.threefry_partitionable;
+  if (overrides.debug_key_reuse) next.debug_key_reuse = *overrides.debug_key_reuse;
+  if (overrides.check_jit) next.check_jit = *overrides.check_jit;
+  if (overrides.log_compiles) next.log_compiles = *overrides.log_compiles;
+  state.flags = next;
+  ++state.overrides;
+}
+
+ScopedFlags::~ScopedFlags() {
+  ThreadState& state = thread_state();
+  state.flags = saved_;
+  if (--state.overrides == 0) state.seen_version = 0;  // re-read the global flags on next use
+}
+
+std::uint32_t result_affecting_key() {
+  const Flags& f = flags();
+  return (f.enable_x64 ? 1u : 0u) | (f.threefry_partitionable ? 2u : 0u) | (f.debug_key_reuse ? 4u : 0u);
+}
+
+}  // namespace jx::config

@@ -1,0 +1,117 @@
+// Errors, and finding the user's line of code for them.
+//
+// Named functions record their caller's std::source_location in a CallSite. Operators cannot, so when
+// an error is raised with no call site recorded, the stack is walked and symbolized (backward-cpp over
+// libdw) and the innermost frame that is neither jx's nor the standard library's is reported. This
+// happens only on the error path; the cost of a CallSite on the normal path is two thread-local writes.
+#include "jx/core/error.h"
+
+#include <string>
+#include <string_view>
+
+#define BACKWARD_HAS_DW 1
+#include <backward.hpp>
+
+namespace jx {
+namespace {
+
+struct SiteState {
+  const std::source_location* site = nullptr;      // where user code entered jx
+  const std::source_location* fallback = nullptr;  // the enclosing transformation's call site
+};
+
+SiteState& site_state() {
+  thread_local SiteState state;
+  return state;
+}
+
+// Frames of jx itself, the standard library and test frameworks are not the user's code.
+bool is_library_frame(std::string_view function) {
+  if (function.empty()) return true;
+  // Demangled names may start with a return type ("void jx::f(...)"): look at the qualified name.
+  const std::size_t paren = function.find('(');
+  const std::size_t space = function.rfind(' ', paren);
+  const std::string_view name = space == std::string_view::npos ? function : function.substr(space + 1);
+  for (std::string_view prefix : {"jx::", "std::", "__gnu_cxx::", "testing::", "backward::", "__"}) {
+    if (name.starts_with(prefix) || function.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+std::string symbolized_user_frame() {
+  backward::StackTrace trace;
+  trace.load_here(48);
+  backward::TraceResolver resolver;
+  resolver.load_stacktrace(trace);
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    const backward::ResolvedTrace frame = resolver.resolve(trace[i]);
+    if (is_library_frame(frame.object_function)) continue;
+    if (frame.object_function == "main" && frame.source.filename.empty()) return "main";
+    if (!frame.source.filename.empty()) {
+      std::string file = frame.source.filename;
+      const std::size_t slash = file.rfind('/');
+      if (slash != std::string::npos) file = file.substr(slash + 1);
+      return file + ":" + std::to_string(frame.source.line);
+    }
+    return frame.object_function;
+  }
+  return {};
+}
+
+std::string compose(const std::string& op, const std::string& detail, const std::string& where) {
+  std::string message = "[" + op + "] " + detail;
+  if (!where.empty()) message += "\n  at " + where;
+  return message;
+}
+
+std::string resolve_where(std::string where) { return where.empty() ? current_user_location() : where; }
+
+}  // namespace
+
+Error::Error(std::string op, std::string detail, std::string where)
+    : std::runtime_error(""), op_(std::move(op)), detail_(std::move(detail)), where_(resolve_where(std::move(where))) {
+  static_cast<std::runtime_error&>(*this) = std::runtime_error(compose(op_, detail_, where_));
+}
+
+CallSite::CallSite(const std::source_location& location) noexcept {
+  SiteState& state = site_state();
+  saved_ = state.site;
+  active_ = state.site == nullptr;
+  if (active_) state.site = &location;
+}
+
+CallSite::~CallSite() {
+  if (active_) site_state().site = saved_;
+}
+
+UserCodeScope::UserCodeScope() noexcept {
+  SiteState& state = site_state();
+  saved_site_ = state.site;
+  saved_fallback_ = state.fallback;
+  if (state.site) state.fallback = state.site;
+  state.site = nullptr;
+}
+
+UserCodeScope::~UserCodeScope() {
+  SiteState& state = site_state();
+  state.site = saved_site_;
+  state.fallback = saved_fallback_;
+}
+
+std::string format_location(const std::source_location& location) {
+  std::string file = location.file_name();
+  const std::size_t slash = file.rfind('/');
+  if (slash != std::string::npos) file = file.substr(slash + 1);
+  return file + ":" + std::to_string(location.line());
+}
+
+std::string current_user_location() {
+  const SiteState& state = site_state();
+  if (state.site) return format_location(*state.site);
+  std::string frame = symbolized_user_frame();
+  if (!frame.empty()) return frame;
+  if (state.fallback) return format_location(*state.fallback);
+  return "(unknown location)";
+}
+
+}  // namespace jx

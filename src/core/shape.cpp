@@ -1,0 +1,54 @@
+#include "jx/core/shape.h"
+
+#include <ostream>
+#include <string>
+
+#include "jx/core/array_type.h"
+
+namespace jx {
+
+std::int64_t Shape::num_elements() const {
+  std::int64_t n = 1;
+  for (std::int64_t d : dims_) n *= d;
+  return n;
+}
+
+std::string Shape::to_string() const {
+  std::string s = "(";
+  for (int i = 0; i < ndim(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string((*this)[i]);
+  }
+  if (ndim() == 1) s += ",";
+  return s + ")";
+}
+
+std::ostream& operator<<(std::ostream& os, const Shape& shape) { return os << shape.to_string(); }
+
+SmallVector<std::int64_t, 6> row_major_strides(const Shape& shape) {
+  SmallVector<std::int64_t, 6> strides(static_cast<std::size_t>(shape.ndim()), 0);
+  std::int64_t stride = 1;
+  for (int i = shape.ndim() - 1; i >= 0; --i) {
+    strides[static_cast<std::size_t>(i)] = stride;
+    stride *= shape[i];
+  }
+  return strides;
+}
+
+std::string ArrayType::to_string() const {
+  std::string s(dtype_short_name(dtype));
+  s += "[";
+  for (int i = 0; i < shape.ndim(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+std::size_t hash_value(const ArrayType& type) {
+  std::size_t h = static_cast<std::size_t>(type.dtype) * 2 + (type.weak ? 1 : 0);
+  for (std::int64_t d : type.shape) h = h * 1000003u ^ static_cast<std::size_t>(d);
+  return h;
+}
+
+}  // namespace jx

@@ -1,0 +1,338 @@
+#include "ir/primitives/structural.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <numeric>
+
+#include "backends/cpu/kernels.h"
+#include "core/array_impl.h"
+#include "jx/core/error.h"
+
+namespace jx::primitives {
+namespace {
+
+void check_axis(std::string_view op, int axis, int ndim) {
+  if (axis < 0 || axis >= ndim) {
+    throw ShapeError(std::string(op), fmt::format("axis {} is out of range for an array of rank {}", axis, ndim));
+  }
+}
+
+// A view of x with the given shape, strides and offset (weak flag kept).
+Array view(const Array& x, Shape shape, Strides strides, std::int64_t offset) {
+  const ConcreteArray& c = concrete(x);
+  return make_view(c, ArrayType{std::move(shape), c.type().dtype, c.type().weak}, std::move(strides), offset);
+}
+
+std::int64_t scalar_index(const Array& index) {
+  const Array value = cpu::convert(index, ArrayType{{}, DType::int64});
+  return concrete(value).data_as<std::int64_t>()[0];
+}
+
+}  // namespace
+
+// --- broadcast_in_dim --------------------------------------------------------------------------
+
+TypeList BroadcastInDim::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  if (static_cast<int>(broadcast_dimensions_.size()) != x.ndim()) {
+    throw ShapeError(std::string(name()),
+                     fmt::format("broadcast_dimensions {} must name one output axis per operand axis of {}",
+                                 fmt::join(broadcast_dimensions_, ","), x.to_string()));
+  }
+  for (int i = 0; i < x.ndim(); ++i) {
+    const int d = broadcast_dimensions_[static_cast<std::size_t>(i)];
+    check_axis(name(), d, shape_.ndim());
+    if (i > 0 && d <= broadcast_dimensions_[static_cast<std::size_t>(i - 1)]) {
+      throw ShapeError(std::string(name()), "broadcast_dimensions must be strictly increasing");
+    }
+    if (x.shape[i] != 1 && x.shape[i] != shape_[d]) {
+      throw ShapeError(std::string(name()),
+                       fmt::format("cannot broadcast {} to shape {}: axis {} has size {}, not 1 or {}", x.to_string(),
+                                   shape_.to_string(), i, x.shape[i], shape_[d]));
+    }
+  }
+  return {ArrayType{shape_, x.dtype, x.weak}};
+}
+
+ArrayList BroadcastInDim::evaluate(std::span<const Array> inputs) const {
+  infer(std::array{inputs[0].type()});
+  const ConcreteArray& x = concrete(inputs[0]);
+  Strides strides(static_cast<std::size_t>(shape_.ndim()), 0);
+  for (std::size_t i = 0; i < broadcast_dimensions_.size(); ++i) {
+    const int d = broadcast_dimensions_[i];
+    if (x.type().shape[static_cast<int>(i)] == shape_[d]) strides[static_cast<std::size_t>(d)] = x.strides()[i];
+  }
+  return {view(inputs[0], shape_, std::move(strides), x.offset())};
+}
+
+// --- reshape -----------------------------------------------------------------------------------
+
+TypeList Reshape::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  for (std::int64_t d : new_sizes_) {
+    if (d < 0)
+      throw ShapeError(std::string(name()), fmt::format("negative size in new shape {}", new_sizes_.to_string()));
+  }
+  if (new_sizes_.num_elements() != x.num_elements()) {
+    throw ShapeError(std::string(name()),
+                     fmt::format("cannot reshape {} ({} elements) to shape {} ({} elements)", x.to_string(),
+                                 x.num_elements(), new_sizes_.to_string(), new_sizes_.num_elements()));
+  }
+  return {ArrayType{new_sizes_, x.dtype, x.weak}};
+}
+
+ArrayList Reshape::evaluate(std::span<const Array> inputs) const {
+  infer(std::array{inputs[0].type()});
+  const Array dense = cpu::contiguous(inputs[0]);
+  return {view(dense, new_sizes_, row_major_strides(new_sizes_), concrete(dense).offset())};
+}
+
+// --- transpose ---------------------------------------------------------------------------------
+
+TypeList Transpose::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  std::vector<int> sorted = permutation_;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<int> expected(static_cast<std::size_t>(x.ndim()));
+  std::iota(expected.begin(), expected.end(), 0);
+  if (sorted != expected) {
+    throw ShapeError(std::string(name()), fmt::format("({}) is not a permutation of the axes of {}",
+                                                      fmt::join(permutation_, ", "), x.to_string()));
+  }
+  Shape shape;
+  for (int p : permutation_) shape.push_back(x.shape[p]);
+  return {ArrayType{shape, x.dtype, x.weak}};
+}
+
+ArrayList Transpose::evaluate(std::span<const Array> inputs) const {
+  const ArrayType out = infer(std::array{inputs[0].type()})[0];
+  const ConcreteArray& x = concrete(inputs[0]);
+  Strides strides;
+  for (int p : permutation_) strides.push_back(x.strides()[static_cast<std::size_t>(p)]);
+  return {view(inputs[0], out.shape, std::move(strides), x.offset())};
+}
+
+// --- squeeze -----------------------------------------------------------------------------------
+
+TypeList Squeeze::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  Shape shape;
+  for (int d = 0; d < x.ndim(); ++d) {
+    const bool drop = std::find(dimensions_.begin(), dimensions_.end(), d) != dimensions_.end();
+    if (drop && x.shape[d] != 1) {
+      throw ShapeError(std::string(name()),
+                       fmt::format("cannot squeeze axis {} of {}: its size is not 1", d, x.to_string()));
+    }
+    if (!drop) shape.push_back(x.shape[d]);
+  }
+  for (int d : dimensions_) check_axis(name(), d, x.ndim());
+  return {ArrayType{shape, x.dtype, x.weak}};
+}
+
+ArrayList Squeeze::evaluate(std::span<const Array> inputs) const {
+  const ArrayType out = infer(std::array{inputs[0].type()})[0];
+  const ConcreteArray& x = concrete(inputs[0]);
+  Strides strides;
+  for (int d = 0; d < x.type().ndim(); ++d) {
+    if (std::find(dimensions_.begin(), dimensions_.end(), d) == dimensions_.end())
+      strides.push_back(x.strides()[static_cast<std::size_t>(d)]);
+  }
+  return {view(inputs[0], out.shape, std::move(strides), x.offset())};
+}
+
+// --- rev ---------------------------------------------------------------------------------------
+
+TypeList Rev::infer(std::span<const ArrayType> inputs) const {
+  for (int d : dimensions_) check_axis(name(), d, inputs[0].ndim());
+  return {inputs[0]};
+}
+
+ArrayList Rev::evaluate(std::span<const Array> inputs) const {
+  infer(std::array{inputs[0].type()});
+  const ConcreteArray& x = concrete(inputs[0]);
+  Strides strides = x.strides();
+  std::int64_t offset = x.offset();
+  for (int d : dimensions_) {
+    const std::int64_t size = x.type().shape[d];
+    if (size > 0) offset += (size - 1) * strides[static_cast<std::size_t>(d)];
+    strides[static_cast<std::size_t>(d)] = -strides[static_cast<std::size_t>(d)];
+  }
+  return {view(inputs[0], x.type().shape, std::move(strides), offset)};
+}
+
+// --- slice -------------------------------------------------------------------------------------
+
+TypeList Slice::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  const auto n = static_cast<std::size_t>(x.ndim());
+  if (start_.size() != n || limit_.size() != n || strides_.size() != n) {
+    throw ShapeError(std::string(name()),
+                     fmt::format("needs one start, limit and stride per axis of {}", x.to_string()));
+  }
+  Shape shape;
+  for (std::size_t d = 0; d < n; ++d) {
+    const std::int64_t size = x.shape[static_cast<int>(d)];
+    if (start_[d] < 0 || limit_[d] > size || start_[d] > limit_[d] || strides_[d] < 1) {
+      throw IndexError(std::string(name()), fmt::format("slice {}:{}:{} is out of range for axis {} of {}", start_[d],
+                                                        limit_[d], strides_[d], d, x.to_string()));
+    }
+    shape.push_back((limit_[d] - start_[d] + strides_[d] - 1) / strides_[d]);
+  }
+  return {ArrayType{shape, x.dtype, x.weak}};
+}
+
+ArrayList Slice::evaluate(std::span<const Array> inputs) const {
+  const ArrayType out = infer(std::array{inputs[0].type()})[0];
+  const ConcreteArray& x = concrete(inputs[0]);
+  Strides strides;
+  std::int64_t offset = x.offset();
+  for (std::size_t d = 0; d < start_.size(); ++d) {
+    offset += start_[d] * x.strides()[d];
+    strides.push_back(x.strides()[d] * strides_[d]);
+  }
+  return {view(inputs[0], out.shape, std::move(strides), offset)};
+}
+
+// --- pad ---------------------------------------------------------------------------------------
+
+TypeList Pad::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  const ArrayType& value = inputs[1];
+  if (value.ndim() != 0 || value.dtype != x.dtype) {
+    throw ShapeError(std::string(name()),
+                     fmt::format("the padding value must be a scalar of the operand's dtype, got {} for {}",
+                                 value.to_string(), x.to_string()));
+  }
+  const auto n = static_cast<std::size_t>(x.ndim());
+  if (low_.size() != n || high_.size() != n || interior_.size() != n) {
+    throw ShapeError(std::string(name()), fmt::format("needs one (low, high, interior) per axis of {}", x.to_string()));
+  }
+  Shape shape;
+  for (std::size_t d = 0; d < n; ++d) {
+    const std::int64_t size = x.shape[static_cast<int>(d)];
+    if (interior_[d] < 0) throw ShapeError(std::string(name()), "interior padding must be non-negative");
+    const std::int64_t padded = low_[d] + high_[d] + size + std::max<std::int64_t>(size - 1, 0) * interior_[d];
+    if (padded < 0)
+      throw ShapeError(std::string(name()), fmt::format("negative padding removes more than axis {} holds", d));
+    shape.push_back(padded);
+  }
+  return {ArrayType{shape, x.dtype, x.weak && value.weak}};
+}
+
+ArrayList Pad::evaluate(std::span<const Array> inputs) const {
+  const ArrayType out = infer(std::array{inputs[0].type(), inputs[1].type()})[0];
+  return {cpu::pad(inputs[0], inputs[1], low_, interior_, out)};
+}
+
+// --- concatenate -------------------------------------------------------------------------------
+
+TypeList Concatenate::infer(std::span<const ArrayType> inputs) const {
+  if (inputs.empty()) throw ValueError(std::string(name()), "needs at least one array");
+  const ArrayType& first = inputs[0];
+  check_axis(name(), dimension_, first.ndim());
+  Shape shape = first.shape;
+  shape[dimension_] = 0;
+  bool weak = true;
+  for (const ArrayType& x : inputs) {
+    bool compatible = x.ndim() == first.ndim() && x.dtype == first.dtype;
+    for (int d = 0; compatible && d < x.ndim(); ++d) compatible = d == dimension_ || x.shape[d] == first.shape[d];
+    if (!compatible) {
+      throw ShapeError(std::string(name()),
+                       fmt::format("arrays {} and {} differ in dtype or in a shape other than axis {}",
+                                   first.to_string(), x.to_string(), dimension_));
+    }
+    shape[dimension_] += x.shape[dimension_];
+    weak = weak && x.weak;
+  }
+  return {ArrayType{shape, first.dtype, weak}};
+}
+
+ArrayList Concatenate::evaluate(std::span<const Array> inputs) const {
+  TypeList types;
+  for (const Array& x : inputs) types.push_back(x.type());
+  const ArrayType out = infer(types)[0];
+  return {cpu::concatenate(inputs, dimension_, out)};
+}
+
+// --- iota --------------------------------------------------------------------------------------
+
+TypeList Iota::infer(std::span<const ArrayType> /*inputs*/) const {
+  check_axis(name(), dimension_, shape_.ndim());
+  if (!is_numeric(dtype_) || is_bool(dtype_))
+    throw DTypeError(std::string(name()), fmt::format("cannot count in {}", dtype_name(dtype_)));
+  return {ArrayType{shape_, dtype_}};
+}
+
+ArrayList Iota::evaluate(std::span<const Array> /*inputs*/) const {
+  const ArrayType out = infer({})[0];
+  return {cpu::iota(out, dimension_)};
+}
+
+// --- dynamic slices ----------------------------------------------------------------------------
+
+namespace {
+void check_start_indices(std::string_view op, std::span<const ArrayType> starts, int ndim) {
+  if (static_cast<int>(starts.size()) != ndim) {
+    throw ShapeError(std::string(op),
+                     fmt::format("needs {} start indices (one per axis), got {}", ndim, starts.size()));
+  }
+  for (const ArrayType& s : starts) {
+    if (s.ndim() != 0 || !is_integer(s.dtype)) {
+      throw DTypeError(std::string(op), fmt::format("start indices must be integer scalars, got {}", s.to_string()));
+    }
+  }
+}
+}  // namespace
+
+TypeList DynamicSlice::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  check_start_indices(name(), inputs.subspan(1), x.ndim());
+  if (sizes_.ndim() != x.ndim()) throw ShapeError(std::string(name()), "slice_sizes must have one size per axis");
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (sizes_[d] < 0 || sizes_[d] > x.shape[d]) {
+      throw ShapeError(std::string(name()),
+                       fmt::format("slice size {} does not fit axis {} of {}", sizes_[d], d, x.to_string()));
+    }
+  }
+  return {ArrayType{sizes_, x.dtype, x.weak}};
+}
+
+ArrayList DynamicSlice::evaluate(std::span<const Array> inputs) const {
+  TypeList types;
+  for (const Array& x : inputs) types.push_back(x.type());
+  infer(types);
+  std::vector<std::int64_t> starts;
+  for (std::size_t i = 1; i < inputs.size(); ++i) starts.push_back(scalar_index(inputs[i]));
+  return {cpu::dynamic_slice(inputs[0], starts, sizes_)};
+}
+
+TypeList DynamicUpdateSlice::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& x = inputs[0];
+  const ArrayType& update = inputs[1];
+  check_start_indices(name(), inputs.subspan(2), x.ndim());
+  if (update.dtype != x.dtype || update.ndim() != x.ndim()) {
+    throw ShapeError(std::string(name()),
+                     fmt::format("update {} must have the rank and dtype of {}", update.to_string(), x.to_string()));
+  }
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (update.shape[d] > x.shape[d]) {
+      throw ShapeError(std::string(name()),
+                       fmt::format("update {} does not fit in {}", update.to_string(), x.to_string()));
+    }
+  }
+  return {x};
+}
+
+ArrayList DynamicUpdateSlice::evaluate(std::span<const Array> inputs) const {
+  TypeList types;
+  for (const Array& x : inputs) types.push_back(x.type());
+  infer(types);
+  std::vector<std::int64_t> starts;
+  for (std::size_t i = 2; i < inputs.size(); ++i) starts.push_back(scalar_index(inputs[i]));
+  return {cpu::dynamic_update_slice(inputs[0], inputs[1], starts, false)};
+}
+
+}  // namespace jx::primitives

@@ -1,0 +1,153 @@
+// jx::nn activations and jx::scipy::special, composed from jx::numpy and jx::lax.
+#include "jx/nn.h"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "jx/scipy.h"
+#include "ops/promotion.h"
+
+namespace jx {
+namespace jnp = jx::numpy;
+
+namespace nn {
+
+Array relu(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return jnp::maximum(x, 0);
+}
+
+Array gelu(const Array& x, bool approximate, Loc loc) {
+  CallSite site(loc);
+  const Array v = ops::to_inexact(x);
+  if (approximate) {
+    const double c = std::sqrt(2.0 / std::numbers::pi);
+    return v * 0.5 * (1.0 + jnp::tanh(c * (v + 0.044715 * (v * v * v))));
+  }
+  return v * 0.5 * (1.0 + lax::erf(v * (1.0 / std::numbers::sqrt2)));
+}
+
+Array sigmoid(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::logistic(ops::to_inexact(x));
+}
+
+Array softplus(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return jnp::logaddexp(ops::to_inexact(x), 0);
+}
+
+Array silu(const Array& x, Loc loc) {
+  CallSite site(loc);
+  const Array v = ops::to_inexact(x);
+  return v * lax::logistic(v);
+}
+
+Array swish(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return silu(x);
+}
+
+Array log_sigmoid(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return -softplus(-ops::to_inexact(x));
+}
+
+namespace {
+// logsumexp over `axes` with the maximum shifted out (stopped from the gradient, as JAX does):
+// returns the result with the reduced axes kept as size 1.
+Array logsumexp_keepdims(const Array& v, const std::vector<int>& axes) {
+  Array shift = lax::stop_gradient(jnp::max(v, {.axis = Axes(std::span<const int>(axes)), .keepdims = true}));
+  // An infinite maximum would give inf - inf = NaN; shift by zero there instead.
+  shift = jnp::where(jnp::isfinite(shift), shift, 0);
+  const Array summed = jnp::sum(jnp::exp(v - shift), {.axis = Axes(std::span<const int>(axes)), .keepdims = true});
+  return jnp::log(summed) + shift;
+}
+}  // namespace
+
+Array softmax(const Array& x, int axis, Loc loc) {
+  CallSite site(loc);
+  const Array v = ops::to_inexact(x);
+  const int d = ops::normalize_axis("softmax", axis, v.ndim());
+  const Array shifted = v - lax::stop_gradient(jnp::max(v, {.axis = d, .keepdims = true}));
+  const Array e = jnp::exp(shifted);
+  return e / jnp::sum(e, {.axis = d, .keepdims = true});
+}
+
+Array log_softmax(const Array& x, int axis, Loc loc) {
+  CallSite site(loc);
+  const Array v = ops::to_inexact(x);
+  const int d = ops::normalize_axis("log_softmax", axis, v.ndim());
+  const Array shifted = v - lax::stop_gradient(jnp::max(v, {.axis = d, .keepdims = true}));
+  return shifted - jnp::log(jnp::sum(jnp::exp(shifted), {.axis = d, .keepdims = true}));
+}
+
+Array logsumexp(const Array& x, numpy::ReduceOptions options, Loc loc) {
+  CallSite site(loc);
+  const Array v = ops::to_inexact(x);
+  const std::vector<int> axes = ops::normalize_axes("logsumexp", options.axis, v.ndim());
+  const Array result = logsumexp_keepdims(v, axes);
+  if (options.keepdims) return result;
+  return lax::squeeze(result, axes);
+}
+
+Array logsumexp(const Array& x, int axis, Loc loc) {
+  CallSite site(loc);
+  return logsumexp(x, numpy::ReduceOptions{.axis = axis});
+}
+
+Array one_hot(const Array& x, std::int64_t num_classes, DType dtype, Loc loc) {
+  CallSite site(loc);
+  Shape shape = x.shape();
+  shape.push_back(num_classes);
+  const Array classes =
+      lax::broadcasted_iota(x.dtype() == DType::bool_ ? default_int_dtype() : x.dtype(), shape, shape.ndim() - 1);
+  const Array labels = lax::expand_dims(x, {x.ndim()});
+  return jnp::astype(jnp::equal(labels, classes), dtype);
+}
+
+}  // namespace nn
+
+namespace scipy::special {
+
+Array erf(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::erf(ops::to_inexact(x));
+}
+
+Array erfinv(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::erf_inv(ops::to_inexact(x));
+}
+
+Array expit(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::logistic(ops::to_inexact(x));
+}
+
+Array logit(const Array& x, Loc loc) {
+  CallSite site(loc);
+  const Array v = ops::to_inexact(x);
+  return jnp::log(v / (1 - v));
+}
+
+Array gammaln(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::lgamma(ops::to_inexact(x));
+}
+
+Array logsumexp(const Array& x, numpy::ReduceOptions options, Loc loc) {
+  CallSite site(loc);
+  return nn::logsumexp(x, options);
+}
+
+Array logsumexp(const Array& x, int axis, Loc loc) {
+  CallSite site(loc);
+  return nn::logsumexp(x, axis);
+}
+
+}  // namespace scipy::special
+}  // namespace jx

@@ -1,0 +1,208 @@
+// jx::numpy array creation.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include "backends/cpu/kernels.h"
+#include "core/array_impl.h"
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "jx/numpy.h"
+#include "ops/promotion.h"
+
+namespace jx::numpy {
+namespace {
+
+// The dtype a C++ element type gets when no dtype is asked for: floats become the default float
+// type (as Python floats do), integers keep their width (canonicalized), bools stay bool.
+template <class T>
+DType natural_dtype() {
+  if constexpr (std::is_same_v<T, bool>)
+    return DType::bool_;
+  else if constexpr (std::is_floating_point_v<T>)
+    return default_float_dtype();
+  else if constexpr (std::is_same_v<T, char>)
+    return canonicalize_dtype(DType::int8);
+  else
+    return canonicalize_dtype(dtype_of<T>());
+}
+
+// A concrete array holding `values` (C++ type T) converted to `dtype`.
+template <class T>
+Array from_values(const T* values, const Shape& shape, DType dtype) {
+  using Stored = std::conditional_t<std::is_same_v<T, char>, signed char, T>;
+  auto impl = allocate_array(ArrayType{shape, dtype});
+  cpu::convert_run(dtype_of<Stored>(), dtype, reinterpret_cast<const Stored*>(values), impl->data(),
+                   shape.num_elements());
+  return Array(std::move(impl));
+}
+
+DType chosen(std::optional<DType> dtype, DType fallback) { return canonicalize_dtype(dtype.value_or(fallback)); }
+
+}  // namespace
+
+template <Scalar T>
+Array array(T value, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  if (!dtype) return Array(value);
+  return from_values(&value, Shape{}, chosen(dtype, DType::float32));
+}
+
+template <Scalar T>
+Array array(std::span<const T> values, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  if (static_cast<std::int64_t>(values.size()) != shape.num_elements()) {
+    throw ShapeError("array", fmt::format("{} values cannot fill shape {}", values.size(), shape.to_string()));
+  }
+  return from_values(values.data(), shape, chosen(dtype, natural_dtype<T>()));
+}
+
+template <Scalar T>
+Array array(std::initializer_list<std::initializer_list<T>> rows, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  const std::size_t width = rows.size() ? rows.begin()->size() : 0;
+  auto flat = std::make_unique<T[]>(rows.size() * width);  // not std::vector: vector<bool> has no data()
+  std::size_t n = 0;
+  for (const auto& row : rows) {
+    if (row.size() != width) throw ValueError("array", "nested lists are ragged: rows have different lengths");
+    for (const T& v : row) flat[n++] = v;
+  }
+  return from_values(flat.get(), Shape{static_cast<std::int64_t>(rows.size()), static_cast<std::int64_t>(width)},
+                     chosen(dtype, natural_dtype<T>()));
+}
+
+template <Scalar T>
+Array array(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks, std::optional<DType> dtype,
+            Loc loc) {
+  CallSite site(loc);
+  const std::size_t rows = blocks.size() ? blocks.begin()->size() : 0;
+  const std::size_t width = rows ? blocks.begin()->begin()->size() : 0;
+  auto flat = std::make_unique<T[]>(blocks.size() * rows * width);
+  std::size_t n = 0;
+  for (const auto& block : blocks) {
+    if (block.size() != rows) throw ValueError("array", "nested lists are ragged");
+    for (const auto& row : block) {
+      if (row.size() != width) throw ValueError("array", "nested lists are ragged");
+      for (const T& v : row) flat[n++] = v;
+    }
+  }
+  return from_values(flat.get(),
+                     Shape{static_cast<std::int64_t>(blocks.size()), static_cast<std::int64_t>(rows),
+                           static_cast<std::int64_t>(width)},
+                     chosen(dtype, natural_dtype<T>()));
+}
+
+#define JX_INSTANTIATE_ARRAY(T)                                                                        \
+  template Array array<T>(T, std::optional<DType>, Loc);                                               \
+  template Array array<T>(std::span<const T>, const Shape&, std::optional<DType>, Loc);                \
+  template Array array<T>(std::initializer_list<std::initializer_list<T>>, std::optional<DType>, Loc); \
+  template Array array<T>(std::initializer_list<std::initializer_list<std::initializer_list<T>>>,      \
+                          std::optional<DType>, Loc);
+JX_INSTANTIATE_ARRAY(bool)
+JX_INSTANTIATE_ARRAY(char)
+JX_INSTANTIATE_ARRAY(signed char)
+JX_INSTANTIATE_ARRAY(unsigned char)
+JX_INSTANTIATE_ARRAY(short)
+JX_INSTANTIATE_ARRAY(unsigned short)
+JX_INSTANTIATE_ARRAY(int)
+JX_INSTANTIATE_ARRAY(unsigned int)
+JX_INSTANTIATE_ARRAY(long)
+JX_INSTANTIATE_ARRAY(unsigned long)
+JX_INSTANTIATE_ARRAY(long long)
+JX_INSTANTIATE_ARRAY(unsigned long long)
+JX_INSTANTIATE_ARRAY(float)
+JX_INSTANTIATE_ARRAY(double)
+#undef JX_INSTANTIATE_ARRAY
+
+Array array(const Array& x, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  const Array converted = dtype ? lax::convert_element_type(x, *dtype) : x;
+  if (converted.is_tracer() || converted.impl() != x.impl()) return converted;
+  return cpu::convert(x, x.type());  // an independent copy
+}
+
+Array asarray(const Array& x, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  return dtype ? lax::convert_element_type(x, *dtype) : x;
+}
+
+Array astype(const Array& x, DType dtype, Loc loc) {
+  CallSite site(loc);
+  return lax::convert_element_type(x, dtype);
+}
+
+Array full(const Shape& shape, const Array& fill_value, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  if (fill_value.ndim() != 0) return ops::broadcast_to_shape(dtype ? astype(fill_value, *dtype) : fill_value, shape);
+  const Array value = dtype ? lax::convert_element_type(fill_value, *dtype) : fill_value;
+  return lax::broadcast_in_dim(value, shape, {});
+}
+
+Array zeros(const Shape& shape, DType dtype, Loc loc) {
+  CallSite site(loc);
+  return full(shape, Array(0), dtype);
+}
+
+Array ones(const Shape& shape, DType dtype, Loc loc) {
+  CallSite site(loc);
+  return full(shape, Array(1), dtype);
+}
+
+Array full_like(const Array& x, const Array& fill_value, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  const DType type = dtype.value_or(x.dtype());
+  const Array value = ops::convert_to(fill_value, PromotionType{canonicalize_dtype(type), !dtype && x.weak_type()});
+  return lax::broadcast_in_dim(value, x.shape(), {});
+}
+
+Array zeros_like(const Array& x, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  return full_like(x, Array(0), dtype);
+}
+
+Array ones_like(const Array& x, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  return full_like(x, Array(1), dtype);
+}
+
+Array arange_impl(double start, double stop, double step, bool floating, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  if (step == 0) throw ValueError("arange", "step must not be zero");
+  const double count = std::ceil((stop - start) / step);
+  const auto n = static_cast<std::int64_t>(std::max(0.0, count));
+  std::vector<double> values(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
+  return from_values(values.data(), Shape{n}, chosen(dtype, floating ? default_float_dtype() : default_int_dtype()));
+}
+
+Array linspace(double start, double stop, std::int64_t num, LinspaceOptions options, Loc loc) {
+  CallSite site(loc);
+  if (num < 0) throw ValueError("linspace", fmt::format("number of samples, {}, must be non-negative", num));
+  const double divisor = static_cast<double>(options.endpoint ? num - 1 : num);
+  const double step = divisor > 0 ? (stop - start) / divisor : 0;
+  std::vector<double> values(static_cast<std::size_t>(num));
+  for (std::int64_t i = 0; i < num; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
+  if (options.endpoint && num > 1) values.back() = stop;
+  return from_values(values.data(), Shape{num}, chosen(options.dtype, default_float_dtype()));
+}
+
+Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, DType dtype, Loc loc) {
+  CallSite site(loc);
+  const std::int64_t columns = m.value_or(n);
+  if (n < 0 || columns < 0) throw ValueError("eye", "negative dimensions are not allowed");
+  std::vector<double> values(static_cast<std::size_t>(n * columns), 0.0);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::int64_t j = i + k;
+    if (j >= 0 && j < columns) values[static_cast<std::size_t>(i * columns + j)] = 1.0;
+  }
+  return from_values(values.data(), Shape{n, columns}, canonicalize_dtype(dtype));
+}
+
+Array identity(std::int64_t n, DType dtype, Loc loc) {
+  CallSite site(loc);
+  return eye(n, std::nullopt, 0, dtype);
+}
+
+}  // namespace jx::numpy

@@ -1,0 +1,381 @@
+// jx::numpy elementwise functions and the Array operators.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/array_impl.h"
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "jx/numpy.h"
+#include "ops/promotion.h"
+
+namespace jx::numpy {
+namespace {
+
+using ops::promote_and_broadcast;
+using ops::to_inexact;
+
+// Promote, broadcast, then apply a lax binary function.
+template <class F>
+Array binary(std::string_view op, const Array& x, const Array& y, F f) {
+  auto [a, b] = promote_and_broadcast(op, x, y);
+  return f(a, b);
+}
+
+// A float function of its inexact-promoted argument (ints and bools become floats).
+template <class F>
+Array inexact_unary(const Array& x, F f) {
+  return f(to_inexact(x));
+}
+
+// A scalar constant with x's dtype, weakly typed so it never changes x's type.
+Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
+
+void reject_bool(std::string_view op, const Array& x) {
+  if (x.dtype() == DType::bool_) throw DTypeError(std::string(op), "is not supported for bool arrays");
+}
+
+}  // namespace
+
+Array add(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("add", x, y, [](const Array& a, const Array& b) {
+    return a.dtype() == DType::bool_ ? lax::bitwise_or(a, b) : lax::add(a, b);
+  });
+}
+
+Array subtract(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("subtract", x, y, [](const Array& a, const Array& b) {
+    reject_bool("subtract", a);
+    return lax::sub(a, b);
+  });
+}
+
+Array multiply(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("multiply", x, y, [](const Array& a, const Array& b) {
+    return a.dtype() == DType::bool_ ? lax::bitwise_and(a, b) : lax::mul(a, b);
+  });
+}
+
+Array true_divide(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  auto [a, b] = promote_and_broadcast("divide", x, y);
+  return lax::div(to_inexact(a), to_inexact(b));
+}
+
+Array divide(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return true_divide(x, y);
+}
+
+Array floor_divide(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  auto [a, b] = promote_and_broadcast("floor_divide", x, y);
+  reject_bool("floor_divide", a);
+  if (is_unsigned_integer(a.dtype())) return lax::div(a, b);
+  if (is_integer(a.dtype())) {
+    // Round toward negative infinity: C division truncates, so step down when the signs differ and
+    // the division was not exact.
+    const Array quotient = lax::div(a, b);
+    const Array inexact =
+        lax::bitwise_and(lax::ne(lax::sign(a), lax::sign(b)), lax::ne(lax::rem(a, b), constant_like(a, 0)));
+    return lax::select(inexact, lax::sub(quotient, constant_like(quotient, 1)), quotient);
+  }
+  // Floats: as NumPy's divmod, (a - fmod(a, b)) / b corrected by one when fmod's sign is off.
+  const Array modulo = lax::rem(a, b);
+  const Array quotient = lax::div(lax::sub(a, modulo), b);
+  const Array adjust =
+      lax::bitwise_and(lax::ne(modulo, constant_like(modulo, 0)), lax::ne(lax::sign(b), lax::sign(modulo)));
+  return lax::round(lax::select(adjust, lax::sub(quotient, constant_like(quotient, 1)), quotient));
+}
+
+Array remainder(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  auto [a, b] = promote_and_broadcast("remainder", x, y);
+  reject_bool("remainder", a);
+  const Array modulo = lax::rem(a, b);
+  if (is_unsigned_integer(a.dtype())) return modulo;
+  // Python's sign convention: the result has the divisor's sign.
+  const Array adjust =
+      lax::bitwise_and(lax::ne(modulo, constant_like(modulo, 0)), lax::ne(lax::sign(b), lax::sign(modulo)));
+  return lax::select(adjust, lax::add(modulo, b), modulo);
+}
+
+Array mod(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return remainder(x, y);
+}
+
+Array fmod(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  auto [a, b] = promote_and_broadcast("fmod", x, y);
+  reject_bool("fmod", a);
+  return lax::rem(a, b);
+}
+
+Array power(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  // A concrete integer scalar exponent (a C++ int) becomes integer_pow, as a Python int does in JAX.
+  if (y.is_concrete() && y.ndim() == 0 && (is_integer(y.dtype()) && y.weak_type())) {
+    const auto exponent = y.item<std::int64_t>();
+    if (exponent >= std::numeric_limits<int>::min() && exponent <= std::numeric_limits<int>::max() &&
+        (exponent >= 0 || is_floating(x.dtype()))) {
+      return lax::integer_pow(x.dtype() == DType::bool_ ? lax::convert_element_type(x, default_int_dtype()) : x,
+                              static_cast<int>(exponent));
+    }
+  }
+  auto [a, b] = promote_and_broadcast("power", x, y);
+  if (a.dtype() == DType::bool_) {
+    a = lax::convert_element_type(a, default_int_dtype());
+    b = lax::convert_element_type(b, default_int_dtype());
+  }
+  return lax::pow(a, b);
+}
+
+Array maximum(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("maximum", x, y, [](const Array& a, const Array& b) { return lax::max(a, b); });
+}
+
+Array minimum(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("minimum", x, y, [](const Array& a, const Array& b) { return lax::min(a, b); });
+}
+
+Array arctan2(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  auto [a, b] = promote_and_broadcast("arctan2", x, y);
+  return lax::atan2(to_inexact(a), to_inexact(b));
+}
+
+Array logaddexp(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  auto [p, q] = promote_and_broadcast("logaddexp", x, y);
+  const Array a = to_inexact(p), b = to_inexact(q);
+  const Array largest = lax::max(a, b);
+  const Array delta = lax::sub(a, b);
+  // Equal infinities give a NaN delta; the sum is then the right answer (inf or -inf).
+  const Array finite = lax::add(largest, lax::log1p(lax::exp(lax::neg(lax::abs(delta)))));
+  return lax::select(lax::ne(delta, delta), lax::add(a, b), finite);
+}
+
+Array negative(const Array& x, Loc loc) {
+  CallSite site(loc);
+  reject_bool("negative", x);
+  return lax::neg(x);
+}
+
+Array positive(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return x;
+}
+
+Array square(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::integer_pow(x.dtype() == DType::bool_ ? lax::convert_element_type(x, default_int_dtype()) : x, 2);
+}
+
+#define JX_INEXACT_UNARY(name, lax_fn)                                      \
+  Array name(const Array& x, Loc loc) {                                     \
+    CallSite site(loc);                                                     \
+    return inexact_unary(x, [](const Array& v) { return lax::lax_fn(v); }); \
+  }
+JX_INEXACT_UNARY(sqrt, sqrt)
+JX_INEXACT_UNARY(cbrt, cbrt)
+JX_INEXACT_UNARY(reciprocal, reciprocal)
+JX_INEXACT_UNARY(exp, exp)
+JX_INEXACT_UNARY(exp2, exp2)
+JX_INEXACT_UNARY(expm1, expm1)
+JX_INEXACT_UNARY(log, log)
+JX_INEXACT_UNARY(log1p, log1p)
+JX_INEXACT_UNARY(log2, log2)
+JX_INEXACT_UNARY(log10, log10)
+JX_INEXACT_UNARY(sin, sin)
+JX_INEXACT_UNARY(cos, cos)
+JX_INEXACT_UNARY(tan, tan)
+JX_INEXACT_UNARY(arcsin, asin)
+JX_INEXACT_UNARY(arccos, acos)
+JX_INEXACT_UNARY(arctan, atan)
+JX_INEXACT_UNARY(sinh, sinh)
+JX_INEXACT_UNARY(cosh, cosh)
+JX_INEXACT_UNARY(tanh, tanh)
+JX_INEXACT_UNARY(arcsinh, asinh)
+JX_INEXACT_UNARY(arccosh, acosh)
+JX_INEXACT_UNARY(arctanh, atanh)
+#undef JX_INEXACT_UNARY
+
+// As in JAX (and the array API): integers and bools are already whole, so they come back unchanged.
+Array floor(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return is_floating(x.dtype()) ? lax::floor(x) : x;
+}
+
+Array ceil(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return is_floating(x.dtype()) ? lax::ceil(x) : x;
+}
+
+Array abs(const Array& x, Loc loc) {
+  CallSite site(loc);
+  if (x.dtype() == DType::bool_ || is_unsigned_integer(x.dtype())) return x;
+  return lax::abs(x);
+}
+
+Array absolute(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return abs(x);
+}
+
+Array sign(const Array& x, Loc loc) {
+  CallSite site(loc);
+  if (x.dtype() == DType::bool_) return x;
+  if (is_unsigned_integer(x.dtype())) return lax::convert_element_type(lax::ne(x, constant_like(x, 0)), x.dtype());
+  return lax::sign(x);
+}
+
+Array round(const Array& x, int decimals, Loc loc) {
+  CallSite site(loc);
+  if (!is_floating(x.dtype())) return x;
+  if (decimals == 0) return lax::round(x);
+  const Array factor = constant_like(x, std::pow(10.0, decimals));
+  return lax::div(lax::round(lax::mul(x, factor)), factor);
+}
+
+Array clip(const Array& x, std::optional<Array> min, std::optional<Array> max, Loc loc) {
+  CallSite site(loc);
+  Array result = x;
+  if (min) result = maximum(result, *min);
+  if (max) result = minimum(result, *max);
+  return result;
+}
+
+Array where(const Array& condition, const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  const Array pred = condition.dtype() == DType::bool_ ? condition : lax::ne(condition, constant_like(condition, 0));
+  auto [a, b] = promote_and_broadcast("where", x, y);
+  Shape shape = a.ndim() == 0 ? b.shape() : a.shape();
+  shape = ops::broadcast_shapes("where", pred.shape(), shape);
+  auto expand = [&](const Array& v) { return v.ndim() == 0 ? v : ops::broadcast_to_shape(v, shape); };
+  const Array p = pred.ndim() == 0 ? pred : ops::broadcast_to_shape(pred, shape);
+  Array on_true = expand(a), on_false = expand(b);
+  if (on_true.ndim() == 0 && on_false.ndim() == 0 && shape.ndim() > 0)
+    on_true = ops::broadcast_to_shape(on_true, shape);
+  return lax::select(p, on_true, on_false);
+}
+
+#define JX_COMPARISON(name, lax_fn)                                                               \
+  Array name(const Array& x, const Array& y, Loc loc) {                                           \
+    CallSite site(loc);                                                                           \
+    return binary(#name, x, y, [](const Array& a, const Array& b) { return lax::lax_fn(a, b); }); \
+  }
+JX_COMPARISON(equal, eq)
+JX_COMPARISON(not_equal, ne)
+JX_COMPARISON(less, lt)
+JX_COMPARISON(less_equal, le)
+JX_COMPARISON(greater, gt)
+JX_COMPARISON(greater_equal, ge)
+#undef JX_COMPARISON
+
+namespace {
+Array to_bool(const Array& x) {
+  return x.dtype() == DType::bool_ ? x : lax::ne(x, ops::convert_to(Array(0), {x.dtype(), true}));
+}
+}  // namespace
+
+Array logical_and(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("logical_and", to_bool(x), to_bool(y),
+                [](const Array& a, const Array& b) { return lax::bitwise_and(a, b); });
+}
+Array logical_or(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("logical_or", to_bool(x), to_bool(y),
+                [](const Array& a, const Array& b) { return lax::bitwise_or(a, b); });
+}
+Array logical_xor(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("logical_xor", to_bool(x), to_bool(y),
+                [](const Array& a, const Array& b) { return lax::bitwise_xor(a, b); });
+}
+Array logical_not(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::bitwise_not(to_bool(x));
+}
+
+#define JX_BITWISE(name, lax_fn)                                                                         \
+  Array name(const Array& x, const Array& y, Loc loc) {                                                  \
+    CallSite site(loc);                                                                                  \
+    return binary(#name, x, y, [](const Array& a, const Array& b) {                                      \
+      if (is_floating(a.dtype())) throw DTypeError(#name, "is not supported for floating-point arrays"); \
+      return lax::lax_fn(a, b);                                                                          \
+    });                                                                                                  \
+  }
+JX_BITWISE(bitwise_and, bitwise_and)
+JX_BITWISE(bitwise_or, bitwise_or)
+JX_BITWISE(bitwise_xor, bitwise_xor)
+JX_BITWISE(left_shift, shift_left)
+#undef JX_BITWISE
+
+Array right_shift(const Array& x, const Array& y, Loc loc) {
+  CallSite site(loc);
+  return binary("right_shift", x, y, [](const Array& a, const Array& b) {
+    if (!is_integer(a.dtype())) throw DTypeError("right_shift", "needs integer operands");
+    return is_unsigned_integer(a.dtype()) ? lax::shift_right_logical(a, b) : lax::shift_right_arithmetic(a, b);
+  });
+}
+
+Array invert(const Array& x, Loc loc) {
+  CallSite site(loc);
+  if (is_floating(x.dtype())) throw DTypeError("invert", "is not supported for floating-point arrays");
+  return lax::bitwise_not(x);
+}
+
+Array isnan(const Array& x, Loc loc) {
+  CallSite site(loc);
+  if (!is_floating(x.dtype())) return full_like(x, Array(false), DType::bool_);
+  return lax::ne(x, x);
+}
+
+Array isinf(const Array& x, Loc loc) {
+  CallSite site(loc);
+  if (!is_floating(x.dtype())) return full_like(x, Array(false), DType::bool_);
+  return lax::eq(lax::abs(x), constant_like(x, std::numeric_limits<double>::infinity()));
+}
+
+Array isfinite(const Array& x, Loc loc) {
+  CallSite site(loc);
+  if (!is_floating(x.dtype())) return full_like(x, Array(true), DType::bool_);
+  return lax::is_finite(x);
+}
+
+}  // namespace jx::numpy
+
+namespace jx {
+
+namespace jnp = jx::numpy;
+
+Array operator+(const Array& a, const Array& b) { return jnp::add(a, b); }
+Array operator-(const Array& a, const Array& b) { return jnp::subtract(a, b); }
+Array operator*(const Array& a, const Array& b) { return jnp::multiply(a, b); }
+Array operator/(const Array& a, const Array& b) { return jnp::true_divide(a, b); }
+Array operator%(const Array& a, const Array& b) { return jnp::remainder(a, b); }
+Array operator-(const Array& a) { return jnp::negative(a); }
+Array operator+(const Array& a) { return a; }
+Array operator==(const Array& a, const Array& b) { return jnp::equal(a, b); }
+Array operator!=(const Array& a, const Array& b) { return jnp::not_equal(a, b); }
+Array operator<(const Array& a, const Array& b) { return jnp::less(a, b); }
+Array operator<=(const Array& a, const Array& b) { return jnp::less_equal(a, b); }
+Array operator>(const Array& a, const Array& b) { return jnp::greater(a, b); }
+Array operator>=(const Array& a, const Array& b) { return jnp::greater_equal(a, b); }
+Array operator&(const Array& a, const Array& b) { return jnp::bitwise_and(a, b); }
+Array operator|(const Array& a, const Array& b) { return jnp::bitwise_or(a, b); }
+Array operator^(const Array& a, const Array& b) { return jnp::bitwise_xor(a, b); }
+Array operator~(const Array& a) { return jnp::invert(a); }
+Array operator!(const Array& a) { return jnp::logical_not(a); }
+Array operator<<(const Array& a, const Array& b) { return jnp::left_shift(a, b); }
+Array operator>>(const Array& a, const Array& b) { return jnp::right_shift(a, b); }
+
+}  // namespace jx

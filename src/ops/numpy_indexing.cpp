@@ -1,0 +1,394 @@
+// Indexing: x[i], x(i, jx::Slice{...}, jx::newaxis, ...), x.at(...).set(v), take, take_along_axis,
+// sort and argsort — NumPy's indexing rules with JAX's semantics (array indices clamp on reads and
+// drop on writes; static C++ integers out of range throw IndexError).
+#include <fmt/format.h>
+
+#include <numeric>
+
+#include "backends/cpu/kernels.h"
+#include "core/array_impl.h"
+#include "ir/primitives/structural.h"
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "jx/numpy.h"
+#include "ops/promotion.h"
+#include "trace/trace.h"
+
+namespace jx {
+namespace {
+
+namespace jnp = jx::numpy;
+
+// Indices normalized against the array's shape.
+struct BasicAxis {
+  std::int64_t start = 0, count = 0, step = 1;  // the elements start + k * step, k < count
+  bool squeeze = false;                         // an integer index: the axis disappears
+};
+
+struct IndexPlan {
+  std::vector<BasicAxis> basic;               // one per axis of x
+  std::vector<int> new_axes;                  // result positions of newaxis, before advanced indexing
+  std::vector<std::pair<int, Array>> arrays;  // (axis of x, integer index array)
+  bool only_basic_unit_steps = true;          // every slice has step 1 and there are no arrays
+};
+
+std::int64_t static_index(std::int64_t i, std::int64_t size, int axis) {
+  if (i < -size || i >= size) {
+    throw IndexError("index", fmt::format("index {} is out of bounds for axis {} with size {}", i, axis, size));
+  }
+  return i < 0 ? i + size : i;
+}
+
+// Python's slice.indices(size): clamps start and stop and counts the elements.
+BasicAxis normalize_slice(const jx::Slice& s, std::int64_t size) {
+  const std::int64_t step = s.step.value_or(1);
+  if (step == 0) throw ValueError("index", "slice step cannot be zero");
+  auto clamp_bound = [&](std::optional<std::int64_t> bound, std::int64_t fallback) {
+    if (!bound) return fallback;
+    std::int64_t b = *bound < 0 ? *bound + size : *bound;
+    if (step > 0) return std::clamp<std::int64_t>(b, 0, size);
+    return std::clamp<std::int64_t>(b, -1, size - 1);
+  };
+  const std::int64_t start = clamp_bound(s.start, step > 0 ? 0 : size - 1);
+  const std::int64_t stop = clamp_bound(s.stop, step > 0 ? size : -1);
+  const std::int64_t count = step > 0 ? std::max<std::int64_t>(0, (stop - start + step - 1) / step)
+                                      : std::max<std::int64_t>(0, (start - stop - step - 1) / (-step));
+  return {start, count, step, false};
+}
+
+Array as_index_array(const std::shared_ptr<ArrayImpl>& impl) { return Array(impl); }
+
+// The integer index arrays a boolean mask stands for (NumPy's nonzero); needs a concrete mask.
+std::vector<Array> mask_to_indices(const Array& mask) {
+  if (mask.is_tracer()) {
+    throw ConcretizationError(
+        "index", fmt::format("a boolean index of type {} must be concrete: its result's shape depends on its "
+                             "values. Use jx::numpy::where to select elements under jit.",
+                             mask.type().to_string()));
+  }
+  const std::vector<bool> flags = [&] {
+    std::vector<bool> v;
+    for (bool b : mask.to_vector<bool>()) v.push_back(b);
+    return v;
+  }();
+  const Strides strides = row_major_strides(mask.shape());
+  std::vector<std::vector<std::int32_t>> coordinates(static_cast<std::size_t>(mask.ndim()));
+  for (std::size_t flat = 0; flat < flags.size(); ++flat) {
+    if (!flags[flat]) continue;
+    std::int64_t rest = static_cast<std::int64_t>(flat);
+    for (int d = 0; d < mask.ndim(); ++d) {
+      coordinates[static_cast<std::size_t>(d)].push_back(
+          static_cast<std::int32_t>(rest / strides[static_cast<std::size_t>(d)]));
+      rest %= strides[static_cast<std::size_t>(d)];
+    }
+  }
+  std::vector<Array> result;
+  for (const auto& c : coordinates) result.push_back(jnp::array(c));
+  return result;
+}
+
+IndexPlan plan_indices(const Shape& shape, const std::vector<Index>& indices) {
+  // Count the axes the indices consume, to expand the ellipsis.
+  int consumed = 0, ellipses = 0;
+  for (const Index& index : indices) {
+    const auto& v = index.value();
+    if (std::holds_alternative<Ellipsis>(v))
+      ++ellipses;
+    else if (std::holds_alternative<std::shared_ptr<ArrayImpl>>(v)) {
+      const Array a = as_index_array(std::get<std::shared_ptr<ArrayImpl>>(v));
+      consumed += a.dtype() == DType::bool_ ? std::max(a.ndim(), 1) : 1;
+    } else if (!std::holds_alternative<NewAxis>(v))
+      ++consumed;
+  }
+  if (ellipses > 1) throw IndexError("index", "an index can only have a single ellipsis");
+  if (consumed > shape.ndim()) {
+    throw IndexError("index", fmt::format("too many indices for array: array is {}-dimensional, but {} were indexed",
+                                          shape.ndim(), consumed));
+  }
+  IndexPlan plan;
+  plan.basic.resize(static_cast<std::size_t>(shape.ndim()));
+  int axis = 0, result_axis = 0;
+  auto full_axis = [&](int a) { plan.basic[static_cast<std::size_t>(a)] = {0, shape[a], 1, false}; };
+  for (const Index& index : indices) {
+    const auto& v = index.value();
+    if (std::holds_alternative<Ellipsis>(v)) {
+      for (int k = 0; k < shape.ndim() - consumed; ++k) {
+        full_axis(axis++);
+        ++result_axis;
+      }
+    } else if (std::holds_alternative<NewAxis>(v)) {
+      plan.new_axes.push_back(result_axis++);
+    } else if (const auto* i = std::get_if<std::int64_t>(&v)) {
+      plan.basic[static_cast<std::size_t>(axis)] = {static_index(*i, shape[axis], axis), 1, 1, true};
+      ++axis;
+    } else if (const auto* s = std::get_if<jx::Slice>(&v)) {
+      const BasicAxis b = normalize_slice(*s, shape[axis]);
+      plan.only_basic_unit_steps &= b.step == 1;
+      plan.basic[static_cast<std::size_t>(axis++)] = b;
+      ++result_axis;
+    } else {
+      const Array a = as_index_array(std::get<std::shared_ptr<ArrayImpl>>(v));
+      plan.only_basic_unit_steps = false;
+      if (a.dtype() == DType::bool_) {
+        if (a.ndim() == 0) throw IndexError("index", "0-d boolean indices are not supported");
+        for (const Array& coordinate : mask_to_indices(a)) {
+          full_axis(axis);
+          plan.arrays.emplace_back(axis++, coordinate);
+        }
+      } else if (is_integer(a.dtype())) {
+        full_axis(axis);
+        plan.arrays.emplace_back(axis++, a);
+      } else {
+        throw IndexError("index", fmt::format("arrays used as indices must be of integer or boolean type, got {}",
+                                              dtype_name(a.dtype())));
+      }
+      ++result_axis;
+    }
+  }
+  while (axis < shape.ndim()) full_axis(axis++);
+  return plan;
+}
+
+// Applies the basic (slice and integer) part of a plan; integer-indexed axes are kept with size 1.
+Array apply_slices(const Array& x, const IndexPlan& plan) {
+  Array y = x;
+  std::vector<int> reversed;
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (plan.basic[static_cast<std::size_t>(d)].step < 0) reversed.push_back(d);
+  }
+  y = lax::rev(y, reversed);
+  std::vector<std::int64_t> start, limit, strides;
+  bool trivial = true;
+  for (int d = 0; d < x.ndim(); ++d) {
+    const BasicAxis& b = plan.basic[static_cast<std::size_t>(d)];
+    const std::int64_t size = x.shape()[d];
+    const std::int64_t step = b.step < 0 ? -b.step : b.step;
+    const std::int64_t first = b.step < 0 ? size - 1 - b.start : b.start;
+    const std::int64_t begin = b.count ? first : 0;
+    start.push_back(begin);
+    limit.push_back(b.count ? begin + (b.count - 1) * step + 1 : 0);
+    strides.push_back(step);
+    trivial &= begin == 0 && limit.back() == size && step == 1;
+  }
+  return trivial ? y : lax::slice(y, start, limit, strides);
+}
+
+// x[plan]: slices, then advanced indices, then integer squeezes and new axes.
+Array apply_plan(const Array& x, const IndexPlan& plan) {
+  Array y = apply_slices(x, plan);
+  // Advanced indexing, on the sliced array (integer-indexed axes still present with size 1).
+  std::vector<int> squeezed;
+  for (int d = 0; d < x.ndim(); ++d) {
+    if (plan.basic[static_cast<std::size_t>(d)].squeeze) squeezed.push_back(d);
+  }
+  if (!plan.arrays.empty()) {
+    std::vector<Array> index_arrays;
+    std::vector<int> axes;
+    for (const auto& [axis, a] : plan.arrays) {
+      axes.push_back(axis);
+      index_arrays.push_back(a);
+    }
+    index_arrays = jnp::broadcast_arrays(index_arrays);
+    const bool adjacent = axes.back() - axes.front() + 1 == static_cast<int>(axes.size());
+    // Move the indexed axes together (to the front when they are not adjacent, as NumPy does).
+    std::vector<int> order;
+    const int first = adjacent ? axes.front() : 0;
+    for (int d = 0; d < y.ndim(); ++d) {
+      if (std::find(axes.begin(), axes.end(), d) == axes.end()) order.push_back(d);
+    }
+    order.insert(order.begin() + first, axes.begin(), axes.end());
+    y = lax::transpose(y, order);
+    // Merge the indexed axes into one and combine the indices into a flat index into it.
+    Shape merged;
+    for (int d = 0; d < first; ++d) merged.push_back(y.shape()[d]);
+    std::int64_t block = 1;
+    for (std::size_t k = 0; k < axes.size(); ++k) block *= y.shape()[first + static_cast<int>(k)];
+    merged.push_back(block);
+    for (int d = first + static_cast<int>(axes.size()); d < y.ndim(); ++d) merged.push_back(y.shape()[d]);
+    Array flat_index;
+    std::int64_t stride = block;
+    for (std::size_t k = 0; k < axes.size(); ++k) {
+      const std::int64_t size = y.shape()[first + static_cast<int>(k)];
+      stride /= std::max<std::int64_t>(size, 1);
+      Array i = lax::convert_element_type(index_arrays[k], default_int_dtype());
+      i = jnp::where(i < 0, i + size, i);  // negative indices count from the end
+      i = jnp::clip(i, 0, std::max<std::int64_t>(size - 1, 0));
+      const Array term = i * stride;
+      flat_index = flat_index.valid() ? flat_index + term : term;
+    }
+    y = jnp::take(lax::reshape(y, merged), flat_index, first);
+    // Squeezed axes before the advanced block shift; after it, they move by the index rank.
+    for (int& d : squeezed) {
+      if (d >= first) d += index_arrays[0].ndim() - static_cast<int>(axes.size());
+    }
+  }
+  y = lax::squeeze(y, squeezed);
+  if (!plan.new_axes.empty()) y = lax::expand_dims(y, plan.new_axes);
+  return y;
+}
+
+}  // namespace
+
+Index::Index(const Array& indices) : value_(indices.impl_ptr()) {}
+
+Array Array::operator[](Index index) const { return index_with({std::move(index)}); }
+
+Array Array::index_with(const std::vector<Index>& indices) const {
+  if (ndim() == 0 && !indices.empty()) {
+    bool only_new_axes = true;
+    for (const Index& i : indices)
+      only_new_axes &= std::holds_alternative<NewAxis>(i.value()) || std::holds_alternative<Ellipsis>(i.value());
+    if (!only_new_axes) throw IndexError("index", "too many indices for a 0-dimensional array");
+  }
+  return apply_plan(*this, plan_indices(shape(), indices));
+}
+
+Array Array::astype(DType dtype, std::source_location loc) const { return jnp::astype(*this, dtype, loc); }
+Array Array::reshape(const Shape& new_shape, std::source_location loc) const {
+  return jnp::reshape(*this, new_shape, loc);
+}
+Array Array::transpose(std::source_location loc) const { return jnp::transpose(*this, std::nullopt, loc); }
+Array Array::flatten(std::source_location loc) const { return jnp::ravel(*this, loc); }
+
+// --- Functional updates ------------------------------------------------------------------------
+
+namespace {
+
+enum class UpdateKind { set, add, mul, min, max };
+
+Array combine(UpdateKind kind, const Array& old, const Array& update) {
+  switch (kind) {
+    case UpdateKind::set:
+      return update;
+    case UpdateKind::add:
+      return jnp::add(old, update);
+    case UpdateKind::mul:
+      return jnp::multiply(old, update);
+    case UpdateKind::min:
+      return jnp::minimum(old, update);
+    case UpdateKind::max:
+      return jnp::maximum(old, update);
+  }
+  return update;
+}
+
+Array update(const Array& target, const std::vector<Index>& indices, const Array& values, UpdateKind kind) {
+  const IndexPlan plan = plan_indices(target.shape(), indices);
+  const Array selected_shape_probe = apply_plan(target, plan);  // eager views are free; traced, this is dead code
+  const Array converted = ops::convert_to(values, {target.dtype(), target.weak_type()});
+  const Array updates =
+      ops::broadcast_to_shape(converted, ops::broadcast_shapes("at", converted.shape(), selected_shape_probe.shape()));
+  if (updates.shape() != selected_shape_probe.shape()) {
+    throw ShapeError("at", fmt::format("cannot broadcast updates of shape {} to the indexed shape {}",
+                                       values.shape().to_string(), selected_shape_probe.shape().to_string()));
+  }
+  if (plan.only_basic_unit_steps) {
+    // A rectangular window: dynamic_update_slice, in place when the target's buffer is ours alone.
+    Shape window;
+    std::vector<Array> starts;
+    for (const BasicAxis& b : plan.basic) {
+      window.push_back(b.count);
+      starts.push_back(Array(static_cast<std::int64_t>(b.start)));
+    }
+    Array new_values = lax::reshape(updates, window);
+    if (kind != UpdateKind::set) new_values = combine(kind, lax::dynamic_slice(target, starts, window), new_values);
+    if (!current_trace() && target.is_unique()) {
+      std::vector<std::int64_t> offsets;
+      for (const BasicAxis& b : plan.basic) offsets.push_back(b.start);
+      return cpu::dynamic_update_slice(target, new_values, offsets, true);
+    }
+    return lax::dynamic_update_slice(target, new_values, starts);
+  }
+  // General indices: index an iota of flat positions the same way, then scatter into the flat array.
+  const Array positions = apply_plan(lax::reshape(lax::iota(default_int_dtype(), target.size()), target.shape()), plan);
+  const Array flat_positions = lax::reshape(positions, Shape{positions.size()});
+  const Array flat_updates = lax::reshape(updates, Shape{updates.size()});
+  const Array flat_target = lax::reshape(target, Shape{target.size()});
+  const lax::ScatterMode mode = kind == UpdateKind::set   ? lax::ScatterMode::set
+                                : kind == UpdateKind::add ? lax::ScatterMode::add
+                                : kind == UpdateKind::mul ? lax::ScatterMode::mul
+                                : kind == UpdateKind::min ? lax::ScatterMode::min
+                                                          : lax::ScatterMode::max;
+  return lax::reshape(lax::scatter(flat_target, flat_positions, flat_updates, 0, mode), target.shape());
+}
+
+}  // namespace
+
+Array IndexUpdate::get() const { return target_.index_with(indices_); }
+Array IndexUpdate::set(const Array& values, std::source_location loc) const {
+  CallSite site(loc);
+  return update(target_, indices_, values, UpdateKind::set);
+}
+Array IndexUpdate::add(const Array& values, std::source_location loc) const {
+  CallSite site(loc);
+  return update(target_, indices_, values, UpdateKind::add);
+}
+Array IndexUpdate::multiply(const Array& values, std::source_location loc) const {
+  CallSite site(loc);
+  return update(target_, indices_, values, UpdateKind::mul);
+}
+Array IndexUpdate::min(const Array& values, std::source_location loc) const {
+  CallSite site(loc);
+  return update(target_, indices_, values, UpdateKind::min);
+}
+Array IndexUpdate::max(const Array& values, std::source_location loc) const {
+  CallSite site(loc);
+  return update(target_, indices_, values, UpdateKind::max);
+}
+
+// --- take, take_along_axis, sort --------------------------------------------------------------
+
+namespace numpy {
+
+Array take(const Array& x, const Array& indices, std::optional<int> axis, Loc loc) {
+  CallSite site(loc);
+  if (!is_integer(indices.dtype()))
+    throw IndexError("take", fmt::format("indices must be integers, got {}", dtype_name(indices.dtype())));
+  const Array input = axis ? x : lax::reshape(x, Shape{x.size()});
+  const int d = ops::normalize_axis("take", axis.value_or(0), input.ndim());
+  const std::int64_t size = input.shape()[d];
+  Array i = lax::convert_element_type(indices, default_int_dtype());
+  i = where(i < 0, i + size, i);
+  // Shape the indices as (1, ..., n, ..., 1) and gather; then unflatten the index axis.
+  Shape index_shape, result;
+  for (int k = 0; k < input.ndim(); ++k) index_shape.push_back(k == d ? i.size() : 1);
+  for (int k = 0; k < d; ++k) result.push_back(input.shape()[k]);
+  for (std::int64_t s : indices.shape()) result.push_back(s);
+  for (int k = d + 1; k < input.ndim(); ++k) result.push_back(input.shape()[k]);
+  return lax::reshape(lax::gather(input, lax::reshape(i, index_shape), d), result);
+}
+
+Array take_along_axis(const Array& x, const Array& indices, int axis, Loc loc) {
+  CallSite site(loc);
+  if (indices.ndim() != x.ndim()) {
+    throw ShapeError("take_along_axis", fmt::format("indices {} and array {} must have the same rank",
+                                                    indices.shape().to_string(), x.shape().to_string()));
+  }
+  const int d = ops::normalize_axis("take_along_axis", axis, x.ndim());
+  // Broadcast x against the indices on every axis but d.
+  Shape x_shape = x.shape();
+  for (int k = 0; k < x.ndim(); ++k) {
+    if (k != d && x_shape[k] == 1) x_shape[k] = indices.shape()[k];
+  }
+  const std::int64_t size = x.shape()[d];
+  Array i = lax::convert_element_type(indices, default_int_dtype());
+  i = where(i < 0, i + size, i);
+  return lax::gather(ops::broadcast_to_shape(x, x_shape), i, d);
+}
+
+Array sort(const Array& x, int axis, Loc loc) {
+  CallSite site(loc);
+  if (x.ndim() == 0) throw ShapeError("sort", "cannot sort a 0-dimensional array");
+  return lax::sort(x, ops::normalize_axis("sort", axis, x.ndim()));
+}
+
+Array argsort(const Array& x, int axis, Loc loc) {
+  CallSite site(loc);
+  if (x.ndim() == 0) throw ShapeError("argsort", "cannot sort a 0-dimensional array");
+  const int d = ops::normalize_axis("argsort", axis, x.ndim());
+  const Array positions = lax::broadcasted_iota(default_int_dtype(), x.shape(), d);
+  return lax::sort({x, positions}, d, 1)[1];
+}
+
+}  // namespace numpy
+}  // namespace jx

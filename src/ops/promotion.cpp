@@ -1,0 +1,85 @@
+#include "ops/promotion.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ir/primitives/elementwise.h"
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "trace/trace.h"
+
+namespace jx::ops {
+
+PromotionType result_type(std::span<const Array> operands) {
+  PromotionType result = operands[0].type().promotion_type();
+  for (std::size_t i = 1; i < operands.size(); ++i) result = promote_types(result, operands[i].type().promotion_type());
+  return result;
+}
+
+Array convert_to(const Array& x, PromotionType type) {
+  if (x.dtype() == type.dtype && x.weak_type() == type.weak) return x;
+  return bind1(primitives::ConvertElementType(type.dtype, type.weak), {x});
+}
+
+PromotionType inexact_type(PromotionType type) {
+  if (is_floating(type.dtype)) return type;
+  return {default_float_dtype(), type.weak};
+}
+
+Array to_inexact(const Array& x) { return convert_to(x, inexact_type(x.type().promotion_type())); }
+
+Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  const int ndim = std::max(a.ndim(), b.ndim());
+  Shape result;
+  for (int i = 0; i < ndim; ++i) {
+    const int ia = a.ndim() - ndim + i, ib = b.ndim() - ndim + i;
+    const std::int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw ShapeError(std::string(op),
+                       fmt::format("incompatible shapes for broadcasting: {} and {}", a.to_string(), b.to_string()));
+    }
+    result.push_back(da == 1 ? db : da);
+  }
+  return result;
+}
+
+Array broadcast_to_shape(const Array& x, const Shape& shape) {
+  if (x.shape() == shape) return x;
+  std::vector<int> dims;
+  for (int i = 0; i < x.ndim(); ++i) dims.push_back(shape.ndim() - x.ndim() + i);
+  return lax::broadcast_in_dim(x, shape, dims);
+}
+
+std::pair<Array, Array> promote_and_broadcast(std::string_view op, const Array& a, const Array& b) {
+  const Array operands[] = {a, b};
+  const PromotionType type = result_type(operands);
+  Array x = convert_to(a, type), y = convert_to(b, type);
+  if (x.shape() == y.shape() || x.ndim() == 0 || y.ndim() == 0) return {x, y};
+  const Shape shape = broadcast_shapes(op, x.shape(), y.shape());
+  return {broadcast_to_shape(x, shape), broadcast_to_shape(y, shape)};
+}
+
+int normalize_axis(std::string_view op, int axis, int ndim) {
+  if (axis < -ndim || axis >= ndim) {
+    throw ShapeError(std::string(op), fmt::format("axis {} is out of bounds for an array of rank {}", axis, ndim));
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+std::vector<int> normalize_axes(std::string_view op, const std::optional<Axes>& axes, int ndim) {
+  std::vector<int> result;
+  if (!axes) {
+    for (int d = 0; d < ndim; ++d) result.push_back(d);
+    return result;
+  }
+  for (int axis : *axes) result.push_back(normalize_axis(op, axis, ndim));
+  std::sort(result.begin(), result.end());
+  if (std::adjacent_find(result.begin(), result.end()) != result.end()) {
+    throw ShapeError(std::string(op), "repeated axis");
+  }
+  return result;
+}
+
+}  // namespace jx::ops

@@ -1,0 +1,79 @@
+#include "trace/trace.h"
+
+#include <fmt/format.h>
+
+#include "jx/core/error.h"
+
+namespace jx {
+namespace {
+
+Trace*& current() {
+  thread_local Trace* trace = nullptr;
+  return trace;
+}
+
+}  // namespace
+
+Trace::Trace(Trace* parent, std::string description)
+    : parent_(parent), tag_(std::make_shared<TraceTag>(TraceTag{this, std::move(description)})) {}
+
+Trace::~Trace() { tag_->trace = nullptr; }
+
+bool Trace::encloses(const Trace* other) const {
+  for (const Trace* t = other; t; t = t->parent()) {
+    if (t == this) return true;
+  }
+  return false;
+}
+
+Trace* current_trace() { return current(); }
+
+TraceScope::TraceScope(Trace* trace) : saved_(current()) { current() = trace; }
+TraceScope::~TraceScope() { current() = saved_; }
+
+void throw_leaked_tracer(const Array& x, std::string_view op) {
+  const auto& tag = static_cast<const Tracer*>(x.impl())->tag();
+  const char* state = tag->trace ? "is used outside the transformation that created it"
+                                 : "escaped its transformation, which has ended, and was used afterwards";
+  throw TracerLeakError(std::string(op),
+                        fmt::format("a traced array of type {} created by {} {}. Return values from the "
+                                    "transformed function instead of storing tracers elsewhere.",
+                                    x.type().to_string(), tag->description, state));
+}
+
+void check_tracers(std::span<const Array> inputs, const Trace* trace, std::string_view op) {
+  for (const Array& x : inputs) {
+    if (!x.is_tracer()) continue;
+    const Trace* owner = static_cast<const Tracer*>(x.impl())->trace();
+    if (!owner || !trace || !owner->encloses(trace)) throw_leaked_tracer(x, op);
+  }
+}
+
+void throw_concretization_error(const Array& x, std::string_view what) {
+  const auto& tag = static_cast<const Tracer*>(x.impl())->tag();
+  throw ConcretizationError(
+      std::string(what),
+      fmt::format("a traced array of type {} (traced by {}) has no value yet, so it cannot be converted "
+                  "to a C++ value or drive C++ control flow. Use jx::lax::cond or jx::numpy::where for "
+                  "data-dependent branches, jx::lax::while_loop/fori_loop for loops, or make the value a "
+                  "static argument (jx::static_argnums) if it is known at trace time.",
+                  x.type().to_string(), tag->description));
+}
+
+ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
+  for (const Array& x : inputs) {
+    if (!x.valid()) throw ValueError(std::string(primitive.name()), "an input is an empty jx::Array handle");
+  }
+  if (Trace* trace = current()) return trace->process(primitive, inputs);
+  for (const Array& x : inputs) {
+    if (x.is_tracer()) throw_leaked_tracer(x, primitive.name());
+  }
+  return primitive.evaluate(inputs);
+}
+
+Array bind1(const Primitive& primitive, std::span<const Array> inputs) {
+  ArrayList outputs = bind(primitive, inputs);
+  return std::move(outputs[0]);
+}
+
+}  // namespace jx
