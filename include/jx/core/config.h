@@ -43,11 +43,11 @@ inline bool log_compiles() { return flags().log_compiles; }
 
 // A thread-local override of some flags for the lifetime of the returned object.
 struct Overrides {
-  std::optional<bool> enable_x64;
-  std::optional<bool> threefry_partitionable;
-  std::optional<bool> debug_key_reuse;
-  std::optional<bool> check_jit;
-  std::optional<bool> log_compiles;
+  std::optional<bool> enable_x64 = std::nullopt;
+  std::optional<bool> threefry_partitionable = std::nullopt;
+  std::optional<bool> debug_key_reuse = std::nullopt;
+  std::optional<bool> check_jit = std::nullopt;
+  std::optional<bool> log_compiles = std::nullopt;
 };
 
 class [[nodiscard]] ScopedFlags {
