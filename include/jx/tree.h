@@ -1,0 +1,194 @@
+// jx/tree.h — jx::tree, operations over pytrees (jax.tree_util / jax.tree).
+//
+// A pytree is any nesting of arrays in the containers and registered types of jx/tree/traits.h. The
+// transformations (jit, grad, vmap) and the state libraries take and return pytrees; these
+// functions are how user code works with them.
+//
+//   struct Params { jx::Array weight, bias; };
+//   JX_PYTREE(Params, weight, bias);
+//
+//   auto [leaves, def] = jx::tree::flatten(params);             // {weight, bias}, PyTreeDef(...)
+//   Params back = jx::tree::unflatten<Params>(def, leaves);
+//   Params scaled = jx::tree::map([](const jx::Array& p, const jx::Array& g) { return p - 0.1f * g; },
+//                                 params, grads);
+//   jx::tree::map_with_path([](const jx::tree::KeyPath& path, const jx::Array& x) {
+//     std::cout << jx::tree::keystr(path) << "\n";               // ".weight", ".bias"
+//     return x;
+//   }, params);
+#pragma once
+
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "jx/core/array.h"
+#include "jx/tree/dynamic.h"
+#include "jx/tree/traits.h"
+#include "jx/tree/treedef.h"
+
+namespace jx::tree {
+
+namespace detail {
+// Throws TreeError for trees of different structure, showing both and the first differing path.
+[[noreturn]] void throw_structure_mismatch(const char* op, const TreeDef& a, const TreeDef& b);
+// A dynamic tree of `def`'s structure whose leaves are the given trees.
+Tree build_dynamic(const TreeDef& def, std::vector<Tree> leaves);
+template <class T>
+Tree as_dynamic_leaf(T&& value) {
+  using V = std::remove_cvref_t<T>;
+  if constexpr (std::is_convertible_v<V, Array> && !std::is_arithmetic_v<V>)
+    return Tree(Array(std::forward<T>(value)));
+  else if constexpr (Pytree<V>)
+    return TreeTraits<V>::to_tree(value);
+  else
+    return Tree::static_value(value);
+}
+}  // namespace detail
+
+// Appends a tree's leaves and structure (the jit call path reuses the buffers).
+template <Pytree T>
+void flatten_into(const T& tree, TreeDef& def, std::vector<Array>& leaves) {
+  detail::Flattener f(def, leaves);
+  TreeTraits<std::remove_cvref_t<T>>::flatten(tree, f);
+}
+
+template <Pytree T>
+std::pair<std::vector<Array>, TreeDef> flatten(const T& tree) {
+  std::pair<std::vector<Array>, TreeDef> result;
+  flatten_into(tree, result.second, result.first);
+  return result;
+}
+
+template <Pytree T>
+std::vector<Array> leaves(const T& tree) {
+  return flatten(tree).first;
+}
+
+template <Pytree T>
+TreeDef structure(const T& tree) {
+  return flatten(tree).second;
+}
+
+// Rebuilds a T from its structure and leaves; TreeError if the structure is not T's.
+template <Pytree T>
+std::remove_cvref_t<T> unflatten(const TreeDef& def, std::span<const Array> leaves) {
+  detail::Reader reader(def, leaves);
+  auto result = TreeTraits<std::remove_cvref_t<T>>::unflatten(reader);
+  reader.check_done();
+  return result;
+}
+template <Pytree T>
+std::remove_cvref_t<T> unflatten(const TreeDef& def, std::initializer_list<Array> leaves) {
+  return unflatten<T>(def, std::span<const Array>(leaves.begin(), leaves.size()));
+}
+// Without a type: a dynamic tree (registered structs become dicts of their fields).
+Tree unflatten(const TreeDef& def, std::span<const Array> leaves);
+
+// The path of every Array leaf, in flattening order.
+std::vector<KeyPath> leaf_paths(const TreeDef& def);
+
+template <Pytree T>
+std::vector<std::pair<KeyPath, Array>> leaves_with_path(const T& tree) {
+  auto [values, def] = flatten(tree);
+  std::vector<KeyPath> paths = leaf_paths(def);
+  std::vector<std::pair<KeyPath, Array>> result;
+  for (std::size_t i = 0; i < values.size(); ++i) result.emplace_back(std::move(paths[i]), std::move(values[i]));
+  return result;
+}
+
+namespace detail {
+template <class>
+using ArrayRef = const Array&;
+
+template <bool WithPath, class F, class T, class... Rest>
+auto map_impl([[maybe_unused]] const char* op, F&& f, const T& tree, const Rest&... rest) {
+  auto [first, def] = flatten(tree);
+  std::vector<std::vector<Array>> others;
+  (
+      [&] {
+        auto [values, other_def] = flatten(rest);
+        if (!(other_def == def)) throw_structure_mismatch(op, def, other_def);
+        others.push_back(std::move(values));
+      }(),
+      ...);
+  std::vector<KeyPath> paths;
+  if constexpr (WithPath) paths = leaf_paths(def);
+  auto call = [&](std::size_t i) -> decltype(auto) {
+    return [&]<std::size_t... J>(std::index_sequence<J...>)->decltype(auto) {
+      if constexpr (WithPath)
+        return f(paths[i], first[i], others[J][i]...);
+      else
+        return f(first[i], others[J][i]...);
+    }
+    (std::index_sequence_for<Rest...>{});
+  };
+  using R = std::remove_cvref_t<decltype(call(0))>;
+  if constexpr (std::is_convertible_v<R, Array> && !std::is_arithmetic_v<R>) {
+    std::vector<Array> results;
+    results.reserve(first.size());
+    for (std::size_t i = 0; i < first.size(); ++i) results.push_back(Array(call(i)));
+    return unflatten<T>(def, results);
+  } else {
+    static_assert(std::is_same_v<T, Tree>,
+                  "jx::tree::map over a statically typed tree must return jx::Array for every leaf; to map to "
+                  "other values, map a dynamic tree (jx::tree::to_dynamic(tree))");
+    std::vector<Tree> results;
+    for (std::size_t i = 0; i < first.size(); ++i) results.push_back(as_dynamic_leaf(call(i)));
+    return build_dynamic(def, std::move(results));
+  }
+}
+
+Tree transpose_leaves(const TreeDef& outer, const TreeDef& inner, const TreeDef& def, std::span<const Array> leaves);
+}  // namespace detail
+
+// f applied to corresponding leaves of trees of the same structure. The result has the first tree's
+// type (f returns Arrays), or, for a dynamic tree, whatever f returns at each leaf.
+template <class F, Pytree T, Pytree... Rest>
+auto map(F&& f, const T& tree, const Rest&... rest) {
+  return detail::map_impl<false>("tree::map", std::forward<F>(f), tree, rest...);
+}
+
+// As map, with each leaf's path as f's first argument.
+template <class F, Pytree T, Pytree... Rest>
+auto map_with_path(F&& f, const T& tree, const Rest&... rest) {
+  return detail::map_impl<true>("tree::map_with_path", std::forward<F>(f), tree, rest...);
+}
+
+// Folds f over the leaves, left to right: f(f(initial, leaf0), leaf1) ...
+template <class F, Pytree T, class Accumulator>
+Accumulator reduce(F&& f, const T& tree, Accumulator initial) {
+  for (const Array& leaf : leaves(tree)) initial = f(std::move(initial), leaf);
+  return initial;
+}
+
+// Whether every leaf is true (each must be a concrete one-element array).
+template <Pytree T>
+bool all(const T& tree) {
+  for (const Array& leaf : leaves(tree)) {
+    if (!static_cast<bool>(leaf)) return false;
+  }
+  return true;
+}
+
+// Converts a static tree to a dynamic one (structs become dicts of their fields) and back.
+template <Pytree T>
+Tree to_dynamic(const T& tree) {
+  return TreeTraits<T>::to_tree(tree);
+}
+template <Pytree T>
+T from_dynamic(const Tree& tree) {
+  return TreeTraits<T>::from_tree(tree);
+}
+
+// A tree of `outer` structure whose leaves are trees of `inner` structure, turned inside out: the
+// result has `inner` structure with `outer`-structured trees at its leaves (as jax.tree.transpose).
+template <Pytree T>
+Tree transpose(const TreeDef& outer, const TreeDef& inner, const T& tree) {
+  auto [values, def] = flatten(tree);
+  return detail::transpose_leaves(outer, inner, def, values);
+}
+
+}  // namespace jx::tree
