@@ -105,6 +105,12 @@ std::string format_location(const std::source_location& location) {
   return file + ":" + std::to_string(location.line());
 }
 
+std::optional<std::source_location> current_call_site() {
+  const SiteState& state = site_state();
+  if (state.site) return *state.site;
+  return std::nullopt;
+}
+
 std::string current_user_location() {
   const SiteState& state = site_state();
   if (state.site) return format_location(*state.site);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "backends/cpu/kernels.h"
 #include "ir/primitives/elementwise.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -19,6 +20,9 @@ PromotionType result_type(std::span<const Array> operands) {
 
 Array convert_to(const Array& x, PromotionType type) {
   if (x.dtype() == type.dtype && x.weak_type() == type.weak) return x;
+  // A concrete scalar (a C++ scalar operand, typically) is converted now, as JAX converts Python
+  // scalars: no equation is staged for it, and eager code skips a dispatch.
+  if (x.is_concrete() && x.ndim() == 0) return cpu::convert(x, ArrayType{{}, type.dtype, type.weak});
   return bind1(primitives::ConvertElementType(type.dtype, type.weak), {x});
 }
 

@@ -72,7 +72,7 @@ ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
 }
 
 Array bind1(const Primitive& primitive, std::span<const Array> inputs) {
-  ArrayList outputs = bind(primitive, inputs);
+  ArrayList outputs = jx::bind(primitive, inputs);
   return std::move(outputs[0]);
 }
 

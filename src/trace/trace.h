@@ -79,6 +79,8 @@ class TraceScope {
   Trace* saved_;
 };
 
+// Call these qualified, as jx::bind: with std:: arguments (a vector, a span) an unqualified call also
+// finds std::bind by argument-dependent lookup, which would win.
 ArrayList bind(const Primitive& primitive, std::span<const Array> inputs);
 Array bind1(const Primitive& primitive, std::span<const Array> inputs);
 inline Array bind1(const Primitive& primitive, std::initializer_list<Array> inputs) {

@@ -13,6 +13,7 @@
 //   }
 #pragma once
 
+#include <optional>
 #include <source_location>
 #include <stdexcept>
 #include <string>
@@ -84,6 +85,8 @@ class UserCodeScope {
 
 // "file:line" of the user code currently calling jx, by the rules above.
 std::string current_user_location();
+// The innermost named jx function's caller, if one is recorded (cheap: no stack walk).
+std::optional<std::source_location> current_call_site();
 std::string format_location(const std::source_location& location);
 
 }  // namespace jx

@@ -1,0 +1,237 @@
+// jx/transforms/jit.h — jx::jit: trace a function once per signature, optimize, cache, run.
+//
+// The signature of a call is the pytree structure of the arguments, the shape, dtype and weak flag of
+// every array leaf, the values of static leaves and static arguments, and the configuration flags
+// that change results. Side effects in the function (printing, mutating captured variables) happen
+// while it is traced, not when the cached program runs — use jx::debug::print for run-time output.
+//
+//   auto update = jx::jit([](const Params& p, const jx::Array& x, const jx::Array& y) { ... });
+//   params = update(std::move(params), x, y);      // rvalue arguments are donated
+//
+//   auto scaled = jx::jit([](const jx::Array& x, int n) { return x * n; }, jx::static_argnums<1>);
+//   std::cout << jx::make_jaxpr(f)(x);             // the traced program, as a jaxpr
+//
+// Overloaded or template functions have no single address: wrap them in a lambda
+// (`jx::jit([](const jx::Array& x) { return jnp::sin(x); })`).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <source_location>
+#include <span>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "jx/core/array.h"
+#include "jx/core/error.h"
+#include "jx/ir/program.h"
+#include "jx/tree.h"
+
+namespace jx {
+
+// jx::jit(f, jx::static_argnums<1, 2>): those arguments are compile-time values, keyed by value.
+template <int... I>
+struct StaticArgnums {};
+template <int... I>
+inline constexpr StaticArgnums<I...> static_argnums{};
+
+namespace detail {
+
+// Whether ops on this thread are being traced (by jit, grad, vmap, ...).
+bool tracing_active();
+
+// A static argument inside the flattened signature: a static leaf.
+template <class T>
+struct StaticArgument {
+  T value;
+};
+
+template <class T>
+const T& unwrap_argument(const StaticArgument<T>& a) {
+  return a.value;
+}
+template <class T>
+const T& unwrap_argument(const T& a) {
+  return a;
+}
+
+// What tracing the user's function produced.
+struct TracedOutputs {
+  std::vector<Array> leaves;
+  tree::TreeDef structure;
+};
+// Rebuilds the arguments from the signature's structure and traced inputs, calls the function.
+using TraceFunction = std::function<TracedOutputs(const tree::TreeDef& structure, std::span<const Array> inputs)>;
+
+// The non-template part of jit: the cache, tracing, compiling, running (src/transforms/jit.cpp).
+class JitCore {
+ public:
+  explicit JitCore(std::source_location where);
+  ~JitCore();
+  JitCore(const JitCore&) = delete;
+  JitCore& operator=(const JitCore&) = delete;
+
+  struct Result {
+    ArrayList outputs;
+    const tree::TreeDef* structure;  // owned by the cache, which lives as long as the JitCore
+  };
+  // Runs the program for this signature, tracing and compiling it first if needed.
+  // `trace` rebuilds the arguments from tracers and calls the user's function.
+  Result call(const tree::TreeDef& structure, std::span<const Array> leaves, std::span<const bool> donated,
+              const TraceFunction& trace);
+  // The program for this signature: as traced, or after the optimizing passes.
+  Program lower(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& trace,
+                bool optimized);
+  std::size_t trace_count() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Per-thread flattening buffers, reused from call to call (a stack, for re-entrant calls).
+struct CallBuffers {
+  tree::TreeDef structure;
+  std::vector<Array> leaves;
+  std::vector<char> donated;  // not std::vector<bool>: spans need contiguous bools
+};
+CallBuffers& acquire_call_buffers();
+void release_call_buffers();
+
+template <std::size_t Index, int... Static>
+constexpr bool is_static_index = ((static_cast<int>(Index) == Static) || ...);
+
+}  // namespace detail
+
+namespace tree {
+template <class T>
+struct TreeTraits<jx::detail::StaticArgument<T>> {
+  static_assert(Hashable<T> && std::equality_comparable<T>,
+                "a static argument of jx::jit must be hashable (std::hash) and equality-comparable");
+  static void flatten(const jx::detail::StaticArgument<T>& a, detail::Flattener& f) {
+    f.static_leaf(StaticValue(a.value));
+  }
+  static jx::detail::StaticArgument<T> unflatten(detail::Reader& r) {
+    return {r.take_static(typeid(T), typeid(T).name()).template get<T>()};
+  }
+};
+}  // namespace tree
+
+template <class F, int... Static>
+class Jitted {
+ public:
+  Jitted(F f, std::source_location where)
+      : f_(std::make_shared<const F>(std::move(f))), core_(std::make_shared<detail::JitCore>(where)) {}
+
+  template <class... Args>
+  auto operator()(Args&&... args) const {
+    static_assert(std::is_invocable_v<const F&, const std::decay_t<Args>&...>,
+                  "jx::jit: the function cannot be called with these arguments. An overloaded or template function "
+                  "must be wrapped in a lambda.");
+    using Result = std::remove_cvref_t<std::invoke_result_t<const F&, const std::decay_t<Args>&...>>;
+    if (detail::tracing_active()) {
+      // Inside another transformation a jitted function is simply part of what is being traced.
+      UserCodeScope user;
+      return Result((*f_)(args...));
+    }
+    detail::CallBuffers& buffers = detail::acquire_call_buffers();
+    struct Release {
+      ~Release() { detail::release_call_buffers(); }
+    } release;
+    flatten_arguments(buffers, std::index_sequence_for<Args...>{}, std::forward<Args>(args)...);
+    const detail::JitCore::Result result = core_->call(
+        buffers.structure, buffers.leaves,
+        std::span<const bool>(reinterpret_cast<const bool*>(buffers.donated.data()), buffers.donated.size()),
+        tracer<Args...>(std::index_sequence_for<Args...>{}));
+    buffers.leaves.clear();  // drop our references before the caller reuses donated names
+    return tree::unflatten<Result>(*result.structure, result.outputs);
+  }
+
+  // The program this call signature compiles to, after the optimizing passes.
+  template <class... Args>
+  Program lower(const Args&... args) const {
+    detail::CallBuffers buffers;
+    flatten_arguments(buffers, std::index_sequence_for<Args...>{}, args...);
+    return core_->lower(buffers.structure, buffers.leaves, tracer<Args...>(std::index_sequence_for<Args...>{}), true);
+  }
+  // The program as traced, before optimization (what jx::make_jaxpr shows).
+  template <class... Args>
+  Program trace(const Args&... args) const {
+    detail::CallBuffers buffers;
+    flatten_arguments(buffers, std::index_sequence_for<Args...>{}, args...);
+    return core_->lower(buffers.structure, buffers.leaves, tracer<Args...>(std::index_sequence_for<Args...>{}), false);
+  }
+
+  // How many times the function has been traced (once per new signature).
+  std::size_t trace_count() const { return core_->trace_count(); }
+
+ private:
+  template <class A, std::size_t I>
+  using Stored = std::conditional_t<detail::is_static_index<I, Static...>, detail::StaticArgument<std::decay_t<A>>,
+                                    std::decay_t<A>>;
+
+  // Flattens the arguments into the buffers. Rvalue arguments are moved into a local tuple that dies
+  // before the call runs, so the buffer holds their leaves alone: they can be donated.
+  template <std::size_t... I, class... Args>
+  static void flatten_arguments(detail::CallBuffers& buffers, std::index_sequence<I...>, Args&&... args) {
+    buffers.structure.clear();
+    buffers.leaves.clear();
+    buffers.donated.clear();
+    [[maybe_unused]] std::tuple<Stored<Args, I>...> arguments(Stored<Args, I>(std::forward<Args>(args))...);
+    // Flattened as TreeTraits<std::tuple> would, noting which leaves come from rvalue arguments.
+    tree::detail::Flattener flattener(buffers.structure, buffers.leaves);
+    const std::size_t root = flattener.begin(tree::NodeKind::tuple);
+    (
+        [&] {
+          constexpr bool donate = std::is_rvalue_reference_v<Args&&> && !std::is_const_v<std::remove_reference_t<Args>>;
+          tree::TreeTraits<Stored<Args, I>>::flatten(std::get<I>(arguments), flattener);
+          buffers.donated.resize(buffers.leaves.size(), donate ? 1 : 0);
+        }(),
+        ...);
+    flattener.end(root, sizeof...(Args));
+  }
+
+  // The function jit traces: rebuild the arguments (tracers at the array leaves, static values from
+  // the signature), call f, flatten what it returns. It captures one pointer, so std::function stores
+  // it without allocating.
+  template <class... Args, std::size_t... I>
+  detail::TraceFunction tracer(std::index_sequence<I...>) const {
+    const F* f = f_.get();
+    return [f](const tree::TreeDef& structure, std::span<const Array> inputs) -> detail::TracedOutputs {
+      [[maybe_unused]] const auto arguments = tree::unflatten<std::tuple<Stored<Args, I>...>>(structure, inputs);
+      detail::TracedOutputs traced;
+      const auto result = (*f)(detail::unwrap_argument(std::get<I>(arguments))...);
+      tree::flatten_into(result, traced.structure, traced.leaves);
+      return traced;
+    };
+  }
+
+  std::shared_ptr<const F> f_;
+  std::shared_ptr<detail::JitCore> core_;
+};
+
+}  // namespace jx
+
+namespace jx {
+
+template <class F>
+Jitted<F> jit(F f, std::source_location where = std::source_location::current()) {
+  return Jitted<F>(std::move(f), where);
+}
+
+template <class F, int... I>
+Jitted<F, I...> jit(F f, StaticArgnums<I...>, std::source_location where = std::source_location::current()) {
+  return Jitted<F, I...>(std::move(f), where);
+}
+
+// jx::make_jaxpr(f)(args...): the program tracing f with these arguments produces.
+template <class F>
+auto make_jaxpr(F f, std::source_location where = std::source_location::current()) {
+  return [jitted = Jitted<F>(std::move(f), where)](const auto&... args) { return jitted.trace(args...); };
+}
+
+}  // namespace jx

@@ -1,0 +1,75 @@
+// jx::debug: effects recorded in programs and run with them.
+#include "jx/debug.h"
+
+#include <iostream>
+#include <mutex>
+#include <typeinfo>
+
+#include "jx/core/error.h"
+#include "jx/ir/primitive.h"
+#include "trace/trace.h"
+
+namespace jx::debug {
+namespace {
+
+// A primitive with no outputs whose evaluation calls a host function on its (concrete) inputs.
+class DebugCallback final : public PrimitiveBase<DebugCallback> {
+ public:
+  DebugCallback(std::shared_ptr<const std::function<void(std::span<const Array>)>> fn, std::string description)
+      : fn_(std::move(fn)), description_(std::move(description)) {}
+  std::string_view name() const override { return "debug_callback"; }
+  TypeList infer(std::span<const ArrayType> /*inputs*/) const override { return {}; }
+  ArrayList evaluate(std::span<const Array> inputs) const override {
+    (*fn_)(inputs);
+    return {};
+  }
+  bool has_side_effects() const override { return true; }
+  // Identified by what it does (the format string, or the callback's type), so that retracing the same
+  // function gives an equal program.
+  auto params() const { return std::tuple{Param{"callback", description_}}; }
+
+ private:
+  std::shared_ptr<const std::function<void(std::span<const Array>)>> fn_;
+  std::string description_;
+};
+
+void emit(std::function<void(std::span<const Array>)> fn, std::string description, const std::vector<Array>& arrays) {
+  auto shared = std::make_shared<const std::function<void(std::span<const Array>)>>(std::move(fn));
+  jx::bind(DebugCallback(std::move(shared), std::move(description)), arrays);
+}
+
+std::string render(const std::string& format, std::span<const Array> values) {
+  std::string out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '{' && i + 1 < format.size() && format[i + 1] == '}') {
+      out += next < values.size() ? to_string(values[next++]) : "{}";
+      ++i;
+    } else {
+      out += format[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void print_impl(std::string format, std::vector<Array> arrays, std::source_location loc) {
+  CallSite site(loc);
+  const std::string description = "print '" + format + "'";
+  emit(
+      [format = std::move(format)](std::span<const Array> values) {
+        static std::mutex output_mutex;  // lines from concurrent calls do not interleave
+        std::lock_guard lock(output_mutex);
+        std::cout << render(format, values) << std::endl;
+      },
+      description, arrays);
+}
+
+void callback(std::function<void(std::span<const Array>)> fn, std::vector<Array> arrays, std::source_location loc) {
+  CallSite site(loc);
+  const std::string description = std::string("callback ") + fn.target_type().name();
+  emit(std::move(fn), description, arrays);
+}
+
+}  // namespace jx::debug

@@ -1,0 +1,210 @@
+// jit's cache, tracing and running: everything that does not depend on the user's types.
+#include "jx/transforms/jit.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <iostream>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "backends/cpu/executor.h"
+#include "ir/passes.h"
+#include "jx/core/config.h"
+#include "trace/staging.h"
+
+namespace jx::detail {
+
+bool tracing_active() { return current_trace() != nullptr; }
+
+namespace {
+
+// The buffers of nested jit calls on one thread (a debug callback may call a jitted function).
+struct BufferStack {
+  std::vector<std::unique_ptr<CallBuffers>> buffers;
+  std::size_t depth = 0;
+};
+
+BufferStack& buffer_stack() {
+  thread_local BufferStack stack;
+  return stack;
+}
+
+struct Signature {
+  tree::TreeDef structure;
+  std::vector<ArrayType> types;
+  std::uint32_t config = 0;
+  std::size_t hash = 0;
+
+  bool matches(const tree::TreeDef& s, std::span<const Array> leaves, std::uint32_t c) const {
+    if (config != c || types.size() != leaves.size()) return false;
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+      if (!(types[i] == leaves[i].type())) return false;
+    }
+    return structure == s;
+  }
+};
+
+std::size_t signature_hash(const tree::TreeDef& structure, std::span<const Array> leaves, std::uint32_t config) {
+  std::size_t h = structure.hash() * 31 + config;
+  for (const Array& leaf : leaves) h = h * 1000003u ^ hash_value(leaf.type());
+  return h;
+}
+
+struct Entry {
+  Signature signature;
+  Program traced;  // as traced, for check_jit's comparison
+  std::unique_ptr<cpu::Executable> executable;
+  tree::TreeDef output_structure;
+};
+
+std::string describe_flags(std::uint32_t config) {
+  return fmt::format("enable_x64={}, threefry_partitionable={}, debug_key_reuse={}", (config & 1) != 0,
+                     (config & 2) != 0, (config & 4) != 0);
+}
+
+// Why a new signature needed a trace, compared with the previous one.
+std::string retrace_reason(const Entry* last, const tree::TreeDef& structure, std::span<const Array> leaves,
+                           std::uint32_t config) {
+  if (!last) return "first call";
+  const Signature& old = last->signature;
+  if (old.config != config)
+    return "configuration changed: " + describe_flags(old.config) + " -> " + describe_flags(config);
+  if (!(old.structure == structure)) {
+    return fmt::format("argument structure or static values changed: {} -> {}", old.structure.to_string(),
+                       structure.to_string());
+  }
+  const std::vector<tree::KeyPath> paths = tree::leaf_paths(structure);
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    if (!(old.types[i] == leaves[i].type())) {
+      const ArrayType& was = old.types[i];
+      const ArrayType& now = leaves[i].type();
+      const std::string what = was.shape != now.shape ? "shape" : (was.dtype != now.dtype ? "dtype" : "weak type");
+      return fmt::format("argument {} changed {}: {}{} -> {}{}", tree::keystr(paths[i]), what, was.to_string(),
+                         was.weak ? " (weak)" : "", now.to_string(), now.weak ? " (weak)" : "");
+    }
+  }
+  return "a new signature";
+}
+
+}  // namespace
+
+CallBuffers& acquire_call_buffers() {
+  BufferStack& stack = buffer_stack();
+  if (stack.depth == stack.buffers.size()) stack.buffers.push_back(std::make_unique<CallBuffers>());
+  return *stack.buffers[stack.depth++];
+}
+
+void release_call_buffers() { --buffer_stack().depth; }
+
+struct JitCore::State {
+  std::source_location where;
+  std::string description;
+  std::shared_mutex cache_mutex;
+  std::unordered_multimap<std::size_t, std::shared_ptr<Entry>> cache;
+  std::shared_ptr<Entry> last;
+  std::mutex trace_mutex;  // traces one signature at a time, so concurrent first calls trace once
+  std::atomic<std::size_t> traces{0};
+
+  std::shared_ptr<Entry> find(std::size_t hash, const tree::TreeDef& structure, std::span<const Array> leaves,
+                              std::uint32_t config) {
+    std::shared_lock lock(cache_mutex);
+    auto [first, end] = cache.equal_range(hash);
+    for (auto it = first; it != end; ++it) {
+      if (it->second->signature.matches(structure, leaves, config)) return it->second;
+    }
+    return nullptr;
+  }
+
+  // Traces the function on tracers of the leaves' types.
+  std::pair<Program, tree::TreeDef> trace(const tree::TreeDef& structure, std::span<const Array> leaves,
+                                          const TraceFunction& fn) {
+    StagingTrace staging(nullptr, description);
+    std::vector<Array> inputs;
+    inputs.reserve(leaves.size());
+    for (const Array& leaf : leaves) inputs.push_back(staging.new_input(leaf.type()));
+    TracedOutputs outputs;
+    {
+      TraceScope scope(&staging);
+      CallSite site(where);  // errors in the user's function fall back to the jit's line
+      UserCodeScope user;
+      outputs = fn(structure, inputs);
+    }
+    Program program = staging.finish(outputs.leaves);
+    return {std::move(program), std::move(outputs.structure)};
+  }
+
+  std::shared_ptr<Entry> compile(std::size_t hash, const tree::TreeDef& structure, std::span<const Array> leaves,
+                                 std::uint32_t config, const TraceFunction& fn) {
+    std::lock_guard lock(trace_mutex);
+    if (auto entry = find(hash, structure, leaves, config)) return entry;  // another thread traced it
+    if (config::log_compiles()) {
+      std::cerr << fmt::format("jx: tracing {} (trace {}): {}\n", description, traces.load() + 1,
+                               retrace_reason(last.get(), structure, leaves, config));
+    }
+    auto entry = std::make_shared<Entry>();
+    auto [program, output_structure] = trace(structure, leaves, fn);
+    entry->traced = program;
+    passes::optimize(program);
+    program.verify();
+    entry->executable = std::make_unique<cpu::Executable>(std::move(program));
+    entry->output_structure = std::move(output_structure);
+    entry->signature = Signature{structure, {}, config, hash};
+    for (const Array& leaf : leaves) entry->signature.types.push_back(leaf.type());
+    ++traces;
+    std::unique_lock cache_lock(cache_mutex);
+    cache.emplace(hash, entry);
+    last = entry;
+    return entry;
+  }
+
+  // check_jit: the function must trace to the same program every time.
+  void check_pure(const Entry& entry, const tree::TreeDef& structure, std::span<const Array> leaves,
+                  const TraceFunction& fn) {
+    auto [program, output_structure] = trace(structure, leaves, fn);
+    std::optional<std::string> difference = first_difference(entry.traced, program);
+    if (!difference && !(output_structure == entry.output_structure))
+      difference = "the structure of its result changed";
+    if (difference) {
+      throw ImpureFunctionError(
+          "jit",
+          fmt::format("{} traced to a different program this time: {}. It depends on something "
+                      "other than its arguments (captured mutable state, globals, I/O); pass such "
+                      "state in and return it, or use jx::debug::print for output.",
+                      description, *difference),
+          format_location(where));
+    }
+  }
+};
+
+JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>()) {
+  state_->where = where;
+  state_->description = "jit of the function at " + format_location(where);
+}
+
+JitCore::~JitCore() = default;
+
+JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<const Array> leaves,
+                              std::span<const bool> donated, const TraceFunction& trace) {
+  const std::uint32_t config = config::result_affecting_key();
+  const std::size_t hash = signature_hash(structure, leaves, config);
+  std::shared_ptr<Entry> entry = state_->find(hash, structure, leaves, config);
+  if (!entry) {
+    entry = state_->compile(hash, structure, leaves, config, trace);
+  } else if (config::check_jit()) {
+    state_->check_pure(*entry, structure, leaves, trace);
+  }
+  return {entry->executable->run(leaves, donated), &entry->output_structure};
+}
+
+Program JitCore::lower(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& trace,
+                       bool optimized) {
+  auto [program, output_structure] = state_->trace(structure, leaves, trace);
+  if (optimized) passes::optimize(program);
+  return program;
+}
+
+std::size_t JitCore::trace_count() const { return state_->traces.load(); }
+
+}  // namespace jx::detail

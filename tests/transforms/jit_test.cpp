@@ -1,0 +1,251 @@
+// jit: tracing once per signature, the cache, the program text, errors, effects, purity checking.
+#include "jx/transforms/jit.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "jx/core/config.h"
+#include "jx/debug.h"
+#include "jx/numpy.h"
+
+namespace jnp = jx::numpy;
+
+namespace jit_test {
+struct Params {
+  jx::Array weight, bias;
+};
+JX_PYTREE(Params, weight, bias);
+}  // namespace jit_test
+
+namespace {
+
+using jit_test::Params;
+
+TEST(Jit, TutorialCounterRunsItsSideEffectOnlyWhileTracing) {
+  struct Counter {
+    int n = 0;
+    int count() { return ++n; }
+  } counter;
+  auto fast_count = jx::jit([&] { return jnp::array(counter.count()); });
+  std::vector<int> seen;
+  for (int i = 0; i < 3; ++i) seen.push_back(fast_count().item<int>());
+  EXPECT_EQ(seen, (std::vector<int>{1, 1, 1}));
+  EXPECT_EQ(fast_count.trace_count(), 1u);
+}
+
+TEST(Jit, ExplicitStateCounts) {
+  auto fast_count = jx::jit([](const jx::Array& n) { return std::pair{n + 1, n + 1}; });
+  jx::Array state = jnp::array(0);
+  std::vector<int> seen;
+  for (int i = 0; i < 3; ++i) {
+    auto [value, next] = fast_count(state);
+    state = next;
+    seen.push_back(value.item<int>());
+  }
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(Jit, ComputesLikeEager) {
+  auto f = [](const Params& p, const jx::Array& x) { return jnp::mean(jnp::power(p.weight * x + p.bias - 1.0f, 2)); };
+  const Params p{jnp::array(2.0f), jnp::array(-1.0f)};
+  const jx::Array x = jnp::linspace(-1, 1, 7).reshape({7, 1});
+  const float eager = f(p, x).item<float>();
+  const float jitted = jx::jit(f)(p, x).item<float>();
+  EXPECT_FLOAT_EQ(eager, jitted);
+}
+
+TEST(Jit, RetracesOnlyWhenTheSignatureChanges) {
+  auto f = jx::jit([](const jx::Array& x) { return x * 2; });
+  f(jnp::ones({3}));
+  f(jnp::ones({3}) + 1);  // same signature
+  EXPECT_EQ(f.trace_count(), 1u);
+  f(jnp::ones({4}));  // shape
+  EXPECT_EQ(f.trace_count(), 2u);
+  f(jnp::ones({4}, jx::int32));  // dtype
+  EXPECT_EQ(f.trace_count(), 3u);
+  f(jx::Array(2.0f));                // a weak scalar ...
+  f(jnp::array(2.0f, jx::float32));  // ... and a strong one differ
+  EXPECT_EQ(f.trace_count(), 5u);
+  {
+    auto x64 = jx::config::scoped({.enable_x64 = true});  // configuration
+    f(jnp::ones({4}, jx::int32));
+  }
+  EXPECT_EQ(f.trace_count(), 6u);
+}
+
+TEST(Jit, StaticLeavesAndStaticArgumentsKeyTheCache) {
+  struct Config {
+    jx::Array scale;
+    int power = 1;
+    JX_PYTREE_FIELDS(scale, power);
+  };
+  auto f = jx::jit([](const Config& c) { return jnp::power(c.scale, c.power); });
+  EXPECT_EQ(f(Config{jnp::array(3.0f), 2}).item<float>(), 9.0f);
+  EXPECT_EQ(f(Config{jnp::array(3.0f), 3}).item<float>(), 27.0f);
+  EXPECT_EQ(f(Config{jnp::array(4.0f), 3}).item<float>(), 64.0f);
+  EXPECT_EQ(f.trace_count(), 2u);
+
+  auto g = jx::jit([](const jx::Array& x, int n) { return x * n; }, jx::static_argnums<1>);
+  EXPECT_EQ(g(jnp::array(2.0f), 3).item<float>(), 6.0f);
+  EXPECT_EQ(g(jnp::array(2.0f), 4).item<float>(), 8.0f);
+  EXPECT_EQ(g(jnp::array(5.0f), 4).item<float>(), 20.0f);
+  EXPECT_EQ(g.trace_count(), 2u);
+}
+
+TEST(Jit, StructureChangesRetrace) {
+  auto f = jx::jit([](const std::vector<jx::Array>& xs) {
+    jx::Array total = jnp::zeros({});
+    for (const auto& x : xs) total = total + jnp::sum(x);
+    return total;
+  });
+  EXPECT_EQ(f(std::vector<jx::Array>{jnp::ones({2})}).item<float>(), 2.0f);
+  EXPECT_EQ(f(std::vector<jx::Array>{jnp::ones({2}), jnp::ones({3})}).item<float>(), 5.0f);
+  EXPECT_EQ(f.trace_count(), 2u);
+}
+
+TEST(Jit, JaxprText) {
+  auto f = [](const jx::Array& a, const jx::Array& b) { return jnp::sin(a * b) + 1.0f; };
+  const jx::Program program = jx::make_jaxpr(f)(jnp::ones({128, 1}), jnp::ones({}));
+  EXPECT_EQ(program.to_string(),
+            "{ lambda ; a:f32[128,1] b:f32[]. let\n"
+            "    c:f32[128,1] = mul a b\n"
+            "    d:f32[128,1] = sin c\n"
+            "    e:f32[128,1] = add d 1.0:f32[]\n"
+            "  in (e) }");
+  const jx::Program one = jx::make_jaxpr([](const jx::Array& x) { return jnp::sum(x, 0); })(jnp::ones({3}));
+  EXPECT_EQ(one.to_string(), "{ lambda ; a:f32[3]. let b:f32[] = reduce_sum[axes=(0,)] a in (b) }");
+}
+
+TEST(Jit, ClosedOverArraysBecomeConstants) {
+  const jx::Array data = jnp::arange(4.0f);
+  auto f = [&](const jx::Array& x) { return x * data; };
+  const jx::Program program = jx::make_jaxpr(f)(jnp::ones({4}));
+  EXPECT_EQ(program.consts.size(), 1u);
+  EXPECT_EQ(program.to_string(), "{ lambda a:f32[4]; b:f32[4]. let c:f32[4] = mul b a in (c) }");
+  EXPECT_EQ(jx::jit(f)(jnp::ones({4}) * 2).to_vector<float>(), (std::vector<float>{0, 2, 4, 6}));
+}
+
+TEST(Jit, NestedJitIsInlined) {
+  auto inner = jx::jit([](const jx::Array& x) { return jnp::exp(x); });
+  auto outer = jx::jit([&](const jx::Array& x) { return inner(x) + inner(x * 2); });
+  EXPECT_FLOAT_EQ(outer(jnp::array(0.0f)).item<float>(), 2.0f);
+  const jx::Program program = outer.lower(jnp::array(0.0f));
+  EXPECT_EQ(program.count("exp"), 2);
+  EXPECT_EQ(inner.trace_count(), 0u);  // traced as part of outer, never on its own
+}
+
+TEST(Jit, PassesCleanUpThePrograms) {
+  auto f = [](const jx::Array& x) {
+    const jx::Array unused = jnp::exp(x);  // dead
+    (void)unused;
+    const jx::Array a = x * x, b = x * x;              // common subexpression
+    const jx::Array folded = jnp::array(2.0f) * 3.0f;  // constant
+    const jx::Array same = (a + b) * 1.0f + 0.0f;      // algebraic identities
+    return jnp::transpose(jnp::transpose(same.reshape({2, 3}).reshape({3, 2}))) * folded;
+  };
+  const jx::Program traced = jx::jit(f).trace(jnp::ones({6}));
+  const jx::Program optimized = jx::jit(f).lower(jnp::ones({6}));
+  EXPECT_EQ(traced.count("exp"), 1);
+  EXPECT_EQ(optimized.count("exp"), 0);
+  EXPECT_EQ(optimized.count("mul"), 2);  // x * x once, and the multiply by the folded 6
+  EXPECT_EQ(optimized.count("reshape"), 1);
+  EXPECT_EQ(optimized.count("transpose"), 0);
+  EXPECT_EQ(optimized.count("add"), 1);
+  EXPECT_NE(optimized.to_string().find("6.0:f32[]"), std::string::npos) << optimized;
+  EXPECT_EQ(jx::jit(f)(jnp::ones({6})).to_vector<float>(), std::vector<float>(6, 12.0f));
+}
+
+TEST(Jit, BranchingOnATracerIsAConcretizationError) {
+  auto f = jx::jit([](const jx::Array& x) { return (x > 0) ? x : -x; });
+  try {
+    f(jnp::array(1.0f));
+    FAIL() << "expected ConcretizationError";
+  } catch (const jx::ConcretizationError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("bool[]"), std::string::npos) << message;  // the comparison's result was converted
+    EXPECT_NE(message.find("jx::lax::cond"), std::string::npos) << message;
+    EXPECT_NE(message.find("jit_test.cpp"), std::string::npos) << message;
+  }
+  auto g = jx::jit([](const jx::Array& x) { return jnp::ones({static_cast<std::int64_t>(x.item<float>())}); });
+  EXPECT_THROW(g(jnp::array(3.0f)), jx::ConcretizationError);
+}
+
+TEST(Jit, LeakedTracersAreReported) {
+  jx::Array leaked;
+  auto f = jx::jit([&](const jx::Array& x) {
+    leaked = x * 2;
+    return x;
+  });
+  f(jnp::array(1.0f));
+  ASSERT_TRUE(leaked.is_tracer());
+  try {
+    (void)(leaked + 1);
+    FAIL() << "expected TracerLeakError";
+  } catch (const jx::TracerLeakError& e) {
+    EXPECT_NE(std::string(e.what()).find("escaped"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Jit, DebugPrintRunsOnEveryCallInProgramOrder) {
+  auto f = jx::jit([](const jx::Array& x) {
+    jx::debug::print("first {}", x);
+    const jx::Array y = x * 2;
+    jx::debug::print("second {}", y);
+    return y;
+  });
+  testing::internal::CaptureStdout();
+  f(jnp::array(1.0f));
+  f(jnp::array(2.0f));
+  const std::string output = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(output, "first 1.0\nsecond 2.0\nfirst 2.0\nsecond 4.0\n");
+}
+
+TEST(Jit, EffectsSurviveDeadCodeElimination) {
+  int calls = 0;
+  auto f = jx::jit([&](const jx::Array& x) {
+    jx::debug::callback([&](std::span<const jx::Array>) { ++calls; }, {x});
+    jx::debug::callback([&](std::span<const jx::Array>) { ++calls; }, {x});  // not merged with the first
+    return x;
+  });
+  f(jnp::array(1.0f));
+  f(jnp::array(1.0f));
+  EXPECT_EQ(calls, 4);
+}
+
+TEST(Jit, CheckJitCatchesTheImpureCounterAndPassesThePureOne) {
+  auto scope = jx::config::scoped({.check_jit = true});
+  int n = 0;
+  auto impure = jx::jit([&] { return jnp::array(++n); });
+  impure();
+  EXPECT_THROW(impure(), jx::ImpureFunctionError);
+  auto pure = jx::jit([](const jx::Array& state) { return state + 1; });
+  jx::Array s = jnp::array(0);
+  for (int i = 0; i < 3; ++i) s = pure(s);
+  EXPECT_EQ(s.item<int>(), 3);
+}
+
+TEST(Jit, ConcurrentCallsTraceOnceAndAgree) {
+  std::atomic<int> traced{0};
+  auto f = jx::jit([&](const jx::Array& x) {
+    ++traced;
+    return jnp::sum(x * x);
+  });
+  const jx::Array x = jnp::arange(10.0f);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (f(x).item<float>() != 285.0f) ++wrong;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(traced.load(), 1);
+  EXPECT_EQ(f.trace_count(), 1u);
+}
+
+}  // namespace
