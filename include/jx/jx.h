@@ -17,5 +17,6 @@
 #include "jx/nn.h"
 #include "jx/numpy.h"
 #include "jx/scipy.h"
+#include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
 #include "jx/tree.h"

@@ -23,6 +23,8 @@ class DebugCallback final : public PrimitiveBase<DebugCallback> {
     (*fn_)(inputs);
     return {};
   }
+  // Under differentiation the callback sees the primal values; it has no outputs to differentiate.
+  ArrayList jvp(std::span<const Array>, std::span<const Array>, std::span<const Array>) const override { return {}; }
   bool has_side_effects() const override { return true; }
   // Identified by what it does (the format string, or the callback's type), so that retracing the same
   // function gives an equal program.

@@ -78,6 +78,25 @@ bool simplify_algebra(Program& program) {
       changed = true;
       return true;
     };
+    if (const auto* power = dynamic_cast<const primitives::IntegerPow*>(&p)) {
+      if (power->exponent() == 1 && forward(e.inputs[0])) continue;
+    }
+    if (p.is_elementwise() && e.inputs.size() >= 2) {
+      // An elementwise operand that is a scalar broadcast to the full shape: use the scalar (the
+      // primitive broadcasts scalars itself), so no broadcast is materialized.
+      for (std::size_t k = 0; k < e.inputs.size(); ++k) {
+        const Equation* source = produced_by(e.inputs[k]);
+        const auto* broadcast =
+            source ? dynamic_cast<const primitives::BroadcastInDim*>(source->primitive.get()) : nullptr;
+        if (!broadcast || program.type_of(source->inputs[0]).ndim() != 0) continue;
+        bool other_full = false;  // another operand keeps the output shape
+        for (std::size_t j = 0; j < e.inputs.size(); ++j)
+          other_full |= j != k && program.type_of(e.inputs[j]).shape == out_type.shape;
+        if (!other_full || dynamic_cast<const primitives::SelectN*>(&p)) continue;
+        e.inputs[k] = source->inputs[0];
+        changed = true;
+      }
+    }
     if (const auto* binary = dynamic_cast<const primitives::Binary*>(&p)) {
       const BinaryOp op = binary->op();
       const Atom& x = e.inputs[0];
@@ -159,7 +178,10 @@ bool fold_constants(Program& program, std::int64_t max_elements) {
     }
     std::int64_t out_elements = 0;
     for (int out : e.outputs) out_elements += program.types[static_cast<std::size_t>(out)].num_elements();
-    if (!all_constant || out_elements > max_elements) {
+    // A broadcast of a scalar costs nothing to keep and would only turn into a large constant.
+    const bool scalar_broadcast = dynamic_cast<const primitives::BroadcastInDim*>(e.primitive.get()) &&
+                                  !values.empty() && values[0].size() == 1 && out_elements > 1;
+    if (!all_constant || out_elements > max_elements || scalar_broadcast) {
       kept.push_back(std::move(e));
       continue;
     }

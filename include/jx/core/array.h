@@ -171,6 +171,8 @@ IndexUpdate Array::at(I&&... indices) && {
   return IndexUpdate(std::move(*this), {Index(std::forward<I>(indices))...});
 }
 
+using ArrayList = std::vector<Array>;
+
 // --- Operators. Scalars convert implicitly (weakly typed); comparisons return bool arrays.
 Array operator+(const Array& a, const Array& b);
 Array operator-(const Array& a, const Array& b);

@@ -29,7 +29,6 @@
 
 namespace jx {
 
-using ArrayList = std::vector<Array>;
 using TypeList = std::vector<ArrayType>;
 
 // vmap's marker for an input or output that has no batch axis.

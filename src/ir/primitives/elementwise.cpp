@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <cmath>
+#include <numbers>
 
 #include "backends/cpu/kernels.h"
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
 
 namespace jx::primitives {
 namespace {
@@ -195,6 +199,238 @@ TypeList SelectN::infer(std::span<const ArrayType> inputs) const {
 ArrayList SelectN::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type(), inputs[1].type(), inputs[2].type()})[0];
   return {cpu::select(inputs[0], inputs[2], inputs[1], out)};
+}
+
+}  // namespace jx::primitives
+
+// --- Derivatives -----------------------------------------------------------------------------------
+
+namespace jx::primitives {
+
+ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                     std::span<const Array> outputs) const {
+  const Array& x = primals[0];
+  const Array& t = tangents[0];
+  const Array& y = outputs[0];
+  if (!t.valid() || !is_floating(y.dtype())) return {Array()};
+  using std::numbers::pi;
+  switch (op_) {
+    case UnaryOp::neg:
+      return {lax::neg(t)};
+    case UnaryOp::abs:
+      return {lax::select(lax::ge(x, 0.0), t, lax::neg(t))};  // 1 at 0, as JAX
+    case UnaryOp::sign:
+    case UnaryOp::floor:
+    case UnaryOp::ceil:
+    case UnaryOp::round:
+      return {Array()};
+    case UnaryOp::exp:
+      return {lax::mul(t, y)};
+    case UnaryOp::exp2:
+      return {lax::mul(t, lax::mul(y, std::numbers::ln2))};
+    case UnaryOp::expm1:
+      return {lax::mul(t, lax::add(y, 1.0))};
+    case UnaryOp::log:
+      return {lax::div(t, x)};
+    case UnaryOp::log1p:
+      return {lax::div(t, lax::add(x, 1.0))};
+    case UnaryOp::log2:
+      return {lax::div(t, lax::mul(x, std::numbers::ln2))};
+    case UnaryOp::log10:
+      return {lax::div(t, lax::mul(x, std::numbers::ln10))};
+    case UnaryOp::sqrt:
+      return {lax::div(t, lax::mul(y, 2.0))};  // inf at 0, as JAX
+    case UnaryOp::rsqrt:
+      return {lax::mul(t, lax::mul(lax::div(y, x), -0.5))};
+    case UnaryOp::cbrt:
+      return {lax::mul(t, lax::mul(lax::integer_pow(y, -2), 1.0 / 3.0))};
+    case UnaryOp::square:
+      return {lax::mul(t, lax::mul(x, 2.0))};
+    case UnaryOp::reciprocal:
+      return {lax::mul(t, lax::neg(lax::mul(y, y)))};
+    case UnaryOp::sin:
+      return {lax::mul(t, lax::cos(x))};
+    case UnaryOp::cos:
+      return {lax::mul(t, lax::neg(lax::sin(x)))};
+    case UnaryOp::tan:
+      return {lax::mul(t, lax::add(lax::mul(y, y), 1.0))};
+    case UnaryOp::asin:
+      return {lax::mul(t, lax::rsqrt(lax::sub(1.0, lax::mul(x, x))))};
+    case UnaryOp::acos:
+      return {lax::neg(lax::mul(t, lax::rsqrt(lax::sub(1.0, lax::mul(x, x)))))};
+    case UnaryOp::atan:
+      return {lax::div(t, lax::add(lax::mul(x, x), 1.0))};
+    case UnaryOp::sinh:
+      return {lax::mul(t, lax::cosh(x))};
+    case UnaryOp::cosh:
+      return {lax::mul(t, lax::sinh(x))};
+    case UnaryOp::tanh:
+      return {lax::mul(t, lax::sub(1.0, lax::mul(y, y)))};
+    case UnaryOp::asinh:
+      return {lax::mul(t, lax::rsqrt(lax::add(lax::mul(x, x), 1.0)))};
+    case UnaryOp::acosh:
+      return {lax::mul(t, lax::rsqrt(lax::mul(lax::sub(x, 1.0), lax::add(x, 1.0))))};
+    case UnaryOp::atanh:
+      return {lax::div(t, lax::sub(1.0, lax::mul(x, x)))};
+    case UnaryOp::logistic:
+      return {lax::mul(t, lax::mul(y, lax::sub(1.0, y)))};
+    case UnaryOp::erf:
+      return {lax::mul(t, lax::mul(lax::exp(lax::neg(lax::mul(x, x))), 2.0 / std::sqrt(pi)))};
+    case UnaryOp::erf_inv:
+      return {lax::mul(t, lax::mul(lax::exp(lax::mul(y, y)), std::sqrt(pi) / 2.0))};
+    case UnaryOp::lgamma:
+      throw TypeError("lgamma", "the derivative of lgamma (digamma) is not implemented yet");
+    case UnaryOp::is_finite:
+    case UnaryOp::not_:
+    case UnaryOp::kCount:
+      break;
+  }
+  return {Array()};
+}
+
+ArrayList Unary::transpose(std::span<const Array> cotangents, std::span<const Array> /*inputs*/,
+                           std::span<const ArrayType> /*types*/) const {
+  if (op_ != UnaryOp::neg) return Primitive::transpose(cotangents, {}, {});
+  return {lax::neg(cotangents[0])};
+}
+
+namespace {
+// JAX's _balanced_eq: where x attains the extremum z: 1, or 1/2 when y ties with it; 0 elsewhere.
+Array balanced_eq(const Array& x, const Array& z, const Array& y) {
+  const Array one_or_half =
+      lax::select(lax::eq(y, z), rules::broadcast_to(lax::convert_element_type(0.5, z.dtype()), z.shape()),
+                  rules::broadcast_to(lax::convert_element_type(1.0, z.dtype()), z.shape()));
+  return lax::select(lax::eq(x, z), one_or_half, rules::zeros(z.type()));
+}
+}  // namespace
+
+ArrayList Binary::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                      std::span<const Array> outputs) const {
+  const Array& a = primals[0];
+  const Array& b = primals[1];
+  const Array& ta = tangents[0];
+  const Array& tb = tangents[1];
+  const Array& out = outputs[0];
+  if (!is_floating(out.dtype())) return {Array()};
+  Array result;
+  switch (op_) {
+    case BinaryOp::add:
+      result = rules::add_tangents(ta, tb);
+      break;
+    case BinaryOp::sub:
+      result = rules::add_tangents(ta, tb.valid() ? lax::neg(tb) : tb);
+      break;
+    case BinaryOp::mul:
+      result = rules::add_tangents(rules::scale(ta, b), rules::scale(tb, a));
+      break;
+    case BinaryOp::div:
+      result = rules::add_tangents(ta.valid() ? lax::div(ta, b) : ta, rules::scale(tb, lax::neg(lax::div(out, b))));
+      break;
+    case BinaryOp::rem: {
+      // d(a rem b) = da - db * trunc(a / b)
+      const Array quotient = lax::div(a, b);
+      const Array truncated = lax::mul(lax::sign(quotient), lax::floor(lax::abs(quotient)));
+      result = rules::add_tangents(ta, rules::scale(tb, lax::neg(truncated)));
+      break;
+    }
+    case BinaryOp::pow: {
+      // d/da = b a^(b-1), zero where b == 0 (so 0^0 has derivative 0); d/db = log(a) a^b, with log(0)
+      // replaced by 0 so that a zero base gives 0, not NaN.
+      Array da, db;
+      if (ta.valid()) {
+        const Array factor = lax::mul(b, lax::pow(a, lax::sub(b, 1.0)));
+        da = lax::mul(ta, lax::select(lax::eq(b, 0.0), rules::zeros(factor.type()), factor));
+      }
+      if (tb.valid()) {
+        const Array safe_a =
+            lax::select(lax::eq(a, 0.0), rules::broadcast_to(lax::convert_element_type(1.0, a.dtype()), a.shape()), a);
+        db = lax::mul(tb, lax::mul(lax::log(safe_a), out));
+      }
+      result = rules::add_tangents(da, db);
+      break;
+    }
+    case BinaryOp::max:
+    case BinaryOp::min: {
+      const Array a_full = rules::broadcast_to(a, out.shape()), b_full = rules::broadcast_to(b, out.shape());
+      result = rules::add_tangents(rules::scale(ta, balanced_eq(a_full, out, b_full)),
+                                   rules::scale(tb, balanced_eq(b_full, out, a_full)));
+      break;
+    }
+    case BinaryOp::atan2: {
+      // atan2(a, b): d/da = b / (a^2 + b^2), d/db = -a / (a^2 + b^2)
+      const Array denominator = lax::add(lax::mul(a, a), lax::mul(b, b));
+      result = rules::add_tangents(rules::scale(ta, lax::div(b, denominator)),
+                                   rules::scale(tb, lax::div(lax::neg(a), denominator)));
+      break;
+    }
+    default:
+      return {Array()};  // nextafter and the integer/boolean operations are piecewise constant
+  }
+  if (result.valid()) result = rules::broadcast_to(result, out.shape());
+  return {result};
+}
+
+ArrayList Binary::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                            std::span<const ArrayType> types) const {
+  const Array& ct = cotangents[0];
+  const bool a_linear = !inputs[0].valid(), b_linear = !inputs[1].valid();
+  switch (op_) {
+    case BinaryOp::add:
+      return {a_linear ? rules::unbroadcast(ct, types[0]) : Array(),
+              b_linear ? rules::unbroadcast(ct, types[1]) : Array()};
+    case BinaryOp::sub:
+      return {a_linear ? rules::unbroadcast(ct, types[0]) : Array(),
+              b_linear ? rules::unbroadcast(lax::neg(ct), types[1]) : Array()};
+    case BinaryOp::mul:
+      if (a_linear && b_linear) break;  // not linear
+      return {a_linear ? rules::unbroadcast(lax::mul(ct, inputs[1]), types[0]) : Array(),
+              b_linear ? rules::unbroadcast(lax::mul(inputs[0], ct), types[1]) : Array()};
+    case BinaryOp::div:
+      if (b_linear) break;  // linear in the numerator only
+      return {rules::unbroadcast(lax::div(ct, inputs[1]), types[0]), Array()};
+    default:
+      break;
+  }
+  return Primitive::transpose(cotangents, inputs, types);
+}
+
+ArrayList IntegerPow::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                          std::span<const Array> /*outputs*/) const {
+  const Array& x = primals[0];
+  if (!tangents[0].valid() || y_ == 0) return {Array()};
+  if (y_ == 1) return {tangents[0]};
+  const Array power = y_ == 2 ? x : lax::integer_pow(x, y_ - 1);
+  const Array derivative = lax::mul(power, static_cast<double>(y_));
+  return {lax::mul(tangents[0], derivative)};
+}
+
+ArrayList ConvertElementType::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                                  std::span<const Array> /*outputs*/) const {
+  if (!tangents[0].valid() || !is_floating(new_dtype_) || !is_floating(primals[0].dtype())) return {Array()};
+  return {lax::convert_element_type(tangents[0], new_dtype_)};
+}
+
+ArrayList ConvertElementType::transpose(std::span<const Array> cotangents, std::span<const Array> /*inputs*/,
+                                        std::span<const ArrayType> types) const {
+  return {lax::convert_element_type(cotangents[0], types[0].dtype)};
+}
+
+ArrayList SelectN::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                       std::span<const Array> outputs) const {
+  if (!tangents[1].valid() && !tangents[2].valid()) return {Array()};
+  const ArrayType& type = outputs[0].type();
+  const Array on_false = rules::broadcast_to(rules::instantiate(tangents[1], primals[1].type()), type.shape);
+  const Array on_true = rules::broadcast_to(rules::instantiate(tangents[2], primals[2].type()), type.shape);
+  return {lax::select(primals[0], on_true, on_false)};
+}
+
+ArrayList SelectN::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                             std::span<const ArrayType> types) const {
+  const Array& ct = cotangents[0];
+  const Array& pred = inputs[0];
+  const Array zero = rules::zeros(ct.type());
+  return {Array(), !inputs[1].valid() ? rules::unbroadcast(lax::select(pred, zero, ct), types[1]) : Array(),
+          !inputs[2].valid() ? rules::unbroadcast(lax::select(pred, ct, zero), types[2]) : Array()};
 }
 
 }  // namespace jx::primitives

@@ -23,6 +23,10 @@ class Unary final : public PrimitiveBase<Unary> {
   std::string_view name() const override { return unary_name(op_); }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   bool is_elementwise() const override { return true; }
   auto params() const { return std::tuple<>{}; }  // the op is the name
 
@@ -37,6 +41,10 @@ class Binary final : public PrimitiveBase<Binary> {
   std::string_view name() const override { return binary_name(op_); }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   bool is_elementwise() const override { return true; }
   auto params() const { return std::tuple<>{}; }
 
@@ -52,6 +60,8 @@ class IntegerPow final : public PrimitiveBase<IntegerPow> {
   std::string_view name() const override { return "integer_pow"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
   bool is_elementwise() const override { return true; }
   auto params() const { return std::tuple{Param{"y", y_}}; }
 
@@ -67,6 +77,10 @@ class ConvertElementType final : public PrimitiveBase<ConvertElementType> {
   std::string_view name() const override { return "convert_element_type"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   bool is_elementwise() const override { return true; }
   auto params() const { return std::tuple{Param{"new_dtype", new_dtype_}, Param{"weak_type", weak_type_}}; }
 
@@ -81,6 +95,10 @@ class SelectN final : public PrimitiveBase<SelectN> {
   std::string_view name() const override { return "select_n"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   bool is_elementwise() const override { return true; }
   auto params() const { return std::tuple<>{}; }
 };
@@ -95,6 +113,10 @@ class StopGradient final : public PrimitiveBase<StopGradient> {
   std::string_view name() const override { return "stop_gradient"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return {inputs[0]}; }
   ArrayList evaluate(std::span<const Array> inputs) const override { return {inputs[0]}; }
+  ArrayList jvp(std::span<const Array> /*primals*/, std::span<const Array> /*tangents*/,
+                std::span<const Array> /*outputs*/) const override {
+    return {Array()};  // a symbolic zero
+  }
   bool is_elementwise() const override { return true; }
   auto params() const { return std::tuple<>{}; }
 };

@@ -2,9 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <numeric>
 
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
+#include "trace/trace.h"
 
 namespace jx::primitives {
 namespace {
@@ -108,6 +113,90 @@ ArrayList Sort::evaluate(std::span<const Array> inputs) const {
   for (const Array& x : inputs) types.push_back(x.type());
   infer(types);
   return cpu::sort(inputs, dimension_, num_keys_);
+}
+
+}  // namespace jx::primitives
+
+// --- Derivatives -----------------------------------------------------------------------------------
+
+namespace jx::primitives {
+namespace {
+
+// Indices clamped as a gather reads them.
+Array clamped(const Array& indices, std::int64_t size) {
+  return lax::clamp(lax::convert_element_type(0, indices.dtype()), indices,
+                    lax::convert_element_type(std::max<std::int64_t>(size - 1, 0), indices.dtype()));
+}
+
+// 1 where an update lands inside the operand, 0 where a scatter drops it; broadcast to `shape`.
+Array in_bounds(const Array& indices, std::int64_t size, const Shape& shape, DType dtype) {
+  const Array inside = lax::bitwise_and(lax::ge(indices, lax::convert_element_type(0, indices.dtype())),
+                                        lax::lt(indices, lax::convert_element_type(size, indices.dtype())));
+  std::vector<int> dims(static_cast<std::size_t>(shape.ndim()));
+  std::iota(dims.begin(), dims.end(), 0);
+  return lax::broadcast_in_dim(lax::convert_element_type(inside, dtype), shape, dims);
+}
+
+}  // namespace
+
+ArrayList Gather::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  if (!tangents[0].valid()) return {Array()};
+  return {lax::gather(tangents[0], primals[1], axis_)};
+}
+
+ArrayList Gather::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                            std::span<const ArrayType> types) const {
+  // Each read element sends its cotangent back where it was read from (indices clamped as the gather
+  // clamped them), summing repeats.
+  const Array& indices = inputs[1];
+  const Array ct = lax::scatter(rules::zeros(types[0]), clamped(indices, types[0].shape[axis_]), cotangents[0], axis_,
+                                lax::ScatterMode::add);
+  return {ct, Array()};
+}
+
+ArrayList Scatter::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  if (!tangents[0].valid() && !tangents[2].valid()) return {Array()};
+  if (mode_ != cpu::ScatterMode::set && mode_ != cpu::ScatterMode::add) {
+    throw TypeError(std::string(name()),
+                    "differentiating scatter-mul, scatter-min and scatter-max is not implemented yet");
+  }
+  const Array tx = rules::instantiate(tangents[0], primals[0].type());
+  const Array tu = rules::instantiate(tangents[2], primals[2].type());
+  return {jx::bind(*this, std::array{tx, primals[1], tu})[0]};
+}
+
+ArrayList Scatter::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                             std::span<const ArrayType> types) const {
+  if (mode_ != cpu::ScatterMode::set && mode_ != cpu::ScatterMode::add)
+    return Primitive::transpose(cotangents, inputs, types);
+  const Array& ct = cotangents[0];
+  const Array& indices = inputs[1];
+  const std::int64_t size = types[0].shape[axis_];
+  Array ct_x, ct_updates;
+  if (!inputs[0].valid()) {
+    // Overwritten positions pass no cotangent back to x; added-to positions pass all of it.
+    ct_x = mode_ == cpu::ScatterMode::set
+               ? lax::scatter(ct, indices, rules::zeros(types[2]), axis_, lax::ScatterMode::set)
+               : ct;
+  }
+  if (!inputs[2].valid()) {
+    ct_updates =
+        lax::mul(lax::gather(ct, clamped(indices, size), axis_), in_bounds(indices, size, types[2].shape, ct.dtype()));
+  }
+  return {ct_x, Array(), ct_updates};
+}
+
+ArrayList Sort::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  // Sort the positions along with the keys; each tangent follows its element.
+  ArrayList operands(primals.begin(), primals.end());
+  operands.push_back(lax::broadcasted_iota(DType::int32, primals[0].shape(), dimension_));
+  const ArrayList sorted = jx::bind(Sort(dimension_, num_keys_), operands);
+  const Array& permutation = sorted.back();
+  ArrayList result;
+  for (std::size_t i = 0; i < primals.size(); ++i) {
+    result.push_back(tangents[i].valid() ? lax::gather(tangents[i], permutation, dimension_) : Array());
+  }
+  return result;
 }
 
 }  // namespace jx::primitives

@@ -21,6 +21,10 @@ class Gather final : public PrimitiveBase<Gather> {
   std::string_view name() const override { return "gather"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"axis", axis_}}; }
 
  private:
@@ -38,6 +42,10 @@ class Scatter final : public PrimitiveBase<Scatter> {
   ArrayList evaluate(std::span<const Array> inputs) const override;
   // Updates x's buffer in place; the caller guarantees nobody else holds it.
   Array evaluate_in_place(std::span<const Array> inputs) const;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"axis", axis_}}; }
 
  private:
@@ -52,6 +60,8 @@ class Sort final : public PrimitiveBase<Sort> {
   std::string_view name() const override { return "sort"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
   auto params() const { return std::tuple{Param{"dimension", dimension_}, Param{"num_keys", num_keys_}}; }
 
  private:

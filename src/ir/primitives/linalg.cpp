@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
+#include <numeric>
 
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
+#include "trace/trace.h"
 
 namespace jx::primitives {
 
@@ -60,6 +65,98 @@ TypeList DotGeneral::infer(std::span<const ArrayType> inputs) const {
 ArrayList DotGeneral::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type(), inputs[1].type()})[0];
   return {cpu::dot_general(inputs[0], inputs[1], dims_, out)};
+}
+
+}  // namespace jx::primitives
+
+// --- Derivatives: dot_general is bilinear ----------------------------------------------------------
+
+namespace jx::primitives {
+namespace {
+
+std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::vector<int>& contracting) {
+  std::vector<int> axes;
+  for (int d = 0; d < ndim; ++d) {
+    if (std::find(batch.begin(), batch.end(), d) == batch.end() &&
+        std::find(contracting.begin(), contracting.end(), d) == contracting.end()) {
+      axes.push_back(d);
+    }
+  }
+  return axes;
+}
+
+int rank_among(const std::vector<int>& axes, int axis) {
+  std::vector<int> sorted = axes;
+  std::sort(sorted.begin(), sorted.end());
+  return static_cast<int>(std::find(sorted.begin(), sorted.end(), axis) - sorted.begin());
+}
+
+}  // namespace
+
+ArrayList DotGeneral::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                          std::span<const Array>) const {
+  Array result;
+  if (tangents[0].valid()) result = jx::bind(*this, std::array{tangents[0], primals[1]})[0];
+  if (tangents[1].valid())
+    result = rules::add_tangents(result, jx::bind(*this, std::array{primals[0], tangents[1]})[0]);
+  return {result};
+}
+
+ArrayList DotGeneral::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                                std::span<const ArrayType> types) const {
+  const Array& ct = cotangents[0];
+  const int nb = static_cast<int>(dims_.lhs_batch.size());
+  const std::vector<int> lhs_free = free_axes(types[0].ndim(), dims_.lhs_batch, dims_.lhs_contracting);
+  const std::vector<int> rhs_free = free_axes(types[1].ndim(), dims_.rhs_batch, dims_.rhs_contracting);
+  const int n_lhs_free = static_cast<int>(lhs_free.size());
+  std::vector<int> batch_positions(static_cast<std::size_t>(nb));
+  std::iota(batch_positions.begin(), batch_positions.end(), 0);
+  Array ct_lhs, ct_rhs;
+  if (!inputs[0].valid()) {
+    // ct (batch, lhs free, rhs free) . rhs over rhs free -> (batch, lhs free, rhs contracting), then
+    // permuted into lhs's axis order.
+    std::vector<int> ct_rhs_free(rhs_free.size());
+    std::iota(ct_rhs_free.begin(), ct_rhs_free.end(), nb + n_lhs_free);
+    const Array product = lax::dot_general(ct, inputs[1], {ct_rhs_free, rhs_free, batch_positions, dims_.rhs_batch});
+    std::vector<int> permutation(static_cast<std::size_t>(types[0].ndim()));
+    for (int d = 0; d < types[0].ndim(); ++d) {
+      auto b = std::find(dims_.lhs_batch.begin(), dims_.lhs_batch.end(), d);
+      auto c = std::find(dims_.lhs_contracting.begin(), dims_.lhs_contracting.end(), d);
+      if (b != dims_.lhs_batch.end()) {
+        permutation[static_cast<std::size_t>(d)] = static_cast<int>(b - dims_.lhs_batch.begin());
+      } else if (c != dims_.lhs_contracting.end()) {
+        const int rhs_axis = dims_.rhs_contracting[static_cast<std::size_t>(c - dims_.lhs_contracting.begin())];
+        permutation[static_cast<std::size_t>(d)] = nb + n_lhs_free + rank_among(dims_.rhs_contracting, rhs_axis);
+      } else {
+        permutation[static_cast<std::size_t>(d)] =
+            nb + static_cast<int>(std::find(lhs_free.begin(), lhs_free.end(), d) - lhs_free.begin());
+      }
+    }
+    ct_lhs = lax::transpose(product, permutation);
+  }
+  if (!inputs[1].valid()) {
+    // lhs . ct over lhs free -> (batch, lhs contracting, rhs free), permuted into rhs's axis order.
+    std::vector<int> ct_lhs_free(lhs_free.size());
+    std::iota(ct_lhs_free.begin(), ct_lhs_free.end(), nb);
+    const Array product = lax::dot_general(inputs[0], ct, {lhs_free, ct_lhs_free, dims_.lhs_batch, batch_positions});
+    const int n_contracting = static_cast<int>(dims_.lhs_contracting.size());
+    std::vector<int> permutation(static_cast<std::size_t>(types[1].ndim()));
+    for (int d = 0; d < types[1].ndim(); ++d) {
+      auto b = std::find(dims_.rhs_batch.begin(), dims_.rhs_batch.end(), d);
+      auto c = std::find(dims_.rhs_contracting.begin(), dims_.rhs_contracting.end(), d);
+      if (b != dims_.rhs_batch.end()) {
+        permutation[static_cast<std::size_t>(d)] = static_cast<int>(b - dims_.rhs_batch.begin());
+      } else if (c != dims_.rhs_contracting.end()) {
+        const int lhs_axis = dims_.lhs_contracting[static_cast<std::size_t>(c - dims_.rhs_contracting.begin())];
+        permutation[static_cast<std::size_t>(d)] = nb + rank_among(dims_.lhs_contracting, lhs_axis);
+      } else {
+        permutation[static_cast<std::size_t>(d)] =
+            nb + n_contracting + static_cast<int>(std::find(rhs_free.begin(), rhs_free.end(), d) - rhs_free.begin());
+      }
+    }
+    ct_rhs = lax::transpose(product, permutation);
+  }
+  return {ct_lhs, ct_rhs};
 }
 
 }  // namespace jx::primitives

@@ -19,6 +19,10 @@ class DotGeneral final : public PrimitiveBase<DotGeneral> {
   std::string_view name() const override { return "dot_general"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const {
     return std::tuple{Param{"lhs_contracting", dims_.lhs_contracting}, Param{"rhs_contracting", dims_.rhs_contracting},
                       Param{"lhs_batch", dims_.lhs_batch}, Param{"rhs_batch", dims_.rhs_batch}};

@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <array>
+#include <numeric>
 
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
 
 namespace jx::primitives {
 namespace {
@@ -115,6 +119,111 @@ TypeList Cumulative::infer(std::span<const ArrayType> inputs) const {
 ArrayList Cumulative::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type()})[0];
   return {cpu::cumulative(op_, inputs[0], axis_, reverse_, out)};
+}
+
+}  // namespace jx::primitives
+
+// --- Derivatives -----------------------------------------------------------------------------------
+
+namespace jx::primitives {
+namespace {
+
+// Re-expands a reduced array to the operand's rank (reduced axes as size 1), then to its shape.
+Array expand_reduced(const Array& reduced, const Shape& operand, const std::vector<int>& axes) {
+  if (reduced.ndim() == 0) return lax::broadcast_in_dim(reduced, operand, {});
+  Shape kept = operand;
+  for (int a : axes) kept[a] = 1;
+  return lax::broadcast_in_dim(lax::reshape(reduced, kept), operand, [&] {
+    std::vector<int> dims(static_cast<std::size_t>(operand.ndim()));
+    std::iota(dims.begin(), dims.end(), 0);
+    return dims;
+  }());
+}
+
+}  // namespace
+
+ArrayList Reduce::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                      std::span<const Array> outputs) const {
+  const Array& x = primals[0];
+  const Array& t = tangents[0];
+  if (!t.valid() || !is_floating(x.dtype())) return {Array()};
+  switch (op_) {
+    case cpu::ReduceOp::sum:
+      return {lax::reduce_sum(t, axes_)};
+    case cpu::ReduceOp::max:
+    case cpu::ReduceOp::min: {
+      // The tangent at the extremum; ties share it equally (as JAX's _reduce_chooser_jvp_rule).
+      const Array location =
+          lax::convert_element_type(lax::eq(x, expand_reduced(outputs[0], x.shape(), axes_)), x.dtype());
+      const Array counts = lax::reduce_sum(location, axes_);
+      return {lax::div(lax::reduce_sum(lax::mul(t, location), axes_), counts)};
+    }
+    case cpu::ReduceOp::prod: {
+      // d prod = sum_i t_i * prod_{j != i} x_j, with the products of the others from exclusive cumulative
+      // products in both directions, so zeros in x are handled exactly.
+      std::vector<int> kept, order;
+      for (int d = 0; d < x.ndim(); ++d) {
+        if (std::find(axes_.begin(), axes_.end(), d) == axes_.end()) kept.push_back(d);
+      }
+      order = kept;
+      order.insert(order.end(), axes_.begin(), axes_.end());
+      Shape grouped;
+      std::int64_t reduced = 1;
+      for (int d : kept) grouped.push_back(x.shape()[d]);
+      for (int a : axes_) reduced *= x.shape()[a];
+      grouped.push_back(reduced);
+      const int last = grouped.ndim() - 1;
+      const Array xs = lax::reshape(lax::transpose(x, order), grouped);
+      const Array ts = lax::reshape(lax::transpose(t, order), grouped);
+      std::vector<lax::PadConfig> shift_right(static_cast<std::size_t>(grouped.ndim())), shift_left(shift_right);
+      shift_right.back() = {1, -1, 0};
+      shift_left.back() = {-1, 1, 0};
+      const Array one = lax::convert_element_type(1, x.dtype());
+      const Array before = lax::pad(lax::cumprod(xs, last), one, shift_right);                  // prod of x_j, j < i
+      const Array after = lax::pad(lax::cumprod(xs, last, /*reverse=*/true), one, shift_left);  // prod of x_j, j > i
+      return {lax::reduce_sum(lax::mul(ts, lax::mul(before, after)), {last})};
+    }
+    default:
+      return {Array()};
+  }
+}
+
+ArrayList Reduce::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                            std::span<const ArrayType> types) const {
+  if (op_ != cpu::ReduceOp::sum) return Primitive::transpose(cotangents, {}, types);
+  return {expand_reduced(cotangents[0], types[0].shape, axes_)};
+}
+
+ArrayList Cumulative::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                          std::span<const Array> outputs) const {
+  const Array& x = primals[0];
+  const Array& t = tangents[0];
+  if (!t.valid()) return {Array()};
+  switch (op_) {
+    case cpu::CumulativeOp::sum:
+      return {lax::cumsum(t, axis_, reverse_)};
+    case cpu::CumulativeOp::prod:
+      // d cumprod = cumprod * cumsum(t / x). (Not defined where x has zeros.)
+      return {lax::mul(outputs[0], lax::cumsum(lax::div(t, x), axis_, reverse_))};
+    case cpu::CumulativeOp::max:
+    case cpu::CumulativeOp::min: {
+      // Each output takes the tangent of the element that set the running extremum: the last position
+      // (in scan order) where x equalled it.
+      const Array positions = lax::broadcasted_iota(DType::int32, x.shape(), axis_);
+      const Array setter = lax::select(
+          lax::eq(x, outputs[0]), positions,
+          rules::broadcast_to(lax::convert_element_type(reverse_ ? x.shape()[axis_] : -1, DType::int32), x.shape()));
+      const Array source = reverse_ ? lax::cummin(setter, axis_, true) : lax::cummax(setter, axis_);
+      return {lax::gather(t, source, axis_)};
+    }
+  }
+  return {Array()};
+}
+
+ArrayList Cumulative::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                                std::span<const ArrayType> types) const {
+  if (op_ != cpu::CumulativeOp::sum) return Primitive::transpose(cotangents, {}, types);
+  return {lax::cumsum(cotangents[0], axis_, !reverse_)};
 }
 
 }  // namespace jx::primitives

@@ -18,6 +18,10 @@ class Reduce final : public PrimitiveBase<Reduce> {
   std::string_view name() const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"axes", axes_}}; }
 
  private:
@@ -49,6 +53,10 @@ class Cumulative final : public PrimitiveBase<Cumulative> {
   std::string_view name() const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"axis", axis_}, Param{"reverse", reverse_}}; }
 
  private:

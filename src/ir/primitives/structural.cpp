@@ -9,7 +9,10 @@
 
 #include "backends/cpu/kernels.h"
 #include "core/array_impl.h"
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
+#include "trace/trace.h"
 
 namespace jx::primitives {
 namespace {
@@ -333,6 +336,177 @@ ArrayList DynamicUpdateSlice::evaluate(std::span<const Array> inputs) const {
   std::vector<std::int64_t> starts;
   for (std::size_t i = 2; i < inputs.size(); ++i) starts.push_back(scalar_index(inputs[i]));
   return {cpu::dynamic_update_slice(inputs[0], inputs[1], starts, false)};
+}
+
+}  // namespace jx::primitives
+
+// --- Derivatives: all of these are linear in their array operands --------------------------------------
+
+namespace jx::primitives {
+namespace {
+
+// The jvp of a primitive linear in every operand it has tangents for: the primitive itself applied to
+// the tangents (zeros instantiated for the others, non-linear operands passed through).
+ArrayList apply_to_tangents(const Primitive& p, std::span<const Array> primals, std::span<const Array> tangents,
+                            std::span<const std::size_t> linear_operands) {
+  bool any = false;
+  for (std::size_t i : linear_operands) any = any || tangents[i].valid();
+  if (!any) return {Array()};
+  ArrayList operands(primals.begin(), primals.end());
+  for (std::size_t i : linear_operands) operands[i] = rules::instantiate(tangents[i], primals[i].type());
+  return jx::bind(p, operands);
+}
+
+constexpr std::size_t kFirst[] = {0};
+constexpr std::size_t kFirstTwo[] = {0, 1};
+
+std::vector<int> inverse(const std::vector<int>& permutation) {
+  std::vector<int> result(permutation.size());
+  for (std::size_t i = 0; i < permutation.size(); ++i)
+    result[static_cast<std::size_t>(permutation[i])] = static_cast<int>(i);
+  return result;
+}
+
+}  // namespace
+
+ArrayList BroadcastInDim::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                              std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+
+ArrayList BroadcastInDim::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                                    std::span<const ArrayType> types) const {
+  // Sum over the axes the broadcast added or stretched, then reshape to the operand's shape.
+  const ArrayType& operand = types[0];
+  std::vector<int> summed;
+  for (int d = 0; d < shape_.ndim(); ++d) {
+    const auto it = std::find(broadcast_dimensions_.begin(), broadcast_dimensions_.end(), d);
+    const bool kept = it != broadcast_dimensions_.end() &&
+                      operand.shape[static_cast<int>(it - broadcast_dimensions_.begin())] == shape_[d];
+    if (!kept) summed.push_back(d);
+  }
+  Array ct = summed.empty() ? cotangents[0] : lax::reduce_sum(cotangents[0], summed);
+  return {lax::reshape(ct, operand.shape)};
+}
+
+ArrayList Reshape::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+ArrayList Reshape::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                             std::span<const ArrayType> types) const {
+  return {lax::reshape(cotangents[0], types[0].shape)};
+}
+
+ArrayList Transpose::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                         std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+ArrayList Transpose::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                               std::span<const ArrayType>) const {
+  return {lax::transpose(cotangents[0], inverse(permutation_))};
+}
+
+ArrayList Squeeze::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+ArrayList Squeeze::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                             std::span<const ArrayType> types) const {
+  return {lax::reshape(cotangents[0], types[0].shape)};
+}
+
+ArrayList Rev::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+ArrayList Rev::transpose(std::span<const Array> cotangents, std::span<const Array>, std::span<const ArrayType>) const {
+  return {lax::rev(cotangents[0], dimensions_)};
+}
+
+ArrayList Slice::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+ArrayList Slice::transpose(std::span<const Array> cotangents, std::span<const Array>,
+                           std::span<const ArrayType> types) const {
+  // Put the slice back in place, with zeros between strided elements and around it.
+  const Shape& operand = types[0].shape;
+  const Array& ct = cotangents[0];
+  std::vector<lax::PadConfig> config;
+  for (int d = 0; d < operand.ndim(); ++d) {
+    const auto du = static_cast<std::size_t>(d);
+    const std::int64_t count = ct.shape()[d];
+    const std::int64_t covered = count > 0 ? (count - 1) * strides_[du] + 1 : 0;
+    config.push_back({start_[du], operand[d] - start_[du] - covered, count > 0 ? strides_[du] - 1 : 0});
+  }
+  return {lax::pad(ct, lax::convert_element_type(0, ct.dtype()), config)};
+}
+
+ArrayList Pad::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirstTwo);
+}
+ArrayList Pad::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                         std::span<const ArrayType> types) const {
+  const Array& ct = cotangents[0];
+  // Undo the edge padding (negative low/high padding had cropped: pad those back with zeros), then take
+  // every (interior + 1)-th element.
+  std::vector<lax::PadConfig> unpad;
+  for (std::size_t d = 0; d < low_.size(); ++d) unpad.push_back({-low_[d], -high_[d], 0});
+  const Array unpadded = lax::pad(ct, lax::convert_element_type(0, ct.dtype()), unpad);
+  std::vector<std::int64_t> start(low_.size(), 0), limit(unpadded.shape().begin(), unpadded.shape().end()), step;
+  for (std::int64_t i : interior_) step.push_back(i + 1);
+  const Array ct_operand = lax::slice(unpadded, start, limit, step);
+  Array ct_value;
+  if (!inputs[1].valid()) {
+    std::vector<int> all(static_cast<std::size_t>(ct.ndim()));
+    std::iota(all.begin(), all.end(), 0);
+    std::vector<int> all_operand(static_cast<std::size_t>(ct_operand.ndim()));
+    std::iota(all_operand.begin(), all_operand.end(), 0);
+    ct_value = lax::sub(lax::reduce_sum(ct, all), lax::reduce_sum(ct_operand, all_operand));
+  }
+  return {!inputs[0].valid() ? ct_operand : Array(), rules::unbroadcast(ct_value, types[1])};
+}
+
+ArrayList Concatenate::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                           std::span<const Array>) const {
+  std::vector<std::size_t> all(primals.size());
+  std::iota(all.begin(), all.end(), 0);
+  return apply_to_tangents(*this, primals, tangents, all);
+}
+ArrayList Concatenate::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                                 std::span<const ArrayType> types) const {
+  ArrayList result;
+  std::int64_t offset = 0;
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    const std::int64_t size = types[i].shape[dimension_];
+    result.push_back(!inputs[i].valid() ? lax::slice_in_dim(cotangents[0], offset, offset + size, 1, dimension_)
+                                        : Array());
+    offset += size;
+  }
+  return result;
+}
+
+ArrayList DynamicSlice::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                            std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirst);
+}
+ArrayList DynamicSlice::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                                  std::span<const ArrayType> types) const {
+  const std::vector<Array> starts(inputs.begin() + 1, inputs.end());
+  ArrayList result{lax::dynamic_update_slice(rules::zeros(types[0]), cotangents[0], starts)};
+  result.resize(inputs.size());
+  return result;
+}
+
+ArrayList DynamicUpdateSlice::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                                  std::span<const Array>) const {
+  return apply_to_tangents(*this, primals, tangents, kFirstTwo);
+}
+ArrayList DynamicUpdateSlice::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                                        std::span<const ArrayType> types) const {
+  const std::vector<Array> starts(inputs.begin() + 2, inputs.end());
+  const Array& ct = cotangents[0];
+  ArrayList result{!inputs[0].valid() ? lax::dynamic_update_slice(ct, rules::zeros(types[1]), starts) : Array(),
+                   !inputs[1].valid() ? lax::dynamic_slice(ct, starts, types[1].shape) : Array()};
+  result.resize(inputs.size());
+  return result;
 }
 
 }  // namespace jx::primitives

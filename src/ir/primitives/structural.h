@@ -23,6 +23,10 @@ class BroadcastInDim final : public PrimitiveBase<BroadcastInDim> {
   std::string_view name() const override { return "broadcast_in_dim"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const {
     return std::tuple{Param{"shape", shape_}, Param{"broadcast_dimensions", broadcast_dimensions_}};
   }
@@ -39,6 +43,10 @@ class Reshape final : public PrimitiveBase<Reshape> {
   std::string_view name() const override { return "reshape"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"new_sizes", new_sizes_}}; }
 
  private:
@@ -52,6 +60,10 @@ class Transpose final : public PrimitiveBase<Transpose> {
   std::string_view name() const override { return "transpose"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"permutation", permutation_}}; }
 
  private:
@@ -65,6 +77,10 @@ class Squeeze final : public PrimitiveBase<Squeeze> {
   std::string_view name() const override { return "squeeze"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"dimensions", dimensions_}}; }
 
  private:
@@ -78,6 +94,10 @@ class Rev final : public PrimitiveBase<Rev> {
   std::string_view name() const override { return "rev"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"dimensions", dimensions_}}; }
 
  private:
@@ -95,6 +115,10 @@ class Slice final : public PrimitiveBase<Slice> {
   std::string_view name() const override { return "slice"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const {
     return std::tuple{Param{"start_indices", start_}, Param{"limit_indices", limit_}, Param{"strides", strides_}};
   }
@@ -114,6 +138,10 @@ class Pad final : public PrimitiveBase<Pad> {
   std::string_view name() const override { return "pad"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"low", low_}, Param{"high", high_}, Param{"interior", interior_}}; }
 
  private:
@@ -127,6 +155,10 @@ class Concatenate final : public PrimitiveBase<Concatenate> {
   std::string_view name() const override { return "concatenate"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"dimension", dimension_}}; }
 
  private:
@@ -157,6 +189,10 @@ class DynamicSlice final : public PrimitiveBase<DynamicSlice> {
   std::string_view name() const override { return "dynamic_slice"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple{Param{"slice_sizes", sizes_}}; }
 
  private:
@@ -169,6 +205,10 @@ class DynamicUpdateSlice final : public PrimitiveBase<DynamicUpdateSlice> {
   std::string_view name() const override { return "dynamic_update_slice"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
   auto params() const { return std::tuple<>{}; }
 };
 

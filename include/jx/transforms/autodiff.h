@@ -1,0 +1,385 @@
+// jx/transforms/autodiff.h — automatic differentiation: grad, value_and_grad, vjp, jvp, linearize,
+// jacfwd, jacrev, hessian. Any order, any nesting with jit and each other.
+//
+// Gradients have the type of the argument they are taken with respect to (Params in, Params out);
+// only floating-point leaves are differentiable.
+//
+//   Params g = jx::grad(loss)(params, x, y);                       // d loss / d params
+//   auto [gp, gx] = jx::grad(loss, jx::argnums<0, 1>)(params, x, y);
+//   auto [value, g2] = jx::value_and_grad(loss)(params, x, y);
+//   auto [value_and_aux, g3] = jx::value_and_grad(f, jx::has_aux)(x);  // f returns (value, aux)
+//   auto [out, pullback] = jx::vjp(f, x);  auto [ct_x] = pullback(ct_out);
+//   auto [out, tangent] = jx::jvp(f, std::tuple{x}, std::tuple{t});
+//
+// Integer leaves of a differentiated argument are an error (as in JAX) unless jx::allow_int is
+// passed; their gradient is then an array of dtype float0. Keys never get a gradient (float0).
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+#include <source_location>
+#include <span>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "jx/core/array.h"
+#include "jx/core/error.h"
+#include "jx/tree.h"
+
+namespace jx {
+
+template <int... I>
+struct Argnums {};
+template <int... I>
+inline constexpr Argnums<I...> argnums{};
+struct HasAux {};
+inline constexpr HasAux has_aux{};
+struct AllowInt {};
+inline constexpr AllowInt allow_int{};
+
+namespace detail {
+
+using FlatFunction = std::function<ArrayList(std::span<const Array>)>;
+class Linearized;
+
+// The type-erased core (src/transforms/autodiff.cpp).
+std::shared_ptr<Linearized> linearize_flat(std::span<const Array> primals, const std::vector<bool>& wrt,
+                                           const FlatFunction& fn, const std::string& description);
+ArrayList linearized_primals(const Linearized& l);
+ArrayList linearized_transpose(const Linearized& l, std::span<const Array> output_cotangents);
+ArrayList linearized_apply(const Linearized& l, std::span<const Array> input_tangents);
+std::pair<ArrayList, ArrayList> jvp_flat(std::span<const Array> primals, std::span<const Array> tangents,
+                                         const FlatFunction& fn, const std::string& description);
+Array zeros_of(const ArrayType& type);
+Array ones_like_scalar(const Array& x);
+// Which leaves are differentiated; throws TypeError for integer leaves unless allowed.
+std::vector<bool> differentiable_leaves(std::span<const Array> leaves, const tree::TreeDef& structure, int argnum,
+                                        bool allow_int, const char* transform);
+// The gradient of each leaf: its cotangent, or zeros (float0 zeros for undifferentiated leaves).
+std::vector<Array> gradient_leaves(std::span<const Array> cotangents, std::span<const Array> primals,
+                                   const std::vector<bool>& wrt);
+void check_scalar_output(const Array& value, const char* transform);
+
+template <class T>
+struct GradOptions;
+template <>
+struct GradOptions<std::tuple<>> {
+  static constexpr bool has_aux = false, allow_int = false, explicit_argnums = false;
+};
+template <int... I, class... Rest>
+struct GradOptions<std::tuple<Argnums<I...>, Rest...>> : GradOptions<std::tuple<Rest...>> {
+  static constexpr bool explicit_argnums = true;
+  using Argnums = jx::Argnums<I...>;
+};
+template <class... Rest>
+struct GradOptions<std::tuple<HasAux, Rest...>> : GradOptions<std::tuple<Rest...>> {
+  static constexpr bool has_aux = true;
+};
+template <class... Rest>
+struct GradOptions<std::tuple<AllowInt, Rest...>> : GradOptions<std::tuple<Rest...>> {
+  static constexpr bool allow_int = true;
+};
+
+template <class Options>
+constexpr auto argnums_of() {
+  if constexpr (requires { typename Options::Argnums; }) {
+    return []<int... I>(jx::Argnums<I...>) { return std::array<int, sizeof...(I)>{I...}; }
+    (typename Options::Argnums{});
+  } else {
+    return std::array<int, 1>{0};
+  }
+}
+
+template <int Index, class... Args>
+using ArgType = std::decay_t<std::tuple_element_t<static_cast<std::size_t>(Index), std::tuple<Args...>>>;
+
+}  // namespace detail
+
+namespace detail {
+template <std::size_t N>
+constexpr int position_of(const std::array<int, N>& values, int value) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (values[i] == value) return static_cast<int>(i);
+  }
+  return -1;
+}
+}  // namespace detail
+
+// --- grad and value_and_grad -------------------------------------------------------------------------
+
+template <class F, class Options, bool WithValue>
+class Grad {
+ public:
+  Grad(F f, std::source_location where) : f_(std::move(f)), where_(where) {}
+
+  template <class... Args>
+  auto operator()(const Args&... args) const {
+    return call(std::index_sequence_for<Args...>{}, std::make_index_sequence<kArgnums.size()>{}, args...);
+  }
+
+ private:
+  static constexpr auto kArgnums = detail::argnums_of<Options>();
+
+  template <std::size_t... I, std::size_t... K, class... Args>
+  auto call(std::index_sequence<I...>, std::index_sequence<K...>, const Args&... args) const {
+    static_assert(((kArgnums[K] >= 0 && kArgnums[K] < static_cast<int>(sizeof...(Args))) && ...),
+                  "jx::grad: an argnum is out of range for the arguments given");
+    static_assert(std::is_invocable_v<const F&, const std::decay_t<Args>&...>,
+                  "jx::grad: the function cannot be called with these arguments");
+    using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const std::decay_t<Args>&...>>;
+    CallSite site(where_);
+    const std::tuple<const Args&...> arguments(args...);
+    // Flatten the differentiated arguments, one after another.
+    std::vector<Array> primals;
+    std::vector<bool> wrt;
+    std::array<tree::TreeDef, sizeof...(K)> structures;
+    std::array<std::size_t, sizeof...(K) + 1> offsets{};
+    (
+        [&] {
+          auto [leaves, structure] = tree::flatten(std::get<kArgnums[K]>(arguments));
+          const std::vector<bool> mask =
+              detail::differentiable_leaves(leaves, structure, kArgnums[K], Options::allow_int, "grad");
+          offsets[K + 1] = offsets[K] + leaves.size();
+          primals.insert(primals.end(), leaves.begin(), leaves.end());
+          wrt.insert(wrt.end(), mask.begin(), mask.end());
+          structures[K] = std::move(structure);
+        }(),
+        ...);
+    auto slice = [&](auto& values, std::size_t k) {
+      return std::span<const Array>(values.data() + offsets[k], offsets[k + 1] - offsets[k]);
+    };
+    // The argument at position P: rebuilt from `inputs` if differentiated, the caller's otherwise.
+    auto argument = [&]<std::size_t P>(std::span<const Array> inputs) {
+      constexpr int k = detail::position_of(kArgnums, static_cast<int>(P));
+      using T = std::decay_t<std::tuple_element_t<P, std::tuple<Args...>>>;
+      if constexpr (k < 0) {
+        return T(std::get<P>(arguments));
+      } else {
+        return tree::unflatten<T>(
+            structures[static_cast<std::size_t>(k)],
+            inputs.subspan(offsets[static_cast<std::size_t>(k)],
+                           offsets[static_cast<std::size_t>(k) + 1] - offsets[static_cast<std::size_t>(k)]));
+      }
+    };
+    tree::TreeDef aux_structure;
+    const detail::FlatFunction fn = [&](std::span<const Array> inputs) -> ArrayList {
+      const Output output = f_(argument.template operator()<I>(inputs)...);
+      if constexpr (Options::has_aux) {
+        ArrayList leaves{Array(std::get<0>(output))};
+        aux_structure.clear();
+        tree::flatten_into(std::get<1>(output), aux_structure, leaves);
+        return leaves;
+      } else {
+        return {Array(output)};
+      }
+    };
+    const auto linearized =
+        detail::linearize_flat(primals, wrt, fn, "grad of the function at " + format_location(where_));
+    const ArrayList outputs = detail::linearized_primals(*linearized);
+    const Array& value = outputs[0];
+    detail::check_scalar_output(value, WithValue ? "value_and_grad" : "grad");
+    ArrayList cotangents(outputs.size());
+    cotangents[0] = detail::ones_like_scalar(value);
+    const ArrayList input_cotangents = detail::linearized_transpose(*linearized, cotangents);
+    const std::vector<Array> gradients = detail::gradient_leaves(input_cotangents, primals, wrt);
+    auto gradient = [&]<std::size_t Kk>() {
+      using T = std::decay_t<std::tuple_element_t<static_cast<std::size_t>(kArgnums[Kk]), std::tuple<Args...>>>;
+      return tree::unflatten<T>(structures[Kk], slice(gradients, Kk));
+    };
+    auto all_gradients = [&] {
+      if constexpr (sizeof...(K) == 1)
+        return gradient.template operator()<0>();
+      else
+        return std::make_tuple(gradient.template operator()<K>()...);
+    };
+    if constexpr (Options::has_aux) {
+      using Aux = std::remove_cvref_t<std::tuple_element_t<1, Output>>;
+      Aux aux = tree::unflatten<Aux>(aux_structure, std::span<const Array>(outputs).subspan(1));
+      if constexpr (WithValue)
+        return std::make_pair(std::make_pair(value, std::move(aux)), all_gradients());
+      else
+        return std::make_pair(all_gradients(), std::move(aux));
+    } else {
+      if constexpr (WithValue)
+        return std::make_pair(value, all_gradients());
+      else
+        return all_gradients();
+    }
+  }
+
+  F f_;
+  std::source_location where_;
+};
+
+// jx::grad(f), jx::grad(f, jx::argnums<0, 2>), jx::grad(f, jx::has_aux), ... (options in any order).
+template <class F, class... Options>
+auto grad(F f, Options...) {
+  return Grad<F, detail::GradOptions<std::tuple<Options...>>, false>(std::move(f), std::source_location::current());
+}
+template <class F, class... Options>
+auto value_and_grad(F f, Options...) {
+  return Grad<F, detail::GradOptions<std::tuple<Options...>>, true>(std::move(f), std::source_location::current());
+}
+
+// --- vjp, jvp, linearize --------------------------------------------------------------------------
+
+// The pullback of a vjp: output cotangent (structured like the output) -> a tuple of cotangents
+// structured like the inputs.
+template <class Output, class... Inputs>
+class Pullback {
+ public:
+  Pullback(std::shared_ptr<detail::Linearized> linearized, std::shared_ptr<const std::vector<Array>> primals,
+           std::array<tree::TreeDef, sizeof...(Inputs)> structures)
+      : linearized_(std::move(linearized)), primals_(std::move(primals)), structures_(std::move(structures)) {}
+
+  std::tuple<Inputs...> operator()(const Output& cotangent) const {
+    const ArrayList output_cotangents = tree::leaves(cotangent);
+    const ArrayList input_cotangents = detail::linearized_transpose(*linearized_, output_cotangents);
+    std::vector<bool> wrt;
+    for (const Array& p : *primals_) wrt.push_back(is_floating(p.dtype()));
+    const std::vector<Array> leaves = detail::gradient_leaves(input_cotangents, *primals_, wrt);
+    std::size_t offset = 0;
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple<Inputs...>{[&] {
+        const std::size_t n = structures_[I].num_leaves();
+        auto value = tree::unflatten<Inputs>(structures_[I], std::span<const Array>(leaves).subspan(offset, n));
+        offset += n;
+        return value;
+      }()...};
+    }
+    (std::index_sequence_for<Inputs...>{});
+  }
+
+ private:
+  std::shared_ptr<detail::Linearized> linearized_;
+  std::shared_ptr<const std::vector<Array>> primals_;
+  std::array<tree::TreeDef, sizeof...(Inputs)> structures_;
+};
+
+namespace detail {
+// Flattens inputs, rebuilds them from a flat span for the function, and flattens its output.
+template <class F, class... Inputs>
+struct FlatCall {
+  const F& f;
+  std::array<tree::TreeDef, sizeof...(Inputs)> structures;
+  std::array<std::size_t, sizeof...(Inputs) + 1> offsets{};
+  tree::TreeDef output_structure;
+
+  std::vector<Array> flatten_inputs(const Inputs&... inputs) {
+    std::vector<Array> leaves;
+    std::size_t k = 0;
+    (
+        [&] {
+          auto [values, structure] = tree::flatten(inputs);
+          leaves.insert(leaves.end(), values.begin(), values.end());
+          structures[k] = std::move(structure);
+          offsets[k + 1] = leaves.size();
+          ++k;
+        }(),
+        ...);
+    return leaves;
+  }
+
+  ArrayList operator()(std::span<const Array> leaves) {
+    auto output = [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return f(tree::unflatten<Inputs>(structures[I], leaves.subspan(offsets[I], offsets[I + 1] - offsets[I]))...);
+    }
+    (std::index_sequence_for<Inputs...>{});
+    ArrayList out;
+    output_structure.clear();
+    tree::flatten_into(output, output_structure, out);
+    return out;
+  }
+};
+}  // namespace detail
+
+// (f(primals...), pullback).
+template <class F, class... Inputs>
+auto vjp(const F& f, const Inputs&... primals) {
+  using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
+  auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
+  auto leaves = std::make_shared<const std::vector<Array>>(call->flatten_inputs(primals...));
+  std::vector<bool> wrt;
+  for (const Array& p : *leaves) wrt.push_back(is_floating(p.dtype()));
+  auto linearized = detail::linearize_flat(*leaves, wrt, std::ref(*call), "vjp");
+  const ArrayList outputs = detail::linearized_primals(*linearized);
+  Output output = tree::unflatten<Output>(call->output_structure, outputs);
+  return std::make_pair(std::move(output),
+                        Pullback<Output, Inputs...>(std::move(linearized), std::move(leaves), call->structures));
+}
+
+// (f(primals...), the directional derivative along tangents...): jx::jvp(f, std::tuple{x}, std::tuple{t}).
+template <class F, class... Inputs>
+auto jvp(const F& f, const std::tuple<Inputs...>& primals, const std::tuple<Inputs...>& tangents) {
+  using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
+  detail::FlatCall<F, Inputs...> call{f, {}, {}, {}};
+  const std::vector<Array> primal_leaves =
+      std::apply([&](const auto&... p) { return call.flatten_inputs(p...); }, primals);
+  const std::vector<Array> tangent_leaves = std::apply(
+      [](const auto&... t) {
+        std::vector<Array> leaves;
+        (
+            [&] {
+              const auto values = tree::leaves(t);
+              leaves.insert(leaves.end(), values.begin(), values.end());
+            }(),
+            ...);
+        return leaves;
+      },
+      tangents);
+  auto [outputs, output_tangents] = detail::jvp_flat(primal_leaves, tangent_leaves, std::ref(call), "jvp");
+  return std::make_pair(tree::unflatten<Output>(call.output_structure, outputs),
+                        tree::unflatten<Output>(call.output_structure, output_tangents));
+}
+
+// (f(primals...), f_jvp) where f_jvp(tangents...) evaluates the linearized function.
+template <class F, class... Inputs>
+auto linearize(const F& f, const Inputs&... primals) {
+  using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
+  auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
+  const std::vector<Array> leaves = call->flatten_inputs(primals...);
+  std::vector<bool> wrt;
+  for (const Array& p : leaves) wrt.push_back(is_floating(p.dtype()));
+  auto linearized = detail::linearize_flat(leaves, wrt, std::ref(*call), "linearize");
+  Output output = tree::unflatten<Output>(call->output_structure, detail::linearized_primals(*linearized));
+  auto f_jvp = [linearized, call](const Inputs&... tangents) {
+    std::vector<Array> tangent_leaves;
+    (
+        [&] {
+          const auto values = tree::leaves(tangents);
+          tangent_leaves.insert(tangent_leaves.end(), values.begin(), values.end());
+        }(),
+        ...);
+    return tree::unflatten<Output>(call->output_structure, detail::linearized_apply(*linearized, tangent_leaves));
+  };
+  return std::make_pair(std::move(output), std::move(f_jvp));
+}
+
+// --- Jacobians and Hessians, for functions of one array to one array ------------------------------------
+
+namespace detail {
+Array jacobian_reverse(const std::function<Array(const Array&)>& f, const Array& x);
+Array jacobian_forward(const std::function<Array(const Array&)>& f, const Array& x);
+}  // namespace detail
+
+// The Jacobian, of shape f(x).shape + x.shape, by reverse mode (one pullback per output element).
+template <class F>
+auto jacrev(F f) {
+  return [f = std::move(f)](const Array& x) { return detail::jacobian_reverse(f, x); };
+}
+// The Jacobian, of shape f(x).shape + x.shape, by forward mode (one tangent per input element).
+template <class F>
+auto jacfwd(F f) {
+  return [f = std::move(f)](const Array& x) { return detail::jacobian_forward(f, x); };
+}
+// The Hessian of a scalar function: jacfwd(jacrev(f)).
+template <class F>
+auto hessian(F f) {
+  return jacfwd(jacrev(std::move(f)));
+}
+
+}  // namespace jx

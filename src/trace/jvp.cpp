@@ -1,0 +1,55 @@
+#include "trace/jvp.h"
+
+#include "jx/core/error.h"
+
+namespace jx {
+
+Array JVPTrace::new_input(Array primal, Array tangent) {
+  return Array(std::make_shared<JVPTracer>(tag(), std::move(primal), std::move(tangent)));
+}
+
+std::pair<Array, Array> JVPTrace::split(const Array& x) const {
+  if (owns(x)) {
+    const auto* tracer = static_cast<const JVPTracer*>(x.impl());
+    return {tracer->primal(), tracer->tangent()};
+  }
+  return {x, Array()};
+}
+
+ArrayList JVPTrace::process(const Primitive& primitive, std::span<const Array> inputs) {
+  check_tracers(inputs, this, primitive.name());
+  ArrayList primals, tangents;
+  primals.reserve(inputs.size());
+  tangents.reserve(inputs.size());
+  bool any_tangent = false;
+  for (const Array& x : inputs) {
+    auto [p, t] = split(x);
+    any_tangent = any_tangent || t.valid();
+    primals.push_back(std::move(p));
+    tangents.push_back(std::move(t));
+  }
+  ArrayList outputs;
+  {
+    TraceScope primal_scope(parent());
+    outputs = jx::bind(primitive, primals);
+  }
+  if (!any_tangent) return outputs;  // nothing here depends on the differentiated inputs
+  ArrayList output_tangents;
+  {
+    TraceScope tangent_scope(tangent_trace_);
+    output_tangents = primitive.jvp(primals, tangents, outputs);
+  }
+  ArrayList results;
+  results.reserve(outputs.size());
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Array& tangent = i < output_tangents.size() ? output_tangents[i] : Array();
+    if (!tangent.valid() || !is_differentiable(outputs[i].dtype())) {
+      results.push_back(outputs[i]);
+    } else {
+      results.push_back(new_input(outputs[i], tangent));
+    }
+  }
+  return results;
+}
+
+}  // namespace jx

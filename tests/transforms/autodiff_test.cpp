@@ -1,0 +1,227 @@
+// Automatic differentiation: grad and friends against closed forms, composition with jit, the
+// special cases JAX pins down (ties, abs/sqrt at 0, zero bases), and program-level residual checks.
+#include "jx/transforms/autodiff.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "jx/core/config.h"
+#include "jx/lax.h"
+#include "jx/nn.h"
+#include "jx/numpy.h"
+#include "jx/test_util.h"
+#include "jx/transforms/jit.h"
+
+namespace jnp = jx::numpy;
+
+namespace autodiff_test {
+struct Params {
+  jx::Array weight, bias;
+};
+JX_PYTREE(Params, weight, bias);
+}  // namespace autodiff_test
+
+namespace {
+
+using autodiff_test::Params;
+
+jx::Array seed_loss(const Params& p, const jx::Array& x, const jx::Array& y) {
+  const jx::Array prediction = p.weight * x + p.bias;
+  return jnp::mean(jnp::power(prediction - y, 2));
+}
+
+std::vector<float> values(const jx::Array& x) { return x.to_vector<float>(); }
+
+TEST(Grad, ElementaryFunctionsMatchClosedForms) {
+  const jx::Array x = jnp::array({0.3f, 1.2f, -0.7f});
+  auto g = jx::grad([](const jx::Array& v) { return jnp::sum(jnp::sin(v)); });
+  const auto got = values(g(x));
+  const auto cosines = values(jnp::cos(x));
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], cosines[i]);
+  EXPECT_FLOAT_EQ(jx::grad([](const jx::Array& v) { return v * v * v; })(jnp::array(2.0f)).item<float>(), 12.0f);
+}
+
+TEST(Grad, SeedLossGradientHasTheParamsType) {
+  const jx::Array x = jnp::array({1.0f, 2.0f, 3.0f}).reshape({3, 1});
+  const jx::Array y = jnp::array({1.0f, 3.0f, 5.0f}).reshape({3, 1});
+  const Params p{jnp::array(0.5f), jnp::array(0.25f)};
+  const Params g = jx::grad(seed_loss)(p, x, y);
+  // Closed form: d/dw = 2 mean((w x + b - y) x), d/db = 2 mean(w x + b - y).
+  const jx::Array residual = p.weight * x + p.bias - y;
+  EXPECT_NEAR(g.weight.item<float>(), jnp::mean(residual * x * 2).item<float>(), 1e-6);
+  EXPECT_NEAR(g.bias.item<float>(), jnp::mean(residual * 2).item<float>(), 1e-6);
+  EXPECT_EQ(g.weight.shape(), jx::Shape({}));
+}
+
+TEST(Grad, ArgnumsHasAuxAndValueAndGrad) {
+  auto f = [](const jx::Array& a, const jx::Array& b, const jx::Array& c) { return jnp::sum(a * b + c * c); };
+  const jx::Array a = jnp::array(2.0f), b = jnp::array(3.0f), c = jnp::array(4.0f);
+  auto [ga, gc] = jx::grad(f, jx::argnums<0, 2>)(a, b, c);
+  EXPECT_EQ(ga.item<float>(), 3.0f);
+  EXPECT_EQ(gc.item<float>(), 8.0f);
+  auto [value, gb] = jx::value_and_grad(f, jx::argnums<1>)(a, b, c);
+  EXPECT_EQ(value.item<float>(), 22.0f);
+  EXPECT_EQ(gb.item<float>(), 2.0f);
+  auto with_aux = [](const jx::Array& x) { return std::pair{x * x, x + 1}; };
+  auto [value_and_aux, g] = jx::value_and_grad(with_aux, jx::has_aux)(jnp::array(3.0f));
+  auto [v, aux] = value_and_aux;
+  EXPECT_EQ(v.item<float>(), 9.0f);
+  EXPECT_EQ(aux.item<float>(), 4.0f);
+  EXPECT_EQ(g.item<float>(), 6.0f);
+  auto [g2, aux2] = jx::grad(with_aux, jx::has_aux)(jnp::array(3.0f));
+  EXPECT_EQ(g2.item<float>(), 6.0f);
+  EXPECT_EQ(aux2.item<float>(), 4.0f);
+}
+
+TEST(Grad, HigherOrderAndComposedWithJit) {
+  auto f = [](const jx::Array& x) { return jnp::sin(x) * x; };
+  auto df = jx::grad(f);
+  auto ddf = jx::grad(df);
+  const float x = 0.8f;
+  EXPECT_NEAR(df(jnp::array(x)).item<float>(), std::cos(x) * x + std::sin(x), 1e-6);
+  EXPECT_NEAR(ddf(jnp::array(x)).item<float>(), -std::sin(x) * x + 2 * std::cos(x), 1e-6);
+  EXPECT_NEAR(jx::jit(ddf)(jnp::array(x)).item<float>(), -std::sin(x) * x + 2 * std::cos(x), 1e-6);
+  EXPECT_NEAR(jx::grad(jx::jit(f))(jnp::array(x)).item<float>(), std::cos(x) * x + std::sin(x), 1e-6);
+  EXPECT_NEAR(jx::grad(jx::grad(jx::grad(f)))(jnp::array(x)).item<float>(), -std::cos(x) * x - 3 * std::sin(x), 1e-5);
+}
+
+TEST(Grad, InsideJitClosingOverOuterTracers) {
+  auto f = jx::jit([](const jx::Array& scale, const jx::Array& x) {
+    // The inner function closes over `scale`, a tracer of the enclosing jit.
+    return jx::grad([&](const jx::Array& v) { return jnp::sum(scale * v * v); })(x);
+  });
+  EXPECT_EQ(values(f(jnp::array(3.0f), jnp::array({1.0f, 2.0f}))), (std::vector<float>{6, 12}));
+}
+
+TEST(Grad, BroadcastingSumsOverBroadcastAxes) {
+  auto f = [](const jx::Array& row, const jx::Array& matrix) { return jnp::sum(row * matrix); };
+  const jx::Array row = jnp::array({1.0f, 2.0f, 3.0f});
+  const jx::Array matrix = jnp::arange(6.0f).reshape({2, 3});
+  const jx::Array g = jx::grad(f)(row, matrix);
+  EXPECT_EQ(values(g), (std::vector<float>{3, 5, 7}));  // column sums of the matrix
+  const jx::Array scalar_grad =
+      jx::grad([](const jx::Array& s, const jx::Array& m) { return jnp::sum(s * m); })(jnp::array(2.0f), matrix);
+  EXPECT_EQ(scalar_grad.item<float>(), 15.0f);
+}
+
+TEST(Grad, SpecialPointsFollowJax) {
+  EXPECT_EQ(jx::grad([](const jx::Array& x) { return jnp::abs(x); })(jnp::array(0.0f)).item<float>(), 1.0f);
+  EXPECT_TRUE(std::isinf(jx::grad([](const jx::Array& x) { return jnp::sqrt(x); })(jnp::array(0.0f)).item<float>()));
+  // max/min ties split the gradient.
+  auto [gx, gy] = jx::grad([](const jx::Array& x, const jx::Array& y) { return jnp::maximum(x, y); },
+                           jx::argnums<0, 1>)(jnp::array(1.0f), jnp::array(1.0f));
+  EXPECT_EQ(gx.item<float>(), 0.5f);
+  EXPECT_EQ(gy.item<float>(), 0.5f);
+  EXPECT_EQ(values(jx::grad([](const jx::Array& x) { return jnp::max(x); })(jnp::array({1.0f, 3.0f, 3.0f}))),
+            (std::vector<float>{0, 0.5f, 0.5f}));
+  // Zero base: d/dx x^2 at 0 is 0; d/dy 0^y is 0, not NaN.
+  EXPECT_EQ(jx::grad([](const jx::Array& x) { return jnp::power(x, 2); })(jnp::array(0.0f)).item<float>(), 0.0f);
+  EXPECT_EQ(
+      jx::grad([](const jx::Array& y) { return jnp::power(jnp::array(0.0f), y); })(jnp::array(2.0f)).item<float>(),
+      0.0f);
+  EXPECT_EQ(
+      jx::grad([](const jx::Array& x) { return jnp::power(x, jnp::array(0.0f)); })(jnp::array(0.0f)).item<float>(),
+      0.0f);
+  // where: the gradient flows only through the selected branch.
+  const jx::Array g =
+      jx::grad([](const jx::Array& x) { return jnp::sum(jnp::where(x > 0, x * x, -x)); })(jnp::array({-2.0f, 3.0f}));
+  EXPECT_EQ(values(g), (std::vector<float>{-1, 6}));
+}
+
+TEST(Grad, IntegerInputsAreAnErrorUnlessAllowed) {
+  struct State {
+    jx::Array x;
+    jx::Array count;
+    JX_PYTREE_FIELDS(x, count);
+  };
+  auto f = [](const State& s) { return jnp::sum(s.x * s.count); };
+  const State s{jnp::array(2.0f), jnp::array(3)};
+  try {
+    jx::grad(f)(s);
+    FAIL() << "expected TypeError";
+  } catch (const jx::TypeError& e) {
+    EXPECT_NE(std::string(e.what()).find(".count"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("int32"), std::string::npos) << e.what();
+  }
+  const State g = jx::grad(f, jx::allow_int)(s);
+  EXPECT_EQ(g.x.item<float>(), 3.0f);
+  EXPECT_EQ(g.count.dtype(), jx::float0);
+}
+
+TEST(Grad, NonScalarOutputIsAnError) {
+  EXPECT_THROW(jx::grad([](const jx::Array& x) { return x * 2; })(jnp::ones({3})), jx::TypeError);
+}
+
+TEST(Grad, StopGradient) {
+  auto f = [](const jx::Array& x) { return x * jx::lax::stop_gradient(x); };
+  EXPECT_EQ(jx::grad(f)(jnp::array(3.0f)).item<float>(), 3.0f);
+}
+
+TEST(Autodiff, VjpJvpLinearize) {
+  auto f = [](const jx::Array& x, const jx::Array& y) { return jnp::sin(x) * y; };
+  const jx::Array x = jnp::array({0.5f, 1.0f}), y = jnp::array({2.0f, 3.0f});
+  auto [out, pullback] = jx::vjp(f, x, y);
+  auto [ct_x, ct_y] = pullback(jnp::ones({2}));
+  EXPECT_NEAR(ct_x.to_vector<float>()[0], std::cos(0.5f) * 2, 1e-6);
+  EXPECT_NEAR(ct_y.to_vector<float>()[1], std::sin(1.0f), 1e-6);
+  auto [primal, tangent] = jx::jvp(f, std::tuple{x, y}, std::tuple{jnp::ones({2}), jnp::zeros({2})});
+  EXPECT_NEAR(tangent.to_vector<float>()[1], std::cos(1.0f) * 3, 1e-6);
+  auto [value, f_jvp] = jx::linearize(f, x, y);
+  EXPECT_NEAR(f_jvp(jnp::zeros({2}), jnp::ones({2})).to_vector<float>()[0], std::sin(0.5f), 1e-6);
+}
+
+TEST(Autodiff, JacobiansAndHessian) {
+  auto f = [](const jx::Array& x) {
+    return jnp::array({1.0f, 0.0f}) * jnp::sum(x * x) + jnp::array({0.0f, 1.0f}) * x[0];
+  };
+  const jx::Array x = jnp::array({1.0f, 2.0f, 3.0f});
+  const auto expected = std::vector<float>{2, 4, 6, 1, 0, 0};
+  EXPECT_EQ(values(jx::jacrev(f)(x)), expected);
+  EXPECT_EQ(values(jx::jacfwd(f)(x)), expected);
+  EXPECT_EQ(jx::jacrev(f)(x).shape(), jx::Shape({2, 3}));
+  auto g = [](const jx::Array& v) { return jnp::sum(v * v * v); };
+  EXPECT_EQ(values(jx::hessian(g)(jnp::array({1.0f, 2.0f}))), (std::vector<float>{6, 0, 0, 12}));
+}
+
+TEST(Autodiff, JittedValueAndGradComputesTheForwardOnce) {
+  auto step = jx::jit(
+      [](const Params& p, const jx::Array& x, const jx::Array& y) { return jx::value_and_grad(seed_loss)(p, x, y); });
+  const Params strong{jnp::array(1.0f, jx::float32), jnp::array(0.0f, jx::float32)};
+  const jx::Program program = step.lower(strong, jnp::ones({128, 1}), jnp::ones({128, 1}));
+  // The forward pass multiplies weight * x once; the backward pass multiplies the residual by x once.
+  int mul_by_weight = 0;
+  for (const jx::Equation& e : program.equations) {
+    if (e.primitive->name() == "mul") {
+      for (const jx::Atom& a : e.inputs) mul_by_weight += (!a.is_literal() && a.var == program.inputs[0]) ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(mul_by_weight, 1) << program;
+  EXPECT_EQ(program.count("integer_pow"), 1) << program;
+  EXPECT_LE(static_cast<int>(program.equations.size()), 12) << program;
+  EXPECT_TRUE(program.consts.empty()) << program;  // no materialized broadcast constants
+}
+
+TEST(CheckGrads, Composites) {
+  using jx::test::check_grads;
+  check_grads([](const jx::Array& x) { return jx::nn::logsumexp(x); }, {jnp::array({0.5f, -1.0f, 2.0f})}, 2);
+  check_grads([](const jx::Array& x) { return (x - jnp::mean(x)) / jnp::sqrt(jnp::var(x) + 1e-5f); },
+              {jnp::array({0.5f, -1.0f, 2.0f, 0.25f})}, 2);
+  check_grads(
+      [](const jx::Array& w, const jx::Array& b) {
+        const jx::Array x = jnp::array({{1.0f, 2.0f}, {0.5f, -1.0f}, {2.0f, 0.0f}});
+        const jx::Array logits = jnp::matmul(x, w) + b;
+        const jx::Array labels = jx::nn::one_hot(jnp::array({0, 2, 1}), 3);
+        return -jnp::mean(jnp::sum(labels * jx::nn::log_softmax(logits), -1));
+      },
+      {jnp::array({{0.1f, 0.2f, -0.3f}, {0.4f, -0.5f, 0.6f}}), jnp::array({0.0f, 0.1f, -0.1f})}, 2);
+  check_grads(
+      [](const jx::Array& w, const jx::Array& b) {
+        const jx::Array x = jnp::array({1.0f, 2.0f, 3.0f});
+        const jx::Array y = jnp::array({1.5f, 3.5f, 5.0f});
+        return jnp::mean(jnp::power(w * x + b - y, 2));
+      },
+      {jnp::array(0.5f), jnp::array(-0.5f)}, 2);
+}
+
+}  // namespace
