@@ -12,6 +12,7 @@
 //   auto m = jnp::mean(jnp::reshape(jnp::arange(6), {2, 3}), {.axis = 0, .keepdims = true});
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -182,10 +183,15 @@ struct ReduceOptions {
   int ddof = 0;  // var and std only: the divisor is N - ddof
 };
 
-#define JX_DECLARE_REDUCTION(name)                                                  \
-  Array name(const Array& x, ReduceOptions options = {}, Loc loc = Loc::current()); \
-  Array name(const Array& x, int axis, Loc loc = Loc::current());                   \
-  Array name(const Array& x, std::initializer_list<int> axes, Loc loc = Loc::current());
+// sum(x), sum(x, 0), sum(x, {0, 1}), sum(x, {.axis = 1, .keepdims = true}). The axis list is a
+// template so that a designated list can never be read as a list of axes.
+#define JX_DECLARE_REDUCTION(name)                                                                     \
+  Array name(const Array& x, ReduceOptions options = {}, Loc loc = Loc::current());                    \
+  Array name(const Array& x, int axis, Loc loc = Loc::current());                                      \
+  template <std::same_as<int> T>                                                                       \
+  Array name(const Array& x, std::initializer_list<T> axes, Loc loc = Loc::current()) {                \
+    return name(x, ReduceOptions{.axis = Axes(std::span<const int>(axes.begin(), axes.size()))}, loc); \
+  }
 JX_DECLARE_REDUCTION(sum)
 JX_DECLARE_REDUCTION(prod)
 JX_DECLARE_REDUCTION(mean)

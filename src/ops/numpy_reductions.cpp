@@ -1,6 +1,8 @@
 // jx::numpy reductions.
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -61,16 +63,20 @@ Array prod_impl(const Array& x, const ReduceOptions& o) {
   return finish(lax::reduce_prod(lax::convert_element_type(x, dtype), axes), x, axes, o.keepdims);
 }
 
+// JAX's reductions end in convert_element_type, so their results are never weakly typed (jnp.max(2.5)
+// is a float32, not a weak one).
+Array strong(const Array& x) { return ops::convert_to(x, {x.dtype(), false}); }
+
 Array max_impl(const Array& x, const ReduceOptions& o) {
   const std::vector<int> axes = normalize_axes("max", o.axis, x.ndim());
   check_nonempty("max", x, axes);
-  return finish(lax::reduce_max(x, axes), x, axes, o.keepdims);
+  return strong(finish(lax::reduce_max(x, axes), x, axes, o.keepdims));
 }
 
 Array min_impl(const Array& x, const ReduceOptions& o) {
   const std::vector<int> axes = normalize_axes("min", o.axis, x.ndim());
   check_nonempty("min", x, axes);
-  return finish(lax::reduce_min(x, axes), x, axes, o.keepdims);
+  return strong(finish(lax::reduce_min(x, axes), x, axes, o.keepdims));
 }
 
 Array any_impl(const Array& x, const ReduceOptions& o) {
@@ -107,8 +113,11 @@ Array var_impl(const Array& x, const ReduceOptions& o) {
   const Array n = ops::convert_to(Array(static_cast<double>(count_of(x, axes))), {compute, true});
   const Array centered = lax::sub(
       wide, ops::broadcast_to_shape(keep_dims(lax::div(lax::reduce_sum(wide, axes), n), x.shape(), axes), x.shape()));
-  const Array divisor = ops::convert_to(Array(static_cast<double>(count_of(x, axes) - o.ddof)), {compute, true});
-  const Array variance = lax::div(lax::reduce_sum(lax::mul(centered, centered), axes), divisor);
+  // As JAX, the variance is NaN where N - ddof is not positive (instead of ±inf or a negative value).
+  const std::int64_t dof = count_of(x, axes) - o.ddof;
+  const Array divisor = ops::convert_to(Array(static_cast<double>(dof)), {compute, true});
+  Array variance = lax::div(lax::reduce_sum(lax::mul(centered, centered), axes), divisor);
+  if (dof <= 0) variance = full_like(variance, Array(std::numeric_limits<double>::quiet_NaN()));
   return finish(lax::convert_element_type(variance, result), x, axes, o.keepdims);
 }
 
@@ -116,19 +125,16 @@ Array std_impl(const Array& x, const ReduceOptions& o) { return sqrt(var_impl(x,
 
 }  // namespace
 
-#define JX_DEFINE_REDUCTION(name, impl)                                                           \
-  Array name(const Array& x, ReduceOptions options, Loc loc) {                                    \
-    CallSite site(loc);                                                                           \
-    return impl(x, options);                                                                      \
-  }                                                                                               \
-  Array name(const Array& x, int axis, Loc loc) {                                                 \
-    CallSite site(loc);                                                                           \
-    return impl(x, ReduceOptions{.axis = Axes(axis)});                                            \
-  }                                                                                               \
-  Array name(const Array& x, std::initializer_list<int> axes, Loc loc) {                          \
-    CallSite site(loc);                                                                           \
-    return impl(x, ReduceOptions{.axis = Axes(std::span<const int>(axes.begin(), axes.size()))}); \
+#define JX_DEFINE_REDUCTION(name, impl)                        \
+  Array name(const Array& x, ReduceOptions options, Loc loc) { \
+    CallSite site(loc);                                        \
+    return impl(x, options);                                   \
+  }                                                            \
+  Array name(const Array& x, int axis, Loc loc) {              \
+    CallSite site(loc);                                        \
+    return impl(x, ReduceOptions{.axis = Axes(axis)});         \
   }
+
 JX_DEFINE_REDUCTION(sum, sum_impl)
 JX_DEFINE_REDUCTION(prod, prod_impl)
 JX_DEFINE_REDUCTION(mean, mean_impl)
@@ -164,7 +170,10 @@ Array cumulative(bool is_sum, const Array& x, const CumulativeOptions& o) {
   const char* op = is_sum ? "cumsum" : "cumprod";
   Array input = o.axis ? x : lax::reshape(x, Shape{x.size()});
   const int axis = ops::normalize_axis(op, o.axis.value_or(0), input.ndim());
-  const DType dtype = canonicalize_dtype(o.dtype.value_or(accumulation_dtype(x.dtype())));
+  // Unlike jnp.sum, jnp.cumsum and jnp.cumprod keep the input's dtype (int8 stays int8); only bools
+  // accumulate in the default int type.
+  const DType natural = x.dtype() == DType::bool_ ? default_int_dtype() : x.dtype();
+  const DType dtype = canonicalize_dtype(o.dtype.value_or(natural));
   input = lax::convert_element_type(input, dtype);
   return is_sum ? lax::cumsum(input, axis) : lax::cumprod(input, axis);
 }

@@ -39,7 +39,8 @@ concept Scalar = std::is_arithmetic_v<T>;
 
 // Index components, as in NumPy's x[1:3, None, ..., idx].
 struct Slice {
-  std::optional<std::int64_t> start, stop, step;  // jx::Slice{1, 3}, jx::Slice{.step = -1}
+  // jx::Slice{1, 3}, jx::Slice{.step = -1}, jx::Slice{} (everything)
+  std::optional<std::int64_t> start = std::nullopt, stop = std::nullopt, step = std::nullopt;
 };
 struct NewAxis {};
 struct Ellipsis {};

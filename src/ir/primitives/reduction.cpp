@@ -202,9 +202,23 @@ ArrayList Cumulative::jvp(std::span<const Array> primals, std::span<const Array>
   switch (op_) {
     case cpu::CumulativeOp::sum:
       return {lax::cumsum(t, axis_, reverse_)};
-    case cpu::CumulativeOp::prod:
-      // d cumprod = cumprod * cumsum(t / x). (Not defined where x has zeros.)
-      return {lax::mul(outputs[0], lax::cumsum(lax::div(t, x), axis_, reverse_))};
+    case cpu::CumulativeOp::prod: {
+      // A scan over (product, tangent) pairs combined by the product rule, in log2(n) doubling steps
+      // (Hillis-Steele). No division, so zeros in x are handled exactly.
+      Array product = x, tangent = t;
+      const std::int64_t n = x.shape()[axis_];
+      const Array one = lax::convert_element_type(1, x.dtype()), zero = lax::convert_element_type(0, x.dtype());
+      for (std::int64_t step = 1; step < n; step *= 2) {
+        std::vector<lax::PadConfig> shift(static_cast<std::size_t>(x.ndim()));
+        shift[static_cast<std::size_t>(axis_)] =
+            reverse_ ? lax::PadConfig{-step, step, 0} : lax::PadConfig{step, -step, 0};
+        const Array earlier_product = lax::pad(product, one, shift);
+        const Array earlier_tangent = lax::pad(tangent, zero, shift);
+        tangent = lax::add(lax::mul(tangent, earlier_product), lax::mul(product, earlier_tangent));
+        product = lax::mul(product, earlier_product);
+      }
+      return {tangent};
+    }
     case cpu::CumulativeOp::max:
     case cpu::CumulativeOp::min: {
       // Each output takes the tangent of the element that set the running extremum: the last position
