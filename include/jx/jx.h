@@ -18,5 +18,6 @@
 #include "jx/numpy.h"
 #include "jx/scipy.h"
 #include "jx/transforms/autodiff.h"
+#include "jx/transforms/custom_derivatives.h"
 #include "jx/transforms/jit.h"
 #include "jx/tree.h"

@@ -60,10 +60,16 @@ namespace {
 // logsumexp over `axes` with the maximum shifted out (stopped from the gradient, as JAX does):
 // returns the result with the reduced axes kept as size 1.
 Array logsumexp_keepdims(const Array& v, const std::vector<int>& axes) {
-  Array shift = lax::stop_gradient(jnp::max(v, {.axis = Axes(std::span<const int>(axes)), .keepdims = true}));
+  const Axes reduced(std::span<const int>(axes.data(), axes.size()));
+  bool empty = false;
+  for (int axis : axes) empty |= v.shape()[axis] == 0;
+  // Over a zero-size axis the maximum is -inf (JAX's max has initial=-inf here), so the shift is 0 and
+  // the result -inf; jnp::max itself would reject the empty reduction.
+  Array shift = empty ? jnp::zeros_like(jnp::sum(v, {.axis = reduced, .keepdims = true}))
+                      : lax::stop_gradient(jnp::max(v, {.axis = reduced, .keepdims = true}));
   // An infinite maximum would give inf - inf = NaN; shift by zero there instead.
   shift = jnp::where(jnp::isfinite(shift), shift, 0);
-  const Array summed = jnp::sum(jnp::exp(v - shift), {.axis = Axes(std::span<const int>(axes)), .keepdims = true});
+  const Array summed = jnp::sum(jnp::exp(v - shift), {.axis = reduced, .keepdims = true});
   return jnp::log(summed) + shift;
 }
 }  // namespace
@@ -72,6 +78,7 @@ Array softmax(const Array& x, int axis, Loc loc) {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   const int d = ops::normalize_axis("softmax", axis, v.ndim());
+  if (v.size() == 0) return v;  // nothing to normalize (and no maximum to shift by)
   const Array shifted = v - lax::stop_gradient(jnp::max(v, {.axis = d, .keepdims = true}));
   const Array e = jnp::exp(shifted);
   return e / jnp::sum(e, {.axis = d, .keepdims = true});
@@ -81,6 +88,7 @@ Array log_softmax(const Array& x, int axis, Loc loc) {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   const int d = ops::normalize_axis("log_softmax", axis, v.ndim());
+  if (v.size() == 0) return v;  // nothing to normalize (and no maximum to shift by)
   const Array shifted = v - lax::stop_gradient(jnp::max(v, {.axis = d, .keepdims = true}));
   return shifted - jnp::log(jnp::sum(jnp::exp(shifted), {.axis = d, .keepdims = true}));
 }

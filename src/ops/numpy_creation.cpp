@@ -185,7 +185,12 @@ Array linspace(double start, double stop, std::int64_t num, LinspaceOptions opti
   std::vector<double> values(static_cast<std::size_t>(num));
   for (std::int64_t i = 0; i < num; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
   if (options.endpoint && num > 1) values.back() = stop;
-  return from_values(values.data(), Shape{num}, chosen(options.dtype, default_float_dtype()));
+  const DType dtype = chosen(options.dtype, default_float_dtype());
+  // As JAX (and NumPy 2): an integer linspace floors its values (converting would truncate: -1.67 -> -1).
+  if (is_integer(dtype)) {
+    for (double& v : values) v = std::floor(v);
+  }
+  return from_values(values.data(), Shape{num}, dtype);
 }
 
 Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, DType dtype, Loc loc) {

@@ -29,6 +29,15 @@ Array inexact_unary(const Array& x, F f) {
   return f(to_inexact(x));
 }
 
+// JAX's promote_args_inexact: each operand goes straight to the inexact form of the promoted type, so
+// uint32 / int32 divides the uint32 values rather than their int32 wrap-around (without x64, the
+// promoted int64 is canonicalized to int32 but the values are not converted to it first).
+std::pair<Array, Array> promote_inexact_and_broadcast(std::string_view op, const Array& x, const Array& y) {
+  const Array operands[] = {x, y};
+  const PromotionType type = ops::inexact_type(ops::result_type(operands));
+  return promote_and_broadcast(op, ops::convert_to(x, type), ops::convert_to(y, type));
+}
+
 // A scalar constant with x's dtype, weakly typed so it never changes x's type.
 Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
 
@@ -62,8 +71,8 @@ Array multiply(const Array& x, const Array& y, Loc loc) {
 
 Array true_divide(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  auto [a, b] = promote_and_broadcast("divide", x, y);
-  return lax::div(to_inexact(a), to_inexact(b));
+  auto [a, b] = promote_inexact_and_broadcast("divide", x, y);
+  return lax::div(a, b);
 }
 
 Array divide(const Array& x, const Array& y, Loc loc) {
@@ -84,23 +93,38 @@ Array floor_divide(const Array& x, const Array& y, Loc loc) {
         lax::bitwise_and(lax::ne(lax::sign(a), lax::sign(b)), lax::ne(lax::rem(a, b), constant_like(a, 0)));
     return lax::select(inexact, lax::sub(quotient, constant_like(quotient, 1)), quotient);
   }
-  // Floats: as NumPy's divmod, (a - fmod(a, b)) / b corrected by one when fmod's sign is off.
+  // Floats: as NumPy's divmod, (a - fmod(a, b)) / b corrected by one when fmod's sign is off; x // 0 is
+  // x / 0 (±inf, or NaN for 0 / 0), as in JAX's _float_divmod and NumPy.
+  const Shape shape = ops::broadcast_shapes("floor_divide", a.shape(), b.shape());
+  a = ops::broadcast_to_shape(a, shape);
+  b = ops::broadcast_to_shape(b, shape);
   const Array modulo = lax::rem(a, b);
-  const Array quotient = lax::div(lax::sub(a, modulo), b);
+  const Array corrected = lax::select(lax::eq(b, constant_like(b, 0)), a, lax::sub(a, modulo));
+  const Array quotient = lax::div(corrected, b);
   const Array adjust =
       lax::bitwise_and(lax::ne(modulo, constant_like(modulo, 0)), lax::ne(lax::sign(b), lax::sign(modulo)));
   return lax::round(lax::select(adjust, lax::sub(quotient, constant_like(quotient, 1)), quotient));
 }
 
+namespace {
+// JAX replaces an integer divisor of 0 by 1 in remainder and fmod, so that x % 0 is 0 (as in NumPy)
+// rather than XLA's x.
+Array nonzero_divisor(const Array& b) {
+  if (!is_integer(b.dtype())) return b;
+  return lax::select(lax::eq(b, constant_like(b, 0)), lax::broadcast_in_dim(constant_like(b, 1), b.shape(), {}), b);
+}
+}  // namespace
+
 Array remainder(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  auto [a, b] = promote_and_broadcast("remainder", x, y);
+  auto [a, divisor] = promote_and_broadcast("remainder", x, y);
   reject_bool("remainder", a);
+  const Array b = nonzero_divisor(divisor);
   const Array modulo = lax::rem(a, b);
   if (is_unsigned_integer(a.dtype())) return modulo;
-  // Python's sign convention: the result has the divisor's sign.
-  const Array adjust =
-      lax::bitwise_and(lax::ne(modulo, constant_like(modulo, 0)), lax::ne(lax::sign(b), lax::sign(modulo)));
+  // Python's sign convention: the result has the divisor's sign (JAX's formula, comparisons with 0).
+  const Array zero = constant_like(modulo, 0);
+  const Array adjust = lax::bitwise_and(lax::ne(lax::lt(modulo, zero), lax::lt(b, zero)), lax::ne(modulo, zero));
   return lax::select(adjust, lax::add(modulo, b), modulo);
 }
 
@@ -113,7 +137,7 @@ Array fmod(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
   auto [a, b] = promote_and_broadcast("fmod", x, y);
   reject_bool("fmod", a);
-  return lax::rem(a, b);
+  return lax::rem(a, nonzero_divisor(b));
 }
 
 Array power(const Array& x, const Array& y, Loc loc) {
@@ -147,14 +171,13 @@ Array minimum(const Array& x, const Array& y, Loc loc) {
 
 Array arctan2(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  auto [a, b] = promote_and_broadcast("arctan2", x, y);
-  return lax::atan2(to_inexact(a), to_inexact(b));
+  auto [a, b] = promote_inexact_and_broadcast("arctan2", x, y);
+  return lax::atan2(a, b);
 }
 
 Array logaddexp(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  auto [p, q] = promote_and_broadcast("logaddexp", x, y);
-  const Array a = to_inexact(p), b = to_inexact(q);
+  auto [a, b] = promote_inexact_and_broadcast("logaddexp", x, y);
   const Array largest = lax::max(a, b);
   const Array delta = lax::sub(a, b);
   // Equal infinities give a NaN delta; the sum is then the right answer (inf or -inf).
@@ -240,8 +263,12 @@ Array round(const Array& x, int decimals, Loc loc) {
   CallSite site(loc);
   if (!is_floating(x.dtype())) return x;
   if (decimals == 0) return lax::round(x);
-  const Array factor = constant_like(x, std::pow(10.0, decimals));
-  return lax::div(lax::round(lax::mul(x, factor)), factor);
+  // As JAX: float16 is scaled in float32 (in float16, x * 10^d is already rounded off: 1.35 -> 1.4
+  // at one decimal).
+  const Array v = x.dtype() == DType::float16 ? ops::convert_to(x, {DType::float32, x.weak_type()}) : x;
+  const Array factor = constant_like(v, std::pow(10.0, decimals));
+  const Array rounded = lax::div(lax::round(lax::mul(v, factor)), factor);
+  return ops::convert_to(rounded, x.type().promotion_type());
 }
 
 Array clip(const Array& x, std::optional<Array> min, std::optional<Array> max, Loc loc) {
@@ -285,20 +312,22 @@ Array to_bool(const Array& x) {
 }
 }  // namespace
 
+// As JAX, the operands are promoted first and then compared with zero: a weak 1e-10 next to a float16
+// array becomes float16 0, so it is false.
 Array logical_and(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  return binary("logical_and", to_bool(x), to_bool(y),
-                [](const Array& a, const Array& b) { return lax::bitwise_and(a, b); });
+  return binary("logical_and", x, y,
+                [](const Array& a, const Array& b) { return lax::bitwise_and(to_bool(a), to_bool(b)); });
 }
 Array logical_or(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  return binary("logical_or", to_bool(x), to_bool(y),
-                [](const Array& a, const Array& b) { return lax::bitwise_or(a, b); });
+  return binary("logical_or", x, y,
+                [](const Array& a, const Array& b) { return lax::bitwise_or(to_bool(a), to_bool(b)); });
 }
 Array logical_xor(const Array& x, const Array& y, Loc loc) {
   CallSite site(loc);
-  return binary("logical_xor", to_bool(x), to_bool(y),
-                [](const Array& a, const Array& b) { return lax::bitwise_xor(a, b); });
+  return binary("logical_xor", x, y,
+                [](const Array& a, const Array& b) { return lax::bitwise_xor(to_bool(a), to_bool(b)); });
 }
 Array logical_not(const Array& x, Loc loc) {
   CallSite site(loc);

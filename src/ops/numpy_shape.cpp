@@ -1,5 +1,6 @@
 // jx::numpy shape manipulation.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <numeric>
 
@@ -190,12 +191,24 @@ std::vector<Array> split(const Array& x, const std::vector<std::int64_t>& indice
   CallSite site(loc);
   const int d = normalize_axis("split", axis, x.ndim());
   const std::int64_t size = x.shape()[d];
+  // As JAX (whose parts are the differences of [0, indices..., size]), the indices must be ascending
+  // and within the axis: NumPy's clamping of indices past the end, or its overlapping parts for
+  // descending ones, are errors there.
+  std::int64_t previous = 0;
+  for (std::int64_t index : indices) {
+    if (index < previous || index > size) {
+      throw ValueError("split", fmt::format("split indices must be ascending and within [0, {}] (axis {} of shape {}), "
+                                            "got {}",
+                                            size, d, x.shape().to_string(), fmt::join(indices, ", ")));
+    }
+    previous = index;
+  }
   std::vector<Array> parts;
   std::int64_t start = 0;
   for (std::size_t i = 0; i <= indices.size(); ++i) {
-    const std::int64_t end = i < indices.size() ? std::clamp<std::int64_t>(indices[i], 0, size) : size;
-    parts.push_back(lax::slice_in_dim(x, std::min(start, end), end, 1, d));
-    start = std::max(start, end);
+    const std::int64_t end = i < indices.size() ? indices[i] : size;
+    parts.push_back(lax::slice_in_dim(x, start, end, 1, d));
+    start = end;
   }
   return parts;
 }

@@ -225,3 +225,45 @@ TEST(CheckGrads, Composites) {
 }
 
 }  // namespace
+
+#include "jx/transforms/custom_derivatives.h"
+
+namespace {
+
+// JAX's documentation example: log(1 + exp(x)) with a stable derivative.
+TEST(CustomDerivatives, CustomJvpGivesAStableLog1pexp) {
+  auto naive = [](const jx::Array& x) { return jnp::log(1 + jnp::exp(x)); };
+  auto log1pexp =
+      jx::custom_jvp(naive, [](const std::tuple<jx::Array>& primals, const std::tuple<jx::Array>& tangents) {
+        const auto& [x] = primals;
+        const auto& [t] = tangents;
+        return (1 - 1 / (1 + jnp::exp(x))) * t;
+      });
+  EXPECT_TRUE(std::isnan(jx::grad(naive)(jnp::array(100.0f)).item<float>()));
+  EXPECT_EQ(jx::grad(log1pexp)(jnp::array(100.0f)).item<float>(), 1.0f);
+  EXPECT_NEAR(jx::grad(log1pexp)(jnp::array(0.0f)).item<float>(), 0.5f, 1e-7);
+  EXPECT_NEAR(log1pexp(jnp::array(0.0f)).item<float>(), std::log(2.0f), 1e-7);
+  EXPECT_EQ(jx::jit(jx::grad(log1pexp))(jnp::array(100.0f)).item<float>(), 1.0f);
+  auto [out, tangent] = jx::jvp(log1pexp, std::tuple{jnp::array(100.0f)}, std::tuple{jnp::array(2.0f)});
+  EXPECT_EQ(tangent.item<float>(), 2.0f);
+  // Second order through the rule: d2/dx2 log(1 + e^x) = sigmoid(x)(1 - sigmoid(x)).
+  EXPECT_NEAR(jx::grad(jx::grad(log1pexp))(jnp::array(0.0f)).item<float>(), 0.25f, 1e-6);
+}
+
+TEST(CustomDerivatives, CustomVjpRunsTheUserBackward) {
+  auto clip_gradient = jx::custom_vjp([](const jx::Array& x) { return x * 1.0f; },
+                                      [](const jx::Array& x) {
+                                        return std::pair{x * 1.0f, std::tuple<jx::Array>{x}};
+                                      },
+                                      [](const std::tuple<jx::Array>& residuals, const jx::Array& ct) {
+                                        (void)residuals;
+                                        return std::tuple{jnp::clip(ct, -1.0f, 1.0f)};
+                                      });
+  auto f = [&](const jx::Array& x) { return jnp::sum(clip_gradient(x) * 5.0f); };
+  EXPECT_EQ(values(jx::grad(f)(jnp::array({1.0f, 2.0f}))), (std::vector<float>{1, 1}));
+  EXPECT_EQ(values(jx::jit(jx::grad(f))(jnp::array({1.0f, 2.0f}))), (std::vector<float>{1, 1}));
+  EXPECT_EQ(clip_gradient(jnp::array(3.0f)).item<float>(), 3.0f);
+  EXPECT_THROW(jx::jvp(clip_gradient, std::tuple{jnp::array(1.0f)}, std::tuple{jnp::array(1.0f)}), jx::TypeError);
+}
+
+}  // namespace

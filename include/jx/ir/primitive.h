@@ -82,7 +82,8 @@ class Primitive {
   std::size_t hash() const { return std::hash<std::string_view>{}(name()) * 31 + hash_params(); }
 };
 
-// A named parameter, for PrimitiveBase's generic printing, equality and hashing.
+// A named parameter, for PrimitiveBase's generic printing, equality and hashing. It refers to the
+// primitive's member: params() must name members, never temporaries.
 template <class T>
 struct Param {
   std::string_view name;

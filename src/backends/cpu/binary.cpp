@@ -64,6 +64,34 @@ bool comparison(BinaryOp op, const T* a, int sa, const T* b, int sb, bool* out, 
       return JX_SLEEF_F64(name)(x, y);                       \
   }
 
+// SLEEF's pow overflows to ±inf a hair early: pow(DBL_MAX, 1) is inf (found by the NumPy differential
+// tests). Lanes with an infinite result from finite operands are recomputed with std::pow; the check
+// costs a store per register and the scalar path only runs where a result overflowed.
+template <class V>
+V pow_vector(V x, V y) {
+  using T = std::conditional_t<std::is_same_v<V, simd::VecF32>, float, double>;
+  constexpr int lanes = simd::VecOf<T>::lanes;
+  V result;
+  if constexpr (std::is_same_v<T, float>) {
+    result = JX_SLEEF_F32(pow)(x, y);
+  } else {
+    result = JX_SLEEF_F64(pow)(x, y);
+  }
+  alignas(64) T r[lanes];
+  simd::store(r, result);
+  bool overflowed = false;
+  for (int i = 0; i < lanes; ++i) overflowed |= std::isinf(r[i]);
+  if (!overflowed) return result;
+  alignas(64) T xs[lanes];
+  alignas(64) T ys[lanes];
+  simd::store(xs, x);
+  simd::store(ys, y);
+  for (int i = 0; i < lanes; ++i) {
+    if (std::isinf(r[i]) && std::isfinite(xs[i]) && std::isfinite(ys[i])) r[i] = std::pow(xs[i], ys[i]);
+  }
+  return simd::load(r);
+}
+
 template <class T>
 void binary_float(BinaryOp op, const T* a, int sa, const T* b, int sb, void* out_raw, std::int64_t n) {
   if (comparison(op, a, sa, b, sb, static_cast<bool*>(out_raw), n)) return;
@@ -87,7 +115,7 @@ void binary_float(BinaryOp op, const T* a, int sa, const T* b, int sb, void* out
     case BinaryOp::nextafter:
       return map([](T x, T y) { return std::nextafter(x, y); });
     case BinaryOp::pow:
-      return simd::map_vector2(a, sa, b, sb, out, n, JX_VECTOR_MATH2(pow));
+      return simd::map_vector2(a, sa, b, sb, out, n, [](auto x, auto y) { return pow_vector(x, y); });
     case BinaryOp::atan2:
       return simd::map_vector2(a, sa, b, sb, out, n, JX_VECTOR_MATH2(atan2));
     default:

@@ -88,6 +88,17 @@ MatrixStack as_matrix_stack(const Array& x, const std::vector<int>& batch_axes, 
   m.storage =
       contiguous(make_view(source, ArrayType{permuted_shape, source.type().dtype}, permuted_strides, source.offset()));
   m.data = concrete(m.storage).data();
+  // merge_axes may have stopped part-way (or, short-circuited, not run at all) on the axes that could
+  // not be merged, leaving partial sizes: recount them (found by the NumPy differential tests, where
+  // matmul with broadcast batch axes and N-d dot gave wrong values).
+  auto product = [&](const std::vector<int>& axes) {
+    std::int64_t size = 1;
+    for (int axis : axes) size *= shape[axis];
+    return size;
+  };
+  m.batch = product(batch_axes);
+  m.rows = product(row_axes);
+  m.cols = product(col_axes);
   m.batch_stride = m.rows * m.cols;
   m.leading = std::max<std::int64_t>(m.cols, 1);
   m.transposed = false;

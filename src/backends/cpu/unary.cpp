@@ -46,9 +46,18 @@ double erf_inv_double(double x) {
   float seed_out[simd::kLanesF32];
   simd::store(seed_out, erf_inv_vector(simd::load(seed_in)));
   double y = seed_out[0];
-  if (!std::isfinite(y)) y = std::copysign(5.9, x);
-  for (int i = 0; i < 3; ++i) {
-    const double error = std::erf(y) - x;
+  const double tail = 1.0 - std::abs(x);  // exact for |x| >= 0.5
+  if (!std::isfinite(y) || std::abs(x) > 0.999) {
+    // Close to ±1 the float32 seed is poor or infinite (x rounds to ±1.0f): start from the tail's
+    // asymptotics, erfc(y) ~ exp(-y^2) / (y sqrt(pi)), instead (a fixed 5.9 made Newton diverge to NaN
+    // for x = -0.99999999; found by the NumPy differential tests).
+    double t = std::sqrt(-std::log(tail));
+    for (int i = 0; i < 3; ++i) t = std::sqrt(-std::log(tail * t * 1.7724538509055159));
+    y = std::copysign(t, x);
+  }
+  for (int i = 0; i < 4; ++i) {
+    // In the tails erf(y) - x cancels: measure the residual with erfc, exactly as 1 - |x| is known.
+    const double error = std::abs(x) >= 0.5 ? (x > 0 ? 1.0 : -1.0) * (tail - std::erfc(std::abs(y))) : std::erf(y) - x;
     y -= error / (1.1283791670955126 * std::exp(-y * y));
   }
   return y;
@@ -60,6 +69,50 @@ double erf_inv_double(double x) {
       return JX_SLEEF_F32(name)(v);                          \
     else                                                     \
       return JX_SLEEF_F64(name)(v);                          \
+  }
+
+// SLEEF's asinh and acosh return inf above sqrt(FLT_MAX) (sqrt(DBL_MAX) for doubles), and its log1p
+// above 1e38 (1e307), where the true values are finite (asinh(FLT_MAX) is 89.4; found by the NumPy
+// differential tests). So large lanes are recomputed: there asinh(x) = sign(x) (log|x| + log 2),
+// acosh(x) = log x + log 2 and log1p(x) = log x to the last bit. The check costs a store per register,
+// and the scalar fix-up only runs for the rare registers that hold such values.
+enum class LargeArgument { asinh, acosh, log1p };
+
+template <LargeArgument kind, class V>
+V fix_large_arguments(V x, V result) {
+  using T = std::conditional_t<std::is_same_v<V, simd::VecF32>, float, double>;
+  constexpr int lanes = simd::VecOf<T>::lanes;
+  // Below these, SLEEF's results are within its 1-ulp bound.
+  constexpr T limit = kind == LargeArgument::log1p ? (std::is_same_v<T, float> ? T(1e37f) : T(1e306))
+                                                   : (std::is_same_v<T, float> ? T(1e18f) : T(1e150));
+  alignas(64) T in[lanes];
+  alignas(64) T out[lanes];
+  simd::store(in, x);
+  bool any = false;
+  for (int i = 0; i < lanes; ++i) any |= std::abs(in[i]) > limit && std::abs(in[i]) <= std::numeric_limits<T>::max();
+  if (!any) return result;
+  simd::store(out, result);
+  const T log2 = T(0.693147180559945309417232121458176568);
+  for (int i = 0; i < lanes; ++i) {
+    const T a = std::abs(in[i]);
+    if (!(a > limit && a <= std::numeric_limits<T>::max())) continue;
+    if constexpr (kind == LargeArgument::asinh) {
+      out[i] = std::copysign(std::log(a) + log2, in[i]);
+    } else if constexpr (kind == LargeArgument::acosh) {
+      if (in[i] > 0) out[i] = std::log(a) + log2;  // negative: NaN, as SLEEF returns
+    } else {
+      if (in[i] > 0) out[i] = std::log(a);
+    }
+  }
+  return simd::load(out);
+}
+
+#define JX_VECTOR_MATH_LARGE(name)                                                             \
+  [](auto v) {                                                                                 \
+    if constexpr (std::is_same_v<decltype(v), simd::VecF32>)                                   \
+      return fix_large_arguments<LargeArgument::name>(v, simd::VecF32(JX_SLEEF_F32(name)(v))); \
+    else                                                                                       \
+      return fix_large_arguments<LargeArgument::name>(v, simd::VecF64(JX_SLEEF_F64(name)(v))); \
   }
 
 template <class T>
@@ -103,7 +156,7 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
     case UnaryOp::log:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(log));
     case UnaryOp::log1p:
-      return simd::map_vector(in, out, n, JX_VECTOR_MATH(log1p));
+      return simd::map_vector(in, out, n, JX_VECTOR_MATH_LARGE(log1p));
     case UnaryOp::log2:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(log2));
     case UnaryOp::log10:
@@ -129,9 +182,9 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
     case UnaryOp::tanh:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(tanh));
     case UnaryOp::asinh:
-      return simd::map_vector(in, out, n, JX_VECTOR_MATH(asinh));
+      return simd::map_vector(in, out, n, JX_VECTOR_MATH_LARGE(asinh));
     case UnaryOp::acosh:
-      return simd::map_vector(in, out, n, JX_VECTOR_MATH(acosh));
+      return simd::map_vector(in, out, n, JX_VECTOR_MATH_LARGE(acosh));
     case UnaryOp::atanh:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(atanh));
     case UnaryOp::erf:
@@ -163,6 +216,7 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
 }
 
 #undef JX_VECTOR_MATH
+#undef JX_VECTOR_MATH_LARGE
 
 template <class T>
 void unary_integer(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {

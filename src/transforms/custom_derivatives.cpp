@@ -1,0 +1,167 @@
+// custom_jvp and custom_vjp as primitives: the user's function is the primitive's evaluation and its
+// shape rule (by tracing it abstractly); the user's jvp rule is the primitive's jvp. A custom_vjp's
+// jvp stages a linear primitive whose transpose is the user's backward function, so reverse mode
+// calls it with the residuals the forward function saved.
+#include "jx/transforms/custom_derivatives.h"
+
+#include <fmt/format.h>
+
+#include "ir/primitives/rules.h"
+#include "jx/core/error.h"
+#include "jx/ir/primitive.h"
+#include "trace/staging.h"
+
+namespace jx::detail {
+namespace {
+
+// The output types of a function, by tracing it on abstract inputs.
+TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs) {
+  StagingTrace abstract(nullptr, "abstract evaluation of a custom-derivative function");
+  ArrayList tracers;
+  for (const ArrayType& t : inputs) tracers.push_back(abstract.new_input(t));
+  ArrayList outputs;
+  {
+    TraceScope scope(&abstract);
+    UserCodeScope user;
+    outputs = f(tracers);
+  }
+  TypeList types;
+  for (const Array& out : outputs) types.push_back(out.type());
+  return types;
+}
+
+ArrayList with_zeros(std::span<const Array> primals, std::span<const Array> tangents) {
+  ArrayList result;
+  for (std::size_t i = 0; i < primals.size(); ++i) result.push_back(rules::instantiate(tangents[i], primals[i].type()));
+  return result;
+}
+
+class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
+ public:
+  CustomJvpCall(std::shared_ptr<const ArraysFunction> f, std::shared_ptr<const JvpRule> rule, const void* id)
+      : f_(std::move(f)), rule_(std::move(rule)), id_(reinterpret_cast<std::intptr_t>(id)) {}
+  std::string_view name() const override { return "custom_jvp_call"; }
+  TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs); }
+  ArrayList evaluate(std::span<const Array> inputs) const override {
+    UserCodeScope user;
+    return (*f_)(inputs);
+  }
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array>) const override {
+    const ArrayList instantiated = with_zeros(primals, tangents);
+    UserCodeScope user;
+    return {(*rule_)(primals, instantiated)};
+  }
+  // Identified by the jx::custom_jvp object it came from.
+  auto params() const { return std::tuple{Param{"fun", id_}}; }
+
+ private:
+  std::shared_ptr<const ArraysFunction> f_;
+  std::shared_ptr<const JvpRule> rule_;
+  std::int64_t id_;
+};
+
+// The linear part of a custom_vjp function: inputs are the residuals followed by the tangents; its
+// transpose runs the user's backward function.
+class CustomVjpLinear final : public PrimitiveBase<CustomVjpLinear> {
+ public:
+  CustomVjpLinear(std::shared_ptr<const BackwardRule> backward, std::size_t num_residuals, ArrayType output)
+      : backward_(std::move(backward)),
+        num_residuals_(static_cast<std::int64_t>(num_residuals)),
+        output_(std::move(output)) {}
+  std::string_view name() const override { return "custom_vjp_linear"; }
+  TypeList infer(std::span<const ArrayType>) const override { return {output_}; }
+  ArrayList evaluate(std::span<const Array>) const override {
+    throw TypeError("custom_vjp",
+                    "a custom_vjp function cannot be differentiated in forward mode (jvp, jacfwd); "
+                    "define a custom_jvp rule for that");
+  }
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override {
+    const auto residual_count = static_cast<std::size_t>(num_residuals_);
+    const ArrayList residuals(inputs.begin(), inputs.begin() + num_residuals_);
+    const Array ct = rules::instantiate(cotangents[0], output_);
+    ArrayList input_cotangents;
+    {
+      UserCodeScope user;
+      input_cotangents = (*backward_)(residuals, ct);
+    }
+    const std::size_t num_inputs = types.size() - residual_count;
+    if (input_cotangents.size() != num_inputs) {
+      throw ValueError("custom_vjp", fmt::format("the backward function returned {} cotangents for {} inputs",
+                                                 input_cotangents.size(), num_inputs));
+    }
+    ArrayList result(residual_count);
+    for (std::size_t i = 0; i < num_inputs; ++i) {
+      const ArrayType& type = types[residual_count + i];
+      const Array& g = input_cotangents[i];
+      if (g.valid() && g.shape() != type.shape) {
+        throw ShapeError("custom_vjp",
+                         fmt::format("the backward function's cotangent {} has shape {}, but its input has shape {}", i,
+                                     g.shape().to_string(), type.shape.to_string()));
+      }
+      result.push_back(g);
+    }
+    return result;
+  }
+  auto params() const { return std::tuple{Param{"residuals", num_residuals_}}; }
+
+ private:
+  std::shared_ptr<const BackwardRule> backward_;
+  std::int64_t num_residuals_;
+  ArrayType output_;
+};
+
+class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
+ public:
+  CustomVjpCall(std::shared_ptr<const ArraysFunction> f, std::shared_ptr<const ForwardRule> forward,
+                std::shared_ptr<const BackwardRule> backward, const void* id)
+      : f_(std::move(f)),
+        forward_(std::move(forward)),
+        backward_(std::move(backward)),
+        id_(reinterpret_cast<std::intptr_t>(id)) {}
+  std::string_view name() const override { return "custom_vjp_call"; }
+  TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs); }
+  ArrayList evaluate(std::span<const Array> inputs) const override {
+    UserCodeScope user;
+    return (*f_)(inputs);
+  }
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override {
+    std::pair<Array, ArrayList> forward;
+    {
+      // The forward pass is primal computation: it belongs to the enclosing trace.
+      UserCodeScope user;
+      forward = (*forward_)(primals);
+    }
+    ArrayList operands = forward.second;
+    const ArrayList instantiated = with_zeros(primals, tangents);
+    operands.insert(operands.end(), instantiated.begin(), instantiated.end());
+    return jx::bind(CustomVjpLinear(backward_, forward.second.size(), outputs[0].type()), operands);
+  }
+  auto params() const { return std::tuple{Param{"fun", id_}}; }
+
+ private:
+  std::shared_ptr<const ArraysFunction> f_;
+  std::shared_ptr<const ForwardRule> forward_;
+  std::shared_ptr<const BackwardRule> backward_;
+  std::int64_t id_;
+};
+
+}  // namespace
+
+Array call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id) {
+  const CustomJvpCall call(std::make_shared<const ArraysFunction>(std::move(f)),
+                           std::make_shared<const JvpRule>(std::move(rule)), id);
+  return jx::bind(call, args)[0];
+}
+
+Array call_custom_vjp(ArraysFunction f, ForwardRule fwd, BackwardRule bwd, std::span<const Array> args,
+                      const void* id) {
+  const CustomVjpCall call(std::make_shared<const ArraysFunction>(std::move(f)),
+                           std::make_shared<const ForwardRule>(std::move(fwd)),
+                           std::make_shared<const BackwardRule>(std::move(bwd)), id);
+  return jx::bind(call, args)[0];
+}
+
+}  // namespace jx::detail
