@@ -55,6 +55,7 @@ Array acosh(const Array& x, Loc loc = Loc::current());
 Array atanh(const Array& x, Loc loc = Loc::current());
 Array logistic(const Array& x, Loc loc = Loc::current());
 Array erf(const Array& x, Loc loc = Loc::current());
+Array erfc(const Array& x, Loc loc = Loc::current());
 Array erf_inv(const Array& x, Loc loc = Loc::current());
 Array lgamma(const Array& x, Loc loc = Loc::current());
 

@@ -27,6 +27,7 @@ Array softmax(const Array& x, int axis = -1, Loc loc = Loc::current());
 Array log_softmax(const Array& x, int axis = -1, Loc loc = Loc::current());
 Array logsumexp(const Array& x, numpy::ReduceOptions options = {}, Loc loc = Loc::current());
 Array logsumexp(const Array& x, int axis, Loc loc = Loc::current());
-Array one_hot(const Array& x, std::int64_t num_classes, DType dtype = float32, Loc loc = Loc::current());
+Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dtype = std::nullopt,
+              Loc loc = Loc::current());
 
 }  // namespace jx::nn

@@ -74,8 +74,8 @@ Array array(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc =
 Array asarray(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
 Array astype(const Array& x, DType dtype, Loc loc = Loc::current());
 
-Array zeros(const Shape& shape, DType dtype = float32, Loc loc = Loc::current());
-Array ones(const Shape& shape, DType dtype = float32, Loc loc = Loc::current());
+Array zeros(const Shape& shape, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+Array ones(const Shape& shape, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
 Array full(const Shape& shape, const Array& fill_value, std::optional<DType> dtype = std::nullopt,
            Loc loc = Loc::current());
 Array zeros_like(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
@@ -102,9 +102,9 @@ struct LinspaceOptions {
 };
 Array linspace(double start, double stop, std::int64_t num = 50, LinspaceOptions options = {},
                Loc loc = Loc::current());
-Array eye(std::int64_t n, std::optional<std::int64_t> m = std::nullopt, std::int64_t k = 0, DType dtype = float32,
-          Loc loc = Loc::current());
-Array identity(std::int64_t n, DType dtype = float32, Loc loc = Loc::current());
+Array eye(std::int64_t n, std::optional<std::int64_t> m = std::nullopt, std::int64_t k = 0,
+          std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+Array identity(std::int64_t n, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
 
 // --- Elementwise --------------------------------------------------------------------------------
 Array add(const Array& x, const Array& y, Loc loc = Loc::current());

@@ -14,6 +14,7 @@ namespace jx::scipy::special {
 using Loc = std::source_location;
 
 Array erf(const Array& x, Loc loc = Loc::current());
+Array erfc(const Array& x, Loc loc = Loc::current());
 Array erfinv(const Array& x, Loc loc = Loc::current());
 Array expit(const Array& x, Loc loc = Loc::current());
 Array logit(const Array& x, Loc loc = Loc::current());

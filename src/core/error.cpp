@@ -76,7 +76,7 @@ Error::Error(std::string op, std::string detail, std::string where)
 CallSite::CallSite(const std::source_location& location) noexcept {
   SiteState& state = site_state();
   saved_ = state.site;
-  active_ = state.site == nullptr;
+  active_ = state.site == nullptr && location.line() != 0;  // line 0: no location (an operator)
   if (active_) state.site = &location;
 }
 

@@ -44,6 +44,7 @@ enum class UnaryOp : std::uint8_t {
   atanh,
   logistic,
   erf,
+  erfc,
   erf_inv,
   lgamma,
   kCount

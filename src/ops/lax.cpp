@@ -89,6 +89,7 @@ Array acosh(const Array& x, Loc loc) { return unary(UnaryOp::acosh, x, loc); }
 Array atanh(const Array& x, Loc loc) { return unary(UnaryOp::atanh, x, loc); }
 Array logistic(const Array& x, Loc loc) { return unary(UnaryOp::logistic, x, loc); }
 Array erf(const Array& x, Loc loc) { return unary(UnaryOp::erf, x, loc); }
+Array erfc(const Array& x, Loc loc) { return unary(UnaryOp::erfc, x, loc); }
 Array erf_inv(const Array& x, Loc loc) { return unary(UnaryOp::erf_inv, x, loc); }
 Array lgamma(const Array& x, Loc loc) { return unary(UnaryOp::lgamma, x, loc); }
 

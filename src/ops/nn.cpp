@@ -27,7 +27,8 @@ Array gelu(const Array& x, bool approximate, Loc loc) {
     const double c = std::sqrt(2.0 / std::numbers::pi);
     return v * 0.5 * (1.0 + jnp::tanh(c * (v + 0.044715 * (v * v * v))));
   }
-  return v * 0.5 * (1.0 + lax::erf(v * (1.0 / std::numbers::sqrt2)));
+  // x/2 erfc(-x/sqrt2), not x/2 (1 + erf(x/sqrt2)), which cancels for negative x.
+  return v * 0.5 * lax::erfc(v * (-1.0 / std::numbers::sqrt2));
 }
 
 Array sigmoid(const Array& x, Loc loc) {
@@ -107,14 +108,14 @@ Array logsumexp(const Array& x, int axis, Loc loc) {
   return logsumexp(x, numpy::ReduceOptions{.axis = axis});
 }
 
-Array one_hot(const Array& x, std::int64_t num_classes, DType dtype, Loc loc) {
+Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
   Shape shape = x.shape();
   shape.push_back(num_classes);
   const Array classes =
       lax::broadcasted_iota(x.dtype() == DType::bool_ ? default_int_dtype() : x.dtype(), shape, shape.ndim() - 1);
   const Array labels = lax::expand_dims(x, {x.ndim()});
-  return jnp::astype(jnp::equal(labels, classes), dtype);
+  return jnp::astype(jnp::equal(labels, classes), dtype.value_or(default_float_dtype()));
 }
 
 }  // namespace nn
@@ -129,6 +130,11 @@ Array erf(const Array& x, Loc loc) {
 Array erfinv(const Array& x, Loc loc) {
   CallSite site(loc);
   return lax::erf_inv(ops::to_inexact(x));
+}
+
+Array erfc(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return lax::erfc(ops::to_inexact(x));
 }
 
 Array expit(const Array& x, Loc loc) {

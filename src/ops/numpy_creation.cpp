@@ -140,14 +140,15 @@ Array full(const Shape& shape, const Array& fill_value, std::optional<DType> dty
   return lax::broadcast_in_dim(value, shape, {});
 }
 
-Array zeros(const Shape& shape, DType dtype, Loc loc) {
+// The default dtype is the default float type (float64 with x64), as in JAX.
+Array zeros(const Shape& shape, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
-  return full(shape, Array(0), dtype);
+  return full(shape, Array(0), dtype.value_or(default_float_dtype()));
 }
 
-Array ones(const Shape& shape, DType dtype, Loc loc) {
+Array ones(const Shape& shape, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
-  return full(shape, Array(1), dtype);
+  return full(shape, Array(1), dtype.value_or(default_float_dtype()));
 }
 
 Array full_like(const Array& x, const Array& fill_value, std::optional<DType> dtype, Loc loc) {
@@ -193,7 +194,7 @@ Array linspace(double start, double stop, std::int64_t num, LinspaceOptions opti
   return from_values(values.data(), Shape{num}, dtype);
 }
 
-Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, DType dtype, Loc loc) {
+Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
   const std::int64_t columns = m.value_or(n);
   if (n < 0 || columns < 0) throw ValueError("eye", "negative dimensions are not allowed");
@@ -202,10 +203,10 @@ Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, DType d
     const std::int64_t j = i + k;
     if (j >= 0 && j < columns) values[static_cast<std::size_t>(i * columns + j)] = 1.0;
   }
-  return from_values(values.data(), Shape{n, columns}, canonicalize_dtype(dtype));
+  return from_values(values.data(), Shape{n, columns}, chosen(dtype, default_float_dtype()));
 }
 
-Array identity(std::int64_t n, DType dtype, Loc loc) {
+Array identity(std::int64_t n, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
   return eye(n, std::nullopt, 0, dtype);
 }

@@ -386,25 +386,29 @@ namespace jx {
 
 namespace jnp = jx::numpy;
 
-Array operator+(const Array& a, const Array& b) { return jnp::add(a, b); }
-Array operator-(const Array& a, const Array& b) { return jnp::subtract(a, b); }
-Array operator*(const Array& a, const Array& b) { return jnp::multiply(a, b); }
-Array operator/(const Array& a, const Array& b) { return jnp::true_divide(a, b); }
-Array operator%(const Array& a, const Array& b) { return jnp::remainder(a, b); }
-Array operator-(const Array& a) { return jnp::negative(a); }
+// Operators cannot take a defaulted source location; passing an empty one leaves the call site unset,
+// so errors find the user's line by symbolizing the stack instead of naming this file.
+constexpr std::source_location kFromOperator{};
+
+Array operator+(const Array& a, const Array& b) { return jnp::add(a, b, kFromOperator); }
+Array operator-(const Array& a, const Array& b) { return jnp::subtract(a, b, kFromOperator); }
+Array operator*(const Array& a, const Array& b) { return jnp::multiply(a, b, kFromOperator); }
+Array operator/(const Array& a, const Array& b) { return jnp::true_divide(a, b, kFromOperator); }
+Array operator%(const Array& a, const Array& b) { return jnp::remainder(a, b, kFromOperator); }
+Array operator-(const Array& a) { return jnp::negative(a, kFromOperator); }
 Array operator+(const Array& a) { return a; }
-Array operator==(const Array& a, const Array& b) { return jnp::equal(a, b); }
-Array operator!=(const Array& a, const Array& b) { return jnp::not_equal(a, b); }
-Array operator<(const Array& a, const Array& b) { return jnp::less(a, b); }
-Array operator<=(const Array& a, const Array& b) { return jnp::less_equal(a, b); }
-Array operator>(const Array& a, const Array& b) { return jnp::greater(a, b); }
-Array operator>=(const Array& a, const Array& b) { return jnp::greater_equal(a, b); }
-Array operator&(const Array& a, const Array& b) { return jnp::bitwise_and(a, b); }
-Array operator|(const Array& a, const Array& b) { return jnp::bitwise_or(a, b); }
-Array operator^(const Array& a, const Array& b) { return jnp::bitwise_xor(a, b); }
-Array operator~(const Array& a) { return jnp::invert(a); }
-Array operator!(const Array& a) { return jnp::logical_not(a); }
-Array operator<<(const Array& a, const Array& b) { return jnp::left_shift(a, b); }
-Array operator>>(const Array& a, const Array& b) { return jnp::right_shift(a, b); }
+Array operator==(const Array& a, const Array& b) { return jnp::equal(a, b, kFromOperator); }
+Array operator!=(const Array& a, const Array& b) { return jnp::not_equal(a, b, kFromOperator); }
+Array operator<(const Array& a, const Array& b) { return jnp::less(a, b, kFromOperator); }
+Array operator<=(const Array& a, const Array& b) { return jnp::less_equal(a, b, kFromOperator); }
+Array operator>(const Array& a, const Array& b) { return jnp::greater(a, b, kFromOperator); }
+Array operator>=(const Array& a, const Array& b) { return jnp::greater_equal(a, b, kFromOperator); }
+Array operator&(const Array& a, const Array& b) { return jnp::bitwise_and(a, b, kFromOperator); }
+Array operator|(const Array& a, const Array& b) { return jnp::bitwise_or(a, b, kFromOperator); }
+Array operator^(const Array& a, const Array& b) { return jnp::bitwise_xor(a, b, kFromOperator); }
+Array operator~(const Array& a) { return jnp::invert(a, kFromOperator); }
+Array operator!(const Array& a) { return jnp::logical_not(a, kFromOperator); }
+Array operator<<(const Array& a, const Array& b) { return jnp::left_shift(a, b, kFromOperator); }
+Array operator>>(const Array& a, const Array& b) { return jnp::right_shift(a, b, kFromOperator); }
 
 }  // namespace jx

@@ -626,10 +626,6 @@ const std::map<std::string, OpFn>& ops() {
 // the case name ("op:substring").
 const std::map<std::string, std::string>& known_bugs() {
   static const std::map<std::string, std::string> bugs = {
-      // jax.nn.gelu(approximate=False) is x/2 erfc(-x/sqrt(2)); jx computes x/2 (1 + erf(x/sqrt(2))),
-      // which cancels for negative x (gelu(-10) is -0 instead of -7.6e-23, gelu(-5) is 4% off in float32).
-      // The fix needs an erfc primitive (lax.erfc), outside src/ops.
-      {"gelu:exact", "gelu(x, approximate=false) loses accuracy for negative x (1 + erf cancels; JAX uses erfc)"},
   };
   return bugs;
 }

@@ -63,6 +63,21 @@ double erf_inv_double(double x) {
   return y;
 }
 
+// erfc has no 1-ulp variant in SLEEF; its 1.5-ulp one is used.
+inline auto erfc_vector(auto v) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<decltype(v), simd::VecF32>)
+    return Sleef_erfcf16_u15(v);
+  else
+    return Sleef_erfcd8_u15(v);
+#else
+  if constexpr (std::is_same_v<decltype(v), simd::VecF32>)
+    return Sleef_erfcf8_u15avx2(v);
+  else
+    return Sleef_erfcd4_u15avx2(v);
+#endif
+}
+
 #define JX_VECTOR_MATH(name)                                 \
   [](auto v) {                                               \
     if constexpr (std::is_same_v<decltype(v), simd::VecF32>) \
@@ -189,6 +204,8 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(atanh));
     case UnaryOp::erf:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(erf));
+    case UnaryOp::erfc:
+      return simd::map_vector(in, out, n, [](auto v) { return erfc_vector(v); });
     case UnaryOp::lgamma:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(lgamma));
     case UnaryOp::logistic:

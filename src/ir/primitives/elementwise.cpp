@@ -31,7 +31,8 @@ constexpr std::array<UnaryInfo, static_cast<std::size_t>(UnaryOp::kCount)> kUnar
     {"sin", kFloat},        {"cos", kFloat},        {"tan", kFloat},           {"asin", kFloat},
     {"acos", kFloat},       {"atan", kFloat},       {"sinh", kFloat},          {"cosh", kFloat},
     {"tanh", kFloat},       {"asinh", kFloat},      {"acosh", kFloat},         {"atanh", kFloat},
-    {"logistic", kFloat},   {"erf", kFloat},        {"erf_inv", kFloat},       {"lgamma", kFloat},
+    {"logistic", kFloat},   {"erf", kFloat},        {"erfc", kFloat},          {"erf_inv", kFloat},
+    {"lgamma", kFloat},
 }};
 
 struct BinaryInfo {
@@ -276,6 +277,8 @@ ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tang
       return {lax::mul(t, lax::mul(y, lax::sub(1.0, y)))};
     case UnaryOp::erf:
       return {lax::mul(t, lax::mul(lax::exp(lax::neg(lax::mul(x, x))), 2.0 / std::sqrt(pi)))};
+    case UnaryOp::erfc:
+      return {lax::mul(t, lax::mul(lax::exp(lax::neg(lax::mul(x, x))), -2.0 / std::sqrt(pi)))};
     case UnaryOp::erf_inv:
       return {lax::mul(t, lax::mul(lax::exp(lax::mul(y, y)), std::sqrt(pi) / 2.0))};
     case UnaryOp::lgamma:
