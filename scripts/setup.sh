@@ -10,6 +10,7 @@ packages=(
   libbackward-cpp-dev libdw-dev
   libplplot-dev plplot-driver-cairo
   python3-numpy
+  libtorch-dev
   clang-format clang-tidy
 )
 
