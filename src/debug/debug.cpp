@@ -25,6 +25,10 @@ class DebugCallback final : public PrimitiveBase<DebugCallback> {
   }
   // Under differentiation the callback sees the primal values; it has no outputs to differentiate.
   ArrayList jvp(std::span<const Array>, std::span<const Array>, std::span<const Array>) const override { return {}; }
+  // Under vmap the callback sees the whole batch, as jax.debug.print does.
+  BatchResult batch(std::span<const Array> inputs, std::span<const int>) const override {
+    return {jx::bind(*this, inputs), {}};
+  }
   bool has_side_effects() const override { return true; }
   // Identified by what it does (the format string, or the callback's type), so that retracing the same
   // function gives an equal program.

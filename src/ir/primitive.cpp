@@ -5,6 +5,7 @@
 #include <functional>
 #include <ostream>
 
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 
 namespace jx {
@@ -20,7 +21,9 @@ ArrayList Primitive::transpose(std::span<const Array> /*cotangents*/, std::span<
                   fmt::format("'{}' is not linear in its inputs, so reverse mode cannot transpose it", name()));
 }
 
-BatchResult Primitive::batch(std::span<const Array> /*inputs*/, std::span<const int> /*axes*/) const {
+BatchResult Primitive::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  // Elementwise primitives all batch the same way.
+  if (is_elementwise()) return rules::batch_elementwise(*this, inputs, axes);
   throw TypeError(std::string(name()), fmt::format("'{}' has no batching rule (vmap)", name()));
 }
 

@@ -9,6 +9,7 @@
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/ir/primitive.h"
+#include "jx/transforms/vmap.h"
 #include "trace/staging.h"
 
 namespace jx::detail {
@@ -28,6 +29,16 @@ TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs)
   TypeList types;
   for (const Array& out : outputs) types.push_back(out.type());
   return types;
+}
+
+// vmap of a custom function: the function itself, batched (the custom rule is not batched with it).
+BatchResult batch_function(const ArraysFunction& f, std::span<const Array> values, std::span<const int> axes) {
+  std::vector<std::optional<int>> in_axes;
+  for (int axis : axes) in_axes.push_back(axis == kNotMapped ? std::nullopt : std::optional<int>(axis));
+  const std::vector<int> argument_of_leaf(values.size(), 0);
+  ArrayList outputs =
+      vmap_flat(f, values, in_axes, argument_of_leaf, std::nullopt, 0, "vmap of a custom-derivative function");
+  return {std::move(outputs), std::vector<int>(1, 0)};
 }
 
 ArrayList with_zeros(std::span<const Array> primals, std::span<const Array> tangents) {
@@ -51,6 +62,9 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
     const ArrayList instantiated = with_zeros(primals, tangents);
     UserCodeScope user;
     return {(*rule_)(primals, instantiated)};
+  }
+  BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
+    return batch_function(*f_, values, axes);
   }
   // Identified by the jx::custom_jvp object it came from.
   auto params() const { return std::tuple{Param{"fun", id_}}; }
@@ -138,6 +152,9 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
     const ArrayList instantiated = with_zeros(primals, tangents);
     operands.insert(operands.end(), instantiated.begin(), instantiated.end());
     return jx::bind(CustomVjpLinear(backward_, forward.second.size(), outputs[0].type()), operands);
+  }
+  BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
+    return batch_function(*f_, values, axes);
   }
   auto params() const { return std::tuple{Param{"fun", id_}}; }
 

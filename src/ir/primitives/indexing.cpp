@@ -200,3 +200,42 @@ ArrayList Sort::jvp(std::span<const Array> primals, std::span<const Array> tange
 }
 
 }  // namespace jx::primitives
+
+// --- Batching rules ----------------------------------------------------------------------------
+
+namespace jx::primitives {
+namespace {
+
+// Indices with a batch axis at 0: moved there if mapped; given a size-1 axis there if not (gather
+// and scatter broadcast size-1 index axes).
+Array indices_at_front(const Array& indices, int axis) {
+  if (axis != kNotMapped) return rules::batch_to_front(indices, axis);
+  Shape shape{1};
+  for (std::int64_t d : indices.shape()) shape.push_back(d);
+  return lax::reshape(indices, shape);
+}
+
+}  // namespace
+
+BatchResult Gather::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  const Array x = rules::batched_at_front(inputs[0], axes[0], size);
+  return {{lax::gather(x, indices_at_front(inputs[1], axes[1]), axis_ + 1)}, {0}};
+}
+
+BatchResult Scatter::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  const Array x = rules::batched_at_front(inputs[0], axes[0], size);
+  const Array updates = rules::batched_at_front(inputs[2], axes[2], size);
+  return {{jx::bind(Scatter(mode_, axis_ + 1), std::array{x, indices_at_front(inputs[1], axes[1]), updates})[0]}, {0}};
+}
+
+BatchResult Sort::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  ArrayList operands;
+  for (std::size_t i = 0; i < inputs.size(); ++i) operands.push_back(rules::batched_at_front(inputs[i], axes[i], size));
+  ArrayList sorted = jx::bind(Sort(dimension_ + 1, num_keys_), operands);
+  return {std::move(sorted), std::vector<int>(inputs.size(), 0)};
+}
+
+}  // namespace jx::primitives

@@ -25,6 +25,7 @@ class Gather final : public PrimitiveBase<Gather> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"axis", axis_}}; }
 
  private:
@@ -46,6 +47,7 @@ class Scatter final : public PrimitiveBase<Scatter> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"axis", axis_}}; }
 
  private:
@@ -62,6 +64,7 @@ class Sort final : public PrimitiveBase<Sort> {
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
                 std::span<const Array> outputs) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"dimension", dimension_}, Param{"num_keys", num_keys_}}; }
 
  private:

@@ -160,3 +160,42 @@ ArrayList DotGeneral::transpose(std::span<const Array> cotangents, std::span<con
 }
 
 }  // namespace jx::primitives
+
+// --- Batching rule -----------------------------------------------------------------------------
+
+namespace jx::primitives {
+
+BatchResult DotGeneral::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  auto shifted = [](const std::vector<int>& dims, int b) {
+    std::vector<int> result;
+    for (int d : dims) result.push_back(rules::full_axis(d, b));
+    return result;
+  };
+  const int lb = axes[0], rb = axes[1];
+  cpu::DotDimensions dims;
+  if (lb != kNotMapped && rb != kNotMapped) {
+    // Both mapped: the batch axis becomes one more (leading) dot_general batch axis.
+    dims.lhs_contracting = shifted(dims_.lhs_contracting, lb);
+    dims.rhs_contracting = shifted(dims_.rhs_contracting, rb);
+    dims.lhs_batch = shifted(dims_.lhs_batch, lb);
+    dims.rhs_batch = shifted(dims_.rhs_batch, rb);
+    dims.lhs_batch.insert(dims.lhs_batch.begin(), lb);
+    dims.rhs_batch.insert(dims.rhs_batch.begin(), rb);
+    return {{jx::bind(DotGeneral(dims), inputs)[0]}, {0}};
+  }
+  // One side mapped: its batch axis is one more free axis of that side.
+  const int nb = static_cast<int>(dims_.lhs_batch.size());
+  if (lb != kNotMapped) {
+    dims = {shifted(dims_.lhs_contracting, lb), dims_.rhs_contracting, shifted(dims_.lhs_batch, lb), dims_.rhs_batch};
+    const std::vector<int> free = free_axes(inputs[0].ndim(), dims.lhs_batch, dims.lhs_contracting);
+    const int position = nb + static_cast<int>(std::find(free.begin(), free.end(), lb) - free.begin());
+    return {{jx::bind(DotGeneral(dims), inputs)[0]}, {position}};
+  }
+  dims = {dims_.lhs_contracting, shifted(dims_.rhs_contracting, rb), dims_.lhs_batch, shifted(dims_.rhs_batch, rb)};
+  const int lhs_free = static_cast<int>(free_axes(inputs[0].ndim(), dims.lhs_batch, dims.lhs_contracting).size());
+  const std::vector<int> free = free_axes(inputs[1].ndim(), dims.rhs_batch, dims.rhs_contracting);
+  const int position = nb + lhs_free + static_cast<int>(std::find(free.begin(), free.end(), rb) - free.begin());
+  return {{jx::bind(DotGeneral(dims), inputs)[0]}, {position}};
+}
+
+}  // namespace jx::primitives

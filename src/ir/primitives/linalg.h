@@ -23,6 +23,7 @@ class DotGeneral final : public PrimitiveBase<DotGeneral> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
     return std::tuple{Param{"lhs_contracting", dims_.lhs_contracting}, Param{"rhs_contracting", dims_.rhs_contracting},
                       Param{"lhs_batch", dims_.lhs_batch}, Param{"rhs_batch", dims_.rhs_batch}};

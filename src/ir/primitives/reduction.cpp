@@ -10,6 +10,7 @@
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
+#include "trace/trace.h"
 
 namespace jx::primitives {
 namespace {
@@ -238,6 +239,33 @@ ArrayList Cumulative::transpose(std::span<const Array> cotangents, std::span<con
                                 std::span<const ArrayType> types) const {
   if (op_ != cpu::CumulativeOp::sum) return Primitive::transpose(cotangents, {}, types);
   return {lax::cumsum(cotangents[0], axis_, !reverse_)};
+}
+
+}  // namespace jx::primitives
+
+// --- Batching rules ----------------------------------------------------------------------------
+
+namespace jx::primitives {
+
+BatchResult Reduce::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const int b = axes[0];
+  std::vector<int> reduced;
+  int before = 0;  // reduced axes in front of the batch axis
+  for (int a : axes_) {
+    reduced.push_back(rules::full_axis(a, b));
+    if (rules::full_axis(a, b) < b) ++before;
+  }
+  return {{jx::bind(Reduce(op_, reduced), inputs)[0]}, {b - before}};
+}
+
+BatchResult ArgReduce::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const int b = axes[0];
+  const int axis = rules::full_axis(axis_, b);
+  return {{jx::bind(ArgReduce(is_max_, axis, index_dtype_), inputs)[0]}, {axis < b ? b - 1 : b}};
+}
+
+BatchResult Cumulative::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  return {{jx::bind(Cumulative(op_, rules::full_axis(axis_, axes[0]), reverse_), inputs)[0]}, {axes[0]}};
 }
 
 }  // namespace jx::primitives

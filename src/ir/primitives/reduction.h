@@ -22,6 +22,7 @@ class Reduce final : public PrimitiveBase<Reduce> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"axes", axes_}}; }
 
  private:
@@ -36,6 +37,7 @@ class ArgReduce final : public PrimitiveBase<ArgReduce> {
   std::string_view name() const override { return is_max_ ? "argmax" : "argmin"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"axes", axis_}, Param{"index_dtype", index_dtype_}}; }
 
  private:
@@ -57,6 +59,7 @@ class Cumulative final : public PrimitiveBase<Cumulative> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"axis", axis_}, Param{"reverse", reverse_}}; }
 
  private:

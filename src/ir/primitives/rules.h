@@ -25,4 +25,17 @@ Array unbroadcast(const Array& cotangent, const ArrayType& operand);
 // x * y for a tangent x (possibly a symbolic zero, then zero) and a value y.
 Array scale(const Array& tangent, const Array& factor);
 
+// --- Batching (vmap) -------------------------------------------------------------------------------
+
+// The batch size of the mapped inputs.
+std::int64_t batch_size(std::span<const Array> values, std::span<const int> axes);
+// x with its batch axis moved to position 0 (x itself if already there or not mapped).
+Array batch_to_front(const Array& x, int axis);
+// x with a batch axis at position 0: moved there if mapped, broadcast there if not.
+Array batched_at_front(const Array& x, int axis, std::int64_t size);
+// Per-example axis `a` of a value whose batch axis is at `batch_axis`, as an axis of the whole value.
+inline int full_axis(int a, int batch_axis) { return a < batch_axis ? a : a + 1; }
+// An elementwise primitive applied to batched operands (scalars may stay scalars).
+BatchResult batch_elementwise(const Primitive& p, std::span<const Array> values, std::span<const int> axes);
+
 }  // namespace jx::rules

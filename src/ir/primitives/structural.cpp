@@ -510,3 +510,180 @@ ArrayList DynamicUpdateSlice::transpose(std::span<const Array> cotangents, std::
 }
 
 }  // namespace jx::primitives
+
+// --- Batching rules ----------------------------------------------------------------------------
+
+namespace jx::primitives {
+
+BatchResult BroadcastInDim::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const Array x = rules::batch_to_front(inputs[0], axes[0]);
+  Shape shape{x.shape()[0]};
+  for (std::int64_t d : shape_) shape.push_back(d);
+  std::vector<int> dims{0};
+  for (int d : broadcast_dimensions_) dims.push_back(d + 1);
+  return {{lax::broadcast_in_dim(x, shape, dims)}, {0}};
+}
+
+BatchResult Reshape::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const Array x = rules::batch_to_front(inputs[0], axes[0]);
+  Shape shape{x.shape()[0]};
+  for (std::int64_t d : new_sizes_) shape.push_back(d);
+  return {{lax::reshape(x, shape)}, {0}};
+}
+
+BatchResult Transpose::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  // Keep the batch axis first in the output.
+  const int b = axes[0];
+  std::vector<int> permutation{b};
+  for (int p : permutation_) permutation.push_back(rules::full_axis(p, b));
+  return {{lax::transpose(inputs[0], permutation)}, {0}};
+}
+
+BatchResult Squeeze::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const int b = axes[0];
+  std::vector<int> dims;
+  int removed_before = 0;
+  for (int d : dimensions_) {
+    dims.push_back(rules::full_axis(d, b));
+    if (rules::full_axis(d, b) < b) ++removed_before;
+  }
+  return {{lax::squeeze(inputs[0], dims)}, {b - removed_before}};
+}
+
+BatchResult Rev::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  std::vector<int> dims;
+  for (int d : dimensions_) dims.push_back(rules::full_axis(d, axes[0]));
+  return {{lax::rev(inputs[0], dims)}, {axes[0]}};
+}
+
+BatchResult Slice::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const int b = axes[0];
+  std::vector<std::int64_t> start = start_, limit = limit_, strides = strides_;
+  start.insert(start.begin() + b, 0);
+  limit.insert(limit.begin() + b, inputs[0].shape()[b]);
+  strides.insert(strides.begin() + b, 1);
+  return {{lax::slice(inputs[0], start, limit, strides)}, {b}};
+}
+
+BatchResult Pad::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  const Array x = rules::batched_at_front(inputs[0], axes[0], size);
+  std::vector<lax::PadConfig> config{{0, 0, 0}};
+  for (std::size_t d = 0; d < low_.size(); ++d) config.push_back({low_[d], high_[d], interior_[d]});
+  if (axes[1] == kNotMapped) return {{lax::pad(x, inputs[1], config)}, {0}};
+  // A batched padding value: pad with zeros, then fill the padding positions per example.
+  const Array zero = lax::convert_element_type(0, x.dtype());
+  const Array padded = lax::pad(x, zero, config);
+  const Array inside = lax::pad(lax::broadcast_in_dim(lax::convert_element_type(true, DType::bool_), x.shape(), {}),
+                                lax::convert_element_type(false, DType::bool_), config);
+  std::vector<int> dims{0};
+  const Array value = lax::broadcast_in_dim(rules::batch_to_front(inputs[1], axes[1]), padded.shape(), dims);
+  return {{lax::select(inside, padded, value)}, {0}};
+}
+
+BatchResult Concatenate::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  std::vector<Array> operands;
+  for (std::size_t i = 0; i < inputs.size(); ++i) operands.push_back(rules::batched_at_front(inputs[i], axes[i], size));
+  return {{lax::concatenate(operands, dimension_ + 1)}, {0}};
+}
+
+namespace {
+
+Shape ones_shape(int ndim) {
+  Shape shape;
+  for (int d = 0; d < ndim; ++d) shape.push_back(1);
+  return shape;
+}
+
+// Gathers windows of `sizes` at per-example start indices (batched on axis 0), one axis at a time,
+// from x whose batch axis is 0: the batched form of dynamic_slice.
+Array gather_windows(Array x, std::span<const Array> starts, const Shape& sizes, std::int64_t batch) {
+  for (int d = 0; d < sizes.ndim(); ++d) {
+    const int axis = d + 1;
+    const std::int64_t limit = x.shape()[axis] - sizes[d];
+    // indices[b, ..., k, ...] = clamp(start_b, 0, limit) + k, with size 1 on the other axes.
+    Shape index_shape = ones_shape(x.ndim());
+    index_shape[0] = batch;
+    index_shape[axis] = sizes[d];
+    const Array start = lax::clamp(lax::convert_element_type(0, DType::int32),
+                                   lax::convert_element_type(starts[static_cast<std::size_t>(d)], DType::int32),
+                                   lax::convert_element_type(std::max<std::int64_t>(limit, 0), DType::int32));
+    const Array offsets = lax::broadcasted_iota(DType::int32, index_shape, axis);
+    const Array indices = lax::add(offsets, lax::broadcast_in_dim(start, index_shape, {0}));
+    x = lax::gather(x, indices, axis);
+  }
+  return x;
+}
+
+// The per-example start indices as batch-first vectors of length `size`.
+std::vector<Array> batched_starts(std::span<const Array> inputs, std::span<const int> axes, std::size_t first,
+                                  std::int64_t size) {
+  std::vector<Array> starts;
+  for (std::size_t i = first; i < inputs.size(); ++i)
+    starts.push_back(rules::batched_at_front(inputs[i], axes[i], size));
+  return starts;
+}
+
+bool any_mapped(std::span<const int> axes, std::size_t first) {
+  for (std::size_t i = first; i < axes.size(); ++i) {
+    if (axes[i] != kNotMapped) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+BatchResult DynamicSlice::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  if (!any_mapped(axes, 1)) {
+    // Same window for every example: slice the batch axis whole.
+    const int b = axes[0];
+    std::vector<Array> starts(inputs.begin() + 1, inputs.end());
+    starts.insert(starts.begin() + b, lax::convert_element_type(0, inputs[1].dtype()));
+    Shape sizes = sizes_;
+    sizes.insert(b, size);
+    return {{lax::dynamic_slice(inputs[0], starts, sizes)}, {b}};
+  }
+  const Array x = rules::batched_at_front(inputs[0], axes[0], size);
+  return {{gather_windows(x, batched_starts(inputs, axes, 1, size), sizes_, size)}, {0}};
+}
+
+BatchResult DynamicUpdateSlice::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  const Array x = rules::batched_at_front(inputs[0], axes[0], size);
+  const Array update = rules::batched_at_front(inputs[1], axes[1], size);
+  if (!any_mapped(axes, 2)) {
+    std::vector<Array> starts(inputs.begin() + 2, inputs.end());
+    starts.insert(starts.begin(), lax::convert_element_type(0, inputs[2].dtype()));
+    return {{lax::dynamic_update_slice(x, update, starts)}, {0}};
+  }
+  // Per-example windows: for every position of x, whether it lies in its example's window, and which
+  // element of the update it would take; then select.
+  const std::vector<Array> starts = batched_starts(inputs, axes, 2, size);
+  std::vector<int> all_axes(static_cast<std::size_t>(x.ndim()));
+  std::iota(all_axes.begin(), all_axes.end(), 0);
+  Array mask = lax::broadcast_in_dim(lax::convert_element_type(true, DType::bool_), x.shape(), {});
+  Array values = update;
+  const Array zero = lax::convert_element_type(0, DType::int32);
+  for (int d = 0; d < update.ndim() - 1; ++d) {
+    const int axis = d + 1;
+    const std::int64_t extent = x.shape()[axis], window = update.shape()[axis];
+    Shape index_shape = ones_shape(x.ndim());
+    index_shape[0] = size;
+    index_shape[axis] = extent;
+    const Array start = lax::clamp(zero, lax::convert_element_type(starts[static_cast<std::size_t>(d)], DType::int32),
+                                   lax::convert_element_type(std::max<std::int64_t>(extent - window, 0), DType::int32));
+    const Array offset = lax::sub(lax::broadcasted_iota(DType::int32, index_shape, axis),
+                                  lax::broadcast_in_dim(start, index_shape, {0}));
+    const Array in_window =
+        lax::bitwise_and(lax::ge(offset, zero), lax::lt(offset, lax::convert_element_type(window, DType::int32)));
+    mask = lax::bitwise_and(mask, lax::broadcast_in_dim(in_window, x.shape(), all_axes));
+    values = lax::gather(
+        values,
+        lax::clamp(zero, offset, lax::convert_element_type(std::max<std::int64_t>(window - 1, 0), DType::int32)), axis);
+  }
+  return {{lax::select(mask, values, x)}, {0}};
+}
+
+}  // namespace jx::primitives

@@ -27,6 +27,7 @@ class BroadcastInDim final : public PrimitiveBase<BroadcastInDim> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
     return std::tuple{Param{"shape", shape_}, Param{"broadcast_dimensions", broadcast_dimensions_}};
   }
@@ -47,6 +48,7 @@ class Reshape final : public PrimitiveBase<Reshape> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"new_sizes", new_sizes_}}; }
 
  private:
@@ -64,6 +66,7 @@ class Transpose final : public PrimitiveBase<Transpose> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"permutation", permutation_}}; }
 
  private:
@@ -81,6 +84,7 @@ class Squeeze final : public PrimitiveBase<Squeeze> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"dimensions", dimensions_}}; }
 
  private:
@@ -98,6 +102,7 @@ class Rev final : public PrimitiveBase<Rev> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"dimensions", dimensions_}}; }
 
  private:
@@ -119,6 +124,7 @@ class Slice final : public PrimitiveBase<Slice> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
     return std::tuple{Param{"start_indices", start_}, Param{"limit_indices", limit_}, Param{"strides", strides_}};
   }
@@ -142,6 +148,7 @@ class Pad final : public PrimitiveBase<Pad> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"low", low_}, Param{"high", high_}, Param{"interior", interior_}}; }
 
  private:
@@ -159,6 +166,7 @@ class Concatenate final : public PrimitiveBase<Concatenate> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"dimension", dimension_}}; }
 
  private:
@@ -193,6 +201,7 @@ class DynamicSlice final : public PrimitiveBase<DynamicSlice> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"slice_sizes", sizes_}}; }
 
  private:
@@ -209,6 +218,7 @@ class DynamicUpdateSlice final : public PrimitiveBase<DynamicUpdateSlice> {
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple<>{}; }
 };
 

@@ -1,0 +1,81 @@
+// vmap's core: a BatchTrace around the user's function, and placing the batch axes of the results.
+#include "jx/transforms/vmap.h"
+
+#include <fmt/format.h>
+
+#include "ir/primitives/rules.h"
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "trace/batching.h"
+
+namespace jx::detail {
+
+ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
+                    std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
+                    std::optional<int> out_axis, const std::string& description) {
+  // Normalize the axes and agree on the batch size.
+  std::vector<int> batch_axes;
+  std::optional<std::int64_t> size = axis_size;
+  int size_from = -1;
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    if (!axes[i]) {
+      batch_axes.push_back(kNotMapped);
+      continue;
+    }
+    int axis = *axes[i];
+    const int ndim = leaves[i].ndim();
+    if (axis < -ndim || axis >= ndim) {
+      throw ShapeError("vmap", fmt::format("in_axes {} is out of range for argument {}, an array of shape {}", axis,
+                                           argument_of_leaf[i], leaves[i].shape().to_string()));
+    }
+    if (axis < 0) axis += ndim;
+    const std::int64_t n = leaves[i].shape()[axis];
+    if (size && *size != n) {
+      throw ShapeError(
+          "vmap",
+          fmt::format("mapped axes have different sizes: argument {} has size {} on axis {}, but {} {}",
+                      argument_of_leaf[i], n, axis,
+                      size_from >= 0 ? fmt::format("argument {} has", size_from) : std::string("axis_size is"), *size));
+    }
+    size = n;
+    size_from = argument_of_leaf[i];
+    batch_axes.push_back(axis);
+  }
+  if (!size) throw ValueError("vmap", "no argument is mapped (all in_axes are std::nullopt); give axis_size");
+
+  BatchTrace batch(current_trace(), *size, description);
+  ArrayList inputs;
+  for (std::size_t i = 0; i < leaves.size(); ++i) inputs.push_back(batch.new_input(leaves[i], batch_axes[i]));
+  ArrayList outputs;
+  {
+    TraceScope scope(&batch);
+    UserCodeScope user;
+    outputs = f(inputs);
+  }
+  ArrayList results;
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    auto [value, axis] = batch.split(outputs[i]);
+    if (!out_axis) {
+      if (axis != kNotMapped) {
+        throw ValueError(
+            "vmap", fmt::format("output {} depends on the mapped axis, but out_axes is std::nullopt (unmapped)", i));
+      }
+      results.push_back(value);
+      continue;
+    }
+    // Batch axis first (broadcast if the output does not depend on the batch), then where asked.
+    Array front = rules::batched_at_front(value, axis, *size);
+    const int ndim = front.ndim();
+    int target = *out_axis < 0 ? *out_axis + ndim : *out_axis;
+    if (target < 0 || target >= ndim) {
+      throw ShapeError("vmap", fmt::format("out_axes {} is out of range for output {} of rank {}", *out_axis, i, ndim));
+    }
+    std::vector<int> permutation;
+    for (int d = 1; d < ndim; ++d) permutation.push_back(d);
+    permutation.insert(permutation.begin() + target, 0);
+    results.push_back(lax::transpose(front, permutation));
+  }
+  return results;
+}
+
+}  // namespace jx::detail
