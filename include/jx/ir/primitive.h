@@ -124,7 +124,8 @@ class PrimitiveBase : public Primitive {
     bool first = true;
     std::apply(
         [&](const auto&... p) {
-          ((os << (first ? "" : " ") << p.name << "=", detail::print_param_value(os, p.value), first = false), ...);
+          using detail::print_param_value;  // and, by argument-dependent lookup, overloads beside a parameter's type
+          ((os << (first ? "" : " ") << p.name << "=", print_param_value(os, p.value), first = false), ...);
         },
         self().params());
   }
@@ -133,8 +134,12 @@ class PrimitiveBase : public Primitive {
   }
   std::size_t hash_params() const override {
     std::size_t h = 0;
-    std::apply([&](const auto&... p) { ((h = h * 1000003u ^ detail::hash_param_value(p.value)), ...); },
-               self().params());
+    std::apply(
+        [&](const auto&... p) {
+          using detail::hash_param_value;
+          ((h = h * 1000003u ^ hash_param_value(p.value)), ...);
+        },
+        self().params());
     return h;
   }
   std::shared_ptr<const Primitive> clone() const override { return std::make_shared<Derived>(self()); }

@@ -1,0 +1,202 @@
+// jx/transforms/control_flow.h — structured control flow in jx::lax: cond, switch_, while_loop,
+// fori_loop, scan, map.
+//
+// A traced value cannot drive a C++ `if` or `for` (that is a ConcretizationError under jit). These
+// functions take the branches and loop bodies as functions instead; jx traces them into programs and
+// records one primitive, so control flow works eagerly, under jit, grad and vmap alike.
+//
+//   auto y = jx::lax::cond(x > 0, [](const jx::Array& v) { return v; }, [](const jx::Array& v) { return -v; }, x);
+//   auto total = jx::lax::fori_loop(0, 10, [](const jx::Array& i, const jx::Array& acc) { return acc + i; },
+//   jnp::array(0)); auto [last, partial_sums] = jx::lax::scan(
+//       [](const jx::Array& carry, const jx::Array& x) { return std::pair{carry + x, carry + x}; }, jnp::array(0.0f),
+//       xs);
+//
+// Branches and bodies must return the same structure and types for every branch or iteration; a
+// mismatch is a TypeError showing both.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <source_location>
+#include <span>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "jx/core/array.h"
+#include "jx/core/error.h"
+#include "jx/numpy.h"
+#include "jx/tree.h"
+
+namespace jx {
+namespace detail {
+
+using FlatFunction = std::function<ArrayList(std::span<const Array>)>;
+
+// Each branch, given the flat operands, returns its flat outputs and writes its output structure.
+ArrayList cond_flat(const Array& index, const std::vector<FlatFunction>& branches, std::span<const Array> operands,
+                    const std::vector<tree::TreeDef*>& output_structures, std::source_location where);
+ArrayList while_flat(const FlatFunction& cond, const FlatFunction& body, std::span<const Array> init,
+                     tree::TreeDef& body_structure, const tree::TreeDef& init_structure, std::source_location where);
+ArrayList scan_flat(const FlatFunction& body, std::span<const Array> init, std::span<const Array> xs,
+                    std::int64_t num_carry, std::optional<std::int64_t> length, bool reverse, std::int64_t unroll,
+                    tree::TreeDef& body_structure, const tree::TreeDef& carry_structure, std::source_location where);
+
+// Flattens a pack of operands; rebuilds it for a function.
+template <class... Operands>
+struct Packed {
+  std::array<tree::TreeDef, sizeof...(Operands)> structures;
+  std::array<std::size_t, sizeof...(Operands) + 1> offsets{};
+
+  std::vector<Array> flatten(const Operands&... operands) {
+    std::vector<Array> leaves;
+    std::size_t k = 0;
+    (
+        [&] {
+          tree::flatten_into(operands, structures[k], leaves);
+          offsets[k + 1] = leaves.size();
+          ++k;
+        }(),
+        ...);
+    return leaves;
+  }
+  template <class F>
+  auto call(const F& f, std::span<const Array> leaves) const {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return f(tree::unflatten<Operands>(structures[I], leaves.subspan(offsets[I], offsets[I + 1] - offsets[I]))...);
+    }
+    (std::index_sequence_for<Operands...>{});
+  }
+};
+
+// Each branch keeps its own result type: branches that disagree are reported at run time, with both
+// structures, rather than failing to compile somewhere inside jx.
+template <class F, class... Operands>
+FlatFunction flat_branch(const F& f, const Packed<Operands...>& packed, tree::TreeDef& structure) {
+  return [&f, &packed, &structure](std::span<const Array> leaves) {
+    const auto output = packed.call(f, leaves);
+    ArrayList out;
+    structure.clear();
+    tree::flatten_into(output, structure, out);
+    return out;
+  };
+}
+
+}  // namespace detail
+
+namespace lax {
+
+// branches[clamp(index)](operands...); every branch takes the operands and returns the same structure.
+template <class... Branches, class... Operands>
+auto switch_(const Array& index, const std::tuple<Branches...>& branches, const Operands&... operands) {
+  using Output = std::remove_cvref_t<
+      std::invoke_result_t<const std::tuple_element_t<0, std::tuple<Branches...>>&, const Operands&...>>;
+  detail::Packed<Operands...> packed;
+  const std::vector<Array> leaves = packed.flatten(operands...);
+  std::array<tree::TreeDef, sizeof...(Branches)> structures;
+  std::vector<detail::FlatFunction> flat;
+  std::vector<tree::TreeDef*> structure_of;
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (flat.push_back(detail::flat_branch(std::get<I>(branches), packed, structures[I])), ...);
+    (structure_of.push_back(&structures[I]), ...);
+  }
+  (std::index_sequence_for<Branches...>{});
+  const ArrayList outputs = detail::cond_flat(index, flat, leaves, structure_of, std::source_location::current());
+  return tree::unflatten<Output>(structures[0], outputs);
+}
+
+// pred ? true_fn(operands...) : false_fn(operands...), with pred a boolean scalar.
+template <class TrueFn, class FalseFn, class... Operands>
+auto cond(const Array& pred, const TrueFn& true_fn, const FalseFn& false_fn, const Operands&... operands) {
+  return switch_(pred, std::tuple<const FalseFn&, const TrueFn&>(false_fn, true_fn), operands...);
+}
+
+// while cond_fn(carry): carry = body_fn(carry). Not reverse-differentiable (as in JAX); use fori_loop
+// with static bounds or scan for that.
+template <class CondFn, class BodyFn, class Carry>
+Carry while_loop(const CondFn& cond_fn, const BodyFn& body_fn, const Carry& init) {
+  detail::Packed<Carry> packed;
+  const std::vector<Array> leaves = packed.flatten(init);
+  tree::TreeDef cond_structure, body_structure;
+  const detail::FlatFunction cond = detail::flat_branch(cond_fn, packed, cond_structure);
+  const detail::FlatFunction body = detail::flat_branch(body_fn, packed, body_structure);
+  const ArrayList outputs =
+      detail::while_flat(cond, body, leaves, body_structure, packed.structures[0], std::source_location::current());
+  return tree::unflatten<Carry>(packed.structures[0], outputs);
+}
+
+struct ScanOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  std::optional<std::int64_t> length = std::nullopt;  // needed when xs has no leaves
+  bool reverse = false;
+  std::int64_t unroll = 1;
+};
+
+// Loops f(carry, x) -> (carry, y) over the leading axis of xs; returns (final carry, stacked ys).
+template <class F, class Carry, class Xs>
+auto scan(const F& f, const Carry& init, const Xs& xs, ScanOptions options = {}) {
+  using Result = std::remove_cvref_t<std::invoke_result_t<const F&, const Carry&, const Xs&>>;
+  using Ys = std::remove_cvref_t<std::tuple_element_t<1, Result>>;
+  detail::Packed<Carry, Xs> packed;
+  const std::vector<Array> leaves = packed.flatten(init, xs);
+  const auto num_carry = static_cast<std::int64_t>(packed.offsets[1]);
+  tree::TreeDef body_structure;
+  const detail::FlatFunction body = [&](std::span<const Array> inputs) {
+    const Result result = packed.call(f, inputs);
+    ArrayList out;
+    body_structure.clear();
+    tree::flatten_into(result, body_structure, out);
+    return out;
+  };
+  const std::span<const Array> all(leaves);
+  const ArrayList outputs = detail::scan_flat(body, all.subspan(0, packed.offsets[1]), all.subspan(packed.offsets[1]),
+                                              num_carry, options.length, options.reverse, options.unroll,
+                                              body_structure, packed.structures[0], std::source_location::current());
+  // body_structure is (carry, y); the stacked ys have the structure of y.
+  const std::vector<tree::TreeDef> parts = body_structure.children();
+  const std::span<const Array> out(outputs);
+  return std::pair<Carry, Ys>{tree::unflatten<Carry>(parts[0], out.subspan(0, static_cast<std::size_t>(num_carry))),
+                              tree::unflatten<Ys>(parts[1], out.subspan(static_cast<std::size_t>(num_carry)))};
+}
+
+// for i in [lower, upper): carry = body_fn(i, carry). Static bounds lower to a scan (so the loop is
+// reverse-differentiable); traced bounds to a while_loop.
+template <class BodyFn, class Carry>
+Carry fori_loop(std::int64_t lower, std::int64_t upper, const BodyFn& body_fn, const Carry& init) {
+  using State = std::pair<Array, Carry>;
+  auto step = [&](const State& state, const std::tuple<>&) {
+    return std::pair<State, std::tuple<>>{State{state.first + 1, body_fn(state.first, state.second)}, {}};
+  };
+  const State start{jx::numpy::array(lower, default_int_dtype()), init};
+  return scan(step, start, std::tuple<>{}, {.length = std::max<std::int64_t>(upper - lower, 0)}).first.second;
+}
+
+template <class BodyFn, class Carry>
+Carry fori_loop(const Array& lower, const Array& upper, const BodyFn& body_fn, const Carry& init) {
+  using State = std::tuple<Array, Array, Carry>;
+  const State start{lower, upper, init};
+  const State end =
+      while_loop([](const State& s) { return std::get<0>(s) < std::get<1>(s); },
+                 [&](const State& s) {
+                   return State{std::get<0>(s) + 1, std::get<1>(s), body_fn(std::get<0>(s), std::get<2>(s))};
+                 },
+                 start);
+  return std::get<2>(end);
+}
+
+// f applied to every element along the leading axis of xs, stacked (a scan without carry).
+template <class F, class Xs>
+auto map(const F& f, const Xs& xs) {
+  return scan(
+             [&](const std::tuple<>&, const Xs& x) {
+               return std::pair{std::tuple<>{}, f(x)};
+             },
+             std::tuple<>{}, xs)
+      .second;
+}
+
+}  // namespace lax
+}  // namespace jx
