@@ -1,5 +1,7 @@
 #include "trace/jvp.h"
 
+#include <tuple>
+
 #include "jx/core/error.h"
 
 namespace jx {
@@ -29,13 +31,20 @@ ArrayList JVPTrace::process(const Primitive& primitive, std::span<const Array> i
     tangents.push_back(std::move(t));
   }
   ArrayList outputs;
-  {
+  if (!any_tangent) {
     TraceScope primal_scope(parent());
-    outputs = jx::bind(primitive, primals);
+    return jx::bind(primitive, primals);  // nothing here depends on the differentiated inputs
   }
-  if (!any_tangent) return outputs;  // nothing here depends on the differentiated inputs
   ArrayList output_tangents;
-  {
+  if (primitive.jvp_computes_primals()) {
+    // The rule runs in the tangent trace; its primal-only work passes through to the parent.
+    TraceScope tangent_scope(tangent_trace_);
+    std::tie(outputs, output_tangents) = primitive.jvp_with_primals(primals, tangents);
+  } else {
+    {
+      TraceScope primal_scope(parent());
+      outputs = jx::bind(primitive, primals);
+    }
     TraceScope tangent_scope(tangent_trace_);
     output_tangents = primitive.jvp(primals, tangents, outputs);
   }

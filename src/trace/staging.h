@@ -43,6 +43,7 @@ class StagingTrace final : public Trace {
   Program finish(std::span<const Array> outputs);
 
   const Program& program() const { return program_; }
+  bool partial_eval() const { return partial_eval_; }
 
  private:
   Atom to_atom(const Array& x);

@@ -5,6 +5,7 @@
 
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/transforms/vmap.h"
 #include "transforms/autodiff_core.h"
 
 namespace jx::detail {
@@ -89,41 +90,59 @@ FlatFunction single(const std::function<Array(const Array&)>& f) {
 }
 }  // namespace
 
+// Both Jacobians batch one linear map over a basis, as JAX does: the pullback over the output's basis
+// (reverse), or the pushforward over the input's (forward). The basis has the function's leading axis
+// of size n, which ends up last in the result and is unflattened to the input's (or output's) shape.
+namespace {
+Array basis_of(const Shape& shape, DType dtype) {
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  Shape stacked{n};
+  for (std::int64_t d : shape) stacked.push_back(d);
+  return jx::numpy::reshape(jx::numpy::eye(n, std::nullopt, 0, dtype), stacked);
+}
+
+Shape concatenated(Shape outer, const Shape& inner) {
+  for (std::int64_t d : inner) outer.push_back(d);
+  return outer;
+}
+
+const std::optional<int> kLeadingAxis[] = {0};
+const int kFirstArgument[] = {0};
+}  // namespace
+
 Array jacobian_reverse(const std::function<Array(const Array&)>& f, const Array& x) {
   const std::vector<bool> wrt{true};
   const Array inputs[] = {x};
   const auto linearized = detail::linearize(inputs, wrt, single(f), "jacrev");
   const Array& y = linearized->primal_outputs[0];
-  std::vector<Array> rows;
-  for (std::int64_t k = 0; k < y.size(); ++k) {
-    // The k-th row: the pullback of the k-th basis vector of the output.
-    const Array basis = jx::numpy::reshape(jx::numpy::arange(y.size()) == k, y.shape()).astype(y.dtype());
-    const Array ct[] = {basis};
-    const ArrayList g = linearized->transpose(ct);
-    rows.push_back(g[0].valid() ? g[0] : zeros(ArrayType{x.shape(), x.dtype()}));
-  }
-  Shape shape = y.shape();
-  for (std::int64_t d : x.shape()) shape.push_back(d);
-  if (rows.empty()) return zeros(ArrayType{shape, x.dtype()});
-  return jx::numpy::reshape(jx::numpy::stack(rows), shape);
+  const FlatFunction pullback = [&](std::span<const Array> cotangent) -> ArrayList {
+    const ArrayList g = linearized->transpose(cotangent);
+    return {g[0].valid() ? g[0] : zeros(ArrayType{x.shape(), x.dtype()})};
+  };
+  const Shape shape = concatenated(y.shape(), x.shape());
+  if (y.size() == 0) return zeros(ArrayType{shape, x.dtype()});
+  const Array basis[] = {basis_of(y.shape(), y.dtype())};
+  // rows: (m, *x.shape) with m = y.size().
+  const Array rows = vmap_flat(pullback, basis, kLeadingAxis, kFirstArgument, y.size(), 0, "jacrev")[0];
+  return jx::numpy::reshape(rows, shape);
 }
 
 Array jacobian_forward(const std::function<Array(const Array&)>& f, const Array& x) {
-  const std::vector<bool> wrt{true};
   const Array inputs[] = {x};
-  const auto linearized = detail::linearize(inputs, wrt, single(f), "jacfwd");
-  const Array& y = linearized->primal_outputs[0];
-  std::vector<Array> columns;
-  for (std::int64_t j = 0; j < x.size(); ++j) {
-    const Array basis = jx::numpy::reshape(jx::numpy::arange(x.size()) == j, x.shape()).astype(x.dtype());
-    const Array t[] = {basis};
-    columns.push_back(jx::numpy::ravel(linearized->apply(t)[0]));
+  const FlatFunction pushforward = [&](std::span<const Array> tangent) -> ArrayList {
+    auto [outputs, tangents] = detail::jvp(inputs, tangent, single(f), "jacfwd");
+    return {tangents[0].valid() ? tangents[0] : zeros(ArrayType{outputs[0].shape(), outputs[0].dtype()})};
+  };
+  if (x.size() == 0) {
+    const Array y = f(x);
+    return zeros(ArrayType{concatenated(y.shape(), x.shape()), y.dtype()});
   }
-  Shape shape = y.shape();
-  for (std::int64_t d : x.shape()) shape.push_back(d);
-  if (columns.empty()) return zeros(ArrayType{shape, y.dtype()});
-  // columns[j] holds d y / d x_j: stack them last, then unflatten both sides.
-  return jx::numpy::reshape(jx::numpy::stack(columns, -1), shape);
+  const Array basis[] = {basis_of(x.shape(), x.dtype())};
+  // columns: (n, *y.shape) with n = x.size(); the batch axis moves last and unflattens to x's shape.
+  const Array columns = vmap_flat(pushforward, basis, kLeadingAxis, kFirstArgument, x.size(), 0, "jacfwd")[0];
+  const Shape y_shape(columns.shape().begin() + 1, columns.shape().end());
+  return jx::numpy::reshape(jx::numpy::moveaxis(columns, 0, -1), concatenated(y_shape, x.shape()));
 }
 
 }  // namespace jx::detail

@@ -32,6 +32,11 @@ class Cond final : public PrimitiveBase<Cond> {
   std::string_view name() const override { return "cond"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  bool jvp_computes_primals() const override { return true; }
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   bool has_side_effects() const override;
   auto params() const { return std::tuple{Param{"branches", branches_}}; }
 
@@ -51,6 +56,11 @@ class While final : public PrimitiveBase<While> {
   std::string_view name() const override { return "while"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  bool jvp_computes_primals() const override { return true; }
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   bool has_side_effects() const override;
   auto params() const {
     return std::tuple{Param{"cond_and_body", programs_}, Param{"cond_nconsts", cond_consts_},
@@ -84,6 +94,11 @@ class Scan final : public PrimitiveBase<Scan> {
   std::string_view name() const override { return "scan"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  bool jvp_computes_primals() const override { return true; }
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const override;
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   bool has_side_effects() const override;
   auto params() const {
     return std::tuple{Param{"body", body_},           Param{"length", length_},
