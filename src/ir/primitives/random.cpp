@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/threefry.h"
 #include "core/array_impl.h"
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
+#include "trace/trace.h"
 
 namespace jx::primitives {
 
@@ -68,12 +72,15 @@ void consume_keys(const Array& keys, const KeyUse& use) {
   const std::int64_t n = shape.num_elements();
   const auto item = static_cast<std::int64_t>(itemsize(DType::key));
   std::vector<std::int64_t> index(static_cast<std::size_t>(shape.ndim()), 0);
+  std::unordered_set<std::int64_t> this_call;  // a key broadcast over a batch (vmap) is used once
   for (std::int64_t k = 0; k < n; ++k) {
     std::int64_t element = c.offset();
     for (int d = 0; d < shape.ndim(); ++d)
       element += index[static_cast<std::size_t>(d)] * c.strides()[static_cast<std::size_t>(d)];
-    auto [it, inserted] = record.consumed.emplace(element * item, use);
-    if (!inserted) throw_reuse(it->second, use);
+    if (this_call.insert(element).second) {
+      auto [it, inserted] = record.consumed.emplace(element * item, use);
+      if (!inserted) throw_reuse(it->second, use);
+    }
     for (int d = shape.ndim() - 1; d >= 0; --d) {
       if (++index[static_cast<std::size_t>(d)] < shape[d]) break;
       index[static_cast<std::size_t>(d)] = 0;
@@ -82,6 +89,17 @@ void consume_keys(const Array& keys, const KeyUse& use) {
 }
 
 void reset_key_reuse_tracking() { reuse_table() = ReuseTable{}; }
+
+BatchResult batch_per_key(const Primitive& primitive, std::span<const Array> inputs, std::span<const int> axes) {
+  const std::int64_t size = rules::batch_size(inputs, axes);
+  ArrayList operands;
+  for (std::size_t i = 0; i < inputs.size(); ++i) operands.push_back(rules::batched_at_front(inputs[i], axes[i], size));
+  // fold_in's data may be one scalar per key: give it the keys' full shape.
+  if (operands.size() == 2 && operands[1].ndim() < operands[0].ndim()) {
+    operands[1] = lax::broadcast_in_dim(operands[1], operands[0].shape(), {0});
+  }
+  return {jx::bind(primitive, operands), {0}};
+}
 
 // --- Shape rules and kernels -----------------------------------------------------------------------
 

@@ -32,6 +32,10 @@ void consume_keys(const Array& keys, const KeyUse& use);
 // Forgets every consumption recorded on this thread (tests start from a clean slate with it).
 void reset_key_reuse_tracking();
 
+// vmap's rule for primitives that map each key (and its data) independently: the batch axis of
+// every input goes in front (unmapped inputs are broadcast along it), and the outputs have it there.
+BatchResult batch_per_key(const Primitive& primitive, std::span<const Array> inputs, std::span<const int> axes);
+
 // Consuming primitives: parameters for printing/equality exclude the KeyUse (a source location).
 template <class Derived>
 class KeyConsumer : public PrimitiveBase<Derived> {
@@ -39,6 +43,9 @@ class KeyConsumer : public PrimitiveBase<Derived> {
   explicit KeyConsumer(KeyUse use) : use_(std::move(use)) {}
   const KeyUse& use() const { return use_; }
   bool has_side_effects() const override { return use_.checking(); }
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override {
+    return batch_per_key(*this, inputs, axes);
+  }
 
  private:
   KeyUse use_;
@@ -50,6 +57,9 @@ class RandomWrap final : public PrimitiveBase<RandomWrap> {
   std::string_view name() const override { return "random_wrap"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override {
+    return batch_per_key(*this, inputs, axes);
+  }
   auto params() const { return std::tuple<>{}; }
 };
 
@@ -59,6 +69,9 @@ class RandomUnwrap final : public PrimitiveBase<RandomUnwrap> {
   std::string_view name() const override { return "random_unwrap"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override {
+    return batch_per_key(*this, inputs, axes);
+  }
   auto params() const { return std::tuple<>{}; }
 };
 

@@ -1,0 +1,194 @@
+// jx::Key and the key operations of jx::random: seeding, key data, split, fold_in and bits.
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "core/array_impl.h"
+#include "jx/core/config.h"
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "random/internal.h"
+#include "trace/trace.h"
+
+namespace jx {
+
+Key::Key(Array keys) : Array(std::move(keys)) {
+  if (valid() && dtype() != DType::key && dtype() != DType::float0) {
+    throw TypeError("Key", fmt::format("a jx::Key holds PRNG keys (dtype {}), not {}. Make keys with "
+                                       "jx::random::PRNGKey or key, or wrap uint32 words with wrap_key_data.",
+                                       dtype_name(DType::key), type().to_string()));
+  }
+}
+
+namespace random {
+namespace detail {
+
+KeyUse key_use(std::string_view op, const std::source_location& loc) {
+  if (!config::debug_key_reuse()) return {};
+  return {std::string(op), format_location(loc)};
+}
+
+void check_single_key(std::string_view op, const Key& key) {
+  if (!key.valid()) throw ValueError(std::string(op), "the key is an empty jx::Key handle");
+  if (key.dtype() != DType::key) {
+    throw TypeError(std::string(op), fmt::format("expects a PRNG key, got an array of type {}", key.type().to_string()));
+  }
+  if (key.ndim() != 0) {
+    throw ValueError(std::string(op),
+                     fmt::format("{} accepts a single key, but was given a key array of shape {} != (). Index it "
+                                 "(keys[i]) for one key, or use vmap for batching.",
+                                 op, key.shape().to_string()));
+  }
+}
+
+DType float_dtype(std::string_view op, std::optional<DType> dtype) {
+  const DType d = canonicalize_dtype(dtype.value_or(default_float_dtype()));
+  if (!is_floating(d)) {
+    throw ValueError(std::string(op), fmt::format("the dtype of {} must be a float dtype, got {}", op, dtype_name(d)));
+  }
+  return d;
+}
+
+Shape sample_shape(std::string_view op, const std::optional<Shape>& shape, std::initializer_list<Shape> params) {
+  Shape joined = shape.value_or(Shape{});
+  for (const Shape& p : params) joined = numpy::broadcast_shapes(joined, p);
+  if (shape && !(joined == *shape)) {
+    throw ValueError(std::string(op),
+                     fmt::format("{} parameter shapes must be broadcast-compatible with the shape argument, and the "
+                                 "result of broadcasting them must equal it, but got {} for shape {}",
+                                 op, joined.to_string(), shape->to_string()));
+  }
+  return joined;
+}
+
+Key split_keys(const Key& key, const Shape& shape, const KeyUse& use) {
+  for (std::int64_t d : shape) {
+    if (d < 0) throw ValueError("split", fmt::format("the number of keys must be non-negative, got {}", shape.to_string()));
+  }
+  return Key(jx::bind1(primitives::RandomSplit(shape, config::threefry_partitionable(), use), {key}));
+}
+
+Array random_bits(const Key& key, int bit_width, const Shape& shape, const KeyUse& use) {
+  return jx::bind1(primitives::RandomBits(bit_width, shape, config::threefry_partitionable(), use), {key});
+}
+
+}  // namespace detail
+
+namespace {
+
+Key key_from_words(std::uint32_t k0, std::uint32_t k1) {
+  auto impl = allocate_array(ArrayType{Shape{}, DType::key});
+  const std::uint32_t words[2] = {k0, k1};
+  std::memcpy(impl->data(), words, sizeof words);
+  return Key(wrap(std::move(impl)));
+}
+
+Key seed_key(std::int64_t seed) {
+  const auto low = static_cast<std::uint32_t>(static_cast<std::uint64_t>(seed));
+  // Without x64 the seed is narrowed to 32 bits first; the high word is then a shift by 32 of a
+  // 32-bit value, which XLA defines as 0.
+  if (!config::enable_x64()) return key_from_words(0, low);
+  return key_from_words(static_cast<std::uint32_t>(static_cast<std::uint64_t>(seed) >> 32), low);
+}
+
+Key seed_key(std::string_view op, const Array& seed) {
+  if (!seed.valid()) throw ValueError(std::string(op), "the seed is an empty jx::Array handle");
+  if (seed.ndim() != 0) {
+    throw TypeError(std::string(op),
+                    fmt::format("{} accepts a scalar seed, but was given an array of shape {} != (). Use vmap for "
+                                "batching.",
+                                op, seed.shape().to_string()));
+  }
+  if (seed.dtype() == DType::key) throw TypeError(std::string(op), fmt::format("{} accepts a seed, not a key", op));
+  if (!is_integer(seed.dtype())) {
+    throw TypeError(std::string(op), fmt::format("the seed must be an integer, got {}", seed.type().to_string()));
+  }
+  const Array s = lax::convert_element_type(seed, seed.dtype());  // strong, so shifts keep the dtype
+  const Array high = itemsize(s.dtype()) == 8 ? lax::shift_right_logical(s, detail::constant(32, s.dtype()))
+                                              : detail::constant(0, s.dtype());
+  const Array words = lax::concatenate({lax::expand_dims(lax::convert_element_type(high, DType::uint32), {0}),
+                                        lax::expand_dims(lax::convert_element_type(s, DType::uint32), {0})},
+                                       0);
+  return Key(jx::bind1(primitives::RandomWrap(), {words}));
+}
+
+}  // namespace
+
+Key PRNGKey(std::int64_t seed, Loc loc) {
+  CallSite site(loc);
+  return seed_key(seed);
+}
+Key key(std::int64_t seed, Loc loc) {
+  CallSite site(loc);
+  return seed_key(seed);
+}
+Key PRNGKey(const Array& seed, Loc loc) {
+  CallSite site(loc);
+  return seed_key("PRNGKey", seed);
+}
+Key key(const Array& seed, Loc loc) {
+  CallSite site(loc);
+  return seed_key("key", seed);
+}
+
+Array key_data(const Key& keys, Loc loc) {
+  CallSite site(loc);
+  if (!keys.valid()) throw ValueError("key_data", "the key is an empty jx::Key handle");
+  return jx::bind1(primitives::RandomUnwrap(), {keys});
+}
+
+Key wrap_key_data(const Array& data, Loc loc) {
+  CallSite site(loc);
+  if (!data.valid()) throw ValueError("wrap_key_data", "the key data is an empty jx::Array handle");
+  return Key(jx::bind1(primitives::RandomWrap(), {data}));
+}
+
+std::array<Key, 2> split(const Key& key, Loc loc) {
+  CallSite site(loc);
+  detail::check_single_key("split", key);
+  const Key keys = detail::split_keys(key, Shape{2}, detail::key_use("split", loc));
+  return {keys[0], keys[1]};
+}
+
+Key split(const Key& key, std::int64_t num, Loc loc) {
+  CallSite site(loc);
+  detail::check_single_key("split", key);
+  return detail::split_keys(key, Shape{num}, detail::key_use("split", loc));
+}
+
+Key split(const Key& key, const Shape& shape, Loc loc) {
+  CallSite site(loc);
+  detail::check_single_key("split", key);
+  return detail::split_keys(key, shape, detail::key_use("split", loc));
+}
+
+Key fold_in(const Key& key, std::uint32_t data, Loc loc) {
+  CallSite site(loc);
+  detail::check_single_key("fold_in", key);
+  return Key(jx::bind1(primitives::RandomFoldIn(detail::key_use("fold_in", loc)),
+                       {key, detail::constant(data, DType::uint32)}));
+}
+
+Key fold_in(const Key& key, const Array& data, Loc loc) {
+  CallSite site(loc);
+  detail::check_single_key("fold_in", key);
+  if (!data.valid() || data.ndim() != 0) {
+    throw TypeError("fold_in", fmt::format("fold_in accepts a scalar, but was given {}. Use vmap for batching.",
+                                           data.valid() ? data.type().to_string() : "an empty handle"));
+  }
+  return Key(jx::bind1(primitives::RandomFoldIn(detail::key_use("fold_in", loc)),
+                       {key, lax::convert_element_type(data, DType::uint32)}));
+}
+
+Array bits(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  detail::check_single_key("bits", key);
+  const DType d = canonicalize_dtype(dtype.value_or(config::enable_x64() ? DType::uint64 : DType::uint32));
+  if (!is_unsigned_integer(d)) {
+    throw ValueError("bits", fmt::format("the dtype of bits must be an unsigned integer dtype, got {}", dtype_name(d)));
+  }
+  return detail::random_bits(key, static_cast<int>(itemsize(d) * 8), shape, detail::key_use("bits", loc));
+}
+
+}  // namespace random
+}  // namespace jx
