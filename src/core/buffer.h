@@ -74,6 +74,7 @@ struct Stats {
   std::size_t bytes_in_use = 0;    // handed out and not yet returned
   std::size_t bytes_cached = 0;    // returned and kept for reuse
   std::size_t os_allocations = 0;  // blocks obtained from the OS so far
+  std::size_t allocations = 0;     // calls to allocate() so far (cached blocks included)
 };
 Stats stats();
 // Returns every cached block to the OS.

@@ -16,9 +16,9 @@ namespace jx::cpu {
 int num_threads();
 void set_num_threads(int threads);
 
-// Calls body(begin, end) over disjoint chunks covering [0, n), in parallel when n is large enough that
-// each thread gets at least `grain` items. Returns when all chunks are done; rethrows the first
-// exception a chunk threw.
+// Calls body(begin, end) over disjoint chunks covering [0, n), of at least `grain` items each (a few
+// per thread, balanced dynamically), in parallel when n is at least 2 * grain. Returns when all chunks
+// are done; rethrows the first exception a chunk threw.
 void parallel_for(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& body);
 
 }  // namespace jx::cpu
