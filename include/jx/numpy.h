@@ -173,6 +173,16 @@ Array right_shift(const Array& x, const Array& y, Loc loc = Loc::current());
 Array isnan(const Array& x, Loc loc = Loc::current());
 Array isinf(const Array& x, Loc loc = Loc::current());
 Array isfinite(const Array& x, Loc loc = Loc::current());
+struct CloseOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  double rtol = 1e-05;
+  double atol = 1e-08;
+  bool equal_nan = false;
+};
+// |x - y| <= atol + rtol * |y| elementwise, an infinity close only to itself (jnp.isclose).
+Array isclose(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current());
+// Whether every pair of elements is close: a bool scalar (jnp.allclose).
+Array allclose(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current());
 
 // --- Reductions ---------------------------------------------------------------------------------
 struct ReduceOptions {

@@ -12,6 +12,7 @@
 //   auto keys = jx::random::split(noise_key, 4);          // a Key of shape (4,)
 //   auto ints = jx::random::randint(keys[0], {3}, 0, 10);
 //   auto flips = jx::random::bernoulli(keys[1], 0.3f, {8});
+//   auto pairs = jx::random::multivariate_normal(keys[2], jnp::zeros({2}), jnp::eye(2), jx::Shape{5});
 #pragma once
 
 #include <array>
@@ -73,7 +74,8 @@ Key fold_in(const Key& key, const Array& data, Loc loc = Loc::current());
 
 // Random unsigned integers: uint8/16/32/64 (default uint32, uint64 with x64; 64-bit types narrow
 // to 32 bits without x64).
-Array bits(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+Array bits(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+           Loc loc = Loc::current());
 
 // --- Distributions ----------------------------------------------------------------------------
 // Float dtypes default to float32 (float64 with x64). `shape` is positional as in JAX; where JAX's
@@ -91,10 +93,15 @@ Array randint(const Key& key, const Shape& shape, const Array& minval, const Arr
 // True with probability p.
 Array bernoulli(const Key& key, const Array& p = 0.5, std::optional<Shape> shape = std::nullopt,
                 Loc loc = Loc::current());
+// The same with a shape written in place, bernoulli(key, 0.3f, {8}): a brace list cannot become a
+// std::optional<Shape>, so each function with an optional shape has this overload.
+Array bernoulli(const Key& key, const Array& p, const Shape& shape, Loc loc = Loc::current());
 // Standard normal restricted to (lower, upper).
 Array truncated_normal(const Key& key, const Array& lower, const Array& upper,
                        std::optional<Shape> shape = std::nullopt, std::optional<DType> dtype = std::nullopt,
                        Loc loc = Loc::current());
+Array truncated_normal(const Key& key, const Array& lower, const Array& upper, const Shape& shape,
+                       std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
 // How many random bits a Gumbel draw uses: "low" (JAX's default) or "high" (two uniforms).
 enum class GumbelMode { low, high };
 Array gumbel(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
@@ -117,6 +124,8 @@ struct CategoricalOptions {
 // Indices drawn from softmax(logits) along `axis` (Gumbel max, or top-k without replacement).
 Array categorical(const Key& key, const Array& logits, int axis = -1, std::optional<Shape> shape = std::nullopt,
                   CategoricalOptions options = {}, Loc loc = Loc::current());
+Array categorical(const Key& key, const Array& logits, int axis, const Shape& shape, CategoricalOptions options = {},
+                  Loc loc = Loc::current());
 
 struct ChoiceOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
@@ -140,7 +149,14 @@ Array permutation(const Key& key, std::int64_t n, Loc loc = Loc::current());
 Array permutation(const Key& key, const Array& x, int axis = 0, PermutationOptions options = {},
                   Loc loc = Loc::current());
 
-// multivariate_normal needs a Cholesky factorization, which jx does not have yet.
+// Normal vectors with mean (..., n) and covariance (..., n, n): mean + L z with L the Cholesky factor
+// of cov (JAX's method="cholesky"; jx has no eigh or svd yet, so the other methods are missing) and
+// z standard normal of shape `shape` + (n,). `shape` defaults to the broadcast batch shapes of mean
+// and cov, dtype to their promoted float type. A covariance that is not positive definite gives NaN.
+Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, std::optional<Shape> shape = std::nullopt,
+                          std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, const Shape& shape,
+                          std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
 
 }  // namespace random
 }  // namespace jx

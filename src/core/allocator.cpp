@@ -303,11 +303,15 @@ Buffer* Buffer::create(std::size_t bytes) {
   // The header sits in the first 64 bytes of the block, the data after it.
   void* block = allocator::allocate(bytes + 64);
   auto* data = static_cast<std::byte*>(block) + 64;
-  return new (block) Buffer(data, bytes);
+  return new (block) Buffer(data, bytes, false);
+}
+
+Buffer* Buffer::borrow(std::byte* data, std::size_t bytes) {
+  return new (allocator::allocate(64)) Buffer(data, bytes, true);
 }
 
 void Buffer::destroy() {
-  const std::size_t bytes = size_ + 64;
+  const std::size_t bytes = borrowed_ ? 64 : size_ + 64;
   void* block = this;
   this->~Buffer();
   allocator::deallocate(block, bytes);

@@ -33,6 +33,19 @@ std::shared_ptr<ConcreteArray> allocate_array(const ArrayType& type) {
 
 std::shared_ptr<ConcreteArray> ConcreteArray::allocate(ArrayType type) { return allocate_array(type); }
 
+Array borrowed_array(const ArrayType& type, std::byte* data) {
+  auto impl = std::make_shared<ConcreteArray>(type, BufferRef::borrow(data, type.num_bytes()),
+                                              row_major_strides(type.shape), 0);
+  impl->set_contiguous(true);
+  return wrap(std::move(impl));
+}
+
+Array reinterpreted_array(const ConcreteArray& base, const ArrayType& type) {
+  auto impl = std::make_shared<ConcreteArray>(type, base.buffer(), row_major_strides(type.shape), base.offset());
+  impl->set_contiguous(true);
+  return wrap(std::move(impl));
+}
+
 Array make_view(const ConcreteArray& base, ArrayType type, Strides strides, std::int64_t offset) {
   const bool contiguous = is_row_major(type.shape, strides);
   auto impl = std::make_shared<ConcreteArray>(std::move(type), base.buffer(), std::move(strides), offset);

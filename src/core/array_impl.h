@@ -77,5 +77,9 @@ Array make_view(const ConcreteArray& base, ArrayType type, Strides strides, std:
 // A new contiguous array (uninitialized).
 std::shared_ptr<ConcreteArray> allocate_array(const ArrayType& type);
 inline Array wrap(std::shared_ptr<ConcreteArray> impl) { return Array(std::move(impl)); }
+// A contiguous array over memory jx does not own (a planned buffer); it must not outlive that memory.
+Array borrowed_array(const ArrayType& type, std::byte* data);
+// A contiguous array of `type` sharing `base`'s buffer from its first element (a reinterpretation).
+Array reinterpreted_array(const ConcreteArray& base, const ArrayType& type);
 
 }  // namespace jx

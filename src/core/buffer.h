@@ -17,6 +17,9 @@ class Buffer {
  public:
   // A buffer of at least `bytes` bytes, 64-byte aligned, with one reference.
   static Buffer* create(std::size_t bytes);
+  // A buffer over memory jx does not own (the planned executor's arena): freeing it leaves the data
+  // alone. Arrays over it must not outlive that memory.
+  static Buffer* borrow(std::byte* data, std::size_t bytes);
 
   std::byte* data() { return data_; }
   const std::byte* data() const { return data_; }
@@ -29,12 +32,13 @@ class Buffer {
   int use_count() const { return references_.load(std::memory_order_acquire); }
 
  private:
-  Buffer(std::byte* data, std::size_t size) : data_(data), size_(size) {}
+  Buffer(std::byte* data, std::size_t size, bool borrowed) : data_(data), size_(size), borrowed_(borrowed) {}
   void destroy();
 
   std::byte* data_;
   std::size_t size_;
   std::atomic<int> references_{1};
+  bool borrowed_;
 };
 
 // An owning handle to a Buffer.
@@ -55,6 +59,7 @@ class BufferRef {
   }
 
   static BufferRef allocate(std::size_t bytes) { return BufferRef(Buffer::create(bytes)); }
+  static BufferRef borrow(std::byte* data, std::size_t bytes) { return BufferRef(Buffer::borrow(data, bytes)); }
 
   Buffer* get() const { return buffer_; }
   Buffer* operator->() const { return buffer_; }

@@ -32,6 +32,8 @@ BatchResult Primitive::batch(std::span<const Array> inputs, std::span<const int>
   throw TypeError(std::string(name()), fmt::format("'{}' has no batching rule (vmap)", name()));
 }
 
+Kernel Primitive::lower(const LoweringContext& /*context*/) const { return {}; }
+
 namespace detail {
 
 void print_param_value(std::ostream& os, bool v) { os << (v ? "True" : "False"); }

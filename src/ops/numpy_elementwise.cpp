@@ -380,6 +380,23 @@ Array isfinite(const Array& x, Loc loc) {
   return lax::is_finite(x);
 }
 
+Array isclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
+  CallSite site(loc);
+  auto [a, b] = promote_and_broadcast("isclose", x, y);
+  if (!is_floating(a.dtype())) return lax::eq(a, b);
+  const Array tolerance = lax::add(constant_like(a, options.atol), lax::mul(constant_like(a, options.rtol), lax::abs(b)));
+  Array close = lax::le(lax::abs(lax::sub(a, b)), tolerance);
+  // Infinities are close only to themselves (inf - inf is NaN, which the test above rejects).
+  close = lax::select(lax::bitwise_or(isinf(a), isinf(b)), lax::eq(a, b), close);
+  if (options.equal_nan) close = lax::bitwise_or(close, lax::bitwise_and(isnan(a), isnan(b)));
+  return close;
+}
+
+Array allclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
+  CallSite site(loc);
+  return all(isclose(x, y, options, loc));
+}
+
 }  // namespace jx::numpy
 
 namespace jx {

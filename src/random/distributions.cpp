@@ -123,6 +123,17 @@ Array gumbel_draw(const Key& key, const Shape& shape, DType dtype, GumbelMode mo
   return lax::neg(lax::log(lax::neg(lax::log1p(lax::neg(x)))));
 }
 
+Array normal_draw(const Key& key, const Shape& shape, DType dtype, const KeyUse& use) {
+  if (dtype == DType::float32) {
+    return jx::bind1(primitives::RandomNormal(shape, config::threefry_partitionable(), use), {key});
+  }
+  // nextafter(-1, 0) = -1 + 2^-(nmant + 1), spelled out: lax.nextafter on float16 and bfloat16
+  // runs in float32 in jx, which would round it back to -1.
+  const Array low = constant(-1.0 + std::ldexp(1.0, -(mantissa_bits(dtype) + 1)), dtype);
+  const Array u = uniform_draw(key, shape, dtype, low, constant(1.0, dtype), use);
+  return lax::mul(constant(std::numbers::sqrt2, dtype), lax::erf_inv(u));
+}
+
 Array randint_draw(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, DType dtype,
                    const KeyUse& use) {
   Array low = is_integer(minval.dtype()) ? minval : minval.astype(default_int_dtype());
@@ -158,8 +169,8 @@ using detail::check_single_key;
 using detail::constant;
 using detail::key_use;
 
-Array uniform(const Key& key, const Shape& shape, std::optional<DType> dtype, const Array& minval,
-              const Array& maxval, Loc loc) {
+Array uniform(const Key& key, const Shape& shape, std::optional<DType> dtype, const Array& minval, const Array& maxval,
+              Loc loc) {
   CallSite site(loc);
   check_single_key("uniform", key);
   return detail::uniform_draw(key, shape, detail::float_dtype("uniform", dtype), minval, maxval,
@@ -173,16 +184,7 @@ Array uniform(const Key& key, const Shape& shape, const Array& minval, const Arr
 Array normal(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
   check_single_key("normal", key);
-  const DType d = detail::float_dtype("normal", dtype);
-  const detail::KeyUse use = key_use("normal", loc);
-  if (d == DType::float32) {
-    return jx::bind1(primitives::RandomNormal(shape, config::threefry_partitionable(), use), {key});
-  }
-  // nextafter(-1, 0) = -1 + 2^-(nmant + 1), spelled out: lax.nextafter on float16 and bfloat16
-  // runs in float32 in jx, which would round it back to -1.
-  const Array low = constant(-1.0 + std::ldexp(1.0, -(detail::mantissa_bits(d) + 1)), d);
-  const Array u = detail::uniform_draw(key, shape, d, low, constant(1.0, d), use);
-  return lax::mul(constant(std::numbers::sqrt2, d), lax::erf_inv(u));
+  return detail::normal_draw(key, shape, detail::float_dtype("normal", dtype), key_use("normal", loc));
 }
 
 Array randint(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, std::optional<DType> dtype,
@@ -190,7 +192,8 @@ Array randint(const Key& key, const Shape& shape, const Array& minval, const Arr
   CallSite site(loc);
   check_single_key("randint", key);
   const DType d = canonicalize_dtype(dtype.value_or(default_int_dtype()));
-  if (!is_integer(d)) throw TypeError("randint", fmt::format("randint only accepts integer dtypes, got {}", dtype_name(d)));
+  if (!is_integer(d))
+    throw TypeError("randint", fmt::format("randint only accepts integer dtypes, got {}", dtype_name(d)));
   const detail::KeyUse use = key_use("randint", loc);
   if (itemsize(d) < 4) {
     // 8- and 16-bit integers are drawn as int32 (far less modulo bias), then narrowed.
@@ -207,14 +210,18 @@ Array bernoulli(const Key& key, const Array& p, std::optional<Shape> shape, Loc 
   CallSite site(loc);
   check_single_key("bernoulli", key);
   if (!is_floating(p.dtype())) {
-    throw TypeError("bernoulli", fmt::format("the probability p must have a floating dtype, got {}",
-                                             dtype_name(p.dtype())));
+    throw TypeError("bernoulli",
+                    fmt::format("the probability p must have a floating dtype, got {}", dtype_name(p.dtype())));
   }
   const Array probability = lax::convert_element_type(p, p.dtype());
   const Shape s = detail::sample_shape("bernoulli", shape, {p.shape()});
   const Array u = detail::uniform_draw(key, s, p.dtype(), constant(0.0, p.dtype()), constant(1.0, p.dtype()),
                                        key_use("bernoulli", loc));
   return jnp::less(u, probability);
+}
+
+Array bernoulli(const Key& key, const Array& p, const Shape& shape, Loc loc) {
+  return bernoulli(key, p, std::optional<Shape>(shape), loc);
 }
 
 Array truncated_normal(const Key& key, const Array& lower, const Array& upper, std::optional<Shape> shape,
@@ -232,6 +239,11 @@ Array truncated_normal(const Key& key, const Array& lower, const Array& upper, s
   const double inf = std::numeric_limits<double>::infinity();
   return jnp::clip(out, lax::nextafter(lax::stop_gradient(lo), constant(inf, d)),
                    lax::nextafter(lax::stop_gradient(hi), constant(-inf, d)));
+}
+
+Array truncated_normal(const Key& key, const Array& lower, const Array& upper, const Shape& shape,
+                       std::optional<DType> dtype, Loc loc) {
+  return truncated_normal(key, lower, upper, std::optional<Shape>(shape), dtype, loc);
 }
 
 Array gumbel(const Key& key, const Shape& shape, std::optional<DType> dtype, GumbelMode mode, Loc loc) {

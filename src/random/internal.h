@@ -37,6 +37,8 @@ Key split_keys(const Key& key, const Shape& shape, const KeyUse& use);
 Array random_bits(const Key& key, int bit_width, const Shape& shape, const KeyUse& use);
 Array uniform_draw(const Key& key, const Shape& shape, DType dtype, const Array& minval, const Array& maxval,
                    const KeyUse& use);
+// Standard normals: the fused kernel for float32, sqrt(2) * erf_inv(uniform(nextafter(-1, 0), 1)).
+Array normal_draw(const Key& key, const Shape& shape, DType dtype, const KeyUse& use);
 Array gumbel_draw(const Key& key, const Shape& shape, DType dtype, GumbelMode mode, const KeyUse& use);
 Array randint_draw(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, DType dtype,
                    const KeyUse& use);

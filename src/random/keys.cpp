@@ -31,7 +31,8 @@ KeyUse key_use(std::string_view op, const std::source_location& loc) {
 void check_single_key(std::string_view op, const Key& key) {
   if (!key.valid()) throw ValueError(std::string(op), "the key is an empty jx::Key handle");
   if (key.dtype() != DType::key) {
-    throw TypeError(std::string(op), fmt::format("expects a PRNG key, got an array of type {}", key.type().to_string()));
+    throw TypeError(std::string(op),
+                    fmt::format("expects a PRNG key, got an array of type {}", key.type().to_string()));
   }
   if (key.ndim() != 0) {
     throw ValueError(std::string(op),
@@ -50,20 +51,30 @@ DType float_dtype(std::string_view op, std::optional<DType> dtype) {
 }
 
 Shape sample_shape(std::string_view op, const std::optional<Shape>& shape, std::initializer_list<Shape> params) {
-  Shape joined = shape.value_or(Shape{});
-  for (const Shape& p : params) joined = numpy::broadcast_shapes(joined, p);
-  if (shape && !(joined == *shape)) {
+  auto fail = [&](const std::string& got) {
     throw ValueError(std::string(op),
                      fmt::format("{} parameter shapes must be broadcast-compatible with the shape argument, and the "
                                  "result of broadcasting them must equal it, but got {} for shape {}",
-                                 op, joined.to_string(), shape->to_string()));
+                                 op, got, shape ? shape->to_string() : "None"));
+  };
+  Shape joined = shape.value_or(Shape{});
+  for (const Shape& p : params) {
+    try {
+      joined = numpy::broadcast_shapes(joined, p);
+    } catch (const ShapeError&) {  // reported as the random function's error, as JAX does
+      std::string shapes;
+      for (const Shape& q : params) shapes += (shapes.empty() ? "" : " and ") + q.to_string();
+      fail(shapes);
+    }
   }
+  if (shape && !(joined == *shape)) fail(joined.to_string());
   return joined;
 }
 
 Key split_keys(const Key& key, const Shape& shape, const KeyUse& use) {
   for (std::int64_t d : shape) {
-    if (d < 0) throw ValueError("split", fmt::format("the number of keys must be non-negative, got {}", shape.to_string()));
+    if (d < 0)
+      throw ValueError("split", fmt::format("the number of keys must be non-negative, got {}", shape.to_string()));
   }
   return Key(jx::bind1(primitives::RandomSplit(shape, config::threefry_partitionable(), use), {key}));
 }
@@ -76,11 +87,21 @@ Array random_bits(const Key& key, int bit_width, const Shape& shape, const KeyUs
 
 namespace {
 
+// A key made from its words. Under the reuse checker it is a new key: inside a trace that must happen
+// on every run of the program (an effect), not once while tracing.
 Key key_from_words(std::uint32_t k0, std::uint32_t k1) {
+  const bool checking = config::debug_key_reuse();
+  if (checking && current_trace() != nullptr) {
+    const std::uint32_t words[2] = {k0, k1};
+    const Array data = numpy::array(std::span<const std::uint32_t>(words), Shape{2}, DType::uint32);
+    return Key(jx::bind1(primitives::RandomWrap(true), {data}));
+  }
   auto impl = allocate_array(ArrayType{Shape{}, DType::key});
   const std::uint32_t words[2] = {k0, k1};
   std::memcpy(impl->data(), words, sizeof words);
-  return Key(wrap(std::move(impl)));
+  Key key(wrap(std::move(impl)));
+  if (checking) primitives::refresh_keys(key);
+  return key;
 }
 
 Key seed_key(std::int64_t seed) {
@@ -109,7 +130,7 @@ Key seed_key(std::string_view op, const Array& seed) {
   const Array words = lax::concatenate({lax::expand_dims(lax::convert_element_type(high, DType::uint32), {0}),
                                         lax::expand_dims(lax::convert_element_type(s, DType::uint32), {0})},
                                        0);
-  return Key(jx::bind1(primitives::RandomWrap(), {words}));
+  return Key(jx::bind1(primitives::RandomWrap(config::debug_key_reuse()), {words}));
 }
 
 }  // namespace
@@ -140,7 +161,14 @@ Array key_data(const Key& keys, Loc loc) {
 Key wrap_key_data(const Array& data, Loc loc) {
   CallSite site(loc);
   if (!data.valid()) throw ValueError("wrap_key_data", "the key data is an empty jx::Array handle");
-  return Key(jx::bind1(primitives::RandomWrap(), {data}));
+  if (data.dtype() != DType::uint32) {
+    throw DTypeError("wrap_key_data", fmt::format("key data must be uint32 words, got {}", data.type().to_string()));
+  }
+  if (data.ndim() == 0 || data.shape()[data.ndim() - 1] != 2) {
+    throw ShapeError("wrap_key_data", fmt::format("key data must have shape (..., 2) for threefry2x32 keys, got {}",
+                                                  data.type().to_string()));
+  }
+  return Key(jx::bind1(primitives::RandomWrap(config::debug_key_reuse()), {data}));
 }
 
 std::array<Key, 2> split(const Key& key, Loc loc) {

@@ -119,9 +119,8 @@ Array choice(const Key& key, const Array& a, const Shape& shape, ChoiceOptions o
   Array result;
   if (!options.p) {
     if (options.replace) {
-      const Array indices =
-          detail::randint_draw(key, shape, jnp::array(0), jnp::array(n_inputs, default_int_dtype()),
-                               default_int_dtype(), use);
+      const Array indices = detail::randint_draw(key, shape, jnp::array(0), jnp::array(n_inputs, default_int_dtype()),
+                                                 default_int_dtype(), use);
       result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis);
     } else {
       const Array pool = a.ndim() == 0 ? jnp::arange(n_inputs) : a;
@@ -164,8 +163,8 @@ Array choice(const Key& key, const Array& a, const Shape& shape, ChoiceOptions o
   return jnp::reshape(result, out_shape);
 }
 
-Array categorical(const Key& key, const Array& logits, int axis, std::optional<Shape> shape,
-                  CategoricalOptions options, Loc loc) {
+Array categorical(const Key& key, const Array& logits, int axis, std::optional<Shape> shape, CategoricalOptions options,
+                  Loc loc) {
   CallSite site(loc);
   check_single_key("categorical", key);
   if (logits.ndim() == 0) throw ShapeError("categorical", "logits must have at least one axis");
@@ -198,6 +197,11 @@ Array categorical(const Key& key, const Array& logits, int axis, std::optional<S
   // Indices of shape batch + (k,): the sample axis goes first, then the prefix shape unfolds.
   const Array indices = top_k_indices(jnp::moveaxis(perturbed, a, -1), k);
   return jnp::reshape(jnp::moveaxis(indices, -1, 0), s);
+}
+
+Array categorical(const Key& key, const Array& logits, int axis, const Shape& shape, CategoricalOptions options,
+                  Loc loc) {
+  return categorical(key, logits, axis, std::optional<Shape>(shape), options, loc);
 }
 
 }  // namespace jx::random

@@ -9,7 +9,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
-#include "backends/cpu/executor.h"
+#include "backends/cpu/executable.h"
 #include "ir/passes.h"
 #include "jx/core/config.h"
 #include "trace/staging.h"
@@ -185,7 +185,7 @@ JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>())
 
 JitCore::~JitCore() = default;
 
-JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<const Array> leaves,
+JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<Array> leaves,
                               std::span<const bool> donated, const TraceFunction& trace) {
   const std::uint32_t config = config::result_affecting_key();
   const std::size_t hash = signature_hash(structure, leaves, config);

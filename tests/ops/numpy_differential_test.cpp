@@ -38,6 +38,7 @@
 #include "jx/nn.h"
 #include "jx/numpy.h"
 #include "jx/scipy.h"
+#include "jx/transforms/jit.h"
 
 namespace {
 
@@ -723,13 +724,31 @@ bool is_error_kind(const std::exception& e, const std::string& kind) {
   return false;
 }
 
-void run_case(const json& c) {
+// Runs each case eagerly, and again as a jitted function: the planned executor's kernels must agree
+// with NumPy as the eager ones do.
+void run_case(const json& c, bool jitted) {
   const std::string op = c.at("op");
-  auto fn = ops().find(op);
-  ASSERT_NE(fn, ops().end()) << "no C++ mapping for op '" << op << "'";
+  auto found = ops().find(op);
+  ASSERT_NE(found, ops().end()) << "no C++ mapping for op '" << op << "'";
+  const OpFn& op_fn = found->second;
+  const json& params = c.at("params");
+  // Weakly typed scalars stand for Python scalars, which a jitted function sees as constants (jnp.power
+  // of a constant integer is integer_pow); every other argument is traced.
+  const OpFn fn = !jitted ? op_fn : OpFn([&](const Arrays& arrays, const json&) {
+    Arrays traced_arrays;
+    for (const Array& a : arrays) {
+      if (!(a.weak_type() && a.ndim() == 0)) traced_arrays.push_back(a);
+    }
+    return jx::jit([&](const Arrays& traced) {
+      Arrays all;
+      std::size_t next = 0;
+      for (const Array& a : arrays) all.push_back(a.weak_type() && a.ndim() == 0 ? a : traced[next++]);
+      return op_fn(all, params);
+    })(traced_arrays);
+  });
   auto x64 = jx::config::scoped({.enable_x64 = c.at("x64").get<bool>()});
-  const std::string what =
-      "case " + c.at("name").get<std::string>() + ": " + op + "(" + describe_args(c.at("args")) + ")";
+  const std::string what = std::string(jitted ? "jitted " : "") + "case " + c.at("name").get<std::string>() + ": " +
+                           op + "(" + describe_args(c.at("args")) + ")";
 
   Arrays args;
   for (const json& spec : c.at("args")) {
@@ -742,7 +761,7 @@ void run_case(const json& c) {
   if (expected.is_object() && expected.contains("error")) {
     const std::string kind = expected.at("error");
     try {
-      const Arrays results = fn->second(args, c.at("params"));
+      const Arrays results = fn(args, params);
       ADD_FAILURE() << what << ": expected a jx::" << kind << ", got a result of shape "
                     << (results.empty() ? std::string("()") : results[0].shape().to_string());
     } catch (const std::exception& e) {
@@ -752,7 +771,7 @@ void run_case(const json& c) {
   }
   Arrays results;
   try {
-    results = fn->second(args, c.at("params"));
+    results = fn(args, params);
   } catch (const std::exception& e) {
     FAIL() << what << " threw: " << e.what();
   }
@@ -765,6 +784,16 @@ void run_case(const json& c) {
     ASSERT_EQ(results.size(), 1u) << what;
     expect_matches(results[0], expected, c, what);
   }
+}
+
+// A boolean mask's result shape depends on its values: like JAX, jx refuses to trace it.
+bool shape_depends_on_values(const json& c) {
+  if (c.at("op") != "getitem") return false;
+  const json& args = c.at("args");
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].at("dtype") == "bool") return true;
+  }
+  return false;
 }
 
 // --- The tests: one per op family ----------------------------------------------------------------
@@ -781,7 +810,8 @@ void run_op(const OpCases& group) {
       continue;
     }
     ++ran;
-    run_case(c);
+    run_case(c, false);
+    if (!shape_depends_on_values(c)) run_case(c, true);
   }
   for (const auto& [bug, n] : skipped) std::cout << "[  SKIPPED ] " << n << " case(s), known jx bug: " << bug << "\n";
   if (ran == 0 && !skipped.empty()) GTEST_SKIP() << "every case hits a known jx bug";

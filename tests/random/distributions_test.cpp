@@ -7,13 +7,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
+#include <numbers>
 #include <set>
 #include <vector>
 
 #include "jx/core/config.h"
+#include "jx/lax.h"
 #include "jx/random.h"
+#include "jx/transforms/vmap.h"
 
 namespace jnp = jx::numpy;
 namespace jr = jx::random;
@@ -73,6 +77,23 @@ TEST_P(BothModes, Normal) {
   EXPECT_LT(ks_statistic(z, normal_cdf), 2.5);
 }
 
+// The fused normal kernel is exactly JAX's composition with jx's own lax.erf_inv, tails included.
+TEST_P(BothModes, NormalIsSqrt2TimesErfInvOfAUniform) {
+  const jx::Key key = jr::PRNGKey(77);
+  const auto fused = jr::normal(key, {kDraws}).to_vector<float>();
+  const jx::Array u = jr::uniform(key, {kDraws}, jx::float32, std::nextafter(-1.0f, 0.0f), 1.0f);
+  const auto composed =
+      jx::lax::mul(jnp::array(std::numbers::sqrt2, jx::float32), jx::lax::erf_inv(u)).to_vector<float>();
+  ASSERT_EQ(fused.size(), composed.size());
+  std::int64_t different = 0, tails = 0;
+  for (std::size_t i = 0; i < fused.size(); ++i) {
+    different += std::memcmp(&fused[i], &composed[i], sizeof(float)) != 0;
+    tails += std::abs(fused[i]) > 2.9f;  // erf_inv's second polynomial
+  }
+  EXPECT_EQ(different, 0);
+  EXPECT_GT(tails, 1000);
+}
+
 TEST_P(BothModes, BitsAreUniformPerBit) {
   const auto words = jr::bits(jr::PRNGKey(4), {kDraws}).to_vector<std::uint32_t>();
   for (int bit = 0; bit < 32; ++bit) {
@@ -82,7 +103,7 @@ TEST_P(BothModes, BitsAreUniformPerBit) {
   }
 }
 
-TEST(Distributions, OtherFloatTypes) {
+TEST_P(BothModes, OtherFloatTypes) {
   // float16 uniforms lie on a grid of 2^-10 (JAX draws 16 bits), which bounds the KS distance below.
   const jx::Array h = jr::uniform(jr::PRNGKey(5), {kDraws}, jx::float16);
   EXPECT_EQ(h.dtype(), jx::float16);
@@ -98,27 +119,27 @@ TEST(Distributions, OtherFloatTypes) {
   EXPECT_LT(ks_statistic(d, normal_cdf), 2.5);
 }
 
-TEST(Distributions, Exponential) {
+TEST_P(BothModes, Exponential) {
   const jx::Array x = jr::exponential(jr::PRNGKey(8), {kDraws});
   EXPECT_GE(jnp::min(x).item<float>(), 0.0f);
   expect_moments(x, 1, 1, 9);
   EXPECT_LT(ks_statistic(x, [](double v) { return v < 0 ? 0 : -std::expm1(-v); }), 2.5);
 }
 
-TEST(Distributions, Laplace) {
+TEST_P(BothModes, Laplace) {
   const jx::Array x = jr::laplace(jr::PRNGKey(9), {kDraws});
   expect_moments(x, 0, 2, 24);
   EXPECT_LT(ks_statistic(x, [](double v) { return v < 0 ? 0.5 * std::exp(v) : 1 - 0.5 * std::exp(-v); }), 2.5);
 }
 
-TEST(Distributions, Logistic) {
+TEST_P(BothModes, Logistic) {
   const jx::Array x = jr::logistic(jr::PRNGKey(10), {kDraws});
   const double pi2 = M_PI * M_PI;
   expect_moments(x, 0, pi2 / 3, 7 * pi2 * pi2 / 15);
   EXPECT_LT(ks_statistic(x, [](double v) { return 1 / (1 + std::exp(-v)); }), 2.5);
 }
 
-TEST(Distributions, Gumbel) {
+TEST_P(BothModes, Gumbel) {
   const double euler = 0.5772156649015329, var = M_PI * M_PI / 6;
   auto cdf = [](double v) { return std::exp(-std::exp(-v)); };
   const jx::Array low = jr::gumbel(jr::PRNGKey(11), {kDraws});
@@ -129,7 +150,7 @@ TEST(Distributions, Gumbel) {
   EXPECT_LT(ks_statistic(high, cdf), 2.5);
 }
 
-TEST(Distributions, TruncatedNormal) {
+TEST_P(BothModes, TruncatedNormal) {
   const double a = -0.5, b = 2.0;
   const jx::Array x = jr::truncated_normal(jr::PRNGKey(13), a, b, jx::Shape{kDraws});
   EXPECT_GT(jnp::min(x).item<float>(), -0.5f);
@@ -143,7 +164,7 @@ TEST(Distributions, TruncatedNormal) {
   EXPECT_TRUE(v[0] > 0 && v[0] < 1 && v[1] > 5 && v[1] < 6);
 }
 
-TEST(Distributions, Bernoulli) {
+TEST_P(BothModes, Bernoulli) {
   const jx::Array x = jr::bernoulli(jr::PRNGKey(15), 0.3f, jx::Shape{kDraws});
   EXPECT_EQ(x.dtype(), jx::bool_);
   EXPECT_NEAR(mean(x), 0.3, 5 * std::sqrt(0.21 / kDraws));
@@ -154,7 +175,7 @@ TEST(Distributions, Bernoulli) {
   EXPECT_EQ(jr::bernoulli(jr::PRNGKey(17)).shape(), jx::Shape{});  // shape defaults to p's
 }
 
-TEST(Distributions, Rademacher) {
+TEST_P(BothModes, Rademacher) {
   const jx::Array x = jr::rademacher(jr::PRNGKey(18), {kDraws});
   EXPECT_EQ(x.dtype(), jx::int32);
   EXPECT_EQ(jnp::sum(jnp::abs(x)).item<std::int64_t>(), kDraws);
@@ -189,7 +210,7 @@ TEST_P(BothModes, RandintCoversItsRangeUniformly) {
   expect_uniform_counts(histogram(jr::randint(jr::PRNGKey(22), {kDraws}, -128, 128, jx::int8), -128, 256), kDraws);
 }
 
-TEST(Distributions, RandintEdges) {
+TEST_P(BothModes, RandintEdges) {
   // The whole int32 range: both extreme sixteenths as often as the middle ones.
   const auto full = jr::randint(jr::PRNGKey(23), {kDraws}, std::numeric_limits<std::int32_t>::min(),
                                 std::numeric_limits<std::int32_t>::max())
@@ -224,11 +245,12 @@ TEST(Distributions, RandintEdges) {
   // An empty range gives minval; bounds broadcast against the shape.
   EXPECT_EQ(jr::randint(jr::PRNGKey(25), {4}, 3, 3).to_vector<int>(), (std::vector<int>{3, 3, 3, 3}));
   EXPECT_EQ(jr::randint(jr::PRNGKey(25), {2}, 9, 2).to_vector<int>(), (std::vector<int>{9, 9}));
-  const auto rows = jr::randint(jr::PRNGKey(26), {1000, 2}, jnp::array({0, 100}), jnp::array({10, 110})).to_vector<int>();
+  const auto rows =
+      jr::randint(jr::PRNGKey(26), {1000, 2}, jnp::array({0, 100}), jnp::array({10, 110})).to_vector<int>();
   for (std::size_t i = 0; i < rows.size(); i += 2) EXPECT_TRUE(rows[i] < 10 && rows[i + 1] >= 100 && rows[i + 1] < 110);
 }
 
-TEST(Distributions, CategoricalFollowsSoftmax) {
+TEST_P(BothModes, CategoricalFollowsSoftmax) {
   const std::vector<float> p = {0.1f, 0.2f, 0.3f, 0.4f};
   std::vector<float> logits;
   for (float v : p) logits.push_back(std::log(v));
@@ -240,12 +262,12 @@ TEST(Distributions, CategoricalFollowsSoftmax) {
   const jx::Array columns = jnp::array({{0.0f, -100.0f}, {-100.0f, 0.0f}});
   EXPECT_EQ(jr::categorical(jr::PRNGKey(28), columns, 0).to_vector<int>(), (std::vector<int>{0, 1}));
   // Without replacement: k distinct categories.
-  const auto distinct = jr::categorical(jr::PRNGKey(29), jnp::zeros({10}), -1, jx::Shape{10}, {.replace = false})
-                            .to_vector<int>();
+  const auto distinct =
+      jr::categorical(jr::PRNGKey(29), jnp::zeros({10}), -1, jx::Shape{10}, {.replace = false}).to_vector<int>();
   EXPECT_EQ(std::set<int>(distinct.begin(), distinct.end()).size(), 10u);
 }
 
-TEST(Distributions, ChoiceWithAndWithoutReplacement) {
+TEST_P(BothModes, ChoiceWithAndWithoutReplacement) {
   const auto uniform = jr::choice(jr::PRNGKey(30), 5, {kDraws});
   expect_uniform_counts(histogram(uniform, 0, 5), kDraws);
   const std::vector<float> p = {0.5f, 0.0f, 0.25f, 0.25f};
@@ -266,7 +288,7 @@ TEST(Distributions, ChoiceWithAndWithoutReplacement) {
   EXPECT_EQ(v[1], v[0] + 1);
 }
 
-TEST(Distributions, PermutationIsUniform) {
+TEST_P(BothModes, PermutationIsUniform) {
   const auto p = jr::permutation(jr::PRNGKey(35), 1000).to_vector<int>();
   std::vector<int> sorted = p;
   std::sort(sorted.begin(), sorted.end());
@@ -288,6 +310,55 @@ TEST(Distributions, PermutationIsUniform) {
     std::set<int> row(cols.begin() + r * 5, cols.begin() + r * 5 + 5);
     EXPECT_EQ(*row.begin(), r * 5);
     EXPECT_EQ(row.size(), 5u);
+  }
+}
+
+// A million-element permutation (two rounds of sorting by random keys): a uniform permutation puts a
+// uniformly random value at each position, so the first half of the positions, scaled to [0, 1), is
+// a sample without replacement from a uniform grid, whose KS distance is at most that of sampling
+// with replacement. And about one fixed point (Poisson(1)), and no correlation between position and
+// value.
+TEST_P(BothModes, MillionElementPermutationIsUniform) {
+  const auto p = jr::permutation(jr::PRNGKey(41), kDraws).to_vector<std::int64_t>();
+  std::vector<bool> seen(static_cast<std::size_t>(kDraws), false);
+  std::int64_t fixed = 0;
+  double correlation = 0;
+  for (std::int64_t i = 0; i < kDraws; ++i) {
+    const std::int64_t v = p[static_cast<std::size_t>(i)];
+    ASSERT_TRUE(v >= 0 && v < kDraws && !seen[static_cast<std::size_t>(v)]);
+    seen[static_cast<std::size_t>(v)] = true;
+    fixed += v == i;
+    correlation += (static_cast<double>(i) / kDraws - 0.5) * (static_cast<double>(v) / kDraws - 0.5);
+  }
+  EXPECT_LE(fixed, 9);  // P(Poisson(1) > 9) < 1.2e-7
+  // Spearman's rho of a random permutation has standard deviation 1 / sqrt(n - 1).
+  EXPECT_NEAR(correlation / kDraws * 12, 0, 5 / std::sqrt(double(kDraws)));
+  const jx::Array first_half = jnp::array(std::vector<double>(p.begin(), p.begin() + kDraws / 2)) / double(kDraws);
+  EXPECT_LT(ks_statistic(first_half, [](double x) { return std::clamp(x, 0.0, 1.0); }), 2.5);
+}
+
+// choice without replacement and with p (the Gumbel top-k trick): the first pick of each draw follows
+// p (and the second the conditional law), over a million independent draws batched with split keys.
+TEST_P(BothModes, WeightedChoiceWithoutReplacementFirstPicks) {
+  const std::vector<float> p = {0.1f, 0.2f, 0.3f, 0.4f};
+  const jx::Key keys = jr::split(jr::PRNGKey(42), kDraws);
+  std::vector<std::int64_t> counts(4, 0), seconds(4, 0);
+  auto pick = jx::vmap([&](const jx::Key& k) { return jr::choice(k, 4, {2}, {.replace = false, .p = jnp::array(p)}); });
+  const auto picks = pick(keys).to_vector<int>();
+  const std::int64_t n = kDraws;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const int a = picks[static_cast<std::size_t>(2 * i)], b = picks[static_cast<std::size_t>(2 * i + 1)];
+    ASSERT_NE(a, b);
+    ++counts[static_cast<std::size_t>(a)];
+    ++seconds[static_cast<std::size_t>(b)];
+  }
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_NEAR(static_cast<double>(counts[i]) / n, p[i], 5 * std::sqrt(p[i] * (1 - p[i]) / n)) << i;
+    // The second pick: P(b = i) = sum over j != i of p_j p_i / (1 - p_j).
+    double second = 0;
+    for (int j = 0; j < 4; ++j)
+      if (j != i) second += p[j] * p[i] / (1 - p[j]);
+    EXPECT_NEAR(static_cast<double>(seconds[i]) / n, second, 5 * std::sqrt(second * (1 - second) / n)) << i;
   }
 }
 

@@ -91,8 +91,9 @@ TEST_F(KeyReuse, CopiesAndViewsAreTheSameKey) {
   EXPECT_NE(reuse_message([&] { jr::normal(keys[1], {2}); }), "");
   const jx::Key copy = keys;
   EXPECT_NE(reuse_message([&] { jr::uniform(copy(jx::Slice{1, 2})[0], {2}); }), "");
-  EXPECT_NE(reuse_message([&] { jr::randint(jr::wrap_key_data(jr::key_data(keys[1])), {2}, 0, 3); }), "");
   jr::normal(keys[2], {2});  // a different element of the same buffer
+  // Making a key from its words starts it afresh (a new key object in JAX), as a seed does.
+  jr::randint(jr::wrap_key_data(jr::key_data(keys[1])), {2}, 0, 3);
 }
 
 TEST_F(KeyReuse, SeesKeysPassedToJitAgain) {
@@ -119,6 +120,14 @@ TEST_F(KeyReuse, SeesKeysCapturedByJit) {
   noise();
   const std::string message = reuse_message([&] { noise(); });
   EXPECT_NE(message.find("same call"), std::string::npos) << message;
+  EXPECT_NE(reuse_message([&] { jr::split(captured); }), "");
+  // A key seeded inside the function is a new key on every call.
+  auto seeded = jx::jit([] { return jr::normal(jr::PRNGKey(9), {4}); });
+  seeded();
+  seeded();
+  auto traced_seed = jx::jit([](const jx::Array& seed) { return jr::uniform(jr::key(seed), {2}); });
+  traced_seed(jnp::array(3));
+  traced_seed(jnp::array(3));
 }
 
 TEST_F(KeyReuse, ManyShortLivedKeysNeverCollide) {

@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "backends/cpu/threefry.h"
 #include "jx/core/config.h"
 #include "jx/random.h"
+#include "jx/transforms/jit.h"
 
 namespace jnp = jx::numpy;
 namespace jr = jx::random;
@@ -92,8 +93,7 @@ TEST(LegacyMode, BitsOfEveryWidthViewTheSameWords) {
 
 TEST(LegacyMode, RandintMatchesJax) {
   auto scope = legacy();
-  EXPECT_EQ(jr::randint(jr::PRNGKey(0), {3, 3}, 0, 8).to_vector<int>(),
-            (std::vector<int>{2, 1, 3, 6, 1, 5, 6, 3, 4}));
+  EXPECT_EQ(jr::randint(jr::PRNGKey(0), {3, 3}, 0, 8).to_vector<int>(), (std::vector<int>{2, 1, 3, 6, 1, 5, 6, 3, 4}));
   auto wide = x64();
   const jx::Array wide_ints = jr::randint(jr::PRNGKey(0), {3, 3}, 0, 8, jx::int64);
   EXPECT_EQ(wide_ints.dtype(), jx::int64);
@@ -123,8 +123,7 @@ TEST(LegacyMode, DistributionValuesMatchJax) {
   near(jr::logistic(jr::PRNGKey(1466238935), {5}), {0.19611f, -1.709053f, -0.274093f, -0.208322f, -1.675489f});
   near(jr::normal(jr::PRNGKey(1193674498), {5}), {-1.173234f, -1.511662f, 0.070593f, -0.099764f, 1.052845f});
   EXPECT_EQ(jr::rademacher(jr::PRNGKey(1719994501), {5}).to_vector<int>(), (std::vector<int>{-1, -1, -1, -1, 1}));
-  EXPECT_EQ(jr::randint(jr::PRNGKey(1319372649), {5}, 0, 10).to_vector<int>(),
-            (std::vector<int>{0, 5, 7, 7, 5}));
+  EXPECT_EQ(jr::randint(jr::PRNGKey(1319372649), {5}, 0, 10).to_vector<int>(), (std::vector<int>{0, 5, 7, 7, 5}));
   near(jr::truncated_normal(jr::PRNGKey(2846034731), 0, 2, jx::Shape{5}),
        {0.582807f, 1.709771f, 0.159513f, 0.861376f, 0.36148f});
   near(jr::uniform(jr::PRNGKey(1338574713), {5}), {0.298671f, 0.073213f, 0.873356f, 0.260549f, 0.412797f});
@@ -140,6 +139,41 @@ TEST(Normal, MatchesJaxInBothModes) {
   EXPECT_EQ(bits_of(jr::normal(key, {3})), (std::vector<std::uint32_t>{0x3FCFB2BD, 0x40019DF0, 0xBEDE0017}));
   auto scope = legacy();
   EXPECT_EQ(bits_of(jr::normal(key, {3})), (std::vector<std::uint32_t>{0x3FE87584, 0xBEF71A62, 0x3EAE05F1}));
+}
+
+// JAX's default (partitionable) mode, from the typed-keys design note (docs/jep/9263-typed-keys.md):
+// jax.random.uniform(jax.random.key(0), shape=(3,)). The printed values are the shortest decimal
+// forms of float32s, so they compare exactly.
+TEST(PartitionableMode, UniformMatchesJaxDocs) {
+  EXPECT_EQ(jr::uniform(jr::key(0), {3}).to_vector<float>(), (std::vector<float>{0.947667f, 0.9785799f, 0.33229148f}));
+}
+
+// JAX's testRandomDistributionValues case for 64-bit bits (legacy mode, x64).
+TEST(LegacyMode, Bits64MatchJaxWithX64) {
+  auto scope = legacy();
+  auto wide = x64();
+  EXPECT_EQ(jr::bits(jr::PRNGKey(942802475), {5}, jx::uint64).to_vector<std::uint64_t>(),
+            (std::vector<std::uint64_t>{17649965731882839947ull, 1415307058040849897ull, 8282622628079774249ull,
+                                        14024425113645909402ull, 2012979996110532418ull}));
+}
+
+// JAX's test_prng_seeds_and_keys: typed seeds, eagerly and under jit.
+TEST(Seeds, TypedSeedsEagerAndJitted) {
+  auto jitted = jx::jit([](const jx::Array& seed) { return jr::key_data(jr::key(seed)); });
+  auto both = [&](const jx::Array& seed) {
+    const auto eager = words(jr::PRNGKey(seed));
+    EXPECT_EQ(jitted(seed).to_vector<std::uint32_t>(), eager);
+    return eager;
+  };
+  EXPECT_EQ(both(jnp::array(1, jx::int32)), (std::vector<std::uint32_t>{0, 1}));
+  EXPECT_EQ(both(jnp::array(2u, jx::uint32)), (std::vector<std::uint32_t>{0, 2}));
+  EXPECT_EQ(both(jnp::array(-2, jx::int32)), (std::vector<std::uint32_t>{0, 4294967294u}));
+  // int64 seeds narrow to int32 without x64, and split into two words with it.
+  EXPECT_EQ(both(jnp::array(-3, jx::int64)), (std::vector<std::uint32_t>{0, 4294967293u}));
+  auto wide = x64();
+  EXPECT_EQ(both(jnp::array(-3, jx::int64)), (std::vector<std::uint32_t>{4294967295u, 4294967293u}));
+  EXPECT_EQ(both(jnp::array(-2147483648LL - 101, jx::int64)), (std::vector<std::uint32_t>{4294967295u, 2147483547u}));
+  EXPECT_EQ(both(jnp::array(3, jx::int64)), (std::vector<std::uint32_t>{0, 3}));
 }
 
 TEST(PartitionableMode, SplitIsFoldInAndPrefixStable) {

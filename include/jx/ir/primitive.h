@@ -6,7 +6,8 @@
 //   - evaluate:  the eager kernel on concrete arrays,
 //   - jvp:       forward-mode derivative, written with public ops so it composes with any trace,
 //   - transpose: for primitives linear in some inputs, the rule reverse mode runs backwards,
-//   - batch:     the vmap rule.
+//   - batch:     the vmap rule,
+//   - lower:     the kernel jit's planned executor runs, on raw buffers of fixed types.
 // A transformation never names a concrete primitive: it calls these hooks.
 //
 //   class Sin : public PrimitiveBase<Sin> { ... };   // see src/ir/primitives/ for the real ones
@@ -26,6 +27,7 @@
 
 #include "jx/core/array.h"
 #include "jx/core/array_type.h"
+#include "jx/ir/kernel.h"
 
 namespace jx {
 
@@ -69,6 +71,17 @@ class Primitive {
 
   // vmap: `axes[i]` is the batch axis of inputs[i] or kNotMapped (at least one is mapped).
   virtual BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const;
+
+  // The CPU kernel for operands of these types (jx/ir/kernel.h). An empty Kernel (the default) makes the
+  // planned executor run `evaluate` instead, on arrays wrapping the planned buffers.
+  virtual Kernel lower(const LoweringContext& context) const;
+  // Output 0 is input 0's bytes under another type (a reshape; a conversion that changes only the weak
+  // flag): the planner gives it input 0's memory and runs nothing.
+  virtual bool reinterprets_input(std::span<const ArrayType> /*inputs*/) const { return false; }
+
+  // `evaluate` only re-indexes input 0 (a broadcast, transpose, slice, reversal): it returns a view
+  // sharing the input's buffer and reads no data. The planner lowers these generically, to a copy.
+  virtual bool returns_view() const { return false; }
 
   // Side effects (printing, callbacks, ref access) are never removed, merged or reordered.
   virtual bool has_side_effects() const { return false; }

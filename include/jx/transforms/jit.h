@@ -81,7 +81,8 @@ class JitCore {
   };
   // Runs the program for this signature, tracing and compiling it first if needed.
   // `trace` rebuilds the arguments from tracers and calls the user's function.
-  Result call(const tree::TreeDef& structure, std::span<const Array> leaves, std::span<const bool> donated,
+  // Donated leaves whose buffer nobody else holds may be moved out of `leaves` and updated in place.
+  Result call(const tree::TreeDef& structure, std::span<Array> leaves, std::span<const bool> donated,
               const TraceFunction& trace);
   // The program for this signature: as traced, or after the optimizing passes.
   Program lower(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& trace,

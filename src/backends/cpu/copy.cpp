@@ -1,4 +1,5 @@
 // Data movement kernels: materializing views, filling, iota, concatenation and padding.
+#include <cstdlib>
 #include <cstring>
 
 #include "backends/cpu/dispatch.h"
@@ -55,11 +56,92 @@ void copy_range_to(const ConcreteArray& x, std::int64_t begin, std::int64_t coun
   });
 }
 
+int transposed_axis(const CollapsedLayout& layout, std::size_t itemsize) {
+  const int inner = static_cast<int>(layout.dims.size()) - 1;
+  const std::int64_t inner_stride = std::abs(layout.strides[static_cast<std::size_t>(inner)]);
+  if (inner_stride * static_cast<std::int64_t>(itemsize) < 64) return -1;  // neighbours share cache lines
+  int best = -1;
+  for (int d = 0; d < inner; ++d) {
+    const std::int64_t stride = std::abs(layout.strides[static_cast<std::size_t>(d)]);
+    if (stride == 0 || stride >= inner_stride) continue;
+    if (best < 0 || stride < std::abs(layout.strides[static_cast<std::size_t>(best)])) best = d;
+  }
+  return best;
+}
+
+namespace {
+
+// Copies a view whose innermost axis strides across cache lines (a transpose) in square blocks over
+// that axis and the finer axis `fine`: a block's source columns are read along `fine`, a cache line
+// at a time, into a small buffer, which is then written out along the rows. Walking the output row by
+// row instead reads one element per cache line, and when the stride is a power of two the lines all
+// fall in the same few cache sets and are evicted before their neighbours are read: transposing
+// 4096 x 4096 float32 that way ran at a tenth of memcpy's speed.
+template <class T>
+void copy_transposed(const T* base, const CollapsedLayout& layout, int fine, T* out) {
+  constexpr std::int64_t kBlock = 32;
+  const int ndim = static_cast<int>(layout.dims.size());
+  const int inner = ndim - 1;
+  auto dim = [&](int d) { return layout.dims[static_cast<std::size_t>(d)]; };
+  auto stride = [&](int d) { return layout.strides[static_cast<std::size_t>(d)]; };
+  SmallVector<std::int64_t, 6> out_strides(static_cast<std::size_t>(ndim), 1);
+  for (int d = ndim - 2; d >= 0; --d)
+    out_strides[static_cast<std::size_t>(d)] = out_strides[static_cast<std::size_t>(d + 1)] * dim(d + 1);
+  const std::int64_t rows = dim(fine), columns = dim(inner);
+  const std::int64_t row_blocks = (rows + kBlock - 1) / kBlock;
+  std::int64_t outer = 1;
+  for (int d = 0; d < inner; ++d) {
+    if (d != fine) outer *= dim(d);
+  }
+  parallel_for(outer * row_blocks, 1, [&](std::int64_t first, std::int64_t last) {
+    T buffer[kBlock][kBlock];
+    for (std::int64_t task = first; task < last; ++task) {
+      // Offsets of this task's position along the other axes (row-major over them).
+      std::int64_t rest = task / row_blocks, source = 0, target = 0;
+      for (int d = inner - 1; d >= 0; --d) {
+        if (d == fine) continue;
+        const std::int64_t index = rest % dim(d);
+        rest /= dim(d);
+        source += index * stride(d);
+        target += index * out_strides[static_cast<std::size_t>(d)];
+      }
+      const std::int64_t row = task % row_blocks * kBlock;
+      const std::int64_t block_rows = std::min(kBlock, rows - row);
+      source += row * stride(fine);
+      target += row * out_strides[static_cast<std::size_t>(fine)];
+      for (std::int64_t column = 0; column < columns; column += kBlock) {
+        const std::int64_t block_columns = std::min(kBlock, columns - column);
+        for (std::int64_t c = 0; c < block_columns; ++c) {
+          const T* from = base + source + (column + c) * stride(inner);
+          for (std::int64_t r = 0; r < block_rows; ++r) buffer[c][r] = from[r * stride(fine)];
+        }
+        for (std::int64_t r = 0; r < block_rows; ++r) {
+          T* to = out + target + r * out_strides[static_cast<std::size_t>(fine)] + column;
+          for (std::int64_t c = 0; c < block_columns; ++c) to[c] = buffer[c][r];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void copy_to(const ConcreteArray& x, std::byte* out) {
   const std::int64_t n = x.type().num_elements();
-  const auto size = static_cast<std::int64_t>(itemsize(x.type().dtype));
-  parallel_for(n, std::int64_t{1} << 18,
-               [&](std::int64_t begin, std::int64_t end) { copy_range_to(x, begin, end - begin, out + begin * size); });
+  const std::size_t size = itemsize(x.type().dtype);
+  if (!x.is_contiguous() && n > 0) {
+    const CollapsedLayout layout = collapse(x.type().shape, x.strides());
+    const int fine = transposed_axis(layout, size);
+    if (fine >= 0) {
+      visit_itemsize(size, [&]<class T>(TypeTag<T>) {
+        copy_transposed(reinterpret_cast<const T*>(x.data()), layout, fine, reinterpret_cast<T*>(out));
+      });
+      return;
+    }
+  }
+  parallel_for(n, std::int64_t{1} << 18, [&](std::int64_t begin, std::int64_t end) {
+    copy_range_to(x, begin, end - begin, out + begin * static_cast<std::int64_t>(size));
+  });
 }
 
 Array contiguous(const Array& x) {

@@ -51,6 +51,12 @@ Array pad(const Array& x, const Array& padding_value, std::span<const std::int64
 enum class ReduceOp : std::uint8_t { sum, prod, max, min, and_, or_ };
 // Reduces x over `axes` (sorted, unique); the output has the kept axes in order.
 Array reduce(ReduceOp op, const Array& x, std::span<const int> axes, const ArrayType& out_type);
+// Run-level reductions, for kernels that reduce piece by piece (the planned executor's fused tiles).
+// A partial result is held in the type reductions of `dtype` accumulate in (float64 for float32, so
+// sums stay accurate); reduce_partials combines `count` of them pairwise into one element of `dtype`.
+std::size_t reduce_accumulator_size(DType dtype);
+void reduce_run_partial(ReduceOp op, DType dtype, const void* in, std::int64_t n, int step, void* partial);
+void reduce_partials(ReduceOp op, DType dtype, const void* partials, std::int64_t count, void* out);
 // Index of the first maximum (minimum) along `axis`; NaN counts as the maximum (and the minimum).
 Array argreduce(bool is_max, const Array& x, int axis, const ArrayType& out_type);
 enum class CumulativeOp : std::uint8_t { sum, prod, max, min };

@@ -2,7 +2,8 @@
 //
 // Plain arithmetic loops are left to the compiler's auto-vectorizer. Transcendentals are not: a loop
 // calling std::tanh runs at 0.5 GB/s here against 21 GB/s for memcpy, so they go through SLEEF's
-// vector functions (1-ulp "u10" variants) on whole registers. `map_vector` applies such a function to
+// vector functions on whole registers: the 1-ulp "u10" variants, and a 3.5-ulp "u35" one where the
+// u10 variant is several times slower (see unary.cpp). `map_vector` applies such a function to
 // a run of elements; the tail is padded into one more full register, so every element goes through
 // the identical code path wherever it sits in the array. Also here: streaming (non-temporal) stores
 // and prefetches, which the elementwise driver uses for arrays larger than the caches.
@@ -49,8 +50,19 @@ inline VecF32 select_less(VecF32 a, VecF32 b, VecF32 x, VecF32 y) {
 inline VecF32 select_equal(VecF32 a, VecF32 b, VecF32 x, VecF32 y) {
   return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ), y, x);
 }
+// floor and ceil by instruction: GCC 12 leaves std::floor loops scalar unless -fno-trapping-math.
+// (maskz forms, as for sqrt: the plain ones trip GCC 12's -Wmaybe-uninitialized.)
+inline VecF32 floor(VecF32 a) {
+  return _mm512_maskz_roundscale_ps(0xffff, a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+}
+inline VecF64 floor(VecF64 a) { return _mm512_maskz_roundscale_pd(0xff, a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+inline VecF32 ceil(VecF32 a) {
+  return _mm512_maskz_roundscale_ps(0xffff, a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+}
+inline VecF64 ceil(VecF64 a) { return _mm512_maskz_roundscale_pd(0xff, a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 #define JX_SLEEF_F32(name) Sleef_##name##f16_u10
 #define JX_SLEEF_F64(name) Sleef_##name##d8_u10
+#define JX_SLEEF_F32_U35(name) Sleef_##name##f16_u35
 #elif defined(__AVX2__)
 using VecF32 = __m256;
 using VecF64 = __m256d;
@@ -75,8 +87,13 @@ inline VecF32 select_less(VecF32 a, VecF32 b, VecF32 x, VecF32 y) {
 inline VecF32 select_equal(VecF32 a, VecF32 b, VecF32 x, VecF32 y) {
   return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_EQ_OQ));
 }
+inline VecF32 floor(VecF32 a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+inline VecF64 floor(VecF64 a) { return _mm256_round_pd(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+inline VecF32 ceil(VecF32 a) { return _mm256_round_ps(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
+inline VecF64 ceil(VecF64 a) { return _mm256_round_pd(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 #define JX_SLEEF_F32(name) Sleef_##name##f8_u10avx2
 #define JX_SLEEF_F64(name) Sleef_##name##d4_u10avx2
+#define JX_SLEEF_F32_U35(name) Sleef_##name##f8_u35avx2
 #else
 #error "jx's CPU kernels need at least AVX2 (configure with -DJX_NATIVE=OFF for x86-64-v3)"
 #endif

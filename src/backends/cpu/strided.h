@@ -5,6 +5,7 @@
 // neighbour — so that most views become one or two long runs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "core/array_impl.h"
@@ -18,6 +19,11 @@ struct CollapsedLayout {
 
 // The same element order over fewer axes (at least one axis, possibly of size 1).
 CollapsedLayout collapse(const Shape& shape, const Strides& strides);
+
+// For a layout whose innermost axis steps a cache line or more per element (a transposed view), the
+// axis that steps through memory most finely, which a copy should block together with the innermost
+// one; -1 when a walk along the rows reads memory well enough.
+int transposed_axis(const CollapsedLayout& layout, std::size_t itemsize);
 
 // Iterates the elements [begin, begin + count) of a collapsed layout in row-major order, calling
 // run(offset, step, length) for each maximal run along the innermost axis; offsets are in elements.

@@ -33,7 +33,8 @@ KeyWords fold_in(KeyWords key, std::uint32_t data);
 // `n` uniforms in [0, 1) of float32 or float64, from the mantissa trick of jax.random.uniform.
 void uniform01(KeyWords key, DType dtype, bool partitionable, std::int64_t n, void* out);
 
-// `n` float32 standard normals, as jax.random.normal: sqrt(2) * erf_inv(u), u uniform on (-1, 1).
+// `n` float32 standard normals, as jax.random.normal: sqrt(2) * erf_inv(u), u uniform on (-1, 1),
+// with lax.erf_inv's own kernel.
 void normal_f32(KeyWords key, bool partitionable, std::int64_t n, float* out);
 
 }  // namespace jx::cpu::threefry

@@ -144,9 +144,9 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
     case UnaryOp::sign:
       return map([](T x) { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : x); });  // keeps ±0 and NaN
     case UnaryOp::floor:
-      return map([](T x) { return std::floor(x); });
+      return simd::map_vector(in, out, n, [](auto v) { return simd::floor(v); });
     case UnaryOp::ceil:
-      return map([](T x) { return std::ceil(x); });
+      return simd::map_vector(in, out, n, [](auto v) { return simd::ceil(v); });
     case UnaryOp::round:
       return map([](T x) { return std::nearbyint(x); });  // half to even
     case UnaryOp::is_finite: {
@@ -195,7 +195,15 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
     case UnaryOp::cosh:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH(cosh));
     case UnaryOp::tanh:
-      return simd::map_vector(in, out, n, JX_VECTOR_MATH(tanh));
+      // float32: SLEEF's 3.5-ulp tanh (2.7 ulp worst measured over [-10, 10] and tiny arguments) runs
+      // 3x faster than its 1-ulp one, which at 5.6 GB/s per core could not keep up with memory; XLA's
+      // own float32 tanh is a rational approximation of a few ulp as well.
+      return simd::map_vector(in, out, n, [](auto v) {
+        if constexpr (std::is_same_v<decltype(v), simd::VecF32>)
+          return JX_SLEEF_F32_U35(tanh)(v);
+        else
+          return JX_SLEEF_F64(tanh)(v);
+      });
     case UnaryOp::asinh:
       return simd::map_vector(in, out, n, JX_VECTOR_MATH_LARGE(asinh));
     case UnaryOp::acosh:

@@ -37,6 +37,7 @@ class Cond final : public PrimitiveBase<Cond> {
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
+  Kernel lower(const LoweringContext& context) const override;
   bool has_side_effects() const override;
   auto params() const { return std::tuple{Param{"branches", branches_}}; }
 
@@ -61,6 +62,7 @@ class While final : public PrimitiveBase<While> {
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
+  Kernel lower(const LoweringContext& context) const override;
   bool has_side_effects() const override;
   auto params() const {
     return std::tuple{Param{"cond_and_body", programs_}, Param{"cond_nconsts", cond_consts_},
@@ -99,6 +101,7 @@ class Scan final : public PrimitiveBase<Scan> {
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
+  Kernel lower(const LoweringContext& context) const override;
   bool has_side_effects() const override;
   auto params() const {
     return std::tuple{Param{"body", body_},           Param{"length", length_},

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include "backends/cpu/kernels.h"
+#include "backends/cpu/lowering.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -200,6 +203,117 @@ TypeList SelectN::infer(std::span<const ArrayType> inputs) const {
 ArrayList SelectN::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type(), inputs[1].type(), inputs[2].type()})[0];
   return {cpu::select(inputs[0], inputs[2], inputs[1], out)};
+}
+
+// --- Lowering to planned kernels ----------------------------------------------------------------
+//
+// Operands are dense; a scalar operand of a larger output is read with a step of 0. Every kernel
+// reads element i of its inputs before writing element i of its output, so it may run in place.
+
+namespace {
+int step_of(const ArrayType& operand, std::int64_t n) { return operand.num_elements() == n ? 1 : 0; }
+std::size_t stride_bytes(const ArrayType& operand, std::int64_t n) {
+  return step_of(operand, n) ? itemsize(operand.dtype) : 0;
+}
+}  // namespace
+
+Kernel Unary::lower(const LoweringContext& context) const {
+  const std::int64_t n = context.outputs[0].num_elements();
+  const DType dtype = context.inputs[0].dtype;
+  const std::size_t in_size = itemsize(dtype), out_size = itemsize(context.outputs[0].dtype);
+  return Kernel{[op = op_, dtype, n, in_size, out_size](const KernelCall& call) {
+                  cpu::for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
+                    cpu::unary_run(op, dtype, call.inputs[0] + begin * in_size, call.outputs[0] + begin * out_size,
+                                   end - begin);
+                  });
+                },
+                0, true};
+}
+
+Kernel Binary::lower(const LoweringContext& context) const {
+  const std::int64_t n = context.outputs[0].num_elements();
+  const ArrayType& a = context.inputs[0];
+  const ArrayType& b = context.inputs[1];
+  const int a_step = step_of(a, n), b_step = step_of(b, n);
+  const std::size_t a_bytes = stride_bytes(a, n), b_bytes = stride_bytes(b, n);
+  const std::size_t out_size = itemsize(context.outputs[0].dtype);
+  return Kernel{[op = op_, dtype = a.dtype, n, a_step, b_step, a_bytes, b_bytes, out_size](const KernelCall& call) {
+                  cpu::for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
+                    cpu::binary_run(op, dtype, call.inputs[0] + begin * a_bytes, a_step,
+                                    call.inputs[1] + begin * b_bytes, b_step, call.outputs[0] + begin * out_size,
+                                    end - begin);
+                  });
+                },
+                0, true};
+}
+
+Kernel IntegerPow::lower(const LoweringContext& context) const {
+  const std::int64_t n = context.outputs[0].num_elements();
+  const DType dtype = context.inputs[0].dtype;
+  const std::size_t size = itemsize(dtype);
+  // Square-and-multiply as in evaluate, tile by tile so that the running factor stays in cache.
+  return Kernel{[y = y_, dtype, n, size](const KernelCall& call) {
+                  cpu::for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
+                    constexpr std::int64_t kTile = 1024;
+                    alignas(64) std::byte factor[kTile * 8];
+                    for (std::int64_t first = begin; first < end; first += kTile) {
+                      const std::int64_t count = std::min(kTile, end - first);
+                      std::byte* out = call.outputs[0] + first * size;
+                      std::memcpy(factor, call.inputs[0] + first * size, static_cast<std::size_t>(count) * size);
+                      bool empty = true;
+                      for (int e = y < 0 ? -y : y; e > 0; e >>= 1) {
+                        if (e & 1) {
+                          if (empty) {
+                            std::memcpy(out, factor, static_cast<std::size_t>(count) * size);
+                          } else {
+                            cpu::binary_run(BinaryOp::mul, dtype, out, 1, factor, 1, out, count);
+                          }
+                          empty = false;
+                        }
+                        if (e > 1) cpu::binary_run(BinaryOp::mul, dtype, factor, 1, factor, 1, factor, count);
+                      }
+                      if (empty) {
+                        const std::int64_t one = 1;
+                        cpu::convert_run(DType::int64, dtype, &one, factor, 1);
+                        for (std::int64_t i = 0; i < count; ++i) std::memcpy(out + i * static_cast<std::int64_t>(size), factor, size);
+                      }
+                      if (y < 0) cpu::unary_run(UnaryOp::reciprocal, dtype, out, out, count);
+                    }
+                  });
+                },
+                0, true};
+}
+
+Kernel ConvertElementType::lower(const LoweringContext& context) const {
+  const std::int64_t n = context.outputs[0].num_elements();
+  const DType from = context.inputs[0].dtype, to = new_dtype_;
+  const std::size_t in_size = itemsize(from), out_size = itemsize(to);
+  return Kernel{[from, to, n, in_size, out_size](const KernelCall& call) {
+                  cpu::for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
+                    cpu::convert_run(from, to, call.inputs[0] + begin * in_size, call.outputs[0] + begin * out_size,
+                                     end - begin);
+                  });
+                },
+                0, true};
+}
+
+Kernel SelectN::lower(const LoweringContext& context) const {
+  const std::int64_t n = context.outputs[0].num_elements();
+  const ArrayType& pred = context.inputs[0];
+  const ArrayType& on_false = context.inputs[1];
+  const ArrayType& on_true = context.inputs[2];
+  const int p_step = step_of(pred, n), f_step = step_of(on_false, n), t_step = step_of(on_true, n);
+  const std::size_t size = itemsize(context.outputs[0].dtype);
+  return Kernel{[n, p_step, f_step, t_step, size](const KernelCall& call) {
+                  cpu::for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
+                    const auto offset = static_cast<std::size_t>(begin);
+                    cpu::select_run(reinterpret_cast<const bool*>(call.inputs[0]) + offset * static_cast<std::size_t>(p_step),
+                                    p_step, size, call.inputs[2] + offset * size * static_cast<std::size_t>(t_step), t_step,
+                                    call.inputs[1] + offset * size * static_cast<std::size_t>(f_step), f_step,
+                                    call.outputs[0] + offset * size, end - begin);
+                  });
+                },
+                0, true};
 }
 
 }  // namespace jx::primitives

@@ -21,6 +21,7 @@ class Unary final : public PrimitiveBase<Unary> {
   explicit Unary(UnaryOp op) : op_(op) {}
   UnaryOp op() const { return op_; }
   std::string_view name() const override { return unary_name(op_); }
+  Kernel lower(const LoweringContext& context) const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -39,6 +40,7 @@ class Binary final : public PrimitiveBase<Binary> {
   explicit Binary(BinaryOp op) : op_(op) {}
   BinaryOp op() const { return op_; }
   std::string_view name() const override { return binary_name(op_); }
+  Kernel lower(const LoweringContext& context) const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -58,6 +60,7 @@ class IntegerPow final : public PrimitiveBase<IntegerPow> {
   explicit IntegerPow(int y) : y_(y) {}
   int exponent() const { return y_; }
   std::string_view name() const override { return "integer_pow"; }
+  Kernel lower(const LoweringContext& context) const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -75,6 +78,8 @@ class ConvertElementType final : public PrimitiveBase<ConvertElementType> {
   DType new_dtype() const { return new_dtype_; }
   bool weak_type() const { return weak_type_; }
   std::string_view name() const override { return "convert_element_type"; }
+  Kernel lower(const LoweringContext& context) const override;
+  bool reinterprets_input(std::span<const ArrayType> inputs) const override { return inputs[0].dtype == new_dtype_; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -93,6 +98,7 @@ class ConvertElementType final : public PrimitiveBase<ConvertElementType> {
 class SelectN final : public PrimitiveBase<SelectN> {
  public:
   std::string_view name() const override { return "select_n"; }
+  Kernel lower(const LoweringContext& context) const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -111,6 +117,7 @@ namespace jx::primitives {
 class StopGradient final : public PrimitiveBase<StopGradient> {
  public:
   std::string_view name() const override { return "stop_gradient"; }
+  bool reinterprets_input(std::span<const ArrayType> /*inputs*/) const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return {inputs[0]}; }
   ArrayList evaluate(std::span<const Array> inputs) const override { return {inputs[0]}; }
   ArrayList jvp(std::span<const Array> /*primals*/, std::span<const Array> /*tangents*/,

@@ -21,28 +21,34 @@ namespace jx::primitives {
 
 namespace {
 
-// A key is identified by where its words live: the buffer (held, so its address cannot be reused
-// while recorded) and the byte offset in it. Copies, views, slices and jit's inputs and outputs of a
-// key all share that identity; a key recomputed into fresh memory is a new key, as in JAX.
-struct BufferRecord {
-  BufferRef buffer;
-  std::unordered_map<std::int64_t, KeyUse> consumed;  // by byte offset
-};
-
+// A key is identified by its value, the two words that determine every number drawn from it: copies,
+// views and slices of a key, and the copies jit's executor makes of its arguments and captured
+// constants, are all the same key. Making a key from a seed or from raw words (PRNGKey, key,
+// wrap_key_data) starts it afresh, as a new key object does in JAX. The table only grows (16 bytes
+// per consumed key); it exists only while debug_key_reuse is on.
 struct ReuseTable {
-  std::unordered_map<const Buffer*, BufferRecord> buffers;
-  std::size_t purge_at = 256;
+  std::unordered_map<std::uint64_t, std::uint32_t> consumed;  // key value -> index into `uses`
+  std::vector<KeyUse> uses;                                   // each distinct consuming call once
+  std::unordered_map<std::string, std::uint32_t> use_index;
 
-  // Drops the records of buffers no array refers to any more: nobody can consume those keys again.
-  void purge() {
-    std::erase_if(buffers, [](const auto& entry) { return entry.second.buffer->use_count() == 1; });
-    purge_at = std::max<std::size_t>(256, 2 * buffers.size());
+  std::uint32_t intern(const KeyUse& use) {
+    auto [it, inserted] = use_index.emplace(use.op + '\n' + use.where, static_cast<std::uint32_t>(uses.size()));
+    if (inserted) uses.push_back(use);
+    return it->second;
   }
 };
 
 ReuseTable& reuse_table() {
   thread_local ReuseTable table;  // key-reuse tracking is per thread, like tracing
   return table;
+}
+
+// The values of the keys of a concrete key array, row-major.
+std::vector<std::uint64_t> key_values(const Array& keys) {
+  const Array dense = cpu::contiguous(keys);
+  std::vector<std::uint64_t> values(static_cast<std::size_t>(keys.size()));
+  if (!values.empty()) std::memcpy(values.data(), concrete(dense).data(), values.size() * sizeof(std::uint64_t));
+  return values;
 }
 
 [[noreturn]] void throw_reuse(const KeyUse& first, const KeyUse& again) {
@@ -64,28 +70,18 @@ ReuseTable& reuse_table() {
 void consume_keys(const Array& keys, const KeyUse& use) {
   if (!use.checking()) return;
   ReuseTable& table = reuse_table();
-  if (table.buffers.size() >= table.purge_at) table.purge();
-  const ConcreteArray& c = concrete(keys);
-  BufferRecord& record = table.buffers[c.buffer().get()];
-  if (!record.buffer) record.buffer = c.buffer();
-  const Shape& shape = c.type().shape;
-  const std::int64_t n = shape.num_elements();
-  const auto item = static_cast<std::int64_t>(itemsize(DType::key));
-  std::vector<std::int64_t> index(static_cast<std::size_t>(shape.ndim()), 0);
-  std::unordered_set<std::int64_t> this_call;  // a key broadcast over a batch (vmap) is used once
-  for (std::int64_t k = 0; k < n; ++k) {
-    std::int64_t element = c.offset();
-    for (int d = 0; d < shape.ndim(); ++d)
-      element += index[static_cast<std::size_t>(d)] * c.strides()[static_cast<std::size_t>(d)];
-    if (this_call.insert(element).second) {
-      auto [it, inserted] = record.consumed.emplace(element * item, use);
-      if (!inserted) throw_reuse(it->second, use);
-    }
-    for (int d = shape.ndim() - 1; d >= 0; --d) {
-      if (++index[static_cast<std::size_t>(d)] < shape[d]) break;
-      index[static_cast<std::size_t>(d)] = 0;
-    }
+  const std::uint32_t index = table.intern(use);
+  std::unordered_set<std::uint64_t> this_call;  // a key broadcast over a batch (vmap) is used once
+  for (std::uint64_t value : key_values(keys)) {
+    if (!this_call.insert(value).second) continue;
+    auto [it, inserted] = table.consumed.emplace(value, index);
+    if (!inserted) throw_reuse(table.uses[it->second], use);
   }
+}
+
+void refresh_keys(const Array& keys) {
+  ReuseTable& table = reuse_table();
+  for (std::uint64_t value : key_values(keys)) table.consumed.erase(value);
 }
 
 void reset_key_reuse_tracking() { reuse_table() = ReuseTable{}; }
@@ -171,7 +167,9 @@ TypeList RandomWrap::infer(std::span<const ArrayType> inputs) const {
 }
 
 ArrayList RandomWrap::evaluate(std::span<const Array> inputs) const {
-  return {reinterpret(inputs[0], infer(std::array{inputs[0].type()})[0])};
+  Array keys = reinterpret(inputs[0], infer(std::array{inputs[0].type()})[0]);
+  if (fresh_) refresh_keys(keys);
+  return {std::move(keys)};
 }
 
 TypeList RandomUnwrap::infer(std::span<const ArrayType> inputs) const {

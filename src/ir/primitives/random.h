@@ -8,9 +8,9 @@
 //
 // Primitives that consume a key (split, fold_in, bits, uniform, normal) carry a KeyUse naming the
 // user's call, set only under config::debug_key_reuse. Evaluating such a primitive records each
-// consumed key (by its buffer and offset, which views and jit arguments share) and throws
-// KeyReuseError on the second use. While checking they count as side effects, so jit neither merges
-// nor folds nor drops them, and a key captured by a jitted function is caught on its second call.
+// consumed key (by value, which copies, views and jit's arguments share) and throws KeyReuseError on
+// the second use. While checking they count as side effects, so jit neither merges nor folds nor
+// drops them, and a key captured by a jitted function is caught on its second call.
 #pragma once
 
 #include <string>
@@ -29,6 +29,8 @@ struct KeyUse {
 // Records that the keys of `keys` (concrete) are consumed by `use`; throws KeyReuseError if one was
 // consumed before. No-op when `use` is not checking.
 void consume_keys(const Array& keys, const KeyUse& use);
+// Forgets the consumption of these keys' values: they were just made anew from a seed or raw words.
+void refresh_keys(const Array& keys);
 // Forgets every consumption recorded on this thread (tests start from a clean slate with it).
 void reset_key_reuse_tracking();
 
@@ -51,9 +53,12 @@ class KeyConsumer : public PrimitiveBase<Derived> {
   KeyUse use_;
 };
 
-// uint32[K..., 2] -> key[K...] (jax.random.wrap_key_data).
+// uint32[K..., 2] -> key[K...] (jax.random.wrap_key_data). `fresh` (set only while checking key
+// reuse) makes the keys new ones for the checker on every evaluation, so it counts as an effect.
 class RandomWrap final : public PrimitiveBase<RandomWrap> {
  public:
+  explicit RandomWrap(bool fresh = false) : fresh_(fresh) {}
+  bool has_side_effects() const override { return fresh_; }
   std::string_view name() const override { return "random_wrap"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
@@ -61,6 +66,9 @@ class RandomWrap final : public PrimitiveBase<RandomWrap> {
     return batch_per_key(*this, inputs, axes);
   }
   auto params() const { return std::tuple<>{}; }
+
+ private:
+  bool fresh_;
 };
 
 // key[K...] -> uint32[K..., 2] (jax.random.key_data).

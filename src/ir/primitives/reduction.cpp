@@ -7,6 +7,7 @@
 #include <array>
 #include <numeric>
 
+#include "backends/cpu/lowering.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -70,6 +71,39 @@ TypeList Reduce::infer(std::span<const ArrayType> inputs) const {
 ArrayList Reduce::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type()})[0];
   return {cpu::reduce(op_, inputs[0], axes_, out)};
+}
+
+// Long rows are split into the same fixed chunks as the eager kernel's, so that both round alike.
+constexpr std::int64_t kChunk = std::int64_t{1} << 16;
+
+Kernel Reduce::lower(const LoweringContext& context) const {
+  // Planned kernels cover reductions of trailing axes (rows), which include full reductions; the
+  // rest run through evaluate.
+  const ArrayType& x = context.inputs[0];
+  const int ndim = x.ndim();
+  for (std::size_t i = 0; i < axes_.size(); ++i) {
+    if (axes_[i] != ndim - static_cast<int>(axes_.size()) + static_cast<int>(i)) return {};
+  }
+  const std::int64_t num_out = context.outputs[0].num_elements();
+  const std::int64_t length = num_out == 0 ? 0 : x.num_elements() / num_out;
+  const std::int64_t chunks = std::max<std::int64_t>(1, (length + kChunk - 1) / kChunk);
+  const std::size_t partial_size = cpu::reduce_accumulator_size(x.dtype);
+  const std::size_t item = itemsize(x.dtype);
+  return Kernel{[op = op_, dtype = x.dtype, num_out, length, chunks, partial_size, item](const KernelCall& call) {
+                  cpu::for_each_chunk(num_out * chunks, [&](std::int64_t first, std::int64_t last) {
+                    for (std::int64_t task = first; task < last; ++task) {
+                      const std::int64_t row = task / chunks, begin = task % chunks * kChunk;
+                      const std::int64_t count = std::min(kChunk, length - begin);
+                      cpu::reduce_run_partial(op, dtype, call.inputs[0] + (row * length + begin) * static_cast<std::int64_t>(item),
+                                              count, 1, call.scratch + task * static_cast<std::int64_t>(partial_size));
+                    }
+                  });
+                  for (std::int64_t row = 0; row < num_out; ++row) {
+                    cpu::reduce_partials(op, dtype, call.scratch + row * chunks * static_cast<std::int64_t>(partial_size),
+                                         length == 0 ? 0 : chunks, call.outputs[0] + row * static_cast<std::int64_t>(item));
+                  }
+                },
+                static_cast<std::size_t>(num_out * chunks) * partial_size};
 }
 
 TypeList ArgReduce::infer(std::span<const ArrayType> inputs) const {

@@ -21,6 +21,7 @@ class BroadcastInDim final : public PrimitiveBase<BroadcastInDim> {
   const Shape& shape() const { return shape_; }
   const std::vector<int>& broadcast_dimensions() const { return broadcast_dimensions_; }
   std::string_view name() const override { return "broadcast_in_dim"; }
+  bool returns_view() const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -42,6 +43,7 @@ class Reshape final : public PrimitiveBase<Reshape> {
   explicit Reshape(Shape new_sizes) : new_sizes_(std::move(new_sizes)) {}
   const Shape& new_sizes() const { return new_sizes_; }
   std::string_view name() const override { return "reshape"; }
+  bool reinterprets_input(std::span<const ArrayType> /*inputs*/) const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -60,6 +62,7 @@ class Transpose final : public PrimitiveBase<Transpose> {
   explicit Transpose(std::vector<int> permutation) : permutation_(std::move(permutation)) {}
   const std::vector<int>& permutation() const { return permutation_; }
   std::string_view name() const override { return "transpose"; }
+  bool returns_view() const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -78,6 +81,8 @@ class Squeeze final : public PrimitiveBase<Squeeze> {
   explicit Squeeze(std::vector<int> dimensions) : dimensions_(std::move(dimensions)) {}
   const std::vector<int>& dimensions() const { return dimensions_; }
   std::string_view name() const override { return "squeeze"; }
+  bool reinterprets_input(std::span<const ArrayType> /*inputs*/) const override { return true; }
+  bool returns_view() const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -96,6 +101,7 @@ class Rev final : public PrimitiveBase<Rev> {
   explicit Rev(std::vector<int> dimensions) : dimensions_(std::move(dimensions)) {}
   const std::vector<int>& dimensions() const { return dimensions_; }
   std::string_view name() const override { return "rev"; }
+  bool returns_view() const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
@@ -118,6 +124,7 @@ class Slice final : public PrimitiveBase<Slice> {
   const std::vector<std::int64_t>& limit() const { return limit_; }
   const std::vector<std::int64_t>& strides() const { return strides_; }
   std::string_view name() const override { return "slice"; }
+  bool returns_view() const override { return true; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,

@@ -1,0 +1,393 @@
+#include "backends/cpu/executable.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <utility>
+
+#include "backends/cpu/arena_planner.h"
+#include "backends/cpu/kernels.h"
+#include "backends/cpu/lowering.h"
+#include "core/array_impl.h"
+#include "core/buffer.h"
+#include "ir/passes.h"
+#include "jx/core/error.h"
+
+namespace jx::cpu {
+namespace {
+
+constexpr std::size_t kPointer = sizeof(std::byte*);
+
+std::size_t round_up(std::size_t bytes, std::size_t alignment) { return (bytes + alignment - 1) / alignment * alignment; }
+
+Array contiguous_copy(const Array& x) {
+  const ConcreteArray& c = concrete(x);
+  return c.is_contiguous() ? x : contiguous(x);
+}
+
+// The arrays of the top-level run in progress on this thread: fallback kernels hand a primitive the
+// caller's own array where an operand is a program input or constant, so that what identifies an array
+// (its buffer: the key-reuse checker tracks keys by it) is the same as in eager code.
+struct RunArrays {
+  std::span<const Array> inputs;
+  std::span<const Array> constants;
+};
+thread_local const RunArrays* t_run_arrays = nullptr;
+
+class RunArraysScope {
+ public:
+  explicit RunArraysScope(const RunArrays* arrays) : previous_(std::exchange(t_run_arrays, arrays)) {}
+  ~RunArraysScope() { t_run_arrays = previous_; }
+  RunArraysScope(const RunArraysScope&) = delete;
+  RunArraysScope& operator=(const RunArraysScope&) = delete;
+
+ private:
+  const RunArrays* previous_;
+};
+
+// Where a fallback kernel's operand comes from.
+struct OperandSource {
+  enum class Kind : std::uint8_t { input, constant, other };
+  Kind kind = Kind::other;
+  std::size_t index = 0;
+};
+
+Array owned_copy(const ArrayType& type, const std::byte* data) {
+  std::shared_ptr<ConcreteArray> copy = allocate_array(type);
+  if (type.num_bytes() > 0) std::memcpy(copy->data(), data, type.num_bytes());
+  return wrap(std::move(copy));
+}
+
+// The kernel of a primitive that does not lower itself: its eager `evaluate`, on arrays wrapping the
+// planned buffers, with the results copied into the planned outputs.
+Kernel evaluate_kernel(std::shared_ptr<const Primitive> primitive, std::vector<ArrayType> input_types,
+                       std::vector<ArrayType> output_types, std::vector<OperandSource> sources) {
+  return Kernel{[primitive = std::move(primitive), input_types = std::move(input_types),
+                 output_types = std::move(output_types), sources = std::move(sources)](const KernelCall& call) {
+    // A callback may keep what it is given, so effects get arrays of their own.
+    const bool own_inputs = primitive->has_side_effects();
+    ArrayList inputs;
+    inputs.reserve(input_types.size());
+    for (std::size_t i = 0; i < input_types.size(); ++i) {
+      const ArrayType& type = input_types[i];
+      const OperandSource& source = sources[i];
+      if (t_run_arrays && source.kind != OperandSource::Kind::other) {
+        const Array& original = source.kind == OperandSource::Kind::input ? t_run_arrays->inputs[source.index]
+                                                                          : t_run_arrays->constants[source.index];
+        inputs.push_back(original.type() == type ? original : reinterpreted_array(concrete(original), type));
+      } else if (own_inputs) {
+        inputs.push_back(owned_copy(type, call.inputs[i]));
+      } else {
+        inputs.push_back(borrowed_array(type, const_cast<std::byte*>(call.inputs[i])));
+      }
+    }
+    const ArrayList outputs = primitive->evaluate(inputs);
+    for (std::size_t k = 0; k < output_types.size(); ++k) {
+      if (output_types[k].num_bytes() > 0) copy_to(concrete(outputs[k]), call.outputs[k]);
+    }
+  }};
+}
+
+std::shared_ptr<const CompiledProgram> compile_body(const Program& body) {
+  Program optimized = body;
+  passes::optimize(optimized);
+  return std::make_shared<const Executable>(std::move(optimized));
+}
+
+}  // namespace
+
+Executable::Executable(Program program) : program_(std::move(program)) { plan(); }
+
+Executable::~Executable() {
+  if (std::byte* block = spare_block_.load()) allocator::deallocate(block, block_bytes_);
+}
+
+void Executable::plan() {
+  const Program& p = program_;
+  const std::size_t num_vars = p.types.size();
+  const std::size_t num_equations = p.equations.size();
+  const auto type_of = [&](const Atom& a) -> const ArrayType& { return p.type_of(a); };
+
+  // 1. Variables that share memory: a reinterpreting equation's output joins its input's group, named
+  //    by the group's first variable (its root).
+  std::vector<int> root(num_vars);
+  std::iota(root.begin(), root.end(), 0);
+  std::vector<bool> is_alias(num_equations, false);
+  std::vector<std::vector<ArrayType>> input_types(num_equations), output_types(num_equations);
+  for (std::size_t i = 0; i < num_equations; ++i) {
+    const Equation& e = p.equations[i];
+    for (const Atom& a : e.inputs) input_types[i].push_back(type_of(a));
+    for (int v : e.outputs) output_types[i].push_back(p.types[static_cast<std::size_t>(v)]);
+    if (e.outputs.size() == 1 && !e.inputs.empty() && !e.inputs[0].is_literal() &&
+        e.primitive->reinterprets_input(input_types[i])) {
+      root[static_cast<std::size_t>(e.outputs[0])] = root[static_cast<std::size_t>(e.inputs[0].var)];
+      is_alias[i] = true;
+    }
+  }
+  const auto root_of = [&](int var) { return static_cast<std::size_t>(root[static_cast<std::size_t>(var)]); };
+
+  // 2. The buffers of inputs, constants and outputs.
+  std::vector<int> buffer_of_root(num_vars, -1);
+  const auto add_buffer = [&](PlannedBuffer::Kind kind, std::size_t index, const ArrayType& type) {
+    buffers_.push_back(PlannedBuffer{kind, index, type});
+    return static_cast<int>(buffers_.size() - 1);
+  };
+  const auto add_constant = [&](const Array& value) {
+    constants_.push_back(contiguous_copy(value));
+    return add_buffer(PlannedBuffer::Kind::constant, constants_.size() - 1, value.type());
+  };
+  for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+    const int v = p.inputs[i];
+    buffer_of_root[root_of(v)] = add_buffer(PlannedBuffer::Kind::input, i, p.types[static_cast<std::size_t>(v)]);
+  }
+  for (std::size_t k = 0; k < p.constvars.size(); ++k) buffer_of_root[root_of(p.constvars[k])] = add_constant(p.consts[k]);
+  for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+    const Atom& a = p.outputs[j];
+    if (a.is_literal()) {
+      output_buffer_.push_back(static_cast<std::uint32_t>(add_constant(a.literal)));
+      continue;
+    }
+    int& buffer = buffer_of_root[root_of(a.var)];
+    if (buffer < 0) buffer = add_buffer(PlannedBuffer::Kind::output, j, p.types[static_cast<std::size_t>(a.var)]);
+    output_buffer_.push_back(static_cast<std::uint32_t>(buffer));
+  }
+
+  // 3. The last equation reading each group.
+  std::vector<int> last_use(num_vars, -1);
+  for (std::size_t i = 0; i < num_equations; ++i) {
+    for (const Atom& a : p.equations[i].inputs) {
+      if (!a.is_literal()) last_use[root_of(a.var)] = static_cast<int>(i);
+    }
+  }
+  std::vector<std::vector<std::size_t>> dying_after(num_equations);
+  for (std::size_t r = 0; r < num_vars; ++r) {
+    if (last_use[r] >= 0) dying_after[static_cast<std::size_t>(last_use[r])].push_back(r);
+  }
+
+  // 4. Kernels, and arena ranges for everything else, in program order.
+  ArenaPlanner arena;
+  const LoweringContext::Compiler compile = compile_body;
+  std::vector<int> step_of_equation(num_equations, -1);
+  std::vector<int> defined_by(num_vars, -1);  // equation defining each root
+  for (std::size_t i = 0; i < num_equations; ++i) {
+    const Equation& e = p.equations[i];
+    if (!is_alias[i]) {
+      std::vector<int> operands;
+      for (const Atom& a : e.inputs) operands.push_back(a.is_literal() ? add_constant(a.literal) : buffer_of_root[root_of(a.var)]);
+      Kernel kernel = e.primitive->lower(LoweringContext{input_types[i], output_types[i], compile});
+      if (!kernel && e.primitive->returns_view()) kernel = view_copy_kernel(*e.primitive, input_types[i][0], output_types[i][0]);
+      if (!kernel) {
+        std::vector<OperandSource> sources;
+        for (int buffer : operands) {
+          const PlannedBuffer& b = buffers_[static_cast<std::size_t>(buffer)];
+          OperandSource source;
+          if (b.kind == PlannedBuffer::Kind::input) source = {OperandSource::Kind::input, b.index};
+          if (b.kind == PlannedBuffer::Kind::constant) source = {OperandSource::Kind::constant, b.index};
+          sources.push_back(source);
+        }
+        kernel = evaluate_kernel(e.primitive, input_types[i], output_types[i], std::move(sources));
+        ++statistics_.evaluated_steps;
+      }
+      Step step{std::move(kernel), static_cast<std::uint32_t>(operand_buffer_.size()),
+                static_cast<std::uint16_t>(e.inputs.size()), static_cast<std::uint16_t>(e.outputs.size()), 0};
+      for (int buffer : operands) operand_buffer_.push_back(static_cast<std::uint32_t>(buffer));
+      for (int v : e.outputs) {
+        int& buffer = buffer_of_root[root_of(v)];
+        const ArrayType& type = p.types[static_cast<std::size_t>(v)];
+        if (buffer < 0) {
+          buffer = add_buffer(PlannedBuffer::Kind::arena, arena.allocate(type.num_bytes()), type);
+          statistics_.intermediate_bytes += type.num_bytes();
+          // A value nobody reads is released right after the step that writes it.
+          if (last_use[root_of(v)] < 0) dying_after[i].push_back(root_of(v));
+        }
+        operand_buffer_.push_back(static_cast<std::uint32_t>(buffer));
+        defined_by[root_of(v)] = static_cast<int>(i);
+      }
+      if (step.kernel.scratch_bytes > 0) {
+        step.scratch_offset = arena.allocate(step.kernel.scratch_bytes);
+        arena.release(step.scratch_offset, step.kernel.scratch_bytes);
+      }
+      step_of_equation[i] = static_cast<int>(steps_.size());
+      steps_.push_back(std::move(step));
+    }
+    for (std::size_t r : dying_after[i]) {
+      const int buffer = buffer_of_root[r];
+      if (buffer >= 0 && buffers_[static_cast<std::size_t>(buffer)].kind == PlannedBuffer::Kind::arena) {
+        const PlannedBuffer& b = buffers_[static_cast<std::size_t>(buffer)];
+        arena.release(b.index, b.type.num_bytes());
+      }
+    }
+  }
+  statistics_.steps = static_cast<int>(steps_.size());
+  statistics_.arena_bytes = arena.size();
+
+  // 5. Donation: the input whose buffer each output may take over.
+  donation_candidate_.assign(p.outputs.size(), -1);
+  std::vector<bool> taken(p.inputs.size(), false);
+  for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+    const PlannedBuffer& out = buffers_[output_buffer_[j]];
+    if (out.kind != PlannedBuffer::Kind::output || out.index != j) continue;
+    const std::size_t out_root = root_of(p.outputs[j].var);
+    const int def = defined_by[out_root];
+    if (def < 0) continue;
+    const Equation& definition = p.equations[static_cast<std::size_t>(def)];
+    for (std::size_t i = 0; i < p.inputs.size() && donation_candidate_[j] < 0; ++i) {
+      const std::size_t in_root = root_of(p.inputs[i]);
+      const PlannedBuffer& in = buffers_[static_cast<std::size_t>(buffer_of_root[in_root])];
+      if (taken[i] || in.type.num_bytes() != out.type.num_bytes() || out.type.num_bytes() == 0) continue;
+      // An input that is itself returned cannot also become another output.
+      const bool returned = std::any_of(output_buffer_.begin(), output_buffer_.end(), [&](std::uint32_t b) {
+        return b == static_cast<std::uint32_t>(buffer_of_root[in_root]);
+      });
+      if (returned) continue;
+      bool safe = last_use[in_root] < def;
+      if (last_use[in_root] == def) {
+        // The defining kernel reads the input as it writes the output, element by element.
+        const Step& step = steps_[static_cast<std::size_t>(step_of_equation[static_cast<std::size_t>(def)])];
+        safe = step.kernel.in_place && root_of(definition.outputs[0]) == out_root;
+        for (const Atom& a : definition.inputs) {
+          if (!a.is_literal() && root_of(a.var) == in_root && !(type_of(a).shape == out.type.shape && type_of(a).dtype == out.type.dtype))
+            safe = false;
+        }
+      }
+      if (safe) {
+        donation_candidate_[j] = static_cast<int>(i);
+        taken[i] = true;
+      }
+    }
+  }
+
+  // 6. The memory of a run: the buffer address table, the operand table, the arena.
+  operand_table_offset_ = buffers_.size() * kPointer;
+  arena_offset_ = round_up(operand_table_offset_ + operand_buffer_.size() * kPointer, ArenaPlanner::kAlignment);
+  block_bytes_ = arena_offset_ + arena.size();
+}
+
+void Executable::execute(const std::byte* const* inputs, std::byte* const* outputs, std::byte* block) const {
+  auto** address = reinterpret_cast<std::byte**>(block);
+  std::byte* const arena = block + arena_offset_;
+  for (std::size_t b = 0; b < buffers_.size(); ++b) {
+    const PlannedBuffer& buffer = buffers_[b];
+    switch (buffer.kind) {
+      case PlannedBuffer::Kind::input:
+        address[b] = const_cast<std::byte*>(inputs[buffer.index]);
+        break;
+      case PlannedBuffer::Kind::constant:
+        address[b] = concrete(constants_[buffer.index]).data();
+        break;
+      case PlannedBuffer::Kind::output:
+        address[b] = outputs[buffer.index];
+        break;
+      case PlannedBuffer::Kind::arena:
+        address[b] = arena + buffer.index;
+        break;
+    }
+  }
+  auto** operand = reinterpret_cast<std::byte**>(block + operand_table_offset_);
+  for (std::size_t o = 0; o < operand_buffer_.size(); ++o) operand[o] = address[operand_buffer_[o]];
+  for (const Step& step : steps_) {
+    std::byte* const* first = operand + step.first_operand;
+    step.kernel.run(KernelCall{first, first + step.num_inputs, arena + step.scratch_offset});
+  }
+}
+
+void Executable::run(const std::byte* const* inputs, std::byte* const* outputs, std::byte* scratch) const {
+  {
+    const RunArraysScope no_arrays(nullptr);  // a body's inputs are not the top-level run's
+    execute(inputs, outputs, scratch);
+  }
+  // Outputs that are inputs, constants or another output's value are copied into place.
+  const auto* address = reinterpret_cast<std::byte* const*>(scratch);
+  for (std::size_t j = 0; j < output_buffer_.size(); ++j) {
+    const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
+    if (buffer.kind == PlannedBuffer::Kind::output && buffer.index == j) continue;
+    const std::size_t bytes = program_.type_of(program_.outputs[j]).num_bytes();
+    if (bytes > 0) std::memmove(outputs[j], address[output_buffer_[j]], bytes);
+  }
+}
+
+std::byte* Executable::acquire_block() const {
+  if (std::byte* block = spare_block_.exchange(nullptr)) return block;
+  return static_cast<std::byte*>(allocator::allocate(std::max<std::size_t>(block_bytes_, 64)));
+}
+
+void Executable::release_block(std::byte* block) const {
+  std::byte* expected = nullptr;
+  if (!spare_block_.compare_exchange_strong(expected, block)) allocator::deallocate(block, std::max<std::size_t>(block_bytes_, 64));
+}
+
+ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated) const {
+  const Program& p = program_;
+  if (inputs.size() != p.inputs.size()) {
+    throw ValueError("jit", fmt::format("the program takes {} inputs, {} were given", p.inputs.size(), inputs.size()));
+  }
+  // Kernels read dense row-major buffers: views among the inputs are copied first.
+  constexpr std::size_t kInline = 16;
+  const std::byte* inline_pointers[2 * kInline];
+  std::vector<const std::byte*> heap_pointers;
+  const std::size_t num_pointers = inputs.size() + p.outputs.size();
+  const std::byte** pointers = inline_pointers;
+  if (num_pointers > 2 * kInline) {
+    heap_pointers.resize(num_pointers);
+    pointers = heap_pointers.data();
+  }
+  const std::byte** input_data = pointers;
+  auto** output_data = const_cast<std::byte**>(pointers + inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!concrete(inputs[i]).is_contiguous()) inputs[i] = contiguous(inputs[i]);
+    input_data[i] = concrete(inputs[i]).data();
+  }
+  // Fresh buffers for the outputs, or donated ones.
+  ArrayList results(p.outputs.size());
+  bool any_donated = false;
+  for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+    const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
+    if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
+    const int i = donation_candidate_[j];
+    if (i >= 0 && static_cast<std::size_t>(i) < donated.size() && donated[static_cast<std::size_t>(i)]) {
+      const Array& input = inputs[static_cast<std::size_t>(i)];
+      if (input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1) {
+        output_data[j] = const_cast<std::byte*>(input_data[i]);
+        any_donated = true;  // results[j] takes the input over once the run is done
+        continue;
+      }
+    }
+    std::shared_ptr<ConcreteArray> fresh = allocate_array(buffer.type);
+    output_data[j] = fresh->data();
+    results[j] = wrap(std::move(fresh));
+  }
+  std::byte* block = acquire_block();
+  try {
+    const RunArrays arrays{inputs, constants_};
+    const RunArraysScope scope(&arrays);
+    execute(input_data, output_data, block);
+  } catch (...) {
+    release_block(block);
+    throw;
+  }
+  release_block(block);
+  if (any_donated) {
+    for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+      if (results[j].valid() || donation_candidate_[j] < 0) continue;
+      const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
+      if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
+      Array& input = inputs[static_cast<std::size_t>(donation_candidate_[j])];
+      results[j] = input.type() == buffer.type ? std::move(input) : reinterpreted_array(concrete(input), buffer.type);
+    }
+  }
+  // Outputs that are inputs, constants or another output's value share that array's buffer.
+  for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+    const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
+    if (buffer.kind == PlannedBuffer::Kind::output && buffer.index == j) continue;
+    const ArrayType& type = p.type_of(p.outputs[j]);
+    const Array& source = buffer.kind == PlannedBuffer::Kind::input      ? inputs[buffer.index]
+                          : buffer.kind == PlannedBuffer::Kind::constant ? constants_[buffer.index]
+                                                                         : results[buffer.index];
+    results[j] = source.type() == type ? source : reinterpreted_array(concrete(source), type);
+  }
+  return results;
+}
+
+}  // namespace jx::cpu

@@ -1,0 +1,95 @@
+// src/backends/cpu/executable.h — tier 0: a program planned once, then run many times.
+//
+// Building an Executable decides, once, where every value of the program lives:
+//   - program inputs stay in the caller's buffers, constants and literals in the program's;
+//   - values that are only a reinterpretation of another (a reshape) share its memory and cost nothing;
+//   - program outputs are written straight into the buffers handed back to the caller;
+//   - every other intermediate gets a range of one arena, reused by liveness (ArenaPlanner).
+// and lowers every equation to a Kernel (jx/ir/kernel.h) working on raw buffers. A run then fills a
+// table of addresses and calls the kernels in order: no shape inference, no allocation of intermediates.
+//
+// Inputs the caller donates (rvalue arguments of a jitted function whose buffer nobody else holds) are
+// reused for an output of the same size when the plan shows it is safe — after the input's last read,
+// or by the very elementwise kernel that reads it last — so `params = update(std::move(params), ...)`
+// updates the parameters in place.
+//
+// An Executable is also a CompiledProgram, the form in which loop bodies and branches run inside
+// another plan: raw buffers in and out, its arena inside the caller's scratch memory.
+//
+// Running is thread-safe: the arena of a run is its own (one cached arena is kept for the next run).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "jx/ir/kernel.h"
+#include "jx/ir/program.h"
+
+namespace jx::cpu {
+
+class Executable final : public CompiledProgram {
+ public:
+  explicit Executable(Program program);
+  ~Executable() override;
+  Executable(const Executable&) = delete;
+  Executable& operator=(const Executable&) = delete;
+
+  // Runs on concrete arrays. `donated[i]` marks inputs the caller gives up: an input whose array and
+  // buffer have no other owner may be overwritten and returned as an output (moved out of `inputs`).
+  ArrayList run(std::span<Array> inputs, std::span<const bool> donated = {}) const;
+
+  // CompiledProgram: raw buffers of the program's input and output types.
+  void run(const std::byte* const* inputs, std::byte* const* outputs, std::byte* scratch) const override;
+  std::size_t scratch_bytes() const override { return block_bytes_; }
+
+  const Program& program() const { return program_; }
+
+  // What the plan looks like, for tests and benchmarks.
+  struct Statistics {
+    std::size_t arena_bytes = 0;        // the intermediates' arena (scratch of the kernels included)
+    std::size_t intermediate_bytes = 0; // the intermediates' bytes without reuse, for comparison
+    int steps = 0;                      // kernels run per call
+    int evaluated_steps = 0;            // of which run through a primitive's eager `evaluate`
+  };
+  Statistics statistics() const { return statistics_; }
+
+ private:
+  // Where one value (a group of variables sharing memory) lives during a run.
+  struct PlannedBuffer {
+    enum class Kind : std::uint8_t { input, constant, output, arena };
+    Kind kind;
+    std::size_t index;  // input number, constant number, output number, or arena offset
+    ArrayType type;     // of the variable that defines it
+  };
+  struct Step {
+    Kernel kernel;
+    std::uint32_t first_operand;  // into the operand table: inputs, then outputs
+    std::uint16_t num_inputs;
+    std::uint16_t num_outputs;
+    std::size_t scratch_offset;   // into the arena
+  };
+
+  void plan();
+  void execute(const std::byte* const* inputs, std::byte* const* outputs, std::byte* block) const;
+  std::byte* acquire_block() const;
+  void release_block(std::byte* block) const;
+
+  Program program_;
+  std::vector<Array> constants_;             // contiguous: the program's constants, then its literals
+  std::vector<PlannedBuffer> buffers_;
+  std::vector<std::uint32_t> operand_buffer_;  // buffer of each step operand
+  std::vector<Step> steps_;
+  std::vector<std::uint32_t> output_buffer_;   // buffer holding each program output
+  std::vector<int> donation_candidate_;        // per output: an input whose buffer may become it, or -1
+  // The memory of a run: tables of buffer and operand addresses, then the arena.
+  std::size_t operand_table_offset_ = 0;
+  std::size_t arena_offset_ = 0;
+  std::size_t block_bytes_ = 0;
+  mutable std::atomic<std::byte*> spare_block_{nullptr};
+  Statistics statistics_;
+};
+
+}  // namespace jx::cpu
