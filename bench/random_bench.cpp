@@ -29,7 +29,7 @@
 namespace {
 
 constexpr std::int64_t kSamples = std::int64_t{1} << 24;  // 16M
-constexpr int kRounds = 21;                                // alternating calls of each side
+constexpr int kRounds = 21;                               // alternating calls of each side
 
 struct Rates {
   double jx = 0, baseline = 0;  // G samples/s, medians over the rounds

@@ -23,7 +23,8 @@ struct CholeskyOptions {
   bool symmetrize_input = true;  // factor (x + x^T) / 2; else read only x's lower triangle
 };
 // The lower factor L of float[..., n, n] with x = L L^T.
-Array cholesky(const Array& x, CholeskyOptions options = {}, std::source_location loc = std::source_location::current());
+Array cholesky(const Array& x, CholeskyOptions options = {},
+               std::source_location loc = std::source_location::current());
 
 // JAX's keyword defaults: solve x op(a) = b with a upper triangular.
 struct TriangularSolveOptions {

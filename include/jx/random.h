@@ -153,8 +153,9 @@ Array permutation(const Key& key, const Array& x, int axis = 0, PermutationOptio
 // of cov (JAX's method="cholesky"; jx has no eigh or svd yet, so the other methods are missing) and
 // z standard normal of shape `shape` + (n,). `shape` defaults to the broadcast batch shapes of mean
 // and cov, dtype to their promoted float type. A covariance that is not positive definite gives NaN.
-Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, std::optional<Shape> shape = std::nullopt,
-                          std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+Array multivariate_normal(const Key& key, const Array& mean, const Array& cov,
+                          std::optional<Shape> shape = std::nullopt, std::optional<DType> dtype = std::nullopt,
+                          Loc loc = Loc::current());
 Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, const Shape& shape,
                           std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
 

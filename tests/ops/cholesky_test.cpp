@@ -26,7 +26,8 @@ namespace {
 void expect_close(const jx::Array& got, const jx::Array& want, double tolerance) {
   ASSERT_EQ(got.shape(), want.shape());
   const auto g = got.to_vector<double>(), w = want.to_vector<double>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], w[i], tolerance * (1 + std::abs(w[i]))) << "element " << i;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    EXPECT_NEAR(g[i], w[i], tolerance * (1 + std::abs(w[i]))) << "element " << i;
 }
 
 jx::Array transpose_last(const jx::Array& x) { return jnp::swapaxes(x, -1, -2); }
@@ -45,10 +46,10 @@ TEST(Cholesky, RecoversAKnownFactor) {
   const jx::Array l2 = jnp::linalg::cholesky(jnp::array({{4.0f, 2.0f}, {2.0f, 3.0f}}));
   expect_close(l2, jnp::array({{2.0f, 0.0f}, {1.0f, std::sqrt(2.0f)}}), 1e-6);
   // A 4 x 4 factor with integer entries, its product written out by hand.
-  const jx::Array l = jnp::array({{2.0, 0.0, 0.0, 0.0}, {-1.0, 3.0, 0.0, 0.0}, {4.0, 1.0, 1.0, 0.0},
-                                  {0.0, -2.0, 5.0, 2.0}});
-  const jx::Array a = jnp::array({{4.0, -2.0, 8.0, 0.0}, {-2.0, 10.0, -1.0, -6.0}, {8.0, -1.0, 18.0, 3.0},
-                                  {0.0, -6.0, 3.0, 33.0}});
+  const jx::Array l =
+      jnp::array({{2.0, 0.0, 0.0, 0.0}, {-1.0, 3.0, 0.0, 0.0}, {4.0, 1.0, 1.0, 0.0}, {0.0, -2.0, 5.0, 2.0}});
+  const jx::Array a =
+      jnp::array({{4.0, -2.0, 8.0, 0.0}, {-2.0, 10.0, -1.0, -6.0}, {8.0, -1.0, 18.0, 3.0}, {0.0, -6.0, 3.0, 33.0}});
   expect_close(jnp::linalg::cholesky(a), l, 1e-6);
   // Integers promote to the default float type.
   const jx::Array from_ints = jnp::linalg::cholesky(jnp::array({{9, 3}, {3, 5}}));
@@ -69,7 +70,8 @@ TEST(Cholesky, ReconstructsBatchesInBothPrecisions) {
     for (std::int64_t b = 0; b < 6; ++b) {
       for (std::int64_t i = 0; i < 40; ++i) {
         EXPECT_GT(values[static_cast<std::size_t>((b * 40 + i) * 40 + i)], 0.0);
-        for (std::int64_t j = i + 1; j < 40; ++j) EXPECT_EQ(values[static_cast<std::size_t>((b * 40 + i) * 40 + j)], 0.0);
+        for (std::int64_t j = i + 1; j < 40; ++j)
+          EXPECT_EQ(values[static_cast<std::size_t>((b * 40 + i) * 40 + j)], 0.0);
       }
     }
   }
@@ -122,8 +124,8 @@ TEST(TriangularSolve, EveryVariantSolvesItsSystem) {
     expect_close(o.left_side ? jnp::matmul(op_a, x) : jnp::matmul(x, op_a), b, 1e-12);
   }
   // float32 too.
-  const jx::Array x32 = linalg::triangular_solve(a.astype(jx::float32), b_left.astype(jx::float32),
-                                                 {.left_side = true, .lower = true});
+  const jx::Array x32 =
+      linalg::triangular_solve(a.astype(jx::float32), b_left.astype(jx::float32), {.left_side = true, .lower = true});
   expect_close(jnp::matmul(effective(a, {.left_side = true, .lower = true}).astype(jx::float32), x32),
                b_left.astype(jx::float32), 1e-5);
 }
@@ -171,9 +173,8 @@ TEST(Cholesky, SameUnderJitAndVmap) {
   // A batched right-hand side against one matrix: the matrix is broadcast.
   const jx::Array l = eager[0];
   const jx::Array rhs = jx::random::normal(jx::random::PRNGKey(11), {5, 6, 2});
-  const jx::Array solved = jx::vmap([&](const jx::Array& r) {
-    return linalg::triangular_solve(l, r, {.left_side = true, .lower = true});
-  })(rhs);
+  const jx::Array solved = jx::vmap(
+      [&](const jx::Array& r) { return linalg::triangular_solve(l, r, {.left_side = true, .lower = true}); })(rhs);
   expect_close(jnp::matmul(l, solved), rhs, 1e-5);
 }
 

@@ -218,6 +218,17 @@ TEST_P(BothModes, RandintEdges) {
   std::vector<std::int64_t> sixteenths(16, 0);
   for (std::int64_t v : full) ++sixteenths[static_cast<std::size_t>((v + 2147483648LL) >> 28)];
   expect_uniform_counts(sixteenths, kDraws);
+  {
+    // With x64, maxval 2^31 (past the int32 range) makes the span all 2^32 values: the top value too.
+    auto x64 = jx::config::scoped({.enable_x64 = true});
+    const auto whole =
+        jr::randint(jr::PRNGKey(43), {kDraws}, jnp::array(std::numeric_limits<std::int32_t>::min(), jx::int64),
+                    jnp::array(std::int64_t{1} << 31, jx::int64), jx::int32)
+            .to_vector<std::int64_t>();
+    std::vector<std::int64_t> whole_sixteenths(16, 0);
+    for (std::int64_t v : whole) ++whole_sixteenths[static_cast<std::size_t>((v + 2147483648LL) >> 28)];
+    expect_uniform_counts(whole_sixteenths, kDraws);
+  }
   // Spans up to 2^16 are unbiased: the first and last values as often as any (65521 is prime).
   const std::int64_t prime = 65521;
   const auto spread = jr::randint(jr::PRNGKey(24), {kDraws}, 0, static_cast<int>(prime)).to_vector<std::int64_t>();

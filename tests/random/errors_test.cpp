@@ -64,8 +64,7 @@ TEST(RandomSpellings, PositionalShapesAndDesignatedOptions) {
   EXPECT_EQ(jr::uniform(key, {2, 3}, -1.0f, 1.0f).shape(), (jx::Shape{2, 3}));
   EXPECT_EQ(jr::truncated_normal(key, -1.0f, 1.0f, {4}).shape(), (jx::Shape{4}));
   EXPECT_EQ(jr::choice(key, 10, {3}, {.replace = false}).shape(), (jx::Shape{3}));
-  EXPECT_EQ(jr::permutation(key, jnp::arange(6).reshape({2, 3}), 1, {.independent = true}).shape(),
-            (jx::Shape{2, 3}));
+  EXPECT_EQ(jr::permutation(key, jnp::arange(6).reshape({2, 3}), 1, {.independent = true}).shape(), (jx::Shape{2, 3}));
   EXPECT_EQ(jr::categorical(key, jnp::zeros({5}), -1, {7}).shape(), (jx::Shape{7}));
   auto [a, b] = jr::split(key);
   EXPECT_EQ(a.shape(), jx::Shape{});

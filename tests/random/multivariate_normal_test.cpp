@@ -50,8 +50,7 @@ double chi2_3_cdf(double x) {
 // adler32("multivariate_normal" "threefry2x32"), mean ones((1, 3)), cov eye(3), shape (2,)).
 TEST(MultivariateNormal, MatchesJaxRecordedValues) {
   auto legacy = jx::config::scoped({.threefry_partitionable = false});
-  const jx::Array x =
-      jr::multivariate_normal(jr::PRNGKey(3497659512LL), jnp::ones({1, 3}), jnp::eye(3), jx::Shape{2});
+  const jx::Array x = jr::multivariate_normal(jr::PRNGKey(3497659512LL), jnp::ones({1, 3}), jnp::eye(3), jx::Shape{2});
   EXPECT_EQ(x.dtype(), jx::float32);
   ASSERT_EQ(x.shape(), (jx::Shape{2, 3}));
   const std::vector<float> expected = {1.067826f, 1.215599f, 0.234166f, -0.237534f, 1.32591f, 1.413987f};
@@ -144,7 +143,8 @@ TEST(MultivariateNormal, ShapesBroadcastAndDtypesFollowJax) {
 }
 
 TEST(MultivariateNormal, NotPositiveDefiniteGivesNaN) {
-  const jx::Array x = jr::multivariate_normal(jr::PRNGKey(8), jnp::zeros({2}), jnp::array({{1.0f, 2.0f}, {2.0f, 1.0f}}));
+  const jx::Array x =
+      jr::multivariate_normal(jr::PRNGKey(8), jnp::zeros({2}), jnp::array({{1.0f, 2.0f}, {2.0f, 1.0f}}));
   for (float v : x.to_vector<float>()) EXPECT_TRUE(std::isnan(v));
 }
 
@@ -158,8 +158,7 @@ TEST(MultivariateNormal, SameEagerJittedAndVmapped) {
   const jx::Array eager = draw(key, mean, cov);
   EXPECT_EQ(jx::repr(jx::jit(draw)(key, mean, cov)), jx::repr(eager));
   const jx::Key keys = jr::split(key, 4);
-  const jx::Array batched =
-      jx::vmap(draw, {.in_axes = {0, std::nullopt, std::nullopt}})(keys, mean, cov);
+  const jx::Array batched = jx::vmap(draw, {.in_axes = {0, std::nullopt, std::nullopt}})(keys, mean, cov);
   ASSERT_EQ(batched.shape(), (jx::Shape{4, 3, 2}));
   for (int i = 0; i < 4; ++i) {
     const auto one = draw(keys[i], mean, cov).to_vector<float>();

@@ -41,7 +41,8 @@ Array lower_mask(std::int64_t n, DType dtype, double below, double diagonal) {
   const Array col = lax::broadcasted_iota(DType::int32, Shape{n, n}, 1);
   const Array strictly_below = lax::convert_element_type(lax::gt(row, col), dtype);
   const Array on_diagonal = lax::convert_element_type(lax::eq(row, col), dtype);
-  return lax::add(lax::mul(strictly_below, jnp::array(below, dtype)), lax::mul(on_diagonal, jnp::array(diagonal, dtype)));
+  return lax::add(lax::mul(strictly_below, jnp::array(below, dtype)),
+                  lax::mul(on_diagonal, jnp::array(diagonal, dtype)));
 }
 
 }  // namespace
@@ -71,8 +72,8 @@ ArrayList Cholesky::jvp(std::span<const Array> primals, std::span<const Array> t
   const Array& l = outputs[0];
   const std::int64_t n = matrix_rows(primals[0].type());
   // L^-1 dA L^-T: first dA L^-T (a right-side solve with L^T), then L^-1 of that.
-  const Array right = jx::bind1(TriangularSolve({.left_side = false, .lower = true, .transpose_a = true}),
-                                {l, tangents[0]});
+  const Array right =
+      jx::bind1(TriangularSolve({.left_side = false, .lower = true, .transpose_a = true}), {l, tangents[0]});
   const Array inner = jx::bind1(TriangularSolve({.left_side = true, .lower = true, .transpose_a = false}), {l, right});
   const Array phi = jnp::multiply(inner, lower_mask(n, l.dtype(), 1.0, 0.5));
   return {jnp::matmul(l, phi)};
@@ -90,8 +91,8 @@ TypeList TriangularSolve::infer(std::span<const ArrayType> inputs) const {
   check_float_matrices(name(), a, "a");
   check_float_matrices(name(), b, "b");
   auto fail = [&](std::string_view why) {
-    throw ShapeError(std::string(name()), fmt::format("{} (a {}, b {}, left_side={})", why, a.to_string(),
-                                                      b.to_string(), left_side_));
+    throw ShapeError(std::string(name()),
+                     fmt::format("{} (a {}, b {}, left_side={})", why, a.to_string(), b.to_string(), left_side_));
   };
   if (a.dtype != b.dtype) fail("a and b must have the same dtype");
   if (matrix_rows(a) != matrix_cols(a)) fail("a must be square");
