@@ -12,6 +12,7 @@
 #include "backends/cpu/kernels.h"
 #include "core/array_impl.h"
 #include "ir/primitives/elementwise.h"
+#include "ir/primitives/reduction.h"
 #include "ir/primitives/structural.h"
 
 namespace jx::passes {
@@ -88,12 +89,22 @@ bool simplify_algebra(Program& program) {
         const Equation* source = produced_by(e.inputs[k]);
         const auto* broadcast =
             source ? dynamic_cast<const primitives::BroadcastInDim*>(source->primitive.get()) : nullptr;
-        if (!broadcast || program.type_of(source->inputs[0]).ndim() != 0) continue;
+        if (!broadcast || program.type_of(source->inputs[0]).num_elements() != 1) continue;
         bool other_full = false;  // another operand keeps the output shape
         for (std::size_t j = 0; j < e.inputs.size(); ++j)
           other_full |= j != k && program.type_of(e.inputs[j]).shape == out_type.shape;
         if (!other_full || dynamic_cast<const primitives::SelectN*>(&p)) continue;
-        e.inputs[k] = source->inputs[0];
+        Atom scalar = source->inputs[0];
+        if (program.type_of(scalar).ndim() != 0) {
+          // A one-element array of higher rank (f32[1]): its reshape to a scalar costs nothing.
+          ArrayType scalar_type = program.type_of(scalar);
+          scalar_type.shape = Shape{};
+          const int reshaped = program.new_var(scalar_type);
+          kept.push_back(Equation{std::make_shared<primitives::Reshape>(Shape{}), {scalar}, {reshaped}, source->where});
+          producer[reshaped] = kept.size() - 1;
+          scalar = Atom::variable(reshaped);
+        }
+        e.inputs[k] = scalar;
         changed = true;
       }
     }
@@ -146,6 +157,15 @@ bool simplify_algebra(Program& program) {
       }
     } else if (const auto* broadcast = dynamic_cast<const primitives::BroadcastInDim*>(&p)) {
       if (program.type_of(e.inputs[0]).shape == broadcast->shape() && forward(e.inputs[0])) continue;
+    } else if (const auto* reduce = dynamic_cast<const primitives::Reduce*>(&p)) {
+      // Reducing only axes of size 1 changes the shape alone: a reshape.
+      const ArrayType& in = program.type_of(e.inputs[0]);
+      bool only_unit_axes = true;
+      for (int axis : reduce->axes()) only_unit_axes &= in.shape[axis] == 1;
+      if (only_unit_axes && in.dtype == out_type.dtype && in.weak == out_type.weak) {
+        e.primitive = std::make_shared<primitives::Reshape>(out_type.shape);
+        changed = true;
+      }
     }
     kept.push_back(std::move(e));
     for (int out : kept.back().outputs) producer[out] = kept.size() - 1;

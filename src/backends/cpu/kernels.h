@@ -57,6 +57,8 @@ Array reduce(ReduceOp op, const Array& x, std::span<const int> axes, const Array
 std::size_t reduce_accumulator_size(DType dtype);
 void reduce_run_partial(ReduceOp op, DType dtype, const void* in, std::int64_t n, int step, void* partial);
 void reduce_partials(ReduceOp op, DType dtype, const void* partials, std::int64_t count, void* out);
+// out[r] = the reduction of the contiguous row r of `length` elements (rows short enough to be one run).
+void reduce_rows(ReduceOp op, DType dtype, const void* in, std::int64_t rows, std::int64_t length, void* out);
 // Index of the first maximum (minimum) along `axis`; NaN counts as the maximum (and the minimum).
 Array argreduce(bool is_max, const Array& x, int axis, const ArrayType& out_type);
 enum class CumulativeOp : std::uint8_t { sum, prod, max, min };

@@ -119,6 +119,11 @@ double sum_float32_run(const float* p, std::int64_t n) {
     for (int j = 0; j < kWide; ++j) block[j] += block[j + kWide];
     for (int j = 0; j < kWide; ++j) wide[j] += static_cast<double>(block[j]);
   }
+  // What is left of a short row (under one block) still goes through the 16 lanes: one scalar chain
+  // of float64 adds would take ~4 cycles per element.
+  for (; i + kWide <= n; i += kWide) {
+    for (int j = 0; j < kWide; ++j) wide[j] += static_cast<double>(p[i + j]);
+  }
   double tail = 0;
   for (; i < n; ++i) tail += static_cast<double>(p[i]);
   for (int width = kWide / 2; width > 0; width /= 2) {  // pairwise
@@ -391,6 +396,14 @@ std::size_t reduce_accumulator_size(DType dtype) {
 void reduce_run_partial(ReduceOp op, DType dtype, const void* in, std::int64_t n, int step, void* partial) {
   visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
     *static_cast<Accumulator<T>*>(partial) = reduce_run(op, static_cast<const T*>(in), n, step);
+  });
+}
+
+void reduce_rows(ReduceOp op, DType dtype, const void* in, std::int64_t rows, std::int64_t length, void* out) {
+  visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
+    const auto* x = static_cast<const T*>(in);
+    auto* result = static_cast<T*>(out);
+    for (std::int64_t r = 0; r < rows; ++r) result[r] = narrow<T>(reduce_run(op, x + r * length, length, 1));
   });
 }
 

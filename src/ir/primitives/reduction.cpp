@@ -89,6 +89,23 @@ Kernel Reduce::lower(const LoweringContext& context) const {
   const std::int64_t chunks = std::max<std::int64_t>(1, (length + kChunk - 1) / kChunk);
   const std::size_t partial_size = cpu::reduce_accumulator_size(x.dtype);
   const std::size_t item = itemsize(x.dtype);
+  if (chunks == 1) {
+    // Each row is one run: rows go to the threads in blocks, one dispatch on the dtype per block.
+    const std::int64_t rows_per_task = std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(length, 1));
+    return Kernel{[op = op_, dtype = x.dtype, num_out, length, rows_per_task, item](const KernelCall& call) {
+      const std::int64_t tasks = (num_out + rows_per_task - 1) / rows_per_task;
+      const auto rows = [&](std::int64_t first, std::int64_t last) {
+        const std::int64_t begin = first * rows_per_task, end = std::min(num_out, last * rows_per_task);
+        cpu::reduce_rows(op, dtype, call.inputs[0] + begin * length * static_cast<std::int64_t>(item), end - begin, length,
+                         call.outputs[0] + begin * static_cast<std::int64_t>(item));
+      };
+      if (tasks > 1) {
+        cpu::parallel_for(tasks, 1, rows);
+      } else {
+        rows(0, tasks);
+      }
+    }};
+  }
   return Kernel{[op = op_, dtype = x.dtype, num_out, length, chunks, partial_size, item](const KernelCall& call) {
                   cpu::for_each_chunk(num_out * chunks, [&](std::int64_t first, std::int64_t last) {
                     for (std::int64_t task = first; task < last; ++task) {
