@@ -90,12 +90,17 @@ Array normal(const Key& key, const Shape& shape = {}, std::optional<DType> dtype
 // Integers in [minval, maxval) (default int32, int64 with x64).
 Array randint(const Key& key, const Shape& shape, const Array& minval, const Array& maxval,
               std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+// How many random bits a Bernoulli draw uses: "low" (JAX's default: u < p for one uniform u, so
+// p below the uniform's resolution, 2^-23 in float32, is not honoured) or "high" (a second uniform
+// refines the first: u2 * 2^-nmant < p - u1).
+enum class BernoulliMode { low, high };
 // True with probability p.
 Array bernoulli(const Key& key, const Array& p = 0.5, std::optional<Shape> shape = std::nullopt,
-                Loc loc = Loc::current());
+                BernoulliMode mode = BernoulliMode::low, Loc loc = Loc::current());
 // The same with a shape written in place, bernoulli(key, 0.3f, {8}): a brace list cannot become a
 // std::optional<Shape>, so each function with an optional shape has this overload.
-Array bernoulli(const Key& key, const Array& p, const Shape& shape, Loc loc = Loc::current());
+Array bernoulli(const Key& key, const Array& p, const Shape& shape, BernoulliMode mode = BernoulliMode::low,
+                Loc loc = Loc::current());
 // Standard normal restricted to (lower, upper).
 Array truncated_normal(const Key& key, const Array& lower, const Array& upper,
                        std::optional<Shape> shape = std::nullopt, std::optional<DType> dtype = std::nullopt,

@@ -206,22 +206,30 @@ Array randint(const Key& key, const Shape& shape, const Array& minval, const Arr
   return detail::randint_draw(key, shape, minval, maxval, d, use);
 }
 
-Array bernoulli(const Key& key, const Array& p, std::optional<Shape> shape, Loc loc) {
+Array bernoulli(const Key& key, const Array& p, std::optional<Shape> shape, BernoulliMode mode, Loc loc) {
   CallSite site(loc);
   check_single_key("bernoulli", key);
-  if (!is_floating(p.dtype())) {
-    throw TypeError("bernoulli",
-                    fmt::format("the probability p must have a floating dtype, got {}", dtype_name(p.dtype())));
+  const DType d = p.dtype();
+  if (!is_floating(d)) {
+    throw TypeError("bernoulli", fmt::format("the probability p must have a floating dtype, got {}", dtype_name(d)));
   }
-  const Array probability = lax::convert_element_type(p, p.dtype());
+  const Array probability = lax::convert_element_type(p, d);
   const Shape s = detail::sample_shape("bernoulli", shape, {p.shape()});
-  const Array u = detail::uniform_draw(key, s, p.dtype(), constant(0.0, p.dtype()), constant(1.0, p.dtype()),
-                                       key_use("bernoulli", loc));
-  return jnp::less(u, probability);
+  const detail::KeyUse use = key_use("bernoulli", loc);
+  if (mode == BernoulliMode::low) {
+    return jnp::less(detail::uniform_draw(key, s, d, constant(0.0, d), constant(1.0, d), use), probability);
+  }
+  // Two uniforms u1, u2 on the 2^-nmant grid: u1 + u2 * 2^-nmant is uniform on a grid 2^nmant times
+  // finer, and comparing u2 * 2^-nmant < p - u1 keeps the fine part exact.
+  Shape both = s;
+  both.insert(0, 2);
+  const Array u = detail::uniform_draw(key, both, d, constant(0.0, d), constant(1.0, d), use);
+  const Array fine = lax::mul(u[1], constant(std::ldexp(1.0, -detail::mantissa_bits(d)), d));
+  return jnp::less(fine, jnp::subtract(probability, u[0]));
 }
 
-Array bernoulli(const Key& key, const Array& p, const Shape& shape, Loc loc) {
-  return bernoulli(key, p, std::optional<Shape>(shape), loc);
+Array bernoulli(const Key& key, const Array& p, const Shape& shape, BernoulliMode mode, Loc loc) {
+  return bernoulli(key, p, std::optional<Shape>(shape), mode, loc);
 }
 
 Array truncated_normal(const Key& key, const Array& lower, const Array& upper, std::optional<Shape> shape,

@@ -175,6 +175,31 @@ TEST_P(BothModes, Bernoulli) {
   EXPECT_EQ(jr::bernoulli(jr::PRNGKey(17)).shape(), jx::Shape{});  // shape defaults to p's
 }
 
+// mode "high": JAX's formula, u2 * 2^-23 < p - u1 on the two uniforms of a (2, n) draw, recomputed
+// here in float32; and the frequencies of a million draws.
+TEST_P(BothModes, BernoulliHighMode) {
+  const jx::Key key = jr::PRNGKey(44);
+  const jx::Array x = jr::bernoulli(key, 0.3f, {kDraws}, jr::BernoulliMode::high);
+  EXPECT_EQ(x.dtype(), jx::bool_);
+  const auto got = x.to_vector<bool>();
+  const auto u = jr::uniform(key, {2, kDraws}).to_vector<float>();
+  std::int64_t mismatches = 0, ones = 0;
+  for (std::int64_t i = 0; i < kDraws; ++i) {
+    const float fine = u[static_cast<std::size_t>(kDraws + i)] * 0x1p-23f;
+    const float rest = 0.3f - u[static_cast<std::size_t>(i)];
+    mismatches += got[static_cast<std::size_t>(i)] != (fine < rest);
+    ones += got[static_cast<std::size_t>(i)];
+  }
+  EXPECT_EQ(mismatches, 0);
+  EXPECT_NEAR(static_cast<double>(ones) / kDraws, 0.3, 5 * std::sqrt(0.21 / kDraws));
+  // Per-element probabilities broadcast as in the low mode.
+  const jx::Array columns =
+      jr::bernoulli(jr::PRNGKey(45), jnp::array({0.0f, 1.0f}), {kDraws / 2, 2}, jr::BernoulliMode::high);
+  const auto m = jnp::mean(columns.astype(jx::float32), 0).to_vector<float>();
+  EXPECT_EQ(m[0], 0.0f);
+  EXPECT_EQ(m[1], 1.0f);
+}
+
 TEST_P(BothModes, Rademacher) {
   const jx::Array x = jr::rademacher(jr::PRNGKey(18), {kDraws});
   EXPECT_EQ(x.dtype(), jx::int32);
