@@ -19,6 +19,7 @@
 #include "jx/random.h"
 #include "jx/scipy.h"
 #include "jx/transforms/autodiff.h"
+#include "jx/transforms/checkpoint.h"
 #include "jx/transforms/control_flow.h"
 #include "jx/transforms/custom_derivatives.h"
 #include "jx/transforms/jit.h"

@@ -9,39 +9,12 @@
 #include "ir/primitives/elementwise.h"
 #include "jx/lax.h"
 #include "trace/staging.h"
+#include "transforms/program_transforms.h"
 
 namespace jx::detail {
 namespace {
 
 using primitives::ProgramRef;
-
-// A traced body: a closed program whose leading inputs stand for `consts`, the values it captured.
-struct Body {
-  ProgramRef program;
-  ArrayList consts;
-};
-
-Body trace_body(const FlatFunction& fn, std::span<const ArrayType> types, const std::string& what) {
-  StagingTrace staging(current_trace(), what);
-  ArrayList inputs;
-  for (const ArrayType& t : types) inputs.push_back(staging.new_input(t));
-  ArrayList outputs;
-  {
-    TraceScope scope(&staging);
-    UserCodeScope user;
-    outputs = fn(inputs);
-  }
-  Program program = staging.finish(outputs);
-  passes::optimize(program);
-  // Closure conversion: the captured values become explicit leading inputs.
-  Body body;
-  body.consts = std::move(program.consts);
-  program.inputs.insert(program.inputs.begin(), program.constvars.begin(), program.constvars.end());
-  program.constvars.clear();
-  program.consts.clear();
-  body.program = std::make_shared<const Program>(std::move(program));
-  return body;
-}
 
 std::vector<ArrayType> types_of(std::span<const Array> values) {
   std::vector<ArrayType> types;
@@ -110,9 +83,9 @@ ArrayList cond_flat(const Array& index, const std::vector<FlatFunction>& branche
   }
   if (which.dtype() != DType::int32) which = lax::convert_element_type(which, DType::int32);
   const std::vector<ArrayType> types = types_of(operands);
-  std::vector<Body> bodies;
+  std::vector<ClosedBody> bodies;
   for (std::size_t i = 0; i < branches.size(); ++i)
-    bodies.push_back(trace_body(branches[i], types, fmt::format("branch {} of cond", i)));
+    bodies.push_back(trace_closure(branches[i], types, fmt::format("branch {} of cond", i)));
   // Every branch must return the same structure and types (weak types join to strong).
   bool any_weak_difference = false;
   for (std::size_t i = 1; i < bodies.size(); ++i) {
@@ -129,9 +102,9 @@ ArrayList cond_flat(const Array& index, const std::vector<FlatFunction>& branche
   // Common constants: every branch takes all branches' captured values, using its own.
   std::vector<ProgramRef> programs;
   ArrayList inputs{which};
-  for (const Body& body : bodies) inputs.insert(inputs.end(), body.consts.begin(), body.consts.end());
+  for (const ClosedBody& body : bodies) inputs.insert(inputs.end(), body.consts.begin(), body.consts.end());
   std::size_t offset = 0;
-  for (const Body& body : bodies) {
+  for (const ClosedBody& body : bodies) {
     Program p = *body.program;
     std::vector<int> leading;
     for (std::size_t k = 1; k < inputs.size(); ++k) {
@@ -155,7 +128,7 @@ ArrayList while_flat(const FlatFunction& cond, const FlatFunction& body, std::sp
                      tree::TreeDef& body_structure, const tree::TreeDef& init_structure, std::source_location where) {
   CallSite site(where);
   std::vector<ArrayType> types = types_of(init);
-  Body body_program = trace_body(body, types, "body of while_loop");
+  ClosedBody body_program = trace_closure(body, types, "body of while_loop");
   if (!(body_structure == init_structure) || !same_types(types, body_program.program->output_types(), false)) {
     throw TypeError(
         "while_loop",
@@ -164,10 +137,10 @@ ArrayList while_flat(const FlatFunction& cond, const FlatFunction& body, std::sp
   }
   if (!same_types(types, body_program.program->output_types(), true)) {
     types = strengthen(types, body_program.program->output_types());
-    body_program = trace_body(body, types, "body of while_loop");
+    body_program = trace_closure(body, types, "body of while_loop");
     body_program.program = strong_outputs(body_program.program);
   }
-  const Body cond_program = trace_body(cond, types, "cond of while_loop");
+  const ClosedBody cond_program = trace_closure(cond, types, "cond of while_loop");
   const std::vector<ArrayType> predicate = cond_program.program->output_types();
   if (predicate.size() != 1 || predicate[0].ndim() != 0 || predicate[0].dtype != DType::bool_) {
     throw TypeError("while_loop", "cond_fun must return a boolean scalar");
@@ -205,7 +178,7 @@ ArrayList scan_flat(const FlatFunction& body, std::span<const Array> init, std::
     }
     return types;
   };
-  Body traced = trace_body(body, body_types(), "body of scan");
+  ClosedBody traced = trace_closure(body, body_types(), "body of scan");
   auto returned_carry = [&] {
     std::vector<ArrayType> out = traced.program->output_types();
     out.resize(static_cast<std::size_t>(std::min<std::int64_t>(num_carry, static_cast<std::int64_t>(out.size()))));
@@ -221,7 +194,7 @@ ArrayList scan_flat(const FlatFunction& body, std::span<const Array> init, std::
   }
   if (!same_types(carry, returned_carry(), true)) {
     carry = strengthen(carry, returned_carry());
-    traced = trace_body(body, body_types(), "body of scan");
+    traced = trace_closure(body, body_types(), "body of scan");
     traced.program = strong_outputs(traced.program);
   }
   ArrayList inputs = traced.consts;

@@ -1,5 +1,6 @@
 #include "transforms/program_transforms.h"
 
+#include "ir/passes.h"
 #include "ir/primitives/structural.h"
 #include "jx/lax.h"
 #include "jx/transforms/vmap.h"
@@ -41,6 +42,27 @@ Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, c
     outputs = f(inputs);
   }
   return staging.finish(outputs);
+}
+
+ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
+  StagingTrace staging(current_trace(), what);
+  ArrayList inputs;
+  for (const ArrayType& t : types) inputs.push_back(staging.new_input(t));
+  ArrayList outputs;
+  {
+    TraceScope scope(&staging);
+    UserCodeScope user;
+    outputs = f(inputs);
+  }
+  Program program = staging.finish(outputs);
+  passes::optimize(program);
+  ClosedBody body;
+  body.consts = std::move(program.consts);
+  program.inputs.insert(program.inputs.begin(), program.constvars.begin(), program.constvars.end());
+  program.constvars.clear();
+  program.consts.clear();
+  body.program = std::make_shared<const Program>(std::move(program));
+  return body;
 }
 
 Program jvp_program(const Program& program, const std::vector<bool>& with_tangent) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,6 +17,15 @@ using FlatFunction = std::function<ArrayList(std::span<const Array>)>;
 
 // Traces f on inputs of these types into a closed program (f may only use its inputs).
 Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what);
+
+// A user's function (a branch, a loop body, a checkpointed function) traced into a closed program,
+// optimized: whatever it captured — concrete arrays or tracers of enclosing traces — became explicit
+// leading inputs (closure conversion), whose values are `consts`.
+struct ClosedBody {
+  std::shared_ptr<const Program> program;
+  ArrayList consts;
+};
+ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what);
 
 // Forward mode: inputs (primals..., tangents of the inputs marked in `with_tangent`...) -> outputs
 // (primal outputs..., output tangents...), tangents of floating outputs instantiated, others omitted.

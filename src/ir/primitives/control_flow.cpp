@@ -33,14 +33,14 @@ std::size_t hash_param_value(const Programs& v) {
   return h;
 }
 
-namespace {
-
 bool has_effects(const Program& program) {
   for (const Equation& e : program.equations) {
     if (e.primitive->has_side_effects()) return true;
   }
   return false;
 }
+
+namespace {
 
 void check_operands(std::string_view op, const Program& program, std::span<const ArrayType> operands,
                     std::size_t first) {

@@ -116,6 +116,9 @@ class Scan final : public PrimitiveBase<Scan> {
   std::int64_t num_consts_, num_carry_, unroll_;
 };
 
+// Whether a program has effects (debug printing, callbacks), which its holder then has too.
+bool has_effects(const Program& program);
+
 // Found by argument-dependent lookup from PrimitiveBase.
 void print_param_value(std::ostream& os, const Programs& v);
 std::size_t hash_param_value(const Programs& v);

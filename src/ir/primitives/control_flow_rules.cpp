@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "ir/primitives/control_flow.h"
+#include "ir/primitives/program_rules.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -16,73 +17,8 @@
 #include "transforms/program_transforms.h"
 
 namespace jx::primitives {
-namespace {
 
 using detail::append_zeros;
-
-ArrayList range(std::span<const Array> values, std::size_t first, std::size_t count) {
-  return ArrayList(values.begin() + static_cast<std::ptrdiff_t>(first), values.begin() + static_cast<std::ptrdiff_t>(first + count));
-}
-
-ArrayList join(std::initializer_list<ArrayList> parts) {
-  ArrayList all;
-  for (const ArrayList& p : parts) all.insert(all.end(), p.begin(), p.end());
-  return all;
-}
-
-ProgramRef share(Program p) { return std::make_shared<const Program>(std::move(p)); }
-
-// The program with its inputs reordered: new input i is old input order[i].
-Program permute_inputs(Program p, const std::vector<std::size_t>& order) {
-  std::vector<int> inputs;
-  for (std::size_t i : order) inputs.push_back(p.inputs[i]);
-  p.inputs = std::move(inputs);
-  return p;
-}
-
-// The program with unused leading inputs of the given types added at `position`.
-Program insert_unused_inputs(Program p, std::size_t position, const std::vector<ArrayType>& types) {
-  std::vector<int> added;
-  for (const ArrayType& t : types) added.push_back(p.new_var(t));
-  p.inputs.insert(p.inputs.begin() + static_cast<std::ptrdiff_t>(position), added.begin(), added.end());
-  return p;
-}
-
-ArrayList instantiated(std::span<const Array> tangents, std::span<const Array> primals) {
-  ArrayList result;
-  for (std::size_t i = 0; i < tangents.size(); ++i) result.push_back(rules::instantiate(tangents[i], primals[i].type()));
-  return result;
-}
-
-std::vector<ArrayType> strong_types(std::span<const Array> values) {
-  std::vector<ArrayType> types;
-  for (const Array& v : values) types.push_back(ArrayType{v.shape(), v.dtype()});
-  return types;
-}
-
-// Tangents for the floating outputs, spread back over all outputs (empty for the others).
-ArrayList spread_tangents(std::span<const Array> outputs, std::span<const Array> float_tangents) {
-  ArrayList result;
-  std::size_t next = 0;
-  for (const Array& out : outputs) result.push_back(is_floating(out.dtype()) ? float_tangents[next++] : Array());
-  return result;
-}
-
-std::vector<bool> differentiable(std::span<const Array> primals, std::span<const Array> tangents) {
-  std::vector<bool> mask;
-  for (std::size_t i = 0; i < primals.size(); ++i) mask.push_back(tangents[i].valid() && is_floating(primals[i].dtype()));
-  return mask;
-}
-
-ArrayList selected(std::span<const Array> values, const std::vector<bool>& mask) {
-  ArrayList result;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (mask[i]) result.push_back(values[i]);
-  }
-  return result;
-}
-
-}  // namespace
 
 // --- cond -------------------------------------------------------------------------------------
 
