@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Builds jx and runs the demo programs (see README.md).
+# Builds jx and runs the tutorial it grew from (see README.md): the counter, then linear regression,
+# which writes its plot to linear_regression.png in the current directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-./scripts/setup.sh
-cmake --preset default >/dev/null
-cmake --build --preset default --target demo
-./build/default/examples/demo
+root="$(cd "$(dirname "$0")/.." && pwd)"
+"$root/scripts/setup.sh"
+cmake -S "$root" --preset default >/dev/null
+cmake --build "$root/build/default" --target counter linear_regression
+echo "== examples/counter.cpp"
+"$root/build/default/examples/counter"
+echo
+echo "== examples/linear_regression.cpp"
+"$root/build/default/examples/linear_regression" --out "$PWD/linear_regression.png"

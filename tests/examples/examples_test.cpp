@@ -1,0 +1,156 @@
+// The examples, run as a user runs them: their output against the tutorial's numbers, the
+// least-squares fit computed here independently, and the PNG they write.
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "jx/jx.h"
+
+extern char** environ;
+
+namespace {
+
+struct ProgramRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a program with arguments (no shell), capturing what it prints.
+ProgramRun run(const std::string& program, const std::vector<std::string>& arguments) {
+  int pipe_ends[2];
+  if (pipe(pipe_ends) != 0) return {};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
+  std::vector<std::string> all{program};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_ends[1]);
+  ProgramRun result;
+  std::array<char, 4096> buffer{};
+  for (ssize_t n; (n = read(pipe_ends[0], buffer.data(), buffer.size())) > 0;) result.output.append(buffer.data(), static_cast<std::size_t>(n));
+  close(pipe_ends[0]);
+  if (spawned != 0) return result;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+double number_after(const std::string& text, const std::string& pattern) {
+  std::smatch match;
+  if (!std::regex_search(text, match, std::regex(pattern + R"(\s*(-?[0-9.]+))"))) return NAN;
+  return std::stod(match[1].str());
+}
+
+TEST(Examples, CounterPrintsTheTutorialsNumbers) {
+  const ProgramRun r = run(JX_EXAMPLE_COUNTER, {});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string expected =
+      "Counter, called directly:\n1\n2\n3\n"
+      "Counter under jx::jit:\n1\n1\n1\n"
+      "CounterV2, state passed in and out, under jx::jit:\n1\n2\n3\n"
+      "jx::debug::print inside jit:\n  counting from 0\n  counting from 1\n  counting from 2\n"
+      "The jit checker:\n  caught: the jitted counter is impure\n  CounterV2 passes: 3\n";
+  EXPECT_EQ(r.output, expected);
+}
+
+// The least-squares line of the example's data, computed here in double precision from the same draws.
+std::pair<double, double> least_squares(std::int64_t seed) {
+  auto [x_key, noise_key] = jx::random::split(jx::random::PRNGKey(seed));
+  const jx::Array xs = jx::random::normal(x_key, {128, 1});
+  const jx::Array ys = xs * 2 + -1 + jx::random::normal(noise_key, {128, 1}) * 0.5f;
+  const std::vector<float> x = xs.to_vector<float>(), y = ys.to_vector<float>();
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= static_cast<double>(x.size());
+  my /= static_cast<double>(y.size());
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+  }
+  const double weight = sxy / sxx;
+  return {weight, my - weight * mx};
+}
+
+TEST(Examples, LinearRegressionFitsTheLeastSquaresLineAndPlotsIt) {
+  const std::filesystem::path directory = std::filesystem::temp_directory_path() / ("jx_example_" + std::to_string(getpid()));
+  std::filesystem::create_directories(directory);
+  const std::filesystem::path png = directory / "fit.png";
+  const ProgramRun r = run(JX_EXAMPLE_LINEAR_REGRESSION, {"--out", png.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto [weight, bias] = least_squares(42);
+  EXPECT_NEAR(number_after(r.output, "fitted parameters:  weight"), weight, 1e-3) << r.output;
+  EXPECT_NEAR(number_after(r.output, "fitted parameters:  weight [-0-9.]+, bias"), bias, 1e-3) << r.output;
+  EXPECT_NE(r.output.find("caught: [split] a PRNG key was consumed twice"), std::string::npos) << r.output;
+  // A PNG of the requested size: the signature, then the IHDR chunk with width and height.
+  ASSERT_TRUE(std::filesystem::exists(png));
+  EXPECT_GT(std::filesystem::file_size(png), 10000u);
+  std::ifstream file(png, std::ios::binary);
+  std::array<unsigned char, 24> header{};
+  file.read(reinterpret_cast<char*>(header.data()), header.size());
+  const std::array<unsigned char, 8> signature{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  EXPECT_TRUE(std::equal(signature.begin(), signature.end(), header.begin()));
+  EXPECT_EQ(std::string(header.begin() + 12, header.begin() + 16), "IHDR");
+  const auto big_endian = [&](int at) {
+    return (header[at] << 24) | (header[at + 1] << 16) | (header[at + 2] << 8) | header[at + 3];
+  };
+  EXPECT_EQ(big_endian(16), 800);
+  EXPECT_EQ(big_endian(20), 600);
+  EXPECT_FALSE(std::filesystem::exists(png.string() + ".tmp"));
+  std::filesystem::remove_all(directory);
+}
+
+TEST(Examples, LinearRegressionOptions) {
+  const ProgramRun help = run(JX_EXAMPLE_LINEAR_REGRESSION, {"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("usage: linear_regression"), std::string::npos);
+  EXPECT_EQ(run(JX_EXAMPLE_LINEAR_REGRESSION, {"--steps", "many"}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_LINEAR_REGRESSION, {"--frobnicate"}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_LINEAR_REGRESSION, {"--lr"}).exit_code, 2);
+}
+
+// A regression test, not an oracle: the first five xs the example draws with PRNGKey(42), as jx draws
+// them today (the PRNG tests check the draws themselves against JAX's published values).
+TEST(Examples, RegressionFirstFiveXsOfTheSeedData) {
+  auto [x_key, noise_key] = jx::random::split(jx::random::PRNGKey(42));
+  const std::vector<float> xs = jx::random::normal(x_key, {128, 1}).to_vector<float>();
+  const std::vector<float> expected{0x1.36fdb2p-4f, -0x1.f203cep-2f, 0x1.4a5274p+0f, 0x1.0a0a92p-1f, 0x1.339d34p-2f};
+  EXPECT_EQ(std::vector<float>(xs.begin(), xs.begin() + 5), expected);
+}
+
+TEST(Examples, PerExampleGradientsAverageToTheBatchGradient) {
+  const ProgramRun r = run(JX_EXAMPLE_PER_EXAMPLE_GRADIENTS, {});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(r.output, match,
+                                std::regex(R"(per-example gradients: \((-?[0-9.]+), (-?[0-9.]+)\); gradient of the batch loss: \((-?[0-9.]+), (-?[0-9.]+)\))")))
+      << r.output;
+  EXPECT_NEAR(std::stod(match[1].str()), std::stod(match[3].str()), 1e-5);
+  EXPECT_NEAR(std::stod(match[2].str()), std::stod(match[4].str()), 1e-5);
+  const auto [weight, bias] = least_squares(42);
+  EXPECT_NEAR(number_after(r.output, "one fori_loop: weight"), weight, 1e-3) << r.output;
+}
+
+}  // namespace
