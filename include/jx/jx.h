@@ -18,6 +18,7 @@
 #include "jx/nn.h"
 #include "jx/numpy.h"
 #include "jx/random.h"
+#include "jx/ref.h"
 #include "jx/scipy.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/checkpoint.h"

@@ -20,6 +20,10 @@
 
 namespace jx {
 
+namespace detail {
+class RefFunctionalizer;
+}
+
 class StagingTracer final : public Tracer {
  public:
   StagingTracer(ArrayType type, std::shared_ptr<TraceTag> tag, int var)
@@ -45,6 +49,10 @@ class StagingTrace final : public Trace {
   const Program& program() const { return program_; }
   bool partial_eval() const { return partial_eval_; }
 
+  // The collector of jx::Ref uses, on the trace of a jitted function (src/transforms/ref_cell.h).
+  detail::RefFunctionalizer* ref_functionalizer() const { return ref_functionalizer_; }
+  void set_ref_functionalizer(detail::RefFunctionalizer* functionalizer) { ref_functionalizer_ = functionalizer; }
+
  private:
   Atom to_atom(const Array& x);
   int capture(const Array& x);
@@ -52,6 +60,7 @@ class StagingTrace final : public Trace {
   Program program_;
   bool partial_eval_;
   std::unordered_map<const ArrayImpl*, int> captured_;  // constants and outer tracers, by identity
+  detail::RefFunctionalizer* ref_functionalizer_ = nullptr;
 };
 
 }  // namespace jx

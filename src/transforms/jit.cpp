@@ -13,6 +13,7 @@
 #include "ir/passes.h"
 #include "jx/core/config.h"
 #include "trace/staging.h"
+#include "transforms/ref_cell.h"
 
 namespace jx::detail {
 
@@ -57,6 +58,14 @@ struct Entry {
   Program traced;  // as traced, for check_jit's comparison
   std::unique_ptr<cpu::Executable> executable;
   tree::TreeDef output_structure;
+  RefBindings refs;  // refs the function closes over: extra inputs, and outputs for those it writes
+};
+
+// What tracing the user's function gives.
+struct Traced {
+  Program program;
+  tree::TreeDef output_structure;
+  RefBindings refs;
 };
 
 std::string describe_flags(std::uint32_t config) {
@@ -117,10 +126,11 @@ struct JitCore::State {
     return nullptr;
   }
 
-  // Traces the function on tracers of the leaves' types.
-  std::pair<Program, tree::TreeDef> trace(const tree::TreeDef& structure, std::span<const Array> leaves,
-                                          const TraceFunction& fn) {
+  // Traces the function on tracers of the leaves' types. Refs it closes over become extra inputs
+  // (after the leaves) and, for those it writes, extra outputs (after its results).
+  Traced trace(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& fn) {
     StagingTrace staging(nullptr, description);
+    RefFunctionalizer functionalizer(staging);
     std::vector<Array> inputs;
     inputs.reserve(leaves.size());
     for (const Array& leaf : leaves) inputs.push_back(staging.new_input(leaf.type()));
@@ -131,8 +141,15 @@ struct JitCore::State {
       UserCodeScope user;
       outputs = fn(structure, inputs);
     }
-    Program program = staging.finish(outputs.leaves);
-    return {std::move(program), std::move(outputs.structure)};
+    Traced traced;
+    for (const RefUse& use : functionalizer.uses()) {
+      traced.refs.cells.push_back(use.cell);
+      traced.refs.written.push_back(use.written);
+      if (use.written) outputs.leaves.push_back(use.current);
+    }
+    traced.program = staging.finish(outputs.leaves);
+    traced.output_structure = std::move(outputs.structure);
+    return traced;
   }
 
   std::shared_ptr<Entry> compile(std::size_t hash, const tree::TreeDef& structure, std::span<const Array> leaves,
@@ -144,12 +161,13 @@ struct JitCore::State {
                                retrace_reason(last.get(), structure, leaves, config));
     }
     auto entry = std::make_shared<Entry>();
-    auto [program, output_structure] = trace(structure, leaves, fn);
-    entry->traced = program;
-    passes::optimize(program);
-    program.verify();
-    entry->executable = std::make_unique<cpu::Executable>(std::move(program));
-    entry->output_structure = std::move(output_structure);
+    Traced traced = trace(structure, leaves, fn);
+    entry->traced = traced.program;
+    passes::optimize(traced.program);
+    traced.program.verify();
+    entry->executable = std::make_unique<cpu::Executable>(std::move(traced.program));
+    entry->output_structure = std::move(traced.output_structure);
+    entry->refs = std::move(traced.refs);
     entry->signature = Signature{structure, {}, config, hash};
     for (const Array& leaf : leaves) entry->signature.types.push_back(leaf.type());
     ++traces;
@@ -162,9 +180,9 @@ struct JitCore::State {
   // check_jit: the function must trace to the same program every time.
   void check_pure(const Entry& entry, const tree::TreeDef& structure, std::span<const Array> leaves,
                   const TraceFunction& fn) {
-    auto [program, output_structure] = trace(structure, leaves, fn);
-    std::optional<std::string> difference = first_difference(entry.traced, program);
-    if (!difference && !(output_structure == entry.output_structure))
+    const Traced traced = trace(structure, leaves, fn);
+    std::optional<std::string> difference = first_difference(entry.traced, traced.program);
+    if (!difference && !(traced.output_structure == entry.output_structure))
       difference = "the structure of its result changed";
     if (difference) {
       throw ImpureFunctionError(
@@ -195,12 +213,20 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<Array> l
   } else if (config::check_jit()) {
     state_->check_pure(*entry, structure, leaves, trace);
   }
-  return {entry->executable->run(leaves, donated), &entry->output_structure};
+  if (entry->refs.empty()) return {entry->executable->run(leaves, donated), &entry->output_structure};
+  // The refs' values join the inputs, under their locks until the new values are written back.
+  std::vector<Array> inputs;
+  inputs.reserve(leaves.size() + entry->refs.cells.size());
+  for (Array& leaf : leaves) inputs.push_back(std::move(leaf));
+  RefCallScope refs(entry->refs, inputs);
+  ArrayList outputs = entry->executable->run(inputs, donated);
+  refs.write_back(outputs);
+  return {std::move(outputs), &entry->output_structure};
 }
 
 Program JitCore::lower(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& trace,
                        bool optimized) {
-  auto [program, output_structure] = state_->trace(structure, leaves, trace);
+  Program program = state_->trace(structure, leaves, trace).program;
   if (optimized) passes::optimize(program);
   return program;
 }

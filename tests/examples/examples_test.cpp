@@ -153,4 +153,13 @@ TEST(Examples, PerExampleGradientsAverageToTheBatchGradient) {
   EXPECT_NEAR(number_after(r.output, "one fori_loop: weight"), weight, 1e-3) << r.output;
 }
 
+TEST(Examples, StatefulCounterCountsWithARefAndWithExplicitState) {
+  const ProgramRun r = run(JX_EXAMPLE_STATEFUL_COUNTER, {});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output,
+            "Counter with a jx::Ref, under jx::jit:\n1\n2\n3\n"
+            "CounterV2, explicit state, under jx::jit:\n1\n2\n3\n"
+            "traces: 1 and 1\n");
+}
+
 }  // namespace
