@@ -103,6 +103,24 @@ TEST(CpuSum, AxesOfViewsMatchFloat64Reference) {
   }
 }
 
+TEST(CpuSum, LeadingAxisMatchesFloat64Reference) {
+  // Rows summed four at a time, a remainder of three, and two chunks of 1024 rows.
+  const std::int64_t rows = 1027, columns = 67;
+  const std::vector<float> values = uniform_floats(rows * columns, -1, 1, 16);
+  const std::vector<float> got = jnp::sum(jnp::array(values, {rows, columns}), 0).to_vector<float>();
+  for (std::int64_t k = 0; k < columns; ++k) {
+    double exact = 0, magnitude = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+      exact += values[static_cast<std::size_t>(r * columns + k)];
+      magnitude += std::abs(values[static_cast<std::size_t>(r * columns + k)]);
+    }
+    // Each group of four rows is added in float32 (two roundings, at most 2^-23 of its magnitude),
+    // then the total rounds once more to float32.
+    const double bound = 0.5 * std::abs(exact) * 0x1p-23 + magnitude * 0x1p-23;
+    EXPECT_LE(std::abs(got[static_cast<std::size_t>(k)] - exact), bound) << "column " << k;
+  }
+}
+
 TEST(CpuUnary, Float32TanhIsWithinFourUlps) {
   std::vector<float> values;
   for (int i = -20000; i <= 20000; ++i) values.push_back(static_cast<float>(i) * 5e-4f);  // [-10, 10]

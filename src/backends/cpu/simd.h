@@ -140,6 +140,10 @@ class StreamingStores {
   static inline thread_local bool active_ = false;
 };
 
+// How far ahead of the register being computed map_vector prefetches its input, in bytes, while it
+// streams a large output.
+inline constexpr std::size_t kPrefetchDistance = 2048;
+
 template <class T>
 struct VecOf;
 template <>
@@ -159,7 +163,10 @@ void map_vector(const T* in, T* out, std::int64_t n, F f) {
   constexpr int lanes = VecOf<T>::lanes;
   std::int64_t i = 0;
   if (StreamingStores::active() && (reinterpret_cast<std::uintptr_t>(out) & 63) == 0) {
-    for (; i + lanes <= n; i += lanes) stream(out + i, f(load(in + i)));
+    for (; i + lanes <= n; i += lanes) {
+      _mm_prefetch(reinterpret_cast<const char*>(in + i) + kPrefetchDistance, _MM_HINT_T0);
+      stream(out + i, f(load(in + i)));
+    }
   } else {
     for (; i + lanes <= n; i += lanes) store(out + i, f(load(in + i)));
   }
