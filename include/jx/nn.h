@@ -1,4 +1,5 @@
-// jx/nn.h — jx::nn activation functions and friends (jax.nn).
+// jx/nn.h — jx::nn: activation functions and friends (jax.nn), and the module library (Haiku's model):
+// transform/transform_with_state, modules, initializers, summary (jx/nn/*.h).
 //
 //   auto probs = jx::nn::softmax(logits);           // over the last axis
 //   auto h = jx::nn::relu(jnp::matmul(x, w) + b);
@@ -31,3 +32,8 @@ Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dty
               Loc loc = Loc::current());
 
 }  // namespace jx::nn
+
+#include "jx/nn/initializers.h"
+#include "jx/nn/modules.h"
+#include "jx/nn/summary.h"
+#include "jx/nn/transform.h"

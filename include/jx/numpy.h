@@ -181,6 +181,8 @@ struct CloseOptions {
 };
 // |x - y| <= atol + rtol * |y| elementwise, an infinity close only to itself (jnp.isclose).
 Array isclose(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current());
+// Whether the arrays have the same shape and equal elements: a bool scalar (jnp.array_equal).
+Array array_equal(const Array& x, const Array& y, bool equal_nan = false, Loc loc = Loc::current());
 // Whether every pair of elements is close: a bool scalar (jnp.allclose).
 Array allclose(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current());
 

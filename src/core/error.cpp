@@ -6,8 +6,10 @@
 // happens only on the error path; the cost of a CallSite on the normal path is two thread-local writes.
 #include "jx/core/error.h"
 
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #define BACKWARD_HAS_DW 1
 #include <backward.hpp>
@@ -41,10 +43,20 @@ bool is_library_frame(std::string_view function) {
 std::string symbolized_user_frame() {
   backward::StackTrace trace;
   trace.load_here(48);
-  backward::TraceResolver resolver;
+  // Opening the debug information of the program costs a few hundred milliseconds for a large
+  // binary: it is done once, and the resolver kept (never destroyed, like jx's other singletons).
+  // Resolving one address walks the debug information of its compilation unit; the frames of an
+  // error path repeat, so each address is resolved once.
+  static std::mutex mutex;
+  static auto* resolver_instance = new backward::TraceResolver();
+  static auto* resolved = new std::unordered_map<void*, backward::ResolvedTrace>();
+  const std::lock_guard lock(mutex);
+  backward::TraceResolver& resolver = *resolver_instance;
   resolver.load_stacktrace(trace);
   for (std::size_t i = 0; i < trace.size(); ++i) {
-    const backward::ResolvedTrace frame = resolver.resolve(trace[i]);
+    auto [cached, is_new] = resolved->try_emplace(trace[i].addr);
+    if (is_new) cached->second = resolver.resolve(trace[i]);
+    const backward::ResolvedTrace& frame = cached->second;
     if (is_library_frame(frame.object_function)) continue;
     if (frame.object_function == "main" && frame.source.filename.empty()) return "main";
     if (!frame.source.filename.empty()) {

@@ -392,6 +392,14 @@ Array isclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
   return close;
 }
 
+Array array_equal(const Array& x, const Array& y, bool equal_nan, Loc loc) {
+  CallSite site(loc);
+  if (x.shape() != y.shape()) return Array(false);
+  Array same = equal(x, y, loc);
+  if (equal_nan) same = lax::bitwise_or(same, lax::bitwise_and(isnan(x), isnan(y)));
+  return all(same);
+}
+
 Array allclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
   CallSite site(loc);
   return all(isclose(x, y, options, loc));

@@ -1,0 +1,34 @@
+// jx/nn/initializers.h — how modules draw their initial parameters (Haiku's hk.initializers, with
+// jax.nn.initializers' names for the variance-scaling family).
+//
+//   jx::nn::Linear(256, {.w_init = jx::nn::initializers::he_normal()})
+//   auto w = jx::nn::initializers::glorot_uniform()(key, {784, 256}, jx::float32);
+//
+// Fans follow Haiku: for a shape (..., in, out) the receptive field is the product of the leading
+// dimensions, fan_in = in * receptive field, fan_out = out * receptive field.
+#pragma once
+
+#include "jx/nn/transform.h"
+
+namespace jx::nn::initializers {
+
+Initializer zeros();
+Initializer ones();
+Initializer constant(double value);
+// mean + stddev * (a standard normal truncated to [-2, 2]); as Haiku, not rescaled for the truncation.
+Initializer truncated_normal(double stddev = 1.0, double mean = 0.0);
+Initializer random_normal(double stddev = 1.0, double mean = 0.0);
+Initializer random_uniform(double minval = 0.0, double maxval = 1.0);
+
+enum class FanMode { fan_in, fan_out, fan_avg };
+enum class Distribution { truncated_normal, normal, uniform };
+// Variance scale / fan: a truncated normal rescaled so that its variance is exactly that, a normal,
+// or a uniform on [-sqrt(3 v), sqrt(3 v)].
+Initializer variance_scaling(double scale, FanMode mode, Distribution distribution);
+Initializer lecun_normal();    // variance_scaling(1, fan_in, truncated_normal)
+Initializer glorot_uniform();  // variance_scaling(1, fan_avg, uniform)
+Initializer glorot_normal();   // variance_scaling(1, fan_avg, truncated_normal)
+Initializer he_normal();       // variance_scaling(2, fan_in, truncated_normal)
+Initializer he_uniform();      // variance_scaling(2, fan_in, uniform)
+
+}  // namespace jx::nn::initializers
