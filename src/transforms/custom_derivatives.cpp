@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/passes.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/ir/primitive.h"
@@ -31,6 +32,27 @@ TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs)
   return types;
 }
 
+// The kernel of a custom function under jit: the function traced into a program and compiled, so
+// that a jitted call runs planned kernels rather than calling the user's C++ function each time (the
+// function is pure, so tracing it once is as good as calling it).
+Kernel lower_function(const ArraysFunction& f, const LoweringContext& context) {
+  StagingTrace staging(nullptr, "custom-derivative function, compiled for jit");
+  ArrayList tracers;
+  for (const ArrayType& t : context.inputs) tracers.push_back(staging.new_input(t));
+  ArrayList outputs;
+  {
+    TraceScope scope(&staging);
+    UserCodeScope user;
+    outputs = f(tracers);
+  }
+  Program program = staging.finish(outputs);
+  passes::optimize(program);
+  std::shared_ptr<const CompiledProgram> compiled = context.compile(program);
+  const std::size_t scratch = compiled->scratch_bytes();
+  return Kernel{[compiled = std::move(compiled)](const KernelCall& call) { compiled->run(call.inputs, call.outputs, call.scratch); },
+                scratch};
+}
+
 // vmap of a custom function: the function itself, batched (the custom rule is not batched with it).
 BatchResult batch_function(const ArraysFunction& f, std::span<const Array> values, std::span<const int> axes) {
   std::vector<std::optional<int>> in_axes;
@@ -53,6 +75,7 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
       : f_(std::move(f)), rule_(std::move(rule)), id_(reinterpret_cast<std::intptr_t>(id)) {}
   std::string_view name() const override { return "custom_jvp_call"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs); }
+  Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
     return (*f_)(inputs);
@@ -136,6 +159,7 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
         id_(reinterpret_cast<std::intptr_t>(id)) {}
   std::string_view name() const override { return "custom_vjp_call"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs); }
+  Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
     return (*f_)(inputs);

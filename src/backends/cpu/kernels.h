@@ -69,6 +69,9 @@ struct DotDimensions {
 };
 // XLA's dot_general: output axes are batch, then lhs free, then rhs free.
 Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type);
+// The same into a dense row-major output (the planned executor's kernel).
+void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
+                      std::byte* out);
 
 // take_along_axis with broadcasting indices (see the gather primitive); indices are clamped.
 Array gather(const Array& x, const Array& indices, int axis, const ArrayType& out_type);

@@ -168,14 +168,16 @@ std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::v
 
 }  // namespace
 
-Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type) {
+void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
+                      std::byte* out) {
   const DType dtype = lhs.dtype();
   if (is_half_dtype(dtype)) {
     // Compute in float32, round once at the end.
     const ArrayType wide{out_type.shape, DType::float32};
     const Array result = dot_general(convert(lhs, ArrayType{lhs.shape(), DType::float32}),
                                      convert(rhs, ArrayType{rhs.shape(), DType::float32}), dims, wide);
-    return convert(result, out_type);
+    convert_run(DType::float32, dtype, concrete(result).data(), out, out_type.num_elements());
+    return;
   }
   const std::vector<int> lhs_free = free_axes(lhs.ndim(), dims.lhs_batch, dims.lhs_contracting);
   const std::vector<int> rhs_free = free_axes(rhs.ndim(), dims.rhs_batch, dims.rhs_contracting);
@@ -183,19 +185,23 @@ Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims,
   const MatrixStack b = as_matrix_stack(rhs, dims.rhs_batch, dims.rhs_contracting, rhs_free);
   const std::int64_t batch = std::max(a.batch, b.batch);
   const std::int64_t m = a.rows, k = a.cols, n = b.cols;
-  auto out = allocate_array(out_type);
-  if (out_type.num_elements() == 0) return wrap(std::move(out));
+  if (out_type.num_elements() == 0) return;
   if (k == 0) {
-    std::memset(out->data(), 0, out_type.num_bytes());
-    return wrap(std::move(out));
+    std::memset(out, 0, out_type.num_bytes());
+    return;
   }
   visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      gemm_blas<T>(a, b, out->data_as<T>(), m, n, k, batch);
+      gemm_blas<T>(a, b, reinterpret_cast<T*>(out), m, n, k, batch);
     } else if constexpr (!is_half_v<T>) {
-      gemm_loop<T>(a, b, out->data_as<T>(), m, n, k, batch);
+      gemm_loop<T>(a, b, reinterpret_cast<T*>(out), m, n, k, batch);
     }
   });
+}
+
+Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type) {
+  auto out = allocate_array(out_type);
+  dot_general_into(lhs, rhs, dims, out_type, out->data());
   return wrap(std::move(out));
 }
 

@@ -7,6 +7,8 @@
 #include <array>
 #include <numeric>
 
+#include "backends/cpu/kernels.h"
+#include "core/array_impl.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -65,6 +67,16 @@ TypeList DotGeneral::infer(std::span<const ArrayType> inputs) const {
 ArrayList DotGeneral::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type(), inputs[1].type()})[0];
   return {cpu::dot_general(inputs[0], inputs[1], dims_, out)};
+}
+
+Kernel DotGeneral::lower(const LoweringContext& context) const {
+  // BLAS reads the operands where they are: a contraction over leading axes becomes a transpose flag,
+  // never a copy. The array wrappers cost a few allocations, nothing next to the product.
+  return Kernel{[dims = dims_, lhs = context.inputs[0], rhs = context.inputs[1],
+                 out = context.outputs[0]](const KernelCall& call) {
+    cpu::dot_general_into(borrowed_array(lhs, const_cast<std::byte*>(call.inputs[0])),
+                          borrowed_array(rhs, const_cast<std::byte*>(call.inputs[1])), dims, out, call.outputs[0]);
+  }};
 }
 
 }  // namespace jx::primitives

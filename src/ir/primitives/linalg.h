@@ -19,6 +19,7 @@ class DotGeneral final : public PrimitiveBase<DotGeneral> {
   std::string_view name() const override { return "dot_general"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  Kernel lower(const LoweringContext& context) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
                 std::span<const Array> outputs) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
