@@ -17,6 +17,7 @@
 #include "jx/linalg.h"
 #include "jx/nn.h"
 #include "jx/numpy.h"
+#include "jx/optim.h"
 #include "jx/random.h"
 #include "jx/ref.h"
 #include "jx/scipy.h"
