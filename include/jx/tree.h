@@ -80,6 +80,15 @@ std::remove_cvref_t<T> unflatten(const TreeDef& def, std::span<const Array> leav
   reader.check_done();
   return result;
 }
+// The same, moving the leaves out of `leaves` (no reference-count traffic: what jit does with the
+// arrays its program returned).
+template <Pytree T>
+std::remove_cvref_t<T> unflatten_moving(const TreeDef& def, std::span<Array> leaves) {
+  detail::Reader reader(def, leaves);
+  auto result = TreeTraits<std::remove_cvref_t<T>>::unflatten(reader);
+  reader.check_done();
+  return result;
+}
 template <Pytree T>
 std::remove_cvref_t<T> unflatten(const TreeDef& def, std::initializer_list<Array> leaves) {
   return unflatten<T>(def, std::span<const Array>(leaves.begin(), leaves.size()));

@@ -41,16 +41,17 @@ const Node& Reader::peek() const {
   return def_.nodes()[node_];
 }
 
-const Node& Reader::expect(NodeKind kind, const NodeType* type, const char* cpp_type) {
-  const Node& node = peek();
-  if (node.kind != kind || (kind == NodeKind::custom && node.type != type)) {
-    const std::string found =
-        node.kind == NodeKind::custom ? "CustomNode(" + node.type->name + ")" : kind_name(node.kind);
-    throw TreeError("unflatten", fmt::format("the C++ type expects {} ({}) at node {} of {}, but the structure has {}",
-                                             kind_name(kind), demangle(cpp_type), node_, def_.to_string(), found));
-  }
-  ++node_;
-  return node;
+void Reader::throw_unexpected(NodeKind kind, const char* cpp_type) const {
+  const Node& node = peek();  // throws if the structure ended early
+  const std::string found =
+      node.kind == NodeKind::custom ? "CustomNode(" + node.type->name + ")" : kind_name(node.kind);
+  throw TreeError("unflatten", fmt::format("the C++ type expects {} ({}) at node {} of {}, but the structure has {}",
+                                           kind_name(kind), demangle(cpp_type), node_, def_.to_string(), found));
+}
+
+void Reader::throw_too_few_leaves() const {
+  throw TreeError("unflatten", fmt::format("the structure {} has more leaves than the {} given", def_.to_string(),
+                                           leaves_.size()));
 }
 
 void Reader::check_arity(const Node& node, std::size_t expected, const char* cpp_type) const {
@@ -64,15 +65,6 @@ const Node& Reader::next() {
   const Node& node = peek();
   ++node_;
   return node;
-}
-
-Array Reader::take_leaf() {
-  expect(NodeKind::leaf, nullptr, "jx::Array");
-  if (leaf_ >= leaves_.size()) {
-    throw TreeError("unflatten", fmt::format("the structure {} has more leaves than the {} given", def_.to_string(),
-                                             leaves_.size()));
-  }
-  return leaves_[leaf_++];
 }
 
 const StaticValue& Reader::take_static(const std::type_info& type, const char* cpp_type) {

@@ -11,20 +11,6 @@ namespace jx::tree {
 
 // --- Building -----------------------------------------------------------------------------------
 
-std::size_t TreeDef::begin_node(Node node) {
-  node.num_leaves = leaf_count_;  // provisional: the count before this subtree
-  if (node.kind == NodeKind::leaf) ++leaf_count_;
-  nodes_.push_back(node);
-  hashed_ = false;
-  return nodes_.size() - 1;
-}
-
-void TreeDef::end_node(std::size_t index, std::uint32_t arity) {
-  Node& node = nodes_[index];
-  node.arity = arity;
-  node.num_leaves = leaf_count_ - node.num_leaves;
-}
-
 std::int32_t TreeDef::add_keys(const std::vector<std::string>& keys) {
   const auto first = static_cast<std::int32_t>(keys_.size());
   keys_.insert(keys_.end(), keys.begin(), keys.end());

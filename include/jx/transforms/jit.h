@@ -144,12 +144,12 @@ class Jitted {
       ~Release() { detail::release_call_buffers(); }
     } release;
     flatten_arguments(buffers, std::index_sequence_for<Args...>{}, std::forward<Args>(args)...);
-    const detail::JitCore::Result result = core_->call(
+    detail::JitCore::Result result = core_->call(
         buffers.structure, buffers.leaves,
         std::span<const bool>(reinterpret_cast<const bool*>(buffers.donated.data()), buffers.donated.size()),
         tracer<Args...>(std::index_sequence_for<Args...>{}));
     buffers.leaves.clear();  // drop our references before the caller reuses donated names
-    return tree::unflatten<Result>(*result.structure, result.outputs);
+    return tree::unflatten_moving<Result>(*result.structure, result.outputs);
   }
 
   // The program this call signature compiles to, after the optimizing passes.

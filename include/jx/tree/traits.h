@@ -81,8 +81,20 @@ class Flattener {
 class Reader {
  public:
   Reader(const TreeDef& def, std::span<const Array> leaves) : def_(def), leaves_(leaves) {}
+  // A reader that moves the leaves out of `leaves` as it takes them.
+  Reader(const TreeDef& def, std::span<Array> leaves) : def_(def), leaves_(leaves), movable_(leaves.data()) {}
   // The next node, which must be of the expected kind (and type, for custom nodes).
-  const Node& expect(NodeKind kind, const NodeType* type, const char* cpp_type);
+  const Node& expect(NodeKind kind, const NodeType* type, const char* cpp_type) {
+    const std::vector<Node>& nodes = def_.nodes();
+    if (node_ < nodes.size()) {
+      const Node& node = nodes[node_];
+      if (node.kind == kind && (kind != NodeKind::custom || node.type == type)) {
+        ++node_;
+        return node;
+      }
+    }
+    throw_unexpected(kind, cpp_type);
+  }
   const Node& peek() const;
   const Node& next();  // the next node, whatever its kind (for dynamic trees)
   const StaticValue& static_of(const Node& node) const {
@@ -90,7 +102,12 @@ class Reader {
   }
   // Throws TreeError unless a container node has the arity the C++ type needs.
   void check_arity(const Node& node, std::size_t expected, const char* cpp_type) const;
-  Array take_leaf();
+  Array take_leaf() {
+    expect(NodeKind::leaf, nullptr, "jx::Array");
+    if (leaf_ >= leaves_.size()) throw_too_few_leaves();
+    const std::size_t i = leaf_++;
+    return movable_ ? std::move(movable_[i]) : leaves_[i];
+  }
   const StaticValue& take_static(const std::type_info& type, const char* cpp_type);
   const std::string& key(const Node& dict_node, std::size_t i) const {
     return def_.keys()[static_cast<std::size_t>(dict_node.keys_index) + i];
@@ -99,8 +116,12 @@ class Reader {
   void check_done() const;
 
  private:
+  [[noreturn]] void throw_unexpected(NodeKind kind, const char* cpp_type) const;
+  [[noreturn]] void throw_too_few_leaves() const;
+
   const TreeDef& def_;
   std::span<const Array> leaves_;
+  Array* movable_ = nullptr;  // the same leaves, when they may be moved from
   std::size_t node_ = 0, leaf_ = 0;
 };
 

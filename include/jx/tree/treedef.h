@@ -110,8 +110,18 @@ class TreeDef {
   std::string to_string() const;  // "PyTreeDef((*, {'a': *}))"
 
   // Building (used by flatten): append a node, fixing up counts when the subtree is complete.
-  std::size_t begin_node(Node node);
-  void end_node(std::size_t index, std::uint32_t arity);
+  std::size_t begin_node(Node node) {
+    node.num_leaves = leaf_count_;  // provisional: the count before this subtree
+    if (node.kind == NodeKind::leaf) ++leaf_count_;
+    nodes_.push_back(node);
+    hashed_ = false;
+    return nodes_.size() - 1;
+  }
+  void end_node(std::size_t index, std::uint32_t arity) {
+    Node& node = nodes_[index];
+    node.arity = arity;
+    node.num_leaves = leaf_count_ - node.num_leaves;
+  }
   std::int32_t add_keys(const std::vector<std::string>& keys);
   std::int32_t add_key(std::string key);
   std::int32_t add_static(StaticValue value);
