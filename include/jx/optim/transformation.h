@@ -11,7 +11,7 @@
 //   jx::optim::OptState state = opt.init(params);
 //   auto [updates, next_state] = opt.update(grads, state, params);
 //   params = jx::optim::apply_updates(params, updates);
-//   std::cout << state;  // [None, [{'count': i32[], 'mu': {...}, 'nu': {...}}, {}]] as the tree prints
+//   std::cout << state;  // [None, [{'count': i32[], 'mu': {'b': f32[3], 'w': f32[2,3]}, 'nu': {...}}, None]]
 //
 // A state mirrors Optax's: chain gives a list of its parts' states; a transformation with state gives
 // a dict named as Optax's NamedTuple fields ({'count', 'mu', 'nu'} for scale_by_adam), whose
