@@ -162,4 +162,16 @@ TEST(Examples, StatefulCounterCountsWithARefAndWithExplicitState) {
             "traces: 1 and 1\n");
 }
 
+TEST(Examples, MlpWithBatchNormLearnsTheTwoMoons) {
+  const ProgramRun r = run(JX_EXAMPLE_MLP_BATCHNORM, {"--steps", "300"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double first = number_after(r.output, "step    1  loss");
+  const double last = number_after(r.output, "step  300  loss");
+  EXPECT_LT(last, 0.2 * first) << r.output;
+  // The two moons overlap only where the noise (0.1) pushes points across: a fitted model is nearly
+  // always right on fresh data, in inference mode with the running BatchNorm statistics.
+  EXPECT_GT(number_after(r.output, "test accuracy \\(running BatchNorm statistics\\):"), 0.95) << r.output;
+  EXPECT_NE(r.output.find("linear_1/w"), std::string::npos);
+}
+
 }  // namespace
