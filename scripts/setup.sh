@@ -10,6 +10,7 @@ packages=(
   libbackward-cpp-dev libdw-dev
   libplplot-dev plplot-driver-cairo
   python3-numpy
+  dataset-fashion-mnist
   libtorch-dev
   clang-format clang-tidy
 )
