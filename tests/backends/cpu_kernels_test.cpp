@@ -1,9 +1,11 @@
 // The CPU kernels' numerics and layout paths, against closed forms and float64 references: float32
 // sums stay accurate over long rows and do not depend on the number of threads; vectorized floor,
 // ceil and float32 tanh (SLEEF's 3.5-ulp variant) keep the edge values and accuracy NumPy gives;
-// transposed views, which the kernels copy in blocks, give the same values as a plain walk.
+// transposed views, which the kernels copy in blocks, give the same values as a plain walk; gathers
+// and scatters of whole rows, pad in runs and iota by periods agree with element-by-element loops.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -13,6 +15,7 @@
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/thread_pool.h"
 #include "jx/core/config.h"
+#include "jx/lax.h"
 #include "jx/numpy.h"
 
 namespace jnp = jx::numpy;
@@ -234,6 +237,80 @@ TEST(CpuElementwise, TransposedOperandsOfLargeOps) {
     }
   }
   EXPECT_EQ(mismatches, 0u);
+}
+
+// Gathers and scatters that move whole trailing runs (one index per row), with clamped (gather) and
+// dropped (scatter) out-of-range indices and repeated indices, against plain loops.
+TEST(CpuIndex, GatherAndScatterWholeRows) {
+  const std::int64_t rows = 50, a = 3, b = 9;  // runs of a * b = 27 elements
+  const std::vector<float> values = uniform_floats(rows * a * b, -1, 1, 17);
+  const jx::Array x = jnp::array(values, {rows, a, b});
+  const std::vector<int> picks = {4, 0, 49, -3, 77, 4, 12};
+  const auto count = static_cast<std::int64_t>(picks.size());
+  const jx::Array indices = jnp::array(picks, {count, 1, 1});
+  const std::vector<float> gathered = jx::lax::gather(x, indices, 0).to_vector<float>();
+  ASSERT_EQ(gathered.size(), static_cast<std::size_t>(count * a * b));
+  for (std::int64_t r = 0; r < count; ++r) {
+    const std::int64_t source = std::clamp<std::int64_t>(picks[static_cast<std::size_t>(r)], 0, rows - 1);
+    for (std::int64_t k = 0; k < a * b; ++k) {
+      EXPECT_EQ(gathered[static_cast<std::size_t>(r * a * b + k)],
+                values[static_cast<std::size_t>(source * a * b + k)]);
+    }
+  }
+  const std::vector<float> updates = uniform_floats(count * a * b, -1, 1, 18);
+  const jx::Array update_array = jnp::array(updates, {count, a, b});
+  for (const auto mode : {jx::lax::ScatterMode::set, jx::lax::ScatterMode::add, jx::lax::ScatterMode::max}) {
+    std::vector<float> want = values;
+    for (std::int64_t r = 0; r < count; ++r) {
+      const int target = picks[static_cast<std::size_t>(r)];
+      if (target < 0 || target >= rows) continue;  // dropped
+      for (std::int64_t k = 0; k < a * b; ++k) {
+        float& slot = want[static_cast<std::size_t>(target * a * b + k)];
+        const float u = updates[static_cast<std::size_t>(r * a * b + k)];
+        slot =
+            mode == jx::lax::ScatterMode::set ? u : (mode == jx::lax::ScatterMode::add ? slot + u : std::max(slot, u));
+      }
+    }
+    EXPECT_EQ(jx::lax::scatter(x, indices, update_array, 0, mode).to_vector<float>(), want);
+  }
+}
+
+TEST(CpuCopy, PadInRunsWithCroppingAndInteriorPadding) {
+  const std::int64_t rows = 5, columns = 11;
+  std::vector<float> values(static_cast<std::size_t>(rows * columns));
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  const jx::Array x = jnp::array(values, {rows, columns});
+  // (low, high, interior) per axis: rows cropped on both sides of the last axis, interior padding on
+  // the first; then interior padding on the last axis (element runs), with cropping of the first.
+  for (const auto& config : {std::vector<jx::lax::PadConfig>{{2, -1, 1}, {-3, -2, 0}},
+                             std::vector<jx::lax::PadConfig>{{-1, 2, 0}, {1, 1, 2}}}) {
+    const jx::Array padded = jx::lax::pad(x, jnp::array(-1.0f), config);
+    const std::int64_t out_rows = padded.shape()[0], out_columns = padded.shape()[1];
+    std::vector<float> want(static_cast<std::size_t>(out_rows * out_columns), -1.0f);
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (std::int64_t c = 0; c < columns; ++c) {
+        const std::int64_t pr = config[0].low + r * (config[0].interior + 1);
+        const std::int64_t pc = config[1].low + c * (config[1].interior + 1);
+        if (pr >= 0 && pr < out_rows && pc >= 0 && pc < out_columns)
+          want[static_cast<std::size_t>(pr * out_columns + pc)] = values[static_cast<std::size_t>(r * columns + c)];
+      }
+    }
+    EXPECT_EQ(padded.to_vector<float>(), want);
+  }
+}
+
+TEST(CpuCopy, IotaAlongEachAxis) {
+  const jx::Shape shape{3, 4, 5};
+  for (int axis = 0; axis < 3; ++axis) {
+    const std::vector<std::int32_t> got =
+        jx::lax::broadcasted_iota(jx::DType::int32, shape, axis).to_vector<std::int32_t>();
+    std::size_t at = 0;
+    for (std::int64_t i = 0; i < 3; ++i) {
+      for (std::int64_t j = 0; j < 4; ++j) {
+        for (std::int64_t k = 0; k < 5; ++k) EXPECT_EQ(got[at++], axis == 0 ? i : (axis == 1 ? j : k));
+      }
+    }
+  }
 }
 
 }  // namespace

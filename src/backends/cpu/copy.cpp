@@ -1,4 +1,5 @@
 // Data movement kernels: materializing views, filling, iota, concatenation and padding.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -169,16 +170,19 @@ Array iota(const ArrayType& type, int dimension) {
   std::int64_t inner = 1;
   for (int d = dimension + 1; d < shape.ndim(); ++d) inner *= shape[d];
   const std::int64_t dim = shape[dimension];
+  const std::int64_t period = dim * inner;
   const std::int64_t n = type.num_elements();
+  if (n == 0) return wrap(std::move(out));
   visit_dtype(type.dtype, [&]<class T>(TypeTag<T>) {
     T* data = out->data_as<T>();
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::int64_t value = (i / inner) % dim;
+    // One period (each value repeated `inner` times), then copies of it: no division per element.
+    for (std::int64_t value = 0; value < dim; ++value) {
       if constexpr (is_half_v<T>)
-        data[i] = T(static_cast<float>(value));
+        std::fill_n(data + value * inner, inner, T(static_cast<float>(value)));
       else
-        data[i] = static_cast<T>(value);
+        std::fill_n(data + value * inner, inner, static_cast<T>(value));
     }
+    for (std::int64_t start = period; start < n; start += period) std::copy_n(data, period, data + start);
   });
   return wrap(std::move(out));
 }
@@ -211,28 +215,43 @@ Array pad(const Array& x, const Array& padding_value, std::span<const std::int64
   const Shape& in_shape = source.type().shape;
   const int ndim = in_shape.ndim();
   const std::int64_t n = in_shape.num_elements();
+  if (n == 0) return result;
   const Strides out_strides = row_major_strides(out_type.shape);
-  const std::size_t size = itemsize(out_type.dtype);
-  // Visit every input element; skip those that negative (cropping) padding moves out of range.
-  SmallVector<std::int64_t, 6> index(static_cast<std::size_t>(ndim), 0);
+  const auto size = static_cast<std::int64_t>(itemsize(out_type.dtype));
   const Array dense = contiguous(x);
   const std::byte* src = concrete(dense).data();
-  for (std::int64_t flat = 0; flat < n; ++flat) {
+  // The input is copied in runs: whole rows of its last axis when that axis has no interior padding
+  // (cropped where negative padding cuts them), single elements otherwise. The axes before the run
+  // are walked with an odometer; runs that negative padding moves out of range are skipped.
+  const bool rows = ndim > 0 && interior[static_cast<std::size_t>(ndim - 1)] == 0;
+  const int outer_axes = rows ? ndim - 1 : ndim;
+  std::int64_t run_begin = 0, run_end = 1, run_low = 0;
+  if (rows) {
+    const std::int64_t length = in_shape[ndim - 1];
+    run_low = low[static_cast<std::size_t>(ndim - 1)];
+    run_begin = std::max<std::int64_t>(0, -run_low);
+    run_end = std::min(length, out_type.shape[ndim - 1] - run_low);
+    if (run_begin >= run_end) return result;  // every row is cropped away
+  }
+  const std::int64_t run_length = rows ? in_shape[ndim - 1] : 1;
+  SmallVector<std::int64_t, 6> index(static_cast<std::size_t>(outer_axes), 0);
+  for (std::int64_t start = 0; start < n; start += run_length) {
     std::int64_t offset = 0;
     bool inside = true;
-    for (int d = 0; d < ndim; ++d) {
-      const std::int64_t position = low[static_cast<std::size_t>(d)] +
-                                    index[static_cast<std::size_t>(d)] * (interior[static_cast<std::size_t>(d)] + 1);
+    for (int d = 0; d < outer_axes; ++d) {
+      const auto du = static_cast<std::size_t>(d);
+      const std::int64_t position = low[du] + index[du] * (interior[du] + 1);
       if (position < 0 || position >= out_type.shape[d]) {
         inside = false;
         break;
       }
-      offset += position * out_strides[static_cast<std::size_t>(d)];
+      offset += position * out_strides[du];
     }
-    if (inside)
-      std::memcpy(out.data() + offset * static_cast<std::int64_t>(size), src + flat * static_cast<std::int64_t>(size),
-                  size);
-    for (int d = ndim - 1; d >= 0; --d) {
+    if (inside) {
+      std::memcpy(out.data() + (offset + run_low + run_begin) * size, src + (start + run_begin) * size,
+                  static_cast<std::size_t>((run_end - run_begin) * size));
+    }
+    for (int d = outer_axes - 1; d >= 0; --d) {
       if (++index[static_cast<std::size_t>(d)] < in_shape[d]) break;
       index[static_cast<std::size_t>(d)] = 0;
     }

@@ -55,6 +55,32 @@ void for_each_gather_position(const Shape& shape, int axis, const Strides& x_str
   }
 }
 
+// When the indices have size 1 on every axis after `axis` (jnp.take along an axis: one index per row
+// of trailing elements) and those trailing axes of x are one contiguous run in the same order as in
+// the result, each index moves a whole run. Element by element, taking 4096 rows of 512 float32 ran
+// 13x slower than copying the rows by hand. Returns the run length, or 0 when the fast path does not
+// apply.
+std::int64_t trailing_run(const Shape& shape, int axis, const ConcreteArray& indices, const Shape& x_shape,
+                          const Strides& x_strides) {
+  std::int64_t run = 1;
+  for (int d = shape.ndim() - 1; d > axis; --d) {
+    const auto du = static_cast<std::size_t>(d);
+    if (indices.type().shape[d] != 1 || shape[d] != x_shape[d]) return 0;
+    if (shape[d] != 1 && x_strides[du] != run) return 0;
+    run *= shape[d];
+  }
+  return run;
+}
+
+// The leading axes, up to and including `axis`: the positions at which a run starts.
+Shape leading_shape(const Shape& shape, int axis) {
+  Shape leading;
+  for (int d = 0; d <= axis; ++d) leading.push_back(shape[d]);
+  return leading;
+}
+
+constexpr std::int64_t kMinRun = 8;  // shorter runs: the element walk costs as little
+
 }  // namespace
 
 Array gather(const Array& x, const Array& indices, int axis, const ArrayType& out_type) {
@@ -64,7 +90,22 @@ Array gather(const Array& x, const Array& indices, int axis, const ArrayType& ou
   const std::int64_t axis_stride = source.strides()[static_cast<std::size_t>(axis)];
   auto out = allocate_array(out_type);
   if (out_type.num_elements() == 0) return wrap(std::move(out));
-  visit_itemsize(itemsize(out_type.dtype), [&]<class T>(TypeTag<T>) {
+  const std::size_t size = itemsize(out_type.dtype);
+  const std::int64_t run = trailing_run(out_type.shape, axis, index, source.type().shape, source.strides());
+  if (run >= kMinRun) {
+    const std::byte* src = source.data();
+    std::byte* dst = out->data();
+    const auto run_bytes = static_cast<std::size_t>(run) * size;
+    for_each_gather_position(
+        leading_shape(out_type.shape, axis), axis, source.strides(), index,
+        [&](std::int64_t row, std::int64_t x_offset, std::int64_t index_offset) {
+          const std::int64_t i = std::clamp<std::int64_t>(read_index(index, index_offset), 0, limit - 1);
+          std::memcpy(dst + static_cast<std::size_t>(row) * run_bytes,
+                      src + (x_offset + i * axis_stride) * static_cast<std::int64_t>(size), run_bytes);
+        });
+    return wrap(std::move(out));
+  }
+  visit_itemsize(size, [&]<class T>(TypeTag<T>) {
     const T* src = source.data_as<T>();
     T* dst = out->data_as<T>();
     for_each_gather_position(out_type.shape, axis, source.strides(), index,
@@ -141,9 +182,26 @@ Array scatter(ScatterMode mode, const Array& x, const Array& indices, const Arra
   const std::int64_t axis_stride = target_strides[static_cast<std::size_t>(axis)];
   const Shape& update_shape = updates.shape();
   if (update_shape.num_elements() == 0) return result;
+  const std::int64_t run = trailing_run(update_shape, axis, index, out_type.shape, target_strides);
   visit_dtype(out_type.dtype, [&]<class T>(TypeTag<T>) {
     T* dst = target.data_as<T>();
     const T* src = concrete(dense_updates).data_as<T>();
+    if (run >= kMinRun) {
+      for_each_gather_position(leading_shape(update_shape, axis), axis, target_strides, index,
+                               [&](std::int64_t row, std::int64_t x_offset, std::int64_t index_offset) {
+                                 const std::int64_t i = read_index(index, index_offset);
+                                 if (i < 0 || i >= limit) return;  // out of range: dropped
+                                 T* slots = dst + x_offset + i * axis_stride;
+                                 const T* values = src + row * run;
+                                 if (mode == ScatterMode::set) {
+                                   std::copy_n(values, run, slots);
+                                 } else {
+                                   for (std::int64_t k = 0; k < run; ++k)
+                                     slots[k] = combine_update(mode, slots[k], values[k]);
+                                 }
+                               });
+      return;
+    }
     for_each_gather_position(update_shape, axis, target_strides, index,
                              [&](std::int64_t flat, std::int64_t x_offset, std::int64_t index_offset) {
                                const std::int64_t i = read_index(index, index_offset);
