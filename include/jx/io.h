@@ -11,11 +11,12 @@
 //   struct TrainState { jx::tree::Tree params; jx::Key key; jx::Array step; };
 //   JX_PYTREE(TrainState, params, key, step);
 //
-//   auto train = jx::io::fashion_mnist(jx::io::Split::train);
+//   auto train = jx::io::fashion_mnist(jx::io::Split::train);  // IOError if the package is missing
+//   auto data_key = jx::random::PRNGKey(0);
 //   for (int epoch = 0; epoch < 2; ++epoch) {
 //     for (auto [images, labels] : jx::io::batches(train, 128, jx::random::fold_in(data_key, epoch)))
-//       state = train_step(std::move(state), images, labels);
-//     jx::io::save("checkpoint.safetensors", state);
+//       state = train_step(std::move(state), images, labels);   // images f32[128,28,28,1], labels i32[128]
+//     jx::io::save("checkpoint.safetensors", state);            // the old file or the new, never torn
 //   }
 //   auto resumed = jx::io::load<TrainState>("checkpoint.safetensors");
 #pragma once

@@ -106,7 +106,13 @@ void save_checkpoint(const std::filesystem::path& path, const tree::TreeDef& def
   tensors.reserve(leaves.size());
   for (std::size_t i = 0; i < leaves.size(); ++i) tensors.push_back({names[i], stored_form(leaves[i], names[i])});
 
-  std::map<std::string, std::string> metadata{{kTreeEntry, structure.dump()}, {kVersionEntry, kVersion}};
+  std::string structure_text;
+  try {
+    structure_text = structure.dump();
+  } catch (const json::exception&) {
+    throw_file_error(kSaveOp, path, "dict keys, struct names and static strings must be valid UTF-8");
+  }
+  std::map<std::string, std::string> metadata{{kTreeEntry, structure_text}, {kVersionEntry, kVersion}};
   AtomicFile file(path, kSaveOp);
   write_safetensors(file, tensors, metadata);
   file.commit();

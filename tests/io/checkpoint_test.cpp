@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -310,6 +311,8 @@ TEST(IoCheckpoint, SaveRefusesWhatItCannotRestore) {
   const std::map<std::string, jx::tree::Tree> clash = {{"a.b", jx::tree::Tree(jnp::ones({1}))},
                                                        {"a", jx::tree::Tree::dict({{"b", jnp::ones({1})}})}};
   EXPECT_THROW(jx::io::save(dir / "x.safetensors", clash), jx::IOError);
+  const std::map<std::string, jx::Array> not_utf8 = {{"\xff", jnp::ones({1})}};
+  EXPECT_THROW(jx::io::save(dir / "x.safetensors", not_utf8), jx::IOError);
   EXPECT_THROW(jx::io::save(dir / "x.safetensors", std::vector<jx::Array>{jx::Array()}), jx::ValueError);
   auto traced = jx::jit([&](const jx::Array& x) {
     EXPECT_THROW(jx::io::save(dir / "x.safetensors", x), jx::ConcretizationError);
@@ -436,6 +439,11 @@ std::size_t remove_temporaries(const std::filesystem::path& dir) {
   return removed;
 }
 
+ino_t inode_of(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? info.st_ino : 0;
+}
+
 TEST(IoCheckpointCrash, KilledSaverLeavesTheOldOrTheNewCheckpoint) {
   TempDir dir;
   const auto file = dir / "state.safetensors";
@@ -444,14 +452,16 @@ TEST(IoCheckpointCrash, KilledSaverLeavesTheOldOrTheNewCheckpoint) {
   std::mt19937 rng(2024);
   int kills = 0, kills_mid_write = 0, saw_a = 0, saw_b = 0;
   for (; kills < 60 && (kills < 12 || kills_mid_write < 3); ++kills) {
+    const ino_t previous_inode = inode_of(file);
     const pid_t child = spawn_saver(exe, file);
     ASSERT_GT(child, 0);
-    // Wait for a first complete checkpoint, then kill at a random moment of the save loop.
+    // Wait until this child has put a checkpoint in place (a rename gives the path a new inode),
+    // so that it is inside its save loop, then kill it at a random moment of that loop.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!std::filesystem::exists(file) && std::chrono::steady_clock::now() < deadline) {
+    while (inode_of(file) == previous_inode && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 200000)(rng)));
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 100000)(rng)));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
