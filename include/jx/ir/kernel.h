@@ -20,6 +20,8 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "jx/core/array_type.h"
 
@@ -42,6 +44,8 @@ struct Kernel {
   // Output 0 may share memory with an input of its own type: each element is read before the same
   // element is written (elementwise kernels). The planner uses this to update donated buffers in place.
   bool in_place = false;
+  // The same for particular (output, input) pairs of kernels with several outputs (fused groups).
+  std::vector<std::pair<int, int>> in_place_pairs = {};
 
   explicit operator bool() const { return static_cast<bool>(run); }
 };

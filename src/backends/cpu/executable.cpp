@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "backends/cpu/arena_planner.h"
+#include "backends/cpu/fusion.h"
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/lowering.h"
 #include "core/array_impl.h"
@@ -98,7 +99,10 @@ std::shared_ptr<const CompiledProgram> compile_body(const Program& body) {
 
 }  // namespace
 
-Executable::Executable(Program program) : program_(std::move(program)) { plan(); }
+Executable::Executable(Program program, ExecutableOptions options)
+    : program_(options.fuse_elementwise ? fuse_elementwise(program) : std::move(program)) {
+  plan();
+}
 
 Executable::~Executable() {
   if (std::byte* block = spare_block_.load()) allocator::deallocate(block, block_bytes_);
@@ -178,6 +182,7 @@ void Executable::plan() {
       for (const Atom& a : e.inputs) operands.push_back(a.is_literal() ? add_constant(a.literal) : buffer_of_root[root_of(a.var)]);
       Kernel kernel = e.primitive->lower(LoweringContext{input_types[i], output_types[i], compile});
       if (!kernel && e.primitive->returns_view()) kernel = view_copy_kernel(*e.primitive, input_types[i][0], output_types[i][0]);
+      if (e.primitive->name() == "fused_elementwise") ++statistics_.fused_steps;
       if (!kernel) {
         std::vector<OperandSource> sources;
         for (int buffer : operands) {
@@ -246,10 +251,20 @@ void Executable::plan() {
       if (last_use[in_root] == def) {
         // The defining kernel reads the input as it writes the output, element by element.
         const Step& step = steps_[static_cast<std::size_t>(step_of_equation[static_cast<std::size_t>(def)])];
-        safe = step.kernel.in_place && root_of(definition.outputs[0]) == out_root;
-        for (const Atom& a : definition.inputs) {
-          if (!a.is_literal() && root_of(a.var) == in_root && !(type_of(a).shape == out.type.shape && type_of(a).dtype == out.type.dtype))
-            safe = false;
+        int output_index = -1;
+        for (std::size_t k = 0; k < definition.outputs.size(); ++k) {
+          if (root_of(definition.outputs[k]) == out_root) output_index = static_cast<int>(k);
+        }
+        safe = output_index >= 0;
+        for (std::size_t k = 0; k < definition.inputs.size(); ++k) {
+          const Atom& a = definition.inputs[k];
+          if (a.is_literal() || root_of(a.var) != in_root) continue;
+          const bool same_type = type_of(a).shape == out.type.shape && type_of(a).dtype == out.type.dtype;
+          const std::pair<int, int> pair{output_index, static_cast<int>(k)};
+          const bool allowed = (step.kernel.in_place && output_index == 0) ||
+                               std::find(step.kernel.in_place_pairs.begin(), step.kernel.in_place_pairs.end(), pair) !=
+                                   step.kernel.in_place_pairs.end();
+          safe = safe && same_type && allowed;
         }
       }
       if (safe) {

@@ -30,9 +30,14 @@
 
 namespace jx::cpu {
 
+struct ExecutableOptions {
+  // Group elementwise chains into tile-by-tile fused steps (src/backends/cpu/fusion.h).
+  bool fuse_elementwise = true;
+};
+
 class Executable final : public CompiledProgram {
  public:
-  explicit Executable(Program program);
+  explicit Executable(Program program, ExecutableOptions options = {});
   ~Executable() override;
   Executable(const Executable&) = delete;
   Executable& operator=(const Executable&) = delete;
@@ -45,6 +50,7 @@ class Executable final : public CompiledProgram {
   void run(const std::byte* const* inputs, std::byte* const* outputs, std::byte* scratch) const override;
   std::size_t scratch_bytes() const override { return block_bytes_; }
 
+  // The program as planned (after fusion).
   const Program& program() const { return program_; }
 
   // What the plan looks like, for tests and benchmarks.
@@ -53,6 +59,7 @@ class Executable final : public CompiledProgram {
     std::size_t intermediate_bytes = 0; // the intermediates' bytes without reuse, for comparison
     int steps = 0;                      // kernels run per call
     int evaluated_steps = 0;            // of which run through a primitive's eager `evaluate`
+    int fused_steps = 0;                // of which run fused groups of elementwise equations
   };
   Statistics statistics() const { return statistics_; }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "backends/cpu/thread_pool.h"
 #include "core/array_impl.h"
 #include "core/buffer.h"
 #include "ir/passes.h"
@@ -26,10 +27,10 @@ auto sgd_step() {
 }
 
 template <class F, class... Args>
-jx::cpu::Executable plan(F f, const Args&... args) {
+jx::cpu::Executable plan(jx::cpu::ExecutableOptions options, F f, const Args&... args) {
   jx::Program program = jx::make_jaxpr(f)(args...);
   jx::passes::optimize(program);
-  return jx::cpu::Executable(std::move(program));
+  return jx::cpu::Executable(std::move(program), options);
 }
 
 TEST(Executable, DonatedInputsAreUpdatedInPlace) {
@@ -78,7 +79,7 @@ TEST(Executable, IntermediatesShareTheArenaByLiveness) {
     return y;
   };
   const jx::Array x = jnp::linspace(0.0, 1.0, 1 << 16).astype(jx::float32);
-  const jx::cpu::Executable executable = plan(chain, x);
+  const jx::cpu::Executable executable = plan({.fuse_elementwise = false}, chain, x);
   const std::size_t bytes = std::size_t{1} << 18;
   const auto statistics = executable.statistics();
   EXPECT_EQ(statistics.steps, 15);
@@ -131,8 +132,46 @@ TEST(Executable, PlannedKernelsForTheSeedStep) {
   const Params p{jnp::array(0.5f), jnp::array(0.1f)};
   const jx::Array x = jnp::linspace(-1.0, 1.0, 128).astype(jx::float32).reshape({128, 1});
   const jx::Array y = x * 2.0f - 1.0f;
-  const jx::cpu::Executable executable = plan(update, p, x, y);
+  const jx::cpu::Executable executable = plan({}, update, p, x, y);
   EXPECT_EQ(executable.statistics().evaluated_steps, 0) << executable.program();
+}
+
+TEST(Executable, FusedChainsRunAsOneStepAndAgreeWithUnfused) {
+  // An elementwise chain with two reductions of the same input (a sum and a sum of squares, as a
+  // variance needs): one fused step, no intermediate in the arena.
+  auto moments = [](const jx::Array& x) {
+    const jx::Array shifted = jnp::tanh(x) * 2.0f - 1.0f;
+    return std::tuple{jnp::sum(shifted), jnp::sum(shifted * shifted), jnp::exp(-shifted)};
+  };
+  for (std::int64_t n : {std::int64_t{7}, std::int64_t{1000}, std::int64_t{1} << 17}) {
+    const jx::Array x = jx::random::normal(jx::random::PRNGKey(1), {n});
+    const jx::cpu::Executable fused = plan({}, moments, x);
+    const jx::cpu::Executable unfused = plan({.fuse_elementwise = false}, moments, x);
+    EXPECT_EQ(fused.statistics().fused_steps, 1) << fused.program();
+    EXPECT_EQ(fused.statistics().steps, 1) << fused.program();
+    EXPECT_EQ(fused.statistics().intermediate_bytes, 0u);
+    jx::Array inputs[] = {x};
+    const jx::ArrayList a = fused.run(inputs);
+    const jx::ArrayList b = unfused.run(inputs);
+    ASSERT_EQ(a.size(), 3u);
+    for (std::size_t k = 0; k < 3; ++k) {
+      EXPECT_TRUE(jnp::allclose(a[k], b[k], {.rtol = 1e-5, .atol = 1e-4}).item<bool>()) << n << " output " << k;
+    }
+  }
+}
+
+TEST(Executable, FusedReductionsDoNotDependOnTheThreadCount) {
+  const jx::Array x = jx::random::normal(jx::random::PRNGKey(2), {1 << 18});
+  const jx::cpu::Executable fused = plan({}, [](const jx::Array& v) { return jnp::sum(jnp::sin(v) * v); }, x);
+  jx::Array inputs[] = {x};
+  const float with_pool = fused.run(inputs)[0].item<float>();
+  const int threads = jx::cpu::num_threads();
+  jx::cpu::set_num_threads(1);
+  const float on_one = fused.run(inputs)[0].item<float>();
+  jx::cpu::set_num_threads(threads);
+  EXPECT_EQ(with_pool, on_one);
+  // And against the unfused sum, to float32 rounding.
+  EXPECT_NEAR(with_pool, jnp::sum(jnp::sin(x) * x).item<float>(), 1e-2);
 }
 
 TEST(Executable, LoopsAllocateNothingPerIteration) {
