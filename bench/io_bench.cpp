@@ -11,9 +11,14 @@
 // Rounds alternate jx and baseline so both see the same machine (a shared VM's disk is noisy); the
 // figures are medians over the rounds, in GB/s (10^9 bytes per second).
 //
+// Where Debian's dataset-fashion-mnist is installed, also: jx::io::fashion_mnist(train) against
+// zlib's gzread of the same two files, and one epoch of shuffled batches of 128 against the same
+// gather and scaling written as a plain loop into one preallocated batch.
+//
 //   cmake --build build/default --target bench_io && ./build/default/bench/bench_io [DIRECTORY]
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -74,6 +79,82 @@ void fread_into(const std::filesystem::path& path, std::vector<char>& buffer) {
   const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), f);
   std::fclose(f);
   if (n != buffer.size()) std::fprintf(stderr, "short read\n");
+}
+
+// The decompressed bytes of a gzip file, read with zlib's own gzread.
+std::vector<char> gzread_file(const std::filesystem::path& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  std::vector<char> out;
+  std::vector<char> chunk(1 << 20);
+  for (int n; (n = gzread(f, chunk.data(), static_cast<unsigned>(chunk.size()))) > 0;) {
+    out.insert(out.end(), chunk.begin(), chunk.begin() + n);
+  }
+  gzclose(f);
+  return out;
+}
+
+void dataset_figures() {
+  const std::filesystem::path directory(jx::io::kFashionMnistDirectory);
+  if (!std::filesystem::exists(directory / "train-images-idx3-ubyte.gz")) {
+    std::printf("\nFashion-MNIST is not installed (Debian's dataset-fashion-mnist): dataset figures skipped\n");
+    return;
+  }
+  std::vector<double> load, gzread_both, epoch, plain_epoch;
+  constexpr std::int64_t kBatch = 128;
+  const jx::Key key = jx::random::PRNGKey(0);
+  for (int round = 0; round < 3; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    const jx::io::Dataset train = jx::io::fashion_mnist(jx::io::Split::train);
+    load.push_back(seconds_since(start));
+
+    start = std::chrono::steady_clock::now();
+    const auto images = gzread_file(directory / "train-images-idx3-ubyte.gz");
+    const auto labels = gzread_file(directory / "train-labels-idx1-ubyte.gz");
+    gzread_both.push_back(seconds_since(start));
+
+    const jx::Key epoch_key = jx::random::fold_in(key, static_cast<std::uint32_t>(round));
+    start = std::chrono::steady_clock::now();
+    std::int64_t examples = 0;
+    for (auto [x, y] : jx::io::batches(train, kBatch, epoch_key)) {
+      jx::bench::do_not_optimize(x.impl());
+      examples += y.shape()[0];
+    }
+    epoch.push_back(static_cast<double>(examples) / seconds_since(start));
+
+    // The same epoch by hand: the order drawn the same way, then gather and scale into one buffer.
+    start = std::chrono::steady_clock::now();
+    const std::vector<std::int64_t> order = jx::random::permutation(epoch_key, train.size()).to_vector<std::int64_t>();
+    std::vector<float> batch_images(kBatch * 784);
+    std::vector<std::int32_t> batch_labels(kBatch);
+    const auto* pixels = reinterpret_cast<const std::uint8_t*>(images.data()) + 16;
+    const auto* label_bytes = reinterpret_cast<const std::uint8_t*>(labels.data()) + 8;
+    std::int64_t plain_examples = 0;
+    for (std::int64_t b = 0; b + kBatch <= train.size(); b += kBatch) {
+      for (std::int64_t i = 0; i < kBatch; ++i) {
+        const std::int64_t e = order[static_cast<std::size_t>(b + i)];
+        for (int j = 0; j < 784; ++j)
+          batch_images[static_cast<std::size_t>(i * 784 + j)] = static_cast<float>(pixels[e * 784 + j]) / 255.0f;
+        batch_labels[static_cast<std::size_t>(i)] = label_bytes[e];
+      }
+      jx::bench::do_not_optimize(batch_images.data());
+      jx::bench::clobber_memory();
+      plain_examples += kBatch;
+    }
+    plain_epoch.push_back(static_cast<double>(plain_examples) / seconds_since(start));
+  }
+  jx::bench::Table table("Fashion-MNIST train split (60000 images), medians of 3 rounds");
+  table.row({.name = "fashion_mnist(train): load",
+             .value = median(load),
+             .unit = "s",
+             .baseline_name = "gzread of the 2 files",
+             .baseline = median(gzread_both),
+             .target = ""});
+  table.row({.name = "batches(128, key): one epoch",
+             .value = median(epoch) / 1e6,
+             .unit = "M ex/s",
+             .baseline_name = "plain gather loop",
+             .baseline = median(plain_epoch) / 1e6,
+             .target = ""});
 }
 
 }  // namespace
@@ -148,5 +229,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove(checkpoint);
   std::filesystem::remove(plain);
   if (argc <= 1) std::filesystem::remove(directory);  // ours: it is empty now
+
+  dataset_figures();
   return 0;
 }
