@@ -38,6 +38,12 @@ class ArgReduce final : public PrimitiveBase<ArgReduce> {
   std::string_view name() const override { return is_max_ ? "argmax" : "argmin"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
+  // Indices are piecewise constant in the input: a zero tangent (JAX's float0), so that argmax can sit
+  // inside a differentiated function.
+  ArrayList jvp(std::span<const Array> /*primals*/, std::span<const Array> /*tangents*/,
+                std::span<const Array> /*outputs*/) const override {
+    return {Array()};
+  }
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const { return std::tuple{Param{"axes", axis_}, Param{"index_dtype", index_dtype_}}; }
 
