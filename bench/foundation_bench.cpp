@@ -7,7 +7,8 @@
 //   d. reductions: jnp::sum of 16M float32 in GB/s of bytes read, against memcpy and against a
 //      hand-written vectorized float32 sum (a pure read stream, naive in its rounding);
 //   e. matmul GFLOP/s at 512 and 1024 against calling cblas_sgemm directly on the same data, a
-//      transposed operand included (which must not be copied).
+//      transposed operand included (which must not be copied); and an elementwise op just after a
+//      matmul against the same op just after another one (the two thread pools sharing the cores).
 // The ratio column is jx / baseline: the median of the ratios of the paired batches. The memcpy
 // baseline is memcpy of 64 MiB on one thread or split over jx's threads, whichever is faster, counted
 // as bytes read + written. Results are checked before they are timed. On a shared machine, run it when
@@ -15,9 +16,10 @@
 //
 //   cmake --build build/default --target bench_foundation && build/default/bench/bench_foundation [a b c d e]
 #include <cblas.h>
-#include <immintrin.h>
 #include <jx/jx.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -255,20 +257,20 @@ void bench_transcendentals(Table& table, MemcpyBaseline& memcpy_baseline, const 
 // --- d. Reductions ---------------------------------------------------------------------------------
 
 // A plain vectorized float32 sum split over the threads: the read stream every sum must make, with
-// none of jx's care for rounding (four float32 vector accumulators per thread).
+// none of jx's care for rounding (64 independent float32 lanes per thread, which the compiler keeps
+// in vector registers).
 float naive_sum(const float* p, std::int64_t n) {
-  std::vector<float> partial(static_cast<std::size_t>(jx::cpu::num_threads()), 0.0f);
   const int threads = jx::cpu::num_threads();
+  std::vector<float> partial(static_cast<std::size_t>(threads), 0.0f);
   jx::cpu::parallel_for(threads, 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t part = first; part < last; ++part) {
       const std::int64_t begin = n * part / threads, end = n * (part + 1) / threads;
-      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+      constexpr int kLanes = 64;
+      float lanes[kLanes] = {};
       std::int64_t i = begin;
-      for (; i + 64 <= end; i += 64) {
-        for (int j = 0; j < 4; ++j) acc[j] = _mm512_add_ps(acc[j], _mm512_loadu_ps(p + i + 16 * j));
+      for (; i + kLanes <= end; i += kLanes) {
+        for (int j = 0; j < kLanes; ++j) lanes[j] += p[i + j];
       }
-      alignas(64) float lanes[16];  // (not _mm512_reduce_add_ps: GCC 12 warns inside it)
-      _mm512_store_ps(lanes, _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
       float total = 0;
       for (const float lane : lanes) total += lane;
       for (; i < end; ++i) total += p[i];
@@ -276,7 +278,7 @@ float naive_sum(const float* p, std::int64_t n) {
     }
   });
   float total = 0;
-  for (float v : partial) total += v;
+  for (const float v : partial) total += v;
   return total;
 }
 
@@ -360,6 +362,42 @@ void bench_matmul(Table& table) {
   }
 }
 
+// An elementwise op on jx's pool right after a matmul on OpenBLAS's threads, against the same op right
+// after another elementwise op. OpenBLAS's idle threads keep spinning for a while after a call (here
+// ~100 ms of CPU); jx's workers sleep after 100 us. If the two pools fought over the two cores, the
+// first figure would be the larger.
+void bench_pools(Table& table, const LargeOperands& x) {
+  const int n = 1024;
+  const Array a = from_vector(random_floats(static_cast<std::size_t>(n) * n, -1, 1, 8), {n, n});
+  std::vector<double> after_matmul, after_add;
+  using Clock = std::chrono::steady_clock;
+  auto time_add = [&] {
+    const auto start = Clock::now();
+    do_not_optimize(x.a + x.b);
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  };
+  for (int round = 0; round < 40; ++round) {
+    do_not_optimize(jnp::matmul(a, a));
+    after_matmul.push_back(time_add());
+    do_not_optimize(x.a + x.b);
+    after_add.push_back(time_add());
+  }
+  std::vector<double> ratios(after_matmul.size());
+  for (std::size_t i = 0; i < ratios.size(); ++i) ratios[i] = after_matmul[i] / after_add[i];
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  table.row({.name = "a + b 16M just after matmul 1024",
+             .value = median(after_matmul) * 1e3,
+             .unit = "ms",
+             .baseline_name = "a + b 16M just after a + b",
+             .baseline = median(after_add) * 1e3,
+             .target = "",
+             .met = std::nullopt,
+             .ratio = median(ratios)});
+}
+
 }  // namespace
 
 // Sections to run: all by default, or those named on the command line (`bench_foundation b d`).
@@ -403,6 +441,8 @@ int main(int argc, char** argv) {
     Table matmul("e. matmul (GFLOP/s)");
     bench_matmul(matmul);
     missed += matmul.missed();
+    Table pools("f. jx's pool next to OpenBLAS's threads (ms per op, lower is better)");
+    bench_pools(pools, LargeOperands{});
   }
   std::printf("\n%d target(s) not met\n", missed);
   return 0;
