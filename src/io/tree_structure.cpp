@@ -444,10 +444,12 @@ bool find_difference(const json& expected, const json& found, Difference& out) {
         if (descend(value, b.at(key), key)) return true;
       }
     }
-  } else if (same_kind("custom") && expected.value("fields", json()) == found.value("fields", json())) {
+  } else if (same_kind("custom") && same_kind("fields") && same_kind("children") &&
+             expected.at("fields") == found.at("fields")) {
+    // References into the structures, never copies: `out` keeps pointers to the nodes it reports.
     const json& fields = expected.at("fields");
-    const json& a = expected.value("children", json());
-    const json& b = found.value("children", json());
+    const json& a = expected.at("children");
+    const json& b = found.at("children");
     if (fields.is_array() && a.is_array() && b.is_array() && a.size() == b.size()) {
       for (std::size_t i = 0; i < a.size(); ++i) {
         // A type without fields is transparent in paths, as in jx::tree::keystr.

@@ -64,7 +64,9 @@ Array uniform01(const Key& key, const Shape& shape, DType dtype, const KeyUse& u
 // Clips integer `value` into the range of `dtype` (in its own dtype), then converts: JAX's
 // _convert_and_clip_integer.
 std::int64_t min_of(DType dtype) {
-  return is_unsigned_integer(dtype) ? 0 : -(std::int64_t{1} << (itemsize(dtype) * 8 - 1));
+  // -2^(bits-1) as the two's complement bit pattern (negating 2^63 would overflow int64).
+  const auto bits = static_cast<int>(itemsize(dtype) * 8);
+  return is_unsigned_integer(dtype) ? 0 : static_cast<std::int64_t>(~std::uint64_t{0} << (bits - 1));
 }
 std::uint64_t max_of(DType dtype) {
   const auto bits = static_cast<int>(itemsize(dtype) * 8);

@@ -66,8 +66,8 @@ using jx::io::test::write_file;
   if (a.type() != b.type()) return ::testing::AssertionFailure() << repr(a) << " vs " << repr(b);
   const jx::Array x = a.dtype() == jx::DType::key ? jx::random::key_data(jx::Key(a)) : a;
   const jx::Array y = b.dtype() == jx::DType::key ? jx::random::key_data(jx::Key(b)) : b;
-  const auto bx = jx::io::bytes_of(jx::io::writable_array(x, "test", "a"));
-  const auto by = jx::io::bytes_of(jx::io::writable_array(y, "test", "b"));
+  const jx::Array cx = jx::io::writable_array(x, "test", "a"), cy = jx::io::writable_array(y, "test", "b");
+  const auto bx = jx::io::bytes_of(cx), by = jx::io::bytes_of(cy);  // spans into cx and cy
   if (bx.size() != by.size() || std::memcmp(bx.data(), by.data(), bx.size()) != 0) {
     return ::testing::AssertionFailure() << "values differ: " << repr(a) << " vs " << repr(b);
   }

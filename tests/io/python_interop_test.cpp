@@ -76,8 +76,8 @@ std::string lower(std::string s) {
 
 ::testing::AssertionResult identical(const jx::Array& a, const jx::Array& b) {
   if (a.type() != b.type()) return ::testing::AssertionFailure() << repr(a) << " vs " << repr(b);
-  const auto x = jx::io::bytes_of(jx::io::writable_array(a, "test", "a"));
-  const auto y = jx::io::bytes_of(jx::io::writable_array(b, "test", "b"));
+  const jx::Array ca = jx::io::writable_array(a, "test", "a"), cb = jx::io::writable_array(b, "test", "b");
+  const auto x = jx::io::bytes_of(ca), y = jx::io::bytes_of(cb);  // spans into ca and cb
   if (std::memcmp(x.data(), y.data(), x.size()) != 0)
     return ::testing::AssertionFailure() << repr(a) << " vs " << repr(b);
   return ::testing::AssertionSuccess();

@@ -167,6 +167,16 @@ TEST(IoTreeStructure, FirstDifferenceNamesThePathAndBothNodes) {
   EXPECT_EQ(difference->found, "a list of 1");
 }
 
+TEST(IoTreeStructure, FirstDifferenceInsideAStructNamesTheField) {
+  const json a = encode(Linear{jnp::ones({1}), jnp::ones({1})});
+  const json b = encode(Linear{jx::random::PRNGKey(0), jnp::ones({1})});
+  const auto difference = jx::io::first_difference(a, b);
+  ASSERT_TRUE(difference);
+  EXPECT_EQ(difference->path, "'w'");
+  EXPECT_EQ(difference->expected, "an array leaf");
+  EXPECT_EQ(difference->found, "a PRNG key leaf");
+}
+
 TEST(IoTreeStructure, TypeNamesDoNotMatterButFieldsDo) {
   json a = encode(Linear{jnp::ones({1}), jnp::ones({1})});
   json renamed = a;
