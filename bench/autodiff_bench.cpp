@@ -14,6 +14,7 @@
 
 #include "backends/cpu/thread_pool.h"
 #include "harness.h"
+#include "mlp.h"
 #include "seed.h"
 
 #if defined(JX_BENCH_TORCH)
@@ -26,36 +27,6 @@ namespace jnp = jx::numpy;
 using jx::bench::compare;
 using jx::bench::do_not_optimize;
 using jx::bench::Row;
-
-struct Layer {
-  jx::Array weight, bias;
-};
-JX_PYTREE(Layer, weight, bias);
-using Mlp = std::vector<Layer>;
-
-constexpr std::int64_t kBatch = 256;
-constexpr int kSizes[] = {784, 512, 512, 10};
-
-Mlp init_mlp(jx::Key key) {
-  Mlp layers;
-  for (int i = 0; i < 3; ++i) {
-    auto [next, sub] = jx::random::split(key);
-    key = next;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(kSizes[i]));
-    layers.push_back({jx::random::normal(sub, {kSizes[i], kSizes[i + 1]}) * scale, jnp::zeros({kSizes[i + 1]})});
-  }
-  return layers;
-}
-
-jx::Array mlp_loss(const Mlp& layers, const jx::Array& images, const jx::Array& labels) {
-  jx::Array h = images;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    h = jnp::matmul(h, layers[i].weight) + layers[i].bias;
-    if (i + 1 < layers.size()) h = jx::nn::relu(h);
-  }
-  const jx::Array log_probabilities = jx::nn::log_softmax(h);
-  return -jnp::mean(jnp::sum(log_probabilities * jx::nn::one_hot(labels, 10), 1));
-}
 
 #if defined(JX_BENCH_TORCH)
 struct TorchSeed {
@@ -72,31 +43,17 @@ struct TorchSeed {
   }
 };
 
+// One SGD step of the MLP in libtorch eager mode, autograd and all.
 struct TorchMlp {
-  std::vector<torch::Tensor> weights, biases;
-  explicit TorchMlp(const Mlp& init) {
-    for (const Layer& l : init) {
-      weights.push_back(torch::from_blob(const_cast<float*>(l.weight.to_vector<float>().data()),
-                                         {l.weight.shape()[0], l.weight.shape()[1]})
-                            .clone()
-                            .requires_grad_(true));
-      biases.push_back(torch::zeros({l.bias.shape()[0]}).requires_grad_(true));
-    }
-  }
+  std::vector<torch::Tensor> params;
+  explicit TorchMlp(const mlp::Params& init) : params(mlp::torch_params(init)) {}
   float step(const torch::Tensor& images, const torch::Tensor& labels) {
-    torch::Tensor h = images;
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-      h = torch::addmm(biases[i], h, weights[i]);
-      if (i + 1 < weights.size()) h = torch::relu(h);
-    }
-    const torch::Tensor loss = torch::nll_loss(torch::log_softmax(h, 1), labels);
+    const torch::Tensor loss = mlp::torch_loss(params, images, labels);
     loss.backward();
     torch::NoGradGuard no_grad;
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-      weights[i].sub_(weights[i].grad() * 0.01f);
-      biases[i].sub_(biases[i].grad() * 0.01f);
-      weights[i].mutable_grad().zero_();
-      biases[i].mutable_grad().zero_();
+    for (torch::Tensor& p : params) {
+      p.sub_(p.grad() * 0.01f);
+      p.mutable_grad().zero_();
     }
     return loss.item<float>();
   }
@@ -148,29 +105,21 @@ int main() {
 #endif
 
   {
-    const jx::Key key = jx::random::PRNGKey(0);
-    auto [data_key, label_key] = jx::random::split(jx::random::fold_in(key, 1));
-    const jx::Array images = jx::random::uniform(data_key, {kBatch, 784});
-    const jx::Array labels = jx::random::randint(label_key, {kBatch}, 0, 10);
-    Mlp layers = init_mlp(key);
-    auto train_step = jx::jit([](const Mlp& m, const jx::Array& x, const jx::Array& y) {
-      auto [loss, grads] = jx::value_and_grad(mlp_loss)(m, x, y);
-      Mlp next = jx::tree::map([](const jx::Array& p, const jx::Array& g) { return p - g * 0.01f; }, m, grads);
+    const mlp::Batch batch = mlp::batch();
+    mlp::Params layers = mlp::init(jx::random::PRNGKey(0));
+    auto train_step = jx::jit([](const mlp::Params& m, const jx::Array& x, const jx::Array& y) {
+      auto [loss, grads] = jx::value_and_grad(mlp::loss)(m, x, y);
+      mlp::Params next = jx::tree::map([](const jx::Array& p, const jx::Array& g) { return p - g * 0.01f; }, m, grads);
       return std::pair{next, loss};
     });
-    const double flops = 3.0 * 2.0 * kBatch * (784.0 * 512 + 512.0 * 512 + 512.0 * 10);
     const auto step = [&] {
-      auto [next, loss] = train_step(std::move(layers), images, labels);
+      auto [next, loss] = train_step(std::move(layers), batch.images, batch.labels);
       layers = std::move(next);
       do_not_optimize(loss);
     };
 #if defined(JX_BENCH_TORCH)
-    TorchMlp torch_mlp(init_mlp(key));
-    const torch::Tensor torch_images =
-        torch::from_blob(const_cast<float*>(images.to_vector<float>().data()), {kBatch, 784}).clone();
-    std::vector<std::int64_t> label_values;
-    for (std::int32_t l : labels.to_vector<std::int32_t>()) label_values.push_back(l);
-    const torch::Tensor torch_labels = torch::tensor(label_values);
+    TorchMlp torch_mlp(mlp::init(jx::random::PRNGKey(0)));
+    const auto [torch_images, torch_labels] = mlp::torch_batch(batch);
     const auto c = compare(step, [&] { do_not_optimize(torch_mlp.step(torch_images, torch_labels)); },
                            {.min_time = 1.0, .sample_time = 0.05});
     table.row(Row{.name = "MLP 784-512-512-10 grad step, b=256",
@@ -181,7 +130,7 @@ int main() {
                   .target = "<= 1 (no slower)",
                   .met = c.time_ratio <= 1.0,
                   .ratio = c.time_ratio});
-    std::printf("  (jx: %.1f GFLOP/s of matmul work per step)\n", flops / c.candidate.median * 1e-9);
+    std::printf("  (jx: %.1f GFLOP/s of matmul work per step)\n", mlp::kStepFlops / c.candidate.median * 1e-9);
 #else
     const auto t = jx::bench::measure(step);
     table.row(Row{.name = "MLP 784-512-512-10 grad step, b=256",

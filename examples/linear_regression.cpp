@@ -4,10 +4,8 @@
 //
 //   ./build/default/examples/linear_regression [--steps N] [--lr X] [--seed S] [--out FILE]
 #include <jx/jx.h>
-#include <plplot/plplot.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +14,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include "command_line.h"
+#include "png_plot.h"
 
 namespace jnp = jx::numpy;
 
@@ -56,14 +57,6 @@ constexpr std::string_view kUsage =
     "  --seed S    PRNG seed of the data and the initial parameters (default 42)\n"
     "  --out FILE  where to write the plot, a PNG (default linear_regression.png)\n";
 
-template <class T>
-std::optional<T> parse_number(std::string_view text) {
-  T value{};
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // Returns the options, or nothing after printing why not (exit_code says how to exit).
 std::optional<Options> parse(int argc, char** argv, int& exit_code) {
   Options options;
@@ -82,17 +75,11 @@ std::optional<Options> parse(int argc, char** argv, int& exit_code) {
     const std::string_view value = argv[++i];
     bool ok = true;
     if (flag == "--steps") {
-      const auto steps = parse_number<int>(value);
-      ok = steps && *steps >= 0;
-      if (ok) options.steps = *steps;
+      ok = parse_number(value, options.steps) && options.steps >= 0;
     } else if (flag == "--lr") {
-      const auto rate = parse_number<float>(value);
-      ok = rate && *rate > 0;
-      if (ok) options.learning_rate = *rate;
+      ok = parse_number(value, options.learning_rate) && options.learning_rate > 0;
     } else if (flag == "--seed") {
-      const auto seed = parse_number<std::int64_t>(value);
-      ok = seed.has_value();
-      if (ok) options.seed = *seed;
+      ok = parse_number(value, options.seed);
     } else if (flag == "--out") {
       options.out = std::string(value);
       ok = !options.out.empty();
@@ -110,9 +97,7 @@ std::optional<Options> parse(int argc, char** argv, int& exit_code) {
   return options;
 }
 
-// The data as a scatter plot and the fitted line, in the tutorial's style. PLplot writes the file when
-// the plot ends; it goes to a temporary name first and is renamed, so an existing plot is never left
-// half-written.
+// The data as a scatter plot and the fitted line, in the tutorial's style (written atomically by PngPlot).
 void plot(const std::vector<float>& xs, const std::vector<float>& ys, float weight, float bias, const std::string& out) {
   const auto [x_low, x_high] = std::minmax_element(xs.begin(), xs.end());
   const auto [y_low, y_high] = std::minmax_element(ys.begin(), ys.end());
@@ -121,21 +106,12 @@ void plot(const std::vector<float>& xs, const std::vector<float>& ys, float weig
   const PLFLT line_x[2] = {*x_low, *x_high};
   const PLFLT line_y[2] = {weight * *x_low + bias, weight * *x_high + bias};
 
-  const std::string temporary = out + ".tmp";
-  plsdev("pngcairo");
-  plsfnam(temporary.c_str());
-  plspage(0, 0, 800, 600, 0, 0);
-  plscol0(0, 255, 255, 255);  // background: white
-  plscol0(1, 0, 0, 0);        // axes and labels: black
-  plscol0(2, 31, 119, 180);   // data: blue
-  plscol0(3, 214, 39, 40);    // model: red
-  plinit();
-  plcol0(1);
+  const PngPlot png(out, 800, 600);
   plenv(*x_low - margin, *x_high + margin, *y_low - margin, *y_high + margin, 0, 0);
   pllab("x", "y", "Linear regression by gradient descent (jx)");
-  plcol0(2);
+  plcol0(PngPlot::kBlue);
   plstring(static_cast<PLINT>(px.size()), px.data(), py.data(), "•");
-  plcol0(3);
+  plcol0(PngPlot::kRed);
   plwidth(2.5);
   plline(2, line_x, line_y);
 
@@ -150,8 +126,6 @@ void plot(const std::vector<float>& xs, const std::vector<float>& ys, float weig
            PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.03, 0.03, 0.12, 0, 1, 1, 0, 0, 2, options, 1.0,
            1.0, 2.0, 0.0, text_colors, text, box_colors, box_patterns, box_scales, box_widths, line_colors,
            line_styles, line_widths, symbol_colors, symbol_scales, symbol_numbers, symbols);
-  plend();
-  std::filesystem::rename(temporary, out);
 }
 
 }  // namespace

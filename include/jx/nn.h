@@ -35,5 +35,6 @@ Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dty
 
 #include "jx/nn/initializers.h"
 #include "jx/nn/modules.h"
+#include "jx/nn/pooling.h"
 #include "jx/nn/summary.h"
 #include "jx/nn/transform.h"

@@ -12,40 +12,21 @@
 #include "jx/ir/primitive.h"
 #include "jx/transforms/vmap.h"
 #include "trace/staging.h"
+#include "transforms/program_transforms.h"
 
 namespace jx::detail {
 namespace {
 
 // The output types of a function, by tracing it on abstract inputs.
 TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs) {
-  StagingTrace abstract(nullptr, "abstract evaluation of a custom-derivative function");
-  ArrayList tracers;
-  for (const ArrayType& t : inputs) tracers.push_back(abstract.new_input(t));
-  ArrayList outputs;
-  {
-    TraceScope scope(&abstract);
-    UserCodeScope user;
-    outputs = f(tracers);
-  }
-  TypeList types;
-  for (const Array& out : outputs) types.push_back(out.type());
-  return types;
+  return trace_program(f, inputs, "abstract evaluation of a custom-derivative function").output_types();
 }
 
 // The kernel of a custom function under jit: the function traced into a program and compiled, so
 // that a jitted call runs planned kernels rather than calling the user's C++ function each time (the
 // function is pure, so tracing it once is as good as calling it).
 Kernel lower_function(const ArraysFunction& f, const LoweringContext& context) {
-  StagingTrace staging(nullptr, "custom-derivative function, compiled for jit");
-  ArrayList tracers;
-  for (const ArrayType& t : context.inputs) tracers.push_back(staging.new_input(t));
-  ArrayList outputs;
-  {
-    TraceScope scope(&staging);
-    UserCodeScope user;
-    outputs = f(tracers);
-  }
-  Program program = staging.finish(outputs);
+  Program program = trace_program(f, context.inputs, "custom-derivative function, compiled for jit");
   passes::optimize(program);
   std::shared_ptr<const CompiledProgram> compiled = context.compile(program);
   const std::size_t scratch = compiled->scratch_bytes();

@@ -39,6 +39,7 @@ Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, c
   ArrayList outputs;
   {
     TraceScope scope(&staging);
+    UserCodeScope user;  // f may be the user's (a custom derivative's function): errors name their line
     outputs = f(inputs);
   }
   return staging.finish(outputs);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "jx/lax.h"
 #include "jx/nn/initializers.h"
 #include "jx/nn/transform.h"
 
@@ -147,6 +148,32 @@ class Embed : public Module {
  private:
   std::int64_t vocab_size_, embed_dim_;
   EmbedOptions options_;
+};
+
+struct Conv2DOptions {
+  std::vector<std::int64_t> stride = {1, 1};
+  std::vector<std::int64_t> rate = {1, 1};  // dilation of the kernel (atrous convolution)
+  lax::Padding padding = "SAME";
+  bool with_bias = true;
+  std::optional<Initializer> w_init = std::nullopt;  // default: truncated normal, stddev 1/sqrt(fan_in)
+  std::optional<Initializer> b_init = std::nullopt;  // default: zeros
+  std::string data_format = "NHWC";                  // or "NCHW"
+  std::int64_t feature_group_count = 1;
+  std::optional<std::string> name = std::nullopt;
+};
+
+// A 2-d convolution (hk.Conv2D): weights w [kh, kw, in / groups, output_channels] (HWIO), bias [C].
+class Conv2D : public Module {
+ public:
+  Conv2D(std::int64_t output_channels, std::vector<std::int64_t> kernel_shape, Conv2DOptions options = {});
+  Conv2D(std::int64_t output_channels, std::int64_t kernel_size, Conv2DOptions options = {})
+      : Conv2D(output_channels, {kernel_size, kernel_size}, std::move(options)) {}
+  Array operator()(const Array& x) const;
+
+ private:
+  std::int64_t output_channels_;
+  std::vector<std::int64_t> kernel_shape_;
+  Conv2DOptions options_;
 };
 
 // Zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate) (hk.dropout).

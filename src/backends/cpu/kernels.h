@@ -67,6 +67,8 @@ Array cumulative(CumulativeOp op, const Array& x, int axis, bool reverse, const 
 struct DotDimensions {
   std::vector<int> lhs_contracting, rhs_contracting, lhs_batch, rhs_batch;
 };
+// The axes of an operand of ndim axes that are neither batch nor contracting, in order.
+std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::vector<int>& contracting);
 // XLA's dot_general: output axes are batch, then lhs free, then rhs free.
 Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type);
 // The same into a dense row-major output (the planned executor's kernel).

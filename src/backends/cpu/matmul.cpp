@@ -155,6 +155,8 @@ void gemm_loop(const MatrixStack& a, const MatrixStack& b, T* out, std::int64_t 
   }
 }
 
+}  // namespace
+
 std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::vector<int>& contracting) {
   std::vector<int> axes;
   for (int d = 0; d < ndim; ++d) {
@@ -165,8 +167,6 @@ std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::v
   }
   return axes;
 }
-
-}  // namespace
 
 void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
                       std::byte* out) {

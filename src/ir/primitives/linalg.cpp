@@ -86,16 +86,6 @@ Kernel DotGeneral::lower(const LoweringContext& context) const {
 namespace jx::primitives {
 namespace {
 
-std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::vector<int>& contracting) {
-  std::vector<int> axes;
-  for (int d = 0; d < ndim; ++d) {
-    if (std::find(batch.begin(), batch.end(), d) == batch.end() &&
-        std::find(contracting.begin(), contracting.end(), d) == contracting.end()) {
-      axes.push_back(d);
-    }
-  }
-  return axes;
-}
 
 int rank_among(const std::vector<int>& axes, int axis) {
   std::vector<int> sorted = axes;
@@ -118,8 +108,8 @@ ArrayList DotGeneral::transpose(std::span<const Array> cotangents, std::span<con
                                 std::span<const ArrayType> types) const {
   const Array& ct = cotangents[0];
   const int nb = static_cast<int>(dims_.lhs_batch.size());
-  const std::vector<int> lhs_free = free_axes(types[0].ndim(), dims_.lhs_batch, dims_.lhs_contracting);
-  const std::vector<int> rhs_free = free_axes(types[1].ndim(), dims_.rhs_batch, dims_.rhs_contracting);
+  const std::vector<int> lhs_free = cpu::free_axes(types[0].ndim(), dims_.lhs_batch, dims_.lhs_contracting);
+  const std::vector<int> rhs_free = cpu::free_axes(types[1].ndim(), dims_.rhs_batch, dims_.rhs_contracting);
   const int n_lhs_free = static_cast<int>(lhs_free.size());
   std::vector<int> batch_positions(static_cast<std::size_t>(nb));
   std::iota(batch_positions.begin(), batch_positions.end(), 0);
@@ -199,13 +189,13 @@ BatchResult DotGeneral::batch(std::span<const Array> inputs, std::span<const int
   const int nb = static_cast<int>(dims_.lhs_batch.size());
   if (lb != kNotMapped) {
     dims = {shifted(dims_.lhs_contracting, lb), dims_.rhs_contracting, shifted(dims_.lhs_batch, lb), dims_.rhs_batch};
-    const std::vector<int> free = free_axes(inputs[0].ndim(), dims.lhs_batch, dims.lhs_contracting);
+    const std::vector<int> free = cpu::free_axes(inputs[0].ndim(), dims.lhs_batch, dims.lhs_contracting);
     const int position = nb + static_cast<int>(std::find(free.begin(), free.end(), lb) - free.begin());
     return {{jx::bind(DotGeneral(dims), inputs)[0]}, {position}};
   }
   dims = {dims_.lhs_contracting, shifted(dims_.rhs_contracting, rb), dims_.lhs_batch, shifted(dims_.rhs_batch, rb)};
-  const int lhs_free = static_cast<int>(free_axes(inputs[0].ndim(), dims.lhs_batch, dims.lhs_contracting).size());
-  const std::vector<int> free = free_axes(inputs[1].ndim(), dims.rhs_batch, dims.rhs_contracting);
+  const int lhs_free = static_cast<int>(cpu::free_axes(inputs[0].ndim(), dims.lhs_batch, dims.lhs_contracting).size());
+  const std::vector<int> free = cpu::free_axes(inputs[1].ndim(), dims.rhs_batch, dims.rhs_contracting);
   const int position = nb + lhs_free + static_cast<int>(std::find(free.begin(), free.end(), rb) - free.begin());
   return {{jx::bind(DotGeneral(dims), inputs)[0]}, {position}};
 }
