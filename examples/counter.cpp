@@ -26,7 +26,9 @@ struct CounterV2 {
   CounterState reset() { return jnp::array(0); }
 };
 
-int main() {
+// With JX_CHECK_JIT=1 in the environment the checker is on from the start, and the impure jitted
+// counter below throws jx::ImpureFunctionError at its second call: reported here, exit status 1.
+int run() {
   Counter counter;
   std::cout << "Counter, called directly:\n";
   for (int i = 0; i < 3; ++i) std::cout << counter.count() << "\n";  // 1 2 3
@@ -78,4 +80,14 @@ int main() {
     std::cout << "  CounterV2 passes: " << s << "\n";
   }
   return 0;
+}
+
+int main() {
+  try {
+    return run();
+  } catch (const jx::Error& e) {
+    std::cout.flush();
+    std::cerr << "counter: " << e.what() << "\n";
+    return 1;
+  }
 }

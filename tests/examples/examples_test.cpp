@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
@@ -27,8 +28,10 @@ struct ProgramRun {
   std::string output;  // stdout and stderr together
 };
 
-// Runs a program with arguments (no shell), capturing what it prints.
-ProgramRun run(const std::string& program, const std::vector<std::string>& arguments) {
+// Runs a program with arguments (no shell), capturing what it prints. `environment` ("NAME=value")
+// is added to this process's environment, replacing variables of the same names.
+ProgramRun run(const std::string& program, const std::vector<std::string>& arguments,
+               const std::vector<std::string>& environment = {}) {
   int pipe_ends[2];
   if (pipe(pipe_ends) != 0) return {};
   posix_spawn_file_actions_t actions;
@@ -41,8 +44,20 @@ ProgramRun run(const std::string& program, const std::vector<std::string>& argum
   std::vector<char*> argv;
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::vector<std::string> variables = environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view variable(*entry);
+    const std::string_view name = variable.substr(0, variable.find('='));
+    const bool replaced = std::any_of(environment.begin(), environment.end(), [&](const std::string& e) {
+      return std::string_view(e).substr(0, e.find('=')) == name;
+    });
+    if (!replaced) variables.emplace_back(variable);
+  }
+  std::vector<char*> envp;
+  for (std::string& v : variables) envp.push_back(v.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_ends[1]);
   ProgramRun result;
@@ -84,6 +99,31 @@ TEST(Examples, CounterPrintsTheTutorialsNumbers) {
   EXPECT_EQ(r.output, expected);
 }
 
+TEST(Examples, CounterWithJxCheckJitSetIsCaughtAtItsFirstJittedCounter) {
+  // JX_CHECK_JIT=1 turns the checker on for the whole program: the second call of the impure jitted
+  // counter (counter.cpp, "Counter under jx::jit") retraces, gets the constant 2 where the first trace
+  // had 1, and throws jx::ImpureFunctionError, which the example reports (exit status 1). So the
+  // program ends there, never printing the silently wrong 1 1 1.
+  const ProgramRun r = run(JX_EXAMPLE_COUNTER, {}, {"JX_CHECK_JIT=1"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("Counter, called directly:\n1\n2\n3\nCounter under jx::jit:\n"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("counter: [jit]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("[jit] jit of the function at counter.cpp:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("traced to a different program this time: output 0 is now the constant 2."),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("captured mutable state"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("1\n1\n1\n"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("CounterV2"), std::string::npos) << r.output;
+  // JX_CHECK_JIT=0 leaves it off: the tutorial's output, unchanged.
+  const ProgramRun off = run(JX_EXAMPLE_COUNTER, {}, {"JX_CHECK_JIT=0"});
+  EXPECT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_NE(off.output.find("Counter under jx::jit:\n1\n1\n1\n"), std::string::npos) << off.output;
+  EXPECT_NE(off.output.find("  caught: the jitted counter is impure\n  CounterV2 passes: 3\n"), std::string::npos)
+      << off.output;
+}
+
 // The least-squares line of the example's data, computed here in double precision from the same draws.
 std::pair<double, double> least_squares(std::int64_t seed) {
   auto [x_key, noise_key] = jx::random::split(jx::random::PRNGKey(seed));
@@ -115,7 +155,14 @@ TEST(Examples, LinearRegressionFitsTheLeastSquaresLineAndPlotsIt) {
   const auto [weight, bias] = least_squares(42);
   EXPECT_NEAR(number_after(r.output, {"fitted parameters:  weight"}), weight, 1e-3) << r.output;
   EXPECT_NEAR(number_after(r.output, {"fitted parameters:  weight", ", bias"}), bias, 1e-3) << r.output;
-  EXPECT_NE(r.output.find("caught: [split] a PRNG key was consumed twice"), std::string::npos) << r.output;
+  const std::size_t caught = r.output.find("caught: [split] a PRNG key was consumed twice");
+  EXPECT_NE(caught, std::string::npos) << r.output;
+  // Then the fix, after the error: one split into a key per use, which the checker lets through.
+  const std::size_t fixed =
+      r.output.find("\n  fixed: split(rng, 3) gives one key per use, and the checker is silent\n");
+  EXPECT_NE(fixed, std::string::npos) << r.output;
+  EXPECT_GT(fixed, caught) << r.output;
+  EXPECT_EQ(r.output.find("not caught"), std::string::npos) << r.output;
   // A PNG of the requested size: the signature, then the IHDR chunk with width and height.
   ASSERT_TRUE(std::filesystem::exists(png));
   EXPECT_GT(std::filesystem::file_size(png), 10000u);
@@ -184,6 +231,69 @@ TEST(Examples, MlpWithBatchNormLearnsTheTwoMoons) {
   // always right on fresh data, in inference mode with the running BatchNorm statistics.
   EXPECT_GT(number_after(r.output, {"test accuracy (running BatchNorm statistics):"}), 0.95) << r.output;
   EXPECT_NE(r.output.find("linear_1/w"), std::string::npos);
+}
+
+// The Fashion-MNIST example needs Debian's dataset-fashion-mnist package (scripts/setup.sh installs it).
+bool have_fashion_mnist() {
+  return std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") ||
+         std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte");
+}
+
+std::filesystem::path fresh_directory(const std::string& name) {
+  const auto directory = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  std::filesystem::remove_all(directory);
+  return directory;
+}
+
+TEST(Examples, FashionMnistShortRunLearns) {
+  if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto out = fresh_directory("jx_fashion_mnist_short");
+  // 200 steps of the MLP on 12800 images.
+  const ProgramRun r = run(JX_EXAMPLE_FASHION_MNIST, {"--model", "mlp", "--epochs", "2", "--train-examples", "12800",
+                                                      "--out", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double initial = number_after(r.output, {"before training: test loss"});
+  const double final_loss = number_after(r.output, {"epoch 2/2", "test loss"});
+  EXPECT_LT(final_loss, 0.7 * initial) << r.output;
+  // The last line is the test accuracy.
+  const std::size_t last_line = r.output.rfind("\ntest accuracy: ");
+  ASSERT_NE(last_line, std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find('\n', last_line + 1), r.output.size() - 1) << r.output;
+  EXPECT_GT(number_after(r.output.substr(last_line), {"test accuracy: "}), 0.75) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(out / "training_curves.png"));
+  std::filesystem::remove_all(out);
+}
+
+TEST(Examples, FashionMnistResumesBitExactly) {
+  if (!have_fashion_mnist()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto straight = fresh_directory("jx_fashion_mnist_straight");
+  const auto resumed = fresh_directory("jx_fashion_mnist_resumed");
+  const std::vector<std::string> common{"--model", "mlp", "--epochs", "2", "--train-examples", "2048"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = common;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return all;
+  };
+  ASSERT_EQ(run(JX_EXAMPLE_FASHION_MNIST, with({"--out", straight.string()})).exit_code, 0);
+  ASSERT_EQ(run(JX_EXAMPLE_FASHION_MNIST, with({"--out", resumed.string(), "--stop-after", "1"})).exit_code, 0);
+  const ProgramRun second = run(JX_EXAMPLE_FASHION_MNIST, with({"--out", resumed.string(), "--resume"}));
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("resumed from"), std::string::npos) << second.output;
+  // The same parameters, state and history, byte for byte.
+  std::ifstream a(straight / "checkpoint.safetensors", std::ios::binary), b(resumed / "checkpoint.safetensors", std::ios::binary);
+  const std::string bytes_a((std::istreambuf_iterator<char>(a)), {}), bytes_b((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_FALSE(bytes_a.empty());
+  EXPECT_TRUE(bytes_a == bytes_b);
+  std::filesystem::remove_all(straight);
+  std::filesystem::remove_all(resumed);
+}
+
+TEST(Examples, FashionMnistOptions) {
+  const ProgramRun help = run(JX_EXAMPLE_FASHION_MNIST, {"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--model"), std::string::npos);
+  EXPECT_EQ(run(JX_EXAMPLE_FASHION_MNIST, {"--model", "transformer"}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_FASHION_MNIST, {"--epochs", "0"}).exit_code, 2);
 }
 
 }  // namespace

@@ -41,6 +41,41 @@ TEST(Transform, InitInfersShapesAndNamesModules) {
   EXPECT_TRUE(jnp::array_equal(leaf(model.init(jx::random::PRNGKey(0), x), "linear", "w"), leaf(params, "linear", "w")).item<bool>());
 }
 
+TEST(Sequential, IsTheCompositionOfItsLayers) {
+  // As hk.Sequential([hk.Linear(4), jax.nn.relu, hk.Linear(3), lambda x: hk.Linear(2)(x)]): modules made
+  // before Sequential are named at the top level (linear, linear_1), the one made while it runs inside
+  // it (sequential/linear).
+  auto model = nn::transform([](const jx::Array& x) {
+    nn::Sequential net({nn::Linear(4), [](const jx::Array& v) { return nn::relu(v); }, nn::Linear(3),
+                        [](const jx::Array& v) { return nn::Linear(2)(v); }});
+    return net(x);
+  });
+  const jx::Array x = jx::random::normal(jx::random::PRNGKey(5), {7, 6});
+  const nn::Params params = model.init(jx::random::PRNGKey(0), x);
+  std::vector<std::string> modules;
+  for (const auto& [name, value] : params.as_dict()) modules.push_back(name);
+  EXPECT_EQ(modules, (std::vector<std::string>{"linear", "linear_1", "sequential/linear"}));
+  EXPECT_EQ(leaf(params, "linear", "w").shape(), jx::Shape({6, 4}));
+  EXPECT_EQ(leaf(params, "linear_1", "w").shape(), jx::Shape({4, 3}));
+  EXPECT_EQ(leaf(params, "sequential/linear", "w").shape(), jx::Shape({3, 2}));
+  EXPECT_EQ(leaf(params, "sequential/linear", "b").shape(), jx::Shape({2}));
+  // The composition written out with the parameters it created, relu as max(v, 0).
+  auto dense = [&](const std::string& m, const jx::Array& v) { return jnp::matmul(v, leaf(params, m, "w")) + leaf(params, m, "b"); };
+  const jx::Array expected = dense("sequential/linear", dense("linear_1", jnp::maximum(dense("linear", x), jnp::array(0.0f))));
+  const jx::Array out = model.apply(params, std::nullopt, x);
+  EXPECT_EQ(out.shape(), jx::Shape({7, 2}));
+  EXPECT_TRUE(jnp::allclose(out, expected, {.rtol = 1e-5, .atol = 1e-6}).item<bool>());
+  // The same under jit; a name given to Sequential names the modules made inside it.
+  auto jitted = jx::jit([&](const nn::Params& p, const jx::Array& v) { return model.apply(p, std::nullopt, v); });
+  EXPECT_TRUE(jnp::allclose(jitted(params, x), expected, {.rtol = 1e-5, .atol = 1e-6}).item<bool>());
+  auto named = nn::transform([](const jx::Array& v) {
+    return nn::Sequential({[](const jx::Array& h) { return nn::Linear(2)(h); }}, "head")(v);
+  });
+  const nn::Params named_params = named.init(jx::random::PRNGKey(0), x);
+  EXPECT_EQ(named_params.as_dict().size(), 1u);
+  EXPECT_EQ(leaf(named_params, "head/linear", "w").shape(), jx::Shape({6, 2}));
+}
+
 TEST(Transform, StateThreadsThroughApply) {
   // A counter in state: init returns the initial value, apply the updated one.
   auto counter = nn::transform_with_state([](const jx::Array& x) {

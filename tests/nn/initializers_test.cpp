@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "jx/jx.h"
 
@@ -30,6 +31,31 @@ TEST(Initializers, VarianceScalingFamilies) {
   EXPECT_LE(jnp::max(jnp::abs(init::truncated_normal(0.5)(key, shape, jx::float32))).item<float>(), 1.0f);
   EXPECT_TRUE(jnp::array_equal(init::constant(3.5)(key, {2, 2}, jx::float32), jnp::full({2, 2}, jnp::array(3.5f))).item<bool>());
   EXPECT_EQ(init::zeros()(key, {3}, jx::int32).dtype(), jx::int32);
+}
+
+TEST(Initializers, ConstantsFillTheShapeWithTheirValue) {
+  const jx::Key key = jx::random::PRNGKey(0);
+  const jx::Array zeros = init::zeros()(key, {2, 3}, jx::float32);
+  EXPECT_EQ(zeros.shape(), jx::Shape({2, 3}));
+  EXPECT_EQ(zeros.dtype(), jx::float32);
+  EXPECT_EQ(zeros.to_vector<float>(), std::vector<float>(6, 0.0f));
+  const jx::Array ones = init::ones()(key, {3, 2}, jx::float32);
+  EXPECT_EQ(ones.shape(), jx::Shape({3, 2}));
+  EXPECT_EQ(ones.dtype(), jx::float32);
+  EXPECT_EQ(ones.to_vector<float>(), std::vector<float>(6, 1.0f));
+  // In the requested dtype, with the value converted to it; scalars too.
+  const jx::Array int_ones = init::ones()(key, {4}, jx::int32);
+  EXPECT_EQ(int_ones.dtype(), jx::int32);
+  EXPECT_EQ(int_ones.to_vector<int>(), std::vector<int>(4, 1));
+  EXPECT_EQ(init::zeros()(key, {3}, jx::int32).to_vector<int>(), std::vector<int>(3, 0));
+  const jx::Array constant = init::constant(-2.0)(key, {2, 2}, jx::int32);
+  EXPECT_EQ(constant.dtype(), jx::int32);
+  EXPECT_EQ(constant.to_vector<int>(), std::vector<int>(4, -2));
+  const jx::Array scalar = init::constant(0.25)(key, {}, jx::float32);
+  EXPECT_EQ(scalar.shape(), jx::Shape({}));
+  EXPECT_EQ(scalar.item<float>(), 0.25f);
+  // The key is not used: a different key gives the same values.
+  EXPECT_EQ(init::ones()(jx::random::PRNGKey(7), {3, 2}, jx::float32).to_vector<float>(), ones.to_vector<float>());
 }
 
 }  // namespace
