@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "jx/core/config.h"
 #include "jx/lax.h"
 #include "jx/nn.h"
 #include "jx/numpy.h"
 #include "jx/test_util.h"
+#include "jx/transforms/custom_derivatives.h"
 #include "jx/transforms/jit.h"
 
 namespace jnp = jx::numpy;
@@ -129,6 +133,69 @@ TEST(Grad, SpecialPointsFollowJax) {
   EXPECT_EQ(values(g), (std::vector<float>{-1, 6}));
 }
 
+// x.at(idx).mul/min/max: closed forms with repeated indices, a zero update and ties, eagerly and
+// under jit.
+TEST(Grad, ScatterMulMinMaxClosedForms) {
+  const jx::Array index = jnp::array({0, 0, 1});
+  const jx::Array weights = jnp::array({1.0f, 10.0f});
+  auto expect_grads = [&](auto f, const jx::Array& x, const jx::Array& v, std::vector<float> gx,
+                          std::vector<float> gv) {
+    auto loss = [f, weights](const jx::Array& a, const jx::Array& b) { return jnp::sum(f(a, b) * weights); };
+    for (bool jitted : {false, true}) {
+      SCOPED_TRACE(jitted ? "jit" : "eager");
+      auto [dx, dv] =
+          jitted ? jx::jit(jx::grad(loss, jx::argnums<0, 1>))(x, v) : jx::grad(loss, jx::argnums<0, 1>)(x, v);
+      for (auto [got, expected] : {std::pair{values(dx), gx}, std::pair{values(dv), gv}}) {
+        ASSERT_EQ(got.size(), expected.size());
+        for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-6) << i;
+      }
+    }
+  };
+  auto mul = [index](const jx::Array& x, const jx::Array& v) { return x.at(index).mul(v); };
+  // out = (x0 v0 v1, x1 v2): each factor's derivative is the product of the others.
+  expect_grads(mul, jnp::array({2.0f, 3.0f}), jnp::array({4.0f, 5.0f, 6.0f}), {20, 60}, {10, 8, 30});
+  // A zero update: its derivative is the product of the others; the others' derivatives are 0.
+  expect_grads(mul, jnp::array({2.0f, 3.0f}), jnp::array({0.0f, 5.0f, 6.0f}), {0, 60}, {10, 0, 30});
+  // max: x0 ties with v0 (v1 loses), x1 ties with v2 — each tie splits evenly, as jnp::maximum does.
+  auto max = [index](const jx::Array& x, const jx::Array& v) { return x.at(index).max(v); };
+  expect_grads(max, jnp::array({1.0f, 2.0f}), jnp::array({1.0f, 0.5f, 2.0f}), {0.5f, 5}, {0.5f, 0, 5});
+  // Two updates tie above x0 and share its derivative; x1 loses to v2.
+  expect_grads(max, jnp::array({1.0f, 2.0f}), jnp::array({3.0f, 3.0f, 4.0f}), {0, 0}, {0.5f, 0.5f, 10});
+  // min: all three tie at element 0 (a third each); v2 beats x1.
+  auto min = [index](const jx::Array& x, const jx::Array& v) { return x.at(index).min(v); };
+  expect_grads(min, jnp::array({1.0f, 2.0f}), jnp::array({1.0f, 1.0f, -1.0f}), {1.0f / 3, 0}, {1.0f / 3, 1.0f / 3, 10});
+}
+
+// Integer intermediates of a differentiated function (an argmax, a cast to int32) carry no
+// derivative: only the float paths contribute.
+TEST(Grad, IntegerIntermediatesContributeZero) {
+  auto f = [](const jx::Array& x) {
+    const jx::Array best = jnp::argmax(x);                                       // int
+    const jx::Array truncated = x.astype(jx::int32);                             // int, then back
+    const jx::Array picked = x[best] * 3;                                        // indexes with it
+    const jx::Array selected = jnp::where(jnp::arange(4) == best, x * x, 0.0f);  // selects with it
+    return picked + jnp::sum(truncated.astype(x.dtype()) * x) + jnp::sum(selected) + best.astype(x.dtype()) * x[0];
+  };
+  // argmax 1; trunc(x) = (0, 2, -1, 1): d/dx = 3 e1 + trunc(x) + 2 x1 e1 + 1 e0.
+  const jx::Array x = jnp::array({0.5f, 2.7f, -1.3f, 1.2f});
+  const std::vector<float> expected = {1.0f, 3 + 2 + 2 * 2.7f, -1.0f, 1.0f};
+  auto expect_near = [&](const jx::Array& g, const char* what) {
+    SCOPED_TRACE(what);
+    ASSERT_EQ(g.dtype(), jx::float32);
+    const auto got = values(g);
+    ASSERT_EQ(got.size(), expected.size());
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-5) << i;
+  };
+  expect_near(jx::grad(f)(x), "eager");
+  expect_near(jx::jit(jx::grad(f))(x), "jit(grad)");
+  expect_near(jx::grad(jx::jit(f))(x), "grad(jit)");
+  // Second order too: only the x1^2 term curves.
+  const jx::Array hessian = jx::hessian(f)(x);
+  EXPECT_EQ(values(hessian), (std::vector<float>{0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+  jx::test::check_grads(f, {x}, 2);
+  jx::test::check_grads(jx::jit(f), {x}, 2);
+}
+
 TEST(Grad, IntegerInputsAreAnErrorUnlessAllowed) {
   struct State {
     jx::Array x;
@@ -222,13 +289,51 @@ TEST(CheckGrads, Composites) {
         return jnp::mean(jnp::power(w * x + b - y, 2));
       },
       {jnp::array(0.5f), jnp::array(-0.5f)}, 2);
+  // A two-layer MLP (tanh hidden layer) with a softmax cross-entropy loss, eagerly and jitted.
+  auto mlp_loss = [](const jx::Array& w1, const jx::Array& b1, const jx::Array& w2, const jx::Array& b2) {
+    const jx::Array x = jnp::array({{1.0f, 2.0f}, {0.5f, -1.0f}, {2.0f, 0.0f}, {-0.3f, 0.7f}});
+    const jx::Array hidden = jnp::tanh(jnp::matmul(x, w1) + b1);
+    const jx::Array logits = jnp::matmul(hidden, w2) + b2;
+    const jx::Array labels = jx::nn::one_hot(jnp::array({0, 2, 1, 2}), 3);
+    return -jnp::mean(jnp::sum(labels * jx::nn::log_softmax(logits), -1));
+  };
+  const std::vector<jx::Array> mlp_params = {
+      jnp::array({{0.3f, -0.2f, 0.5f, 0.1f}, {-0.4f, 0.6f, 0.2f, -0.3f}}), jnp::array({0.1f, 0.0f, -0.1f, 0.2f}),
+      jnp::array({{0.2f, -0.5f, 0.3f}, {0.4f, 0.1f, -0.2f}, {-0.3f, 0.2f, 0.6f}, {0.5f, -0.1f, 0.1f}}),
+      jnp::array({0.0f, 0.1f, -0.1f})};
+  check_grads(mlp_loss, mlp_params, 2);
+  const auto jitted_loss = jx::jit(mlp_loss);
+  check_grads([&](const jx::Array& w1, const jx::Array& b1, const jx::Array& w2,
+                  const jx::Array& b2) { return jitted_loss(w1, b1, w2, b2); },
+              mlp_params, 2);
 }
 
-}  // namespace
-
-#include "jx/transforms/custom_derivatives.h"
-
-namespace {
+TEST(CheckGrads, AWrongCustomRuleFails) {
+  // sin with a backward pass that forgets the cosine: reverse mode disagrees with finite differences.
+  auto with_rule = [](auto backward) {
+    return jx::custom_vjp([](const jx::Array& x) { return jnp::sin(x); },
+                          [](const jx::Array& x) {
+                            return std::pair{jnp::sin(x), std::tuple<jx::Array>{x}};
+                          },
+                          backward);
+  };
+  auto wrong = with_rule([](const std::tuple<jx::Array>& residuals, const jx::Array& ct) {
+    return std::tuple{ct * std::get<0>(residuals)};
+  });
+  auto right = with_rule([](const std::tuple<jx::Array>& residuals, const jx::Array& ct) {
+    return std::tuple{ct * jnp::cos(std::get<0>(residuals))};
+  });
+  const jx::Array x = jnp::array({0.3f, -1.1f, 2.0f});
+  EXPECT_NO_THROW(jx::test::check_grads(right, {x}, 1, jx::test::Modes::reverse));
+  try {
+    jx::test::check_grads(wrong, {x}, 1, jx::test::Modes::reverse);
+    ADD_FAILURE() << "check_grads accepted a wrong vjp rule";
+  } catch (const jx::ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("reverse-mode derivative"), std::string::npos) << e.what();
+  }
+  // Through jit as well.
+  EXPECT_THROW(jx::test::check_grads(jx::jit(wrong), {x}, 1, jx::test::Modes::reverse), jx::ValueError);
+}
 
 // JAX's documentation example: log(1 + exp(x)) with a stable derivative.
 TEST(CustomDerivatives, CustomJvpGivesAStableLog1pexp) {

@@ -128,6 +128,26 @@ inline std::vector<Case> cases() {
         const jx::Array window = lax::dynamic_slice(x, {jnp::array(1)}, {2});
         return lax::dynamic_update_slice(x * 2, window * window, {jnp::array(2)}); }, values_in(-2, 2, {5})),
       one("sort", [](const jx::Array& x) { return jnp::sort(x * x) * jnp::arange(4.0); }, values_in(-2, 2, {4})),
+      // Repeated indices (two updates multiply into element 0) and an out-of-range one (dropped).
+      one("at_mul", [](const jx::Array& x) {
+        return x.at(jnp::array({0, 2, 0, 9})).mul(x(jx::Slice{1, 5}) * 1.5); }, values_in(0.5, 1.5, {5})),
+      // One update is exactly 0 (x[1] - 1), in the same place as another: the product of the others
+      // must not divide by it, to second order.
+      one("at_mul_zero_update", [](const jx::Array& x) {
+        return x.at(jnp::array({0, 2, 0, 9})).mul(x(jx::Slice{1, 5}) - 1.0); }, jnp::array({0.8f, 1.0f, 1.2f, 0.7f, 1.3f})),
+      // Updates 2x - 0.5 = {0.1, -2.9, 1.1, 2.5, -1.3} at {1, 3, 1, 9, 0}: for max, update 2 beats
+      // x[1] and update 0, x[3] and x[0] are kept; for min the other way round. No ties (finite
+      // differences cannot see through a tie to second order; ties have their own test).
+      one("at_max", [](const jx::Array& x) {
+        return x.at(jnp::array({1, 3, 1, 9, 0})).max(x * 2 - 0.5); }, jnp::array({0.3f, -1.2f, 0.8f, 1.5f, -0.4f})),
+      one("at_min", [](const jx::Array& x) {
+        return x.at(jnp::array({1, 3, 1, 9, 0})).min(x * 2 - 0.5); }, jnp::array({0.3f, -1.2f, 0.8f, 1.5f, -0.4f})),
+      unary("ceil", jnp::ceil, 0.1, 0.9),
+      // Values on both sides of both bounds, none near them.
+      one("clip", [](const jx::Array& x) {
+        return jnp::clip(x * x, jnp::array(0.5f), jnp::array(2.0f)) + jnp::clip(x, jnp::array(-1.0f), std::nullopt); },
+          values_in(-2, 2, {6})),
+      one("std_ddof", [](const jx::Array& x) { return jnp::std(x, {.axis = 0, .ddof = 1}); }, values_in(-2, 2, {4, 2})),
   };
   return c;
 }

@@ -1,6 +1,6 @@
 // check_grads (orders 1 and 2, forward and reverse, against float64 finite differences) for every
 // differentiable primitive, through the jx::numpy functions that reach it, on broadcasting shapes;
-// and the same gradients eagerly and under jit.
+// and the same gradients eagerly and under jit; and the same checks on the jitted function.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -47,6 +47,20 @@ TEST_P(PrimitiveGrads, MatchFiniteDifferencesToSecondOrder) {
     ASSERT_EQ(e.size(), j.size());
     for (std::size_t k = 0; k < e.size(); ++k) EXPECT_NEAR(e[k], j[k], 1e-5 * (1 + std::abs(e[k]))) << "argument " << i;
   }
+}
+
+// The same checks on jit(f): derivatives through the jitted call, to second order (grad of grad of
+// jit, jvp of jit), in both modes.
+TEST_P(PrimitiveGrads, JittedMatchFiniteDifferencesToSecondOrder) {
+  static const std::vector<Case> all = cases();
+  const Case& c = all[GetParam()];
+  SCOPED_TRACE(c.name);
+  const auto jitted = jx::jit([f = c.f](const std::vector<jx::Array>& args) { return f(args); });
+  const jx::test::ArrayFunction through_jit = [jitted](std::span<const jx::Array> args) {
+    return jitted(std::vector<jx::Array>(args.begin(), args.end()));
+  };
+  EXPECT_NO_THROW(jx::test::check_grads_flat(through_jit, c.args, 2, jx::test::Modes::both, c.tolerance, c.tolerance,
+                                             1e-4, std::source_location::current()));
 }
 
 INSTANTIATE_TEST_SUITE_P(All, PrimitiveGrads, testing::Range<std::size_t>(0, cases().size()),

@@ -128,13 +128,85 @@ Array clamped(const Array& indices, std::int64_t size) {
                     lax::convert_element_type(std::max<std::int64_t>(size - 1, 0), indices.dtype()));
 }
 
-// 1 where an update lands inside the operand, 0 where a scatter drops it; broadcast to `shape`.
-Array in_bounds(const Array& indices, std::int64_t size, const Shape& shape, DType dtype) {
+// True where an update lands inside the operand, false where a scatter drops it; broadcast to `shape`.
+Array lands(const Array& indices, std::int64_t size, const Shape& shape) {
   const Array inside = lax::bitwise_and(lax::ge(indices, lax::convert_element_type(0, indices.dtype())),
                                         lax::lt(indices, lax::convert_element_type(size, indices.dtype())));
   std::vector<int> dims(static_cast<std::size_t>(shape.ndim()));
   std::iota(dims.begin(), dims.end(), 0);
-  return lax::broadcast_in_dim(lax::convert_element_type(inside, dtype), shape, dims);
+  return lax::broadcast_in_dim(inside, shape, dims);
+}
+
+// 1 where an update lands inside the operand, 0 where a scatter drops it; broadcast to `shape`.
+Array in_bounds(const Array& indices, std::int64_t size, const Shape& shape, DType dtype) {
+  return lax::convert_element_type(lands(indices, size, shape), dtype);
+}
+
+// A constant of `dtype` filling `shape`.
+Array filled(double value, DType dtype, const Shape& shape) {
+  return rules::broadcast_to(lax::convert_element_type(value, dtype), shape);
+}
+
+// For each update, the product of the other updates that land on the same element: the derivative
+// of that element's product with respect to this update. JAX differentiates scatter-mul's updates
+// only for unique indices (where this is 1); repeated indices are the norm for x.at(idx).mul(v), so
+// the general product is built here. It never divides by zero: with P the product of the nonzero
+// updates there and Z that of the zero ones (0 if there are any, else 1), an update u != 0 gets
+// (P / u) * Z and the only zero gets P (several zeros: 0). Z is itself a scatter-mul of the zeros,
+// not a constant, so that the derivative of u's weight with respect to a single zero is P / u:
+// second derivatives stay right at one zero update (at two or more in one place, the derivative of
+// the zeros' own weights with respect to each other is taken as 0).
+Array product_of_others(const Array& updates, const Array& indices, const ArrayType& x, int axis) {
+  const DType dtype = updates.dtype();
+  const Shape& shape = updates.shape();
+  const Array one = filled(1.0, dtype, shape), zero = filled(0.0, dtype, shape);
+  const Array is_zero = lax::eq(updates, zero);
+  const Array at = clamped(indices, x.shape[axis]);
+  const auto product_there = [&](const Array& factors) {
+    return lax::gather(lax::scatter(filled(1.0, dtype, x.shape), indices, factors, axis, lax::ScatterMode::mul), at,
+                       axis);
+  };
+  const Array nonzero = lax::select(is_zero, one, updates);
+  const Array product = product_there(nonzero);
+  const Array zeros_product = product_there(lax::select(is_zero, updates, one));
+  const Array zeros_there = lax::gather(
+      lax::scatter(rules::zeros(x), indices, lax::select(is_zero, one, zero), axis, lax::ScatterMode::add), at, axis);
+  return lax::select(is_zero, lax::select(lax::eq(zeros_there, one), product, zero),
+                     lax::mul(lax::div(product, nonzero), zeros_product));
+}
+
+// Scatter-min/max's tangent, JAX's "which one won" rule (_scatter_extremal_jvp): at each element the
+// result's tangent is the mean of the tangents of the values equal to the result there — the landed
+// updates that equal it and, if it kept its value, the operand — so ties split evenly, as for
+// max/min. Written as scatter-add(t_x, indices, ...) of tangents with piecewise-constant weights, it
+// is linear in the tangents and transposes through gather and scatter-add.
+Array extremal_tangent(const Array& x, const Array& indices, const Array& updates, const Array& out, const Array& tx,
+                       const Array& tu, int axis) {
+  const std::int64_t size = x.shape()[axis];
+  const DType dtype = updates.dtype();
+  const Shape& shape = updates.shape();
+  const Array at = clamped(indices, size);
+  const Array one = filled(1.0, dtype, shape), zero = filled(0.0, dtype, shape);
+  const Array result_there = lax::gather(out, at, axis);
+  // Dropped updates never win (the clamped gather may read an equal value elsewhere).
+  const Array won = lax::bitwise_and(lax::eq(updates, result_there), lands(indices, size, shape));
+  const Array kept = lax::eq(lax::gather(x, at, axis), result_there);
+  const auto count_there = [&](const Array& ones) {
+    return lax::gather(lax::scatter(rules::zeros(x.type()), indices, ones, axis, lax::ScatterMode::add), at, axis);
+  };
+  const Array winners = count_there(lax::select(won, one, zero));
+  // Counts are at least 1 wherever they matter; the max keeps the weights of dropped updates (read
+  // at a clamped index, possibly of an element nothing lands on) finite, so their zero cotangents
+  // stay zero instead of becoming 0 * inf.
+  const Array references = lax::max(count_there(one), one);
+  const Array share = lax::div(one, lax::select(kept, lax::add(winners, one), lax::max(winners, one)));
+  // Each landed update moves the operand's weight at its element from 1 to `share` (kept) or 0, by
+  // an equal part of the difference.
+  const Array operand_weight = lax::div(lax::sub(lax::select(kept, share, zero), one), references);
+  const Array spread =
+      rules::add_tangents(rules::scale(tx.valid() ? lax::gather(tx, at, axis) : Array(), operand_weight),
+                          rules::scale(tu, lax::select(won, share, zero)));
+  return lax::scatter(rules::instantiate(tx, x.type()), indices, spread, axis, lax::ScatterMode::add);
 }
 
 }  // namespace
@@ -154,23 +226,52 @@ ArrayList Gather::transpose(std::span<const Array> cotangents, std::span<const A
   return {ct, Array()};
 }
 
-ArrayList Scatter::jvp(std::span<const Array> primals, std::span<const Array> tangents, std::span<const Array>) const {
+ArrayList Scatter::jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                       std::span<const Array> outputs) const {
   if (!tangents[0].valid() && !tangents[2].valid()) return {Array()};
-  if (mode_ != cpu::ScatterMode::set && mode_ != cpu::ScatterMode::add) {
-    throw TypeError(std::string(name()),
-                    "differentiating scatter-mul, scatter-min and scatter-max is not implemented yet");
+  const Array& x = primals[0];
+  const Array& indices = primals[1];
+  const Array& updates = primals[2];
+  switch (mode_) {
+    case cpu::ScatterMode::set:
+    case cpu::ScatterMode::add: {
+      const Array tx = rules::instantiate(tangents[0], x.type());
+      const Array tu = rules::instantiate(tangents[2], updates.type());
+      return {jx::bind(*this, std::array{tx, indices, tu})[0]};
+    }
+    case cpu::ScatterMode::mul: {
+      // Linear in x: the same scatter-mul of x's tangent (transposed below). Through the updates,
+      // x times the scatter-add of each update's tangent weighted by the product of the others.
+      const Array through_x =
+          tangents[0].valid() ? jx::bind(*this, std::array{tangents[0], indices, updates})[0] : Array();
+      Array through_updates;
+      if (tangents[2].valid()) {
+        const Array weighted = lax::mul(tangents[2], product_of_others(updates, indices, x.type(), axis_));
+        through_updates =
+            lax::mul(x, lax::scatter(rules::zeros(x.type()), indices, weighted, axis_, lax::ScatterMode::add));
+      }
+      return {rules::add_tangents(through_x, through_updates)};
+    }
+    case cpu::ScatterMode::min:
+    case cpu::ScatterMode::max:
+      return {extremal_tangent(x, indices, updates, outputs[0], tangents[0], tangents[2], axis_)};
   }
-  const Array tx = rules::instantiate(tangents[0], primals[0].type());
-  const Array tu = rules::instantiate(tangents[2], primals[2].type());
-  return {jx::bind(*this, std::array{tx, primals[1], tu})[0]};
+  return {Array()};
 }
 
 ArrayList Scatter::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                              std::span<const ArrayType> types) const {
-  if (mode_ != cpu::ScatterMode::set && mode_ != cpu::ScatterMode::add)
-    return Primitive::transpose(cotangents, inputs, types);
   const Array& ct = cotangents[0];
   const Array& indices = inputs[1];
+  if (mode_ == cpu::ScatterMode::mul && !inputs[0].valid() && inputs[2].valid()) {
+    // Linear in x alone (the jvp's through-x term): each element was scaled by the updates landing
+    // on it, so its cotangent is scaled by them too.
+    return {ct.valid() ? lax::scatter(ct, indices, inputs[2], axis_, lax::ScatterMode::mul) : Array(), Array(),
+            Array()};
+  }
+  // Scatter-min/max's tangents are built from gather and scatter-add, never transposed themselves.
+  if (mode_ != cpu::ScatterMode::set && mode_ != cpu::ScatterMode::add)
+    return Primitive::transpose(cotangents, inputs, types);
   const std::int64_t size = types[0].shape[axis_];
   Array ct_x, ct_updates;
   if (!inputs[0].valid()) {
