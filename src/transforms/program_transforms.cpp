@@ -22,7 +22,13 @@ ArrayType strong(ArrayType type) {
 }  // namespace
 
 Atom append_zeros(Program& program, const ArrayType& type) {
-  const Array zero = lax::convert_element_type(0, type.dtype);
+  Array zero;
+  {
+    // A concrete literal whatever trace is current: made under an enclosing jit, it would be that
+    // trace's tracer, leaked into this program.
+    TraceScope eager(nullptr);
+    zero = lax::convert_element_type(0, type.dtype);
+  }
   if (type.ndim() == 0) return Atom::constant(zero);
   const int var = program.new_var(strong(type));
   program.equations.push_back(Equation{std::make_shared<primitives::BroadcastInDim>(type.shape, std::vector<int>{}),

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "jx/core/error.h"
 #include "jx/transforms/jit.h"
 
@@ -220,6 +222,371 @@ TEST(ControlFlowBatching, BatchedPredicatesAndLoops) {
   };
   const jx::Array g = jx::vmap(jx::grad(loss), {.in_axes = {std::nullopt, 0}})(jnp::array(2.0f), jnp::array({{1.0f, 1.0f}, {3.0f, 0.0f}}));
   EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{1, 3}));  // d/dw (w x0 + x1) = x0
+}
+
+}  // namespace
+
+// --- switch_: derivatives and batching; structure errors; fori_loop derivatives; scan's unroll ------
+
+namespace {
+
+// The message of the jx::Error subclass E that `call` throws.
+template <class E, class F>
+std::string error_message(const F& call) {
+  try {
+    call();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error thrown";
+  return {};
+}
+
+void expect_contains(const std::string& message, const std::string& part) {
+  EXPECT_NE(message.find(part), std::string::npos) << "\"" << part << "\" not in: " << message;
+}
+
+void expect_near(const jx::Array& actual, const jx::Array& expected, double tolerance, const std::string& what) {
+  ASSERT_EQ(actual.shape(), expected.shape()) << what;
+  const auto a = actual.to_vector<double>(), e = expected.to_vector<double>();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], e[i], tolerance) << what << " at " << i;
+}
+
+// Three differentiable branches of two operands; the middle one also closes over the outer x.
+jx::Array three_way(const jx::Array& index, const jx::Array& x, const jx::Array& y) {
+  return lax::switch_(index,
+                      std::tuple{[](const jx::Array& a, const jx::Array& b) { return jnp::sin(a) * b; },
+                                 [&](const jx::Array& a, const jx::Array& b) { return a * a * b + x; },
+                                 [](const jx::Array& a, const jx::Array& b) { return jnp::exp(a * 0.5) - b * b; }},
+                      x, y);
+}
+
+TEST(SwitchDerivatives, StaticIndexToSecondOrder) {
+  const jx::Array x = jnp::array({0.5, -0.25}), y = jnp::array({2.0, -1.0});
+  for (int k : {0, 1, 2, 5, -1}) {
+    SCOPED_TRACE(k);
+    check_grads([k](const jx::Array& a, const jx::Array& b) { return three_way(jnp::array(k), a, b); }, {x, y}, 2);
+  }
+  // Against the closed forms of d/dx sum(branch k): cos(x) y, 2 x y + 1, exp(x / 2) / 2.
+  auto gradient = [&](int k) {
+    return jx::grad([k](const jx::Array& a, const jx::Array& b) { return jnp::sum(three_way(jnp::array(k), a, b)); })(
+        x, y);
+  };
+  expect_near(gradient(0), jnp::cos(x) * y, 1e-6, "branch 0");
+  expect_near(gradient(1), 2 * x * y + 1, 1e-6, "branch 1");
+  expect_near(gradient(2), jnp::exp(x * 0.5) * 0.5, 1e-6, "branch 2");
+  expect_near(gradient(9), jnp::exp(x * 0.5) * 0.5, 1e-6, "index clamped to 2");
+  // Forward mode of the same: jvp along ones.
+  auto [value, tangent] = jx::jvp([](const jx::Array& a) { return three_way(jnp::array(1), a, jnp::ones({2})); },
+                                  std::tuple{x}, std::tuple{jnp::ones({2})});
+  expect_near(value, x * x + x, 1e-6, "jvp value");
+  expect_near(tangent, 2 * x + 1, 1e-6, "jvp tangent");
+}
+
+TEST(SwitchDerivatives, TracedIndexToSecondOrder) {
+  // The index computed from an operand: a traced, non-differentiable value under jvp and linearize.
+  auto by_value = [](const jx::Array& x, const jx::Array& y) {
+    return three_way(jnp::floor(jnp::sum(x) + 1.5).astype(jx::int32), x, y);
+  };
+  const jx::Array y = jnp::array({2.0, -1.0});
+  check_grads(by_value, {jnp::array({-1.0, -0.25}), y}, 2);  // index 0
+  check_grads(by_value, {jnp::array({0.5, -0.25}), y}, 2);   // index 1
+  check_grads(by_value, {jnp::array({1.0, 1.25}), y}, 2);    // index 3, clamped to 2
+  // The index an argument of a jitted function: the staged switch is differentiated as a program.
+  const auto jitted = jx::jit(three_way);
+  for (int k : {0, 1, 2}) {
+    SCOPED_TRACE(k);
+    check_grads([&](const jx::Array& a, const jx::Array& b) { return jitted(jnp::array(k), a, b); },
+                {jnp::array({0.5, -0.25}), y}, 2);
+    const jx::Array g =
+        jx::grad([&](const jx::Array& a) { return jnp::sum(jitted(jnp::array(k), a, y)); })(jnp::array({0.5f, -0.25f}));
+    const jx::Array expected = jx::grad([&](const jx::Array& a) {
+      return jnp::sum(three_way(jnp::array(k), a, y.astype(jx::float32)));
+    })(jnp::array({0.5f, -0.25f}));
+    expect_near(g, expected, 1e-6, "jit against eager");
+  }
+  // Under jit, the grad of a switch on a traced index, to second order.
+  auto cube_or_sine = [](const jx::Array& i, const jx::Array& a) {
+    return lax::switch_(
+        i, std::tuple{[](const jx::Array& v) { return v * v * v; }, [](const jx::Array& v) { return jnp::sin(v); }}, a);
+  };
+  auto second = jx::jit(jx::grad(jx::grad(cube_or_sine, jx::argnums<1>), jx::argnums<1>));
+  EXPECT_NEAR(second(jnp::array(0), jnp::array(2.0f)).item<float>(), 12.0f, 1e-5);
+  EXPECT_NEAR(second(jnp::array(1), jnp::array(2.0f)).item<float>(), -std::sin(2.0f), 1e-6);
+}
+
+TEST(SwitchBatching, EachExampleTakesItsOwnBranch) {
+  const std::vector<int> index_values = {0, 1, 2, 7, -3, 1};
+  const jx::Array indices = jnp::array(index_values);
+  const jx::Array xs = jnp::arange(12.0f).reshape({6, 2}) * 0.25f - 1.0f;
+  const jx::Array ys = jnp::arange(12.0f).reshape({6, 2}) * -0.5f + 2.0f;
+  std::vector<jx::Array> loop;
+  for (int b = 0; b < 6; ++b)
+    loop.push_back(three_way(jnp::array(index_values[static_cast<std::size_t>(b)]), xs[b], ys[b]));
+  const jx::Array expected = jnp::stack(loop);
+  expect_near(jx::vmap(three_way)(indices, xs, ys), expected, 1e-6, "vmap");
+  expect_near(jx::jit(jx::vmap(three_way))(indices, xs, ys), expected, 1e-6, "jit(vmap)");
+  // Plain C++ for example 1 (branch 1: x^2 y + x) and example 3 (index 7, clamped to branch 2).
+  const auto x = xs.to_vector<float>(), y = ys.to_vector<float>();
+  const auto got = jx::vmap(three_way)(indices, xs, ys).to_vector<float>();
+  EXPECT_NEAR(got[2], x[2] * x[2] * y[2] + x[2], 1e-6);
+  EXPECT_NEAR(got[6], std::exp(x[6] * 0.5f) - y[6] * y[6], 1e-6);
+  EXPECT_NEAR(got[8], std::sin(x[8]) * y[8], 1e-6);  // index -3, clamped to branch 0
+  // Batch axes elsewhere: operands mapped on their last axis, outputs on axis 1.
+  expect_near(jx::vmap(three_way, {.in_axes = {0, 1, 1}, .out_axes = 1})(indices, xs.transpose(), ys.transpose()),
+              jnp::stack(loop, 1), 1e-6, "operands on axis 1");
+  // A batched index with shared operands, and a shared index with batched operands.
+  const jx::Array x0 = jnp::array({0.5f, -0.25f}), y0 = jnp::array({2.0f, -1.0f});
+  std::vector<jx::Array> shared;
+  for (int b = 0; b < 6; ++b)
+    shared.push_back(three_way(jnp::array(index_values[static_cast<std::size_t>(b)]), x0, y0));
+  expect_near(jx::vmap(three_way, {.in_axes = {0, std::nullopt, std::nullopt}})(indices, x0, y0), jnp::stack(shared),
+              1e-6, "shared operands");
+  std::vector<jx::Array> one_branch;
+  for (int b = 0; b < 6; ++b) one_branch.push_back(three_way(jnp::array(2), xs[b], ys[b]));
+  expect_near(jx::vmap(three_way, {.in_axes = {std::nullopt, 0, 0}})(jnp::array(2), xs, ys), jnp::stack(one_branch),
+              1e-6, "shared index");
+  // Branches whose outputs do not depend on the batch, and a pytree result.
+  auto constant_or_pair = [](const jx::Array& i, const jx::Array& v) {
+    return lax::switch_(i,
+                        std::tuple{[](const jx::Array&) {
+                                     return std::pair{jnp::array(-1.0f), jnp::array(0)};
+                                   },
+                                   [](const jx::Array& a) {
+                                     return std::pair{a * 2, jnp::array(1)};
+                                   },
+                                   [](const jx::Array& a) {
+                                     return std::pair{a * a, jnp::array(2)};
+                                   }},
+                        v);
+  };
+  const auto [values, branches] = jx::vmap(constant_or_pair, {.in_axes = {0, std::nullopt}})(indices, jnp::array(3.0f));
+  EXPECT_EQ(values.to_vector<float>(), (std::vector<float>{-1, 6, 9, 9, -1, 6}));
+  EXPECT_EQ(branches.to_vector<int>(), (std::vector<int>{0, 1, 2, 2, 0, 1}));
+}
+
+TEST(SwitchBatching, PerExampleGradientsThroughPerExampleBranches) {
+  const std::vector<int> index_values = {2, 0, 1, 1};
+  const jx::Array indices = jnp::array(index_values);
+  const jx::Array xs = jnp::arange(8.0f).reshape({4, 2}) * 0.2f - 0.7f, ys = jnp::ones({4, 2}) * 1.5f;
+  auto loss = [](const jx::Array& i, const jx::Array& x, const jx::Array& y) { return jnp::sum(three_way(i, x, y)); };
+  const jx::Array g = jx::vmap(jx::grad(loss, jx::argnums<1>))(indices, xs, ys);
+  const jx::Array gj = jx::jit(jx::vmap(jx::grad(loss, jx::argnums<1>)))(indices, xs, ys);
+  std::vector<jx::Array> loop;
+  for (int b = 0; b < 4; ++b)
+    loop.push_back(jx::grad(loss, jx::argnums<1>)(jnp::array(index_values[static_cast<std::size_t>(b)]), xs[b], ys[b]));
+  expect_near(g, jnp::stack(loop), 1e-6, "vmap(grad)");
+  expect_near(gj, jnp::stack(loop), 1e-6, "jit(vmap(grad))");
+  // Forward mode under vmap: jacfwd per example.
+  const jx::Array jf = jx::vmap([](const jx::Array& i, const jx::Array& x) {
+    return jx::jacfwd([&](const jx::Array& a) { return three_way(i, a, jnp::ones({2})); })(x);
+  })(indices, xs);
+  ASSERT_EQ(jf.shape(), jx::Shape({4, 2, 2}));
+  const auto j = jf.to_vector<float>(), x = xs.to_vector<float>();
+  // Example 2 takes branch 1: d(x^2 + x)/dx = diag(2x + 1).
+  EXPECT_NEAR(j[8], 2 * x[4] + 1, 1e-6);
+  EXPECT_NEAR(j[9], 0.0f, 1e-6);
+  EXPECT_NEAR(j[11], 2 * x[5] + 1, 1e-6);
+}
+
+TEST(ControlFlow, SwitchBranchesMustAgree) {
+  const jx::Array x = jnp::array(1.0f, jx::float32);
+  // Another structure.
+  std::string message = error_message<jx::TypeError>([&] {
+    lax::switch_(jnp::array(0),
+                 std::tuple{[](const jx::Array& v) { return v; }, [](const jx::Array& v) { return v; },
+                            [](const jx::Array& v) {
+                              return std::pair{v, v};
+                            }},
+                 x);
+  });
+  expect_contains(message, "branch 0 returns PyTreeDef(*)");
+  expect_contains(message, "branch 2 returns PyTreeDef((*, *))");
+  // Another dtype.
+  message = error_message<jx::TypeError>([&] {
+    lax::switch_(
+        jnp::array(1),
+        std::tuple{[](const jx::Array& v) { return v; }, [](const jx::Array& v) { return v.astype(jx::int32); }}, x);
+  });
+  expect_contains(message, "branch 0 returns PyTreeDef(*) with leaves (f32[])");
+  expect_contains(message, "branch 1 returns PyTreeDef(*) with leaves (i32[])");
+  // Another shape, under jit and vmap too.
+  auto shapes = [](const jx::Array& i, const jx::Array& v) {
+    return lax::switch_(i,
+                        std::tuple{[](const jx::Array& a) { return a; },
+                                   [](const jx::Array& a) {
+                                     return jnp::stack({a, a});
+                                   }},
+                        v);
+  };
+  message = error_message<jx::TypeError>([&] { jx::jit(shapes)(jnp::array(0), x); });
+  expect_contains(message, "(f32[])");
+  expect_contains(message, "(f32[2])");
+  EXPECT_THROW(jx::vmap(shapes)(jnp::array({0, 1}), jnp::ones({2})), jx::TypeError);
+  // The index must be an integer or boolean scalar.
+  EXPECT_THROW(three_way(jnp::array(1.0f), x, x), jx::TypeError);
+  EXPECT_THROW(three_way(jnp::array({0, 1}), x, x), jx::TypeError);
+}
+
+TEST(ControlFlow, WhileLoopBodyMustKeepTheCarryStructure) {
+  using State = std::pair<jx::Array, jx::Array>;
+  const State init{jnp::array(0, jx::int32), jnp::array(1.0f, jx::float32)};
+  auto below_three = [](const State& s) { return s.first < 3; };
+  // Another structure: a triple for a pair.
+  std::string message = error_message<jx::TypeError>([&] {
+    lax::while_loop(
+        below_three,
+        [](const State& s) {
+          return std::tuple{s.first + 1, s.second, s.second};
+        },
+        init);
+  });
+  expect_contains(message, "takes PyTreeDef((*, *)) with leaves (i32[], f32[])");
+  expect_contains(message, "returns PyTreeDef((*, *, *))");
+  // The same structure with another dtype, and with another shape.
+  message = error_message<jx::TypeError>([&] {
+    lax::while_loop(
+        below_three,
+        [](const State& s) {
+          return State{s.first + 1, s.second.astype(jx::int32)};
+        },
+        init);
+  });
+  expect_contains(message, "takes PyTreeDef((*, *)) with leaves (i32[], f32[])");
+  expect_contains(message, "returns PyTreeDef((*, *)) with leaves (i32[], i32[])");
+  message = error_message<jx::TypeError>([&] {
+    lax::while_loop(
+        below_three,
+        [](const State& s) {
+          return State{s.first + 1, jnp::stack({s.second, s.second})};
+        },
+        init);
+  });
+  expect_contains(message, "returns PyTreeDef((*, *)) with leaves (i32[], f32[2])");
+  // A single array for a pair, under jit.
+  message = error_message<jx::TypeError>([&] {
+    jx::jit([&](const jx::Array& n) {
+      return lax::while_loop(
+                 below_three, [](const State& s) { return s.first + 1; }, State{n, jnp::ones({})})
+          .first;
+    })(jnp::array(0));
+  });
+  expect_contains(message, "takes PyTreeDef((*, *))");
+  expect_contains(message, "returns PyTreeDef(*)");
+  // cond_fun must return a boolean scalar.
+  expect_contains(error_message<jx::TypeError>([&] {
+                    lax::while_loop([](const State& s) { return s.second; },
+                                    [](const State& s) {
+                                      return State{s.first + 1, s.second};
+                                    },
+                                    init);
+                  }),
+                  "cond_fun must return a boolean scalar");
+}
+
+TEST(ControlFlowDerivatives, ForiLoopWithStaticBoundsToSecondOrder) {
+  auto f = [](const jx::Array& x, const jx::Array& w) {
+    return lax::fori_loop(
+        0, 4, [&](const jx::Array& i, const jx::Array& acc) { return jnp::sin(acc * w) + x * i.astype(x.dtype()); }, x);
+  };
+  const jx::Array x = jnp::array({0.3, -0.7}), w = jnp::array(1.1);
+  check_grads(f, {x, w}, 2, jx::test::Modes::reverse);
+  check_grads(f, {x, w}, 2);
+  // Against a plain C++ loop.
+  const auto value = f(x.astype(jx::float32), w.astype(jx::float32)).to_vector<float>();
+  for (std::size_t j = 0; j < 2; ++j) {
+    const float x0 = j == 0 ? 0.3f : -0.7f;
+    float acc = x0;
+    for (int i = 0; i < 4; ++i) acc = std::sin(acc * 1.1f) + x0 * static_cast<float>(i);
+    EXPECT_NEAR(value[j], acc, 1e-5);
+  }
+  // A pytree carry, a non-zero lower bound, under jit.
+  auto g = [](const jx::Array& a, const jx::Array& b) {
+    using Carry = std::pair<jx::Array, jx::Array>;
+    const Carry end = lax::fori_loop(
+        2, 5,
+        [&](const jx::Array&, const Carry& c) {
+          return Carry{c.first * c.second + a, jnp::cos(c.first * b)};
+        },
+        Carry{a, a * 0.5});
+    return end.first + end.second;
+  };
+  check_grads(g, {x, w}, 2, jx::test::Modes::reverse);
+  const auto jitted = jx::jit(g);
+  check_grads([&](const jx::Array& a, const jx::Array& b) { return jitted(a, b); }, {x, w}, 2,
+              jx::test::Modes::reverse);
+  // No iterations: the identity.
+  check_grads(
+      [](const jx::Array& a) {
+        return lax::fori_loop(
+            3, 3, [](const jx::Array&, const jx::Array& acc) { return acc * acc; }, a);
+      },
+      {x}, 2, jx::test::Modes::reverse);
+}
+
+TEST(ControlFlow, ScanUnrollIsAHintThatDoesNotChangeResults) {
+  using Carry = std::pair<jx::Array, jx::Array>;
+  auto step = [](const Carry& c, const jx::Array& x) {
+    const jx::Array h = jnp::tanh(c.first * 0.9f + x);
+    return std::pair{Carry{h, c.second + jnp::sum(h)}, h * c.second};
+  };
+  const jx::Array xs = jnp::arange(21.0f).reshape({7, 3}) * 0.1f - 1.0f;
+  const Carry init{jnp::zeros({3}), jnp::array(1.0f)};
+  auto run = [&](const jx::Array& v, bool reverse, std::int64_t unroll) {
+    return lax::scan(step, init, v, {.length = 7, .reverse = reverse, .unroll = unroll});
+  };
+  for (bool reverse : {false, true}) {
+    SCOPED_TRACE(reverse);
+    const auto [base_carry, base_ys] = run(xs, reverse, 1);
+    for (std::int64_t unroll : {2, 4, 7, 16}) {
+      SCOPED_TRACE(unroll);
+      const auto [carry, ys] = run(xs, reverse, unroll);
+      EXPECT_EQ(carry.first.to_vector<float>(), base_carry.first.to_vector<float>());
+      EXPECT_EQ(carry.second.item<float>(), base_carry.second.item<float>());
+      EXPECT_EQ(ys.to_vector<float>(), base_ys.to_vector<float>());
+      const auto [jitted_carry, jitted_ys] = jx::jit([&](const jx::Array& v) { return run(v, reverse, unroll); })(xs);
+      expect_near(jitted_carry.first, base_carry.first, 1e-6, "jitted carry");
+      expect_near(jitted_ys, base_ys, 1e-6, "jitted ys");
+    }
+  }
+  // The reversed scan with unroll 4 against a plain C++ loop.
+  const auto [carry, ys] = run(xs, true, 4);
+  const auto x = xs.to_vector<float>();
+  float h[3] = {0, 0, 0}, s = 1;
+  std::vector<float> expected_ys(21);
+  for (int t = 6; t >= 0; --t) {
+    float total = 0;
+    for (int j = 0; j < 3; ++j) {
+      h[j] = std::tanh(h[j] * 0.9f + x[static_cast<std::size_t>(3 * t + j)]);
+      expected_ys[static_cast<std::size_t>(3 * t + j)] = h[j] * s;
+      total += h[j];
+    }
+    s += total;
+  }
+  expect_near(ys, jnp::array(expected_ys).reshape({7, 3}), 1e-5, "C++ loop ys");
+  EXPECT_NEAR(carry.second.item<float>(), s, 1e-5);
+  // With no scanned inputs: only the length.
+  auto count = [](std::int64_t unroll) {
+    return lax::scan(
+        [](const jx::Array& c, const std::tuple<>&) {
+          return std::pair{c * 2 + 1, c};
+        },
+        jnp::array(0), std::tuple<>{}, {.length = 10, .reverse = true, .unroll = unroll});
+  };
+  EXPECT_EQ(count(4).first.item<int>(), count(1).first.item<int>());
+  EXPECT_EQ(count(4).second.to_vector<int>(), count(1).second.to_vector<int>());
+  EXPECT_EQ(count(4).first.item<int>(), 1023);
+  // And derivatives.
+  check_grads(
+      [](const jx::Array& w, const jx::Array& v) {
+        return lax::scan(
+                   [&](const jx::Array& c, const jx::Array& e) {
+                     return std::pair{jnp::sin(c * w + e), c};
+                   },
+                   jnp::array(0.5), v, {.reverse = true, .unroll = 4})
+            .first;
+      },
+      {jnp::array(0.8), jnp::array({0.1, -0.4, 0.3, 0.2, 0.5})}, 2);
 }
 
 }  // namespace

@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+#include <string>
+
 #include "jx/core/error.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
@@ -150,18 +154,164 @@ TEST(Vmap, UnmappedOutputsAreBroadcastAndAxisSizeWorks) {
   EXPECT_EQ(out.to_vector<float>(), std::vector<float>(4, 7.0f));
 }
 
+// The message of the jx::Error subclass E that `call` throws.
+template <class E, class F>
+std::string error_message(const F& call) {
+  try {
+    call();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error thrown";
+  return {};
+}
+
+void expect_contains(const std::string& message, const std::string& part) {
+  EXPECT_NE(message.find(part), std::string::npos) << "\"" << part << "\" not in: " << message;
+}
+
 TEST(Vmap, ErrorsNameTheArgument) {
   auto add = [](const jx::Array& a, const jx::Array& b) { return a + b; };
-  try {
-    jx::vmap(add)(jnp::ones({3}), jnp::ones({4}));
-    FAIL();
-  } catch (const jx::ShapeError& e) {
-    EXPECT_NE(std::string(e.what()).find("argument 1 has size 4"), std::string::npos) << e.what();
+  expect_contains(error_message<jx::ShapeError>([&] { jx::vmap(add)(jnp::ones({3}), jnp::ones({4})); }),
+                  "argument 1 has size 4");
+  // An axis out of range names the argument, the axis and the argument's shape.
+  std::string message = error_message<jx::ShapeError>([&] {
+    jx::vmap(add, {.in_axes = {2, 0}})(jnp::ones({3}), jnp::ones({3}));
+  });
+  expect_contains(message, "in_axes 2 is out of range for argument 0");
+  expect_contains(message, jx::Shape({3}).to_string());
+  message = error_message<jx::ShapeError>([&] {
+    jx::vmap(add, {.in_axes = {0, -3}})(jnp::ones({3}), jnp::ones({3, 2}));
+  });
+  expect_contains(message, "in_axes -3 is out of range for argument 1");
+  expect_contains(message, jx::Shape({3, 2}).to_string());
+  // A pytree argument: the top-level argument is named, whichever leaf is out of range.
+  message = error_message<jx::ShapeError>([] {
+    jx::vmap([](const jx::Array& a, const vmap_test::Params& p) { return a * p.weight + p.bias; }, {.in_axes = {0, 1}})(
+        jnp::ones({3}), vmap_test::Params{jnp::ones({2, 3}), jnp::ones({3})});
+  });
+  expect_contains(message, "out of range for argument 1");
+  message = error_message<jx::ShapeError>([] {
+    jx::vmap([](const jx::Array& v) { return v * 2; }, {.out_axes = 2})(jnp::ones({3, 4}));
+  });
+  expect_contains(message, "out_axes 2 is out of range for output 0 of rank 2");
+  expect_contains(
+      error_message<jx::ValueError>([&] { jx::vmap(add, {.in_axes = {0}})(jnp::ones({3}), jnp::ones({3})); }),
+      "in_axes must have one entry per argument of the function (2), got 1");
+  // An output that depends on the mapped axis where out_axes asks for it unmapped: the output is
+  // named by its position among the output's leaves.
+  expect_contains(error_message<jx::ValueError>([] {
+                    jx::vmap([](const jx::Array& v) { return v * 2; }, {.out_axes = std::nullopt})(jnp::ones({3}));
+                  }),
+                  "output 0 depends on the mapped axis, but out_axes is std::nullopt");
+  expect_contains(error_message<jx::ValueError>([] {
+                    jx::vmap(
+                        [](const jx::Array& v) {
+                          return std::pair{jnp::array(1.0f), v * 2};
+                        },
+                        {.out_axes = std::nullopt})(jnp::ones({3}));
+                  }),
+                  "output 1 depends on the mapped axis");
+  expect_contains(error_message<jx::ValueError>([] {
+                    jx::vmap([](const jx::Array& v) { return v; }, {.in_axes = {std::nullopt}})(jnp::ones({3}));
+                  }),
+                  "no argument is mapped");
+}
+
+// Example b of x along `axis` (the axis removed).
+jx::Array take_example(const jx::Array& x, int axis, int b) {
+  return jnp::squeeze(jx::lax::slice_in_dim(x, b, b + 1, 1, axis), axis);
+}
+
+// vmap(f) with the given axes against a loop that calls f on each example and stacks the results
+// along the output axis; exact, for the integer, boolean and index results of these primitives.
+void expect_batched_like_loop(const std::function<jx::Array(const jx::Array&, const jx::Array&)>& f, const jx::Array& a,
+                              const jx::Array& b, std::optional<int> a_axis, std::optional<int> b_axis, int out_axes,
+                              const std::string& what) {
+  const std::int64_t size = a_axis ? a.shape()[*a_axis < 0 ? *a_axis + a.ndim() : *a_axis]
+                                   : b.shape()[*b_axis < 0 ? *b_axis + b.ndim() : *b_axis];
+  std::vector<jx::Array> results;
+  for (int i = 0; i < size; ++i) {
+    results.push_back(f(a_axis ? take_example(a, *a_axis, i) : a, b_axis ? take_example(b, *b_axis, i) : b));
   }
-  EXPECT_THROW(jx::vmap(add, {.in_axes = {2, 0}})(jnp::ones({3}), jnp::ones({3})), jx::ShapeError);
-  EXPECT_THROW(jx::vmap(add, {.in_axes = {0}})(jnp::ones({3}), jnp::ones({3})), jx::ValueError);
-  EXPECT_THROW(jx::vmap([](const jx::Array& v) { return v * 2; }, {.out_axes = std::nullopt})(jnp::ones({3})),
-               jx::ValueError);
+  const int out_axis = std::min(out_axes, results[0].ndim());  // axis 1 of a batch of scalars is axis 0
+  const jx::Array expected = jnp::stack(results, out_axis);
+  const jx::Array actual = jx::vmap(f, {.in_axes = {a_axis, b_axis}, .out_axes = out_axis})(a, b);
+  ASSERT_EQ(actual.shape(), expected.shape()) << what;
+  ASSERT_EQ(actual.dtype(), expected.dtype()) << what;
+  EXPECT_EQ(actual.to_vector<double>(), expected.to_vector<double>()) << what;
+  const jx::Array jitted = jx::jit([&](const jx::Array& x, const jx::Array& y) {
+    return jx::vmap(f, {.in_axes = {a_axis, b_axis}, .out_axes = out_axis})(x, y);
+  })(a, b);
+  EXPECT_EQ(jitted.to_vector<double>(), expected.to_vector<double>()) << what << " (jit)";
+}
+
+// Integer, bitwise, comparison and index-valued primitives, which the differentiable case table does
+// not reach: each with the batch axis first, in the middle of a rank-3 input, last, and unmapped.
+TEST(Vmap, IndexIntegerBitwiseAndComparisonPrimitives) {
+  using Binary = std::function<jx::Array(const jx::Array&, const jx::Array&)>;
+  const std::vector<std::pair<std::string, Binary>> functions = {
+      {"argmax", [](const jx::Array& x, const jx::Array&) { return jnp::argmax(x, 1); }},
+      {"argmin", [](const jx::Array& x, const jx::Array&) { return jnp::argmin(x, 0); }},
+      {"argmax_flat", [](const jx::Array& x, const jx::Array&) { return jnp::argmax(x); }},
+      {"argmin_lax", [](const jx::Array& x, const jx::Array&) { return jx::lax::argmin(x, 1, jx::int32); }},
+      {"integer_div_rem",
+       [](const jx::Array& x, const jx::Array& y) {
+         const jx::Array i = x.astype(jx::int32), j = y.astype(jx::int32) + 7;  // j in [2, 12]: never zero
+         return jx::lax::div(i, j) * 100 + jx::lax::rem(i, j) + jnp::floor_divide(i, j) * 10000;
+       }},
+      {"bitwise",
+       [](const jx::Array& x, const jx::Array& y) {
+         const jx::Array i = x.astype(jx::int32), j = y.astype(jx::int32);
+         return jnp::bitwise_xor(jnp::bitwise_and(i, j), jnp::bitwise_or(i, jnp::invert(j))) +
+                jnp::left_shift(i, jnp::array(2)) + jnp::right_shift(i, jnp::array(1));
+       }},
+      {"comparison",
+       [](const jx::Array& x, const jx::Array& y) {
+         return jnp::logical_or(jnp::logical_and(x < y, x != 0.0f), jnp::equal(x, y)) != (x >= y * 2);
+       }},
+  };
+  // Values with ties, negatives and zeros, in float32; the example shape is (2, 4).
+  const jx::Array first =
+      jnp::round(primitive_cases::values_in(-5, 5, {kBatch, 2, 4})) * jnp::array({1.0f, -1.0f, 1.0f, 0.0f});
+  const jx::Array second = jnp::round(primitive_cases::values_in(-5, 5, {kBatch, 2, 4}, 7));
+  const jx::Array shared = jnp::round(primitive_cases::values_in(-5, 5, {2, 4}, 2));
+  auto move_batch = [](const jx::Array& x, int axis) { return jnp::moveaxis(x, 0, axis); };
+  for (const auto& [name, f] : functions) {
+    expect_batched_like_loop(f, first, second, 0, 0, 0, name + ": axis 0");
+    expect_batched_like_loop(f, move_batch(first, 1), move_batch(second, 1), 1, 1, 1, name + ": axis 1 of 3");
+    expect_batched_like_loop(f, move_batch(first, 2), move_batch(second, 1), -1, 1, -1, name + ": mixed axes");
+    expect_batched_like_loop(f, move_batch(first, 1), shared, 1, std::nullopt, 0, name + ": second unmapped");
+    expect_batched_like_loop(f, shared, second, std::nullopt, 0, 0, name + ": first unmapped");
+  }
+}
+
+// The batch axis in the middle: in_axes = 1 of a rank-3 input and out_axes = 1, against a loop.
+TEST(Vmap, BatchAxisInTheMiddle) {
+  const jx::Array x = jnp::arange(24.0f).reshape({2, 3, 4});  // 3 examples of shape (2, 4)
+  auto f = [](const jx::Array& e) {
+    return jnp::matmul(e, e.transpose()) + jnp::sum(e, {.axis = 1, .keepdims = true});
+  };  // (2, 2)
+  std::vector<jx::Array> per_example;
+  for (int b = 0; b < 3; ++b) per_example.push_back(f(take_example(x, 1, b)));
+  const jx::Array out = jx::vmap(f, {.in_axes = {1}, .out_axes = 1})(x);
+  ASSERT_EQ(out.shape(), jx::Shape({2, 3, 2}));
+  expect_close(out, jnp::stack(per_example, 1), "in_axes 1, out_axes 1");
+  expect_close(jx::jit(jx::vmap(f, {.in_axes = {1}, .out_axes = 1}))(x), jnp::stack(per_example, 1), "jit");
+  expect_close(jx::vmap(f, {.in_axes = {-2}, .out_axes = -2})(x), jnp::stack(per_example, 1), "negative axes");
+  // Two arguments mapped on different axes, and an unmapped one.
+  const jx::Array y = jnp::arange(12.0f).reshape({4, 3}) * 0.5f;  // 3 examples of shape (4,)
+  auto g = [](const jx::Array& e, const jx::Array& v, const jx::Array& s) { return jnp::matmul(e, v) * s; };
+  std::vector<jx::Array> expected;
+  for (int b = 0; b < 3; ++b) expected.push_back(g(take_example(x, 1, b), take_example(y, 1, b), jnp::array(2.0f)));
+  expect_close(jx::vmap(g, {.in_axes = {1, 1, std::nullopt}, .out_axes = 1})(x, y, jnp::array(2.0f)),
+               jnp::stack(expected, 1), "mixed in_axes");
+  // Nested: the inner vmap over the middle axis of each example of the outer one.
+  const jx::Array z = jnp::arange(48.0f).reshape({2, 2, 3, 4});
+  const jx::Array nested = jx::vmap(jx::vmap([](const jx::Array& e) { return jnp::max(e, 0); }, {.in_axes = {1}}),
+                                    {.in_axes = {0}, .out_axes = 1})(z);
+  ASSERT_EQ(nested.shape(), jx::Shape({3, 2, 4}));
+  expect_close(nested, jnp::moveaxis(jnp::max(z, 1), 0, 1), "nested");
 }
 
 }  // namespace

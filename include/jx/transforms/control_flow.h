@@ -132,6 +132,10 @@ struct ScanOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
   std::optional<std::int64_t> length = std::nullopt;  // needed when xs has no leaves
   bool reverse = false;
+  // How many iterations one step of the loop runs, in jax.lax.scan a performance hint only. jx records
+  // it on the scan primitive (it shows in the program and survives jvp, transpose and vmap) but runs
+  // the compiled body once per iteration whatever its value, so results never depend on it; values
+  // below 1 mean 1.
   std::int64_t unroll = 1;
 };
 
