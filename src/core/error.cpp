@@ -40,6 +40,28 @@ bool is_library_frame(std::string_view function) {
   return false;
 }
 
+// Source files of jx itself (its headers, installed or not, and its sources) and of the system (the
+// standard library, GoogleTest, ...): code inlined from these into a frame is not the user's line.
+bool is_library_file(std::string_view file) {
+  if (file.empty()) return true;
+  for (std::string_view prefix : {"/usr/include/", "/usr/lib/", "/usr/src/"}) {
+    if (file.starts_with(prefix)) return true;
+  }
+  if (file.find("/include/jx/") != std::string_view::npos) return true;
+  // This file is <jx>/src/core/error.cpp: jx's sources are those under <jx>/src/.
+  static const std::string sources = [] {
+    const std::string self = __FILE__;
+    const std::size_t at = self.rfind("src/core/error.cpp");
+    return at == std::string::npos ? std::string() : self.substr(0, at + 4);
+  }();
+  return !sources.empty() && file.starts_with(sources);
+}
+
+std::string file_and_line(const std::string& path, unsigned line) {
+  const std::size_t slash = path.rfind('/');
+  return (slash == std::string::npos ? path : path.substr(slash + 1)) + ":" + std::to_string(line);
+}
+
 std::string symbolized_user_frame() {
   backward::StackTrace trace;
   trace.load_here(48);
@@ -57,15 +79,19 @@ std::string symbolized_user_frame() {
     auto [cached, is_new] = resolved->try_emplace(trace[i].addr);
     if (is_new) cached->second = resolver.resolve(trace[i]);
     const backward::ResolvedTrace& frame = cached->second;
-    if (is_library_frame(frame.object_function)) continue;
-    if (frame.object_function == "main" && frame.source.filename.empty()) return "main";
-    if (!frame.source.filename.empty()) {
-      std::string file = frame.source.filename;
-      const std::size_t slash = file.rfind('/');
-      if (slash != std::string::npos) file = file.substr(slash + 1);
-      return file + ":" + std::to_string(frame.source.line);
+    if (frame.source.filename.empty()) {
+      // No line table (jx's library, system libraries): judge the frame by its function's name.
+      if (is_library_frame(frame.object_function)) continue;
+      return frame.object_function == "main" ? "main" : frame.object_function;
     }
-    return frame.object_function;
+    // With optimization, one frame holds functions inlined into one another: the line executing (in
+    // the innermost), then the line of each inlined call, outward. jx's inline headers (an operator
+    // template, jit's call operator) and the user's lambdas inlined into jx's templates both occur,
+    // so the innermost line in a user's file is the one to report.
+    if (!is_library_file(frame.source.filename)) return file_and_line(frame.source.filename, frame.source.line);
+    for (const backward::ResolvedTrace::SourceLoc& call : frame.inliners) {
+      if (!call.filename.empty() && !is_library_file(call.filename)) return file_and_line(call.filename, call.line);
+    }
   }
   return {};
 }

@@ -274,13 +274,15 @@ Array combine(UpdateKind kind, const Array& old, const Array& update) {
 
 Array update(const Array& target, const std::vector<Index>& indices, const Array& values, UpdateKind kind) {
   const IndexPlan plan = plan_indices(target.shape(), indices);
-  const Array selected_shape_probe = apply_plan(target, plan);  // eager views are free; traced, this is dead code
+  // Eager views are free; traced, this is dead code. Only the shape is kept: a view held past this
+  // line would share the target's buffer and rule out the in-place update below.
+  const Shape selected_shape = apply_plan(target, plan).shape();
   const Array converted = ops::convert_to(values, {target.dtype(), target.weak_type()});
   const Array updates =
-      ops::broadcast_to_shape(converted, ops::broadcast_shapes("at", converted.shape(), selected_shape_probe.shape()));
-  if (updates.shape() != selected_shape_probe.shape()) {
+      ops::broadcast_to_shape(converted, ops::broadcast_shapes("at", converted.shape(), selected_shape));
+  if (updates.shape() != selected_shape) {
     throw ShapeError("at", fmt::format("cannot broadcast updates of shape {} to the indexed shape {}",
-                                       values.shape().to_string(), selected_shape_probe.shape().to_string()));
+                                       values.shape().to_string(), selected_shape.to_string()));
   }
   if (plan.only_basic_unit_steps) {
     // A rectangular window: dynamic_update_slice, in place when the target's buffer is ours alone.

@@ -48,7 +48,8 @@ TEST(Errors, DTypes) {
   const int line = __LINE__ + 1;
   expect_error<jx::DTypeError>([&] { jnp::bitwise_and(jnp::ones({2}), jnp::ones({2})); },
                                {"bitwise_and", "floating", here(line)});
-  expect_error<jx::DTypeError>([&] { jx::lax::sin(jnp::arange(3)); }, {"[sin]", "int32"});
+  const int sin_line = __LINE__ + 1;
+  expect_error<jx::DTypeError>([&] { jx::lax::sin(jnp::arange(3)); }, {"[sin]", "int32", here(sin_line)});
   expect_error<jx::DTypeError>([&] { jx::lax::add(jnp::ones({2}), jnp::ones({2}, jx::int32)); },
                                {"[add]", "float32", "int32"});
 }
@@ -67,10 +68,11 @@ TEST(Errors, AxesAndShapes) {
 TEST(Errors, StaticIndicesOutOfRange) {
   const jx::Array x = jnp::ones({2, 3});
   const int line = __LINE__ + 1;
-  expect_error<jx::IndexError>([&] { (void)x[5]; }, {"index 5", "axis 0", "size 2"});
-  expect_error<jx::IndexError>([&] { (void)x(0, -4); }, {"index -4", "axis 1", "size 3"});
-  expect_error<jx::IndexError>([&] { (void)x(0, 0, 0); }, {"too many indices"});
-  (void)line;
+  expect_error<jx::IndexError>([&] { (void)x[5]; }, {"index 5", "axis 0", "size 2", here(line)});
+  expect_error<jx::IndexError>([&] { (void)x(0, -4); }, {"index -4", "axis 1", "size 3", here(line + 1)});
+  expect_error<jx::IndexError>([&] { (void)x(0, 0, 0); }, {"too many indices", here(line + 2)});
+  expect_error<jx::IndexError>([&] { (void)x.at(2).set(1.0f); }, {"index 2", "axis 0", "size 2", here(line + 3)});
+  expect_error<jx::IndexError>([&] { (void)jnp::array(1.0f)[0]; }, {"0-dimensional", here(line + 4)});
 }
 
 TEST(Errors, Values) {
