@@ -57,8 +57,8 @@ torch::Tensor to_torch_kernel(const jx::Array& w) {
 }
 #endif
 
-void report(jx::bench::Table& table, const std::string& name, const jx::bench::Comparison& c, const std::string& baseline,
-            double target_ratio) {
+void report(jx::bench::Table& table, const std::string& name, const jx::bench::Comparison& c,
+            const std::string& baseline, double target_ratio) {
   table.row(Row{.name = name,
                 .value = c.candidate.median * 1e3,
                 .unit = "ms",
@@ -90,7 +90,11 @@ int main() {
   const jx::Array pool_ct = jnp::ones({kBatch, kSize / 2, kSize / 2, kIn});
   auto pool_forward = jx::jit([](const jx::Array& a) { return jx::nn::max_pool(a, {2, 2}, {.strides = {2, 2}}); });
   auto pool_backward = jx::jit([](const jx::Array& a, const jx::Array& c) {
-    auto [out, pullback] = jx::vjp([](const jx::Array& b) { return jx::nn::max_pool(b, {2, 2}, {.strides = {2, 2}}); }, a);
+    auto [out, pullback] = jx::vjp(
+        [](const jx::Array& b) {
+          return jx::nn::max_pool(b, {2, 2}, {.strides = {2, 2}});
+        },
+        a);
     return std::get<0>(pullback(c));
   });
 
@@ -117,7 +121,8 @@ int main() {
   report(table, "Conv2D bwd: input + kernel grads (jit)", backward, torch_name + " bwd", 2.0);
   std::printf("  (jx: %.1f GFLOP/s, libtorch: %.1f GFLOP/s)\n", 2 * kFlops / backward.candidate.median * 1e-9,
               2 * kFlops / backward.baseline.median * 1e-9);
-  const torch::Tensor tpool_ct = torch::ones({kBatch, kIn, kSize / 2, kSize / 2}).contiguous(torch::MemoryFormat::ChannelsLast);
+  const torch::Tensor tpool_ct =
+      torch::ones({kBatch, kIn, kSize / 2, kSize / 2}).contiguous(torch::MemoryFormat::ChannelsLast);
   const auto torch_pool = [&] { do_not_optimize(torch::max_pool2d(tx, {2, 2}, {2, 2})); };
   report(table, "max_pool 2x2/2 fwd (jit)", compare([&] { do_not_optimize(pool_forward(x)); }, torch_pool, options),
          torch_name, 0);
@@ -131,12 +136,13 @@ int main() {
          compare([&] { do_not_optimize(pool_backward(x, pool_ct)); }, torch_pool_backward, options),
          torch_name + " autograd", 0);
 #else
-  for (const auto& [name, body] :
-       std::vector<std::pair<std::string, std::function<void()>>>{{"Conv2D fwd b=128 28x28x32->64 3x3 (eager)", eager_forward},
-                                                                  {"Conv2D fwd (jit)", jit_forward},
-                                                                  {"Conv2D bwd: input + kernel grads (jit)", jit_backward}}) {
+  for (const auto& [name, body] : std::vector<std::pair<std::string, std::function<void()> > >{
+           {"Conv2D fwd b=128 28x28x32->64 3x3 (eager)", eager_forward},
+           {"Conv2D fwd (jit)", jit_forward},
+           {"Conv2D bwd: input + kernel grads (jit)", jit_backward}}) {
     const auto t = jx::bench::measure(body, options);
-    table.row(Row{.name = name, .value = t.median * 1e3, .unit = "ms", .baseline_name = "(libtorch-dev not installed)"});
+    table.row(
+        Row{.name = name, .value = t.median * 1e3, .unit = "ms", .baseline_name = "(libtorch-dev not installed)"});
   }
 #endif
   return 0;

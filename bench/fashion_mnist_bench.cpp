@@ -85,11 +85,14 @@ torch::nn::Sequential torch_mlp() {
 
 torch::nn::Sequential torch_cnn() {
   namespace tn = torch::nn;
-  return tn::Sequential(tn::Conv2d(tn::Conv2dOptions(1, 32, 3).padding(1)), tn::ReLU(),
-                        tn::Functional([](const torch::Tensor& x) { return torch::max_pool2d(x, {2, 2}, {2, 2}); }),
-                        tn::Conv2d(tn::Conv2dOptions(32, 64, 3).padding(1)), tn::ReLU(),
-                        tn::Functional([](const torch::Tensor& x) { return torch::max_pool2d(x, {2, 2}, {2, 2}); }),
-                        tn::Flatten(), tn::Linear(7 * 7 * 64, 256), tn::ReLU(), tn::Dropout(0.3), tn::Linear(256, 10));
+  return tn::Sequential(
+      tn::Conv2d(tn::Conv2dOptions(1, 32, 3).padding(1)), tn::ReLU(), tn::Functional([](const torch::Tensor& x) {
+        return torch::max_pool2d(x, {2, 2}, {2, 2});
+      }),
+      tn::Conv2d(tn::Conv2dOptions(32, 64, 3).padding(1)), tn::ReLU(), tn::Functional([](const torch::Tensor& x) {
+        return torch::max_pool2d(x, {2, 2}, {2, 2});
+      }),
+      tn::Flatten(), tn::Linear(7 * 7 * 64, 256), tn::ReLU(), tn::Dropout(0.3), tn::Linear(256, 10));
 }
 #endif
 
@@ -146,7 +149,8 @@ void bench_model(jx::bench::Table& table, const std::string& name, Forward forwa
     torch::optim::AdamW torch_optimizer(net->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(1e-4));
     const std::vector<float> image_values = images.to_vector<float>();
     // NHWC with one channel is NCHW in memory.
-    const torch::Tensor torch_images = torch::from_blob(const_cast<float*>(image_values.data()), {kBatch, 1, 28, 28}).clone();
+    const torch::Tensor torch_images =
+        torch::from_blob(const_cast<float*>(image_values.data()), {kBatch, 1, 28, 28}).clone();
     const torch::Tensor torch_labels = torch::tensor(labels.to_vector<std::int32_t>()).to(torch::kInt64);
     const auto torch_step = [&] {
       torch_optimizer.zero_grad();

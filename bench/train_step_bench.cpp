@@ -41,18 +41,20 @@ int main() {
   jx::bench::Table table("MLP 784-512-512-10 train step (batch 256, Adam)");
   const mlp::Batch batch = mlp::batch();
   const auto optimizer = jx::optim::adam(1e-3f);
-  auto train_step = jx::jit([&](const mlp::Params& m, const jx::optim::OptState& s, const jx::Array& x, const jx::Array& y) {
-    auto [loss, grads] = jx::value_and_grad(mlp::loss)(m, x, y);
-    auto [updates, next_state] = optimizer.update(grads, s, m);
-    return std::tuple{jx::optim::apply_updates(m, updates), next_state, loss};
-  });
+  auto train_step =
+      jx::jit([&](const mlp::Params& m, const jx::optim::OptState& s, const jx::Array& x, const jx::Array& y) {
+        auto [loss, grads] = jx::value_and_grad(mlp::loss)(m, x, y);
+        auto [updates, next_state] = optimizer.update(grads, s, m);
+        return std::tuple{jx::optim::apply_updates(m, updates), next_state, loss};
+      });
 
   for (int threads : {1, 2}) {
     set_threads(threads);
     mlp::Params params = mlp::init(jx::random::PRNGKey(0));
     jx::optim::OptState state = optimizer.init(params);
     const auto jx_step = [&] {
-      auto [next_params, next_state, loss] = train_step(std::move(params), std::move(state), batch.images, batch.labels);
+      auto [next_params, next_state, loss] =
+          train_step(std::move(params), std::move(state), batch.images, batch.labels);
       params = std::move(next_params);
       state = std::move(next_state);
       do_not_optimize(loss);

@@ -43,7 +43,8 @@ int main() {
     }
     const auto versus_calls = compare([&] { do_not_optimize(per_example(params, data.x, data.y)); },
                                       [&] {
-                                        for (std::size_t i = 0; i < xs.size(); ++i) do_not_optimize(one_example(params, xs[i], ys[i]));
+                                        for (std::size_t i = 0; i < xs.size(); ++i)
+                                          do_not_optimize(one_example(params, xs[i], ys[i]));
                                       });
     table.row(Row{.name = "per-example grads, 128 examples",
                   .value = versus_calls.candidate.median * 1e6,
@@ -76,8 +77,8 @@ int main() {
 
   {
     auto train = jx::jit([](const seed::Params& start, const jx::Array& x, const jx::Array& y) {
-      return lax::fori_loop(0, kSteps, [&](const jx::Array&, const seed::Params& p) { return seed::update(p, x, y); },
-                            start);
+      return lax::fori_loop(
+          0, kSteps, [&](const jx::Array&, const seed::Params& p) { return seed::update(p, x, y); }, start);
     });
     auto update = jx::jit(seed::update);
     const auto versus_calls = compare([&] { do_not_optimize(train(params, data.x, data.y)); },

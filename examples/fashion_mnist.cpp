@@ -6,11 +6,11 @@
 //   ./build/default/examples/fashion_mnist --model mlp --epochs 10 --out runs/mlp
 //   ./build/default/examples/fashion_mnist --model cnn --epochs 10 --out runs/cnn
 //   ./build/default/examples/fashion_mnist --model cnn --epochs 10 --out runs/cnn --resume
-#include <jx/jx.h>
+#include <fmt/format.h>
 #include <jx/io.h>
+#include <jx/jx.h>
 #include <jx/nn/pooling.h>
 #include <jx/optim.h>
-#include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -59,7 +59,7 @@ struct Options {
   std::int64_t seed = 0;
   std::filesystem::path out = "fashion_mnist_run";
   bool resume = false;
-  std::optional<int> stop_after;              // epochs to run in this invocation (then resume)
+  std::optional<int> stop_after;               // epochs to run in this invocation (then resume)
   std::optional<std::int64_t> train_examples;  // use only the first N training images
 };
 
@@ -212,11 +212,12 @@ int main(int argc, char** argv) {
   const std::int64_t total_steps = steps_per_epoch * o.epochs;
 
   auto model = nn::transform_with_state(o.model == "cnn" ? cnn : mlp);
-  const auto optimizer = jx::optim::adamw(
-      jx::optim::warmup_cosine_decay_schedule(0.0f, o.learning_rate, std::max<std::int64_t>(1, total_steps / 20), total_steps),
-      {.weight_decay = 1e-4f});
-  auto loss_and_metrics = [&](const nn::Params& params, const TrainState& s, const jx::Key& key, const jx::Array& images,
-                              const jx::Array& labels, bool is_training) {
+  const auto optimizer =
+      jx::optim::adamw(jx::optim::warmup_cosine_decay_schedule(
+                           0.0f, o.learning_rate, std::max<std::int64_t>(1, total_steps / 20), total_steps),
+                       {.weight_decay = 1e-4f});
+  auto loss_and_metrics = [&](const nn::Params& params, const TrainState& s, const jx::Key& key,
+                              const jx::Array& images, const jx::Array& labels, bool is_training) {
     auto [logits, model_state] = model.apply(params, s.model_state, key, images, is_training);
     const jx::Array losses = -jnp::sum(nn::log_softmax(logits) * nn::one_hot(labels, 10), 1);
     const jx::Array correct = jnp::sum((jnp::argmax(logits, 1) == labels).astype(jx::int32));
@@ -265,12 +266,15 @@ int main(int argc, char** argv) {
   };
   if (run.epochs_done.item<int>() == 0) {
     const auto [loss, accuracy] = test_metrics();
+    // For the MLP this loss is large: in inference mode BatchNorm normalizes with its running
+    // statistics, which are zero until the first train step updates them (as in Haiku).
     std::printf("before training: test loss %.4f, test accuracy %.4f\n", loss, accuracy);
   }
 
   std::vector<std::array<float, 4>> history;
   const std::vector<float> saved = run.history.to_vector<float>();
-  for (std::size_t i = 0; i + 3 < saved.size(); i += 4) history.push_back({saved[i], saved[i + 1], saved[i + 2], saved[i + 3]});
+  for (std::size_t i = 0; i + 3 < saved.size(); i += 4)
+    history.push_back({saved[i], saved[i + 1], saved[i + 2], saved[i + 3]});
   int epochs_this_run = 0;
   float test_accuracy = history.empty() ? 0.0f : history.back()[3];
   for (int epoch = run.epochs_done.item<int>(); epoch < o.epochs; ++epoch) {
@@ -286,7 +290,8 @@ int main(int argc, char** argv) {
       ++step;
       if (step % 20 == 0 || step == steps_per_epoch) {
         const double seen = static_cast<double>(step * o.batch_size);
-        bar.update(step, fmt::format("loss {:.4f}  acc {:.3f}", loss_sum.item<float>() / seen, correct.item<int>() / seen));
+        bar.update(step,
+                   fmt::format("loss {:.4f}  acc {:.3f}", loss_sum.item<float>() / seen, correct.item<int>() / seen));
       }
     }
     const double seen = static_cast<double>(steps_per_epoch * o.batch_size);

@@ -98,7 +98,8 @@ std::optional<Options> parse(int argc, char** argv, int& exit_code) {
 }
 
 // The data as a scatter plot and the fitted line, in the tutorial's style (written atomically by PngPlot).
-void plot(const std::vector<float>& xs, const std::vector<float>& ys, float weight, float bias, const std::string& out) {
+void plot(const std::vector<float>& xs, const std::vector<float>& ys, float weight, float bias,
+          const std::string& out) {
   const auto [x_low, x_high] = std::minmax_element(xs.begin(), xs.end());
   const auto [y_low, y_high] = std::minmax_element(ys.begin(), ys.end());
   const double margin = 0.3;
@@ -124,8 +125,8 @@ void plot(const std::vector<float>& xs, const std::vector<float>& ys, float weig
   PLFLT legend_width = 0, legend_height = 0;
   pllegend(&legend_width, &legend_height, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
            PL_POSITION_TOP | PL_POSITION_LEFT | PL_POSITION_INSIDE, 0.03, 0.03, 0.12, 0, 1, 1, 0, 0, 2, options, 1.0,
-           1.0, 2.0, 0.0, text_colors, text, box_colors, box_patterns, box_scales, box_widths, line_colors,
-           line_styles, line_widths, symbol_colors, symbol_scales, symbol_numbers, symbols);
+           1.0, 2.0, 0.0, text_colors, text, box_colors, box_patterns, box_scales, box_widths, line_colors, line_styles,
+           line_widths, symbol_colors, symbol_scales, symbol_numbers, symbols);
 }
 
 }  // namespace
@@ -154,8 +155,8 @@ int main(int argc, char** argv) {
 
   std::cout << "data: 128 points, y = 2 x - 1 + noise (seed " << options->seed << ")\n";
   std::cout << "true parameters:    weight 2, bias -1\n";
-  std::printf("fitted parameters:  weight %.6f, bias %.6f  (%d steps, learning rate %g)\n",
-              params.weight.item<float>(), params.bias.item<float>(), options->steps, options->learning_rate);
+  std::printf("fitted parameters:  weight %.6f, bias %.6f  (%d steps, learning rate %g)\n", params.weight.item<float>(),
+              params.bias.item<float>(), options->steps, options->learning_rate);
   std::printf("least squares:      weight %.6f, bias %.6f\n", best_weight.item<float>(), best_bias.item<float>());
   std::printf("final loss:         %.6f\n", loss(params, xs, ys).item<float>());
 

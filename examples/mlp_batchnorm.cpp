@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     auto [next_key, subkey] = jx::random::split(step_key);
     step_key = next_key;
     auto [p, s, o, metrics] = train_step(std::move(params), std::move(state), std::move(opt_state), subkey,
-                                          Batch{train_points, train_labels});
+                                         Batch{train_points, train_labels});
     params = std::move(p);
     state = std::move(s);
     opt_state = std::move(o);

@@ -53,7 +53,8 @@ int main() {
 
   // The whole training loop in one compiled program.
   auto train = jx::jit([](const Params& start, const jx::Array& x, const jx::Array& y) {
-    return lax::fori_loop(0, 1000, [&](const jx::Array&, const Params& p) { return update(p, x, y); }, start);
+    return lax::fori_loop(
+        0, 1000, [&](const jx::Array&, const Params& p) { return update(p, x, y); }, start);
   });
   const Params trained = train(params, xs, ys);
   std::printf("after 1000 steps in one fori_loop: weight %.6f, bias %.6f, loss %.6f\n", trained.weight.item<float>(),

@@ -161,10 +161,10 @@ Array sort(const Array& x, int dimension = -1, Loc loc = Loc::current());
 class Padding {
  public:
   using Pairs = std::vector<std::pair<std::int64_t, std::int64_t>>;
-  Padding(const char* type) : type_(type) {}              // NOLINT(google-explicit-constructor)
-  Padding(std::string_view type) : type_(type) {}         // NOLINT(google-explicit-constructor)
-  Padding(const std::string& type) : type_(type) {}       // NOLINT(google-explicit-constructor)
-  Padding(Pairs pairs) : pairs_(std::move(pairs)) {}      // NOLINT(google-explicit-constructor)
+  Padding(const char* type) : type_(type) {}          // NOLINT(google-explicit-constructor)
+  Padding(std::string_view type) : type_(type) {}     // NOLINT(google-explicit-constructor)
+  Padding(const std::string& type) : type_(type) {}   // NOLINT(google-explicit-constructor)
+  Padding(Pairs pairs) : pairs_(std::move(pairs)) {}  // NOLINT(google-explicit-constructor)
   Padding(std::initializer_list<std::pair<std::int64_t, std::int64_t>> pairs) : pairs_(pairs) {}
   bool is_named() const { return !type_.empty(); }
   const std::string& type() const { return type_; }  // "SAME", "SAME_LOWER", "VALID"; empty for pairs

@@ -17,7 +17,8 @@ ArrayList Primitive::jvp(std::span<const Array> /*primals*/, std::span<const Arr
 
 std::pair<ArrayList, ArrayList> Primitive::jvp_with_primals(std::span<const Array> /*primals*/,
                                                             std::span<const Array> /*tangents*/) const {
-  throw TypeError(std::string(name()), fmt::format("'{}' declares jvp_computes_primals but has no jvp_with_primals", name()));
+  throw TypeError(std::string(name()),
+                  fmt::format("'{}' declares jvp_computes_primals but has no jvp_with_primals", name()));
 }
 
 ArrayList Primitive::transpose(std::span<const Array> /*cotangents*/, std::span<const Array> /*inputs*/,

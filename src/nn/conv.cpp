@@ -27,7 +27,9 @@ Conv2D::Conv2D(std::int64_t output_channels, std::vector<std::int64_t> kernel_sh
 Array Conv2D::operator()(const Array& x) const {
   return scoped([&] {
     const bool channels_last = options_.data_format == "NHWC";
-    if (x.ndim() != 4) throw ShapeError("Conv2D", fmt::format("needs 4-d inputs ({}), got {}", options_.data_format, x.type().to_string()));
+    if (x.ndim() != 4)
+      throw ShapeError("Conv2D",
+                       fmt::format("needs 4-d inputs ({}), got {}", options_.data_format, x.type().to_string()));
     const std::int64_t in_channels = x.shape()[channels_last ? 3 : 1];
     const std::int64_t groups = options_.feature_group_count;
     if (groups <= 0 || in_channels % groups != 0 || output_channels_ % groups != 0) {
@@ -41,10 +43,12 @@ Array Conv2D::operator()(const Array& x) const {
                                   options_.w_init.value_or(initializers::truncated_normal(1.0 / std::sqrt(fan_in))));
     const lax::ConvDimensionNumbers numbers = channels_last ? lax::ConvDimensionNumbers("NHWC", "HWIO", "NHWC")
                                                             : lax::ConvDimensionNumbers("NCHW", "HWIO", "NCHW");
-    Array out = lax::conv_general_dilated(x, w, options_.stride, options_.padding,
-                                          {.rhs_dilation = options_.rate, .dimension_numbers = numbers, .feature_group_count = groups});
+    Array out = lax::conv_general_dilated(
+        x, w, options_.stride, options_.padding,
+        {.rhs_dilation = options_.rate, .dimension_numbers = numbers, .feature_group_count = groups});
     if (options_.with_bias) {
-      const Array b = get_parameter("b", Shape{output_channels_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
+      const Array b =
+          get_parameter("b", Shape{output_channels_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
       out = out + (channels_last ? b : b.reshape({output_channels_, 1, 1}));
     }
     return out;

@@ -12,7 +12,8 @@ namespace jnp = jx::numpy;
 Embed::Embed(std::int64_t vocab_size, std::int64_t embed_dim, EmbedOptions options)
     : Module("embed", options.name), vocab_size_(vocab_size), embed_dim_(embed_dim), options_(std::move(options)) {
   if (vocab_size <= 0 || embed_dim <= 0) {
-    throw ValueError("Embed", fmt::format("vocab_size and embed_dim must be positive, got {} and {}", vocab_size, embed_dim));
+    throw ValueError("Embed",
+                     fmt::format("vocab_size and embed_dim must be positive, got {} and {}", vocab_size, embed_dim));
   }
 }
 

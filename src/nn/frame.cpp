@@ -33,8 +33,9 @@ thread_local FrameScope::Frame* t_frame = nullptr;
 
 FrameScope::Frame& current_frame(const char* what) {
   if (!t_frame) {
-    throw ValueError(what, "must be called inside a function transformed with jx::nn::transform or "
-                           "jx::nn::transform_with_state (while its init or apply runs)");
+    throw ValueError(what,
+                     "must be called inside a function transformed with jx::nn::transform or "
+                     "jx::nn::transform_with_state (while its init or apply runs)");
   }
   return *t_frame;
 }
@@ -46,9 +47,9 @@ std::string path_of(const std::string& module, const std::string& name) { return
 
 void check_type(const char* what, const std::string& path, const Array& value, const Shape& shape, DType dtype) {
   if (value.shape() != shape || value.dtype() != dtype) {
-    throw ShapeError(what, fmt::format("'{}' is {}{} in the given tree, but the module asks for {}{}", path,
-                                       dtype_name(value.dtype()), value.shape().to_string(), dtype_name(dtype),
-                                       shape.to_string()));
+    throw ShapeError(
+        what, fmt::format("'{}' is {}{} in the given tree, but the module asks for {}{}", path,
+                          dtype_name(value.dtype()), value.shape().to_string(), dtype_name(dtype), shape.to_string()));
   }
 }
 
@@ -80,7 +81,8 @@ FrameScope::FrameScope(FrameMode mode, const Params* params, const State* state,
       }
     }
   }
-  if (params && !params->is_dict()) throw TreeError("apply", "the parameters must be the dict of modules init returned");
+  if (params && !params->is_dict())
+    throw TreeError("apply", "the parameters must be the dict of modules init returned");
   t_frame = frame_.get();
 }
 

@@ -26,7 +26,8 @@ Array Linear::operator()(const Array& x) const {
     const Array w = get_parameter("w", Shape{input_size, output_size_}, x.dtype(), w_init);
     Array out = jnp::matmul(x, w);
     if (options_.with_bias) {
-      const Array b = get_parameter("b", Shape{output_size_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
+      const Array b =
+          get_parameter("b", Shape{output_size_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
       out = out + b;
     }
     return out;

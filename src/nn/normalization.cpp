@@ -14,7 +14,8 @@ namespace jnp = jx::numpy;
 
 ExponentialMovingAverage::ExponentialMovingAverage(float decay, ExponentialMovingAverageOptions options)
     : Module("exponential_moving_average", options.name), decay_(decay), options_(std::move(options)) {
-  if (decay < 0 || decay > 1) throw ValueError("ExponentialMovingAverage", fmt::format("decay must be in [0, 1], got {}", decay));
+  if (decay < 0 || decay > 1)
+    throw ValueError("ExponentialMovingAverage", fmt::format("decay must be in [0, 1], got {}", decay));
 }
 
 Array ExponentialMovingAverage::operator()(const Array& value, bool update_stats) const {
@@ -66,7 +67,8 @@ Array BatchNorm::operator()(const Array& x, bool is_training, bool test_local_st
       for (int d = 0; d + 1 < ndim; ++d) axes.push_back(d);
     }
     for (int a : axes) {
-      if (a < 0 || a >= ndim) throw ShapeError("BatchNorm", fmt::format("axis {} is out of range for {}", a, x.type().to_string()));
+      if (a < 0 || a >= ndim)
+        throw ShapeError("BatchNorm", fmt::format("axis {} is out of range for {}", a, x.type().to_string()));
     }
     const Axes reduce_axes{std::span<const int>(axes)};
     // Statistics and parameters keep the reduced axes as 1s, as Haiku's do.
@@ -92,7 +94,8 @@ Array BatchNorm::operator()(const Array& x, bool is_training, bool test_local_st
     }
     Array inverse = lax::rsqrt(var + options_.eps);
     if (create_scale_) {
-      inverse = inverse * get_parameter("scale", stats_shape, x.dtype(), options_.scale_init.value_or(initializers::ones()));
+      inverse =
+          inverse * get_parameter("scale", stats_shape, x.dtype(), options_.scale_init.value_or(initializers::ones()));
     }
     Array out = (x - mean) * inverse;
     if (create_offset_) {
@@ -115,7 +118,8 @@ Array LayerNorm::operator()(const Array& x) const {
     std::vector<int> axes;
     for (int a : axis_) {
       const int d = a < 0 ? a + ndim : a;
-      if (d < 0 || d >= ndim) throw ShapeError("LayerNorm", fmt::format("axis {} is out of range for {}", a, x.type().to_string()));
+      if (d < 0 || d >= ndim)
+        throw ShapeError("LayerNorm", fmt::format("axis {} is out of range for {}", a, x.type().to_string()));
       axes.push_back(d);
     }
     std::sort(axes.begin(), axes.end());
@@ -129,7 +133,8 @@ Array LayerNorm::operator()(const Array& x) const {
     }
     Array inverse = lax::rsqrt(variance + options_.eps);
     if (create_scale_) {
-      inverse = inverse * get_parameter("scale", param_shape, x.dtype(), options_.scale_init.value_or(initializers::ones()));
+      inverse =
+          inverse * get_parameter("scale", param_shape, x.dtype(), options_.scale_init.value_or(initializers::ones()));
     }
     Array out = (x - mean) * inverse;
     if (create_offset_) {

@@ -1,5 +1,7 @@
 // jx::lax convolutions: conv_general_dilated and conv, with dimension numbers and named paddings
 // resolved as jax.lax does, then one conv_general_dilated primitive bound.
+#include "ir/primitives/convolution.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -9,7 +11,6 @@
 #include <numeric>
 #include <set>
 
-#include "ir/primitives/convolution.h"
 #include "ir/primitives/elementwise.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -44,7 +45,8 @@ ConvDimensionNumbers conv_dimension_numbers(const Shape& lhs_shape, const Shape&
   CallSite site(loc);
   const std::string shapes = fmt::format("lhs {}, rhs {}", lhs_shape.to_string(), rhs_shape.to_string());
   if (lhs_shape.ndim() != rhs_shape.ndim()) {
-    throw ShapeError(std::string(kConv), fmt::format("lhs and rhs must have the same number of dimensions ({})", shapes));
+    throw ShapeError(std::string(kConv),
+                     fmt::format("lhs and rhs must have the same number of dimensions ({})", shapes));
   }
   const int ndim = lhs_shape.ndim();
   const ConvDimensionNumbers& d = dimension_numbers;
@@ -64,16 +66,19 @@ ConvDimensionNumbers conv_dimension_numbers(const Shape& lhs_shape, const Shape&
   for (std::size_t i = 0; i < 3; ++i) {
     const std::string& spec = *layouts[i];
     if (static_cast<int>(spec.size()) != ndim) {
-      throw ShapeError(std::string(kConv), fmt::format("dimension_numbers {}: \"{}\" must have one letter per axis ({})",
-                                                       described, spec, shapes));
+      throw ShapeError(
+          std::string(kConv),
+          fmt::format("dimension_numbers {}: \"{}\" must have one letter per axis ({})", described, spec, shapes));
     }
     const auto [a, b] = letters[i];
     if (std::count(spec.begin(), spec.end(), a) != 1 || std::count(spec.begin(), spec.end(), b) != 1) {
-      throw ValueError(std::string(kConv), fmt::format("dimension_numbers {}: \"{}\" must contain '{}' and '{}' exactly once",
-                                                       described, spec, a, b));
+      throw ValueError(
+          std::string(kConv),
+          fmt::format("dimension_numbers {}: \"{}\" must contain '{}' and '{}' exactly once", described, spec, a, b));
     }
     if (std::set<char>(spec.begin(), spec.end()).size() != spec.size()) {
-      throw ValueError(std::string(kConv), fmt::format("dimension_numbers {}: \"{}\" repeats a letter", described, spec));
+      throw ValueError(std::string(kConv),
+                       fmt::format("dimension_numbers {}: \"{}\" repeats a letter", described, spec));
     }
     for (char c : spec) {
       if (c != a && c != b) spatial_letters[i].insert(c);
@@ -98,9 +103,9 @@ Padding::Pairs padtype_to_pads(const Shape& in_shape, const Shape& window_shape,
                      fmt::format("unknown padding \"{}\": expected \"SAME\", \"SAME_LOWER\" or \"VALID\"", padding));
   }
   if (window_shape.ndim() != in_shape.ndim() || static_cast<int>(window_strides.size()) != in_shape.ndim()) {
-    throw ShapeError("padtype_to_pads", fmt::format("input {}, window {} and strides ({}) must have the same length",
-                                                    in_shape.to_string(), window_shape.to_string(),
-                                                    fmt::join(window_strides, ", ")));
+    throw ShapeError("padtype_to_pads",
+                     fmt::format("input {}, window {} and strides ({}) must have the same length", in_shape.to_string(),
+                                 window_shape.to_string(), fmt::join(window_strides, ", ")));
   }
   Padding::Pairs pads;
   for (int d = 0; d < in_shape.ndim(); ++d) {
@@ -109,7 +114,9 @@ Padding::Pairs padtype_to_pads(const Shape& in_shape, const Shape& window_shape,
       continue;
     }
     const std::int64_t stride = window_strides[static_cast<std::size_t>(d)];
-    if (stride < 1) throw ValueError("padtype_to_pads", fmt::format("strides ({}) must be positive", fmt::join(window_strides, ", ")));
+    if (stride < 1)
+      throw ValueError("padtype_to_pads",
+                       fmt::format("strides ({}) must be positive", fmt::join(window_strides, ", ")));
     const std::int64_t out = (in_shape[d] + stride - 1) / stride;
     const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + window_shape[d] - in_shape[d], 0);
     if (type == "SAME") {
@@ -139,16 +146,18 @@ Array conv_general_dilated(const Array& lhs, const Array& rhs, const std::vector
   Padding::Pairs pairs = padding.pairs();
   if (padding.is_named()) {
     if (p.lhs_dilation != ones) {
-      throw ValueError(std::string(kConv),
-                       fmt::format("padding \"{}\" is not defined with lhs_dilation ({}): give explicit (low, high) pairs",
-                                   padding.type(), fmt::join(p.lhs_dilation, ", ")));
+      throw ValueError(
+          std::string(kConv),
+          fmt::format("padding \"{}\" is not defined with lhs_dilation ({}): give explicit (low, high) pairs",
+                      padding.type(), fmt::join(p.lhs_dilation, ", ")));
     }
     if (static_cast<int>(dims.lhs_spec.size()) != lhs.ndim() || static_cast<int>(dims.rhs_spec.size()) != rhs.ndim() ||
         static_cast<int>(p.rhs_dilation.size()) != spatial || static_cast<int>(window_strides.size()) != spatial) {
-      throw ShapeError(std::string(kConv),
-                       fmt::format("window_strides ({}), rhs_dilation ({}) and dimension numbers must match lhs {} and rhs {}",
-                                   fmt::join(window_strides, ", "), fmt::join(p.rhs_dilation, ", "),
-                                   lhs.type().to_string(), rhs.type().to_string()));
+      throw ShapeError(
+          std::string(kConv),
+          fmt::format("window_strides ({}), rhs_dilation ({}) and dimension numbers must match lhs {} and rhs {}",
+                      fmt::join(window_strides, ", "), fmt::join(p.rhs_dilation, ", "), lhs.type().to_string(),
+                      rhs.type().to_string()));
     }
     Shape in_shape, window_shape;
     for (int d = 0; d < spatial; ++d) {
@@ -165,8 +174,10 @@ Array conv_general_dilated(const Array& lhs, const Array& rhs, const std::vector
   // A weakly typed operand takes the other's dtype, as in the binary lax ops.
   Array a = lhs, b = rhs;
   if (a.dtype() != b.dtype() && a.weak_type() != b.weak_type()) {
-    if (a.weak_type()) a = bind1(primitives::ConvertElementType(b.dtype(), true), {a});
-    else b = bind1(primitives::ConvertElementType(a.dtype(), true), {b});
+    if (a.weak_type())
+      a = bind1(primitives::ConvertElementType(b.dtype(), true), {a});
+    else
+      b = bind1(primitives::ConvertElementType(a.dtype(), true), {b});
   }
   return bind1(primitives::ConvGeneralDilated(std::move(p)), {a, b});
 }

@@ -384,7 +384,8 @@ Array isclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
   CallSite site(loc);
   auto [a, b] = promote_and_broadcast("isclose", x, y);
   if (!is_floating(a.dtype())) return lax::eq(a, b);
-  const Array tolerance = lax::add(constant_like(a, options.atol), lax::mul(constant_like(a, options.rtol), lax::abs(b)));
+  const Array tolerance =
+      lax::add(constant_like(a, options.atol), lax::mul(constant_like(a, options.rtol), lax::abs(b)));
   Array close = lax::le(lax::abs(lax::sub(a, b)), tolerance);
   // Infinities are close only to themselves (inf - inf is NaN, which the test above rejects).
   close = lax::select(lax::bitwise_or(isinf(a), isinf(b)), lax::eq(a, b), close);

@@ -25,8 +25,9 @@ Windows full_rank(std::string_view op, const Array& x, const Shape& window_shape
   const int spatial = window_shape.ndim();
   const int batch_axes = x.ndim() - spatial - 1;
   if (batch_axes < 0) {
-    throw ShapeError(std::string(op), fmt::format("a {}-d window needs inputs (batch..., {} window axes, features), got {}",
-                                                  spatial, spatial, x.type().to_string()));
+    throw ShapeError(std::string(op),
+                     fmt::format("a {}-d window needs inputs (batch..., {} window axes, features), got {}", spatial,
+                                 spatial, x.type().to_string()));
   }
   if (!options.strides.empty() && static_cast<int>(options.strides.size()) != spatial) {
     throw ShapeError(std::string(op), fmt::format("strides ({}) need one entry per window axis of {}",
@@ -44,7 +45,8 @@ Windows full_rank(std::string_view op, const Array& x, const Shape& window_shape
     w.dimensions.push_back(windowed ? window_shape[s] : 1);
     w.strides.push_back(windowed && !options.strides.empty() ? options.strides[static_cast<std::size_t>(s)] : 1);
     if (!options.padding.is_named()) {
-      pairs.push_back(windowed ? options.padding.pairs()[static_cast<std::size_t>(s)] : std::pair<std::int64_t, std::int64_t>{0, 0});
+      pairs.push_back(windowed ? options.padding.pairs()[static_cast<std::size_t>(s)]
+                               : std::pair<std::int64_t, std::int64_t>{0, 0});
     }
   }
   w.padding = options.padding.is_named() ? options.padding : lax::Padding(pairs);

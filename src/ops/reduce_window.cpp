@@ -1,5 +1,7 @@
 // jx::lax windowed reductions: reduce_window for the add/max/min monoids, with named paddings resolved
 // as jax.lax.reduce_window does, then one reduce_window_{sum,max,min} primitive bound.
+#include "ir/primitives/reduce_window.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -7,7 +9,6 @@
 #include <limits>
 
 #include "ir/primitives/convolution.h"
-#include "ir/primitives/reduce_window.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
@@ -16,9 +17,9 @@
 namespace jx::lax {
 namespace {
 
-Array reduce_window_of(cpu::WindowReduction op, std::string_view op_name, const Array& x, const Shape& window_dimensions,
-                       const std::vector<std::int64_t>& window_strides, const Padding& padding,
-                       const ReduceWindowOptions& options, const Loc& loc) {
+Array reduce_window_of(cpu::WindowReduction op, std::string_view op_name, const Array& x,
+                       const Shape& window_dimensions, const std::vector<std::int64_t>& window_strides,
+                       const Padding& padding, const ReduceWindowOptions& options, const Loc& loc) {
   CallSite site(loc);
   const auto ndim = static_cast<std::size_t>(window_dimensions.ndim());
   const std::vector<std::int64_t> ones(ndim, 1);
@@ -30,9 +31,10 @@ Array reduce_window_of(cpu::WindowReduction op, std::string_view op_name, const 
   Padding::Pairs pairs = padding.pairs();
   if (padding.is_named()) {
     if (x.ndim() != static_cast<int>(ndim) || p.window_dilation.size() != ndim) {
-      throw ShapeError(std::string(op_name), fmt::format("window_dimensions {} and window_dilation ({}) need one entry per axis of {}",
-                                                         window_dimensions.to_string(),
-                                                         fmt::join(p.window_dilation, ", "), x.type().to_string()));
+      throw ShapeError(
+          std::string(op_name),
+          fmt::format("window_dimensions {} and window_dilation ({}) need one entry per axis of {}",
+                      window_dimensions.to_string(), fmt::join(p.window_dilation, ", "), x.type().to_string()));
     }
     Shape dilated;
     for (std::size_t d = 0; d < ndim; ++d)
@@ -73,8 +75,10 @@ Array reduce_window(const Array& x, double init_value, BinaryComputation computa
   const bool integer = !is_floating(x.dtype());
   if (computation == &lax::add) {
     if (init_value != 0) {
-      throw ValueError("reduce_window", fmt::format("lax::add needs the init value 0 (got {}); add a constant to the result "
-                                                    "instead", init_value));
+      throw ValueError("reduce_window",
+                       fmt::format("lax::add needs the init value 0 (got {}); add a constant to the result "
+                                   "instead",
+                                   init_value));
     }
     return reduce_window_sum(x, window_dimensions, window_strides, padding, options, loc);
   }
@@ -84,9 +88,10 @@ Array reduce_window(const Array& x, double init_value, BinaryComputation computa
                                  : reduce_window_min(x, window_dimensions, window_strides, padding, options, loc);
     // The identity (or beyond it, for integers given -inf or +inf) leaves the result alone; any other
     // init value takes part in every window, padding included, as in XLA.
-    const bool identity = is_max ? (std::isinf(init_value) && init_value < 0) ||
-                                       (integer && init_value <= static_cast<double>(std::numeric_limits<std::int64_t>::lowest()))
-                                 : (std::isinf(init_value) && init_value > 0);
+    const bool identity =
+        is_max ? (std::isinf(init_value) && init_value < 0) ||
+                     (integer && init_value <= static_cast<double>(std::numeric_limits<std::int64_t>::lowest()))
+               : (std::isinf(init_value) && init_value > 0);
     if (identity) return reduced;
     const Array init = numpy::array(init_value, x.dtype());
     return is_max ? lax::max(reduced, init) : lax::min(reduced, init);

@@ -30,7 +30,9 @@ Kernel lower_function(const ArraysFunction& f, const LoweringContext& context) {
   passes::optimize(program);
   std::shared_ptr<const CompiledProgram> compiled = context.compile(program);
   const std::size_t scratch = compiled->scratch_bytes();
-  return Kernel{[compiled = std::move(compiled)](const KernelCall& call) { compiled->run(call.inputs, call.outputs, call.scratch); },
+  return Kernel{[compiled = std::move(compiled)](const KernelCall& call) {
+                  compiled->run(call.inputs, call.outputs, call.scratch);
+                },
                 scratch};
 }
 

@@ -203,8 +203,8 @@ JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>())
 
 JitCore::~JitCore() = default;
 
-JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<Array> leaves,
-                              std::span<const bool> donated, const TraceFunction& trace) {
+JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<Array> leaves, std::span<const bool> donated,
+                              const TraceFunction& trace) {
   const std::uint32_t config = config::result_affecting_key();
   const std::size_t hash = signature_hash(structure, leaves, config);
   std::shared_ptr<Entry> entry = state_->find(hash, structure, leaves, config);

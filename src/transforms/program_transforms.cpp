@@ -85,7 +85,8 @@ Program jvp_program(const Program& program, const std::vector<bool>& with_tangen
     for (std::size_t i = 0; i < n; ++i) {
       if (with_tangent[i]) tangents[i] = inputs[next++];
     }
-    auto [outputs, output_tangents] = detail::jvp(primals, tangents, evaluator(program), "jvp of a loop or branch body");
+    auto [outputs, output_tangents] =
+        detail::jvp(primals, tangents, evaluator(program), "jvp of a loop or branch body");
     ArrayList result = outputs;
     for (std::size_t k = 0; k < outputs.size(); ++k) {
       if (is_floating(outputs[k].dtype())) result.push_back(output_tangents[k]);

@@ -54,10 +54,9 @@ RefUse& RefFunctionalizer::use(const std::shared_ptr<RefCell>& cell) {
   {
     std::lock_guard lock(cell->mutex);
     if (cell->functionalized_by && cell->functionalized_by != &trace_) {
-      throw ValueError("jx::Ref",
-                       "this ref is captured by two functions being traced at once (" +
-                           cell->functionalized_by->description() + ", and " + trace_.description() +
-                           "): a ref belongs to one traced function at a time");
+      throw ValueError("jx::Ref", "this ref is captured by two functions being traced at once (" +
+                                      cell->functionalized_by->description() + ", and " + trace_.description() +
+                                      "): a ref belongs to one traced function at a time");
     }
     cell->functionalized_by = &trace_;
   }
@@ -97,7 +96,8 @@ void RefCallScope::write_back(std::vector<Array>& outputs) {
 }  // namespace detail
 
 Ref new_ref(const Array& value, std::source_location loc) {
-  if (!value.valid()) throw ValueError("new_ref", "a ref must hold an array, not an empty handle", format_location(loc));
+  if (!value.valid())
+    throw ValueError("new_ref", "a ref must hold an array, not an empty handle", format_location(loc));
   auto cell = std::make_shared<detail::RefCell>();
   cell->value = value;
   cell->type = value.type();

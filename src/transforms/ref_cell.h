@@ -20,8 +20,8 @@ struct RefCell {
   // callback of that call may still read the ref on the same thread.
   std::recursive_mutex mutex;
   Array value;
-  ArrayType type;      // fixed at creation: shape, dtype (the weak flag may change)
-  const Trace* created_under = nullptr;   // the outermost trace active at creation, if any
+  ArrayType type;                             // fixed at creation: shape, dtype (the weak flag may change)
+  const Trace* created_under = nullptr;       // the outermost trace active at creation, if any
   StagingTrace* functionalized_by = nullptr;  // the jit trace turning it into inputs and outputs now
 };
 

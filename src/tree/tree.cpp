@@ -50,8 +50,8 @@ void Reader::throw_unexpected(NodeKind kind, const char* cpp_type) const {
 }
 
 void Reader::throw_too_few_leaves() const {
-  throw TreeError("unflatten", fmt::format("the structure {} has more leaves than the {} given", def_.to_string(),
-                                           leaves_.size()));
+  throw TreeError("unflatten",
+                  fmt::format("the structure {} has more leaves than the {} given", def_.to_string(), leaves_.size()));
 }
 
 void Reader::check_arity(const Node& node, std::size_t expected, const char* cpp_type) const {

@@ -20,10 +20,11 @@ jx::Array parameter(const nn::Params& params, const std::string& module, const s
 
 // out[n, y, x, o] = b[o] + sum over (i, j, c) of in[n, y*s + i*r - pad_top, x*s + j*r - pad_left, c] * w[i, j, c, o],
 // zero outside the input; NHWC input, HWIO weights, one group.
-std::vector<double> direct_conv(const std::vector<float>& in, std::int64_t batch, std::int64_t height, std::int64_t width,
-                                std::int64_t channels, const std::vector<float>& w, std::int64_t kh, std::int64_t kw,
-                                std::int64_t outputs, const std::vector<float>& b, std::int64_t stride, std::int64_t rate,
-                                std::int64_t out_h, std::int64_t out_w, std::int64_t pad_top, std::int64_t pad_left) {
+std::vector<double> direct_conv(const std::vector<float>& in, std::int64_t batch, std::int64_t height,
+                                std::int64_t width, std::int64_t channels, const std::vector<float>& w, std::int64_t kh,
+                                std::int64_t kw, std::int64_t outputs, const std::vector<float>& b, std::int64_t stride,
+                                std::int64_t rate, std::int64_t out_h, std::int64_t out_w, std::int64_t pad_top,
+                                std::int64_t pad_left) {
   std::vector<double> out(static_cast<std::size_t>(batch * out_h * out_w * outputs));
   for (std::int64_t n = 0; n < batch; ++n) {
     for (std::int64_t y = 0; y < out_h; ++y) {
@@ -35,7 +36,8 @@ std::vector<double> direct_conv(const std::vector<float>& in, std::int64_t batch
               const std::int64_t row = y * stride + i * rate - pad_top, column = x * stride + j * rate - pad_left;
               if (row < 0 || row >= height || column < 0 || column >= width) continue;
               for (std::int64_t c = 0; c < channels; ++c) {
-                sum += static_cast<double>(in[static_cast<std::size_t>(((n * height + row) * width + column) * channels + c)]) *
+                sum += static_cast<double>(
+                           in[static_cast<std::size_t>(((n * height + row) * width + column) * channels + c)]) *
                        w[static_cast<std::size_t>(((i * kw + j) * channels + c) * outputs + o)];
               }
             }
@@ -50,7 +52,8 @@ std::vector<double> direct_conv(const std::vector<float>& in, std::int64_t batch
 
 void expect_close(const std::vector<float>& got, const std::vector<double>& want) {
   ASSERT_EQ(got.size(), want.size());
-  for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-4 * (1.0 + std::abs(want[k]))) << "at " << k;
+  for (std::size_t k = 0; k < got.size(); ++k)
+    EXPECT_NEAR(got[k], want[k], 1e-4 * (1.0 + std::abs(want[k]))) << "at " << k;
 }
 
 TEST(Conv2D, ParametersAreHwioWeightsAndABias) {
@@ -64,9 +67,8 @@ TEST(Conv2D, ParametersAreHwioWeightsAndABias) {
 
 TEST(Conv2D, SamePaddingMatchesTheDirectLoop) {
   // A bias that is not zero, so that its broadcast is checked too.
-  auto model = nn::transform([](const jx::Array& x) {
-    return nn::Conv2D(3, 3, {.b_init = nn::initializers::random_normal(1.0)})(x);
-  });
+  auto model = nn::transform(
+      [](const jx::Array& x) { return nn::Conv2D(3, 3, {.b_init = nn::initializers::random_normal(1.0)})(x); });
   const jx::Array x = jx::random::normal(jx::random::PRNGKey(1), {2, 5, 5, 2});
   const nn::Params params = model.init(jx::random::PRNGKey(2), x);
   const jx::Array w = parameter(params, "conv2_d", "w"), b = parameter(params, "conv2_d", "b");
@@ -77,7 +79,9 @@ TEST(Conv2D, SamePaddingMatchesTheDirectLoop) {
 
 TEST(Conv2D, StrideDilationAndValidPadding) {
   // SAME with stride 2 on 7 pixels: ceil(7 / 2) = 4 outputs, the padding (2 in all) split 1 before, 1 after.
-  auto strided = nn::transform([](const jx::Array& x) { return nn::Conv2D(4, 3, {.stride = {2, 2}, .with_bias = false})(x); });
+  auto strided = nn::transform([](const jx::Array& x) {
+    return nn::Conv2D(4, 3, {.stride = {2, 2}, .with_bias = false})(x);
+  });
   const jx::Array x = jx::random::normal(jx::random::PRNGKey(3), {1, 7, 7, 3});
   nn::Params params = strided.init(jx::random::PRNGKey(4), x);
   jx::Array w = parameter(params, "conv2_d", "w");
@@ -133,7 +137,9 @@ TEST(Conv2D, GradientsMatchFiniteDifferences) {
   auto model = nn::transform([](const jx::Array& x) { return nn::Conv2D(2, 3, {.stride = {2, 1}})(x); });
   const jx::Array x = jx::random::normal(jx::random::PRNGKey(9), {1, 5, 4, 2}).astype(jx::DType::float64);
   const nn::Params params = model.init(jx::random::PRNGKey(10), x);
-  const auto loss = [&](const jx::Array& input) { return jnp::sum(jnp::tanh(model.apply(params, std::nullopt, input))); };
+  const auto loss = [&](const jx::Array& input) {
+    return jnp::sum(jnp::tanh(model.apply(params, std::nullopt, input)));
+  };
   jx::test::check_grads(loss, {x}, 2, jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
 }
 

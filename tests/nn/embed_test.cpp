@@ -43,7 +43,8 @@ TEST(Dropout, KeepsOneMinusRateAndRescales) {
 
 TEST(Dropout, ModuleInTrainingUnderJitDrawsFromTheApplyKey) {
   const float rate = 0.25f;
-  auto model = nn::transform_with_state([rate](const jx::Array& v, bool training) { return nn::Dropout(rate)(v, training); });
+  auto model =
+      nn::transform_with_state([rate](const jx::Array& v, bool training) { return nn::Dropout(rate)(v, training); });
   const jx::Array x = jnp::arange(1.0, 1001.0).astype(jx::float32);  // no zeros of its own
   auto [params, state] = model.init(jx::random::PRNGKey(0), x, true);
   auto step = jx::jit([&](const nn::Params& p, const nn::State& s, const jx::Key& key, const jx::Array& v) {
@@ -75,7 +76,8 @@ TEST(Dropout, ModuleInTrainingUnderJitDrawsFromTheApplyKey) {
   EXPECT_EQ(step.trace_count(), 1u);
   auto stateless = nn::transform([rate](const jx::Array& v, bool training) { return nn::Dropout(rate)(v, training); });
   const nn::Params none = stateless.init(jx::random::PRNGKey(0), x, true);
-  auto stateless_step = jx::jit([&](const nn::Params& p, const jx::Key& k, const jx::Array& v) { return stateless.apply(p, k, v, true); });
+  auto stateless_step = jx::jit(
+      [&](const nn::Params& p, const jx::Key& k, const jx::Array& v) { return stateless.apply(p, k, v, true); });
   EXPECT_TRUE(jnp::array_equal(stateless_step(none, other, x), with_other).item<bool>());
   EXPECT_TRUE(jnp::array_equal(stateless.apply(none, other, x, true), with_other).item<bool>());
 }

@@ -32,13 +32,17 @@ TEST(Transform, InitInfersShapesAndNamesModules) {
   EXPECT_EQ(leaf(params, "mlp/linear_1", "w").shape(), jx::Shape({5, 2}));
   // apply with the parameters is the same computation written out.
   const jx::Array out = model.apply(params, std::nullopt, x);
-  auto dense = [&](const std::string& m, const jx::Array& v) { return jnp::matmul(v, leaf(params, m, "w")) + leaf(params, m, "b"); };
+  auto dense = [&](const std::string& m, const jx::Array& v) {
+    return jnp::matmul(v, leaf(params, m, "w")) + leaf(params, m, "b");
+  };
   const jx::Array expected =
       dense("mlp/linear_1", nn::relu(dense("mlp/linear_0", dense("linear_1", nn::relu(dense("linear", x))))));
   EXPECT_TRUE(jnp::allclose(out, expected).item<bool>());
   // Different keys give different parameters; the same key the same ones.
-  EXPECT_FALSE(jnp::array_equal(leaf(model.init(jx::random::PRNGKey(1), x), "linear", "w"), leaf(params, "linear", "w")).item<bool>());
-  EXPECT_TRUE(jnp::array_equal(leaf(model.init(jx::random::PRNGKey(0), x), "linear", "w"), leaf(params, "linear", "w")).item<bool>());
+  EXPECT_FALSE(jnp::array_equal(leaf(model.init(jx::random::PRNGKey(1), x), "linear", "w"), leaf(params, "linear", "w"))
+                   .item<bool>());
+  EXPECT_TRUE(jnp::array_equal(leaf(model.init(jx::random::PRNGKey(0), x), "linear", "w"), leaf(params, "linear", "w"))
+                  .item<bool>());
 }
 
 TEST(Sequential, IsTheCompositionOfItsLayers) {
@@ -60,8 +64,11 @@ TEST(Sequential, IsTheCompositionOfItsLayers) {
   EXPECT_EQ(leaf(params, "sequential/linear", "w").shape(), jx::Shape({3, 2}));
   EXPECT_EQ(leaf(params, "sequential/linear", "b").shape(), jx::Shape({2}));
   // The composition written out with the parameters it created, relu as max(v, 0).
-  auto dense = [&](const std::string& m, const jx::Array& v) { return jnp::matmul(v, leaf(params, m, "w")) + leaf(params, m, "b"); };
-  const jx::Array expected = dense("sequential/linear", dense("linear_1", jnp::maximum(dense("linear", x), jnp::array(0.0f))));
+  auto dense = [&](const std::string& m, const jx::Array& v) {
+    return jnp::matmul(v, leaf(params, m, "w")) + leaf(params, m, "b");
+  };
+  const jx::Array expected =
+      dense("sequential/linear", dense("linear_1", jnp::maximum(dense("linear", x), jnp::array(0.0f))));
   const jx::Array out = model.apply(params, std::nullopt, x);
   EXPECT_EQ(out.shape(), jx::Shape({7, 2}));
   EXPECT_TRUE(jnp::allclose(out, expected, {.rtol = 1e-5, .atol = 1e-6}).item<bool>());
@@ -110,7 +117,9 @@ TEST(Transform, ApplyIsPureUnderJitAndGrad) {
   step(params, state, x);
   EXPECT_EQ(step.trace_count(), 1u);
   // The gradient with respect to the parameters has the parameters' structure.
-  auto loss = [&](const nn::Params& p) { return jnp::mean(jnp::square(model.apply(p, state, std::nullopt, x, true).first)); };
+  auto loss = [&](const nn::Params& p) {
+    return jnp::mean(jnp::square(model.apply(p, state, std::nullopt, x, true).first));
+  };
   const nn::Params g = jx::grad(loss)(params);
   EXPECT_EQ(jx::tree::structure(g), jx::tree::structure(params));
   // Against a central difference along a direction of linear_1/w (float32, so a loose tolerance).
@@ -135,7 +144,8 @@ TEST(Transform, RandomnessAndErrors) {
   EXPECT_THROW(noisy.apply(p, std::nullopt, jnp::zeros({3})), jx::ValueError);
   // Modules outside a transformed function, state in a stateless transform, missing or mismatched parameters.
   EXPECT_THROW(nn::Linear(3), jx::ValueError);
-  auto stateful = nn::transform([](const jx::Array& x) { return x + nn::get_state("s", {}, jx::float32, nn::initializers::zeros()); });
+  auto stateful = nn::transform(
+      [](const jx::Array& x) { return x + nn::get_state("s", {}, jx::float32, nn::initializers::zeros()); });
   EXPECT_THROW(stateful.init(jx::random::PRNGKey(0), jnp::zeros({})), jx::ValueError);
   auto linear = nn::transform([](const jx::Array& x) { return nn::Linear(2)(x); });
   const nn::Params params = linear.init(jx::random::PRNGKey(0), jnp::ones({1, 3}));

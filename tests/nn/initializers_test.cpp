@@ -29,7 +29,8 @@ TEST(Initializers, VarianceScalingFamilies) {
   // Haiku's truncated_normal is not rescaled: the variance of N(0,1) truncated to [-2, 2] is 0.7737.
   EXPECT_NEAR(variance(init::truncated_normal(1.0)(key, shape, jx::float32)), 0.77374, 0.008);
   EXPECT_LE(jnp::max(jnp::abs(init::truncated_normal(0.5)(key, shape, jx::float32))).item<float>(), 1.0f);
-  EXPECT_TRUE(jnp::array_equal(init::constant(3.5)(key, {2, 2}, jx::float32), jnp::full({2, 2}, jnp::array(3.5f))).item<bool>());
+  EXPECT_TRUE(jnp::array_equal(init::constant(3.5)(key, {2, 2}, jx::float32), jnp::full({2, 2}, jnp::array(3.5f)))
+                  .item<bool>());
   EXPECT_EQ(init::zeros()(key, {3}, jx::int32).dtype(), jx::int32);
 }
 

@@ -28,8 +28,8 @@ TEST(ExponentialMovingAverage, ZeroDebiasedAverages) {
     EXPECT_EQ(entry(state, "exponential_moving_average", "counter").item<int>(), t);
   }
   // The first average is the first value exactly: that is what zero-debiasing is for.
-  auto [first, unused] = ema.apply(params, ema.init(jx::random::PRNGKey(0), jnp::array(0.0f)).second, std::nullopt,
-                                   jnp::array(4.0f));
+  auto [first, unused] =
+      ema.apply(params, ema.init(jx::random::PRNGKey(0), jnp::array(0.0f)).second, std::nullopt, jnp::array(4.0f));
   EXPECT_FLOAT_EQ(first.item<float>(), 4.0f);
 }
 
@@ -47,7 +47,8 @@ TEST(BatchNorm, TrainingUsesBatchStatisticsAndUpdatesRunningOnes) {
   const std::vector<float> out = y.to_vector<float>(), in = x.to_vector<float>();
   for (int i = 0; i < 3; ++i) {
     for (int c = 0; c < 2; ++c) {
-      EXPECT_NEAR(out[static_cast<std::size_t>(i * 2 + c)], (in[static_cast<std::size_t>(i * 2 + c)] - means[c]) / std::sqrt(vars[c] + 1e-5), 1e-4);
+      EXPECT_NEAR(out[static_cast<std::size_t>(i * 2 + c)],
+                  (in[static_cast<std::size_t>(i * 2 + c)] - means[c]) / std::sqrt(vars[c] + 1e-5), 1e-4);
     }
   }
   // After one training step the running statistics are the batch's (zero-debiased with counter 1).
@@ -81,7 +82,8 @@ TEST(LayerNorm, NormalizesEachExampleOverItsFeatures) {
     const double mean = (rows[r][0] + rows[r][1] + rows[r][2]) / 3;
     double var = 0;
     for (double v : rows[r]) var += (v - mean) * (v - mean) / 3;
-    for (int c = 0; c < 3; ++c) EXPECT_NEAR(y[static_cast<std::size_t>(r * 3 + c)], (rows[r][c] - mean) / std::sqrt(var + 1e-5), 1e-5);
+    for (int c = 0; c < 3; ++c)
+      EXPECT_NEAR(y[static_cast<std::size_t>(r * 3 + c)], (rows[r][c] - mean) / std::sqrt(var + 1e-5), 1e-5);
   }
 }
 

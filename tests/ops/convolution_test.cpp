@@ -47,7 +47,8 @@ struct Geometry {
   std::int64_t feature_groups = 1, batch_groups = 1;
 };
 
-std::int64_t flat_index(const jx::Shape& shape, const std::vector<int>& spec, const std::vector<std::int64_t>& canonical) {
+std::int64_t flat_index(const jx::Shape& shape, const std::vector<int>& spec,
+                        const std::vector<std::int64_t>& canonical) {
   std::vector<std::int64_t> index(static_cast<std::size_t>(shape.ndim()));
   for (std::size_t j = 0; j < spec.size(); ++j) index[static_cast<std::size_t>(spec[j])] = canonical[j];
   std::int64_t flat = 0;
@@ -72,7 +73,8 @@ Oracle reference_conv(const std::vector<double>& lhs, const jx::Shape& lhs_shape
   for (int d = 0; d < nsp; ++d) {
     const auto u = static_cast<std::size_t>(d);
     const std::int64_t in = lhs_shape[s.lhs[u + 2]], k = rhs_shape[s.rhs[u + 2]];
-    const std::int64_t padded = (in == 0 ? 0 : (in - 1) * g.lhs_dilation[u] + 1) + g.padding[u].first + g.padding[u].second;
+    const std::int64_t padded =
+        (in == 0 ? 0 : (in - 1) * g.lhs_dilation[u] + 1) + g.padding[u].first + g.padding[u].second;
     const std::int64_t window = k == 0 ? 0 : (k - 1) * g.rhs_dilation[u] + 1;
     canonical_out.push_back(padded < window ? 0 : (padded - window) / g.strides[u] + 1);
   }
@@ -156,12 +158,29 @@ std::vector<Case> cases() {
       {"nhwc_valid", {2, 7, 6, 4}, {3, 2, 4, 6}, "NHWC", "HWIO", "NHWC", {1, 1}, "VALID"},
       {"nhwc_same_stride2", {2, 7, 6, 4}, {3, 3, 4, 6}, "NHWC", "HWIO", "NHWC", {2, 2}, "SAME"},
       {"nchw_same_lower_strides23", {2, 4, 7, 8}, {6, 4, 2, 3}, "NCHW", "OIHW", "NCHW", {2, 3}, "SAME_LOWER"},
-      {"nchw_explicit_rhs_dilation", {2, 4, 7, 6}, {6, 4, 3, 2}, "NCHW", "OIHW", "NCHW", {1, 1}, {{2, 1}, {0, 3}}, {},
+      {"nchw_explicit_rhs_dilation",
+       {2, 4, 7, 6},
+       {6, 4, 3, 2},
+       "NCHW",
+       "OIHW",
+       "NCHW",
+       {1, 1},
+       {{2, 1}, {0, 3}},
+       {},
        {2, 1}},
       {"nhwc_lhs_dilation", {2, 5, 4, 3}, {3, 2, 3, 5}, "NHWC", "HWIO", "NHWC", {1, 2}, {{1, 2}, {2, 0}}, {2, 3}},
       {"nhwc_negative_padding", {2, 7, 6, 4}, {2, 2, 4, 3}, "NHWC", "HWIO", "NHWC", {1, 1}, {{-1, 1}, {1, -2}}},
-      {"nhwc_all_at_once", {2, 8, 7, 4}, {3, 2, 2, 6}, "NHWC", "HWIO", "NHWC", {2, 1}, {{1, 2}, {-1, 2}}, {2, 1},
-       {1, 2}, 2},
+      {"nhwc_all_at_once",
+       {2, 8, 7, 4},
+       {3, 2, 2, 6},
+       "NHWC",
+       "HWIO",
+       "NHWC",
+       {2, 1},
+       {{1, 2}, {-1, 2}},
+       {2, 1},
+       {1, 2},
+       2},
       {"feature_groups", {2, 6, 5, 4}, {3, 3, 2, 6}, "NHWC", "HWIO", "NHWC", {1, 1}, "SAME", {}, {}, 2},
       {"depthwise", {2, 6, 5, 4}, {3, 3, 1, 8}, "NHWC", "HWIO", "NHWC", {1, 1}, "SAME", {}, {}, 4},
       {"batch_groups", {4, 3, 6, 5}, {6, 3, 2, 2}, "NCHW", "OIHW", "NCHW", {1, 1}, "VALID", {}, {}, 1, 2},
@@ -172,7 +191,15 @@ std::vector<Case> cases() {
       {"conv3d", {1, 4, 5, 4, 2}, {2, 3, 2, 2, 3}, "NDHWC", "DHWIO", "NDHWC", {1, 2, 1}, "SAME"},
       // More input than output features: computed from the input side (a product, then a scatter).
       {"narrowing_strided_dilated", {3, 9, 8, 8}, {3, 3, 8, 3}, "NHWC", "HWIO", "NHWC", {2, 2}, "SAME", {}, {1, 2}},
-      {"narrowing_lhs_dilation_nchw", {2, 8, 5, 4}, {3, 8, 2, 3}, "NCHW", "OIHW", "NCHW", {1, 2}, {{1, 2}, {0, 1}}, {2, 1}},
+      {"narrowing_lhs_dilation_nchw",
+       {2, 8, 5, 4},
+       {3, 8, 2, 3},
+       "NCHW",
+       "OIHW",
+       "NCHW",
+       {1, 2},
+       {{1, 2}, {0, 1}},
+       {2, 1}},
       {"narrowing_groups", {2, 6, 5, 8}, {3, 2, 4, 4}, "NHWC", "HWIO", "NHWC", {1, 1}, {{2, 0}, {-1, 1}}, {}, {}, 2},
       {"window_larger_than_input", {2, 2, 2, 3}, {3, 3, 3, 4}, "NHWC", "HWIO", "NHWC", {1, 1}, "VALID"},
       // Sizes that take several tiles of output positions (forward) and several tiles of kernel taps
@@ -208,7 +235,8 @@ Geometry geometry_for(const Case& c, const Specs& s) {
     const std::int64_t in = c.lhs_shape[s.lhs[d + 2]];
     const std::int64_t window = (c.rhs_shape[s.rhs[d + 2]] - 1) * g.rhs_dilation[d] + 1;
     const std::int64_t out = (in + g.strides[d] - 1) / g.strides[d];
-    const std::int64_t total = c.padding.type() == "VALID" ? 0 : std::max<std::int64_t>((out - 1) * g.strides[d] + window - in, 0);
+    const std::int64_t total =
+        c.padding.type() == "VALID" ? 0 : std::max<std::int64_t>((out - 1) * g.strides[d] + window - in, 0);
     g.padding.emplace_back(c.padding.type() == "SAME_LOWER" ? total - total / 2 : total / 2,
                            c.padding.type() == "SAME_LOWER" ? total / 2 : total - total / 2);
   }
@@ -246,7 +274,8 @@ TEST(ConvGeneralDilated, MatchesTheDirectLoopInEveryCase) {
     for (jx::DType dtype : {jx::float32, jx::float64}) {
       const jx::Array out = conv_of(c, jnp::array(lhs, c.lhs_shape, dtype), jnp::array(rhs, c.rhs_shape, dtype));
       EXPECT_EQ(out.dtype(), dtype);
-      expect_values(out, want.out, want.out_shape, dtype == jx::float32 ? 2e-5 : 1e-12, c.name + " " + std::string(jx::dtype_name(dtype)));
+      expect_values(out, want.out, want.out_shape, dtype == jx::float32 ? 2e-5 : 1e-12,
+                    c.name + " " + std::string(jx::dtype_name(dtype)));
     }
   }
 }
@@ -322,14 +351,16 @@ TEST(ConvGeneralDilated, VmapMatchesALoop) {
       return jnp::array(values(batched.num_elements(), salt), batched);
     };
     for (int axis : {0, -1}) {
-      for (const auto& [map_lhs, map_rhs] : std::vector<std::pair<bool, bool>>{{true, false}, {false, true}, {true, true}}) {
-        const jx::Array lhs = map_lhs ? with_batch(c.lhs_shape, axis, 10) : jnp::array(values(c.lhs_shape.num_elements(), 10), c.lhs_shape);
-        const jx::Array rhs = map_rhs ? with_batch(c.rhs_shape, axis, 11) : jnp::array(values(c.rhs_shape.num_elements(), 11), c.rhs_shape);
+      for (const auto& [map_lhs, map_rhs] :
+           std::vector<std::pair<bool, bool>>{{true, false}, {false, true}, {true, true}}) {
+        const jx::Array lhs = map_lhs ? with_batch(c.lhs_shape, axis, 10)
+                                      : jnp::array(values(c.lhs_shape.num_elements(), 10), c.lhs_shape);
+        const jx::Array rhs = map_rhs ? with_batch(c.rhs_shape, axis, 11)
+                                      : jnp::array(values(c.rhs_shape.num_elements(), 11), c.rhs_shape);
         const auto f = [&](const jx::Array& a, const jx::Array& b) { return conv_of(c, a, b); };
-        const jx::Array mapped =
-            jx::vmap(f, {.in_axes = {map_lhs ? std::optional<int>(axis) : std::nullopt,
-                                     map_rhs ? std::optional<int>(axis) : std::nullopt},
-                         .out_axes = axis})(lhs, rhs);
+        const jx::Array mapped = jx::vmap(f, {.in_axes = {map_lhs ? std::optional<int>(axis) : std::nullopt,
+                                                          map_rhs ? std::optional<int>(axis) : std::nullopt},
+                                              .out_axes = axis})(lhs, rhs);
         std::vector<jx::Array> slices;
         for (std::int64_t b = 0; b < size; ++b) {
           const jx::Array a = map_lhs ? jnp::take(lhs, jnp::array(static_cast<int>(b)), axis) : lhs;
@@ -365,12 +396,11 @@ TEST(ConvGeneralDilated, ReadsStridedViewsInPlace) {
   // Transposed and reversed views as operands give the values of their dense copies.
   const jx::Array x = jnp::array(values(2 * 4 * 7 * 6, 14), {2, 4, 7, 6});  // NCHW
   const jx::Array w = jnp::array(values(3 * 3 * 4 * 5, 15), {3, 3, 4, 5});  // HWIO
-  const jx::Array x_view = lax::transpose(x, {0, 2, 3, 1});                // NHWC, strided
+  const jx::Array x_view = lax::transpose(x, {0, 2, 3, 1});                 // NHWC, strided
   const jx::Array w_view = lax::rev(w, {0, 1});
   const lax::ConvOptions nhwc{.dimension_numbers = {"NHWC", "HWIO", "NHWC"}};
   const jx::Array from_views = lax::conv_general_dilated(x_view, w_view, {1, 2}, "SAME", nhwc);
-  const jx::Array from_copies =
-      lax::conv_general_dilated(x_view + 0.0f, w_view + 0.0f, {1, 2}, "SAME", nhwc);
+  const jx::Array from_copies = lax::conv_general_dilated(x_view + 0.0f, w_view + 0.0f, {1, 2}, "SAME", nhwc);
   expect_values(from_views, from_copies.astype(jx::float64).to_vector<double>(), from_copies.shape(), 1e-6, "views");
 }
 
@@ -398,7 +428,8 @@ TEST(ConvGeneralDilated, DimensionNumbersAndPaddingHelpers) {
   const jx::Array y = lax::conv_general_dilated(jnp::ones({2, 28, 28, 32}), jnp::ones({3, 3, 32, 64}), {1, 1}, "SAME",
                                                 {.dimension_numbers = {"NHWC", "HWIO", "NHWC"}});
   EXPECT_EQ(y.shape(), (jx::Shape{2, 28, 28, 64}));
-  EXPECT_EQ(lax::conv(jnp::ones({2, 3, 9, 9}), jnp::ones({4, 3, 3, 3}), {2, 2}, "VALID").shape(), (jx::Shape{2, 4, 4, 4}));
+  EXPECT_EQ(lax::conv(jnp::ones({2, 3, 9, 9}), jnp::ones({4, 3, 3, 3}), {2, 2}, "VALID").shape(),
+            (jx::Shape{2, 4, 4, 4}));
 }
 
 template <class E, class F>
@@ -420,18 +451,28 @@ std::string here(int line) { return "convolution_test.cpp:" + std::to_string(lin
 TEST(ConvGeneralDilated, ErrorsNameTheOpTheShapesAndTheCaller) {
   const jx::Array x = jnp::ones({2, 8, 8, 3}), w = jnp::ones({3, 3, 4, 5});
   const lax::ConvOptions nhwc{.dimension_numbers = {"NHWC", "HWIO", "NHWC"}};
-  int line = __LINE__ + 1;
-  expect_error<jx::ShapeError>([&] { lax::conv_general_dilated(x, w, {1, 1}, "SAME", nhwc); },
-                               {"[conv_general_dilated]", "f32[2,8,8,3]", "f32[3,3,4,5]", "rhs input feature", here(line)});
-  line = __LINE__ + 1;
-  expect_error<jx::ShapeError>([&] { lax::conv_general_dilated(x, jnp::ones({3, 3, 3, 5}), {1}, {{0, 0}, {0, 0}}, nhwc); },
-                               {"[conv_general_dilated]", "window_strides", here(line)});
-  line = __LINE__ + 2;
+  int line = __LINE__ + 3;  // the line of the call inside the lambda below
+  expect_error<jx::ShapeError>(
+      [&] {
+        lax::conv_general_dilated(x, w, {1, 1}, "SAME", nhwc);
+      },
+      {"[conv_general_dilated]", "f32[2,8,8,3]", "f32[3,3,4,5]", "rhs input feature", here(line)});
+  line = __LINE__ + 3;  // the line of the call inside the lambda below
+  expect_error<jx::ShapeError>(
+      [&] {
+        lax::conv_general_dilated(x, jnp::ones({3, 3, 3, 5}), {1}, {{0, 0}, {0, 0}}, nhwc);
+      },
+      {"[conv_general_dilated]", "window_strides", here(line)});
+  line = __LINE__ + 3;  // the line of the call inside the lambda below
   expect_error<jx::ValueError>(
-      [&] { lax::conv_general_dilated(x, w, {1, 1}, "SAME", {.dimension_numbers = {"NHWC", "HWXO", "NHWC"}}); },
+      [&] {
+        lax::conv_general_dilated(x, w, {1, 1}, "SAME", {.dimension_numbers = {"NHWC", "HWXO", "NHWC"}});
+      },
       {"[conv_general_dilated]", "HWXO", "'I'", here(line)});
   expect_error<jx::ShapeError>(
-      [&] { lax::conv_general_dilated(x, w, {1, 1}, "SAME", {.dimension_numbers = {"NHW", "HWIO", "NHWC"}}); },
+      [&] {
+        lax::conv_general_dilated(x, w, {1, 1}, "SAME", {.dimension_numbers = {"NHW", "HWIO", "NHWC"}});
+      },
       {"[conv_general_dilated]", "NHW"});
   expect_error<jx::ShapeError>(
       [&] {
@@ -446,12 +487,20 @@ TEST(ConvGeneralDilated, ErrorsNameTheOpTheShapesAndTheCaller) {
       },
       {"lhs_dilation", "explicit"});
   expect_error<jx::ShapeError>(
-      [&] { lax::conv_general_dilated(jnp::ones({2, 8, 8, 4}), w, {1, 1}, {{-5, -5}, {0, 0}}, nhwc); },
+      [&] {
+        lax::conv_general_dilated(jnp::ones({2, 8, 8, 4}), w, {1, 1}, {{-5, -5}, {0, 0}}, nhwc);
+      },
       {"negative padding"});
-  expect_error<jx::DTypeError>([&] { lax::conv_general_dilated(jnp::ones({2, 8, 8, 4}), w.astype(jx::int32), {1, 1}, "SAME", nhwc); },
-                               {"[conv_general_dilated]", "same dtype"});
-  expect_error<jx::ValueError>([&] { lax::conv_general_dilated(jnp::ones({2, 8, 8, 4}), w, {1, 1}, "FULL", nhwc); },
-                               {"FULL"});
+  expect_error<jx::DTypeError>(
+      [&] {
+        lax::conv_general_dilated(jnp::ones({2, 8, 8, 4}), w.astype(jx::int32), {1, 1}, "SAME", nhwc);
+      },
+      {"[conv_general_dilated]", "same dtype"});
+  expect_error<jx::ValueError>(
+      [&] {
+        lax::conv_general_dilated(jnp::ones({2, 8, 8, 4}), w, {1, 1}, "FULL", nhwc);
+      },
+      {"FULL"});
 }
 
 }  // namespace

@@ -626,8 +626,7 @@ const std::map<std::string, OpFn>& ops() {
 // names the bug. JX_DIFFERENTIAL_STRICT=1 runs them anyway. Keyed by op, or by op and a substring of
 // the case name ("op:substring").
 const std::map<std::string, std::string>& known_bugs() {
-  static const std::map<std::string, std::string> bugs = {
-  };
+  static const std::map<std::string, std::string> bugs = {};
   return bugs;
 }
 

@@ -32,7 +32,8 @@ TEST(IsClose, ToleranceInfinitiesAndNaN) {
 }
 
 TEST(IsClose, IntegersCompareExactlyAndShapesBroadcast) {
-  EXPECT_EQ(jnp::isclose(jnp::array({1, 2, 3}), jnp::array(2)).to_vector<bool>(), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(jnp::isclose(jnp::array({1, 2, 3}), jnp::array(2)).to_vector<bool>(),
+            (std::vector<bool>{false, true, false}));
   EXPECT_EQ(jnp::isclose(jnp::ones({2, 3}), jnp::ones({3})).shape(), jx::Shape({2, 3}));
   EXPECT_THROW(jnp::isclose(jnp::ones({2}), jnp::ones({3})), jx::ShapeError);
 }

@@ -81,14 +81,16 @@ Oracle reference(Kind kind, const std::vector<double>& x, const jx::Shape& shape
       const double v = x[static_cast<std::size_t>(flat)];
       if (kind == Kind::sum) {
         acc += v;
-        if (cotangent) result.gradient[static_cast<std::size_t>(flat)] += (*cotangent)[static_cast<std::size_t>(out_flat)];
+        if (cotangent)
+          result.gradient[static_cast<std::size_t>(flat)] += (*cotangent)[static_cast<std::size_t>(out_flat)];
       } else if (pick < 0 || (kind == Kind::max ? !(acc >= v) : !(acc <= v))) {
         acc = v;
         pick = flat;
       }
     } while (advance(k, [&](int d) { return w.dimensions[d]; }));
     result.out[static_cast<std::size_t>(out_flat)] = acc;
-    if (cotangent && pick >= 0) result.gradient[static_cast<std::size_t>(pick)] += (*cotangent)[static_cast<std::size_t>(out_flat)];
+    if (cotangent && pick >= 0)
+      result.gradient[static_cast<std::size_t>(pick)] += (*cotangent)[static_cast<std::size_t>(out_flat)];
     ++out_flat;
   } while (advance(o, [&](int d) { return result.shape[d]; }));
   return result;
@@ -114,16 +116,32 @@ struct Case {
 std::vector<Case> cases() {
   // NHWC-style operands: windows over the middle axes, the first and last untouched.
   return {
-      {"pool2x2", {2, 6, 6, 3}, {{1, 2, 2, 1}, {1, 2, 2, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
-      {"overlapping3x3", {2, 7, 6, 2}, {{1, 3, 3, 1}, {1, 2, 2, 1}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
-      {"asymmetric_padding", {1, 5, 7, 2}, {{1, 2, 3, 1}, {1, 1, 2, 1}, {{0, 0}, {2, 0}, {0, 3}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
-      {"window_dilation", {2, 8, 7, 2}, {{1, 2, 2, 1}, {1, 1, 2, 1}, {{0, 0}, {1, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 2, 3, 1}}},
-      {"base_dilation", {1, 4, 5, 2}, {{1, 3, 2, 1}, {1, 2, 1, 1}, {{0, 0}, {1, 1}, {0, 1}, {0, 0}}, {1, 2, 3, 1}, {1, 1, 1, 1}}},
-      {"negative_padding", {2, 6, 6, 1}, {{1, 2, 2, 1}, {1, 1, 1, 1}, {{0, 0}, {-1, 0}, {0, -2}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
+      {"pool2x2",
+       {2, 6, 6, 3},
+       {{1, 2, 2, 1}, {1, 2, 2, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
+      {"overlapping3x3",
+       {2, 7, 6, 2},
+       {{1, 3, 3, 1}, {1, 2, 2, 1}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
+      {"asymmetric_padding",
+       {1, 5, 7, 2},
+       {{1, 2, 3, 1}, {1, 1, 2, 1}, {{0, 0}, {2, 0}, {0, 3}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
+      {"window_dilation",
+       {2, 8, 7, 2},
+       {{1, 2, 2, 1}, {1, 1, 2, 1}, {{0, 0}, {1, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 2, 3, 1}}},
+      {"base_dilation",
+       {1, 4, 5, 2},
+       {{1, 3, 2, 1}, {1, 2, 1, 1}, {{0, 0}, {1, 1}, {0, 1}, {0, 0}}, {1, 2, 3, 1}, {1, 1, 1, 1}}},
+      {"negative_padding",
+       {2, 6, 6, 1},
+       {{1, 2, 2, 1}, {1, 1, 1, 1}, {{0, 0}, {-1, 0}, {0, -2}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
       {"every_axis", {3, 5, 4}, {{2, 2, 3}, {1, 2, 1}, {{1, 0}, {0, 1}, {1, 1}}, {1, 1, 1}, {1, 1, 1}}},
       {"last_axis_windowed", {4, 9}, {{1, 3}, {1, 2}, {{0, 0}, {1, 1}}, {1, 1}, {1, 1}}},
-      {"everything_padding", {1, 2, 2, 1}, {{1, 2, 2, 1}, {1, 3, 3, 1}, {{0, 0}, {3, 3}, {3, 3}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
-      {"large_nhwc", {4, 28, 28, 16}, {{1, 2, 2, 1}, {1, 2, 2, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
+      {"everything_padding",
+       {1, 2, 2, 1},
+       {{1, 2, 2, 1}, {1, 3, 3, 1}, {{0, 0}, {3, 3}, {3, 3}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
+      {"large_nhwc",
+       {4, 28, 28, 16},
+       {{1, 2, 2, 1}, {1, 2, 2, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}}},
   };
 }
 
@@ -195,16 +213,16 @@ TEST(ReduceWindow, GradientsMatchTheDirectLoop) {
       const std::vector<double> ct = distinct_values(shape_only.shape.num_elements(), 5);
       const Oracle want = reference(kind, x, c.shape, c.window, &ct);
       for (jx::DType dtype : {jx::float32, jx::float64}) {
-        auto [out, pullback] = jx::vjp([&](const jx::Array& a) { return reduce(kind, a, c.window); },
-                                       jnp::array(x, c.shape, dtype));
+        auto [out, pullback] =
+            jx::vjp([&](const jx::Array& a) { return reduce(kind, a, c.window); }, jnp::array(x, c.shape, dtype));
         auto [gradient] = pullback(jnp::array(ct, want.shape, dtype));
         expect_values(gradient, want.gradient, c.shape, dtype == jx::float32 ? 1e-6 : 1e-14,
                       c.name + " " + kind_name(kind) + " gradient");
         // Forward mode: the tangent of the picked element (max, min), or the window sum of tangents.
         const std::vector<double> t = distinct_values(c.shape.num_elements(), 6);
-        const auto [primal, tangent] = jx::jvp([&](const jx::Array& a) { return reduce(kind, a, c.window); },
-                                              std::tuple{jnp::array(x, c.shape, dtype)},
-                                              std::tuple{jnp::array(t, c.shape, dtype)});
+        const auto [primal, tangent] =
+            jx::jvp([&](const jx::Array& a) { return reduce(kind, a, c.window); },
+                    std::tuple{jnp::array(x, c.shape, dtype)}, std::tuple{jnp::array(t, c.shape, dtype)});
         // <jvp(t), ct> = <t, vjp(ct)>.
         double forward = 0, backward = 0;
         const auto tangent_values = tangent.astype(jx::float64).to_vector<double>();
@@ -278,7 +296,8 @@ TEST(ReduceWindow, JitAgreesWithEager) {
       EXPECT_EQ(jx::repr(jx::jit(f)(x)), jx::repr(eager));
       const auto g = jx::grad([&](const jx::Array& a) { return jnp::sum(jnp::sin(f(a))); });
       const jx::Array eager_grad = g(x);
-      expect_values(jx::jit(g)(x), eager_grad.astype(jx::float64).to_vector<double>(), eager_grad.shape(), 1e-6, c.name);
+      expect_values(jx::jit(g)(x), eager_grad.astype(jx::float64).to_vector<double>(), eager_grad.shape(), 1e-6,
+                    c.name);
     }
   }
 }
@@ -295,10 +314,11 @@ TEST(Pooling, MaxAndAvgPoolAsFlaxDefinesThem) {
     std::vector<std::int64_t> strides;
     std::string padding;
   };
-  for (const Pool& p : std::vector<Pool>{{{2, 2}, {2, 2}, "VALID"}, {{3, 3}, {1, 1}, "SAME"}, {{3, 2}, {2, 1}, "SAME"},
-                                         {{2, 3}, {}, "VALID"}}) {
+  for (const Pool& p : std::vector<Pool>{
+           {{2, 2}, {2, 2}, "VALID"}, {{3, 3}, {1, 1}, "SAME"}, {{3, 2}, {2, 1}, "SAME"}, {{2, 3}, {}, "VALID"}}) {
     // The full-rank window of the pooling, with SAME padding worked out by hand.
-    Window w{{1, p.window[0], p.window[1], 1}, {1, 1, 1, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}};
+    Window w{
+        {1, p.window[0], p.window[1], 1}, {1, 1, 1, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}};
     for (int d = 0; d < 2; ++d) {
       const std::int64_t stride = p.strides.empty() ? 1 : p.strides[static_cast<std::size_t>(d)];
       w.strides[static_cast<std::size_t>(d) + 1] = stride;
@@ -322,7 +342,8 @@ TEST(Pooling, MaxAndAvgPoolAsFlaxDefinesThem) {
     for (std::size_t i = 0; i < true_means.size(); ++i) true_means[i] /= counts.out[i];
     jx::nn::PoolOptions exclusive = options;
     exclusive.count_include_pad = false;
-    expect_values(jx::nn::avg_pool(x, p.window, exclusive), true_means, sums.shape, 1e-14, "avg_pool exclusive " + what);
+    expect_values(jx::nn::avg_pool(x, p.window, exclusive), true_means, sums.shape, 1e-14,
+                  "avg_pool exclusive " + what);
   }
   // Without a batch axis, and with explicit padding pairs per window axis.
   const jx::Array image = jnp::array(values, shape, jx::float64)[0];
@@ -343,14 +364,23 @@ TEST(Pooling, FiniteDifferencesOrdersOneAndTwoBothModes) {
   for (const std::string padding : {"VALID", "SAME"}) {
     SCOPED_TRACE(padding);
     const jx::nn::PoolOptions options{.strides = {2, 2}, .padding = padding};
-    jx::test::check_grads([&](const jx::Array& a) { return jnp::square(jx::nn::max_pool(a, {3, 2}, options)); }, {x}, 2,
-                          jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
-    jx::test::check_grads([&](const jx::Array& a) { return jnp::square(jx::nn::avg_pool(a, {3, 2}, options)); }, {x}, 2,
-                          jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
+    jx::test::check_grads(
+        [&](const jx::Array& a) {
+          return jnp::square(jx::nn::max_pool(a, {3, 2}, options));
+        },
+        {x}, 2, jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
+    jx::test::check_grads(
+        [&](const jx::Array& a) {
+          return jnp::square(jx::nn::avg_pool(a, {3, 2}, options));
+        },
+        {x}, 2, jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
     jx::nn::PoolOptions exclusive = options;
     exclusive.count_include_pad = false;
-    jx::test::check_grads([&](const jx::Array& a) { return jnp::square(jx::nn::avg_pool(a, {3, 2}, exclusive)); }, {x},
-                          2, jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
+    jx::test::check_grads(
+        [&](const jx::Array& a) {
+          return jnp::square(jx::nn::avg_pool(a, {3, 2}, exclusive));
+        },
+        {x}, 2, jx::test::Modes::both, 1e-6, 1e-6, 1e-5);
   }
 }
 
@@ -374,25 +404,41 @@ std::string here(int line) { return "reduce_window_test.cpp:" + std::to_string(l
 
 TEST(ReduceWindow, ErrorsNameTheOpTheShapesAndTheCaller) {
   const jx::Array x = jnp::ones({2, 6, 6, 3});
-  int line = __LINE__ + 1;
-  expect_error<jx::ShapeError>([&] { lax::reduce_window_max(x, {2, 2}, {2, 2}, "VALID"); },
-                               {"[reduce_window_max]", "f32[2,6,6,3]", "window_dimensions", here(line)});
-  line = __LINE__ + 1;
-  expect_error<jx::ShapeError>([&] { lax::reduce_window_sum(x, {1, 0, 2, 1}, {1, 1, 1, 1}, "VALID"); },
-                               {"[reduce_window_sum]", "positive", here(line)});
-  line = __LINE__ + 1;
-  expect_error<jx::ValueError>([&] { lax::reduce_window(x, 1.0, lax::add, {1, 2, 2, 1}, {1, 1, 1, 1}, "VALID"); },
-                               {"[reduce_window]", "init value 0", here(line)});
-  expect_error<jx::ValueError>([&] { lax::reduce_window(x, 1.0, lax::mul, {1, 2, 2, 1}, {1, 1, 1, 1}, "VALID"); },
-                               {"[reduce_window]", "lax::add"});
-  line = __LINE__ + 1;
-  expect_error<jx::ShapeError>([&] { jx::nn::max_pool(jnp::ones({6, 6}), {2, 2}); },
-                               {"[max_pool]", "f32[6,6]", here(line)});
+  int line = __LINE__ + 3;  // the line of the call inside the lambda below
+  expect_error<jx::ShapeError>(
+      [&] {
+        lax::reduce_window_max(x, {2, 2}, {2, 2}, "VALID");
+      },
+      {"[reduce_window_max]", "f32[2,6,6,3]", "window_dimensions", here(line)});
+  line = __LINE__ + 3;  // the line of the call inside the lambda below
+  expect_error<jx::ShapeError>(
+      [&] {
+        lax::reduce_window_sum(x, {1, 0, 2, 1}, {1, 1, 1, 1}, "VALID");
+      },
+      {"[reduce_window_sum]", "positive", here(line)});
+  line = __LINE__ + 3;  // the line of the call inside the lambda below
+  expect_error<jx::ValueError>(
+      [&] {
+        lax::reduce_window(x, 1.0, lax::add, {1, 2, 2, 1}, {1, 1, 1, 1}, "VALID");
+      },
+      {"[reduce_window]", "init value 0", here(line)});
+  expect_error<jx::ValueError>(
+      [&] {
+        lax::reduce_window(x, 1.0, lax::mul, {1, 2, 2, 1}, {1, 1, 1, 1}, "VALID");
+      },
+      {"[reduce_window]", "lax::add"});
+  line = __LINE__ + 3;  // the line of the call inside the lambda below
+  expect_error<jx::ShapeError>(
+      [&] {
+        jx::nn::max_pool(jnp::ones({6, 6}), {2, 2});
+      },
+      {"[max_pool]", "f32[6,6]", here(line)});
   expect_error<jx::ShapeError>([&] { jx::nn::avg_pool(x, {2, 2}, {.strides = {2}}); }, {"[avg_pool]", "strides"});
   expect_error<jx::DTypeError>([&] { lax::reduce_window_max(jnp::ones({4}, jx::bool_), {2}, {1}, "VALID"); },
                                {"[reduce_window_max]", "bool"});
   // A max with an init value other than the identity clamps the result by it, as in XLA.
-  const jx::Array clamped = lax::reduce_window(jnp::array({-3.0f, -1.0f, -4.0f, -2.0f}), -2.5, lax::max, {2}, {2}, "VALID");
+  const jx::Array clamped =
+      lax::reduce_window(jnp::array({-3.0f, -1.0f, -4.0f, -2.0f}), -2.5, lax::max, {2}, {2}, "VALID");
   EXPECT_EQ(clamped.to_vector<float>(), (std::vector<float>{-1.0f, -2.0f}));
 }
 

@@ -152,32 +152,45 @@ using jx::test::check_grads;
 
 TEST(ControlFlowDerivatives, CondToSecondOrder) {
   auto f = [](const jx::Array& x, const jx::Array& y) {
-    return lax::cond(jnp::sum(x) > 0, [&](const jx::Array& a) { return jnp::sin(a) * y; }, [&](const jx::Array& a) { return a * a * y; }, x);
+    return lax::cond(
+        jnp::sum(x) > 0, [&](const jx::Array& a) { return jnp::sin(a) * y; },
+        [&](const jx::Array& a) { return a * a * y; }, x);
   };
   check_grads(f, {jnp::array({0.5f, 0.25f}), jnp::array({2.0f, -1.0f})}, 2);
   check_grads(f, {jnp::array({-0.5f, 0.25f}), jnp::array({2.0f, -1.0f})}, 2);
-  EXPECT_NEAR(jx::grad([&](const jx::Array& x) { return jnp::sum(f(x, jnp::ones({2}))); })(jnp::array({-0.5f, 0.25f})).to_vector<float>()[0],
+  EXPECT_NEAR(jx::grad([&](const jx::Array& x) { return jnp::sum(f(x, jnp::ones({2}))); })(jnp::array({-0.5f, 0.25f}))
+                  .to_vector<float>()[0],
               -1.0f, 1e-6);
 }
 
 TEST(ControlFlowDerivatives, ScanToSecondOrder) {
   // A small recurrent cell: h <- tanh(w * h + x).
   auto rnn = [](const jx::Array& w, const jx::Array& xs) {
-    auto [h, hs] = lax::scan([&](const jx::Array& state, const jx::Array& x) {
-      const jx::Array next = jnp::tanh(w * state + x);
-      return std::pair{next, next * next};
-    }, jnp::array(0.1), xs);
+    auto [h, hs] = lax::scan(
+        [&](const jx::Array& state, const jx::Array& x) {
+          const jx::Array next = jnp::tanh(w * state + x);
+          return std::pair{next, next * next};
+        },
+        jnp::array(0.1), xs);
     return h + jnp::sum(hs);
   };
   check_grads(rnn, {jnp::array(0.7), jnp::array({0.5, -0.3, 0.2, 0.9})}, 2);
   auto reversed = [](const jx::Array& w, const jx::Array& xs) {
-    return lax::scan([&](const jx::Array& c, const jx::Array& x) { return std::pair{c * w + x, c}; }, jnp::array(1.0), xs, {.reverse = true}).first;
+    return lax::scan(
+               [&](const jx::Array& c, const jx::Array& x) {
+                 return std::pair{c * w + x, c};
+               },
+               jnp::array(1.0), xs, {.reverse = true})
+        .first;
   };
   check_grads(reversed, {jnp::array(0.5), jnp::array({1.0, 2.0, 3.0})}, 2);
 }
 
 TEST(ControlFlowDerivatives, ForiLoopWithStaticBoundsIsReverseDifferentiable) {
-  auto power = [](const jx::Array& x) { return lax::fori_loop(0, 5, [&](const jx::Array&, const jx::Array& acc) { return acc * x; }, jnp::array(1.0f)); };
+  auto power = [](const jx::Array& x) {
+    return lax::fori_loop(
+        0, 5, [&](const jx::Array&, const jx::Array& acc) { return acc * x; }, jnp::array(1.0f));
+  };
   EXPECT_NEAR(jx::grad(power)(jnp::array(2.0f)).item<float>(), 5 * 16.0f, 1e-4);
   EXPECT_NEAR(jx::jit(jx::grad(power))(jnp::array(2.0f)).item<float>(), 80.0f, 1e-4);
   EXPECT_NEAR(jx::grad(jx::grad(power))(jnp::array(2.0f)).item<float>(), 20 * 8.0f, 1e-3);
@@ -186,7 +199,8 @@ TEST(ControlFlowDerivatives, ForiLoopWithStaticBoundsIsReverseDifferentiable) {
 TEST(ControlFlowDerivatives, WhileLoopForwardModeAndTheReverseModeError) {
   // x doubled until it exceeds 10: y = x * 2^k with k fixed near x, so dy/dx = 2^k.
   auto f = [](const jx::Array& x) {
-    return lax::while_loop([](const jx::Array& v) { return v < 10.0f; }, [](const jx::Array& v) { return v * 2.0f; }, x);
+    return lax::while_loop([](const jx::Array& v) { return v < 10.0f; }, [](const jx::Array& v) { return v * 2.0f; },
+                           x);
   };
   auto [y, t] = jx::jvp(f, std::tuple{jnp::array(3.0f)}, std::tuple{jnp::array(1.0f)});
   EXPECT_EQ(y.item<float>(), 12.0f);
@@ -195,7 +209,9 @@ TEST(ControlFlowDerivatives, WhileLoopForwardModeAndTheReverseModeError) {
     jx::grad(f)(jnp::array(3.0f));
     FAIL();
   } catch (const jx::TypeError& e) {
-    EXPECT_NE(std::string(e.what()).find("reverse-mode differentiation does not work for lax::while_loop"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("reverse-mode differentiation does not work for lax::while_loop"),
+              std::string::npos)
+        << e.what();
   }
   EXPECT_EQ(jx::jacfwd(f)(jnp::array(3.0f)).item<float>(), 4.0f);
 }
@@ -205,22 +221,36 @@ TEST(ControlFlowBatching, BatchedPredicatesAndLoops) {
   EXPECT_EQ(jx::vmap(absolute)(xs).to_vector<float>(), (std::vector<float>{2, 3, 1}));
   // Each example doubles until it passes 10: different trip counts.
   auto until = [](const jx::Array& x) {
-    return lax::while_loop([](const jx::Array& v) { return v < 10.0f; }, [](const jx::Array& v) { return v * 2.0f; }, x);
+    return lax::while_loop([](const jx::Array& v) { return v < 10.0f; }, [](const jx::Array& v) { return v * 2.0f; },
+                           x);
   };
   EXPECT_EQ(jx::vmap(until)(jnp::array({1.0f, 3.0f, 11.0f})).to_vector<float>(), (std::vector<float>{16, 12, 11}));
-  EXPECT_EQ(jx::jit(jx::vmap(until))(jnp::array({1.0f, 3.0f, 11.0f})).to_vector<float>(), (std::vector<float>{16, 12, 11}));
+  EXPECT_EQ(jx::jit(jx::vmap(until))(jnp::array({1.0f, 3.0f, 11.0f})).to_vector<float>(),
+            (std::vector<float>{16, 12, 11}));
   // Batched scans: per-row running sums, and a shared weight with batched inputs.
   auto running = [](const jx::Array& row) {
-    return lax::scan([](const jx::Array& c, const jx::Array& x) { return std::pair{c + x, c + x}; }, jnp::array(0.0f), row).second;
+    return lax::scan(
+               [](const jx::Array& c, const jx::Array& x) {
+                 return std::pair{c + x, c + x};
+               },
+               jnp::array(0.0f), row)
+        .second;
   };
   const jx::Array m = jnp::arange(6.0f).reshape({2, 3});
   EXPECT_EQ(jx::vmap(running)(m).to_vector<float>(), (std::vector<float>{0, 1, 3, 3, 7, 12}));
-  EXPECT_EQ(jx::vmap(running, {.in_axes = {1}, .out_axes = 1})(m.transpose()).to_vector<float>(), (std::vector<float>{0, 3, 1, 7, 3, 12}));
+  EXPECT_EQ(jx::vmap(running, {.in_axes = {1}, .out_axes = 1})(m.transpose()).to_vector<float>(),
+            (std::vector<float>{0, 3, 1, 7, 3, 12}));
   // Per-example gradients through a scan.
   auto loss = [](const jx::Array& w, const jx::Array& x) {
-    return lax::scan([&](const jx::Array& c, const jx::Array& v) { return std::pair{c * w + v, v}; }, jnp::array(0.0f), x).first;
+    return lax::scan(
+               [&](const jx::Array& c, const jx::Array& v) {
+                 return std::pair{c * w + v, v};
+               },
+               jnp::array(0.0f), x)
+        .first;
   };
-  const jx::Array g = jx::vmap(jx::grad(loss), {.in_axes = {std::nullopt, 0}})(jnp::array(2.0f), jnp::array({{1.0f, 1.0f}, {3.0f, 0.0f}}));
+  const jx::Array g = jx::vmap(jx::grad(loss), {.in_axes = {std::nullopt, 0}})(
+      jnp::array(2.0f), jnp::array({{1.0f, 1.0f}, {3.0f, 0.0f}}));
   EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{1, 3}));  // d/dw (w x0 + x1) = x0
 }
 

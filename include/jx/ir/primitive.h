@@ -61,7 +61,8 @@ class Primitive {
   // Primitives whose forward-mode rule computes the primal outputs too, so that a body runs once
   // (control flow), return true and implement jvp_with_primals: (outputs, output tangents).
   virtual bool jvp_computes_primals() const { return false; }
-  virtual std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const;
+  virtual std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals,
+                                                           std::span<const Array> tangents) const;
 
   // Reverse mode of a primitive linear in some inputs: `inputs[i]` is empty for the linear ones (their
   // types are in `types`), and holds the value of the others. Returns a cotangent per input (empty for

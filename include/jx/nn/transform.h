@@ -92,7 +92,7 @@ class FrameScope {
   ~FrameScope();
   FrameScope(const FrameScope&) = delete;
   FrameScope& operator=(const FrameScope&) = delete;
-  Params params() const;         // as created during init
+  Params params() const;            // as created during init
   State state(bool initial) const;  // initial values (init) or current ones (apply)
 
   struct Frame;  // defined in src/nn/frame.cpp

@@ -33,7 +33,8 @@ template <class T>
 void scatter_rows(const ConvPlan& plan, const T* block, std::int64_t row_begin, std::int64_t count, T* out) {
   for (std::int64_t r = 0; r < count; ++r) {
     T* target = out + out_row_offset(plan, row_begin + r);
-    for (std::int64_t o = 0; o < plan.group_features; ++o) target[o * plan.out_feature_stride] = block[r * plan.group_features + o];
+    for (std::int64_t o = 0; o < plan.group_features; ++o)
+      target[o * plan.out_feature_stride] = block[r * plan.group_features + o];
   }
 }
 
@@ -107,8 +108,8 @@ void convolve(const ConvPlan& plan, const T* lhs, const T* rhs, T* out) {
       const std::int64_t depth_begin = tile * plan.tile_depth;
       const std::int64_t depth_count = std::min(plan.tile_depth, plan.depth - depth_begin);
       conv::pack_tile(plan, lhs_group, row_begin, row_count, depth_begin, depth_count, a_tile);
-      const Strided<const T> a = plan.pack_by_rows ? Strided<const T>{a_tile, depth_count, 1}
-                                                   : Strided<const T>{a_tile, 1, row_count};
+      const Strided<const T> a =
+          plan.pack_by_rows ? Strided<const T>{a_tile, depth_count, 1} : Strided<const T>{a_tile, 1, row_count};
       const Strided<const T> b{b_group + depth_begin * plan.rhs_depth_stride, plan.rhs_depth_stride,
                                plan.rhs_feature_stride};
       multiply<T>(row_count, plan.group_features, depth_count, a, b, c, tile > first_tile);
@@ -131,7 +132,8 @@ void convolve(const ConvPlan& plan, const T* lhs, const T* rhs, T* out) {
         for (std::int64_t i = 0; i < size; ++i) sum[i] = static_cast<T>(sum[i] + part[i]);
       }
       const std::int64_t row_tile = block % plan.row_tiles, group = block / plan.row_tiles;
-      const std::int64_t row_begin = row_tile / tiles_per_run * plan.row_run + row_tile % tiles_per_run * plan.tile_rows;
+      const std::int64_t row_begin =
+          row_tile / tiles_per_run * plan.row_run + row_tile % tiles_per_run * plan.tile_rows;
       const std::int64_t row_count = std::min(plan.tile_rows, plan.row_run - row_tile % tiles_per_run * plan.tile_rows);
       scatter_rows(plan, sum, row_begin, row_count, out + group * plan.out_group_step);
     }

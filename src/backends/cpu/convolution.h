@@ -25,9 +25,9 @@ inline constexpr int kMaxConvSpatialDims = 6;
 
 struct ConvGeometry {
   int spatial_dims = 0;
-  std::int64_t batch = 0;             // lhs batch
-  std::int64_t lhs_features = 0;      // = rhs_in_features * feature_group_count
-  std::int64_t out_features = 0;      // rhs output features
+  std::int64_t batch = 0;         // lhs batch
+  std::int64_t lhs_features = 0;  // = rhs_in_features * feature_group_count
+  std::int64_t out_features = 0;  // rhs output features
   std::int64_t rhs_in_features = 0;
   std::int64_t feature_group_count = 1, batch_group_count = 1;
   using Sizes = std::array<std::int64_t, kMaxConvSpatialDims>;

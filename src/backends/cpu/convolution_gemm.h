@@ -37,8 +37,10 @@ void multiply(std::int64_t m, std::int64_t n, std::int64_t k, Strided<const T> a
     // leading dimension must cover a row even when a unit extent makes its stride meaningless.
     const bool a_rows = a.col_stride == 1 && (a.row_stride >= k || m == 1);
     const bool b_rows = b.col_stride == 1 && (b.row_stride >= n || k == 1);
-    const auto lda = static_cast<int>(std::max<std::int64_t>(a_rows ? std::max(a.row_stride, k) : std::max(a.col_stride, m), 1));
-    const auto ldb = static_cast<int>(std::max<std::int64_t>(b_rows ? std::max(b.row_stride, n) : std::max(b.col_stride, k), 1));
+    const auto lda =
+        static_cast<int>(std::max<std::int64_t>(a_rows ? std::max(a.row_stride, k) : std::max(a.col_stride, m), 1));
+    const auto ldb =
+        static_cast<int>(std::max<std::int64_t>(b_rows ? std::max(b.row_stride, n) : std::max(b.col_stride, k), 1));
     const auto ldc = static_cast<int>(std::max<std::int64_t>(std::max(c.row_stride, n), 1));
     const auto ta = a_rows ? CblasNoTrans : CblasTrans;
     const auto tb = b_rows ? CblasNoTrans : CblasTrans;

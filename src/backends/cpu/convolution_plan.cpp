@@ -68,8 +68,8 @@ ConvPlan make_plan(const ConvGeometry& g) {
   plan.out_batch = g.batch / g.batch_group_count;
   plan.group_features = g.out_features / plan.groups;
   const std::int64_t lhs_batch_stride = g.lhs_strides[0], lhs_feature_stride = g.lhs_strides[1];
-  plan.lhs_group_step = g.feature_group_count > 1 ? g.rhs_in_features * lhs_feature_stride
-                                                  : plan.out_batch * lhs_batch_stride;
+  plan.lhs_group_step =
+      g.feature_group_count > 1 ? g.rhs_in_features * lhs_feature_stride : plan.out_batch * lhs_batch_stride;
   plan.rhs_group_step = plan.group_features * g.rhs_strides[0];
   plan.out_group_step = plan.group_features * g.out_strides[1];
 
@@ -164,10 +164,12 @@ ConvPlan make_plan(const ConvGeometry& g) {
   constexpr std::int64_t item = 4;
   if (plan.rows * std::min<std::int64_t>(plan.depth, 256) * item <= kTileBytes) {
     plan.tile_rows = std::max<std::int64_t>(plan.rows, 1);
-    plan.tile_depth = std::clamp<std::int64_t>(kTileBytes / (plan.tile_rows * item), 16, std::max<std::int64_t>(plan.depth, 1));
+    plan.tile_depth =
+        std::clamp<std::int64_t>(kTileBytes / (plan.tile_rows * item), 16, std::max<std::int64_t>(plan.depth, 1));
   } else {
     plan.tile_depth = std::min(plan.depth, kMaxTileDepth);
-    plan.tile_rows = std::max<std::int64_t>(16, kTileBytes / (std::max<std::int64_t>(plan.tile_depth, 1) * item) / 16 * 16);
+    plan.tile_rows =
+        std::max<std::int64_t>(16, kTileBytes / (std::max<std::int64_t>(plan.tile_depth, 1) * item) / 16 * 16);
   }
 
   // The output in place: rows in runs evenly spaced by out_row_stride, and either output features
@@ -191,8 +193,8 @@ ConvPlan make_plan(const ConvGeometry& g) {
   plan.out_row_stride = run_stride;
   plan.out_feature_stride = feature_stride;
   if (plan.out_direct) plan.tile_rows = std::min(plan.tile_rows, plan.row_run);
-  plan.row_tiles = plan.rows == 0 ? 0
-                                  : (plan.rows / plan.row_run) * ((plan.row_run + plan.tile_rows - 1) / plan.tile_rows);
+  plan.row_tiles =
+      plan.rows == 0 ? 0 : (plan.rows / plan.row_run) * ((plan.row_run + plan.tile_rows - 1) / plan.tile_rows);
   plan.depth_tiles = plan.depth == 0 ? 0 : (plan.depth + plan.tile_depth - 1) / plan.tile_depth;
 
   // Few output positions and many taps: split the taps between threads.

@@ -50,9 +50,9 @@ Landing land(std::span<const PatchAxis> axes, std::int64_t index, Landing origin
 struct ConvPlan {
   ConvGeometry g;
   std::int64_t groups = 1, out_batch = 0, group_features = 0;  // group_features: output features per group
-  std::int64_t rows = 0, depth = 0;                             // A's shape, per group
-  std::vector<PatchAxis> row_axes, depth_axes;                  // outer to inner
-  Landing row_origin;                                           // positions start at -padding_low
+  std::int64_t rows = 0, depth = 0;                            // A's shape, per group
+  std::vector<PatchAxis> row_axes, depth_axes;                 // outer to inner
+  Landing row_origin;                                          // positions start at -padding_low
   std::int64_t lhs_group_step = 0, rhs_group_step = 0, out_group_step = 0;
   // B: the kernel in place (element (k, o) at k * rhs_depth_stride + o * rhs_feature_stride), or a
   // dense depth-major copy of it when it cannot be read in place.

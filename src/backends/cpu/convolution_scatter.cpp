@@ -22,7 +22,7 @@ constexpr std::int64_t kTileBytes = 512 * 1024;
 using Index = std::array<std::int64_t, kMaxConvSpatialDims>;
 
 struct ScatterShape {
-  std::int64_t positions = 1;       // input positions per image
+  std::int64_t positions = 1;        // input positions per image
   std::int64_t position_stride = 1;  // their common stride in lhs
   std::int64_t taps = 1;
   std::int64_t groups = 1, group_in = 0, group_out = 0;  // input and output features per group
@@ -94,13 +94,15 @@ void convolve(const ConvGeometry& g, const T* lhs, const T* rhs, T* out) {
     for (std::int64_t i = 0; i < s.group_in; ++i) {
       for (std::int64_t t = 0; t < s.taps; ++t) {
         T* to = kernel.data() + ((group * s.group_in + i) * s.taps + t) * s.group_out;
-        const T* from = rhs + (group * s.group_out) * g.rhs_strides[0] + i * g.rhs_strides[1] + tap_offsets[static_cast<std::size_t>(t)];
+        const T* from = rhs + (group * s.group_out) * g.rhs_strides[0] + i * g.rhs_strides[1] +
+                        tap_offsets[static_cast<std::size_t>(t)];
         for (std::int64_t o = 0; o < s.group_out; ++o) to[o] = from[o * g.rhs_strides[0]];
       }
     }
   }
-  const std::int64_t tile = std::clamp<std::int64_t>(kTileBytes / static_cast<std::int64_t>(sizeof(T)) / std::max<std::int64_t>(row, 1), 1,
-                                                     std::max<std::int64_t>(s.positions, 1));
+  const std::int64_t tile =
+      std::clamp<std::int64_t>(kTileBytes / static_cast<std::int64_t>(sizeof(T)) / std::max<std::int64_t>(row, 1), 1,
+                               std::max<std::int64_t>(s.positions, 1));
   const std::int64_t feature_stride = g.out_strides[1];
   std::int64_t out_positions = 1;
   for (int d = 0; d < nsp; ++d) out_positions *= g.out_spatial[static_cast<std::size_t>(d)];
@@ -183,11 +185,11 @@ bool scatter_is_cheaper(const ConvGeometry& g) {
   for (int d = 0; d < g.spatial_dims; ++d) out_positions *= g.out_spatial[static_cast<std::size_t>(d)];
   // Elements moved: patches are packed by jx and again by BLAS; the scatter's product rows are
   // written by BLAS and read back once, and BLAS packs the input once.
-  const double patches = 2.0 * static_cast<double>(out_positions) * static_cast<double>(s.taps) *
-                         static_cast<double>(g.lhs_features);
-  const double scatter = 2.0 * static_cast<double>(s.positions) * static_cast<double>(s.taps) *
-                             static_cast<double>(g.out_features) +
-                         static_cast<double>(s.positions) * static_cast<double>(g.lhs_features);
+  const double patches =
+      2.0 * static_cast<double>(out_positions) * static_cast<double>(s.taps) * static_cast<double>(g.lhs_features);
+  const double scatter =
+      2.0 * static_cast<double>(s.positions) * static_cast<double>(s.taps) * static_cast<double>(g.out_features) +
+      static_cast<double>(s.positions) * static_cast<double>(g.lhs_features);
   return scatter < patches;
 }
 

@@ -21,7 +21,9 @@ namespace {
 
 constexpr std::size_t kPointer = sizeof(std::byte*);
 
-std::size_t round_up(std::size_t bytes, std::size_t alignment) { return (bytes + alignment - 1) / alignment * alignment; }
+std::size_t round_up(std::size_t bytes, std::size_t alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
 
 Array contiguous_copy(const Array& x) {
   const ConcreteArray& c = concrete(x);
@@ -146,7 +148,8 @@ void Executable::plan() {
     const int v = p.inputs[i];
     buffer_of_root[root_of(v)] = add_buffer(PlannedBuffer::Kind::input, i, p.types[static_cast<std::size_t>(v)]);
   }
-  for (std::size_t k = 0; k < p.constvars.size(); ++k) buffer_of_root[root_of(p.constvars[k])] = add_constant(p.consts[k]);
+  for (std::size_t k = 0; k < p.constvars.size(); ++k)
+    buffer_of_root[root_of(p.constvars[k])] = add_constant(p.consts[k]);
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const Atom& a = p.outputs[j];
     if (a.is_literal()) {
@@ -179,9 +182,11 @@ void Executable::plan() {
     const Equation& e = p.equations[i];
     if (!is_alias[i]) {
       std::vector<int> operands;
-      for (const Atom& a : e.inputs) operands.push_back(a.is_literal() ? add_constant(a.literal) : buffer_of_root[root_of(a.var)]);
+      for (const Atom& a : e.inputs)
+        operands.push_back(a.is_literal() ? add_constant(a.literal) : buffer_of_root[root_of(a.var)]);
       Kernel kernel = e.primitive->lower(LoweringContext{input_types[i], output_types[i], compile});
-      if (!kernel && e.primitive->returns_view()) kernel = view_copy_kernel(*e.primitive, input_types[i][0], output_types[i][0]);
+      if (!kernel && e.primitive->returns_view())
+        kernel = view_copy_kernel(*e.primitive, input_types[i][0], output_types[i][0]);
       if (e.primitive->name() == "fused_elementwise") ++statistics_.fused_steps;
       if (!kernel) {
         std::vector<OperandSource> sources;
@@ -330,7 +335,8 @@ std::byte* Executable::acquire_block() const {
 
 void Executable::release_block(std::byte* block) const {
   std::byte* expected = nullptr;
-  if (!spare_block_.compare_exchange_strong(expected, block)) allocator::deallocate(block, std::max<std::size_t>(block_bytes_, 64));
+  if (!spare_block_.compare_exchange_strong(expected, block))
+    allocator::deallocate(block, std::max<std::size_t>(block_bytes_, 64));
 }
 
 ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated) const {

@@ -55,11 +55,11 @@ class Executable final : public CompiledProgram {
 
   // What the plan looks like, for tests and benchmarks.
   struct Statistics {
-    std::size_t arena_bytes = 0;        // the intermediates' arena (scratch of the kernels included)
-    std::size_t intermediate_bytes = 0; // the intermediates' bytes without reuse, for comparison
-    int steps = 0;                      // kernels run per call
-    int evaluated_steps = 0;            // of which run through a primitive's eager `evaluate`
-    int fused_steps = 0;                // of which run fused groups of elementwise equations
+    std::size_t arena_bytes = 0;         // the intermediates' arena (scratch of the kernels included)
+    std::size_t intermediate_bytes = 0;  // the intermediates' bytes without reuse, for comparison
+    int steps = 0;                       // kernels run per call
+    int evaluated_steps = 0;             // of which run through a primitive's eager `evaluate`
+    int fused_steps = 0;                 // of which run fused groups of elementwise equations
   };
   Statistics statistics() const { return statistics_; }
 
@@ -76,7 +76,7 @@ class Executable final : public CompiledProgram {
     std::uint32_t first_operand;  // into the operand table: inputs, then outputs
     std::uint16_t num_inputs;
     std::uint16_t num_outputs;
-    std::size_t scratch_offset;   // into the arena
+    std::size_t scratch_offset;  // into the arena
   };
 
   void plan();
@@ -85,12 +85,12 @@ class Executable final : public CompiledProgram {
   void release_block(std::byte* block) const;
 
   Program program_;
-  std::vector<Array> constants_;             // contiguous: the program's constants, then its literals
+  std::vector<Array> constants_;  // contiguous: the program's constants, then its literals
   std::vector<PlannedBuffer> buffers_;
   std::vector<std::uint32_t> operand_buffer_;  // buffer of each step operand
   std::vector<Step> steps_;
-  std::vector<std::uint32_t> output_buffer_;   // buffer holding each program output
-  std::vector<int> donation_candidate_;        // per output: an input whose buffer may become it, or -1
+  std::vector<std::uint32_t> output_buffer_;  // buffer holding each program output
+  std::vector<int> donation_candidate_;       // per output: an input whose buffer may become it, or -1
   // The memory of a run: tables of buffer and operand addresses, then the arena.
   std::size_t operand_table_offset_ = 0;
   std::size_t arena_offset_ = 0;

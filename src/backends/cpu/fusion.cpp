@@ -24,7 +24,8 @@ struct Group {
 
 class Fuser {
  public:
-  explicit Fuser(const Program& program) : p_(program), roles_(program.equations.size()), sizes_(program.equations.size()) {
+  explicit Fuser(const Program& program)
+      : p_(program), roles_(program.equations.size()), sizes_(program.equations.size()) {
     group_of_equation_.assign(p_.equations.size(), kNoGroup);
     producer_.assign(p_.types.size(), -1);
     for (std::size_t i = 0; i < p_.equations.size(); ++i) {
@@ -150,7 +151,8 @@ class Fuser {
     }
     for (std::size_t i = 0; i < p_.equations.size(); ++i) {
       if (fused_at[i] != kNoGroup) {
-        out.equations.push_back(fused_equation(groups_[static_cast<std::size_t>(fused_at[i])], readers, program_output));
+        out.equations.push_back(
+            fused_equation(groups_[static_cast<std::size_t>(fused_at[i])], readers, program_output));
       } else if (!fused_member[i]) {
         out.equations.push_back(p_.equations[i]);
       }
@@ -175,7 +177,8 @@ class Fuser {
     const auto pull = [&](auto& self, const Atom& a) -> void {
       if (a.is_literal()) return;
       const int producer = producer_[static_cast<std::size_t>(a.var)];
-      if (producer < 0 || member[static_cast<std::size_t>(producer)] || pulled_in[static_cast<std::size_t>(producer)]) return;
+      if (producer < 0 || member[static_cast<std::size_t>(producer)] || pulled_in[static_cast<std::size_t>(producer)])
+        return;
       const TileRole role = roles_[static_cast<std::size_t>(producer)];
       if (role != TileRole::alias && role != TileRole::scalar_source) return;
       if (role == TileRole::alias && sizes_[static_cast<std::size_t>(producer)] != group.size) return;
@@ -218,7 +221,8 @@ class Fuser {
     for (std::size_t m : group.members) {
       for (int v : p_.equations[m].outputs) {
         bool needed = program_output[static_cast<std::size_t>(v)];
-        for (int reader : readers[static_cast<std::size_t>(v)]) needed = needed || !member[static_cast<std::size_t>(reader)];
+        for (int reader : readers[static_cast<std::size_t>(v)])
+          needed = needed || !member[static_cast<std::size_t>(reader)];
         if (needed) {
           outputs.push_back(v);
           sub.outputs.push_back(Atom::variable(renamed.at(v)));
@@ -232,7 +236,7 @@ class Fuser {
   const Program& p_;
   std::vector<TileRole> roles_;
   std::vector<std::int64_t> sizes_;
-  std::vector<int> producer_;            // equation defining each variable, or -1
+  std::vector<int> producer_;  // equation defining each variable, or -1
   std::vector<int> group_of_equation_;
   std::vector<Group> groups_;
 };

@@ -24,8 +24,8 @@ using Sizes = WindowGeometry::Sizes;
 // Whether axis d maps output elements one to one onto operand elements.
 bool untouched(const WindowGeometry& g, int d) {
   const auto u = static_cast<std::size_t>(d);
-  return g.window_dimensions[u] == 1 && g.window_strides[u] == 1 && g.padding_low[u] == 0 &&
-         g.base_dilation[u] == 1 && g.out_shape[u] == g.operand_shape[u];
+  return g.window_dimensions[u] == 1 && g.window_strides[u] == 1 && g.padding_low[u] == 0 && g.base_dilation[u] == 1 &&
+         g.out_shape[u] == g.operand_shape[u];
 }
 
 // The walk over windows the three kernels share.
@@ -81,7 +81,8 @@ struct WindowWalk {
 
   std::int64_t offset(const Sizes& index, const Sizes& strides) const {
     std::int64_t offset = 0;
-    for (int d = 0; d < outer_ndim; ++d) offset += index[static_cast<std::size_t>(d)] * strides[static_cast<std::size_t>(d)];
+    for (int d = 0; d < outer_ndim; ++d)
+      offset += index[static_cast<std::size_t>(d)] * strides[static_cast<std::size_t>(d)];
     return offset;
   }
 
@@ -90,7 +91,8 @@ struct WindowWalk {
   }
 
   std::int64_t grain() const {
-    return std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(lanes * static_cast<std::int64_t>(entries.size()), 1));
+    return std::max<std::int64_t>(1,
+                                  16384 / std::max<std::int64_t>(lanes * static_cast<std::int64_t>(entries.size()), 1));
   }
 };
 

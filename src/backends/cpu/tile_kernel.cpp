@@ -52,9 +52,9 @@ bool is_full_reduction(const Reduce& reduce, const ArrayType& input) {
 struct Place {
   enum class Kind : std::uint8_t { input, output, temporary, constant };
   Kind kind = Kind::temporary;
-  std::uint32_t index = 0;          // input, output or temporary slot number
+  std::uint32_t index = 0;  // input, output or temporary slot number
   const std::byte* constant = nullptr;
-  std::uint8_t step = 1;            // 1: one element per position; 0: one element for all
+  std::uint8_t step = 1;  // 1: one element per position; 0: one element for all
   std::uint8_t itemsize = 4;
 };
 
@@ -64,9 +64,9 @@ struct TileOp {
   UnaryOp unary{};
   BinaryOp binary{};
   ReduceOp reduce{};
-  DType dtype{};     // of the operands (convert: the source)
-  DType to{};        // convert: the result
-  Place a, b, c;     // operands (select: predicate, on_false, on_true)
+  DType dtype{};  // of the operands (convert: the source)
+  DType to{};     // convert: the result
+  Place a, b, c;  // operands (select: predicate, on_false, on_true)
   Place result;
   std::uint32_t reduction = 0;  // reduce: which partial-results array
   bool once = false;            // every operand is one element (step 0): so is the result
@@ -148,8 +148,8 @@ struct TileProgram {
         }
         case TileOp::Kind::reduce: {
           const Reduction& r = reductions[op.reduction];
-          std::byte* partial = call.scratch + partial_offset(op.reduction) +
-                               static_cast<std::size_t>(tile_index) * r.partial_size;
+          std::byte* partial =
+              call.scratch + partial_offset(op.reduction) + static_cast<std::size_t>(tile_index) * r.partial_size;
           reduce_run_partial(op.reduce, op.dtype, read(op.a, call, temps, begin), count, op.a.step, partial);
           break;
         }
@@ -159,7 +159,8 @@ struct TileProgram {
 
   std::size_t partial_offset(std::uint32_t reduction) const {
     std::size_t offset = 0;
-    for (std::uint32_t r = 0; r < reduction; ++r) offset += reductions[r].partial_size * static_cast<std::size_t>(tiles());
+    for (std::uint32_t r = 0; r < reduction; ++r)
+      offset += reductions[r].partial_size * static_cast<std::size_t>(tiles());
     return offset;
   }
   std::size_t scratch_bytes() const { return partial_offset(static_cast<std::uint32_t>(reductions.size())); }
@@ -237,7 +238,8 @@ Kernel tile_kernel(const Program& group_program) {
   // The element count: the largest of the members'.
   for (const Equation& e : g.equations) {
     std::int64_t n = 0;
-    if (tile_role(e, g, n) == TileRole::none) throw ValueError("fused_elementwise", "a group holds an unfusible equation");
+    if (tile_role(e, g, n) == TileRole::none)
+      throw ValueError("fused_elementwise", "a group holds an unfusible equation");
     program->size = std::max(program->size, n);
   }
   const std::int64_t size = program->size;
@@ -259,7 +261,8 @@ Kernel tile_kernel(const Program& group_program) {
   std::vector<int> output_of(num_vars, -1);
   for (std::size_t k = 0; k < g.outputs.size(); ++k) {
     const Atom& a = g.outputs[k];
-    if (!a.is_literal() && output_of[static_cast<std::size_t>(a.var)] < 0) output_of[static_cast<std::size_t>(a.var)] = static_cast<int>(k);
+    if (!a.is_literal() && output_of[static_cast<std::size_t>(a.var)] < 0)
+      output_of[static_cast<std::size_t>(a.var)] = static_cast<int>(k);
   }
   // The last equation reading each value, or another name of it (an alias shares its place):
   // temporaries are reused after it.
@@ -326,13 +329,15 @@ Kernel tile_kernel(const Program& group_program) {
     } else if (role == TileRole::reduction) {
       const auto& reduce = static_cast<const Reduce&>(primitive);
       const DType dtype = g.type_of(e.inputs[0]).dtype;
-      if (output_of[static_cast<std::size_t>(out)] < 0) throw ValueError("fused_elementwise", "a reduction's result is not an output of its group");
+      if (output_of[static_cast<std::size_t>(out)] < 0)
+        throw ValueError("fused_elementwise", "a reduction's result is not an output of its group");
       TileOp op = make_op(TileOp::Kind::reduce);
       op.reduce = reduce.op();
       op.dtype = dtype;
       op.a = operand(e.inputs[0]);
       op.reduction = static_cast<std::uint32_t>(program->reductions.size());
-      program->reductions.push_back(Reduction{reduce.op(), dtype, static_cast<std::uint32_t>(output_of[static_cast<std::size_t>(out)]),
+      program->reductions.push_back(Reduction{reduce.op(), dtype,
+                                              static_cast<std::uint32_t>(output_of[static_cast<std::size_t>(out)]),
                                               reduce_accumulator_size(dtype)});
       program->ops.push_back(op);
       Place done;

@@ -15,7 +15,8 @@ namespace jx::primitives {
 TypeList Checkpoint::infer(std::span<const ArrayType> inputs) const {
   const std::vector<ArrayType> expected = body().input_types();
   if (inputs.size() != expected.size()) {
-    throw TypeError("checkpoint", fmt::format("the function takes {} arrays but {} were given", expected.size(), inputs.size()));
+    throw TypeError("checkpoint",
+                    fmt::format("the function takes {} arrays but {} were given", expected.size(), inputs.size()));
   }
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].shape != expected[i].shape || inputs[i].dtype != expected[i].dtype) {
@@ -87,8 +88,9 @@ BatchResult Checkpoint::batch(std::span<const Array> inputs, std::span<const int
 Kernel Checkpoint::lower(const LoweringContext& context) const {
   std::shared_ptr<const CompiledProgram> program = context.compile(body());
   const std::size_t scratch = program->scratch_bytes();
-  return Kernel{[program = std::move(program)](const KernelCall& call) { program->run(call.inputs, call.outputs, call.scratch); },
-                scratch};
+  return Kernel{
+      [program = std::move(program)](const KernelCall& call) { program->run(call.inputs, call.outputs, call.scratch); },
+      scratch};
 }
 
 }  // namespace jx::primitives

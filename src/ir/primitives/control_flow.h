@@ -33,7 +33,8 @@ class Cond final : public PrimitiveBase<Cond> {
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   bool jvp_computes_primals() const override { return true; }
-  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const override;
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals,
+                                                   std::span<const Array> tangents) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
@@ -58,7 +59,8 @@ class While final : public PrimitiveBase<While> {
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   bool jvp_computes_primals() const override { return true; }
-  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const override;
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals,
+                                                   std::span<const Array> tangents) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
@@ -97,7 +99,8 @@ class Scan final : public PrimitiveBase<Scan> {
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   bool jvp_computes_primals() const override { return true; }
-  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const override;
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals,
+                                                   std::span<const Array> tangents) const override;
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;

@@ -107,7 +107,8 @@ Kernel Scan::lower(const LoweringContext& context) const {
   // Bytes of one slice of each scanned input and of each stacked output.
   std::vector<std::size_t> x_slice, y_slice;
   for (std::size_t k = 0; k < nx; ++k) {
-    x_slice.push_back(length_ == 0 ? 0 : context.inputs[nc + ncarry + k].num_bytes() / static_cast<std::size_t>(length_));
+    x_slice.push_back(length_ == 0 ? 0
+                                   : context.inputs[nc + ncarry + k].num_bytes() / static_cast<std::size_t>(length_));
   }
   for (std::size_t k = 0; k < ny; ++k) {
     y_slice.push_back(length_ == 0 ? 0 : context.outputs[ncarry + k].num_bytes() / static_cast<std::size_t>(length_));
@@ -134,7 +135,8 @@ Kernel Scan::lower(const LoweringContext& context) const {
                   for (std::int64_t step = 0; step < length; ++step) {
                     const auto i = static_cast<std::size_t>(reverse ? length - 1 - step : step);
                     std::copy_n(current, ncarry, in + nc);
-                    for (std::size_t k = 0; k < nx; ++k) in[nc + ncarry + k] = call.inputs[nc + ncarry + k] + i * x_slice[k];
+                    for (std::size_t k = 0; k < nx; ++k)
+                      in[nc + ncarry + k] = call.inputs[nc + ncarry + k] + i * x_slice[k];
                     std::copy_n(next, ncarry, out);
                     for (std::size_t k = 0; k < ny; ++k) out[ncarry + k] = call.outputs[ncarry + k] + i * y_slice[k];
                     body_program->run(in, out, s + body_scratch);

@@ -22,7 +22,8 @@ using detail::append_zeros;
 
 // --- cond -------------------------------------------------------------------------------------
 
-std::pair<ArrayList, ArrayList> Cond::jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const {
+std::pair<ArrayList, ArrayList> Cond::jvp_with_primals(std::span<const Array> primals,
+                                                       std::span<const Array> tangents) const {
   const Array& index = primals[0];
   const std::span<const Array> operands = primals.subspan(1), operand_tangents = tangents.subspan(1);
   const std::vector<bool> with_tangent = differentiable(operands, operand_tangents);
@@ -62,12 +63,14 @@ std::pair<ArrayList, ArrayList> Cond::jvp_with_primals(std::span<const Array> pr
   const ArrayList forward_outputs = jx::bind(Cond(forward), forward_inputs);
   const ArrayList outputs = range(forward_outputs, 0, num_outputs);
   const ArrayList residuals = range(forward_outputs, num_outputs, forward_outputs.size() - num_outputs);
-  ArrayList linear_inputs = join({{index}, residuals, instantiated(selected(operand_tangents, with_tangent), selected(operands, with_tangent))});
+  ArrayList linear_inputs = join(
+      {{index}, residuals, instantiated(selected(operand_tangents, with_tangent), selected(operands, with_tangent))});
   const ArrayList float_tangents = jx::bind(Cond(linear), linear_inputs);
   return {outputs, spread_tangents(outputs, float_tangents)};
 }
 
-ArrayList Cond::transpose(std::span<const Array> cotangents, std::span<const Array> inputs, std::span<const ArrayType> types) const {
+ArrayList Cond::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                          std::span<const ArrayType> types) const {
   const std::span<const Array> operands = inputs.subspan(1);
   std::vector<bool> known;
   for (const Array& x : operands) known.push_back(x.valid());
@@ -78,7 +81,8 @@ ArrayList Cond::transpose(std::span<const Array> cotangents, std::span<const Arr
     if (x.valid()) call.push_back(x);
   }
   const std::vector<ArrayType> outputs = branches()[0]->output_types();
-  for (std::size_t k = 0; k < cotangents.size(); ++k) call.push_back(rules::instantiate(cotangents[k], ArrayType{outputs[k].shape, outputs[k].dtype}));
+  for (std::size_t k = 0; k < cotangents.size(); ++k)
+    call.push_back(rules::instantiate(cotangents[k], ArrayType{outputs[k].shape, outputs[k].dtype}));
   const ArrayList linear_cotangents = jx::bind(Cond(transposed), call);
   ArrayList result{Array()};
   std::size_t next = 0;
@@ -111,7 +115,8 @@ BatchResult Cond::batch(std::span<const Array> inputs, std::span<const int> axes
   for (std::size_t b = 1; b < programs.size(); ++b) {
     const ArrayList out = eval_program(*programs[b], values);
     for (std::size_t k = 0; k < out.size(); ++k) {
-      const Array pick = lax::broadcast_in_dim(lax::eq(index, lax::convert_element_type(static_cast<int>(b), DType::int32)), out[k].shape(), {0});
+      const Array pick = lax::broadcast_in_dim(
+          lax::eq(index, lax::convert_element_type(static_cast<int>(b), DType::int32)), out[k].shape(), {0});
       result[k] = lax::select(pick, out[k], result[k]);
     }
   }
@@ -122,13 +127,15 @@ BatchResult Cond::batch(std::span<const Array> inputs, std::span<const int> axes
 
 namespace {
 [[noreturn]] void while_not_transposable() {
-  throw TypeError("while_loop",
-                  "reverse-mode differentiation does not work for lax::while_loop, nor for lax::fori_loop with traced "
-                  "bounds (the number of iterations is not known ahead). Use lax::scan, or lax::fori_loop with static bounds.");
+  throw TypeError(
+      "while_loop",
+      "reverse-mode differentiation does not work for lax::while_loop, nor for lax::fori_loop with traced "
+      "bounds (the number of iterations is not known ahead). Use lax::scan, or lax::fori_loop with static bounds.");
 }
 }  // namespace
 
-std::pair<ArrayList, ArrayList> While::jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const {
+std::pair<ArrayList, ArrayList> While::jvp_with_primals(std::span<const Array> primals,
+                                                        std::span<const Array> tangents) const {
   if (detail::in_reverse_mode()) while_not_transposable();
   const auto cc = static_cast<std::size_t>(cond_consts_), bc = static_cast<std::size_t>(body_consts_);
   const std::size_t n = primals.size() - cc - bc;
@@ -142,8 +149,10 @@ std::pair<ArrayList, ArrayList> While::jvp_with_primals(std::span<const Array> p
   const Program jvp_body = detail::jvp_program(body(), with_tangent);
   // jvp_program orders inputs (consts, carry, const tangents, carry tangents); the loop wants
   // (consts, const tangents, carry, carry tangents).
-  const std::size_t num_const_tangents = static_cast<std::size_t>(std::count(with_tangent.begin(), with_tangent.begin() + static_cast<std::ptrdiff_t>(bc), true));
-  const std::size_t num_carry_tangents = static_cast<std::size_t>(std::count(carry_float.begin(), carry_float.end(), true));
+  const std::size_t num_const_tangents = static_cast<std::size_t>(
+      std::count(with_tangent.begin(), with_tangent.begin() + static_cast<std::ptrdiff_t>(bc), true));
+  const std::size_t num_carry_tangents =
+      static_cast<std::size_t>(std::count(carry_float.begin(), carry_float.end(), true));
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < bc; ++i) order.push_back(i);
   for (std::size_t i = 0; i < num_const_tangents; ++i) order.push_back(bc + n + i);
@@ -151,10 +160,14 @@ std::pair<ArrayList, ArrayList> While::jvp_with_primals(std::span<const Array> p
   for (std::size_t i = 0; i < num_carry_tangents; ++i) order.push_back(bc + n + num_const_tangents + i);
   Program new_body = permute_inputs(jvp_body, order);
   Program new_cond = insert_unused_inputs(cond(), cc + n, strong_types(selected(carry, carry_float)));
-  const ArrayList inputs = join({range(primals, 0, cc), body_consts,
-                                 instantiated(selected(tangents.subspan(cc, bc), std::vector<bool>(with_tangent.begin(), with_tangent.begin() + static_cast<std::ptrdiff_t>(bc))),
-                                              selected(body_consts, std::vector<bool>(with_tangent.begin(), with_tangent.begin() + static_cast<std::ptrdiff_t>(bc)))),
-                                 carry, instantiated(selected(tangents.subspan(cc + bc), carry_float), selected(carry, carry_float))});
+  const ArrayList inputs = join(
+      {range(primals, 0, cc), body_consts,
+       instantiated(
+           selected(tangents.subspan(cc, bc),
+                    std::vector<bool>(with_tangent.begin(), with_tangent.begin() + static_cast<std::ptrdiff_t>(bc))),
+           selected(body_consts,
+                    std::vector<bool>(with_tangent.begin(), with_tangent.begin() + static_cast<std::ptrdiff_t>(bc)))),
+       carry, instantiated(selected(tangents.subspan(cc + bc), carry_float), selected(carry, carry_float))});
   const ArrayList outputs = jx::bind(While(share(std::move(new_cond)), share(std::move(new_body)), cond_consts_,
                                            body_consts_ + static_cast<std::int64_t>(num_const_tangents)),
                                      inputs);
@@ -162,7 +175,9 @@ std::pair<ArrayList, ArrayList> While::jvp_with_primals(std::span<const Array> p
   return {values, spread_tangents(values, range(outputs, n, num_carry_tangents))};
 }
 
-ArrayList While::transpose(std::span<const Array>, std::span<const Array>, std::span<const ArrayType>) const { while_not_transposable(); }
+ArrayList While::transpose(std::span<const Array>, std::span<const Array>, std::span<const ArrayType>) const {
+  while_not_transposable();
+}
 
 BatchResult While::batch(std::span<const Array> inputs, std::span<const int> axes) const {
   const std::int64_t size = rules::batch_size(inputs, axes);
@@ -175,10 +190,12 @@ BatchResult While::batch(std::span<const Array> inputs, std::span<const int> axe
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const bool is_carry = i >= cc + bc;
     batched.push_back(is_carry || axes[i] != kNotMapped);
-    values.push_back(is_carry ? rules::batched_at_front(inputs[i], axes[i], size) : rules::batch_to_front(inputs[i], axes[i]));
+    values.push_back(is_carry ? rules::batched_at_front(inputs[i], axes[i], size)
+                              : rules::batch_to_front(inputs[i], axes[i]));
   }
   std::vector<bool> cond_flags(batched.begin(), batched.begin() + static_cast<std::ptrdiff_t>(cc));
-  std::vector<bool> body_flags(batched.begin() + static_cast<std::ptrdiff_t>(cc), batched.begin() + static_cast<std::ptrdiff_t>(cc + bc));
+  std::vector<bool> body_flags(batched.begin() + static_cast<std::ptrdiff_t>(cc),
+                               batched.begin() + static_cast<std::ptrdiff_t>(cc + bc));
   cond_flags.insert(cond_flags.end(), n, true);
   body_flags.insert(body_flags.end(), n, true);
   const ProgramRef batched_cond = share(detail::batch_program(cond(), cond_flags, size));
@@ -209,16 +226,19 @@ BatchResult While::batch(std::span<const Array> inputs, std::span<const int> axe
       body_types, "batched body of while_loop");
   ArrayList call = range(values, 0, cc);
   call.insert(call.end(), values.begin(), values.end());
-  const ArrayList outputs = jx::bind(While(share(new_cond), share(new_body), cond_consts_, cond_consts_ + body_consts_), call);
+  const ArrayList outputs =
+      jx::bind(While(share(new_cond), share(new_body), cond_consts_, cond_consts_ + body_consts_), call);
   return {outputs, std::vector<int>(outputs.size(), 0)};
 }
 
 // --- scan -------------------------------------------------------------------------------------
 
-std::pair<ArrayList, ArrayList> Scan::jvp_with_primals(std::span<const Array> primals, std::span<const Array> tangents) const {
+std::pair<ArrayList, ArrayList> Scan::jvp_with_primals(std::span<const Array> primals,
+                                                       std::span<const Array> tangents) const {
   const auto nc = static_cast<std::size_t>(num_consts_), ncarry = static_cast<std::size_t>(num_carry_);
   const std::size_t nx = primals.size() - nc - ncarry;
-  const ArrayList consts = range(primals, 0, nc), carry = range(primals, nc, ncarry), xs = range(primals, nc + ncarry, nx);
+  const ArrayList consts = range(primals, 0, nc), carry = range(primals, nc, ncarry),
+                  xs = range(primals, nc + ncarry, nx);
   // Tangents: constants and scanned inputs that have them, and every floating carry.
   std::vector<bool> const_flags = differentiable(consts, tangents.subspan(0, nc));
   std::vector<bool> carry_flags;
@@ -229,14 +249,17 @@ std::pair<ArrayList, ArrayList> Scan::jvp_with_primals(std::span<const Array> pr
   with_tangent.insert(with_tangent.end(), x_flags.begin(), x_flags.end());
   const detail::SplitProgram split = detail::linearize_program(body(), with_tangent);
   // Forward scan: the body's residuals are stacked as extra outputs.
-  const ArrayList forward_outputs = jx::bind(Scan(share(split.forward), length_, reverse_, num_consts_, num_carry_, unroll_), primals);
+  const ArrayList forward_outputs =
+      jx::bind(Scan(share(split.forward), length_, reverse_, num_consts_, num_carry_, unroll_), primals);
   const std::size_t num_outputs = body().outputs.size();
   const ArrayList outputs = range(forward_outputs, 0, num_outputs);
   const ArrayList residuals = range(forward_outputs, num_outputs, split.num_residuals);
   // Linear scan over the tangents. The linear body takes (residuals, const tangents, carry tangents,
   // x tangents); a scan wants (consts, carry, xs) = (const tangents, carry tangents, residuals, x tangents).
   const std::size_t r = split.num_residuals;
-  const auto count = [](const std::vector<bool>& flags) { return static_cast<std::size_t>(std::count(flags.begin(), flags.end(), true)); };
+  const auto count = [](const std::vector<bool>& flags) {
+    return static_cast<std::size_t>(std::count(flags.begin(), flags.end(), true));
+  };
   const std::size_t tc = count(const_flags), tcarry = count(carry_flags), tx = count(x_flags);
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < tc; ++i) order.push_back(r + i);
@@ -244,16 +267,18 @@ std::pair<ArrayList, ArrayList> Scan::jvp_with_primals(std::span<const Array> pr
   for (std::size_t i = 0; i < r; ++i) order.push_back(i);
   for (std::size_t i = 0; i < tx; ++i) order.push_back(r + tc + tcarry + i);
   const Program linear = permute_inputs(split.linear, order);
-  const ArrayList linear_inputs = join({instantiated(selected(tangents.subspan(0, nc), const_flags), selected(consts, const_flags)),
-                                        instantiated(selected(tangents.subspan(nc, ncarry), carry_flags), selected(carry, carry_flags)),
-                                        residuals,
-                                        instantiated(selected(tangents.subspan(nc + ncarry, nx), x_flags), selected(xs, x_flags))});
+  const ArrayList linear_inputs =
+      join({instantiated(selected(tangents.subspan(0, nc), const_flags), selected(consts, const_flags)),
+            instantiated(selected(tangents.subspan(nc, ncarry), carry_flags), selected(carry, carry_flags)), residuals,
+            instantiated(selected(tangents.subspan(nc + ncarry, nx), x_flags), selected(xs, x_flags))});
   const ArrayList float_tangents = jx::bind(
-      Scan(share(linear), length_, reverse_, static_cast<std::int64_t>(tc), static_cast<std::int64_t>(tcarry), unroll_), linear_inputs);
+      Scan(share(linear), length_, reverse_, static_cast<std::int64_t>(tc), static_cast<std::int64_t>(tcarry), unroll_),
+      linear_inputs);
   return {outputs, spread_tangents(outputs, float_tangents)};
 }
 
-ArrayList Scan::transpose(std::span<const Array> cotangents, std::span<const Array> inputs, std::span<const ArrayType> types) const {
+ArrayList Scan::transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                          std::span<const ArrayType> types) const {
   const auto nc = static_cast<std::size_t>(num_consts_), ncarry = static_cast<std::size_t>(num_carry_);
   const std::size_t nx = inputs.size() - nc - ncarry;
   std::vector<bool> known;
@@ -279,7 +304,8 @@ ArrayList Scan::transpose(std::span<const Array> cotangents, std::span<const Arr
     slice.shape.erase(0);
     scan_types.push_back(slice);
   }
-  for (std::size_t k = ncarry; k < body_outputs.size(); ++k) scan_types.push_back(ArrayType{body_outputs[k].shape, body_outputs[k].dtype});
+  for (std::size_t k = ncarry; k < body_outputs.size(); ++k)
+    scan_types.push_back(ArrayType{body_outputs[k].shape, body_outputs[k].dtype});
   const Program step = detail::trace_program(
       [&](std::span<const Array> in) {
         // in: known consts, accumulated const cotangents, carry cotangents, known x slices, y cotangents.
@@ -300,7 +326,8 @@ ArrayList Scan::transpose(std::span<const Array> cotangents, std::span<const Arr
   ArrayList call;
   for (std::size_t i : known_consts) call.push_back(inputs[i]);
   for (std::size_t i : linear_consts) call.push_back(rules::zeros(ArrayType{types[i].shape, types[i].dtype}));
-  for (std::size_t k = 0; k < ncarry; ++k) call.push_back(rules::instantiate(cotangents[k], ArrayType{types[nc + k].shape, types[nc + k].dtype}));
+  for (std::size_t k = 0; k < ncarry; ++k)
+    call.push_back(rules::instantiate(cotangents[k], ArrayType{types[nc + k].shape, types[nc + k].dtype}));
   for (std::size_t i : known_xs) call.push_back(inputs[i]);
   const std::vector<ArrayType> out_types = infer(types);
   for (std::size_t k = ncarry; k < cotangents.size(); ++k) {
@@ -344,8 +371,9 @@ BatchResult Scan::batch(std::span<const Array> inputs, std::span<const int> axes
       values.push_back(x);
     }
   }
-  const ArrayList outputs =
-      jx::bind(Scan(share(detail::batch_program(body(), flags, size)), length_, reverse_, num_consts_, num_carry_, unroll_), values);
+  const ArrayList outputs = jx::bind(
+      Scan(share(detail::batch_program(body(), flags, size)), length_, reverse_, num_consts_, num_carry_, unroll_),
+      values);
   std::vector<int> out_axes(outputs.size(), 1);
   for (std::size_t k = 0; k < ncarry; ++k) out_axes[k] = 0;
   return {outputs, out_axes};

@@ -92,7 +92,8 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
   const int ndim = lhs.ndim();
   if (ndim < 2) fail("operands need a batch (output feature) and a feature axis");
   const int spatial = ndim - 2;
-  if (spatial > cpu::kMaxConvSpatialDims) fail(fmt::format("at most {} spatial axes are supported", cpu::kMaxConvSpatialDims));
+  if (spatial > cpu::kMaxConvSpatialDims)
+    fail(fmt::format("at most {} spatial axes are supported", cpu::kMaxConvSpatialDims));
   check_spec(p_.lhs_spec, ndim, "lhs_spec", operands);
   check_spec(p_.rhs_spec, ndim, "rhs_spec", operands);
   check_spec(p_.out_spec, ndim, "out_spec", operands);
@@ -111,7 +112,8 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
   per_axis(p_.padding_high, "padding (high)", std::numeric_limits<std::int64_t>::min());
 
   const std::int64_t fg = p_.feature_group_count, bg = p_.batch_group_count;
-  if (fg < 1 || bg < 1) fail(fmt::format("feature_group_count ({}) and batch_group_count ({}) must be positive", fg, bg));
+  if (fg < 1 || bg < 1)
+    fail(fmt::format("feature_group_count ({}) and batch_group_count ({}) must be positive", fg, bg));
   if (fg > 1 && bg > 1) fail("at most one of feature_group_count and batch_group_count may exceed 1");
   const std::int64_t lhs_features = lhs.shape[p_.lhs_spec[1]];
   const std::int64_t rhs_in = rhs.shape[p_.rhs_spec[1]], rhs_out = rhs.shape[p_.rhs_spec[0]];
@@ -120,8 +122,9 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
     fail(fmt::format("feature_group_count {} must divide the lhs feature size {}", fg, lhs_features));
   }
   if (lhs_features / fg != rhs_in) {
-    fail(fmt::format("the lhs feature size {} divided by feature_group_count {} must equal the rhs input feature size {}",
-                     lhs_features, fg, rhs_in));
+    fail(fmt::format(
+        "the lhs feature size {} divided by feature_group_count {} must equal the rhs input feature size {}",
+        lhs_features, fg, rhs_in));
   }
   if (rhs_out % fg != 0) {
     fail(fmt::format("the rhs output feature size {} must be a multiple of feature_group_count {}", rhs_out, fg));
@@ -134,8 +137,8 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
   std::vector<std::int64_t> canonical{batch / bg, rhs_out};
   for (int d = 0; d < spatial; ++d) {
     const auto u = static_cast<std::size_t>(d);
-    const std::int64_t padded = dilate_dim(lhs.shape[p_.lhs_spec[u + 2]], p_.lhs_dilation[u]) + p_.padding_low[u] +
-                                p_.padding_high[u];
+    const std::int64_t padded =
+        dilate_dim(lhs.shape[p_.lhs_spec[u + 2]], p_.lhs_dilation[u]) + p_.padding_low[u] + p_.padding_high[u];
     if (padded < 0) {
       fail(fmt::format("negative padding ({}, {}) removes more than spatial axis {} holds", p_.padding_low[u],
                        p_.padding_high[u], d));
@@ -144,7 +147,8 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
     canonical.push_back(padded < window ? 0 : (padded - window) / p_.window_strides[u] + 1);
   }
   Shape shape = lhs.shape;
-  for (int j = 0; j < ndim; ++j) shape[p_.out_spec[static_cast<std::size_t>(j)]] = canonical[static_cast<std::size_t>(j)];
+  for (int j = 0; j < ndim; ++j)
+    shape[p_.out_spec[static_cast<std::size_t>(j)]] = canonical[static_cast<std::size_t>(j)];
   return {ArrayType{shape, lhs.dtype, lhs.weak && rhs.weak}};
 }
 

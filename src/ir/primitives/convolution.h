@@ -44,10 +44,14 @@ class ConvGeneralDilated final : public PrimitiveBase<ConvGeneralDilated> {
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
-    return std::tuple{Param{"window_strides", p_.window_strides}, Param{"padding_low", p_.padding_low},
-                      Param{"padding_high", p_.padding_high},     Param{"lhs_dilation", p_.lhs_dilation},
-                      Param{"rhs_dilation", p_.rhs_dilation},     Param{"lhs_spec", p_.lhs_spec},
-                      Param{"rhs_spec", p_.rhs_spec},             Param{"out_spec", p_.out_spec},
+    return std::tuple{Param{"window_strides", p_.window_strides},
+                      Param{"padding_low", p_.padding_low},
+                      Param{"padding_high", p_.padding_high},
+                      Param{"lhs_dilation", p_.lhs_dilation},
+                      Param{"rhs_dilation", p_.rhs_dilation},
+                      Param{"lhs_spec", p_.lhs_spec},
+                      Param{"rhs_spec", p_.rhs_spec},
+                      Param{"out_spec", p_.out_spec},
                       Param{"feature_group_count", p_.feature_group_count},
                       Param{"batch_group_count", p_.batch_group_count}};
   }

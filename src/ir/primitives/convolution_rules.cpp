@@ -92,8 +92,9 @@ ArrayList ConvGeneralDilated::transpose(std::span<const Array> cotangents, std::
     const auto [low, high] = conv_vjp_lhs_padding(
         spatial_sizes(types[0].shape, p.lhs_spec), spatial_sizes(inputs[1].shape(), p.rhs_spec), p.window_strides,
         spatial_sizes(ct.shape(), p.out_spec), p.padding_low, p.lhs_dilation, p.rhs_dilation);
-    ConvParams transposed{p.lhs_dilation, low, high, p.window_strides, p.rhs_dilation, p.out_spec,
-                          swap_leading(p.rhs_spec), p.lhs_spec, feature_groups, 1};
+    ConvParams transposed{
+        p.lhs_dilation, low, high, p.window_strides, p.rhs_dilation, p.out_spec, swap_leading(p.rhs_spec), p.lhs_spec,
+        feature_groups, 1};
     ct_lhs = convolve(ct, lax::rev(rhs, spatial_axes(p.rhs_spec)), std::move(transposed));
     if (batch_groups > 1) {
       ct_lhs = reshape_axis_out_of(p.lhs_spec[1], batch_groups, ct_lhs);

@@ -275,7 +275,8 @@ Kernel IntegerPow::lower(const LoweringContext& context) const {
                       if (empty) {
                         const std::int64_t one = 1;
                         cpu::convert_run(DType::int64, dtype, &one, factor, 1);
-                        for (std::int64_t i = 0; i < count; ++i) std::memcpy(out + i * static_cast<std::int64_t>(size), factor, size);
+                        for (std::int64_t i = 0; i < count; ++i)
+                          std::memcpy(out + i * static_cast<std::int64_t>(size), factor, size);
                       }
                       if (y < 0) cpu::unary_run(UnaryOp::reciprocal, dtype, out, out, count);
                     }
@@ -307,10 +308,11 @@ Kernel SelectN::lower(const LoweringContext& context) const {
   return Kernel{[n, p_step, f_step, t_step, size](const KernelCall& call) {
                   cpu::for_each_chunk(n, [&](std::int64_t begin, std::int64_t end) {
                     const auto offset = static_cast<std::size_t>(begin);
-                    cpu::select_run(reinterpret_cast<const bool*>(call.inputs[0]) + offset * static_cast<std::size_t>(p_step),
-                                    p_step, size, call.inputs[2] + offset * size * static_cast<std::size_t>(t_step), t_step,
-                                    call.inputs[1] + offset * size * static_cast<std::size_t>(f_step), f_step,
-                                    call.outputs[0] + offset * size, end - begin);
+                    cpu::select_run(
+                        reinterpret_cast<const bool*>(call.inputs[0]) + offset * static_cast<std::size_t>(p_step),
+                        p_step, size, call.inputs[2] + offset * size * static_cast<std::size_t>(t_step), t_step,
+                        call.inputs[1] + offset * size * static_cast<std::size_t>(f_step), f_step,
+                        call.outputs[0] + offset * size, end - begin);
                   });
                 },
                 0, true};

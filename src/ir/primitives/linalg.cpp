@@ -86,7 +86,6 @@ Kernel DotGeneral::lower(const LoweringContext& context) const {
 namespace jx::primitives {
 namespace {
 
-
 int rank_among(const std::vector<int>& axes, int axis) {
   std::vector<int> sorted = axes;
   std::sort(sorted.begin(), sorted.end());

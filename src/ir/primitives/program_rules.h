@@ -15,7 +15,8 @@ namespace jx::primitives {
 using ProgramRef = std::shared_ptr<const Program>;
 
 inline ArrayList range(std::span<const Array> values, std::size_t first, std::size_t count) {
-  return ArrayList(values.begin() + static_cast<std::ptrdiff_t>(first), values.begin() + static_cast<std::ptrdiff_t>(first + count));
+  return ArrayList(values.begin() + static_cast<std::ptrdiff_t>(first),
+                   values.begin() + static_cast<std::ptrdiff_t>(first + count));
 }
 
 inline ArrayList join(std::initializer_list<ArrayList> parts) {
@@ -44,7 +45,8 @@ inline Program insert_unused_inputs(Program p, std::size_t position, const std::
 
 inline ArrayList instantiated(std::span<const Array> tangents, std::span<const Array> primals) {
   ArrayList result;
-  for (std::size_t i = 0; i < tangents.size(); ++i) result.push_back(rules::instantiate(tangents[i], primals[i].type()));
+  for (std::size_t i = 0; i < tangents.size(); ++i)
+    result.push_back(rules::instantiate(tangents[i], primals[i].type()));
   return result;
 }
 
@@ -64,7 +66,8 @@ inline ArrayList spread_tangents(std::span<const Array> outputs, std::span<const
 
 inline std::vector<bool> differentiable(std::span<const Array> primals, std::span<const Array> tangents) {
   std::vector<bool> mask;
-  for (std::size_t i = 0; i < primals.size(); ++i) mask.push_back(tangents[i].valid() && is_floating(primals[i].dtype()));
+  for (std::size_t i = 0; i < primals.size(); ++i)
+    mask.push_back(tangents[i].valid() && is_floating(primals[i].dtype()));
   return mask;
 }
 

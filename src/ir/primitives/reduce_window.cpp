@@ -48,7 +48,8 @@ Shape window_shape(std::string_view op, const ArrayType& operand, const WindowPa
     const auto u = static_cast<std::size_t>(d);
     const std::int64_t padded = dilate_dim(operand.shape[d], p.base_dilation[u]) + p.padding_low[u] + p.padding_high[u];
     if (padded < 0) {
-      fail(fmt::format("negative padding ({}, {}) removes more than axis {} holds", p.padding_low[u], p.padding_high[u], d));
+      fail(fmt::format("negative padding ({}, {}) removes more than axis {} holds", p.padding_low[u], p.padding_high[u],
+                       d));
     }
     const std::int64_t window = dilate_dim(p.window_dimensions[u], p.window_dilation[u]);
     shape.push_back(padded < window ? 0 : (padded - window) / p.window_strides[u] + 1);
@@ -271,8 +272,9 @@ TypeList SelectAndScatterAdd::infer(std::span<const ArrayType> inputs) const {
   check_dtype(name(), operand);
   const Shape windows = window_shape(name(), operand, p_);
   if (source.shape != windows || source.dtype != operand.dtype) {
-    throw ShapeError(std::string(name()), fmt::format("source {} must have the dtype of operand {} and its windows' shape {}",
-                                                      source.to_string(), operand.to_string(), windows.to_string()));
+    throw ShapeError(std::string(name()),
+                     fmt::format("source {} must have the dtype of operand {} and its windows' shape {}",
+                                 source.to_string(), operand.to_string(), windows.to_string()));
   }
   return {ArrayType{operand.shape, operand.dtype, source.weak}};
 }
@@ -292,8 +294,9 @@ Kernel SelectAndScatterAdd::lower(const LoweringContext& context) const {
   const ArrayType& source = context.inputs[0];
   const ArrayType& operand = context.inputs[1];
   if (cpu::is_half_dtype(operand.dtype)) return {};
-  return Kernel{[select = select_, g = geometry(p_, operand.shape, source.shape), source_strides = dense_strides(source.shape),
-                 operand_strides = dense_strides(operand.shape), dtype = operand.dtype](const KernelCall& call) {
+  return Kernel{[select = select_, g = geometry(p_, operand.shape, source.shape),
+                 source_strides = dense_strides(source.shape), operand_strides = dense_strides(operand.shape),
+                 dtype = operand.dtype](const KernelCall& call) {
     cpu::select_and_scatter_add(select, dtype, g, call.inputs[0], source_strides, call.inputs[1], operand_strides,
                                 call.outputs[0]);
   }};

@@ -43,9 +43,12 @@ class ReduceWindow final : public PrimitiveBase<ReduceWindow> {
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
-    return std::tuple{Param{"window_dimensions", p_.window_dimensions}, Param{"window_strides", p_.window_strides},
-                      Param{"padding_low", p_.padding_low},             Param{"padding_high", p_.padding_high},
-                      Param{"base_dilation", p_.base_dilation},         Param{"window_dilation", p_.window_dilation}};
+    return std::tuple{Param{"window_dimensions", p_.window_dimensions},
+                      Param{"window_strides", p_.window_strides},
+                      Param{"padding_low", p_.padding_low},
+                      Param{"padding_high", p_.padding_high},
+                      Param{"base_dilation", p_.base_dilation},
+                      Param{"window_dilation", p_.window_dilation}};
   }
 
  private:
@@ -67,9 +70,9 @@ class SelectAndGatherAdd final : public PrimitiveBase<SelectAndGatherAdd> {
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
-    return std::tuple{Param{"select_prim", select_name_},           Param{"window_dimensions", p_.window_dimensions},
-                      Param{"window_strides", p_.window_strides},   Param{"padding_low", p_.padding_low},
-                      Param{"padding_high", p_.padding_high},       Param{"base_dilation", p_.base_dilation},
+    return std::tuple{Param{"select_prim", select_name_},          Param{"window_dimensions", p_.window_dimensions},
+                      Param{"window_strides", p_.window_strides},  Param{"padding_low", p_.padding_low},
+                      Param{"padding_high", p_.padding_high},      Param{"base_dilation", p_.base_dilation},
                       Param{"window_dilation", p_.window_dilation}};
   }
 
@@ -93,9 +96,9 @@ class SelectAndScatterAdd final : public PrimitiveBase<SelectAndScatterAdd> {
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
   auto params() const {
-    return std::tuple{Param{"select_prim", select_name_},           Param{"window_dimensions", p_.window_dimensions},
-                      Param{"window_strides", p_.window_strides},   Param{"padding_low", p_.padding_low},
-                      Param{"padding_high", p_.padding_high},       Param{"base_dilation", p_.base_dilation},
+    return std::tuple{Param{"select_prim", select_name_},          Param{"window_dimensions", p_.window_dimensions},
+                      Param{"window_strides", p_.window_strides},  Param{"padding_low", p_.padding_low},
+                      Param{"padding_high", p_.padding_high},      Param{"base_dilation", p_.base_dilation},
                       Param{"window_dilation", p_.window_dilation}};
   }
 

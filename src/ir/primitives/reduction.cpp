@@ -91,13 +91,14 @@ Kernel Reduce::lower(const LoweringContext& context) const {
   const std::size_t item = itemsize(x.dtype);
   if (chunks == 1) {
     // Each row is one run: rows go to the threads in blocks, one dispatch on the dtype per block.
-    const std::int64_t rows_per_task = std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(length, 1));
+    const std::int64_t rows_per_task =
+        std::max<std::int64_t>(1, cpu::kParallelGrain / std::max<std::int64_t>(length, 1));
     return Kernel{[op = op_, dtype = x.dtype, num_out, length, rows_per_task, item](const KernelCall& call) {
       const std::int64_t tasks = (num_out + rows_per_task - 1) / rows_per_task;
       const auto rows = [&](std::int64_t first, std::int64_t last) {
         const std::int64_t begin = first * rows_per_task, end = std::min(num_out, last * rows_per_task);
-        cpu::reduce_rows(op, dtype, call.inputs[0] + begin * length * static_cast<std::int64_t>(item), end - begin, length,
-                         call.outputs[0] + begin * static_cast<std::int64_t>(item));
+        cpu::reduce_rows(op, dtype, call.inputs[0] + begin * length * static_cast<std::int64_t>(item), end - begin,
+                         length, call.outputs[0] + begin * static_cast<std::int64_t>(item));
       };
       if (tasks > 1) {
         cpu::parallel_for(tasks, 1, rows);
@@ -111,13 +112,15 @@ Kernel Reduce::lower(const LoweringContext& context) const {
                     for (std::int64_t task = first; task < last; ++task) {
                       const std::int64_t row = task / chunks, begin = task % chunks * kChunk;
                       const std::int64_t count = std::min(kChunk, length - begin);
-                      cpu::reduce_run_partial(op, dtype, call.inputs[0] + (row * length + begin) * static_cast<std::int64_t>(item),
+                      cpu::reduce_run_partial(op, dtype,
+                                              call.inputs[0] + (row * length + begin) * static_cast<std::int64_t>(item),
                                               count, 1, call.scratch + task * static_cast<std::int64_t>(partial_size));
                     }
                   });
                   for (std::int64_t row = 0; row < num_out; ++row) {
-                    cpu::reduce_partials(op, dtype, call.scratch + row * chunks * static_cast<std::int64_t>(partial_size),
-                                         length == 0 ? 0 : chunks, call.outputs[0] + row * static_cast<std::int64_t>(item));
+                    cpu::reduce_partials(
+                        op, dtype, call.scratch + row * chunks * static_cast<std::int64_t>(partial_size),
+                        length == 0 ? 0 : chunks, call.outputs[0] + row * static_cast<std::int64_t>(item));
                   }
                 },
                 static_cast<std::size_t>(num_out * chunks) * partial_size};

@@ -14,7 +14,7 @@ TEST(ArenaPlanner, ReusesFreedRangesAndAligns) {
   EXPECT_EQ(b, 128u);
   EXPECT_EQ(planner.size(), 192u);
   planner.release(a, 100);
-  EXPECT_EQ(planner.allocate(64), 0u);  // fits in the freed range
+  EXPECT_EQ(planner.allocate(64), 0u);   // fits in the freed range
   EXPECT_EQ(planner.allocate(64), 64u);  // the rest of it
   EXPECT_EQ(planner.size(), 192u);
 }

@@ -162,7 +162,8 @@ TEST(Executable, FusedChainsRunAsOneStepAndAgreeWithUnfused) {
 
 TEST(Executable, FusedReductionsDoNotDependOnTheThreadCount) {
   const jx::Array x = jx::random::normal(jx::random::PRNGKey(2), {1 << 18});
-  const jx::cpu::Executable fused = plan({}, [](const jx::Array& v) { return jnp::sum(jnp::sin(v) * v); }, x);
+  const jx::cpu::Executable fused = plan(
+      {}, [](const jx::Array& v) { return jnp::sum(jnp::sin(v) * v); }, x);
   jx::Array inputs[] = {x};
   const float with_pool = fused.run(inputs)[0].item<float>();
   const int threads = jx::cpu::num_threads();
@@ -177,7 +178,8 @@ TEST(Executable, FusedReductionsDoNotDependOnTheThreadCount) {
 TEST(Executable, LoopsAllocateNothingPerIteration) {
   const auto allocations_for = [](int steps) {
     auto f = jx::jit([steps](const jx::Array& x) {
-      return lax::fori_loop(0, steps, [](const jx::Array& i, const jx::Array& v) { return jnp::sin(v) + i; }, x);
+      return lax::fori_loop(
+          0, steps, [](const jx::Array& i, const jx::Array& v) { return jnp::sin(v) + i; }, x);
     });
     const jx::Array x = jnp::ones({256});
     f(x);  // trace and plan
@@ -192,8 +194,11 @@ TEST(Executable, LoopResultsMatchAPlainLoop) {
   // Odd and even trip counts end the carry's alternation in different places.
   for (int steps : {0, 1, 2, 7}) {
     auto f = jx::jit([steps](const jx::Array& x) {
-      return lax::scan([](const jx::Array& c, const jx::Array& v) { return std::pair{c * 0.5f + v, c}; }, x,
-                       jnp::arange(static_cast<float>(steps)), {.length = steps});
+      return lax::scan(
+          [](const jx::Array& c, const jx::Array& v) {
+            return std::pair{c * 0.5f + v, c};
+          },
+          x, jnp::arange(static_cast<float>(steps)), {.length = steps});
     });
     const auto [carry, ys] = f(jnp::array(8.0f));
     float c = 8.0f;
