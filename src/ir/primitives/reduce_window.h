@@ -26,6 +26,16 @@ namespace jx::primitives {
 struct WindowParams {
   std::vector<std::int64_t> window_dimensions, window_strides, padding_low, padding_high, base_dilation,
       window_dilation;
+
+  // As the primitives print and compare them (PrimitiveBase's params()).
+  auto as_params() const {
+    return std::tuple{Param{"window_dimensions", window_dimensions},
+                      Param{"window_strides", window_strides},
+                      Param{"padding_low", padding_low},
+                      Param{"padding_high", padding_high},
+                      Param{"base_dilation", base_dilation},
+                      Param{"window_dilation", window_dilation}};
+  }
 };
 
 class ReduceWindow final : public PrimitiveBase<ReduceWindow> {
@@ -42,14 +52,7 @@ class ReduceWindow final : public PrimitiveBase<ReduceWindow> {
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
-  auto params() const {
-    return std::tuple{Param{"window_dimensions", p_.window_dimensions},
-                      Param{"window_strides", p_.window_strides},
-                      Param{"padding_low", p_.padding_low},
-                      Param{"padding_high", p_.padding_high},
-                      Param{"base_dilation", p_.base_dilation},
-                      Param{"window_dilation", p_.window_dilation}};
-  }
+  auto params() const { return p_.as_params(); }
 
  private:
   cpu::WindowReduction op_;
@@ -69,12 +72,7 @@ class SelectAndGatherAdd final : public PrimitiveBase<SelectAndGatherAdd> {
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
-  auto params() const {
-    return std::tuple{Param{"select_prim", select_name_},          Param{"window_dimensions", p_.window_dimensions},
-                      Param{"window_strides", p_.window_strides},  Param{"padding_low", p_.padding_low},
-                      Param{"padding_high", p_.padding_high},      Param{"base_dilation", p_.base_dilation},
-                      Param{"window_dilation", p_.window_dilation}};
-  }
+  auto params() const { return std::tuple_cat(std::tuple{Param{"select_prim", select_name_}}, p_.as_params()); }
 
  private:
   cpu::WindowReduction select_;
@@ -95,12 +93,7 @@ class SelectAndScatterAdd final : public PrimitiveBase<SelectAndScatterAdd> {
   ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
                       std::span<const ArrayType> types) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
-  auto params() const {
-    return std::tuple{Param{"select_prim", select_name_},          Param{"window_dimensions", p_.window_dimensions},
-                      Param{"window_strides", p_.window_strides},  Param{"padding_low", p_.padding_low},
-                      Param{"padding_high", p_.padding_high},      Param{"base_dilation", p_.base_dilation},
-                      Param{"window_dilation", p_.window_dilation}};
-  }
+  auto params() const { return std::tuple_cat(std::tuple{Param{"select_prim", select_name_}}, p_.as_params()); }
 
  private:
   cpu::WindowReduction select_;
