@@ -124,9 +124,10 @@ TEST(CpuSum, LeadingAxisMatchesFloat64Reference) {
   }
 }
 
-TEST(CpuUnary, Float32TanhIsWithinFourUlps) {
+// jx's float32 tanh is XLA's rational approximation (what JAX computes on CPU): 4.6 ulp at worst.
+TEST(CpuUnary, Float32TanhIsWithinFiveUlps) {
   std::vector<float> values;
-  for (int i = -20000; i <= 20000; ++i) values.push_back(static_cast<float>(i) * 5e-4f);  // [-10, 10]
+  for (int i = -40000; i <= 40000; ++i) values.push_back(static_cast<float>(i) * 5e-4f);  // [-20, 20]
   for (int e = -140; e <= 0; ++e) {
     values.push_back(std::ldexp(1.3f, e));
     values.push_back(-std::ldexp(1.7f, e));
@@ -136,7 +137,7 @@ TEST(CpuUnary, Float32TanhIsWithinFourUlps) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double exact = std::tanh(static_cast<double>(values[i]));
     if (exact == 0) continue;
-    EXPECT_LE(ulps(got[i], exact), 4.0) << "tanh(" << values[i] << ") = " << got[i];
+    EXPECT_LE(ulps(got[i], exact), 5.0) << "tanh(" << values[i] << ") = " << got[i];
   }
 }
 

@@ -2,8 +2,8 @@
 //
 // Plain arithmetic loops are left to the compiler's auto-vectorizer. Transcendentals are not: a loop
 // calling std::tanh runs at 0.5 GB/s here against 21 GB/s for memcpy, so they go through SLEEF's
-// vector functions on whole registers: the 1-ulp "u10" variants, and a 3.5-ulp "u35" one where the
-// u10 variant is several times slower (see unary.cpp). `map_vector` applies such a function to
+// vector functions on whole registers (the 1-ulp "u10" variants; float32 tanh is XLA's rational
+// approximation, in unary.cpp). `map_vector` applies such a function to
 // a run of elements; the tail is padded into one more full register, so every element goes through
 // the identical code path wherever it sits in the array. Also here: streaming (non-temporal) stores
 // and prefetches, which the elementwise driver uses for arrays larger than the caches.
@@ -38,6 +38,7 @@ inline VecF32 broadcast(float v) { return _mm512_set1_ps(v); }
 inline VecF32 add(VecF32 a, VecF32 b) { return _mm512_add_ps(a, b); }
 inline VecF32 sub(VecF32 a, VecF32 b) { return _mm512_sub_ps(a, b); }
 inline VecF32 mul(VecF32 a, VecF32 b) { return _mm512_mul_ps(a, b); }
+inline VecF32 div(VecF32 a, VecF32 b) { return _mm512_div_ps(a, b); }
 inline VecF32 fmadd(VecF32 a, VecF32 b, VecF32 c) { return _mm512_fmadd_ps(a, b, c); }  // a*b+c, one rounding
 inline VecF32 sqrt(VecF32 a) { return _mm512_maskz_sqrt_ps(0xffff, a); }  // maskz: GCC 12 warns on _mm512_sqrt_ps
 inline VecF32 abs(VecF32 a) {
@@ -62,7 +63,6 @@ inline VecF32 ceil(VecF32 a) {
 inline VecF64 ceil(VecF64 a) { return _mm512_maskz_roundscale_pd(0xff, a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 #define JX_SLEEF_F32(name) Sleef_##name##f16_u10
 #define JX_SLEEF_F64(name) Sleef_##name##d8_u10
-#define JX_SLEEF_F32_U35(name) Sleef_##name##f16_u35
 #elif defined(__AVX2__)
 using VecF32 = __m256;
 using VecF64 = __m256d;
@@ -78,6 +78,7 @@ inline VecF32 broadcast(float v) { return _mm256_set1_ps(v); }
 inline VecF32 add(VecF32 a, VecF32 b) { return _mm256_add_ps(a, b); }
 inline VecF32 sub(VecF32 a, VecF32 b) { return _mm256_sub_ps(a, b); }
 inline VecF32 mul(VecF32 a, VecF32 b) { return _mm256_mul_ps(a, b); }
+inline VecF32 div(VecF32 a, VecF32 b) { return _mm256_div_ps(a, b); }
 inline VecF32 fmadd(VecF32 a, VecF32 b, VecF32 c) { return _mm256_fmadd_ps(a, b, c); }  // a*b+c, one rounding
 inline VecF32 sqrt(VecF32 a) { return _mm256_sqrt_ps(a); }
 inline VecF32 abs(VecF32 a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
@@ -93,7 +94,6 @@ inline VecF32 ceil(VecF32 a) { return _mm256_round_ps(a, _MM_FROUND_TO_POS_INF |
 inline VecF64 ceil(VecF64 a) { return _mm256_round_pd(a, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 #define JX_SLEEF_F32(name) Sleef_##name##f8_u10avx2
 #define JX_SLEEF_F64(name) Sleef_##name##d4_u10avx2
-#define JX_SLEEF_F32_U35(name) Sleef_##name##f8_u35avx2
 #else
 #error "jx's CPU kernels need at least AVX2 (configure with -DJX_NATIVE=OFF for x86-64-v3)"
 #endif
