@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "error_expectations.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -22,6 +23,8 @@ namespace jnp = jx::numpy;
 namespace lax = jx::lax;
 
 namespace {
+
+using jx_test::expect_error;
 
 // --- The oracle: XLA's convolution as nested loops over canonical indices -----------------------
 
@@ -430,20 +433,6 @@ TEST(ConvGeneralDilated, DimensionNumbersAndPaddingHelpers) {
   EXPECT_EQ(y.shape(), (jx::Shape{2, 28, 28, 64}));
   EXPECT_EQ(lax::conv(jnp::ones({2, 3, 9, 9}), jnp::ones({4, 3, 3, 3}), {2, 2}, "VALID").shape(),
             (jx::Shape{2, 4, 4, 4}));
-}
-
-template <class E, class F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos) << "missing '" << part << "' in:\n" << message;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong error type: " << e.what();
-  }
 }
 
 std::string here(int line) { return "convolution_test.cpp:" + std::to_string(line); }

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "error_expectations.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -15,20 +16,7 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-// Runs `f`, expects an error of type E, and checks that its message contains each of `parts`.
-template <class E, class F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos) << "missing '" << part << "' in:\n" << message;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong error type: " << e.what();
-  }
-}
+using jx_test::expect_error;
 
 std::string here(int line) { return "errors_test.cpp:" + std::to_string(line); }
 

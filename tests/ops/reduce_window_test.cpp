@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "error_expectations.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -24,6 +25,8 @@ namespace jnp = jx::numpy;
 namespace lax = jx::lax;
 
 namespace {
+
+using jx_test::expect_error;
 
 enum class Kind { sum, max, min };
 
@@ -385,20 +388,6 @@ TEST(Pooling, FiniteDifferencesOrdersOneAndTwoBothModes) {
 }
 
 // --- Errors --------------------------------------------------------------------------------------
-
-template <class E, class F>
-void expect_error(F&& f, std::initializer_list<std::string> parts) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error";
-  } catch (const E& e) {
-    const std::string message = e.what();
-    for (const std::string& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos) << "missing '" << part << "' in:\n" << message;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong error type: " << e.what();
-  }
-}
 
 std::string here(int line) { return "reduce_window_test.cpp:" + std::to_string(line); }
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "error_expectations.h"
 #include "jx/core/error.h"
 #include "jx/transforms/jit.h"
 
@@ -13,6 +14,9 @@ namespace jnp = jx::numpy;
 namespace lax = jx::lax;
 
 namespace {
+
+using jx_test::error_message;
+using jx_test::expect_contains;
 
 jx::Array absolute(const jx::Array& x) {
   return lax::cond(
@@ -259,22 +263,6 @@ TEST(ControlFlowBatching, BatchedPredicatesAndLoops) {
 // --- switch_: derivatives and batching; structure errors; fori_loop derivatives; scan's unroll ------
 
 namespace {
-
-// The message of the jx::Error subclass E that `call` throws.
-template <class E, class F>
-std::string error_message(const F& call) {
-  try {
-    call();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
-
-void expect_contains(const std::string& message, const std::string& part) {
-  EXPECT_NE(message.find(part), std::string::npos) << "\"" << part << "\" not in: " << message;
-}
 
 void expect_near(const jx::Array& actual, const jx::Array& expected, double tolerance, const std::string& what) {
   ASSERT_EQ(actual.shape(), expected.shape()) << what;

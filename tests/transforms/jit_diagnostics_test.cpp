@@ -7,6 +7,7 @@
 #include <string>
 #include <utility>
 
+#include "error_expectations.h"
 #include "ir/passes.h"
 #include "jx/core/config.h"
 #include "jx/debug.h"
@@ -18,23 +19,11 @@ namespace jnp = jx::numpy;
 
 namespace {
 
+using jx_test::error_message;
+
 std::string here(int line) { return "jit_diagnostics_test.cpp:" + std::to_string(line); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-// Runs `f`, expects an error of type E, and returns its message (empty when none was thrown).
-template <class E, class F>
-std::string error_message(F&& f) {
-  try {
-    f();
-    ADD_FAILURE() << "expected an error";
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong error type: " << e.what();
-  }
-  return {};
-}
 
 // --- log_compiles -------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "error_expectations.h"
 #include "jx/core/error.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
@@ -24,6 +25,9 @@ JX_PYTREE(Params, weight, bias);
 }  // namespace vmap_test
 
 namespace {
+
+using jx_test::error_message;
+using jx_test::expect_contains;
 
 using primitive_cases::Case;
 using primitive_cases::cases;
@@ -152,22 +156,6 @@ TEST(Vmap, UnmappedOutputsAreBroadcastAndAxisSizeWorks) {
                                  {.in_axes = {std::nullopt}, .axis_size = 4})(jnp::ones({2}));
   EXPECT_EQ(out.shape(), jx::Shape({4}));
   EXPECT_EQ(out.to_vector<float>(), std::vector<float>(4, 7.0f));
-}
-
-// The message of the jx::Error subclass E that `call` throws.
-template <class E, class F>
-std::string error_message(const F& call) {
-  try {
-    call();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
-
-void expect_contains(const std::string& message, const std::string& part) {
-  EXPECT_NE(message.find(part), std::string::npos) << "\"" << part << "\" not in: " << message;
 }
 
 TEST(Vmap, ErrorsNameTheArgument) {
