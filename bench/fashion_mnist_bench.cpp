@@ -2,7 +2,7 @@
 // example's jitted train step, for both of its models, against the same models in libtorch eager mode,
 // on 1 and on 2 threads (target: no slower than libtorch on the same threads).
 //
-// The models are copied from examples/fashion_mnist.cpp: mlp (784-512-512-10, BatchNorm with decay
+// The models are the example's own (examples/fashion_mnist_models.h): mlp (784-512-512-10, BatchNorm with decay
 // 0.9 and Dropout 0.2 after each hidden ReLU) and cnn (Conv2D 32 3x3 SAME + ReLU + 2x2 max pool,
 // Conv2D 64 3x3 + ReLU + max pool, Linear 256 + ReLU + Dropout 0.3, Linear 10). One step: softmax
 // cross-entropy, its gradient, AdamW (lr 1e-3, weight decay 1e-4), the whole train state donated
@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "backends/cpu/thread_pool.h"
+#include "fashion_mnist_models.h"
 #include "harness.h"
 #include "jx/jx.h"
 #include "jx/nn/pooling.h"
@@ -32,45 +33,12 @@ namespace nn = jx::nn;
 using jx::bench::do_not_optimize;
 using jx::bench::Row;
 
-// The example's train state and metrics.
-struct TrainState {
-  nn::Params params;
-  nn::State model_state;  // BatchNorm statistics
-  jx::optim::OptState opt_state;
-  jx::Key key;     // dropout keys are drawn from it by step
-  jx::Array step;  // int32 scalar
-};
-JX_PYTREE(TrainState, params, model_state, opt_state, key, step);
-
-struct Metrics {
-  jx::Array loss, correct;
-};
-JX_PYTREE(Metrics, loss, correct);
+using fashion_mnist::Metrics;
+using fashion_mnist::TrainState;
 
 namespace {
 
 constexpr std::int64_t kBatch = 128;
-
-// The example's two models, as it defines them.
-jx::Array mlp(const jx::Array& images, bool is_training) {
-  jx::Array h = images.reshape({images.shape()[0], 784});
-  for (int layer = 0; layer < 2; ++layer) {
-    h = nn::Linear(512)(h);
-    h = nn::BatchNorm(true, true, 0.9f)(h, is_training);
-    h = nn::Dropout(0.2f)(nn::relu(h), is_training);
-  }
-  return nn::Linear(10)(h);
-}
-
-jx::Array cnn(const jx::Array& images, bool is_training) {
-  jx::Array h = nn::relu(nn::Conv2D(32, 3)(images));
-  h = nn::max_pool(h, {2, 2}, {.strides = {2, 2}});  // 14x14x32
-  h = nn::relu(nn::Conv2D(64, 3)(h));
-  h = nn::max_pool(h, {2, 2}, {.strides = {2, 2}});  // 7x7x64
-  h = h.reshape({h.shape()[0], 7 * 7 * 64});
-  h = nn::Dropout(0.3f)(nn::relu(nn::Linear(256)(h)), is_training);
-  return nn::Linear(10)(h);
-}
 
 #if defined(JX_BENCH_TORCH)
 // The same models for libtorch, on NCHW images [128, 1, 28, 28]. BatchNorm1d's momentum 0.1 is the
@@ -190,11 +158,11 @@ void bench_model(jx::bench::Table& table, const std::string& name, Forward forwa
 int main() {
   jx::bench::Table table("Fashion-MNIST train step, examples/s (batch 128, AdamW, donated state)");
 #if defined(JX_BENCH_TORCH)
-  bench_model(table, "mlp 784-512-512-10 BN+dropout", mlp, torch_mlp);
-  bench_model(table, "cnn conv32-pool-conv64-pool-256", cnn, torch_cnn);
+  bench_model(table, "mlp 784-512-512-10 BN+dropout", fashion_mnist::mlp, torch_mlp);
+  bench_model(table, "cnn conv32-pool-conv64-pool-256", fashion_mnist::cnn, torch_cnn);
 #else
-  bench_model(table, "mlp 784-512-512-10 BN+dropout", mlp, 0);
-  bench_model(table, "cnn conv32-pool-conv64-pool-256", cnn, 0);
+  bench_model(table, "mlp 784-512-512-10 BN+dropout", fashion_mnist::mlp, 0);
+  bench_model(table, "cnn conv32-pool-conv64-pool-256", fashion_mnist::cnn, 0);
 #endif
   return 0;
 }
