@@ -4,8 +4,8 @@
 // that --resume continues from bit-exactly, and a PNG of the training curves.
 //
 //   ./build/default/examples/fashion_mnist --model mlp --epochs 10 --out runs/mlp
-//   ./build/default/examples/fashion_mnist --model cnn --epochs 8 --out runs/cnn
-//   ./build/default/examples/fashion_mnist --model cnn --epochs 8 --out runs/cnn --resume
+//   ./build/default/examples/fashion_mnist --model cnn --epochs 10 --out runs/cnn
+//   ./build/default/examples/fashion_mnist --model cnn --epochs 10 --out runs/cnn --resume
 #include <fmt/format.h>
 #include <jx/io.h>
 #include <jx/jx.h>
