@@ -175,6 +175,14 @@ class Jitted {
   using Stored = std::conditional_t<detail::is_static_index<I, Static...>, detail::StaticArgument<std::decay_t<A>>,
                                     std::decay_t<A>>;
 
+  // How flatten_arguments holds an argument: rvalues (and static arguments) by value, lvalues by
+  // reference (copying a whole tree only to flatten it would cost two reference-count updates and the
+  // containers' allocations per call).
+  template <class A, std::size_t I>
+  using Held = std::conditional_t<detail::is_static_index<I, Static...> ||
+                                      (std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>),
+                                  Stored<A, I>, const Stored<A, I>&>;
+
   // Flattens the arguments into the buffers. Rvalue arguments are moved into a local tuple that dies
   // before the call runs, so the buffer holds their leaves alone: they can be donated.
   template <std::size_t... I, class... Args>
@@ -182,7 +190,7 @@ class Jitted {
     buffers.structure.clear();
     buffers.leaves.clear();
     buffers.donated.clear();
-    [[maybe_unused]] std::tuple<Stored<Args, I>...> arguments(Stored<Args, I>(std::forward<Args>(args))...);
+    [[maybe_unused]] std::tuple<Held<Args, I>...> arguments(Held<Args, I>(std::forward<Args>(args))...);
     // Flattened as TreeTraits<std::tuple> would, noting which leaves come from rvalue arguments.
     tree::detail::Flattener flattener(buffers.structure, buffers.leaves);
     const std::size_t root = flattener.begin(tree::NodeKind::tuple);
