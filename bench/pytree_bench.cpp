@@ -80,9 +80,11 @@ int main() {
   });
 
   Model model;
+  // Distinct arrays, as a model's parameters are: copies of one array would all update the same
+  // reference count, a chain of dependent atomic operations that a real tree does not have.
   for (int i = 0; i < 10; ++i) {
-    const jx::Array a = jnp::array(static_cast<float>(i));
-    model.push_back(Layer{a, a, a, a, {a, a}, {a, a, a, a}});
+    auto a = [&] { return jnp::array(static_cast<float>(i)); };
+    model.push_back(Layer{a(), a(), a(), a(), {a(), a()}, {a(), a(), a(), a()}});
   }
   measure(table, "nested tree (100 leaves)", model, 100, [](const Model& m, std::vector<jx::Array>& out) {
     for (const Layer& l : m) {
