@@ -67,56 +67,38 @@ constexpr std::string_view kUsage =
 
 std::optional<Options> parse(int argc, char** argv, int& exit_code) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::cout << kUsage;
-      exit_code = 0;
-      return std::nullopt;
-    }
-    if (flag == "--resume") {
-      o.resume = true;
-      continue;
-    }
-    if (i + 1 >= argc) {
-      std::cerr << "fashion_mnist: " << flag << " needs a value\n" << kUsage;
-      exit_code = 2;
-      return std::nullopt;
-    }
-    const std::string_view value = argv[++i];
-    bool ok = true;
+  const auto handle = [&](std::string_view flag, std::string_view value) {
     int n = 0;
     std::int64_t m = 0;
+    if (flag == "--resume") {
+      o.resume = true;
+      return OptionStatus::accepted;
+    }
     if (flag == "--model") {
       o.model = std::string(value);
-      ok = o.model == "mlp" || o.model == "cnn";
-    } else if (flag == "--epochs") {
-      ok = parse_number(value, o.epochs) && o.epochs > 0;
-    } else if (flag == "--batch-size") {
-      ok = parse_number(value, o.batch_size) && o.batch_size > 0;
-    } else if (flag == "--lr") {
-      ok = parse_number(value, o.learning_rate) && o.learning_rate > 0;
-    } else if (flag == "--seed") {
-      ok = parse_number(value, o.seed);
-    } else if (flag == "--out") {
+      return accepted_if(o.model == "mlp" || o.model == "cnn");
+    }
+    if (flag == "--epochs") return accepted_if(parse_number(value, o.epochs) && o.epochs > 0);
+    if (flag == "--batch-size") return accepted_if(parse_number(value, o.batch_size) && o.batch_size > 0);
+    if (flag == "--lr") return accepted_if(parse_number(value, o.learning_rate) && o.learning_rate > 0);
+    if (flag == "--seed") return accepted_if(parse_number(value, o.seed));
+    if (flag == "--out") {
       o.out = std::string(value);
-    } else if (flag == "--stop-after") {
-      ok = parse_number(value, n) && n > 0;
+      return OptionStatus::accepted;
+    }
+    if (flag == "--stop-after") {
+      const bool good = parse_number(value, n) && n > 0;
       o.stop_after = n;
-    } else if (flag == "--train-examples") {
-      ok = parse_number(value, m) && m > 0;
+      return accepted_if(good);
+    }
+    if (flag == "--train-examples") {
+      const bool good = parse_number(value, m) && m > 0;
       o.train_examples = m;
-    } else {
-      std::cerr << "fashion_mnist: unknown option " << flag << "\n" << kUsage;
-      exit_code = 2;
-      return std::nullopt;
+      return accepted_if(good);
     }
-    if (!ok) {
-      std::cerr << "fashion_mnist: bad value '" << value << "' for " << flag << "\n" << kUsage;
-      exit_code = 2;
-      return std::nullopt;
-    }
-  }
+    return OptionStatus::unknown;
+  };
+  if (!parse_options(argc, argv, "fashion_mnist", kUsage, {"--resume"}, handle, exit_code)) return std::nullopt;
   return o;
 }
 

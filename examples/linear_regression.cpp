@@ -60,40 +60,17 @@ constexpr std::string_view kUsage =
 // Returns the options, or nothing after printing why not (exit_code says how to exit).
 std::optional<Options> parse(int argc, char** argv, int& exit_code) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view flag = argv[i];
-    if (flag == "--help" || flag == "-h") {
-      std::cout << kUsage;
-      exit_code = 0;
-      return std::nullopt;
-    }
-    if (i + 1 >= argc) {
-      std::cerr << "linear_regression: " << flag << " needs a value\n" << kUsage;
-      exit_code = 2;
-      return std::nullopt;
-    }
-    const std::string_view value = argv[++i];
-    bool ok = true;
-    if (flag == "--steps") {
-      ok = parse_number(value, options.steps) && options.steps >= 0;
-    } else if (flag == "--lr") {
-      ok = parse_number(value, options.learning_rate) && options.learning_rate > 0;
-    } else if (flag == "--seed") {
-      ok = parse_number(value, options.seed);
-    } else if (flag == "--out") {
+  const auto handle = [&](std::string_view flag, std::string_view value) {
+    if (flag == "--steps") return accepted_if(parse_number(value, options.steps) && options.steps >= 0);
+    if (flag == "--lr") return accepted_if(parse_number(value, options.learning_rate) && options.learning_rate > 0);
+    if (flag == "--seed") return accepted_if(parse_number(value, options.seed));
+    if (flag == "--out") {
       options.out = std::string(value);
-      ok = !options.out.empty();
-    } else {
-      std::cerr << "linear_regression: unknown option " << flag << "\n" << kUsage;
-      exit_code = 2;
-      return std::nullopt;
+      return accepted_if(!options.out.empty());
     }
-    if (!ok) {
-      std::cerr << "linear_regression: bad value '" << value << "' for " << flag << "\n" << kUsage;
-      exit_code = 2;
-      return std::nullopt;
-    }
-  }
+    return OptionStatus::unknown;
+  };
+  if (!parse_options(argc, argv, "linear_regression", kUsage, {}, handle, exit_code)) return std::nullopt;
   return options;
 }
 
