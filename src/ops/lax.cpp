@@ -12,6 +12,7 @@
 #include "ir/primitives/reduction.h"
 #include "ir/primitives/structural.h"
 #include "jx/core/error.h"
+#include "ops/promotion.h"
 #include "trace/trace.h"
 
 namespace jx::lax {
@@ -215,10 +216,7 @@ Array slice(const Array& x, const std::vector<std::int64_t>& start, const std::v
 
 Array slice_in_dim(const Array& x, std::int64_t start, std::int64_t limit, std::int64_t stride, int axis, Loc loc) {
   CallSite site(loc);
-  if (axis < -x.ndim() || axis >= x.ndim()) {
-    throw ShapeError("slice_in_dim", fmt::format("axis {} is out of range for an array of rank {}", axis, x.ndim()));
-  }
-  if (axis < 0) axis += x.ndim();  // counted from the end, as in JAX
+  axis = ops::normalize_axis("slice_in_dim", axis, x.ndim());  // negative: counted from the end, as in JAX
   std::vector<std::int64_t> starts(static_cast<std::size_t>(x.ndim()), 0), limits(x.shape().begin(), x.shape().end()),
       strides(static_cast<std::size_t>(x.ndim()), 1);
   starts[static_cast<std::size_t>(axis)] = start;

@@ -7,6 +7,7 @@
 
 #include "jx/core/error.h"
 #include "jx/lax.h"
+#include "ops/promotion.h"
 #include "random/internal.h"
 
 namespace jx::random {
@@ -38,12 +39,7 @@ namespace {
 using detail::check_single_key;
 using detail::key_use;
 
-int normalize_axis(std::string_view op, int axis, int ndim) {
-  if (axis < -ndim || axis >= ndim) {
-    throw ShapeError(std::string(op), fmt::format("axis {} is out of bounds for an array of rank {}", axis, ndim));
-  }
-  return axis < 0 ? axis + ndim : axis;
-}
+using ops::normalize_axis;
 
 // lax.top_k's indices along the last axis: the k largest, largest first, ties by lower index.
 Array top_k_indices(const Array& x, std::int64_t k) {
