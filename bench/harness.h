@@ -122,13 +122,15 @@ Comparison compare(Candidate&& candidate, Baseline&& baseline, const MeasureOpti
 }
 
 // One line of results: jx's figure, the baseline's, and their ratio (jx / baseline).
+// Every field has a default, so a row without a baseline or a target names only what it has
+// (-Wmissing-field-initializers stays quiet about members with default initializers).
 struct Row {
-  std::string name;
+  std::string name{};
   double value = 0;
-  std::string unit;
-  std::string baseline_name;
+  std::string unit{};
+  std::string baseline_name{};
   double baseline = 0;
-  std::string target;         // e.g. ">= 0.80"; empty when there is none
+  std::string target{};       // e.g. ">= 0.80"; empty when there is none
   std::optional<bool> met{};  // whether the target holds; empty when there is none
   // jx / baseline as measured in pairs (Comparison); when empty, value / baseline.
   std::optional<double> ratio{};
