@@ -18,6 +18,7 @@
 #include "jx/lax.h"
 #include "jx/random.h"
 #include "jx/transforms/vmap.h"
+#include "random/statistics.h"
 
 namespace jnp = jx::numpy;
 namespace jr = jx::random;
@@ -26,19 +27,11 @@ namespace {
 
 constexpr std::int64_t kDraws = 1'000'000;
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+using jx_test::normal_cdf;
 
 // sqrt(n) times the Kolmogorov-Smirnov distance of the samples from `cdf`.
 double ks_statistic(const jx::Array& samples, const std::function<double(double)>& cdf) {
-  std::vector<double> x = samples.to_vector<double>();
-  std::sort(x.begin(), x.end());
-  const auto n = static_cast<double>(x.size());
-  double d = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double f = cdf(x[i]);
-    d = std::max({d, f - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - f});
-  }
-  return std::sqrt(n) * d;
+  return jx_test::ks_statistic(samples.to_vector<double>(), cdf);
 }
 
 double mean(const jx::Array& x) { return jnp::mean(x.astype(jx::float32)).item<double>(); }

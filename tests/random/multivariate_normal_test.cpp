@@ -19,6 +19,7 @@
 #include "jx/test_util.h"
 #include "jx/transforms/jit.h"
 #include "jx/transforms/vmap.h"
+#include "random/statistics.h"
 
 namespace jnp = jx::numpy;
 namespace jr = jx::random;
@@ -27,19 +28,8 @@ namespace {
 
 constexpr std::int64_t kDraws = 1'000'000;
 
-// sqrt(n) times the Kolmogorov-Smirnov distance of `x` from `cdf`.
-double ks_statistic(std::vector<double> x, const std::function<double(double)>& cdf) {
-  std::sort(x.begin(), x.end());
-  const auto n = static_cast<double>(x.size());
-  double d = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    const double f = cdf(x[i]);
-    d = std::max({d, f - static_cast<double>(i) / n, static_cast<double>(i + 1) / n - f});
-  }
-  return std::sqrt(n) * d;
-}
-
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+using jx_test::ks_statistic;
+using jx_test::normal_cdf;
 // The chi-square CDF with three degrees of freedom.
 double chi2_3_cdf(double x) {
   if (x <= 0) return 0;
