@@ -53,18 +53,28 @@ template <Pytree T>
 void flatten_into(const T& tree, TreeDef& def, std::vector<Array>& leaves) {
   detail::Flattener f(def, leaves);
   TreeTraits<std::remove_cvref_t<T>>::flatten(tree, f);
+  f.finish();
+}
+// The same for a tree given up (`std::move(params)`): its leaves are moved out, not copied, which
+// saves two atomic reference-count updates per leaf. The tree is left with empty arrays.
+template <Pytree T>
+requires(!std::is_lvalue_reference_v<T> && !std::is_const_v<T>) void flatten_into(T&& tree, TreeDef& def,
+                                                                                  std::vector<Array>& leaves) {
+  detail::Flattener f(def, leaves, detail::Flattener::Leaves::move);
+  TreeTraits<std::remove_cvref_t<T>>::flatten(tree, f);
+  f.finish();
 }
 
 template <Pytree T>
-std::pair<std::vector<Array>, TreeDef> flatten(const T& tree) {
+std::pair<std::vector<Array>, TreeDef> flatten(T&& tree) {
   std::pair<std::vector<Array>, TreeDef> result;
-  flatten_into(tree, result.second, result.first);
+  flatten_into(std::forward<T>(tree), result.second, result.first);
   return result;
 }
 
 template <Pytree T>
-std::vector<Array> leaves(const T& tree) {
-  return flatten(tree).first;
+std::vector<Array> leaves(T&& tree) {  // moved out of an rvalue, as flatten does
+  return flatten(std::forward<T>(tree)).first;
 }
 
 template <Pytree T>

@@ -11,6 +11,7 @@
 
 #include "backends/cpu/executable.h"
 #include "ir/passes.h"
+#include "ir/primitives/control_flow.h"
 #include "jx/core/config.h"
 #include "trace/staging.h"
 #include "transforms/ref_cell.h"
@@ -38,18 +39,18 @@ struct Signature {
   std::uint32_t config = 0;
   std::size_t hash = 0;
 
-  bool matches(const tree::TreeDef& s, std::span<const Array> leaves, std::uint32_t c) const {
+  bool matches(const tree::TreeDef& s, LeafPointers leaves, std::uint32_t c) const {
     if (config != c || types.size() != leaves.size()) return false;
     for (std::size_t i = 0; i < leaves.size(); ++i) {
-      if (!(types[i] == leaves[i].type())) return false;
+      if (!(types[i] == leaves[i]->type())) return false;
     }
     return structure == s;
   }
 };
 
-std::size_t signature_hash(const tree::TreeDef& structure, std::span<const Array> leaves, std::uint32_t config) {
+std::size_t signature_hash(const tree::TreeDef& structure, LeafPointers leaves, std::uint32_t config) {
   std::size_t h = structure.hash() * 31 + config;
-  for (const Array& leaf : leaves) h = h * 1000003u ^ hash_value(leaf.type());
+  for (const Array* leaf : leaves) h = h * 1000003u ^ hash_value(leaf->type());
   return h;
 }
 
@@ -59,6 +60,10 @@ struct Entry {
   std::unique_ptr<cpu::Executable> executable;
   tree::TreeDef output_structure;
   RefBindings refs;  // refs the function closes over: extra inputs, and outputs for those it writes
+  // Whether a call holds references to its inputs instead of reading the caller's arrays where they
+  // are: when it runs user code (callbacks could reassign those arrays) or reads refs (whose values
+  // join the inputs). See JitCore::call.
+  bool holds_inputs = false;
 };
 
 // What tracing the user's function gives.
@@ -74,7 +79,7 @@ std::string describe_flags(std::uint32_t config) {
 }
 
 // Why a new signature needed a trace, compared with the previous one.
-std::string retrace_reason(const Entry* last, const tree::TreeDef& structure, std::span<const Array> leaves,
+std::string retrace_reason(const Entry* last, const tree::TreeDef& structure, LeafPointers leaves,
                            std::uint32_t config) {
   if (!last) return "first call";
   const Signature& old = last->signature;
@@ -86,9 +91,9 @@ std::string retrace_reason(const Entry* last, const tree::TreeDef& structure, st
   }
   const std::vector<tree::KeyPath> paths = tree::leaf_paths(structure);
   for (std::size_t i = 0; i < leaves.size(); ++i) {
-    if (!(old.types[i] == leaves[i].type())) {
+    if (!(old.types[i] == leaves[i]->type())) {
       const ArrayType& was = old.types[i];
-      const ArrayType& now = leaves[i].type();
+      const ArrayType& now = leaves[i]->type();
       const std::string what = was.shape != now.shape ? "shape" : (was.dtype != now.dtype ? "dtype" : "weak type");
       return fmt::format("argument {} changed {}: {}{} -> {}{}", tree::keystr(paths[i]), what, was.to_string(),
                          was.weak ? " (weak)" : "", now.to_string(), now.weak ? " (weak)" : "");
@@ -116,7 +121,7 @@ struct JitCore::State {
   std::mutex trace_mutex;  // traces one signature at a time, so concurrent first calls trace once
   std::atomic<std::size_t> traces{0};
 
-  std::shared_ptr<Entry> find(std::size_t hash, const tree::TreeDef& structure, std::span<const Array> leaves,
+  std::shared_ptr<Entry> find(std::size_t hash, const tree::TreeDef& structure, LeafPointers leaves,
                               std::uint32_t config) {
     std::shared_lock lock(cache_mutex);
     auto [first, end] = cache.equal_range(hash);
@@ -128,12 +133,12 @@ struct JitCore::State {
 
   // Traces the function on tracers of the leaves' types. Refs it closes over become extra inputs
   // (after the leaves) and, for those it writes, extra outputs (after its results).
-  Traced trace(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& fn) {
+  Traced trace(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& fn) {
     StagingTrace staging(nullptr, description);
     RefFunctionalizer functionalizer(staging);
     std::vector<Array> inputs;
     inputs.reserve(leaves.size());
-    for (const Array& leaf : leaves) inputs.push_back(staging.new_input(leaf.type()));
+    for (const Array* leaf : leaves) inputs.push_back(staging.new_input(leaf->type()));
     TracedOutputs outputs;
     {
       TraceScope scope(&staging);
@@ -152,7 +157,7 @@ struct JitCore::State {
     return traced;
   }
 
-  std::shared_ptr<Entry> compile(std::size_t hash, const tree::TreeDef& structure, std::span<const Array> leaves,
+  std::shared_ptr<Entry> compile(std::size_t hash, const tree::TreeDef& structure, LeafPointers leaves,
                                  std::uint32_t config, const TraceFunction& fn) {
     std::lock_guard lock(trace_mutex);
     if (auto entry = find(hash, structure, leaves, config)) return entry;  // another thread traced it
@@ -168,8 +173,9 @@ struct JitCore::State {
     entry->executable = std::make_unique<cpu::Executable>(std::move(traced.program));
     entry->output_structure = std::move(traced.output_structure);
     entry->refs = std::move(traced.refs);
+    entry->holds_inputs = primitives::has_effects(entry->executable->program()) || !entry->refs.empty();
     entry->signature = Signature{structure, {}, config, hash};
-    for (const Array& leaf : leaves) entry->signature.types.push_back(leaf.type());
+    for (const Array* leaf : leaves) entry->signature.types.push_back(leaf->type());
     ++traces;
     std::unique_lock cache_lock(cache_mutex);
     cache.emplace(hash, entry);
@@ -178,8 +184,7 @@ struct JitCore::State {
   }
 
   // check_jit: the function must trace to the same program every time.
-  void check_pure(const Entry& entry, const tree::TreeDef& structure, std::span<const Array> leaves,
-                  const TraceFunction& fn) {
+  void check_pure(const Entry& entry, const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& fn) {
     const Traced traced = trace(structure, leaves, fn);
     std::optional<std::string> difference = first_difference(entry.traced, traced.program);
     if (!difference && !(traced.output_structure == entry.output_structure))
@@ -203,28 +208,38 @@ JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>())
 
 JitCore::~JitCore() = default;
 
-JitCore::Result JitCore::call(const tree::TreeDef& structure, std::span<Array> leaves, std::span<const bool> donated,
+JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
                               const TraceFunction& trace) {
   const std::uint32_t config = config::result_affecting_key();
   const std::size_t hash = signature_hash(structure, leaves, config);
   std::shared_ptr<Entry> entry = state_->find(hash, structure, leaves, config);
-  if (!entry) {
-    entry = state_->compile(hash, structure, leaves, config, trace);
-  } else if (config::check_jit()) {
-    state_->check_pure(*entry, structure, leaves, trace);
+  // The common case: `leaves` point at the caller's own arrays, which no code can reassign during
+  // the run, so it reads them where they are, with no reference counts taken.
+  if (entry && !entry->holds_inputs && !config::check_jit())
+    return {entry->executable->run(leaves, donated), &entry->output_structure};
+  // User code runs during this call (tracing, check_jit's second trace, callbacks). It could reassign
+  // the arrays the leaves point at, so the call holds references of its own, taken first.
+  std::vector<Array> held;
+  held.reserve(leaves.size());
+  for (std::size_t i = 0; i < leaves.size(); ++i) {
+    const bool given = i < donated.size() && donated[i];
+    held.push_back(given ? std::move(const_cast<Array&>(*leaves[i])) : *leaves[i]);  // given: the caller's own
   }
-  if (entry->refs.empty()) return {entry->executable->run(leaves, donated), &entry->output_structure};
+  std::vector<const Array*> held_leaves(held.size());
+  for (std::size_t i = 0; i < held.size(); ++i) held_leaves[i] = &held[i];
+  if (!entry) {
+    entry = state_->compile(hash, structure, held_leaves, config, trace);
+  } else if (config::check_jit()) {
+    state_->check_pure(*entry, structure, held_leaves, trace);
+  }
   // The refs' values join the inputs, under their locks until the new values are written back.
-  std::vector<Array> inputs;
-  inputs.reserve(leaves.size() + entry->refs.cells.size());
-  for (Array& leaf : leaves) inputs.push_back(std::move(leaf));
-  RefCallScope refs(entry->refs, inputs);
-  ArrayList outputs = entry->executable->run(inputs, donated);
+  RefCallScope refs(entry->refs, held);
+  ArrayList outputs = entry->executable->run(std::span<Array>(held), donated);
   refs.write_back(outputs);
   return {std::move(outputs), &entry->output_structure};
 }
 
-Program JitCore::lower(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& trace,
+Program JitCore::lower(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& trace,
                        bool optimized) {
   Program program = state_->trace(structure, leaves, trace).program;
   if (optimized) passes::optimize(program);

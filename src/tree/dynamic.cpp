@@ -116,9 +116,7 @@ void TreeTraits<Tree>::flatten(const Tree& t, detail::Flattener& f) {
     for (const Tree& item : t.as_list()) flatten(item, f);
     f.end(node, t.size());
   } else {
-    std::vector<std::string> keys;
-    for (const auto& entry : t.as_dict()) keys.push_back(entry.first);
-    const std::size_t node = f.begin_dict(keys);
+    const std::size_t node = f.begin_dict(t.as_dict());
     for (const auto& entry : t.as_dict()) flatten(entry.second, f);
     f.end(node, t.size());
   }

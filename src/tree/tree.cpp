@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 
@@ -34,6 +35,68 @@ const char* kind_name(NodeKind kind) {
   return "a node";
 }
 }  // namespace
+
+Flattener::Flattener(TreeDef& def, std::vector<Array>& leaves, Leaves mode)
+    : def_(def), leaves_(leaves), mode_(mode), leaves_before_(leaves.size()), pointers_before_(0) {
+  def_.hashed_ = false;
+  grow_nodes();
+}
+
+Flattener::Flattener(TreeDef& def, std::vector<Array>& held, std::vector<const Array*>& pointers, Leaves mode)
+    : def_(def),
+      leaves_(held),
+      pointers_(&pointers),
+      mode_(mode),
+      leaves_before_(held.size()),
+      pointers_before_(pointers.size()) {
+  def_.hashed_ = false;
+  grow_nodes();
+  grow_pointers();
+}
+
+// Room for leaves is made lazily: a jit call whose arguments are all borrowed never touches them.
+void Flattener::grow_nodes() {
+  TreeDef::Nodes& nodes = def_.nodes_;
+  const std::size_t used = next_node_ ? static_cast<std::size_t>(next_node_ - nodes.room.data()) : nodes.size;
+  if (used == nodes.room.size()) def_.make_room(used + 8);
+  next_node_ = nodes.room.data() + used;
+  nodes_end_ = nodes.room.data() + nodes.room.size();
+}
+
+void Flattener::grow_leaves() {
+  const std::size_t used = next_leaf_ ? static_cast<std::size_t>(next_leaf_ - leaves_.data()) : leaves_before_;
+  leaves_.resize(std::max({leaves_.capacity(), 2 * used, used + 8}));
+  first_leaf_ = leaves_.data() + leaves_before_;
+  next_leaf_ = leaves_.data() + used;
+  leaves_end_ = leaves_.data() + leaves_.size();
+}
+
+void Flattener::grow_pointers() {
+  std::vector<const Array*>& pointers = *pointers_;
+  const std::size_t used = next_pointer_ ? static_cast<std::size_t>(next_pointer_ - pointers.data()) : pointers_before_;
+  pointers.resize(std::max({pointers.capacity(), 2 * used, used + 8}));
+  first_pointer_ = pointers.data() + pointers_before_;
+  next_pointer_ = pointers.data() + used;
+  pointers_end_ = pointers.data() + pointers.size();
+}
+
+void Flattener::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (next_node_) def_.nodes_.size = static_cast<std::size_t>(next_node_ - def_.nodes_.room.data());
+  def_.leaf_count_ += static_cast<std::uint32_t>(num_leaves());
+  def_.hashed_ = false;
+  const auto held = static_cast<std::size_t>(next_leaf_ - first_leaf_);
+  if (next_leaf_) leaves_.resize(leaves_before_ + held);
+  if (pointers_) {
+    pointers_->resize(static_cast<std::size_t>(next_pointer_ - pointers_->data()));
+    if (held == 0) return;
+    std::size_t next = leaves_before_;
+    for (std::size_t i = pointers_before_; i < pointers_->size(); ++i) {
+      if (!(*pointers_)[i]) (*pointers_)[i] = &leaves_[next++];
+    }
+  }
+}
 
 const Node& Reader::peek() const {
   if (node_ >= def_.nodes().size())

@@ -28,7 +28,7 @@ std::int32_t TreeDef::add_static(StaticValue value) {
 }
 
 void TreeDef::clear() {
-  nodes_.clear();
+  nodes_.size = 0;
   keys_.clear();
   statics_.clear();
   leaf_count_ = 0;
@@ -37,30 +37,29 @@ void TreeDef::clear() {
 
 std::size_t TreeDef::subtree_end(std::size_t first) const {
   std::size_t index = first + 1;
-  for (std::uint32_t child = 0; child < nodes_[first].arity; ++child) index = subtree_end(index);
+  for (std::uint32_t child = 0; child < nodes_.room[first].arity; ++child) index = subtree_end(index);
   return index;
 }
 
 void TreeDef::append_subtree(const TreeDef& other, std::size_t first) {
   const std::size_t end = other.subtree_end(first);
   for (std::size_t i = first; i < end; ++i) {
-    Node node = other.nodes_[i];
+    Node node = other.nodes_.room[i];
     if (node.kind == NodeKind::static_leaf)
       node.static_index = add_static(other.statics_[static_cast<std::size_t>(node.static_index)]);
     if (node.kind == NodeKind::dict) {
       const auto from = other.keys_.begin() + node.keys_index;
       node.keys_index = add_keys(std::vector<std::string>(from, from + node.arity));
     }
-    nodes_.push_back(node);
+    append(node);
     if (node.kind == NodeKind::leaf) ++leaf_count_;
   }
-  hashed_ = false;
 }
 
 TreeDef TreeDef::compose(const TreeDef& inner) const {
   TreeDef result;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    Node node = nodes_[i];
+  for (std::size_t i = 0; i < nodes_.size; ++i) {
+    Node node = nodes_.room[i];
     if (node.kind == NodeKind::leaf) {
       result.append_subtree(inner, 0);
       continue;
@@ -72,7 +71,7 @@ TreeDef TreeDef::compose(const TreeDef& inner) const {
       node.keys_index = result.add_keys(std::vector<std::string>(from, from + node.arity));
     }
     node.num_leaves = node.num_leaves * static_cast<std::uint32_t>(inner.num_leaves());
-    result.nodes_.push_back(node);
+    result.append(node);
   }
   result.leaf_count_ = static_cast<std::uint32_t>(num_leaves() * inner.num_leaves());
   return result;
@@ -80,9 +79,9 @@ TreeDef TreeDef::compose(const TreeDef& inner) const {
 
 std::vector<TreeDef> TreeDef::children() const {
   std::vector<TreeDef> result;
-  if (nodes_.empty()) return result;
+  if (nodes_.size == 0) return result;
   std::size_t index = 1;
-  for (std::uint32_t child = 0; child < nodes_[0].arity; ++child) {
+  for (std::uint32_t child = 0; child < nodes_.room[0].arity; ++child) {
     TreeDef def;
     def.append_subtree(*this, index);
     index = subtree_end(index);
@@ -94,12 +93,12 @@ std::vector<TreeDef> TreeDef::children() const {
 // --- Comparing and hashing ---------------------------------------------------------------------
 
 bool TreeDef::operator==(const TreeDef& other) const {
-  if (nodes_.size() != other.nodes_.size() || keys_ != other.keys_ || statics_.size() != other.statics_.size())
+  if (nodes_.size != other.nodes_.size || keys_ != other.keys_ || statics_.size() != other.statics_.size())
     return false;
   if (hashed_ && other.hashed_ && hash_ != other.hash_) return false;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    const Node& a = nodes_[i];
-    const Node& b = other.nodes_[i];
+  for (std::size_t i = 0; i < nodes_.size; ++i) {
+    const Node& a = nodes_.room[i];
+    const Node& b = other.nodes_.room[i];
     if (a.kind != b.kind || a.arity != b.arity || a.num_leaves != b.num_leaves || a.type != b.type) return false;
   }
   for (std::size_t i = 0; i < statics_.size(); ++i) {
@@ -110,9 +109,9 @@ bool TreeDef::operator==(const TreeDef& other) const {
 
 std::size_t TreeDef::hash() const {
   if (hashed_) return hash_;
-  std::size_t h = nodes_.size();
+  std::size_t h = nodes_.size;
   auto mix = [&](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2); };
-  for (const Node& node : nodes_) {
+  for (const Node& node : nodes()) {
     mix(static_cast<std::size_t>(node.kind) * 131 + node.arity);
     mix(std::hash<const void*>{}(node.type));
   }
@@ -175,7 +174,7 @@ std::size_t print_node(const TreeDef& def, std::size_t index, std::string& out) 
 
 std::string TreeDef::to_string() const {
   std::string out = "PyTreeDef(";
-  if (!nodes_.empty()) print_node(*this, 0, out);
+  if (nodes_.size != 0) print_node(*this, 0, out);
   return out + ")";
 }
 

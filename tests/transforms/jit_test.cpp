@@ -17,11 +17,27 @@ struct Params {
   jx::Array weight, bias;
 };
 JX_PYTREE(Params, weight, bias);
+
+// A class whose flatten hands out a temporary: jit cannot point at its leaves, so it copies them.
+class Scale {
+ public:
+  Scale() = default;
+  explicit Scale(jx::Array s) : s_(std::move(s)) {}
+  const jx::Array& value() const { return s_; }
+  friend auto jx_pytree_flatten(const Scale& s) { return std::tuple{s.s_}; }
+  friend Scale jx_pytree_unflatten(std::type_identity<Scale>, std::tuple<jx::Array> c) { return Scale(std::get<0>(c)); }
+
+ private:
+  jx::Array s_;
+};
 }  // namespace jit_test
 
 namespace {
 
 using jit_test::Params;
+using jit_test::Scale;
+
+std::vector<float> values(const jx::Array& x) { return x.to_vector<float>(); }
 
 TEST(Jit, TutorialCounterRunsItsSideEffectOnlyWhileTracing) {
   struct Counter {
@@ -246,6 +262,69 @@ TEST(Jit, ConcurrentCallsTraceOnceAndAgree) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_EQ(traced.load(), 1);
   EXPECT_EQ(f.trace_count(), 1u);
+}
+
+// jit reads lvalue arguments where they are (it points at the caller's arrays, no handles copied);
+// what it returns must still own its buffers once the caller's arrays are gone.
+TEST(Jit, ResultsThatAreArgumentsOutliveThem) {
+  auto f = jx::jit([](const Params& p) { return std::pair{p.weight, p.bias * 2.0f}; });
+  Params p{jnp::arange(4.0f), jnp::arange(2.0f)};
+  const auto [weight, bias] = f(p);
+  p = Params{};
+  EXPECT_EQ(values(weight), (std::vector<float>{0, 1, 2, 3}));
+  EXPECT_EQ(values(bias), (std::vector<float>{0, 2}));
+}
+
+TEST(Jit, ATraceThatReassignsTheArgumentsStillRunsOnTheValuesPassed) {
+  Params p{jnp::arange(4.0f), jnp::arange(2.0f)};
+  auto f = jx::jit([&](const Params& q) {
+    p = Params{jnp::zeros({7}), jnp::zeros({7})};  // impure: replaces the caller's arrays mid-call
+    return q.weight + 1.0f;
+  });
+  const Params original = p;
+  EXPECT_EQ(values(f(p)), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(p.weight.shape(), jx::Shape({7}));
+  EXPECT_EQ(values(original.weight), (std::vector<float>{0, 1, 2, 3}));
+}
+
+TEST(Jit, ACallbackThatReassignsTheArgumentsDoesNotDisturbTheRun) {
+  // Big enough that a freed buffer would be handed out again by the next allocation.
+  const int n = 1 << 16;
+  Params p{jnp::arange(static_cast<float>(n)), jnp::arange(2.0f)};
+  auto f = jx::jit([&](const Params& q) {
+    jx::debug::callback(
+        [&](std::span<const jx::Array>) {
+          p = Params{jnp::full({n}, -1.0f), jnp::full({2}, -1.0f)};
+          jx::Array scratch = jnp::full({n}, 7.0f);  // would reuse the old buffer, were it freed
+        },
+        {q.bias});
+    return jnp::sum(q.weight * 2.0f);
+  });
+  const float expected = static_cast<float>(n) * static_cast<float>(n - 1);  // 2 * (0 + ... + n-1)
+  for (int call = 0; call < 3; ++call) {  // the first call traces; the others run the cached program
+    p = Params{jnp::arange(static_cast<float>(n)), jnp::arange(2.0f)};
+    EXPECT_FLOAT_EQ(f(p).item<float>(), expected) << "call " << call;
+    EXPECT_EQ(p.bias.to_vector<float>(), (std::vector<float>{-1, -1}));
+  }
+}
+
+TEST(Jit, BorrowedCopiedAndDonatedArgumentsMix) {
+  // An lvalue struct (borrowed), a custom node whose leaves jit must copy, a donated struct whose
+  // buffers are reused, and a transposed view that is made dense first.
+  auto f = jx::jit([](const Params& kept, const Scale& scale, const Params& given, const jx::Array& view) {
+    return Params{given.weight + kept.weight * scale.value() + jnp::sum(view), given.bias - kept.bias};
+  });
+  const Params kept{jnp::arange(3.0f), jnp::array({10.0f, 20.0f})};
+  const Scale scale(jnp::array(2.0f));
+  const jx::Array view = jnp::arange(6.0f).reshape({2, 3}).transpose();
+  for (int call = 0; call < 2; ++call) {
+    Params given{jnp::array({100.0f, 200.0f, 300.0f}), jnp::array({1.0f, 2.0f})};
+    const Params out = f(kept, scale, std::move(given), view);
+    EXPECT_EQ(values(out.weight), (std::vector<float>{115, 217, 319})) << "call " << call;
+    EXPECT_EQ(values(out.bias), (std::vector<float>{-9, -18}));
+  }
+  EXPECT_EQ(values(kept.weight), (std::vector<float>{0, 1, 2}));
+  EXPECT_EQ(values(scale.value()), (std::vector<float>{2}));
 }
 
 }  // namespace

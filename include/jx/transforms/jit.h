@@ -67,6 +67,10 @@ struct TracedOutputs {
 // Rebuilds the arguments from the signature's structure and traced inputs, calls the function.
 using TraceFunction = std::function<TracedOutputs(const tree::TreeDef& structure, std::span<const Array> inputs)>;
 
+// A call's array leaves, in flattening order: each points at the caller's own array (an lvalue
+// argument's leaf) or at one the call holds (a given-up argument's), alive until the call returns.
+using LeafPointers = std::span<const Array* const>;
+
 // The non-template part of jit: the cache, tracing, compiling, running (src/transforms/jit.cpp).
 class JitCore {
  public:
@@ -81,12 +85,11 @@ class JitCore {
   };
   // Runs the program for this signature, tracing and compiling it first if needed.
   // `trace` rebuilds the arguments from tracers and calls the user's function.
-  // Donated leaves whose buffer nobody else holds may be moved out of `leaves` and updated in place.
-  Result call(const tree::TreeDef& structure, std::span<Array> leaves, std::span<const bool> donated,
+  // Donated leaves (the call's own) whose buffer nobody else holds may be moved out and updated in place.
+  Result call(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
               const TraceFunction& trace);
   // The program for this signature: as traced, or after the optimizing passes.
-  Program lower(const tree::TreeDef& structure, std::span<const Array> leaves, const TraceFunction& trace,
-                bool optimized);
+  Program lower(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& trace, bool optimized);
   std::size_t trace_count() const;
 
  private:
@@ -97,8 +100,9 @@ class JitCore {
 // Per-thread flattening buffers, reused from call to call (a stack, for re-entrant calls).
 struct CallBuffers {
   tree::TreeDef structure;
-  std::vector<Array> leaves;
-  std::vector<char> donated;  // not std::vector<bool>: spans need contiguous bools
+  std::vector<const Array*> leaves;  // every leaf: the caller's own, or one in `held`
+  std::vector<Array> held;           // the leaves of given-up arguments, moved in
+  std::vector<char> donated;         // not std::vector<bool>: spans need contiguous bools
 };
 CallBuffers& acquire_call_buffers();
 void release_call_buffers();
@@ -148,7 +152,7 @@ class Jitted {
         buffers.structure, buffers.leaves,
         std::span<const bool>(reinterpret_cast<const bool*>(buffers.donated.data()), buffers.donated.size()),
         tracer<Args...>(std::index_sequence_for<Args...>{}));
-    buffers.leaves.clear();  // drop our references before the caller reuses donated names
+    buffers.held.clear();  // drop our references before the caller reuses donated names
     return tree::unflatten_moving<Result>(*result.structure, result.outputs);
   }
 
@@ -183,25 +187,31 @@ class Jitted {
                                       (std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>),
                                   Stored<A, I>, const Stored<A, I>&>;
 
-  // Flattens the arguments into the buffers. Rvalue arguments are moved into a local tuple that dies
-  // before the call runs, so the buffer holds their leaves alone: they can be donated.
+  // Flattens the arguments into the buffers. An lvalue argument's leaves are borrowed: the buffer
+  // points at the caller's arrays, which outlive the call, and takes no reference counts. Rvalue
+  // arguments are moved into a local tuple and their leaves moved on into `held`, which then holds
+  // them alone: they can be donated.
   template <std::size_t... I, class... Args>
   static void flatten_arguments(detail::CallBuffers& buffers, std::index_sequence<I...>, Args&&... args) {
+    using Leaves = tree::detail::Flattener::Leaves;
     buffers.structure.clear();
     buffers.leaves.clear();
+    buffers.held.clear();
     buffers.donated.clear();
     [[maybe_unused]] std::tuple<Held<Args, I>...> arguments(Held<Args, I>(std::forward<Args>(args))...);
     // Flattened as TreeTraits<std::tuple> would, noting which leaves come from rvalue arguments.
-    tree::detail::Flattener flattener(buffers.structure, buffers.leaves);
+    tree::detail::Flattener flattener(buffers.structure, buffers.held, buffers.leaves, Leaves::borrow);
     const std::size_t root = flattener.begin(tree::NodeKind::tuple);
     (
         [&] {
           constexpr bool donate = std::is_rvalue_reference_v<Args&&> && !std::is_const_v<std::remove_reference_t<Args>>;
+          flattener.set_mode(donate ? Leaves::move : Leaves::borrow);
           tree::TreeTraits<Stored<Args, I>>::flatten(std::get<I>(arguments), flattener);
-          buffers.donated.resize(buffers.leaves.size(), donate ? 1 : 0);
+          buffers.donated.resize(flattener.num_leaves(), donate ? 1 : 0);
         }(),
         ...);
     flattener.end(root, sizeof...(Args));
+    flattener.finish();
   }
 
   // The function jit traces: rebuild the arguments (tracers at the array leaves, static values from

@@ -47,34 +47,117 @@ struct TreeTraits;
 namespace detail {
 
 // Appends a tree's structure to a TreeDef and its Array leaves to a vector.
+//
+// Leaves are copied, or moved out of the tree when its owner gives it up (flatten of an rvalue,
+// jit's donated arguments): a copy costs two atomic reference-count updates per leaf, over half of
+// what flattening a tree of arrays costs otherwise. The traits always see the tree as const; in
+// moving mode the flattener casts that away, which is sound because it is only set for a tree the
+// caller owns and passed as a non-const rvalue.
+//
+// jit's call path also borrows: with a vector of pointers, every leaf gets a pointer, to the tree's
+// own array (borrowed: the caller's arguments outlive the call) or to the copied or moved array
+// appended to `leaves`.
+//
+// Nodes, leaves and pointers are written through cursors into room made in their vectors, not
+// push_back'ed: on the jit call path this runs for every node of every argument, and a cursor the
+// compiler can keep in a register is several times cheaper. The TreeDef and the vectors hold
+// exactly what was flattened once finish() has run (the destructor runs it too).
 class Flattener {
  public:
-  Flattener(TreeDef& def, std::vector<Array>& leaves) : def_(def), leaves_(leaves) {}
-  void leaf(const Array& x) {
-    def_.end_node(def_.begin_node(Node{NodeKind::leaf}), 0);
-    leaves_.push_back(x);
+  enum class Leaves : std::uint8_t { copy, move, borrow };
+  Flattener(TreeDef& def, std::vector<Array>& leaves, Leaves mode = Leaves::copy);
+  Flattener(TreeDef& def, std::vector<Array>& held, std::vector<const Array*>& pointers, Leaves mode);
+  ~Flattener() { finish(); }
+  Flattener(const Flattener&) = delete;
+  Flattener& operator=(const Flattener&) = delete;
+
+  [[gnu::always_inline]] void leaf(const Array& x) {
+    Node& node = next_node();
+    node = Node{NodeKind::leaf};
+    node.num_leaves = 1;
+    if (mode_ == Leaves::borrow) {
+      add_pointer(&x);
+      return;
+    }
+    if (next_leaf_ == leaves_end_) [[unlikely]]
+      grow_leaves();
+    if (mode_ == Leaves::move)
+      *next_leaf_++ = std::move(const_cast<Array&>(x));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+    else
+      *next_leaf_++ = x;
+    if (pointers_) add_pointer(nullptr);  // pointed at the held array by finish()
   }
   void static_leaf(StaticValue value) {
     Node node{NodeKind::static_leaf};
     node.static_index = def_.add_static(std::move(value));
-    def_.end_node(def_.begin_node(node), 0);
+    next_node() = node;
   }
-  void none() { def_.end_node(def_.begin_node(Node{NodeKind::none}), 0); }
+  void none() { next_node() = Node{NodeKind::none}; }
+  // A container or registered node; its children follow, then end(node, arity).
   std::size_t begin(NodeKind kind, const NodeType* type = nullptr) {
-    Node node{kind};
+    Node& node = next_node();
+    node = Node{kind};
     node.type = type;
-    return def_.begin_node(node);
+    node.num_leaves = static_cast<std::uint32_t>(num_leaves());  // until end(): the count before it
+    return static_cast<std::size_t>(&node - def_.nodes_.room.data());
   }
-  std::size_t begin_dict(const std::vector<std::string>& keys) {
-    Node node{NodeKind::dict};
-    node.keys_index = def_.add_keys(keys);
-    return def_.begin_node(node);
+  // A dict node; `entries` are (key, value) pairs, of which the keys are recorded.
+  template <class Entries>
+  std::size_t begin_dict(const Entries& entries) {
+    const auto keys_index = static_cast<std::int32_t>(def_.keys().size());
+    for (const auto& entry : entries) def_.add_key(entry.first);
+    const std::size_t node = begin(NodeKind::dict);
+    def_.nodes_.room[node].keys_index = keys_index;
+    return node;
   }
-  void end(std::size_t node, std::size_t arity) { def_.end_node(node, static_cast<std::uint32_t>(arity)); }
+  void end(std::size_t node, std::size_t arity) {
+    Node& n = def_.nodes_.room[node];
+    n.arity = static_cast<std::uint32_t>(arity);
+    n.num_leaves = static_cast<std::uint32_t>(num_leaves()) - n.num_leaves;
+  }
+
+  Leaves mode() const { return mode_; }
+  void set_mode(Leaves mode) { mode_ = mode; }
+  // Array leaves flattened so far (with pointers: pointers given).
+  std::size_t num_leaves() const {
+    return static_cast<std::size_t>(pointers_ ? next_pointer_ - first_pointer_ : next_leaf_ - first_leaf_);
+  }
+  // Sets the TreeDef's size, trims the vectors to the leaves and points the pointers of held leaves
+  // at them.
+  void finish();
 
  private:
+  [[gnu::always_inline]] Node& next_node() {
+    if (next_node_ == nodes_end_) [[unlikely]]
+      grow_nodes();
+    return *next_node_++;
+  }
+  [[gnu::always_inline]] void add_pointer(const Array* p) {
+    if (next_pointer_ == pointers_end_) [[unlikely]]
+      grow_pointers();
+    *next_pointer_++ = p;
+  }
+  [[gnu::noinline]] void grow_nodes();
+  [[gnu::noinline]] void grow_leaves();
+  [[gnu::noinline]] void grow_pointers();
+
   TreeDef& def_;
   std::vector<Array>& leaves_;
+  std::vector<const Array*>* pointers_ = nullptr;
+  Leaves mode_;
+  bool finished_ = false;
+  // Cursors into room in the vectors, with where this flattener's own leaves and pointers start
+  // (all null until room is first made).
+  Node* next_node_ = nullptr;
+  Node* nodes_end_ = nullptr;
+  Array* first_leaf_ = nullptr;
+  Array* next_leaf_ = nullptr;
+  Array* leaves_end_ = nullptr;
+  const Array** first_pointer_ = nullptr;
+  const Array** next_pointer_ = nullptr;
+  const Array** pointers_end_ = nullptr;
+  std::size_t leaves_before_;    // what `leaves` held before
+  std::size_t pointers_before_;  // and `pointers`
 };
 
 // Walks a TreeDef in preorder with its leaves, rebuilding typed values.
@@ -85,7 +168,7 @@ class Reader {
   Reader(const TreeDef& def, std::span<Array> leaves) : def_(def), leaves_(leaves), movable_(leaves.data()) {}
   // The next node, which must be of the expected kind (and type, for custom nodes).
   const Node& expect(NodeKind kind, const NodeType* type, const char* cpp_type) {
-    const std::vector<Node>& nodes = def_.nodes();
+    const std::span<const Node> nodes = def_.nodes();
     if (node_ < nodes.size()) {
       const Node& node = nodes[node_];
       if (node.kind == kind && (kind != NodeKind::custom || node.type == type)) {
@@ -103,10 +186,19 @@ class Reader {
   // Throws TreeError unless a container node has the arity the C++ type needs.
   void check_arity(const Node& node, std::size_t expected, const char* cpp_type) const;
   Array take_leaf() {
+    Array x;
+    take_leaf_into(x);
+    return x;
+  }
+  // The same into an existing Array: no temporary passes through memory on the way.
+  [[gnu::always_inline]] void take_leaf_into(Array& out) {
     expect(NodeKind::leaf, nullptr, "jx::Array");
     if (leaf_ >= leaves_.size()) throw_too_few_leaves();
     const std::size_t i = leaf_++;
-    return movable_ ? std::move(movable_[i]) : leaves_[i];
+    if (movable_)
+      out = std::move(movable_[i]);
+    else
+      out = leaves_[i];
   }
   const StaticValue& take_static(const std::type_info& type, const char* cpp_type);
   const std::string& key(const Node& dict_node, std::size_t i) const {
@@ -193,16 +285,33 @@ concept Pytree = requires {
   sizeof(TreeTraits<std::remove_cvref_t<T>>);
 };
 
+namespace detail {
+// Rebuilds a value into an existing one, `out`. Arrays, tuples, pairs, std::arrays, vectors and
+// registered structs are filled in place (TreeTraits<T>::unflatten_into): no temporary is built,
+// moved and destroyed per node, and a leaf goes straight from the leaves into its field. Other
+// kinds are rebuilt and assigned.
+template <class T>
+[[gnu::always_inline]] inline void unflatten_into(T& out, Reader& r) {
+  if constexpr (requires { TreeTraits<T>::unflatten_into(out, r); })
+    TreeTraits<T>::unflatten_into(out, r);
+  else
+    out = TreeTraits<T>::unflatten(r);
+}
+}  // namespace detail
+
 // --- Leaves ---------------------------------------------------------------------------------------
 
 template <ArrayLeaf T>
 struct TreeTraits<T> {
-  static void flatten(const T& x, detail::Flattener& f) { f.leaf(x); }
+  [[gnu::always_inline]] static void flatten(const T& x, detail::Flattener& f) { f.leaf(x); }
   static T unflatten(detail::Reader& r) {
     if constexpr (std::is_same_v<T, Array>)
       return r.take_leaf();
     else
-      return T(r.take_leaf());
+      return T(r.take_leaf());  // a Key checks its dtype
+  }
+  [[gnu::always_inline]] static void unflatten_into(Array& out, detail::Reader& r) requires std::is_same_v<T, Array> {
+    r.take_leaf_into(out);
   }
   static Tree to_tree(const T& x) { return Tree(x); }
   static T from_tree(const Tree& t) {
@@ -238,9 +347,21 @@ struct TreeTraits<std::tuple<Ts...>> {
     f.end(node, sizeof...(Ts));
   }
   static std::tuple<Ts...> unflatten(detail::Reader& r) {
+    if constexpr ((std::is_default_constructible_v<Ts> && ...)) {
+      std::tuple<Ts...> t;
+      unflatten_into(t, r);
+      return t;
+    } else {
+      const Node& node = r.expect(NodeKind::tuple, nullptr, "std::tuple");
+      r.check_arity(node, sizeof...(Ts), "std::tuple");
+      return std::tuple<Ts...>{TreeTraits<Ts>::unflatten(r)...};  // braces: evaluated left to right
+    }
+  }
+  static void unflatten_into(std::tuple<Ts...>& t,
+                             detail::Reader& r) requires(std::is_default_constructible_v<Ts>&&...) {
     const Node& node = r.expect(NodeKind::tuple, nullptr, "std::tuple");
     r.check_arity(node, sizeof...(Ts), "std::tuple");
-    return std::tuple<Ts...>{TreeTraits<Ts>::unflatten(r)...};  // braces: evaluated left to right
+    std::apply([&](Ts&... element) { (detail::unflatten_into(element, r), ...); }, t);
   }
   static Tree to_tree(const std::tuple<Ts...>& t) {
     return Tree::list(std::apply(
@@ -264,11 +385,24 @@ struct TreeTraits<std::pair<A, B>> {
     f.end(node, 2);
   }
   static std::pair<A, B> unflatten(detail::Reader& r) {
+    if constexpr (std::is_default_constructible_v<A> && std::is_default_constructible_v<B>) {
+      std::pair<A, B> p;
+      unflatten_into(p, r);
+      return p;
+    } else {
+      const Node& node = r.expect(NodeKind::tuple, nullptr, "std::pair");
+      r.check_arity(node, 2, "std::pair");
+      A first = TreeTraits<A>::unflatten(r);
+      B second = TreeTraits<B>::unflatten(r);
+      return {std::move(first), std::move(second)};
+    }
+  }
+  static void unflatten_into(std::pair<A, B>& p, detail::Reader& r) requires(
+      std::is_default_constructible_v<A>&& std::is_default_constructible_v<B>) {
     const Node& node = r.expect(NodeKind::tuple, nullptr, "std::pair");
     r.check_arity(node, 2, "std::pair");
-    A first = TreeTraits<A>::unflatten(r);
-    B second = TreeTraits<B>::unflatten(r);
-    return {std::move(first), std::move(second)};
+    detail::unflatten_into(p.first, r);
+    detail::unflatten_into(p.second, r);
   }
   static Tree to_tree(const std::pair<A, B>& p) {
     return Tree::list({TreeTraits<A>::to_tree(p.first), TreeTraits<B>::to_tree(p.second)});
@@ -287,12 +421,23 @@ struct TreeTraits<std::array<T, N>> {
     f.end(node, N);
   }
   static std::array<T, N> unflatten(detail::Reader& r) {
+    if constexpr (std::is_default_constructible_v<T>) {
+      std::array<T, N> a;
+      unflatten_into(a, r);
+      return a;
+    } else {
+      const Node& node = r.expect(NodeKind::tuple, nullptr, "std::array");
+      r.check_arity(node, N, "std::array");
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<T, N>{((void)I, TreeTraits<T>::unflatten(r))...};
+      }
+      (std::make_index_sequence<N>{});
+    }
+  }
+  static void unflatten_into(std::array<T, N>& a, detail::Reader& r) requires std::is_default_constructible_v<T> {
     const Node& node = r.expect(NodeKind::tuple, nullptr, "std::array");
     r.check_arity(node, N, "std::array");
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return std::array<T, N>{((void)I, TreeTraits<T>::unflatten(r))...};
-    }
-    (std::make_index_sequence<N>{});
+    for (T& x : a) detail::unflatten_into(x, r);
   }
   static Tree to_tree(const std::array<T, N>& a) {
     Tree::List items;
@@ -316,11 +461,27 @@ struct TreeTraits<std::vector<T>> {
     f.end(node, v.size());
   }
   static std::vector<T> unflatten(detail::Reader& r) {
-    const Node& node = r.expect(NodeKind::list, nullptr, "std::vector");
     std::vector<T> v;
-    v.reserve(node.arity);
-    for (std::uint32_t i = 0; i < node.arity; ++i) v.push_back(TreeTraits<T>::unflatten(r));
+    unflatten_into(v, r);
     return v;
+  }
+  // Reuses the vector's room: elements are rebuilt in place where T can be default-constructed.
+  static void unflatten_into(std::vector<T>& v, detail::Reader& r) {
+    const Node& node = r.expect(NodeKind::list, nullptr, "std::vector");
+    if constexpr (std::is_default_constructible_v<T>) {
+      v.resize(node.arity);
+      for (T& x : v) detail::unflatten_into(x, r);
+    } else {
+      // Each element is built in place all the same: Next converts to T by unflattening, and
+      // emplace_back constructs from that prvalue without moving a temporary.
+      struct Next {
+        detail::Reader& reader;
+        operator T() const { return TreeTraits<T>::unflatten(reader); }  // NOLINT(google-explicit-constructor)
+      };
+      v.clear();
+      v.reserve(node.arity);
+      for (std::uint32_t i = 0; i < node.arity; ++i) v.emplace_back(Next{r});
+    }
   }
   static Tree to_tree(const std::vector<T>& v) {
     Tree::List items;
@@ -338,10 +499,7 @@ struct TreeTraits<std::vector<T>> {
 template <class T>
 struct TreeTraits<std::map<std::string, T>> {
   static void flatten(const std::map<std::string, T>& m, detail::Flattener& f) {
-    std::vector<std::string> keys;
-    keys.reserve(m.size());
-    for (const auto& entry : m) keys.push_back(entry.first);
-    const std::size_t node = f.begin_dict(keys);
+    const std::size_t node = f.begin_dict(m);
     for (const auto& entry : m) TreeTraits<T>::flatten(entry.second, f);
     f.end(node, m.size());
   }
@@ -434,8 +592,7 @@ void fields_from_tree(const NodeType& type, Tie fields, const Tree& t) {
 template <class T, class Tie>
 void unflatten_fields(const NodeType& type, Tie fields, Reader& r) {
   r.expect(NodeKind::custom, &type, type.name.c_str());
-  std::apply([&](auto&... field) { ((field = TreeTraits<std::remove_cvref_t<decltype(field)>>::unflatten(r)), ...); },
-             fields);
+  std::apply([&](auto&... field) { (unflatten_into(field, r), ...); }, fields);
 }
 }  // namespace detail
 
@@ -453,9 +610,10 @@ struct TreeTraits<T> {
   static void flatten(const T& x, detail::Flattener& f) { detail::flatten_fields<T>(type(), jx_pytree_tie(x), f); }
   static T unflatten(detail::Reader& r) {
     T result{};
-    detail::unflatten_fields<T>(type(), jx_pytree_tie(result), r);
+    unflatten_into(result, r);
     return result;
   }
+  static void unflatten_into(T& out, detail::Reader& r) { detail::unflatten_fields<T>(type(), jx_pytree_tie(out), r); }
   static Tree to_tree(const T& x) { return detail::fields_to_tree(type(), jx_pytree_tie(x)); }
   static T from_tree(const Tree& t) {
     T result{};
@@ -474,9 +632,10 @@ struct TreeTraits<T> {
   static void flatten(const T& x, detail::Flattener& f) { detail::flatten_fields<T>(type(), x.jx_pytree_tie(), f); }
   static T unflatten(detail::Reader& r) {
     T result{};
-    detail::unflatten_fields<T>(type(), result.jx_pytree_tie(), r);
+    unflatten_into(result, r);
     return result;
   }
+  static void unflatten_into(T& out, detail::Reader& r) { detail::unflatten_fields<T>(type(), out.jx_pytree_tie(), r); }
   static Tree to_tree(const T& x) { return detail::fields_to_tree(type(), x.jx_pytree_tie()); }
   static T from_tree(const Tree& t) {
     T result{};
@@ -494,7 +653,12 @@ struct TreeTraits<T> {
   }
   static void flatten(const T& x, detail::Flattener& f) {
     const std::size_t node = f.begin(NodeKind::custom, &type());
+    // The children may refer to arrays that x does not own (std::tie of a global, say), so they are
+    // never moved from, even when x is given up; nor borrowed, as they may be a temporary.
+    const detail::Flattener::Leaves mode = f.mode();
+    f.set_mode(detail::Flattener::Leaves::copy);
     TreeTraits<Children>::flatten(jx_pytree_flatten(x), f);
+    f.set_mode(mode);
     f.end(node, 1);
   }
   static T unflatten(detail::Reader& r) {

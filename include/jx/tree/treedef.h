@@ -10,15 +10,18 @@
 // Paths name a place in a tree, printed as JAX's keystr does: `.weight`, `[0]`, `['w']`.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -93,13 +96,17 @@ struct Node {
   friend bool operator==(const Node&, const Node&) = default;
 };
 
+namespace detail {
+class Flattener;
+}
+
 class TreeDef {
  public:
   TreeDef() = default;
 
-  std::size_t num_leaves() const { return nodes_.empty() ? 0 : nodes_[0].num_leaves; }
-  std::size_t num_nodes() const { return nodes_.size(); }
-  const std::vector<Node>& nodes() const { return nodes_; }
+  std::size_t num_leaves() const { return nodes_.size == 0 ? 0 : nodes_.room[0].num_leaves; }
+  std::size_t num_nodes() const { return nodes_.size; }
+  std::span<const Node> nodes() const { return {nodes_.room.data(), nodes_.size}; }
   const std::vector<std::string>& keys() const { return keys_; }
   const std::vector<StaticValue>& statics() const { return statics_; }
   // The structures of the children of the root (one TreeDef per child).
@@ -109,19 +116,7 @@ class TreeDef {
   bool operator==(const TreeDef& other) const;
   std::string to_string() const;  // "PyTreeDef((*, {'a': *}))"
 
-  // Building (used by flatten): append a node, fixing up counts when the subtree is complete.
-  std::size_t begin_node(Node node) {
-    node.num_leaves = leaf_count_;  // provisional: the count before this subtree
-    if (node.kind == NodeKind::leaf) ++leaf_count_;
-    nodes_.push_back(node);
-    hashed_ = false;
-    return nodes_.size() - 1;
-  }
-  void end_node(std::size_t index, std::uint32_t arity) {
-    Node& node = nodes_[index];
-    node.arity = arity;
-    node.num_leaves = leaf_count_ - node.num_leaves;
-  }
+  // Building: nodes are appended by detail::Flattener (flatten) and by these.
   std::int32_t add_keys(const std::vector<std::string>& keys);
   std::int32_t add_key(std::string key);
   std::int32_t add_static(StaticValue value);
@@ -134,7 +129,37 @@ class TreeDef {
   std::size_t subtree_end(std::size_t first) const;
 
  private:
-  std::vector<Node> nodes_;
+  friend class detail::Flattener;  // appends nodes through a cursor into the room
+
+  // Appending a node (on every jit call, for every node) is a store: room[0, size) are the nodes and
+  // the rest is room to grow into, grown out of line. (std::vector::push_back, with its reallocation
+  // path, was not always inlined, and the call made flattening up to twice as slow.)
+  struct Nodes {
+    std::vector<Node> room;
+    std::size_t size = 0;
+    Nodes() = default;
+    Nodes(const Nodes&) = default;
+    Nodes& operator=(const Nodes&) = default;
+    Nodes(Nodes&& other) noexcept : room(std::move(other.room)), size(std::exchange(other.size, 0)) {}
+    Nodes& operator=(Nodes&& other) noexcept {
+      room = std::move(other.room);
+      size = std::exchange(other.size, 0);
+      return *this;
+    }
+    ~Nodes() = default;
+  };
+  [[gnu::always_inline]] void append(const Node& node) {
+    if (nodes_.size == nodes_.room.size()) [[unlikely]]
+      grow();
+    nodes_.room[nodes_.size++] = node;
+    hashed_ = false;
+  }
+  [[gnu::noinline]] void grow() { make_room(nodes_.size + 1); }
+  void make_room(std::size_t nodes) {
+    nodes_.room.resize(std::max({nodes, 2 * nodes_.room.size(), std::size_t{16}}), Node{NodeKind::none});
+  }
+
+  Nodes nodes_;
   std::vector<std::string> keys_;
   std::vector<StaticValue> statics_;
   std::uint32_t leaf_count_ = 0;  // leaves appended so far, while building

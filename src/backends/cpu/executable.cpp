@@ -34,7 +34,7 @@ Array contiguous_copy(const Array& x) {
 // caller's own array where an operand is a program input or constant, so that what identifies an array
 // (its buffer: the key-reuse checker tracks keys by it) is the same as in eager code.
 struct RunArrays {
-  std::span<const Array> inputs;
+  std::span<const Array* const> inputs;
   std::span<const Array> constants;
 };
 thread_local const RunArrays* t_run_arrays = nullptr;
@@ -77,7 +77,7 @@ Kernel evaluate_kernel(std::shared_ptr<const Primitive> primitive, std::vector<A
       const ArrayType& type = input_types[i];
       const OperandSource& source = sources[i];
       if (t_run_arrays && source.kind != OperandSource::Kind::other) {
-        const Array& original = source.kind == OperandSource::Kind::input ? t_run_arrays->inputs[source.index]
+        const Array& original = source.kind == OperandSource::Kind::input ? *t_run_arrays->inputs[source.index]
                                                                           : t_run_arrays->constants[source.index];
         inputs.push_back(original.type() == type ? original : reinterpreted_array(concrete(original), type));
       } else if (own_inputs) {
@@ -340,11 +340,32 @@ void Executable::release_block(std::byte* block) const {
 }
 
 ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated) const {
+  std::vector<const Array*> pointers(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) pointers[i] = &inputs[i];
+  return run(std::span<const Array* const>(pointers), donated);
+}
+
+// Kernels read dense row-major buffers: a run with views among its inputs runs on dense copies.
+ArrayList Executable::run_on_dense_copies(std::span<const Array* const> inputs, std::span<const bool> donated) const {
+  std::vector<Array> dense;
+  dense.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const bool given = i < donated.size() && donated[i];
+    // A donated input is the caller's own, so it may be moved from (and then still be donated).
+    Array input = given ? std::move(const_cast<Array&>(*inputs[i])) : *inputs[i];
+    dense.push_back(concrete(input).is_contiguous() ? std::move(input) : contiguous(input));
+  }
+  return run(std::span<Array>(dense), donated);
+}
+
+ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const bool> donated) const {
   const Program& p = program_;
   if (inputs.size() != p.inputs.size()) {
     throw ValueError("jit", fmt::format("the program takes {} inputs, {} were given", p.inputs.size(), inputs.size()));
   }
-  // Kernels read dense row-major buffers: views among the inputs are copied first.
+  for (const Array* input : inputs) {
+    if (!concrete(*input).is_contiguous()) return run_on_dense_copies(inputs, donated);
+  }
   constexpr std::size_t kInline = 16;
   const std::byte* inline_pointers[2 * kInline];
   std::vector<const std::byte*> heap_pointers;
@@ -356,10 +377,7 @@ ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated
   }
   const std::byte** input_data = pointers;
   auto** output_data = const_cast<std::byte**>(pointers + inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (!concrete(inputs[i]).is_contiguous()) inputs[i] = contiguous(inputs[i]);
-    input_data[i] = concrete(inputs[i]).data();
-  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) input_data[i] = concrete(*inputs[i]).data();
   // Fresh buffers for the outputs, or donated ones.
   ArrayList results(p.outputs.size());
   bool any_donated = false;
@@ -368,7 +386,7 @@ ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated
     if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
     const int i = donation_candidate_[j];
     if (i >= 0 && static_cast<std::size_t>(i) < donated.size() && donated[static_cast<std::size_t>(i)]) {
-      const Array& input = inputs[static_cast<std::size_t>(i)];
+      const Array& input = *inputs[static_cast<std::size_t>(i)];
       if (input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1) {
         output_data[j] = const_cast<std::byte*>(input_data[i]);
         any_donated = true;  // results[j] takes the input over once the run is done
@@ -394,7 +412,8 @@ ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated
       if (results[j].valid() || donation_candidate_[j] < 0) continue;
       const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
       if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
-      Array& input = inputs[static_cast<std::size_t>(donation_candidate_[j])];
+      // Donated, so the caller's own: taken over rather than copied.
+      auto& input = const_cast<Array&>(*inputs[static_cast<std::size_t>(donation_candidate_[j])]);
       results[j] = input.type() == buffer.type ? std::move(input) : reinterpreted_array(concrete(input), buffer.type);
     }
   }
@@ -403,7 +422,7 @@ ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind == PlannedBuffer::Kind::output && buffer.index == j) continue;
     const ArrayType& type = p.type_of(p.outputs[j]);
-    const Array& source = buffer.kind == PlannedBuffer::Kind::input      ? inputs[buffer.index]
+    const Array& source = buffer.kind == PlannedBuffer::Kind::input      ? *inputs[buffer.index]
                           : buffer.kind == PlannedBuffer::Kind::constant ? constants_[buffer.index]
                                                                          : results[buffer.index];
     results[j] = source.type() == type ? source : reinterpreted_array(concrete(source), type);

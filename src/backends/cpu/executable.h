@@ -42,8 +42,10 @@ class Executable final : public CompiledProgram {
   Executable(const Executable&) = delete;
   Executable& operator=(const Executable&) = delete;
 
-  // Runs on concrete arrays. `donated[i]` marks inputs the caller gives up: an input whose array and
-  // buffer have no other owner may be overwritten and returned as an output (moved out of `inputs`).
+  // Runs on concrete arrays, which must outlive the call (jit points at its caller's own arrays rather
+  // than copying their handles). `donated[i]` marks inputs the caller owns and gives up: an input whose
+  // array and buffer have no other owner may be overwritten and returned as an output (moved out).
+  ArrayList run(std::span<const Array* const> inputs, std::span<const bool> donated = {}) const;
   ArrayList run(std::span<Array> inputs, std::span<const bool> donated = {}) const;
 
   // CompiledProgram: raw buffers of the program's input and output types.
@@ -64,6 +66,7 @@ class Executable final : public CompiledProgram {
   Statistics statistics() const { return statistics_; }
 
  private:
+  ArrayList run_on_dense_copies(std::span<const Array* const> inputs, std::span<const bool> donated) const;
   // Where one value (a group of variables sharing memory) lives during a run.
   struct PlannedBuffer {
     enum class Kind : std::uint8_t { input, constant, output, arena };
