@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/array_impl.h"
 #include "jx/core/config.h"
 #include "jx/debug.h"
 #include "jx/numpy.h"
@@ -38,6 +39,7 @@ using jit_test::Params;
 using jit_test::Scale;
 
 std::vector<float> values(const jx::Array& x) { return x.to_vector<float>(); }
+const std::byte* data_of(const jx::Array& x) { return jx::concrete(x).data(); }
 
 TEST(Jit, TutorialCounterRunsItsSideEffectOnlyWhileTracing) {
   struct Counter {
@@ -319,9 +321,11 @@ TEST(Jit, BorrowedCopiedAndDonatedArgumentsMix) {
   const jx::Array view = jnp::arange(6.0f).reshape({2, 3}).transpose();
   for (int call = 0; call < 2; ++call) {
     Params given{jnp::array({100.0f, 200.0f, 300.0f}), jnp::array({1.0f, 2.0f})};
+    const std::byte* buffer = data_of(given.weight);
     const Params out = f(kept, scale, std::move(given), view);
     EXPECT_EQ(values(out.weight), (std::vector<float>{115, 217, 319})) << "call " << call;
     EXPECT_EQ(values(out.bias), (std::vector<float>{-9, -18}));
+    EXPECT_EQ(data_of(out.weight), buffer);  // donated, updated in place
   }
   EXPECT_EQ(values(kept.weight), (std::vector<float>{0, 1, 2}));
   EXPECT_EQ(values(scale.value()), (std::vector<float>{2}));

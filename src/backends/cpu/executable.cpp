@@ -233,9 +233,10 @@ void Executable::plan() {
   statistics_.steps = static_cast<int>(steps_.size());
   statistics_.arena_bytes = arena.size();
 
-  // 5. Donation: the input whose buffer each output may take over.
-  donation_candidate_.assign(p.outputs.size(), -1);
-  std::vector<bool> taken(p.inputs.size(), false);
+  // 5. Donation: the inputs whose buffer each output may take over, in order of preference. Which
+  // inputs are donated is known only when a call runs, so every safe input is kept: were only the
+  // first kept, an lvalue argument of the same type ahead of the donated one would block donation.
+  donation_candidates_.assign(p.outputs.size(), {});
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const PlannedBuffer& out = buffers_[output_buffer_[j]];
     if (out.kind != PlannedBuffer::Kind::output || out.index != j) continue;
@@ -243,10 +244,10 @@ void Executable::plan() {
     const int def = defined_by[out_root];
     if (def < 0) continue;
     const Equation& definition = p.equations[static_cast<std::size_t>(def)];
-    for (std::size_t i = 0; i < p.inputs.size() && donation_candidate_[j] < 0; ++i) {
+    for (std::size_t i = 0; i < p.inputs.size(); ++i) {
       const std::size_t in_root = root_of(p.inputs[i]);
       const PlannedBuffer& in = buffers_[static_cast<std::size_t>(buffer_of_root[in_root])];
-      if (taken[i] || in.type.num_bytes() != out.type.num_bytes() || out.type.num_bytes() == 0) continue;
+      if (in.type.num_bytes() != out.type.num_bytes() || out.type.num_bytes() == 0) continue;
       // An input that is itself returned cannot also become another output.
       const bool returned = std::any_of(output_buffer_.begin(), output_buffer_.end(), [&](std::uint32_t b) {
         return b == static_cast<std::uint32_t>(buffer_of_root[in_root]);
@@ -272,10 +273,7 @@ void Executable::plan() {
           safe = safe && same_type && allowed;
         }
       }
-      if (safe) {
-        donation_candidate_[j] = static_cast<int>(i);
-        taken[i] = true;
-      }
+      if (safe) donation_candidates_[j].push_back(static_cast<std::uint32_t>(i));
     }
   }
 
@@ -378,20 +376,28 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   const std::byte** input_data = pointers;
   auto** output_data = const_cast<std::byte**>(pointers + inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) input_data[i] = concrete(*inputs[i]).data();
-  // Fresh buffers for the outputs, or donated ones.
+  // Fresh buffers for the outputs, or donated ones: the first candidate that was donated, is held by
+  // nothing else, and no earlier output took.
   ArrayList results(p.outputs.size());
-  bool any_donated = false;
+  std::vector<int> taken_input;  // per output, when any input is donated
+  if (std::find(donated.begin(), donated.end(), true) != donated.end()) taken_input.assign(p.outputs.size(), -1);
+  auto is_taken = [&](std::uint32_t i) {
+    return std::find(taken_input.begin(), taken_input.end(), static_cast<int>(i)) != taken_input.end();
+  };
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
-    const int i = donation_candidate_[j];
-    if (i >= 0 && static_cast<std::size_t>(i) < donated.size() && donated[static_cast<std::size_t>(i)]) {
-      const Array& input = *inputs[static_cast<std::size_t>(i)];
-      if (input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1) {
-        output_data[j] = const_cast<std::byte*>(input_data[i]);
-        any_donated = true;  // results[j] takes the input over once the run is done
-        continue;
+    if (!taken_input.empty()) {
+      for (const std::uint32_t i : donation_candidates_[j]) {
+        if (i >= donated.size() || !donated[i] || is_taken(i)) continue;
+        const Array& input = *inputs[i];
+        if (input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1) {
+          output_data[j] = const_cast<std::byte*>(input_data[i]);
+          taken_input[j] = static_cast<int>(i);  // results[j] takes the input over once the run is done
+          break;
+        }
       }
+      if (taken_input[j] >= 0) continue;
     }
     std::shared_ptr<ConcreteArray> fresh = allocate_array(buffer.type);
     output_data[j] = fresh->data();
@@ -407,15 +413,12 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
     throw;
   }
   release_block(block);
-  if (any_donated) {
-    for (std::size_t j = 0; j < p.outputs.size(); ++j) {
-      if (results[j].valid() || donation_candidate_[j] < 0) continue;
-      const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
-      if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
-      // Donated, so the caller's own: taken over rather than copied.
-      auto& input = const_cast<Array&>(*inputs[static_cast<std::size_t>(donation_candidate_[j])]);
-      results[j] = input.type() == buffer.type ? std::move(input) : reinterpreted_array(concrete(input), buffer.type);
-    }
+  for (std::size_t j = 0; j < taken_input.size(); ++j) {
+    if (taken_input[j] < 0) continue;
+    const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
+    // Donated, so the caller's own: taken over rather than copied.
+    auto& input = const_cast<Array&>(*inputs[static_cast<std::size_t>(taken_input[j])]);
+    results[j] = input.type() == buffer.type ? std::move(input) : reinterpreted_array(concrete(input), buffer.type);
   }
   // Outputs that are inputs, constants or another output's value share that array's buffer.
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {

@@ -92,8 +92,8 @@ class Executable final : public CompiledProgram {
   std::vector<PlannedBuffer> buffers_;
   std::vector<std::uint32_t> operand_buffer_;  // buffer of each step operand
   std::vector<Step> steps_;
-  std::vector<std::uint32_t> output_buffer_;  // buffer holding each program output
-  std::vector<int> donation_candidate_;       // per output: an input whose buffer may become it, or -1
+  std::vector<std::uint32_t> output_buffer_;                     // buffer holding each program output
+  std::vector<std::vector<std::uint32_t>> donation_candidates_;  // per output: inputs whose buffer may become it
   // The memory of a run: tables of buffer and operand addresses, then the arena.
   std::size_t operand_table_offset_ = 0;
   std::size_t arena_offset_ = 0;

@@ -51,6 +51,31 @@ TEST(Executable, DonatedInputsAreUpdatedInPlace) {
   EXPECT_EQ(params.weight.to_vector<float>(), (jnp::arange(1000.0f) - 2.0f).to_vector<float>());
 }
 
+TEST(Executable, DonationDoesNotDependOnArgumentOrder) {
+  // The gradient comes first and has the weight's type: it must not keep the donated weight, which
+  // comes after it, from being updated in place (as in an optimizer's update(grads, state)).
+  auto step = jx::jit([](const jx::Array& g, const Params& p) { return Params{p.weight - g * 0.5f, p.bias - 1.0f}; });
+  const jx::Array grad = jnp::full({1000}, 2.0f);
+  Params params{jnp::arange(1000.0f), jnp::arange(10.0f)};
+  const std::byte* weight = data_of(params.weight);
+  for (int call = 1; call <= 2; ++call) {
+    params = step(grad, std::move(params));
+    EXPECT_EQ(data_of(params.weight), weight) << "call " << call;
+    EXPECT_EQ(params.weight.to_vector<float>(), (jnp::arange(1000.0f) - static_cast<float>(call)).to_vector<float>());
+  }
+  EXPECT_EQ(grad.to_vector<float>(), std::vector<float>(1000, 2.0f));
+  // Two donated inputs of one type, two outputs: each output takes a different buffer.
+  auto swap = jx::jit([](const jx::Array& a, const jx::Array& b) { return std::pair{b + 1.0f, a + 1.0f}; });
+  jx::Array a = jnp::arange(100.0f), b = jnp::arange(100.0f) * 2.0f;
+  const std::byte* a_data = data_of(a);
+  const std::byte* b_data = data_of(b);
+  const auto [b1, a1] = swap(std::move(a), std::move(b));
+  EXPECT_NE(data_of(a1), data_of(b1));
+  EXPECT_TRUE((data_of(a1) == a_data || data_of(a1) == b_data) && (data_of(b1) == a_data || data_of(b1) == b_data));
+  EXPECT_EQ(a1.to_vector<float>(), (jnp::arange(100.0f) + 1.0f).to_vector<float>());
+  EXPECT_EQ(b1.to_vector<float>(), (jnp::arange(100.0f) * 2.0f + 1.0f).to_vector<float>());
+}
+
 TEST(Executable, SharedBuffersAreNeverOverwritten) {
   auto step = sgd_step();
   const jx::Array grad = jnp::full({1000}, 2.0f);
