@@ -9,6 +9,7 @@
 //
 //   auto [leaves, def] = jx::tree::flatten(params);             // {weight, bias}, PyTreeDef(...)
 //   Params back = jx::tree::unflatten<Params>(def, leaves);
+//   auto [taken, same] = jx::tree::flatten(std::move(params));  // an rvalue's leaves are moved out
 //   Params scaled = jx::tree::map([](const jx::Array& p, const jx::Array& g) { return p - 0.1f * g; },
 //                                 params, grads);
 //   jx::tree::map_with_path([](const jx::tree::KeyPath& path, const jx::Array& x) {
