@@ -54,7 +54,7 @@ Flattener::Flattener(TreeDef& def, std::vector<Array>& held, std::vector<const A
   grow_pointers();
 }
 
-// Room for leaves is made lazily: a jit call whose arguments are all borrowed never touches them.
+// The TreeDef keeps its room across clear(), so this allocates only while a reused TreeDef grows.
 void Flattener::grow_nodes() {
   TreeDef::Nodes& nodes = def_.nodes_;
   const std::size_t used = next_node_ ? static_cast<std::size_t>(next_node_ - nodes.room.data()) : nodes.size;
@@ -63,21 +63,24 @@ void Flattener::grow_nodes() {
   nodes_end_ = nodes.room.data() + nodes.room.size();
 }
 
-void Flattener::grow_leaves() {
-  const std::size_t used = next_leaf_ ? static_cast<std::size_t>(next_leaf_ - leaves_.data()) : leaves_before_;
-  leaves_.resize(std::max({leaves_.capacity(), 2 * used, used + 8}));
-  first_leaf_ = leaves_.data() + leaves_before_;
-  next_leaf_ = leaves_.data() + used;
-  leaves_end_ = leaves_.data() + leaves_.size();
+namespace {
+// Grows a vector written through cursors: keeps what is written, makes room for more (room that
+// is already allocated first), and moves the cursors to the new storage.
+template <class T>
+void grow_room(std::vector<T>& v, std::size_t before, T*& first, T*& next, T*& end) {
+  const std::size_t used = next ? static_cast<std::size_t>(next - v.data()) : before;
+  v.resize(std::max({v.capacity(), 2 * used, used + 8}));
+  first = v.data() + before;
+  next = v.data() + used;
+  end = v.data() + v.size();
 }
+}  // namespace
+
+// Room for leaves is made lazily: a jit call whose arguments are all borrowed never touches them.
+void Flattener::grow_leaves() { grow_room(leaves_, leaves_before_, first_leaf_, next_leaf_, leaves_end_); }
 
 void Flattener::grow_pointers() {
-  std::vector<const Array*>& pointers = *pointers_;
-  const std::size_t used = next_pointer_ ? static_cast<std::size_t>(next_pointer_ - pointers.data()) : pointers_before_;
-  pointers.resize(std::max({pointers.capacity(), 2 * used, used + 8}));
-  first_pointer_ = pointers.data() + pointers_before_;
-  next_pointer_ = pointers.data() + used;
-  pointers_end_ = pointers.data() + pointers.size();
+  grow_room(*pointers_, pointers_before_, first_pointer_, next_pointer_, pointers_end_);
 }
 
 void Flattener::finish() {
