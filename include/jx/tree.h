@@ -57,10 +57,11 @@ void flatten_into(const T& tree, TreeDef& def, std::vector<Array>& leaves) {
   f.finish();
 }
 // The same for a tree given up (`std::move(params)`): its leaves are moved out, not copied, which
-// saves two atomic reference-count updates per leaf. The tree is left with empty arrays.
+// saves two atomic reference-count updates per leaf. The tree is left with empty arrays. (A tree of
+// references or const arrays, such as std::tie(w, b), is copied: see gives_up_leaves.)
 template <Pytree T>
-requires(!std::is_lvalue_reference_v<T> && !std::is_const_v<T>) void flatten_into(T&& tree, TreeDef& def,
-                                                                                  std::vector<Array>& leaves) {
+requires gives_up_leaves<T>
+void flatten_into(T&& tree, TreeDef& def, std::vector<Array>& leaves) {
   detail::Flattener f(def, leaves, detail::Flattener::Leaves::move);
   TreeTraits<std::remove_cvref_t<T>>::flatten(tree, f);
   f.finish();

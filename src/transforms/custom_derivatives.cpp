@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ir/passes.h"
+#include "ir/primitives/control_flow.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/ir/primitive.h"
@@ -17,9 +18,12 @@
 namespace jx::detail {
 namespace {
 
-// The output types of a function, by tracing it on abstract inputs.
-TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs) {
-  return trace_program(f, inputs, "abstract evaluation of a custom-derivative function").output_types();
+// The output types of a function, by tracing it on abstract inputs, and whether it has effects (a
+// debug callback inside it): those its call must keep, and jit must not run it on borrowed inputs.
+TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs, bool& has_effects) {
+  const Program program = trace_program(f, inputs, "abstract evaluation of a custom-derivative function");
+  has_effects = primitives::has_effects(program);
+  return program.output_types();
 }
 
 // The kernel of a custom function under jit: the function traced into a program and compiled, so
@@ -57,7 +61,8 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
   CustomJvpCall(std::shared_ptr<const ArraysFunction> f, std::shared_ptr<const JvpRule> rule, const void* id)
       : f_(std::move(f)), rule_(std::move(rule)), id_(reinterpret_cast<std::intptr_t>(id)) {}
   std::string_view name() const override { return "custom_jvp_call"; }
-  TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs); }
+  TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
+  bool has_side_effects() const override { return has_effects_; }
   Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
@@ -79,6 +84,7 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
   std::shared_ptr<const ArraysFunction> f_;
   std::shared_ptr<const JvpRule> rule_;
   std::int64_t id_;
+  mutable bool has_effects_ = true;  // found by infer, when the call is bound; until then, assumed
 };
 
 // The linear part of a custom_vjp function: inputs are the residuals followed by the tangents; its
@@ -141,7 +147,8 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
         backward_(std::move(backward)),
         id_(reinterpret_cast<std::intptr_t>(id)) {}
   std::string_view name() const override { return "custom_vjp_call"; }
-  TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs); }
+  TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
+  bool has_side_effects() const override { return has_effects_; }
   Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
@@ -170,6 +177,7 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
   std::shared_ptr<const ForwardRule> forward_;
   std::shared_ptr<const BackwardRule> backward_;
   std::int64_t id_;
+  mutable bool has_effects_ = true;  // found by infer, when the call is bound; until then, assumed
 };
 
 }  // namespace

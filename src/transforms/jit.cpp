@@ -213,8 +213,9 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leave
   const std::uint32_t config = config::result_affecting_key();
   const std::size_t hash = signature_hash(structure, leaves, config);
   std::shared_ptr<Entry> entry = state_->find(hash, structure, leaves, config);
-  // The common case: `leaves` point at the caller's own arrays, which no code can reassign during
-  // the run, so it reads them where they are, with no reference counts taken.
+  // The common case: `leaves` point at the caller's own arrays, which nothing in this call can
+  // reassign (and another thread must not: see jx::jit), so the run reads them where they are, with
+  // no reference counts taken.
   if (entry && !entry->holds_inputs && !config::check_jit())
     return {entry->executable->run(leaves, donated), &entry->output_structure};
   // User code runs during this call (tracing, check_jit's second trace, callbacks). It could reassign
@@ -225,12 +226,14 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leave
     const bool given = i < donated.size() && donated[i];
     held.push_back(given ? std::move(const_cast<Array&>(*leaves[i])) : *leaves[i]);  // given: the caller's own
   }
-  std::vector<const Array*> held_leaves(held.size());
-  for (std::size_t i = 0; i < held.size(); ++i) held_leaves[i] = &held[i];
-  if (!entry) {
-    entry = state_->compile(hash, structure, held_leaves, config, trace);
-  } else if (config::check_jit()) {
-    state_->check_pure(*entry, structure, held_leaves, trace);
+  {
+    std::vector<const Array*> held_leaves(held.size());  // into `held`, which grows below
+    for (std::size_t i = 0; i < held.size(); ++i) held_leaves[i] = &held[i];
+    if (!entry) {
+      entry = state_->compile(hash, structure, held_leaves, config, trace);
+    } else if (config::check_jit()) {
+      state_->check_pure(*entry, structure, held_leaves, trace);
+    }
   }
   // The refs' values join the inputs, under their locks until the new values are written back.
   RefCallScope refs(entry->refs, held);

@@ -38,7 +38,8 @@ const char* kind_name(NodeKind kind) {
 
 Flattener::Flattener(TreeDef& def, std::vector<Array>& leaves, Leaves mode)
     : def_(def), leaves_(leaves), mode_(mode), leaves_before_(leaves.size()), pointers_before_(0) {
-  def_.hashed_ = false;
+  set_mode(mode);
+  def_.hash_.valid = false;
   grow_nodes();
 }
 
@@ -49,7 +50,7 @@ Flattener::Flattener(TreeDef& def, std::vector<Array>& held, std::vector<const A
       mode_(mode),
       leaves_before_(held.size()),
       pointers_before_(pointers.size()) {
-  def_.hashed_ = false;
+  def_.hash_.valid = false;
   grow_nodes();
   grow_pointers();
 }
@@ -64,12 +65,13 @@ void Flattener::grow_nodes() {
 }
 
 namespace {
-// Grows a vector written through cursors: keeps what is written, makes room for more (room that
-// is already allocated first), and moves the cursors to the new storage.
+// Grows a vector written through cursors: keeps what is written, makes room for more, and moves the
+// cursors to the new storage. Room already allocated is used first, but no more of it than the
+// next few hundred elements: a buffer that once held a huge tree should not cost every later call.
 template <class T>
 void grow_room(std::vector<T>& v, std::size_t before, T*& first, T*& next, T*& end) {
   const std::size_t used = next ? static_cast<std::size_t>(next - v.data()) : before;
-  v.resize(std::max({v.capacity(), 2 * used, used + 8}));
+  v.resize(std::max({2 * used, used + 8, std::min(v.capacity(), used + 256)}));
   first = v.data() + before;
   next = v.data() + used;
   end = v.data() + v.size();
@@ -87,8 +89,7 @@ void Flattener::finish() {
   if (finished_) return;
   finished_ = true;
   if (next_node_) def_.nodes_.size = static_cast<std::size_t>(next_node_ - def_.nodes_.room.data());
-  def_.leaf_count_ += static_cast<std::uint32_t>(num_leaves());
-  def_.hashed_ = false;
+  def_.hash_.valid = false;
   const auto held = static_cast<std::size_t>(next_leaf_ - first_leaf_);
   if (next_leaf_) leaves_.resize(leaves_before_ + held);
   if (pointers_) {

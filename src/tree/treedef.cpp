@@ -31,8 +31,7 @@ void TreeDef::clear() {
   nodes_.size = 0;
   keys_.clear();
   statics_.clear();
-  leaf_count_ = 0;
-  hashed_ = false;
+  hash_.valid = false;
 }
 
 std::size_t TreeDef::subtree_end(std::size_t first) const {
@@ -52,7 +51,6 @@ void TreeDef::append_subtree(const TreeDef& other, std::size_t first) {
       node.keys_index = add_keys(std::vector<std::string>(from, from + node.arity));
     }
     append(node);
-    if (node.kind == NodeKind::leaf) ++leaf_count_;
   }
 }
 
@@ -73,7 +71,6 @@ TreeDef TreeDef::compose(const TreeDef& inner) const {
     node.num_leaves = node.num_leaves * static_cast<std::uint32_t>(inner.num_leaves());
     result.append(node);
   }
-  result.leaf_count_ = static_cast<std::uint32_t>(num_leaves() * inner.num_leaves());
   return result;
 }
 
@@ -95,7 +92,7 @@ std::vector<TreeDef> TreeDef::children() const {
 bool TreeDef::operator==(const TreeDef& other) const {
   if (nodes_.size != other.nodes_.size || keys_ != other.keys_ || statics_.size() != other.statics_.size())
     return false;
-  if (hashed_ && other.hashed_ && hash_ != other.hash_) return false;
+  if (hash_.valid && other.hash_.valid && hash_.value != other.hash_.value) return false;
   for (std::size_t i = 0; i < nodes_.size; ++i) {
     const Node& a = nodes_.room[i];
     const Node& b = other.nodes_.room[i];
@@ -108,7 +105,7 @@ bool TreeDef::operator==(const TreeDef& other) const {
 }
 
 std::size_t TreeDef::hash() const {
-  if (hashed_) return hash_;
+  if (hash_.valid) return hash_.value;
   std::size_t h = nodes_.size;
   auto mix = [&](std::size_t v) { h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2); };
   for (const Node& node : nodes()) {
@@ -117,8 +114,8 @@ std::size_t TreeDef::hash() const {
   }
   for (const std::string& key : keys_) mix(std::hash<std::string>{}(key));
   for (const StaticValue& value : statics_) mix(value.hash());
-  hash_ = h;
-  hashed_ = true;
+  hash_.value = h;
+  hash_.valid = true;
   return h;
 }
 

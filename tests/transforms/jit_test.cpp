@@ -10,6 +10,7 @@
 #include "jx/core/config.h"
 #include "jx/debug.h"
 #include "jx/numpy.h"
+#include "jx/transforms/custom_derivatives.h"
 
 namespace jnp = jx::numpy;
 
@@ -329,6 +330,38 @@ TEST(Jit, BorrowedCopiedAndDonatedArgumentsMix) {
   }
   EXPECT_EQ(values(kept.weight), (std::vector<float>{0, 1, 2}));
   EXPECT_EQ(values(scale.value()), (std::vector<float>{2}));
+}
+
+TEST(Jit, ACallbackInsideACustomDerivativeFunctionCountsAsAnEffect) {
+  // The callback is inside the custom function's traced program: the jitted call must still hold
+  // its inputs (the callback reassigns the argument) and keep the call although its result is unused.
+  const int n = 1 << 16;
+  jx::Array x = jnp::arange(static_cast<float>(n));
+  int calls = 0;
+  auto noisy_square = jx::custom_jvp(
+      [&](const jx::Array& v) {
+        jx::debug::callback(
+            [&](std::span<const jx::Array>) {
+              ++calls;
+              x = jnp::full({n}, -1.0f);
+              jx::Array scratch = jnp::full({n}, 7.0f);  // would reuse the old buffer, were it freed
+            },
+            {v});
+        return v * v;
+      },
+      [](const std::tuple<jx::Array>& primals, const std::tuple<jx::Array>& tangents) {
+        return 2.0f * std::get<0>(primals) * std::get<0>(tangents);
+      });
+  auto f = jx::jit([&](const jx::Array& v) {
+    [[maybe_unused]] const jx::Array unused = noisy_square(v);
+    return jnp::sum(v * 2.0f);
+  });
+  const float expected = static_cast<float>(n) * static_cast<float>(n - 1);
+  for (int call = 1; call <= 3; ++call) {
+    x = jnp::arange(static_cast<float>(n));
+    EXPECT_FLOAT_EQ(f(x).item<float>(), expected) << "call " << call;
+    EXPECT_EQ(calls, call);
+  }
 }
 
 }  // namespace

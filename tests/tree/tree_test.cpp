@@ -369,4 +369,25 @@ TEST(Tree, AMovedFromTreeDefIsEmpty) {
   EXPECT_EQ(def.num_leaves(), 0u);
 }
 
+TEST(Tree, GivingUpATreeOfReferencesOrConstArraysCopies) {
+  // std::tie(w, b) is an rvalue, but the arrays are the caller's: they stay where they are.
+  jx::Array w = jnp::ones({2}), b = jnp::zeros({});
+  auto [leaves, def] = tree::flatten(std::tie(w, b));
+  ASSERT_EQ(leaves.size(), 2u);
+  EXPECT_TRUE(w.valid());
+  EXPECT_TRUE(b.valid());
+  EXPECT_TRUE(same_array(leaves[0], w));
+  struct Frozen {
+    const jx::Array scale;
+    JX_PYTREE_FIELDS(scale);
+  };
+  Frozen frozen{jnp::ones({3})};
+  EXPECT_EQ(tree::leaves(std::move(frozen)).size(), 1u);
+  EXPECT_TRUE(frozen.scale.valid());  // NOLINT(bugprone-use-after-move)
+  static_assert(!tree::gives_up_leaves<std::tuple<jx::Array&, jx::Array&>>);
+  static_assert(!tree::gives_up_leaves<Frozen>);
+  static_assert(tree::gives_up_leaves<std::vector<models::Params>>);
+  static_assert(!tree::gives_up_leaves<std::vector<models::Params>&>);
+}
+
 }  // namespace

@@ -13,6 +13,9 @@
 //
 // Overloaded or template functions have no single address: wrap them in a lambda
 // (`jx::jit([](const jx::Array& x) { return jnp::sin(x); })`).
+//
+// A call reads its lvalue arguments where they are, without copying their handles: as with any
+// object, another thread must not assign to them while the call runs.
 #pragma once
 
 #include <cstdint>
@@ -145,8 +148,12 @@ class Jitted {
     }
     detail::CallBuffers& buffers = detail::acquire_call_buffers();
     struct Release {
-      ~Release() { detail::release_call_buffers(); }
-    } release;
+      detail::CallBuffers& buffers;
+      ~Release() {
+        buffers.held.clear();  // drop our references, even when the call throws
+        detail::release_call_buffers();
+      }
+    } release{buffers};
     flatten_arguments(buffers, std::index_sequence_for<Args...>{}, std::forward<Args>(args)...);
     detail::JitCore::Result result = core_->call(
         buffers.structure, buffers.leaves,
@@ -204,8 +211,11 @@ class Jitted {
     const std::size_t root = flattener.begin(tree::NodeKind::tuple);
     (
         [&] {
-          constexpr bool donate = std::is_rvalue_reference_v<Args&&> && !std::is_const_v<std::remove_reference_t<Args>>;
-          flattener.set_mode(donate ? Leaves::move : Leaves::borrow);
+          // Held by value in `arguments`, which dies before the call: moved or copied, never borrowed.
+          constexpr bool by_value =
+              std::is_rvalue_reference_v<Args&&> && !std::is_const_v<std::remove_reference_t<Args>>;
+          constexpr bool donate = by_value && tree::gives_up_leaves<Stored<Args, I>>;
+          flattener.set_mode(donate ? Leaves::move : by_value ? Leaves::copy : Leaves::borrow);
           tree::TreeTraits<Stored<Args, I>>::flatten(std::get<I>(arguments), flattener);
           buffers.donated.resize(flattener.num_leaves(), donate ? 1 : 0);
         }(),

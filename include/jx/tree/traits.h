@@ -117,7 +117,8 @@ class Flattener {
   }
 
   Leaves mode() const { return mode_; }
-  void set_mode(Leaves mode) { mode_ = mode; }
+  // Borrowing needs the pointers; without them a tree is copied instead.
+  void set_mode(Leaves mode) { mode_ = mode == Leaves::borrow && !pointers_ ? Leaves::copy : mode; }
   // Array leaves flattened so far (with pointers: pointers given).
   std::size_t num_leaves() const {
     return static_cast<std::size_t>(pointers_ ? next_pointer_ - first_pointer_ : next_leaf_ - first_leaf_);
@@ -286,6 +287,42 @@ concept Pytree = requires {
 };
 
 namespace detail {
+// Whether a tree holds its arrays by value, so that giving the tree up may move them out. A tree of
+// references (std::tie(w, b)) or of const arrays may not: flattening it as an rvalue copies.
+// Registered structs are looked at through their fields; custom nodes are copied anyway.
+template <class T>
+struct OwnsLeaves : std::bool_constant<!std::is_reference_v<T> && !std::is_const_v<T>> {};
+template <class... Ts>
+struct OwnsLeaves<std::tuple<Ts...>> : std::bool_constant<(OwnsLeaves<Ts>::value && ...)> {};
+template <class A, class B>
+struct OwnsLeaves<std::pair<A, B>> : std::bool_constant<OwnsLeaves<A>::value && OwnsLeaves<B>::value> {};
+template <class T, std::size_t N>
+struct OwnsLeaves<std::array<T, N>> : OwnsLeaves<T> {};
+template <class T>
+struct OwnsLeaves<std::vector<T>> : OwnsLeaves<T> {};
+template <class K, class T>
+struct OwnsLeaves<std::map<K, T>> : OwnsLeaves<T> {};
+template <class T>
+struct OwnsLeaves<std::optional<T>> : OwnsLeaves<T> {};
+template <class Tie>
+struct FieldsOwnLeaves;
+template <class... Fields>  // a tie of a non-const struct: Fields& for each field, const when it is
+struct FieldsOwnLeaves<std::tuple<Fields&...>> : std::bool_constant<(OwnsLeaves<Fields>::value && ...)> {};
+template <FieldsAtNamespaceScope T>
+struct OwnsLeaves<T> : FieldsOwnLeaves<decltype(jx_pytree_tie(std::declval<T&>()))> {};
+template <FieldsInClass T>
+struct OwnsLeaves<T> : FieldsOwnLeaves<decltype(std::declval<T&>().jx_pytree_tie())> {};
+}  // namespace detail
+
+// Whether flattening a T given up (an rvalue) moves its leaves out.
+template <class T>
+inline constexpr bool gives_up_leaves = !std::is_lvalue_reference_v<T> && detail::OwnsLeaves<T>::value;
+
+namespace detail {
+// A value that can be rebuilt in place: made empty, then assigned to.
+template <class T>
+concept Refillable = std::is_default_constructible_v<T> && std::is_move_assignable_v<T>;
+
 // Rebuilds a value into an existing one, `out`. Arrays, tuples, pairs, std::arrays, vectors and
 // registered structs are filled in place (TreeTraits<T>::unflatten_into): no temporary is built,
 // moved and destroyed per node, and a leaf goes straight from the leaves into its field. Other
@@ -347,7 +384,7 @@ struct TreeTraits<std::tuple<Ts...>> {
     f.end(node, sizeof...(Ts));
   }
   static std::tuple<Ts...> unflatten(detail::Reader& r) {
-    if constexpr ((std::is_default_constructible_v<Ts> && ...)) {
+    if constexpr ((detail::Refillable<Ts> && ...)) {
       std::tuple<Ts...> t;
       unflatten_into(t, r);
       return t;
@@ -357,8 +394,7 @@ struct TreeTraits<std::tuple<Ts...>> {
       return std::tuple<Ts...>{TreeTraits<Ts>::unflatten(r)...};  // braces: evaluated left to right
     }
   }
-  static void unflatten_into(std::tuple<Ts...>& t,
-                             detail::Reader& r) requires(std::is_default_constructible_v<Ts>&&...) {
+  static void unflatten_into(std::tuple<Ts...>& t, detail::Reader& r) requires(detail::Refillable<Ts>&&...) {
     const Node& node = r.expect(NodeKind::tuple, nullptr, "std::tuple");
     r.check_arity(node, sizeof...(Ts), "std::tuple");
     std::apply([&](Ts&... element) { (detail::unflatten_into(element, r), ...); }, t);
@@ -385,7 +421,7 @@ struct TreeTraits<std::pair<A, B>> {
     f.end(node, 2);
   }
   static std::pair<A, B> unflatten(detail::Reader& r) {
-    if constexpr (std::is_default_constructible_v<A> && std::is_default_constructible_v<B>) {
+    if constexpr (detail::Refillable<A> && detail::Refillable<B>) {
       std::pair<A, B> p;
       unflatten_into(p, r);
       return p;
@@ -397,8 +433,8 @@ struct TreeTraits<std::pair<A, B>> {
       return {std::move(first), std::move(second)};
     }
   }
-  static void unflatten_into(std::pair<A, B>& p, detail::Reader& r) requires(
-      std::is_default_constructible_v<A>&& std::is_default_constructible_v<B>) {
+  static void unflatten_into(std::pair<A, B>& p,
+                             detail::Reader& r) requires(detail::Refillable<A>&& detail::Refillable<B>) {
     const Node& node = r.expect(NodeKind::tuple, nullptr, "std::pair");
     r.check_arity(node, 2, "std::pair");
     detail::unflatten_into(p.first, r);
@@ -421,7 +457,7 @@ struct TreeTraits<std::array<T, N>> {
     f.end(node, N);
   }
   static std::array<T, N> unflatten(detail::Reader& r) {
-    if constexpr (std::is_default_constructible_v<T>) {
+    if constexpr (detail::Refillable<T>) {
       std::array<T, N> a;
       unflatten_into(a, r);
       return a;
@@ -434,7 +470,7 @@ struct TreeTraits<std::array<T, N>> {
       (std::make_index_sequence<N>{});
     }
   }
-  static void unflatten_into(std::array<T, N>& a, detail::Reader& r) requires std::is_default_constructible_v<T> {
+  static void unflatten_into(std::array<T, N>& a, detail::Reader& r) requires detail::Refillable<T> {
     const Node& node = r.expect(NodeKind::tuple, nullptr, "std::array");
     r.check_arity(node, N, "std::array");
     for (T& x : a) detail::unflatten_into(x, r);
@@ -468,12 +504,12 @@ struct TreeTraits<std::vector<T>> {
   // Reuses the vector's room: elements are rebuilt in place where T can be default-constructed.
   static void unflatten_into(std::vector<T>& v, detail::Reader& r) {
     const Node& node = r.expect(NodeKind::list, nullptr, "std::vector");
-    if constexpr (std::is_default_constructible_v<T>) {
+    if constexpr (detail::Refillable<T>) {
       v.resize(node.arity);
       for (T& x : v) detail::unflatten_into(x, r);
     } else {
-      // Each element is built in place all the same: Next converts to T by unflattening, and
-      // emplace_back constructs from that prvalue without moving a temporary.
+      // Next converts to T by unflattening: emplace_back constructs each element from that, which
+      // GCC and Clang do without a temporary T (the elision CWG 2327 asks for).
       struct Next {
         detail::Reader& reader;
         operator T() const { return TreeTraits<T>::unflatten(reader); }  // NOLINT(google-explicit-constructor)

@@ -134,12 +134,20 @@ class TreeDef {
   // Appending a node (on every jit call, for every node) is a store: room[0, size) are the nodes and
   // the rest is room to grow into, grown out of line. (std::vector::push_back, with its reallocation
   // path, was not always inlined, and the call made flattening up to twice as slow.)
+  // A copy takes the nodes, not the room; a moved-from TreeDef is empty (and its hash not cached).
   struct Nodes {
     std::vector<Node> room;
     std::size_t size = 0;
     Nodes() = default;
-    Nodes(const Nodes&) = default;
-    Nodes& operator=(const Nodes&) = default;
+    Nodes(const Nodes& other)
+        : room(other.room.begin(), other.room.begin() + static_cast<std::ptrdiff_t>(other.size)), size(other.size) {}
+    Nodes& operator=(const Nodes& other) {
+      if (this != &other) {
+        room.assign(other.room.begin(), other.room.begin() + static_cast<std::ptrdiff_t>(other.size));
+        size = other.size;
+      }
+      return *this;
+    }
     Nodes(Nodes&& other) noexcept : room(std::move(other.room)), size(std::exchange(other.size, 0)) {}
     Nodes& operator=(Nodes&& other) noexcept {
       room = std::move(other.room);
@@ -148,11 +156,25 @@ class TreeDef {
     }
     ~Nodes() = default;
   };
+  struct CachedHash {
+    std::size_t value = 0;
+    bool valid = false;
+    CachedHash() = default;
+    CachedHash(const CachedHash&) = default;
+    CachedHash& operator=(const CachedHash&) = default;
+    CachedHash(CachedHash&& other) noexcept : value(other.value), valid(std::exchange(other.valid, false)) {}
+    CachedHash& operator=(CachedHash&& other) noexcept {
+      value = other.value;
+      valid = std::exchange(other.valid, false);
+      return *this;
+    }
+    ~CachedHash() = default;
+  };
   [[gnu::always_inline]] void append(const Node& node) {
     if (nodes_.size == nodes_.room.size()) [[unlikely]]
       grow();
     nodes_.room[nodes_.size++] = node;
-    hashed_ = false;
+    hash_.valid = false;
   }
   [[gnu::noinline]] void grow() { make_room(nodes_.size + 1); }
   void make_room(std::size_t nodes) {
@@ -162,9 +184,7 @@ class TreeDef {
   Nodes nodes_;
   std::vector<std::string> keys_;
   std::vector<StaticValue> statics_;
-  std::uint32_t leaf_count_ = 0;  // leaves appended so far, while building
-  mutable std::size_t hash_ = 0;
-  mutable bool hashed_ = false;
+  mutable CachedHash hash_;
 };
 
 std::ostream& operator<<(std::ostream& os, const TreeDef& def);

@@ -379,21 +379,23 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   // Fresh buffers for the outputs, or donated ones: the first candidate that was donated, is held by
   // nothing else, and no earlier output took.
   ArrayList results(p.outputs.size());
-  std::vector<int> taken_input;  // per output, when any input is donated
-  if (std::find(donated.begin(), donated.end(), true) != donated.end()) taken_input.assign(p.outputs.size(), -1);
-  auto is_taken = [&](std::uint32_t i) {
-    return std::find(taken_input.begin(), taken_input.end(), static_cast<int>(i)) != taken_input.end();
-  };
+  std::vector<int> taken_input;  // per output, when any input is donated: the input it took, or -1
+  std::vector<char> is_taken;    // per input
+  if (std::find(donated.begin(), donated.end(), true) != donated.end()) {
+    taken_input.assign(p.outputs.size(), -1);
+    is_taken.assign(inputs.size(), 0);
+  }
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
     if (!taken_input.empty()) {
       for (const std::uint32_t i : donation_candidates_[j]) {
-        if (i >= donated.size() || !donated[i] || is_taken(i)) continue;
+        if (i >= donated.size() || !donated[i] || is_taken[i]) continue;
         const Array& input = *inputs[i];
         if (input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1) {
           output_data[j] = const_cast<std::byte*>(input_data[i]);
           taken_input[j] = static_cast<int>(i);  // results[j] takes the input over once the run is done
+          is_taken[i] = 1;
           break;
         }
       }
