@@ -41,14 +41,15 @@ ArrayList StagingTrace::process(const Primitive& primitive, std::span<const Arra
       return jx::bind(primitive, inputs);
     }
   }
-  Equation equation{primitive.clone(), {}, {}, current_call_site()};
   std::vector<ArrayType> types;
-  equation.inputs.reserve(inputs.size());
-  for (const Array& x : inputs) {
-    equation.inputs.push_back(to_atom(x));
-    types.push_back(x.type());
-  }
+  types.reserve(inputs.size());
+  for (const Array& x : inputs) types.push_back(x.type());
+  // Inferred before the clone: a primitive may learn about itself as it infers (a custom-derivative
+  // call, whether its function has effects), and the program's copy must know it too.
   const TypeList out_types = primitive.infer(types);
+  Equation equation{primitive.clone(), {}, {}, current_call_site()};
+  equation.inputs.reserve(inputs.size());
+  for (const Array& x : inputs) equation.inputs.push_back(to_atom(x));
   ArrayList outputs;
   for (const ArrayType& type : out_types) {
     const int var = program_.new_var(type);

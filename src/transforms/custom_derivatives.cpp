@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "ir/passes.h"
 #include "ir/primitives/control_flow.h"
 #include "ir/primitives/rules.h"
@@ -18,11 +20,30 @@
 namespace jx::detail {
 namespace {
 
-// The output types of a function, by tracing it on abstract inputs, and whether it has effects (a
-// debug callback inside it): those its call must keep, and jit must not run it on borrowed inputs.
-TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs, bool& has_effects) {
+// Whether a custom function has effects (a debug callback inside it): then its call must be kept,
+// and jit must not run it on borrowed inputs. Found when the call's types are inferred, as it is
+// bound; until then, assumed. Atomic, as a program's primitives may be inferred again (verify) while
+// another thread runs them.
+class EffectsFlag {
+ public:
+  EffectsFlag() = default;
+  EffectsFlag(const EffectsFlag& other) : value_(other.get()) {}
+  EffectsFlag& operator=(const EffectsFlag& other) {
+    set(other.get());
+    return *this;
+  }
+  ~EffectsFlag() = default;
+  bool get() const { return value_.load(std::memory_order_relaxed); }
+  void set(bool value) const { value_.store(value, std::memory_order_relaxed); }
+
+ private:
+  mutable std::atomic<bool> value_{true};
+};
+
+// The output types of a function, by tracing it on abstract inputs, noting whether it has effects.
+TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs, const EffectsFlag& effects) {
   const Program program = trace_program(f, inputs, "abstract evaluation of a custom-derivative function");
-  has_effects = primitives::has_effects(program);
+  effects.set(primitives::has_effects(program));
   return program.output_types();
 }
 
@@ -62,7 +83,7 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
       : f_(std::move(f)), rule_(std::move(rule)), id_(reinterpret_cast<std::intptr_t>(id)) {}
   std::string_view name() const override { return "custom_jvp_call"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
-  bool has_side_effects() const override { return has_effects_; }
+  bool has_side_effects() const override { return has_effects_.get(); }
   Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
@@ -84,7 +105,7 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
   std::shared_ptr<const ArraysFunction> f_;
   std::shared_ptr<const JvpRule> rule_;
   std::int64_t id_;
-  mutable bool has_effects_ = true;  // found by infer, when the call is bound; until then, assumed
+  EffectsFlag has_effects_;
 };
 
 // The linear part of a custom_vjp function: inputs are the residuals followed by the tangents; its
@@ -148,7 +169,7 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
         id_(reinterpret_cast<std::intptr_t>(id)) {}
   std::string_view name() const override { return "custom_vjp_call"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
-  bool has_side_effects() const override { return has_effects_; }
+  bool has_side_effects() const override { return has_effects_.get(); }
   Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
@@ -177,7 +198,7 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
   std::shared_ptr<const ForwardRule> forward_;
   std::shared_ptr<const BackwardRule> backward_;
   std::int64_t id_;
-  mutable bool has_effects_ = true;  // found by infer, when the call is bound; until then, assumed
+  EffectsFlag has_effects_;
 };
 
 }  // namespace

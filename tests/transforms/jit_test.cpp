@@ -7,9 +7,12 @@
 #include <thread>
 
 #include "core/array_impl.h"
+#include "ir/primitives/control_flow.h"
 #include "jx/core/config.h"
 #include "jx/debug.h"
+#include "jx/nn.h"
 #include "jx/numpy.h"
+#include "jx/transforms/control_flow.h"
 #include "jx/transforms/custom_derivatives.h"
 
 namespace jnp = jx::numpy;
@@ -362,6 +365,30 @@ TEST(Jit, ACallbackInsideACustomDerivativeFunctionCountsAsAnEffect) {
     EXPECT_FLOAT_EQ(f(x).item<float>(), expected) << "call " << call;
     EXPECT_EQ(calls, call);
   }
+}
+
+TEST(Jit, PureCustomDerivativeCallsAreOptimizedLikeAnyOther) {
+  // relu is a custom_jvp: without effects, an unused call is removed, and a loop around one is pure
+  // (so jit reads its arguments in place).
+  auto unused = jx::jit([](const jx::Array& x) {
+    [[maybe_unused]] const jx::Array r = jx::nn::relu(x);
+    return x * 2.0f;
+  });
+  const jx::Array x = jnp::arange(4.0f) - 2.0f;
+  EXPECT_EQ(unused.lower(x).count("custom_jvp_call"), 0) << unused.lower(x).to_string();
+  auto used = jx::jit([](const jx::Array& v) { return jx::nn::relu(v); });
+  EXPECT_EQ(used.lower(x).count("custom_jvp_call"), 1);
+  EXPECT_EQ(values(used(x)), (std::vector<float>{0, 0, 0, 1}));
+  auto looped = jx::jit([](const jx::Array& v) {
+    return jx::lax::scan(
+               [](const jx::Array& c, const jx::Array& e) {
+                 return std::pair{c + jx::nn::relu(e), c};
+               },
+               jnp::array(0.0f), v)
+        .first;
+  });
+  EXPECT_FALSE(jx::primitives::has_effects(looped.lower(x)));
+  EXPECT_EQ(looped(x).item<float>(), 1.0f);
 }
 
 }  // namespace

@@ -188,11 +188,15 @@ class Jitted {
 
   // How flatten_arguments holds an argument: rvalues (and static arguments) by value, lvalues by
   // reference (copying a whole tree only to flatten it would cost two reference-count updates and the
-  // containers' allocations per call).
+  // containers' allocations per call). An array argument, such as a string literal, decays to a
+  // pointer made here, so it is held by value too.
+  template <class A>
+  static constexpr bool is_given_up = std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>;
   template <class A, std::size_t I>
-  using Held = std::conditional_t<detail::is_static_index<I, Static...> ||
-                                      (std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>),
-                                  Stored<A, I>, const Stored<A, I>&>;
+  static constexpr bool is_held_by_value =
+      detail::is_static_index<I, Static...> || is_given_up<A> || std::is_array_v<std::remove_reference_t<A>>;
+  template <class A, std::size_t I>
+  using Held = std::conditional_t<is_held_by_value<A, I>, Stored<A, I>, const Stored<A, I>&>;
 
   // Flattens the arguments into the buffers. An lvalue argument's leaves are borrowed: the buffer
   // points at the caller's arrays, which outlive the call, and takes no reference counts. Rvalue
@@ -212,9 +216,8 @@ class Jitted {
     (
         [&] {
           // Held by value in `arguments`, which dies before the call: moved or copied, never borrowed.
-          constexpr bool by_value =
-              std::is_rvalue_reference_v<Args&&> && !std::is_const_v<std::remove_reference_t<Args>>;
-          constexpr bool donate = by_value && tree::gives_up_leaves<Stored<Args, I>>;
+          constexpr bool by_value = is_held_by_value<Args, I>;
+          constexpr bool donate = is_given_up<Args> && tree::gives_up_leaves<Stored<Args, I>>;
           flattener.set_mode(donate ? Leaves::move : by_value ? Leaves::copy : Leaves::borrow);
           tree::TreeTraits<Stored<Args, I>>::flatten(std::get<I>(arguments), flattener);
           buffers.donated.resize(flattener.num_leaves(), donate ? 1 : 0);

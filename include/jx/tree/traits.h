@@ -305,13 +305,16 @@ struct OwnsLeaves<std::map<K, T>> : OwnsLeaves<T> {};
 template <class T>
 struct OwnsLeaves<std::optional<T>> : OwnsLeaves<T> {};
 template <class Tie>
-struct FieldsOwnLeaves;
+struct FieldsOwnLeaves : std::false_type {};
 template <class... Fields>  // a tie of a non-const struct: Fields& for each field, const when it is
 struct FieldsOwnLeaves<std::tuple<Fields&...>> : std::bool_constant<(OwnsLeaves<Fields>::value && ...)> {};
+// A tie cannot tell a reference member from a value; a struct with one cannot be assigned, though.
 template <FieldsAtNamespaceScope T>
-struct OwnsLeaves<T> : FieldsOwnLeaves<decltype(jx_pytree_tie(std::declval<T&>()))> {};
+struct OwnsLeaves<T> : std::bool_constant<std::is_move_assignable_v<T> &&
+                                          FieldsOwnLeaves<decltype(jx_pytree_tie(std::declval<T&>()))>::value> {};
 template <FieldsInClass T>
-struct OwnsLeaves<T> : FieldsOwnLeaves<decltype(std::declval<T&>().jx_pytree_tie())> {};
+struct OwnsLeaves<T> : std::bool_constant<std::is_move_assignable_v<T> &&
+                                          FieldsOwnLeaves<decltype(std::declval<T&>().jx_pytree_tie())>::value> {};
 }  // namespace detail
 
 // Whether flattening a T given up (an rvalue) moves its leaves out.
