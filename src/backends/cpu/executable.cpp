@@ -379,11 +379,22 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   // Fresh buffers for the outputs, or donated ones: the first candidate that was donated, is held by
   // nothing else, and no earlier output took.
   ArrayList results(p.outputs.size());
-  std::vector<int> taken_input;  // per output, when any input is donated: the input it took, or -1
-  std::vector<char> is_taken;    // per input
+  // When inputs are donated: per output, the input it takes over (or -1), and per input, whether one
+  // has. On the stack for small programs, as the pointer table is.
+  std::span<int> taken_input, is_taken;
+  int donation_inline[2 * kInline];
+  std::vector<int> donation_heap;
   if (std::find(donated.begin(), donated.end(), true) != donated.end()) {
-    taken_input.assign(p.outputs.size(), -1);
-    is_taken.assign(inputs.size(), 0);
+    const std::size_t n = p.outputs.size() + inputs.size();
+    int* storage = donation_inline;
+    if (n > 2 * kInline) {
+      donation_heap.resize(n);
+      storage = donation_heap.data();
+    }
+    taken_input = {storage, p.outputs.size()};
+    is_taken = {storage + p.outputs.size(), inputs.size()};
+    std::fill(taken_input.begin(), taken_input.end(), -1);
+    std::fill(is_taken.begin(), is_taken.end(), 0);
   }
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
