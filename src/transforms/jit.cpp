@@ -220,12 +220,7 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leave
     return {entry->executable->run(leaves, donated), &entry->output_structure};
   // User code runs during this call (tracing, check_jit's second trace, callbacks). It could reassign
   // the arrays the leaves point at, so the call holds references of its own, taken first.
-  std::vector<Array> held;
-  held.reserve(leaves.size());
-  for (std::size_t i = 0; i < leaves.size(); ++i) {
-    const bool given = i < donated.size() && donated[i];
-    held.push_back(given ? std::move(const_cast<Array&>(*leaves[i])) : *leaves[i]);  // given: the caller's own
-  }
+  ArrayList held = cpu::held_inputs(leaves, donated);
   {
     std::vector<const Array*> held_leaves(held.size());  // into `held`, which grows below
     for (std::size_t i = 0; i < held.size(); ++i) held_leaves[i] = &held[i];

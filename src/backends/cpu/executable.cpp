@@ -343,15 +343,22 @@ ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated
   return run(std::span<const Array* const>(pointers), donated);
 }
 
+ArrayList held_inputs(std::span<const Array* const> inputs, std::span<const bool> donated) {
+  ArrayList held;
+  held.reserve(inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    // A donated input is the caller's own, so it may be moved from (and then still be donated).
+    const bool given = i < donated.size() && donated[i];
+    held.push_back(given ? std::move(const_cast<Array&>(*inputs[i])) : *inputs[i]);
+  }
+  return held;
+}
+
 // Kernels read dense row-major buffers: a run with views among its inputs runs on dense copies.
 ArrayList Executable::run_on_dense_copies(std::span<const Array* const> inputs, std::span<const bool> donated) const {
-  std::vector<Array> dense;
-  dense.reserve(inputs.size());
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const bool given = i < donated.size() && donated[i];
-    // A donated input is the caller's own, so it may be moved from (and then still be donated).
-    Array input = given ? std::move(const_cast<Array&>(*inputs[i])) : *inputs[i];
-    dense.push_back(concrete(input).is_contiguous() ? std::move(input) : contiguous(input));
+  ArrayList dense = held_inputs(inputs, donated);
+  for (Array& input : dense) {
+    if (!concrete(input).is_contiguous()) input = contiguous(input);
   }
   return run(std::span<Array>(dense), donated);
 }

@@ -102,4 +102,8 @@ class Executable final : public CompiledProgram {
   Statistics statistics_;
 };
 
+// Handles of a run's inputs owned by the caller of this: donated inputs (the run's caller's own)
+// are moved, the others copied. For a run that must not depend on the inputs staying put.
+ArrayList held_inputs(std::span<const Array* const> inputs, std::span<const bool> donated);
+
 }  // namespace jx::cpu
