@@ -23,8 +23,10 @@ struct CholeskyOptions {
   bool symmetrize_input = true;  // factor (x + x^T) / 2; else read only x's lower triangle
 };
 // The lower factor L of float[..., n, n] with x = L L^T.
-Array cholesky(const Array& x, CholeskyOptions options = {},
-               std::source_location loc = std::source_location::current());
+inline constexpr struct cholesky_function {
+  Array operator()(const Array& x, CholeskyOptions options = {},
+                   std::source_location loc = std::source_location::current()) const;
+} cholesky{};
 
 // JAX's keyword defaults: solve x op(a) = b with a upper triangular.
 struct TriangularSolveOptions {
@@ -35,15 +37,19 @@ struct TriangularSolveOptions {
   bool unit_diagonal = false;  // take a's diagonal to be ones
 };
 // x with op(a) x = b or x op(a) = b; a is (..., k, k), b (..., m, n) with the same batch dimensions.
-Array triangular_solve(const Array& a, const Array& b, TriangularSolveOptions options = {},
-                       std::source_location loc = std::source_location::current());
+inline constexpr struct triangular_solve_function {
+  Array operator()(const Array& a, const Array& b, TriangularSolveOptions options = {},
+                   std::source_location loc = std::source_location::current()) const;
+} triangular_solve{};
 
 }  // namespace lax::linalg
 
 namespace numpy::linalg {
 
 // jnp.linalg.cholesky: integer input is promoted to the default float type, the input symmetrized.
-Array cholesky(const Array& a, std::source_location loc = std::source_location::current());
+inline constexpr struct cholesky_function {
+  Array operator()(const Array& a, std::source_location loc = std::source_location::current()) const;
+} cholesky{};
 
 }  // namespace numpy::linalg
 

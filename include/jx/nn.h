@@ -16,20 +16,36 @@ namespace jx::nn {
 
 using Loc = std::source_location;
 
-Array relu(const Array& x, Loc loc = Loc::current());
+inline constexpr struct relu_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } relu{};
 // approximate = true is JAX's default (the tanh form); false uses erf.
-Array gelu(const Array& x, bool approximate = true, Loc loc = Loc::current());
-Array sigmoid(const Array& x, Loc loc = Loc::current());
-Array softplus(const Array& x, Loc loc = Loc::current());
-Array silu(const Array& x, Loc loc = Loc::current());
-Array swish(const Array& x, Loc loc = Loc::current());
-Array log_sigmoid(const Array& x, Loc loc = Loc::current());
-Array softmax(const Array& x, int axis = -1, Loc loc = Loc::current());
-Array log_softmax(const Array& x, int axis = -1, Loc loc = Loc::current());
-Array logsumexp(const Array& x, numpy::ReduceOptions options = {}, Loc loc = Loc::current());
-Array logsumexp(const Array& x, int axis, Loc loc = Loc::current());
-Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dtype = std::nullopt,
-              Loc loc = Loc::current());
+inline constexpr struct gelu_function {
+  Array operator()(const Array& x, bool approximate = true, Loc loc = Loc::current()) const;
+} gelu{};
+inline constexpr struct sigmoid_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} sigmoid{};
+inline constexpr struct softplus_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} softplus{};
+inline constexpr struct silu_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } silu{};
+inline constexpr struct swish_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } swish{};
+inline constexpr struct log_sigmoid_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} log_sigmoid{};
+inline constexpr struct softmax_function {
+  Array operator()(const Array& x, int axis = -1, Loc loc = Loc::current()) const;
+} softmax{};
+inline constexpr struct log_softmax_function {
+  Array operator()(const Array& x, int axis = -1, Loc loc = Loc::current()) const;
+} log_softmax{};
+inline constexpr struct logsumexp_function {
+  Array operator()(const Array& x, numpy::ReduceOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+} logsumexp{};
+inline constexpr struct one_hot_function {
+  Array operator()(const Array& x, std::int64_t num_classes, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} one_hot{};
 
 }  // namespace jx::nn
 

@@ -10,6 +10,13 @@
 //   auto x = jnp::linspace(0.0f, 1.0f, 5);
 //   auto y = jnp::where(x > 0.5f, jnp::sin(x), 0.0f);
 //   auto m = jnp::mean(jnp::reshape(jnp::arange(6), {2, 3}), {.axis = 0, .keepdims = true});
+//   auto dtanh = jx::grad(jnp::tanh);               // functions are passed by name, as in JAX
+//
+// Each function is an object of its own type (`inline constexpr struct tanh_function {...} tanh{};`),
+// as std::ranges' algorithms are: a C++ function with overloads or defaulted parameters has no single
+// address, and these have both, since every call operator ends with a defaulted std::source_location
+// that names the caller's line in error messages. The same holds for jx::lax, jx::nn, jx::random and
+// jx::scipy.
 #pragma once
 
 #include <concepts>
@@ -41,138 +48,247 @@ using jx::bfloat16, jx::bool_, jx::float16, jx::float32, jx::float64, jx::int8, 
 // --- Creation -----------------------------------------------------------------------------------
 
 // A C++ scalar as a 0-d array: weakly typed like a Python scalar, unless a dtype is given.
-template <Scalar T>
-Array array(T value, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-// From a flat list of values and a shape ({} for a scalar).
-template <Scalar T>
-Array array(std::span<const T> values, const Shape& shape, std::optional<DType> dtype = std::nullopt,
-            Loc loc = Loc::current());
-template <Scalar T>
-Array array(const std::vector<T>& values, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) {
-  return array(std::span<const T>(values), Shape{static_cast<std::int64_t>(values.size())}, dtype, loc);
-}
-template <Scalar T>
-Array array(const std::vector<T>& values, const Shape& shape, std::optional<DType> dtype = std::nullopt,
-            Loc loc = Loc::current()) {
-  return array(std::span<const T>(values), shape, dtype, loc);
-}
-// Nested lists: array({1, 2, 3}), array({{1, 2}, {3, 4}}), array({{{1}, {2}}}).
-template <Scalar T>
-Array array(std::initializer_list<T> values, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) {
-  return array(std::span<const T>(values.begin(), values.size()), Shape{static_cast<std::int64_t>(values.size())},
-               dtype, loc);
-}
-template <Scalar T>
-Array array(std::initializer_list<std::initializer_list<T>> rows, std::optional<DType> dtype = std::nullopt,
-            Loc loc = Loc::current());
-template <Scalar T>
-Array array(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks,
-            std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-// A copy of x (optionally converted), as jnp.array(x).
-Array array(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+inline constexpr struct array_function {
+  template <Scalar T>
+  Array operator()(T value, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+  // From a flat list of values and a shape ({} for a scalar).
+  template <Scalar T>
+  Array operator()(std::span<const T> values, const Shape& shape, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+  template <Scalar T>
+  Array operator()(const std::vector<T>& values, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const {
+    return (*this)(std::span<const T>(values), Shape{static_cast<std::int64_t>(values.size())}, dtype, loc);
+  }
+  template <Scalar T>
+  Array operator()(const std::vector<T>& values, const Shape& shape, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const {
+    return (*this)(std::span<const T>(values), shape, dtype, loc);
+  }
+  // Nested lists: array({1, 2, 3}), array({{1, 2}, {3, 4}}), array({{{1}, {2}}}).
+  template <Scalar T>
+  Array operator()(std::initializer_list<T> values, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const {
+    return (*this)(std::span<const T>(values.begin(), values.size()), Shape{static_cast<std::int64_t>(values.size())},
+                   dtype, loc);
+  }
+  template <Scalar T>
+  Array operator()(std::initializer_list<std::initializer_list<T>> rows, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+  template <Scalar T>
+  Array operator()(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks,
+                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+  // A copy of x (optionally converted), as jnp.array(x).
+  Array operator()(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} array{};
 // x itself when it already has the dtype, as jnp.asarray.
-Array asarray(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-Array astype(const Array& x, DType dtype, Loc loc = Loc::current());
+inline constexpr struct asarray_function {
+  Array operator()(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} asarray{};
+inline constexpr struct astype_function {
+  Array operator()(const Array& x, DType dtype, Loc loc = Loc::current()) const;
+} astype{};
 
-Array zeros(const Shape& shape, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-Array ones(const Shape& shape, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-Array full(const Shape& shape, const Array& fill_value, std::optional<DType> dtype = std::nullopt,
-           Loc loc = Loc::current());
-Array zeros_like(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-Array ones_like(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-Array full_like(const Array& x, const Array& fill_value, std::optional<DType> dtype = std::nullopt,
-                Loc loc = Loc::current());
+inline constexpr struct zeros_function {
+  Array operator()(const Shape& shape, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} zeros{};
+inline constexpr struct ones_function {
+  Array operator()(const Shape& shape, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} ones{};
+inline constexpr struct full_function {
+  Array operator()(const Shape& shape, const Array& fill_value, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} full{};
+inline constexpr struct zeros_like_function {
+  Array operator()(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} zeros_like{};
+inline constexpr struct ones_like_function {
+  Array operator()(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} ones_like{};
+inline constexpr struct full_like_function {
+  Array operator()(const Array& x, const Array& fill_value, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} full_like{};
 // arange(stop), arange(start, stop[, step]); the dtype follows the arguments (the default int type
 // unless a floating-point argument is passed), as in NumPy.
 Array arange_impl(double start, double stop, double step, bool floating, std::optional<DType> dtype, Loc loc);
-template <Scalar T>
-Array arange(T stop, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) {
-  return arange_impl(0, static_cast<double>(stop), 1, std::is_floating_point_v<T>, dtype, loc);
-}
-template <Scalar T, Scalar U, Scalar V = int>
-Array arange(T start, U stop, V step = 1, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) {
-  constexpr bool floating = std::is_floating_point_v<T> || std::is_floating_point_v<U> || std::is_floating_point_v<V>;
-  return arange_impl(static_cast<double>(start), static_cast<double>(stop), static_cast<double>(step), floating, dtype,
-                     loc);
-}
+inline constexpr struct arange_function {
+  template <Scalar T>
+  Array operator()(T stop, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const {
+    return arange_impl(0, static_cast<double>(stop), 1, std::is_floating_point_v<T>, dtype, loc);
+  }
+  template <Scalar T, Scalar U, Scalar V = int>
+  Array operator()(T start, U stop, V step = 1, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const {
+    constexpr bool floating = std::is_floating_point_v<T> || std::is_floating_point_v<U> || std::is_floating_point_v<V>;
+    return arange_impl(static_cast<double>(start), static_cast<double>(stop), static_cast<double>(step), floating,
+                       dtype, loc);
+  }
+} arange{};
 struct LinspaceOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
   bool endpoint = true;
   std::optional<DType> dtype = std::nullopt;
 };
-Array linspace(double start, double stop, std::int64_t num = 50, LinspaceOptions options = {},
-               Loc loc = Loc::current());
-Array eye(std::int64_t n, std::optional<std::int64_t> m = std::nullopt, std::int64_t k = 0,
-          std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
-Array identity(std::int64_t n, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+inline constexpr struct linspace_function {
+  Array operator()(double start, double stop, std::int64_t num = 50, LinspaceOptions options = {},
+                   Loc loc = Loc::current()) const;
+} linspace{};
+inline constexpr struct eye_function {
+  Array operator()(std::int64_t n, std::optional<std::int64_t> m = std::nullopt, std::int64_t k = 0,
+                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} eye{};
+inline constexpr struct identity_function {
+  Array operator()(std::int64_t n, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} identity{};
 
 // --- Elementwise --------------------------------------------------------------------------------
-Array add(const Array& x, const Array& y, Loc loc = Loc::current());
-Array subtract(const Array& x, const Array& y, Loc loc = Loc::current());
-Array multiply(const Array& x, const Array& y, Loc loc = Loc::current());
-Array divide(const Array& x, const Array& y, Loc loc = Loc::current());  // true division: ints give floats
-Array true_divide(const Array& x, const Array& y, Loc loc = Loc::current());
-Array floor_divide(const Array& x, const Array& y, Loc loc = Loc::current());
-Array remainder(const Array& x, const Array& y, Loc loc = Loc::current());  // sign of the divisor
-Array mod(const Array& x, const Array& y, Loc loc = Loc::current());
-Array fmod(const Array& x, const Array& y, Loc loc = Loc::current());  // sign of the dividend
-Array power(const Array& x, const Array& y, Loc loc = Loc::current());
-Array maximum(const Array& x, const Array& y, Loc loc = Loc::current());
-Array minimum(const Array& x, const Array& y, Loc loc = Loc::current());
-Array arctan2(const Array& x, const Array& y, Loc loc = Loc::current());
-Array logaddexp(const Array& x, const Array& y, Loc loc = Loc::current());
-Array negative(const Array& x, Loc loc = Loc::current());
-Array positive(const Array& x, Loc loc = Loc::current());
-Array square(const Array& x, Loc loc = Loc::current());
-Array sqrt(const Array& x, Loc loc = Loc::current());
-Array cbrt(const Array& x, Loc loc = Loc::current());
-Array reciprocal(const Array& x, Loc loc = Loc::current());
-Array exp(const Array& x, Loc loc = Loc::current());
-Array exp2(const Array& x, Loc loc = Loc::current());
-Array expm1(const Array& x, Loc loc = Loc::current());
-Array log(const Array& x, Loc loc = Loc::current());
-Array log1p(const Array& x, Loc loc = Loc::current());
-Array log2(const Array& x, Loc loc = Loc::current());
-Array log10(const Array& x, Loc loc = Loc::current());
-Array sin(const Array& x, Loc loc = Loc::current());
-Array cos(const Array& x, Loc loc = Loc::current());
-Array tan(const Array& x, Loc loc = Loc::current());
-Array arcsin(const Array& x, Loc loc = Loc::current());
-Array arccos(const Array& x, Loc loc = Loc::current());
-Array arctan(const Array& x, Loc loc = Loc::current());
-Array sinh(const Array& x, Loc loc = Loc::current());
-Array cosh(const Array& x, Loc loc = Loc::current());
-Array tanh(const Array& x, Loc loc = Loc::current());
-Array arcsinh(const Array& x, Loc loc = Loc::current());
-Array arccosh(const Array& x, Loc loc = Loc::current());
-Array arctanh(const Array& x, Loc loc = Loc::current());
-Array abs(const Array& x, Loc loc = Loc::current());
-Array absolute(const Array& x, Loc loc = Loc::current());
-Array sign(const Array& x, Loc loc = Loc::current());
-Array floor(const Array& x, Loc loc = Loc::current());
-Array ceil(const Array& x, Loc loc = Loc::current());
-Array round(const Array& x, int decimals = 0, Loc loc = Loc::current());  // half to even
-Array clip(const Array& x, std::optional<Array> min, std::optional<Array> max, Loc loc = Loc::current());
-Array where(const Array& condition, const Array& x, const Array& y, Loc loc = Loc::current());
-Array equal(const Array& x, const Array& y, Loc loc = Loc::current());
-Array not_equal(const Array& x, const Array& y, Loc loc = Loc::current());
-Array less(const Array& x, const Array& y, Loc loc = Loc::current());
-Array less_equal(const Array& x, const Array& y, Loc loc = Loc::current());
-Array greater(const Array& x, const Array& y, Loc loc = Loc::current());
-Array greater_equal(const Array& x, const Array& y, Loc loc = Loc::current());
-Array logical_and(const Array& x, const Array& y, Loc loc = Loc::current());
-Array logical_or(const Array& x, const Array& y, Loc loc = Loc::current());
-Array logical_xor(const Array& x, const Array& y, Loc loc = Loc::current());
-Array logical_not(const Array& x, Loc loc = Loc::current());
-Array bitwise_and(const Array& x, const Array& y, Loc loc = Loc::current());
-Array bitwise_or(const Array& x, const Array& y, Loc loc = Loc::current());
-Array bitwise_xor(const Array& x, const Array& y, Loc loc = Loc::current());
-Array invert(const Array& x, Loc loc = Loc::current());
-Array left_shift(const Array& x, const Array& y, Loc loc = Loc::current());
-Array right_shift(const Array& x, const Array& y, Loc loc = Loc::current());
-Array isnan(const Array& x, Loc loc = Loc::current());
-Array isinf(const Array& x, Loc loc = Loc::current());
-Array isfinite(const Array& x, Loc loc = Loc::current());
+inline constexpr struct add_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} add{};
+inline constexpr struct subtract_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} subtract{};
+inline constexpr struct multiply_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} multiply{};
+inline constexpr struct divide_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;  // true division: ints give floats
+} divide{};
+inline constexpr struct true_divide_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} true_divide{};
+inline constexpr struct floor_divide_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} floor_divide{};
+inline constexpr struct remainder_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;  // sign of the divisor
+} remainder{};
+inline constexpr struct mod_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} mod{};
+inline constexpr struct fmod_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;  // sign of the dividend
+} fmod{};
+inline constexpr struct power_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} power{};
+inline constexpr struct maximum_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} maximum{};
+inline constexpr struct minimum_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} minimum{};
+inline constexpr struct arctan2_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} arctan2{};
+inline constexpr struct logaddexp_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} logaddexp{};
+inline constexpr struct negative_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} negative{};
+inline constexpr struct positive_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} positive{};
+inline constexpr struct square_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } square{};
+inline constexpr struct sqrt_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } sqrt{};
+inline constexpr struct cbrt_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } cbrt{};
+inline constexpr struct reciprocal_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} reciprocal{};
+inline constexpr struct exp_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } exp{};
+inline constexpr struct exp2_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } exp2{};
+inline constexpr struct expm1_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } expm1{};
+inline constexpr struct log_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } log{};
+inline constexpr struct log1p_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } log1p{};
+inline constexpr struct log2_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } log2{};
+inline constexpr struct log10_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } log10{};
+inline constexpr struct sin_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } sin{};
+inline constexpr struct cos_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } cos{};
+inline constexpr struct tan_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } tan{};
+inline constexpr struct arcsin_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } arcsin{};
+inline constexpr struct arccos_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } arccos{};
+inline constexpr struct arctan_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } arctan{};
+inline constexpr struct sinh_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } sinh{};
+inline constexpr struct cosh_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } cosh{};
+inline constexpr struct tanh_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } tanh{};
+inline constexpr struct arcsinh_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} arcsinh{};
+inline constexpr struct arccosh_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} arccosh{};
+inline constexpr struct arctanh_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} arctanh{};
+inline constexpr struct abs_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } abs{};
+inline constexpr struct absolute_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} absolute{};
+inline constexpr struct sign_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } sign{};
+inline constexpr struct floor_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } floor{};
+inline constexpr struct ceil_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } ceil{};
+inline constexpr struct round_function {
+  Array operator()(const Array& x, int decimals = 0, Loc loc = Loc::current()) const;  // half to even
+} round{};
+inline constexpr struct clip_function {
+  Array operator()(const Array& x, std::optional<Array> low, std::optional<Array> high, Loc loc = Loc::current()) const;
+} clip{};
+inline constexpr struct where_function {
+  Array operator()(const Array& condition, const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} where{};
+inline constexpr struct equal_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} equal{};
+inline constexpr struct not_equal_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} not_equal{};
+inline constexpr struct less_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} less{};
+inline constexpr struct less_equal_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} less_equal{};
+inline constexpr struct greater_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} greater{};
+inline constexpr struct greater_equal_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} greater_equal{};
+inline constexpr struct logical_and_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} logical_and{};
+inline constexpr struct logical_or_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} logical_or{};
+inline constexpr struct logical_xor_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} logical_xor{};
+inline constexpr struct logical_not_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} logical_not{};
+inline constexpr struct bitwise_and_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} bitwise_and{};
+inline constexpr struct bitwise_or_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} bitwise_or{};
+inline constexpr struct bitwise_xor_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} bitwise_xor{};
+inline constexpr struct invert_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } invert{};
+inline constexpr struct left_shift_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} left_shift{};
+inline constexpr struct right_shift_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} right_shift{};
+inline constexpr struct isnan_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } isnan{};
+inline constexpr struct isinf_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } isinf{};
+inline constexpr struct isfinite_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} isfinite{};
 struct CloseOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
   double rtol = 1e-05;
@@ -180,11 +296,17 @@ struct CloseOptions {
   bool equal_nan = false;
 };
 // |x - y| <= atol + rtol * |y| elementwise, an infinity close only to itself (jnp.isclose).
-Array isclose(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current());
+inline constexpr struct isclose_function {
+  Array operator()(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current()) const;
+} isclose{};
 // Whether the arrays have the same shape and equal elements: a bool scalar (jnp.array_equal).
-Array array_equal(const Array& x, const Array& y, bool equal_nan = false, Loc loc = Loc::current());
+inline constexpr struct array_equal_function {
+  Array operator()(const Array& x, const Array& y, bool equal_nan = false, Loc loc = Loc::current()) const;
+} array_equal{};
 // Whether every pair of elements is close: a bool scalar (jnp.allclose).
-Array allclose(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current());
+inline constexpr struct allclose_function {
+  Array operator()(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current()) const;
+} allclose{};
 
 // --- Reductions ---------------------------------------------------------------------------------
 struct ReduceOptions {
@@ -197,13 +319,15 @@ struct ReduceOptions {
 
 // sum(x), sum(x, 0), sum(x, {0, 1}), sum(x, {.axis = 1, .keepdims = true}). The axis list is a
 // template so that a designated list can never be read as a list of axes.
-#define JX_DECLARE_REDUCTION(name)                                                                     \
-  Array name(const Array& x, ReduceOptions options = {}, Loc loc = Loc::current());                    \
-  Array name(const Array& x, int axis, Loc loc = Loc::current());                                      \
-  template <std::same_as<int> T>                                                                       \
-  Array name(const Array& x, std::initializer_list<T> axes, Loc loc = Loc::current()) {                \
-    return name(x, ReduceOptions{.axis = Axes(std::span<const int>(axes.begin(), axes.size()))}, loc); \
-  }
+#define JX_DECLARE_REDUCTION(name)                                                                          \
+  inline constexpr struct name##_function {                                                                 \
+    Array operator()(const Array& x, ReduceOptions options = {}, Loc loc = Loc::current()) const;           \
+    Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;                             \
+    template <std::same_as<int> T>                                                                          \
+    Array operator()(const Array& x, std::initializer_list<T> axes, Loc loc = Loc::current()) const {       \
+      return (*this)(x, ReduceOptions{.axis = Axes(std::span<const int>(axes.begin(), axes.size()))}, loc); \
+    }                                                                                                       \
+  } name{};
 JX_DECLARE_REDUCTION(sum)
 JX_DECLARE_REDUCTION(prod)
 JX_DECLARE_REDUCTION(mean)
@@ -222,71 +346,135 @@ struct ArgReduceOptions {
   std::optional<int> axis = std::nullopt;  // the flattened array when absent
   bool keepdims = false;
 };
-Array argmax(const Array& x, ArgReduceOptions options = {}, Loc loc = Loc::current());
-Array argmax(const Array& x, int axis, Loc loc = Loc::current());
-Array argmin(const Array& x, ArgReduceOptions options = {}, Loc loc = Loc::current());
-Array argmin(const Array& x, int axis, Loc loc = Loc::current());
+inline constexpr struct argmax_function {
+  Array operator()(const Array& x, ArgReduceOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+} argmax{};
+inline constexpr struct argmin_function {
+  Array operator()(const Array& x, ArgReduceOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+} argmin{};
 
 struct CumulativeOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
   std::optional<int> axis = std::nullopt;  // the flattened array when absent
   std::optional<DType> dtype = std::nullopt;
 };
-Array cumsum(const Array& x, CumulativeOptions options = {}, Loc loc = Loc::current());
-Array cumsum(const Array& x, int axis, Loc loc = Loc::current());
-Array cumprod(const Array& x, CumulativeOptions options = {}, Loc loc = Loc::current());
-Array cumprod(const Array& x, int axis, Loc loc = Loc::current());
+inline constexpr struct cumsum_function {
+  Array operator()(const Array& x, CumulativeOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+} cumsum{};
+inline constexpr struct cumprod_function {
+  Array operator()(const Array& x, CumulativeOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+} cumprod{};
 
 // --- Shapes -------------------------------------------------------------------------------------
-Array reshape(const Array& x, const Shape& shape, Loc loc = Loc::current());  // one -1 is inferred
-Array ravel(const Array& x, Loc loc = Loc::current());
-Array transpose(const Array& x, std::optional<std::vector<int>> axes = std::nullopt, Loc loc = Loc::current());
-Array swapaxes(const Array& x, int axis1, int axis2, Loc loc = Loc::current());
-Array moveaxis(const Array& x, int source, int destination, Loc loc = Loc::current());
-Array expand_dims(const Array& x, int axis, Loc loc = Loc::current());
-Array expand_dims(const Array& x, std::initializer_list<int> axes, Loc loc = Loc::current());
-Array squeeze(const Array& x, Loc loc = Loc::current());
-Array squeeze(const Array& x, int axis, Loc loc = Loc::current());
-Array squeeze(const Array& x, std::initializer_list<int> axes, Loc loc = Loc::current());
-Array broadcast_to(const Array& x, const Shape& shape, Loc loc = Loc::current());
-std::vector<Array> broadcast_arrays(const std::vector<Array>& arrays, Loc loc = Loc::current());
-Shape broadcast_shapes(const Shape& a, const Shape& b, Loc loc = Loc::current());
-Array concatenate(const std::vector<Array>& arrays, int axis = 0, Loc loc = Loc::current());
-Array stack(const std::vector<Array>& arrays, int axis = 0, Loc loc = Loc::current());
-Array hstack(const std::vector<Array>& arrays, Loc loc = Loc::current());
-Array vstack(const std::vector<Array>& arrays, Loc loc = Loc::current());
+inline constexpr struct reshape_function {
+  Array operator()(const Array& x, const Shape& shape, Loc loc = Loc::current()) const;  // one -1 is inferred
+} reshape{};
+inline constexpr struct ravel_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } ravel{};
+inline constexpr struct transpose_function {
+  Array operator()(const Array& x, std::optional<std::vector<int>> axes = std::nullopt, Loc loc = Loc::current()) const;
+} transpose{};
+inline constexpr struct swapaxes_function {
+  Array operator()(const Array& x, int axis1, int axis2, Loc loc = Loc::current()) const;
+} swapaxes{};
+inline constexpr struct moveaxis_function {
+  Array operator()(const Array& x, int source, int destination, Loc loc = Loc::current()) const;
+} moveaxis{};
+inline constexpr struct expand_dims_function {
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, std::initializer_list<int> axes, Loc loc = Loc::current()) const;
+} expand_dims{};
+inline constexpr struct squeeze_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, std::initializer_list<int> axes, Loc loc = Loc::current()) const;
+} squeeze{};
+inline constexpr struct broadcast_to_function {
+  Array operator()(const Array& x, const Shape& shape, Loc loc = Loc::current()) const;
+} broadcast_to{};
+inline constexpr struct broadcast_arrays_function {
+  std::vector<Array> operator()(const std::vector<Array>& arrays, Loc loc = Loc::current()) const;
+} broadcast_arrays{};
+inline constexpr struct broadcast_shapes_function {
+  Shape operator()(const Shape& a, const Shape& b, Loc loc = Loc::current()) const;
+} broadcast_shapes{};
+inline constexpr struct concatenate_function {
+  Array operator()(const std::vector<Array>& arrays, int axis = 0, Loc loc = Loc::current()) const;
+} concatenate{};
+inline constexpr struct stack_function {
+  Array operator()(const std::vector<Array>& arrays, int axis = 0, Loc loc = Loc::current()) const;
+} stack{};
+inline constexpr struct hstack_function {
+  Array operator()(const std::vector<Array>& arrays, Loc loc = Loc::current()) const;
+} hstack{};
+inline constexpr struct vstack_function {
+  Array operator()(const std::vector<Array>& arrays, Loc loc = Loc::current()) const;
+} vstack{};
 // split(x, n): n equal parts; split(x, {i, j}): at those indices.
 std::vector<Array> split(const Array& x, std::int64_t sections, int axis = 0, Loc loc = Loc::current());
 std::vector<Array> split(const Array& x, const std::vector<std::int64_t>& indices, int axis = 0,
                          Loc loc = Loc::current());
-Array tile(const Array& x, const std::vector<std::int64_t>& reps, Loc loc = Loc::current());
-Array repeat(const Array& x, std::int64_t repeats, std::optional<int> axis = std::nullopt, Loc loc = Loc::current());
-Array flip(const Array& x, std::optional<int> axis = std::nullopt, Loc loc = Loc::current());
+inline constexpr struct tile_function {
+  Array operator()(const Array& x, const std::vector<std::int64_t>& reps, Loc loc = Loc::current()) const;
+} tile{};
+inline constexpr struct repeat_function {
+  Array operator()(const Array& x, std::int64_t repeats, std::optional<int> axis = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} repeat{};
+inline constexpr struct flip_function {
+  Array operator()(const Array& x, std::optional<int> axis = std::nullopt, Loc loc = Loc::current()) const;
+} flip{};
 struct PadOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
   std::optional<Array> constant_values = std::nullopt;  // 0 when absent
 };
 // pad_width: one (before, after) per axis, or a single pair for all axes. Constant mode.
-Array pad(const Array& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& pad_width, PadOptions options = {},
-          Loc loc = Loc::current());
-Array pad(const Array& x, std::int64_t pad_width, PadOptions options = {}, Loc loc = Loc::current());
+inline constexpr struct pad_function {
+  Array operator()(const Array& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& pad_width,
+                   PadOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, std::int64_t pad_width, PadOptions options = {}, Loc loc = Loc::current()) const;
+} pad{};
 
 // --- Indexing and sorting ------------------------------------------------------------------------
 // Indices out of range are clamped (JAX's gather semantics); negative indices count from the end.
-Array take(const Array& x, const Array& indices, std::optional<int> axis = std::nullopt, Loc loc = Loc::current());
-Array take_along_axis(const Array& x, const Array& indices, int axis, Loc loc = Loc::current());
-Array sort(const Array& x, int axis = -1, Loc loc = Loc::current());
-Array argsort(const Array& x, int axis = -1, Loc loc = Loc::current());
+inline constexpr struct take_function {
+  Array operator()(const Array& x, const Array& indices, std::optional<int> axis = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} take{};
+inline constexpr struct take_along_axis_function {
+  Array operator()(const Array& x, const Array& indices, int axis, Loc loc = Loc::current()) const;
+} take_along_axis{};
+inline constexpr struct sort_function {
+  Array operator()(const Array& x, int axis = -1, Loc loc = Loc::current()) const;
+} sort{};
+inline constexpr struct argsort_function {
+  Array operator()(const Array& x, int axis = -1, Loc loc = Loc::current()) const;
+} argsort{};
 
 // --- Linear algebra -----------------------------------------------------------------------------
-Array matmul(const Array& a, const Array& b, Loc loc = Loc::current());
-Array dot(const Array& a, const Array& b, Loc loc = Loc::current());
-Array vdot(const Array& a, const Array& b, Loc loc = Loc::current());
-Array inner(const Array& a, const Array& b, Loc loc = Loc::current());
-Array outer(const Array& a, const Array& b, Loc loc = Loc::current());
+inline constexpr struct matmul_function {
+  Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
+} matmul{};
+inline constexpr struct dot_function {
+  Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
+} dot{};
+inline constexpr struct vdot_function {
+  Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
+} vdot{};
+inline constexpr struct inner_function {
+  Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
+} inner{};
+inline constexpr struct outer_function {
+  Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
+} outer{};
 // One- and two-operand Einstein sums ("ij,jk->ik", "bij,bjk->bik", "ii->i", "ij->"), without "...".
-Array einsum(const std::string& subscripts, const Array& a, Loc loc = Loc::current());
-Array einsum(const std::string& subscripts, const Array& a, const Array& b, Loc loc = Loc::current());
+inline constexpr struct einsum_function {
+  Array operator()(const std::string& subscripts, const Array& a, Loc loc = Loc::current()) const;
+  Array operator()(const std::string& subscripts, const Array& a, const Array& b, Loc loc = Loc::current()) const;
+} einsum{};
 
 }  // namespace numpy
 }  // namespace jx

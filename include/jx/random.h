@@ -53,73 +53,104 @@ using Loc = std::source_location;
 // A key from a 64-bit seed as JAX makes it: [0, seed mod 2^32] with x64 off (the seed is narrowed
 // to 32 bits), [high word, low word] with x64 on. PRNGKey and key are the same in jx (typed keys).
 Key PRNGKey(std::int64_t seed, Loc loc = Loc::current());
-Key key(std::int64_t seed, Loc loc = Loc::current());
+inline constexpr struct key_function {
+  Key operator()(std::int64_t seed, Loc loc = Loc::current()) const;
+  Key operator()(const Array& seed, Loc loc = Loc::current()) const;
+} key{};
 // From an integer array seed (traceable): 32-bit seeds give [0, low word] in either mode.
 Key PRNGKey(const Array& seed, Loc loc = Loc::current());
-Key key(const Array& seed, Loc loc = Loc::current());
 
 // The raw words: uint32 of shape keys.shape + (2,).
-Array key_data(const Key& keys, Loc loc = Loc::current());
+inline constexpr struct key_data_function {
+  Array operator()(const Key& keys, Loc loc = Loc::current()) const;
+} key_data{};
 // uint32 data of shape (..., 2) as keys of shape (...).
-Key wrap_key_data(const Array& data, Loc loc = Loc::current());
+inline constexpr struct wrap_key_data_function {
+  Key operator()(const Array& data, Loc loc = Loc::current()) const;
+} wrap_key_data{};
 
 // Two new keys, for structured bindings: auto [a, b] = split(key).
-std::array<Key, 2> split(const Key& key, Loc loc = Loc::current());
+std::array<Key, 2> split(const Key& prng_key, Loc loc = Loc::current());
 // `num` new keys as one Key of shape (num,); or of any shape.
-Key split(const Key& key, std::int64_t num, Loc loc = Loc::current());
-Key split(const Key& key, const Shape& shape, Loc loc = Loc::current());
+Key split(const Key& prng_key, std::int64_t num, Loc loc = Loc::current());
+Key split(const Key& prng_key, const Shape& shape, Loc loc = Loc::current());
 // A new key mixing in 32 bits of data (wrapped to uint32, as JAX converts it).
-Key fold_in(const Key& key, std::uint32_t data, Loc loc = Loc::current());
-Key fold_in(const Key& key, const Array& data, Loc loc = Loc::current());
+inline constexpr struct fold_in_function {
+  Key operator()(const Key& prng_key, std::uint32_t data, Loc loc = Loc::current()) const;
+  Key operator()(const Key& prng_key, const Array& data, Loc loc = Loc::current()) const;
+} fold_in{};
 
 // Random unsigned integers: uint8/16/32/64 (default uint32, uint64 with x64; 64-bit types narrow
 // to 32 bits without x64).
-Array bits(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-           Loc loc = Loc::current());
+inline constexpr struct bits_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} bits{};
 
 // --- Distributions ----------------------------------------------------------------------------
 // Float dtypes default to float32 (float64 with x64). `shape` is positional as in JAX; where JAX's
 // default is None (the parameters' broadcast shape), an empty optional means the same.
 
 // Uniform on [minval, maxval).
-Array uniform(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-              const Array& minval = 0.0, const Array& maxval = 1.0, Loc loc = Loc::current());
-Array uniform(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, Loc loc = Loc::current());
-Array normal(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-             Loc loc = Loc::current());
+inline constexpr struct uniform_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   const Array& minval = 0.0, const Array& maxval = 1.0, Loc loc = Loc::current()) const;
+  Array operator()(const Key& prng_key, const Shape& shape, const Array& minval, const Array& maxval,
+                   Loc loc = Loc::current()) const;
+} uniform{};
+inline constexpr struct normal_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} normal{};
 // Integers in [minval, maxval) (default int32, int64 with x64).
-Array randint(const Key& key, const Shape& shape, const Array& minval, const Array& maxval,
-              std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+inline constexpr struct randint_function {
+  Array operator()(const Key& prng_key, const Shape& shape, const Array& minval, const Array& maxval,
+                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} randint{};
 // How many random bits a Bernoulli draw uses: "low" (JAX's default: u < p for one uniform u, so
 // p below the uniform's resolution, 2^-23 in float32, is not honoured) or "high" (a second uniform
 // refines the first: u2 * 2^-nmant < p - u1).
 enum class BernoulliMode { low, high };
 // True with probability p.
-Array bernoulli(const Key& key, const Array& p = 0.5, std::optional<Shape> shape = std::nullopt,
-                BernoulliMode mode = BernoulliMode::low, Loc loc = Loc::current());
-// The same with a shape written in place, bernoulli(key, 0.3f, {8}): a brace list cannot become a
-// std::optional<Shape>, so each function with an optional shape has this overload.
-Array bernoulli(const Key& key, const Array& p, const Shape& shape, BernoulliMode mode = BernoulliMode::low,
-                Loc loc = Loc::current());
+inline constexpr struct bernoulli_function {
+  Array operator()(const Key& prng_key, const Array& p = 0.5, std::optional<Shape> shape = std::nullopt,
+                   BernoulliMode mode = BernoulliMode::low, Loc loc = Loc::current()) const;
+  // The same with a shape written in place, bernoulli(key, 0.3f, {8}): a brace list cannot become a
+  // std::optional<Shape>, so each function with an optional shape has this overload.
+  Array operator()(const Key& prng_key, const Array& p, const Shape& shape, BernoulliMode mode = BernoulliMode::low,
+                   Loc loc = Loc::current()) const;
+} bernoulli{};
 // Standard normal restricted to (lower, upper).
-Array truncated_normal(const Key& key, const Array& lower, const Array& upper,
-                       std::optional<Shape> shape = std::nullopt, std::optional<DType> dtype = std::nullopt,
-                       Loc loc = Loc::current());
-Array truncated_normal(const Key& key, const Array& lower, const Array& upper, const Shape& shape,
-                       std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+inline constexpr struct truncated_normal_function {
+  Array operator()(const Key& prng_key, const Array& lower, const Array& upper,
+                   std::optional<Shape> shape = std::nullopt, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+  Array operator()(const Key& prng_key, const Array& lower, const Array& upper, const Shape& shape,
+                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} truncated_normal{};
 // How many random bits a Gumbel draw uses: "low" (JAX's default) or "high" (two uniforms).
 enum class GumbelMode { low, high };
-Array gumbel(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-             GumbelMode mode = GumbelMode::low, Loc loc = Loc::current());
-Array exponential(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-                  Loc loc = Loc::current());
-Array laplace(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-              Loc loc = Loc::current());
-Array logistic(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-               Loc loc = Loc::current());
+inline constexpr struct gumbel_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   GumbelMode mode = GumbelMode::low, Loc loc = Loc::current()) const;
+} gumbel{};
+inline constexpr struct exponential_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} exponential{};
+inline constexpr struct laplace_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} laplace{};
+inline constexpr struct logistic_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} logistic{};
 // -1 or 1 with equal probability (default int32).
-Array rademacher(const Key& key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
-                 Loc loc = Loc::current());
+inline constexpr struct rademacher_function {
+  Array operator()(const Key& prng_key, const Shape& shape = {}, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} rademacher{};
 
 struct CategoricalOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
@@ -127,10 +158,12 @@ struct CategoricalOptions {
   GumbelMode mode = GumbelMode::low;
 };
 // Indices drawn from softmax(logits) along `axis` (Gumbel max, or top-k without replacement).
-Array categorical(const Key& key, const Array& logits, int axis = -1, std::optional<Shape> shape = std::nullopt,
-                  CategoricalOptions options = {}, Loc loc = Loc::current());
-Array categorical(const Key& key, const Array& logits, int axis, const Shape& shape, CategoricalOptions options = {},
-                  Loc loc = Loc::current());
+inline constexpr struct categorical_function {
+  Array operator()(const Key& prng_key, const Array& logits, int axis = -1, std::optional<Shape> shape = std::nullopt,
+                   CategoricalOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Key& prng_key, const Array& logits, int axis, const Shape& shape,
+                   CategoricalOptions options = {}, Loc loc = Loc::current()) const;
+} categorical{};
 
 struct ChoiceOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
@@ -140,29 +173,34 @@ struct ChoiceOptions {
   GumbelMode mode = GumbelMode::low;
 };
 // Samples of `shape` from the entries of `a` along options.axis (or from arange(n)).
-Array choice(const Key& key, const Array& a, const Shape& shape = {}, ChoiceOptions options = {},
-             Loc loc = Loc::current());
-Array choice(const Key& key, std::int64_t n, const Shape& shape = {}, ChoiceOptions options = {},
-             Loc loc = Loc::current());
+inline constexpr struct choice_function {
+  Array operator()(const Key& prng_key, const Array& a, const Shape& shape = {}, ChoiceOptions options = {},
+                   Loc loc = Loc::current()) const;
+  Array operator()(const Key& prng_key, std::int64_t n, const Shape& shape = {}, ChoiceOptions options = {},
+                   Loc loc = Loc::current()) const;
+} choice{};
 
 struct PermutationOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
   bool independent = false;  // shuffle each slice along the axis separately
 };
 // A random permutation of arange(n), or of x along `axis`.
-Array permutation(const Key& key, std::int64_t n, Loc loc = Loc::current());
-Array permutation(const Key& key, const Array& x, int axis = 0, PermutationOptions options = {},
-                  Loc loc = Loc::current());
+inline constexpr struct permutation_function {
+  Array operator()(const Key& prng_key, std::int64_t n, Loc loc = Loc::current()) const;
+  Array operator()(const Key& prng_key, const Array& x, int axis = 0, PermutationOptions options = {},
+                   Loc loc = Loc::current()) const;
+} permutation{};
 
 // Normal vectors with mean (..., n) and covariance (..., n, n): mean + L z with L the Cholesky factor
 // of cov (JAX's method="cholesky"; jx has no eigh or svd yet, so the other methods are missing) and
 // z standard normal of shape `shape` + (n,). `shape` defaults to the broadcast batch shapes of mean
 // and cov, dtype to their promoted float type. A covariance that is not positive definite gives NaN.
-Array multivariate_normal(const Key& key, const Array& mean, const Array& cov,
-                          std::optional<Shape> shape = std::nullopt, std::optional<DType> dtype = std::nullopt,
-                          Loc loc = Loc::current());
-Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, const Shape& shape,
-                          std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current());
+inline constexpr struct multivariate_normal_function {
+  Array operator()(const Key& prng_key, const Array& mean, const Array& cov, std::optional<Shape> shape = std::nullopt,
+                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+  Array operator()(const Key& prng_key, const Array& mean, const Array& cov, const Shape& shape,
+                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+} multivariate_normal{};
 
 }  // namespace random
 }  // namespace jx

@@ -13,13 +13,17 @@ namespace jx::scipy::special {
 
 using Loc = std::source_location;
 
-Array erf(const Array& x, Loc loc = Loc::current());
-Array erfc(const Array& x, Loc loc = Loc::current());
-Array erfinv(const Array& x, Loc loc = Loc::current());
-Array expit(const Array& x, Loc loc = Loc::current());
-Array logit(const Array& x, Loc loc = Loc::current());
-Array gammaln(const Array& x, Loc loc = Loc::current());
-Array logsumexp(const Array& x, numpy::ReduceOptions options = {}, Loc loc = Loc::current());
-Array logsumexp(const Array& x, int axis, Loc loc = Loc::current());
+inline constexpr struct erf_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } erf{};
+inline constexpr struct erfc_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } erfc{};
+inline constexpr struct erfinv_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } erfinv{};
+inline constexpr struct expit_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } expit{};
+inline constexpr struct logit_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } logit{};
+inline constexpr struct gammaln_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} gammaln{};
+inline constexpr struct logsumexp_function {
+  Array operator()(const Array& x, numpy::ReduceOptions options = {}, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
+} logsumexp{};
 
 }  // namespace jx::scipy::special

@@ -40,8 +40,9 @@ std::vector<int> layout_permutation(const std::string& spec, char first, char se
 
 }  // namespace
 
-ConvDimensionNumbers conv_dimension_numbers(const Shape& lhs_shape, const Shape& rhs_shape,
-                                            const ConvDimensionNumbers& dimension_numbers, Loc loc) {
+ConvDimensionNumbers conv_dimension_numbers_function::operator()(const Shape& lhs_shape, const Shape& rhs_shape,
+                                                                 const ConvDimensionNumbers& dimension_numbers,
+                                                                 Loc loc) const {
   CallSite site(loc);
   const std::string shapes = fmt::format("lhs {}, rhs {}", lhs_shape.to_string(), rhs_shape.to_string());
   if (lhs_shape.ndim() != rhs_shape.ndim()) {
@@ -93,8 +94,9 @@ ConvDimensionNumbers conv_dimension_numbers(const Shape& lhs_shape, const Shape&
                                           layout_permutation(d.out_layout, 'N', 'C', d.rhs_layout, false));
 }
 
-Padding::Pairs padtype_to_pads(const Shape& in_shape, const Shape& window_shape,
-                               const std::vector<std::int64_t>& window_strides, std::string_view padding, Loc loc) {
+Padding::Pairs padtype_to_pads_function::operator()(const Shape& in_shape, const Shape& window_shape,
+                                                    const std::vector<std::int64_t>& window_strides,
+                                                    std::string_view padding, Loc loc) const {
   CallSite site(loc);
   std::string type(padding);
   std::transform(type.begin(), type.end(), type.begin(), [](unsigned char c) { return std::toupper(c); });
@@ -128,8 +130,9 @@ Padding::Pairs padtype_to_pads(const Shape& in_shape, const Shape& window_shape,
   return pads;
 }
 
-Array conv_general_dilated(const Array& lhs, const Array& rhs, const std::vector<std::int64_t>& window_strides,
-                           const Padding& padding, const ConvOptions& options, Loc loc) {
+Array conv_general_dilated_function::operator()(const Array& lhs, const Array& rhs,
+                                                const std::vector<std::int64_t>& window_strides, const Padding& padding,
+                                                const ConvOptions& options, Loc loc) const {
   CallSite site(loc);
   const ConvDimensionNumbers dims = conv_dimension_numbers(lhs.shape(), rhs.shape(), options.dimension_numbers, loc);
   const int spatial = std::max(lhs.ndim() - 2, 0);
@@ -182,8 +185,8 @@ Array conv_general_dilated(const Array& lhs, const Array& rhs, const std::vector
   return bind1(primitives::ConvGeneralDilated(std::move(p)), {a, b});
 }
 
-Array conv(const Array& lhs, const Array& rhs, const std::vector<std::int64_t>& window_strides, const Padding& padding,
-           Loc loc) {
+Array conv_function::operator()(const Array& lhs, const Array& rhs, const std::vector<std::int64_t>& window_strides,
+                                const Padding& padding, Loc loc) const {
   return conv_general_dilated(lhs, rhs, window_strides, padding, {}, loc);
 }
 

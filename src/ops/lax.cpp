@@ -56,112 +56,141 @@ Array cumulative(cpu::CumulativeOp op, const Array& x, int axis, bool reverse, c
 
 }  // namespace
 
-Array neg(const Array& x, Loc loc) { return unary(UnaryOp::neg, x, loc); }
-Array abs(const Array& x, Loc loc) { return unary(UnaryOp::abs, x, loc); }
-Array sign(const Array& x, Loc loc) { return unary(UnaryOp::sign, x, loc); }
-Array floor(const Array& x, Loc loc) { return unary(UnaryOp::floor, x, loc); }
-Array ceil(const Array& x, Loc loc) { return unary(UnaryOp::ceil, x, loc); }
-Array round(const Array& x, Loc loc) { return unary(UnaryOp::round, x, loc); }
-Array is_finite(const Array& x, Loc loc) { return unary(UnaryOp::is_finite, x, loc); }
-Array bitwise_not(const Array& x, Loc loc) { return unary(UnaryOp::not_, x, loc); }
-Array exp(const Array& x, Loc loc) { return unary(UnaryOp::exp, x, loc); }
-Array exp2(const Array& x, Loc loc) { return unary(UnaryOp::exp2, x, loc); }
-Array expm1(const Array& x, Loc loc) { return unary(UnaryOp::expm1, x, loc); }
-Array log(const Array& x, Loc loc) { return unary(UnaryOp::log, x, loc); }
-Array log1p(const Array& x, Loc loc) { return unary(UnaryOp::log1p, x, loc); }
-Array log2(const Array& x, Loc loc) { return unary(UnaryOp::log2, x, loc); }
-Array log10(const Array& x, Loc loc) { return unary(UnaryOp::log10, x, loc); }
-Array sqrt(const Array& x, Loc loc) { return unary(UnaryOp::sqrt, x, loc); }
-Array rsqrt(const Array& x, Loc loc) { return unary(UnaryOp::rsqrt, x, loc); }
-Array cbrt(const Array& x, Loc loc) { return unary(UnaryOp::cbrt, x, loc); }
-Array square(const Array& x, Loc loc) { return unary(UnaryOp::square, x, loc); }
-Array reciprocal(const Array& x, Loc loc) { return unary(UnaryOp::reciprocal, x, loc); }
-Array sin(const Array& x, Loc loc) { return unary(UnaryOp::sin, x, loc); }
-Array cos(const Array& x, Loc loc) { return unary(UnaryOp::cos, x, loc); }
-Array tan(const Array& x, Loc loc) { return unary(UnaryOp::tan, x, loc); }
-Array asin(const Array& x, Loc loc) { return unary(UnaryOp::asin, x, loc); }
-Array acos(const Array& x, Loc loc) { return unary(UnaryOp::acos, x, loc); }
-Array atan(const Array& x, Loc loc) { return unary(UnaryOp::atan, x, loc); }
-Array sinh(const Array& x, Loc loc) { return unary(UnaryOp::sinh, x, loc); }
-Array cosh(const Array& x, Loc loc) { return unary(UnaryOp::cosh, x, loc); }
-Array tanh(const Array& x, Loc loc) { return unary(UnaryOp::tanh, x, loc); }
-Array asinh(const Array& x, Loc loc) { return unary(UnaryOp::asinh, x, loc); }
-Array acosh(const Array& x, Loc loc) { return unary(UnaryOp::acosh, x, loc); }
-Array atanh(const Array& x, Loc loc) { return unary(UnaryOp::atanh, x, loc); }
-Array logistic(const Array& x, Loc loc) { return unary(UnaryOp::logistic, x, loc); }
-Array erf(const Array& x, Loc loc) { return unary(UnaryOp::erf, x, loc); }
-Array erfc(const Array& x, Loc loc) { return unary(UnaryOp::erfc, x, loc); }
-Array erf_inv(const Array& x, Loc loc) { return unary(UnaryOp::erf_inv, x, loc); }
-Array lgamma(const Array& x, Loc loc) { return unary(UnaryOp::lgamma, x, loc); }
+Array neg_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::neg, x, loc); }
+Array abs_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::abs, x, loc); }
+Array sign_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::sign, x, loc); }
+Array floor_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::floor, x, loc); }
+Array ceil_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::ceil, x, loc); }
+Array round_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::round, x, loc); }
+Array is_finite_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::is_finite, x, loc); }
+Array bitwise_not_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::not_, x, loc); }
+Array exp_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::exp, x, loc); }
+Array exp2_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::exp2, x, loc); }
+Array expm1_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::expm1, x, loc); }
+Array log_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::log, x, loc); }
+Array log1p_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::log1p, x, loc); }
+Array log2_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::log2, x, loc); }
+Array log10_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::log10, x, loc); }
+Array sqrt_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::sqrt, x, loc); }
+Array rsqrt_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::rsqrt, x, loc); }
+Array cbrt_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::cbrt, x, loc); }
+Array square_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::square, x, loc); }
+Array reciprocal_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::reciprocal, x, loc); }
+Array sin_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::sin, x, loc); }
+Array cos_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::cos, x, loc); }
+Array tan_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::tan, x, loc); }
+Array asin_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::asin, x, loc); }
+Array acos_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::acos, x, loc); }
+Array atan_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::atan, x, loc); }
+Array sinh_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::sinh, x, loc); }
+Array cosh_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::cosh, x, loc); }
+Array tanh_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::tanh, x, loc); }
+Array asinh_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::asinh, x, loc); }
+Array acosh_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::acosh, x, loc); }
+Array atanh_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::atanh, x, loc); }
+Array logistic_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::logistic, x, loc); }
+Array erf_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::erf, x, loc); }
+Array erfc_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::erfc, x, loc); }
+Array erf_inv_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::erf_inv, x, loc); }
+Array lgamma_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::lgamma, x, loc); }
 
-Array add(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::add, x, y, loc); }
-Array sub(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::sub, x, y, loc); }
-Array mul(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::mul, x, y, loc); }
-Array div(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::div, x, y, loc); }
-Array rem(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::rem, x, y, loc); }
-Array pow(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::pow, x, y, loc); }
-Array max(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::max, x, y, loc); }
-Array min(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::min, x, y, loc); }
-Array atan2(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::atan2, x, y, loc); }
-Array nextafter(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::nextafter, x, y, loc); }
-Array bitwise_and(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::and_, x, y, loc); }
-Array bitwise_or(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::or_, x, y, loc); }
-Array bitwise_xor(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::xor_, x, y, loc); }
-Array shift_left(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::shift_left, x, y, loc); }
-Array shift_right_logical(const Array& x, const Array& y, Loc loc) {
+Array add_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::add, x, y, loc);
+}
+Array sub_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::sub, x, y, loc);
+}
+Array mul_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::mul, x, y, loc);
+}
+Array div_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::div, x, y, loc);
+}
+Array rem_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::rem, x, y, loc);
+}
+Array pow_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::pow, x, y, loc);
+}
+Array max_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::max, x, y, loc);
+}
+Array min_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::min, x, y, loc);
+}
+Array atan2_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::atan2, x, y, loc);
+}
+Array nextafter_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::nextafter, x, y, loc);
+}
+Array bitwise_and_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::and_, x, y, loc);
+}
+Array bitwise_or_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::or_, x, y, loc);
+}
+Array bitwise_xor_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::xor_, x, y, loc);
+}
+Array shift_left_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::shift_left, x, y, loc);
+}
+Array shift_right_logical_function::operator()(const Array& x, const Array& y, Loc loc) const {
   return binary(BinaryOp::shift_right_logical, x, y, loc);
 }
-Array shift_right_arithmetic(const Array& x, const Array& y, Loc loc) {
+Array shift_right_arithmetic_function::operator()(const Array& x, const Array& y, Loc loc) const {
   return binary(BinaryOp::shift_right_arithmetic, x, y, loc);
 }
-Array eq(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::eq, x, y, loc); }
-Array ne(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::ne, x, y, loc); }
-Array lt(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::lt, x, y, loc); }
-Array le(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::le, x, y, loc); }
-Array gt(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::gt, x, y, loc); }
-Array ge(const Array& x, const Array& y, Loc loc) { return binary(BinaryOp::ge, x, y, loc); }
+Array eq_function::operator()(const Array& x, const Array& y, Loc loc) const { return binary(BinaryOp::eq, x, y, loc); }
+Array ne_function::operator()(const Array& x, const Array& y, Loc loc) const { return binary(BinaryOp::ne, x, y, loc); }
+Array lt_function::operator()(const Array& x, const Array& y, Loc loc) const { return binary(BinaryOp::lt, x, y, loc); }
+Array le_function::operator()(const Array& x, const Array& y, Loc loc) const { return binary(BinaryOp::le, x, y, loc); }
+Array gt_function::operator()(const Array& x, const Array& y, Loc loc) const { return binary(BinaryOp::gt, x, y, loc); }
+Array ge_function::operator()(const Array& x, const Array& y, Loc loc) const { return binary(BinaryOp::ge, x, y, loc); }
 
-Array integer_pow(const Array& x, int y, Loc loc) {
+Array integer_pow_function::operator()(const Array& x, int y, Loc loc) const {
   CallSite site(loc);
   return bind1(IntegerPow(y), {x});
 }
 
-Array convert_element_type(const Array& x, DType new_dtype, Loc loc) {
+Array convert_element_type_function::operator()(const Array& x, DType new_dtype, Loc loc) const {
   CallSite site(loc);
   const DType dtype = canonicalize_dtype(new_dtype);
   if (x.dtype() == dtype && !x.weak_type()) return x;
   return bind1(ConvertElementType(dtype, false), {x});
 }
 
-Array select(const Array& pred, const Array& on_true, const Array& on_false, Loc loc) {
+Array select_function::operator()(const Array& pred, const Array& on_true, const Array& on_false, Loc loc) const {
   CallSite site(loc);
   auto [t, f] = match_weak_dtypes(on_true, on_false);
   return bind1(SelectN(), {pred, f, t});
 }
 
-Array clamp(const Array& min, const Array& x, const Array& max, Loc loc) {
+Array clamp_function::operator()(const Array& low, const Array& x, const Array& high, Loc loc) const {
   CallSite site(loc);
-  return lax::min(lax::max(x, min), max);
+  return lax::min(lax::max(x, low), high);
 }
 
-Array stop_gradient(const Array& x, Loc loc) {
+Array stop_gradient_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return bind1(StopGradient(), {x});
 }
 
-Array broadcast_in_dim(const Array& x, const Shape& shape, const std::vector<int>& broadcast_dimensions, Loc loc) {
+Array broadcast_in_dim_function::operator()(const Array& x, const Shape& shape,
+                                            const std::vector<int>& broadcast_dimensions, Loc loc) const {
   CallSite site(loc);
   if (x.shape() == shape) return x;
   return bind1(BroadcastInDim(shape, broadcast_dimensions), {x});
 }
 
-Array reshape(const Array& x, const Shape& new_sizes, Loc loc) {
+Array reshape_function::operator()(const Array& x, const Shape& new_sizes, Loc loc) const {
   CallSite site(loc);
   if (x.shape() == new_sizes) return x;
   return bind1(Reshape(new_sizes), {x});
 }
 
-Array transpose(const Array& x, const std::vector<int>& permutation, Loc loc) {
+Array transpose_function::operator()(const Array& x, const std::vector<int>& permutation, Loc loc) const {
   CallSite site(loc);
   std::vector<int> identity(permutation.size());
   std::iota(identity.begin(), identity.end(), 0);
@@ -169,13 +198,13 @@ Array transpose(const Array& x, const std::vector<int>& permutation, Loc loc) {
   return bind1(Transpose(permutation), {x});
 }
 
-Array squeeze(const Array& x, const std::vector<int>& dimensions, Loc loc) {
+Array squeeze_function::operator()(const Array& x, const std::vector<int>& dimensions, Loc loc) const {
   CallSite site(loc);
   if (dimensions.empty()) return x;
   return bind1(Squeeze(sorted_axes(dimensions)), {x});
 }
 
-Array expand_dims(const Array& x, const std::vector<int>& dimensions, Loc loc) {
+Array expand_dims_function::operator()(const Array& x, const std::vector<int>& dimensions, Loc loc) const {
   CallSite site(loc);
   // As in JAX: a broadcast_in_dim that inserts size-1 axes.
   const int ndim = x.ndim() + static_cast<int>(dimensions.size());
@@ -201,20 +230,22 @@ Array expand_dims(const Array& x, const std::vector<int>& dimensions, Loc loc) {
   return bind1(BroadcastInDim(shape, kept), {x});
 }
 
-Array rev(const Array& x, const std::vector<int>& dimensions, Loc loc) {
+Array rev_function::operator()(const Array& x, const std::vector<int>& dimensions, Loc loc) const {
   CallSite site(loc);
   if (dimensions.empty()) return x;
   return bind1(Rev(sorted_axes(dimensions)), {x});
 }
 
-Array slice(const Array& x, const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& limit,
-            const std::vector<std::int64_t>& strides, Loc loc) {
+Array slice_function::operator()(const Array& x, const std::vector<std::int64_t>& start,
+                                 const std::vector<std::int64_t>& limit, const std::vector<std::int64_t>& strides,
+                                 Loc loc) const {
   CallSite site(loc);
   const std::vector<std::int64_t> steps = strides.empty() ? std::vector<std::int64_t>(start.size(), 1) : strides;
   return bind1(primitives::Slice(start, limit, steps), {x});
 }
 
-Array slice_in_dim(const Array& x, std::int64_t start, std::int64_t limit, std::int64_t stride, int axis, Loc loc) {
+Array slice_in_dim_function::operator()(const Array& x, std::int64_t start, std::int64_t limit, std::int64_t stride,
+                                        int axis, Loc loc) const {
   CallSite site(loc);
   axis = ops::normalize_axis("slice_in_dim", axis, x.ndim());  // negative: counted from the end, as in JAX
   std::vector<std::int64_t> starts(static_cast<std::size_t>(x.ndim()), 0), limits(x.shape().begin(), x.shape().end()),
@@ -225,21 +256,24 @@ Array slice_in_dim(const Array& x, std::int64_t start, std::int64_t limit, std::
   return bind1(primitives::Slice(starts, limits, strides), {x});
 }
 
-Array dynamic_slice(const Array& x, const std::vector<Array>& start_indices, const Shape& sizes, Loc loc) {
+Array dynamic_slice_function::operator()(const Array& x, const std::vector<Array>& start_indices, const Shape& sizes,
+                                         Loc loc) const {
   CallSite site(loc);
   std::vector<Array> inputs{x};
   inputs.insert(inputs.end(), start_indices.begin(), start_indices.end());
   return bind1(DynamicSlice(sizes), inputs);
 }
 
-Array dynamic_update_slice(const Array& x, const Array& update, const std::vector<Array>& start_indices, Loc loc) {
+Array dynamic_update_slice_function::operator()(const Array& x, const Array& update,
+                                                const std::vector<Array>& start_indices, Loc loc) const {
   CallSite site(loc);
   std::vector<Array> inputs{x, update};
   inputs.insert(inputs.end(), start_indices.begin(), start_indices.end());
   return bind1(DynamicUpdateSlice(), inputs);
 }
 
-Array pad(const Array& x, const Array& padding_value, const std::vector<PadConfig>& config, Loc loc) {
+Array pad_function::operator()(const Array& x, const Array& padding_value, const std::vector<PadConfig>& config,
+                               Loc loc) const {
   CallSite site(loc);
   std::vector<std::int64_t> low, high, interior;
   for (const PadConfig& c : config) {
@@ -252,65 +286,66 @@ Array pad(const Array& x, const Array& padding_value, const std::vector<PadConfi
   return bind1(Pad(low, high, interior), {x, value});
 }
 
-Array concatenate(const std::vector<Array>& arrays, int dimension, Loc loc) {
+Array concatenate_function::operator()(const std::vector<Array>& arrays, int dimension, Loc loc) const {
   CallSite site(loc);
   if (arrays.size() == 1) return arrays[0];
   return bind1(Concatenate(dimension), arrays);
 }
 
-Array iota(DType dtype, std::int64_t size, Loc loc) {
+Array iota_function::operator()(DType dtype, std::int64_t size, Loc loc) const {
   CallSite site(loc);
   return bind1(Iota(canonicalize_dtype(dtype), Shape{size}, 0), {});
 }
 
-Array broadcasted_iota(DType dtype, const Shape& shape, int dimension, Loc loc) {
+Array broadcasted_iota_function::operator()(DType dtype, const Shape& shape, int dimension, Loc loc) const {
   CallSite site(loc);
   return bind1(Iota(canonicalize_dtype(dtype), shape, dimension), {});
 }
 
-Array reduce_sum(const Array& x, const std::vector<int>& axes, Loc loc) {
+Array reduce_sum_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
   return reduce(cpu::ReduceOp::sum, x, axes, loc);
 }
-Array reduce_prod(const Array& x, const std::vector<int>& axes, Loc loc) {
+Array reduce_prod_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
   return reduce(cpu::ReduceOp::prod, x, axes, loc);
 }
-Array reduce_max(const Array& x, const std::vector<int>& axes, Loc loc) {
+Array reduce_max_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
   return reduce(cpu::ReduceOp::max, x, axes, loc);
 }
-Array reduce_min(const Array& x, const std::vector<int>& axes, Loc loc) {
+Array reduce_min_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
   return reduce(cpu::ReduceOp::min, x, axes, loc);
 }
-Array reduce_and(const Array& x, const std::vector<int>& axes, Loc loc) {
+Array reduce_and_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
   return reduce(cpu::ReduceOp::and_, x, axes, loc);
 }
-Array reduce_or(const Array& x, const std::vector<int>& axes, Loc loc) {
+Array reduce_or_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
   return reduce(cpu::ReduceOp::or_, x, axes, loc);
 }
 
-Array argmax(const Array& x, int axis, DType index_dtype, Loc loc) {
+Array argmax_function::operator()(const Array& x, int axis, DType index_dtype, Loc loc) const {
   CallSite site(loc);
   return bind1(ArgReduce(true, axis, canonicalize_dtype(index_dtype)), {x});
 }
 
-Array argmin(const Array& x, int axis, DType index_dtype, Loc loc) {
+Array argmin_function::operator()(const Array& x, int axis, DType index_dtype, Loc loc) const {
   CallSite site(loc);
   return bind1(ArgReduce(false, axis, canonicalize_dtype(index_dtype)), {x});
 }
 
-Array cumsum(const Array& x, int axis, bool reverse, Loc loc) {
+Array cumsum_function::operator()(const Array& x, int axis, bool reverse, Loc loc) const {
   return cumulative(cpu::CumulativeOp::sum, x, axis, reverse, loc);
 }
-Array cumprod(const Array& x, int axis, bool reverse, Loc loc) {
+Array cumprod_function::operator()(const Array& x, int axis, bool reverse, Loc loc) const {
   return cumulative(cpu::CumulativeOp::prod, x, axis, reverse, loc);
 }
-Array cummax(const Array& x, int axis, bool reverse, Loc loc) {
+Array cummax_function::operator()(const Array& x, int axis, bool reverse, Loc loc) const {
   return cumulative(cpu::CumulativeOp::max, x, axis, reverse, loc);
 }
-Array cummin(const Array& x, int axis, bool reverse, Loc loc) {
+Array cummin_function::operator()(const Array& x, int axis, bool reverse, Loc loc) const {
   return cumulative(cpu::CumulativeOp::min, x, axis, reverse, loc);
 }
 
-Array dot_general(const Array& lhs, const Array& rhs, const DotDimensionNumbers& dimension_numbers, Loc loc) {
+Array dot_general_function::operator()(const Array& lhs, const Array& rhs, const DotDimensionNumbers& dimension_numbers,
+                                       Loc loc) const {
   CallSite site(loc);
   auto [a, b] = match_weak_dtypes(lhs, rhs);
   return bind1(DotGeneral(cpu::DotDimensions{dimension_numbers.lhs_contracting, dimension_numbers.rhs_contracting,
@@ -318,23 +353,27 @@ Array dot_general(const Array& lhs, const Array& rhs, const DotDimensionNumbers&
                {a, b});
 }
 
-Array gather(const Array& x, const Array& indices, int axis, Loc loc) {
+Array gather_function::operator()(const Array& x, const Array& indices, int axis, Loc loc) const {
   CallSite site(loc);
   return bind1(Gather(axis), {x, indices});
 }
 
-Array scatter(const Array& x, const Array& indices, const Array& updates, int axis, ScatterMode mode, Loc loc) {
+Array scatter_function::operator()(const Array& x, const Array& indices, const Array& updates, int axis,
+                                   ScatterMode mode, Loc loc) const {
   CallSite site(loc);
   const Array values = updates.dtype() == x.dtype() ? updates : convert_element_type(updates, x.dtype());
   return bind1(Scatter(static_cast<cpu::ScatterMode>(mode), axis), {x, indices, values});
 }
 
-std::vector<Array> sort(const std::vector<Array>& operands, int dimension, int num_keys, Loc loc) {
+std::vector<Array> sort_function::operator()(const std::vector<Array>& operands, int dimension, int num_keys,
+                                             Loc loc) const {
   CallSite site(loc);
   const int ndim = operands.empty() ? 0 : operands[0].ndim();
   return jx::bind(Sort(dimension < 0 ? dimension + ndim : dimension, num_keys), operands);
 }
 
-Array sort(const Array& x, int dimension, Loc loc) { return sort(std::vector<Array>{x}, dimension, 1, loc)[0]; }
+Array sort_function::operator()(const Array& x, int dimension, Loc loc) const {
+  return sort(std::vector<Array>{x}, dimension, 1, loc)[0];
+}
 
 }  // namespace jx::lax

@@ -13,7 +13,7 @@ namespace jx {
 
 namespace lax::linalg {
 
-Array cholesky(const Array& x, CholeskyOptions options, std::source_location loc) {
+Array cholesky_function::operator()(const Array& x, CholeskyOptions options, std::source_location loc) const {
   CallSite site(loc);
   if (!x.valid()) throw ValueError("cholesky", "the matrix is an empty jx::Array handle");
   if (!is_floating(x.dtype())) {
@@ -34,7 +34,8 @@ Array cholesky(const Array& x, CholeskyOptions options, std::source_location loc
   return jx::bind1(primitives::Cholesky(), {input});
 }
 
-Array triangular_solve(const Array& a, const Array& b, TriangularSolveOptions options, std::source_location loc) {
+Array triangular_solve_function::operator()(const Array& a, const Array& b, TriangularSolveOptions options,
+                                            std::source_location loc) const {
   CallSite site(loc);
   if (!a.valid() || !b.valid()) throw ValueError("triangular_solve", "an operand is an empty jx::Array handle");
   const cpu::TriangularSolveSpec spec{.left_side = options.left_side,
@@ -48,7 +49,7 @@ Array triangular_solve(const Array& a, const Array& b, TriangularSolveOptions op
 
 namespace numpy::linalg {
 
-Array cholesky(const Array& a, std::source_location loc) {
+Array cholesky_function::operator()(const Array& a, std::source_location loc) const {
   CallSite site(loc);
   if (!a.valid()) throw ValueError("cholesky", "the matrix is an empty jx::Array handle");
   return lax::linalg::cholesky(ops::to_inexact(a), {}, loc);

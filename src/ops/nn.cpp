@@ -17,7 +17,7 @@ namespace jnp = jx::numpy;
 
 namespace nn {
 
-Array relu(const Array& x, Loc loc) {
+Array relu_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   // As jax.nn.relu: a custom jvp whose derivative is 1 where x > 0 and 0 elsewhere (0 at 0, where
   // max(x, 0)'s own rule would split the tie and give 1/2), and which costs one select.
@@ -30,7 +30,7 @@ Array relu(const Array& x, Loc loc) {
   return relu_with_jvp(x);
 }
 
-Array gelu(const Array& x, bool approximate, Loc loc) {
+Array gelu_function::operator()(const Array& x, bool approximate, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   if (approximate) {
@@ -41,28 +41,28 @@ Array gelu(const Array& x, bool approximate, Loc loc) {
   return v * 0.5 * lax::erfc(v * (-1.0 / std::numbers::sqrt2));
 }
 
-Array sigmoid(const Array& x, Loc loc) {
+Array sigmoid_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::logistic(ops::to_inexact(x));
 }
 
-Array softplus(const Array& x, Loc loc) {
+Array softplus_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return jnp::logaddexp(ops::to_inexact(x), 0);
 }
 
-Array silu(const Array& x, Loc loc) {
+Array silu_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   return v * lax::logistic(v);
 }
 
-Array swish(const Array& x, Loc loc) {
+Array swish_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return silu(x);
 }
 
-Array log_sigmoid(const Array& x, Loc loc) {
+Array log_sigmoid_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return -softplus(-ops::to_inexact(x));
 }
@@ -85,7 +85,7 @@ Array logsumexp_keepdims(const Array& v, const std::vector<int>& axes) {
 }
 }  // namespace
 
-Array softmax(const Array& x, int axis, Loc loc) {
+Array softmax_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   const int d = ops::normalize_axis("softmax", axis, v.ndim());
@@ -95,7 +95,7 @@ Array softmax(const Array& x, int axis, Loc loc) {
   return e / jnp::sum(e, {.axis = d, .keepdims = true});
 }
 
-Array log_softmax(const Array& x, int axis, Loc loc) {
+Array log_softmax_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   const int d = ops::normalize_axis("log_softmax", axis, v.ndim());
@@ -104,7 +104,7 @@ Array log_softmax(const Array& x, int axis, Loc loc) {
   return shifted - jnp::log(jnp::sum(jnp::exp(shifted), {.axis = d, .keepdims = true}));
 }
 
-Array logsumexp(const Array& x, numpy::ReduceOptions options, Loc loc) {
+Array logsumexp_function::operator()(const Array& x, numpy::ReduceOptions options, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   const std::vector<int> axes = ops::normalize_axes("logsumexp", options.axis, v.ndim());
@@ -113,12 +113,13 @@ Array logsumexp(const Array& x, numpy::ReduceOptions options, Loc loc) {
   return lax::squeeze(result, axes);
 }
 
-Array logsumexp(const Array& x, int axis, Loc loc) {
+Array logsumexp_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return logsumexp(x, numpy::ReduceOptions{.axis = axis});
 }
 
-Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dtype, Loc loc) {
+Array one_hot_function::operator()(const Array& x, std::int64_t num_classes, std::optional<DType> dtype,
+                                   Loc loc) const {
   CallSite site(loc);
   Shape shape = x.shape();
   shape.push_back(num_classes);
@@ -132,43 +133,43 @@ Array one_hot(const Array& x, std::int64_t num_classes, std::optional<DType> dty
 
 namespace scipy::special {
 
-Array erf(const Array& x, Loc loc) {
+Array erf_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::erf(ops::to_inexact(x));
 }
 
-Array erfinv(const Array& x, Loc loc) {
+Array erfinv_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::erf_inv(ops::to_inexact(x));
 }
 
-Array erfc(const Array& x, Loc loc) {
+Array erfc_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::erfc(ops::to_inexact(x));
 }
 
-Array expit(const Array& x, Loc loc) {
+Array expit_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::logistic(ops::to_inexact(x));
 }
 
-Array logit(const Array& x, Loc loc) {
+Array logit_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   return jnp::log(v / (1 - v));
 }
 
-Array gammaln(const Array& x, Loc loc) {
+Array gammaln_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::lgamma(ops::to_inexact(x));
 }
 
-Array logsumexp(const Array& x, numpy::ReduceOptions options, Loc loc) {
+Array logsumexp_function::operator()(const Array& x, numpy::ReduceOptions options, Loc loc) const {
   CallSite site(loc);
   return nn::logsumexp(x, options);
 }
 
-Array logsumexp(const Array& x, int axis, Loc loc) {
+Array logsumexp_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return nn::logsumexp(x, axis);
 }

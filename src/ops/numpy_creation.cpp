@@ -44,14 +44,15 @@ DType chosen(std::optional<DType> dtype, DType fallback) { return canonicalize_d
 }  // namespace
 
 template <Scalar T>
-Array array(T value, std::optional<DType> dtype, Loc loc) {
+Array array_function::operator()(T value, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   if (!dtype) return Array(value);
   return from_values(&value, Shape{}, chosen(dtype, DType::float32));
 }
 
 template <Scalar T>
-Array array(std::span<const T> values, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array array_function::operator()(std::span<const T> values, const Shape& shape, std::optional<DType> dtype,
+                                 Loc loc) const {
   CallSite site(loc);
   if (static_cast<std::int64_t>(values.size()) != shape.num_elements()) {
     throw ShapeError("array", fmt::format("{} values cannot fill shape {}", values.size(), shape.to_string()));
@@ -60,7 +61,8 @@ Array array(std::span<const T> values, const Shape& shape, std::optional<DType> 
 }
 
 template <Scalar T>
-Array array(std::initializer_list<std::initializer_list<T>> rows, std::optional<DType> dtype, Loc loc) {
+Array array_function::operator()(std::initializer_list<std::initializer_list<T>> rows, std::optional<DType> dtype,
+                                 Loc loc) const {
   CallSite site(loc);
   const std::size_t width = rows.size() ? rows.begin()->size() : 0;
   auto flat = std::make_unique<T[]>(rows.size() * width);  // not std::vector: vector<bool> has no data()
@@ -74,8 +76,8 @@ Array array(std::initializer_list<std::initializer_list<T>> rows, std::optional<
 }
 
 template <Scalar T>
-Array array(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks, std::optional<DType> dtype,
-            Loc loc) {
+Array array_function::operator()(std::initializer_list<std::initializer_list<std::initializer_list<T>>> blocks,
+                                 std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   const std::size_t rows = blocks.size() ? blocks.begin()->size() : 0;
   const std::size_t width = rows ? blocks.begin()->begin()->size() : 0;
@@ -94,12 +96,13 @@ Array array(std::initializer_list<std::initializer_list<std::initializer_list<T>
                      chosen(dtype, natural_dtype<T>()));
 }
 
-#define JX_INSTANTIATE_ARRAY(T)                                                                        \
-  template Array array<T>(T, std::optional<DType>, Loc);                                               \
-  template Array array<T>(std::span<const T>, const Shape&, std::optional<DType>, Loc);                \
-  template Array array<T>(std::initializer_list<std::initializer_list<T>>, std::optional<DType>, Loc); \
-  template Array array<T>(std::initializer_list<std::initializer_list<std::initializer_list<T>>>,      \
-                          std::optional<DType>, Loc);
+#define JX_INSTANTIATE_ARRAY(T)                                                                                        \
+  template Array array_function::operator()<T>(T, std::optional<DType>, Loc) const;                                    \
+  template Array array_function::operator()<T>(std::span<const T>, const Shape&, std::optional<DType>, Loc) const;     \
+  template Array array_function::operator()<T>(std::initializer_list<std::initializer_list<T>>, std::optional<DType>,  \
+                                               Loc) const;                                                             \
+  template Array array_function::operator()<T>(std::initializer_list<std::initializer_list<std::initializer_list<T>>>, \
+                                               std::optional<DType>, Loc) const;
 JX_INSTANTIATE_ARRAY(bool)
 JX_INSTANTIATE_ARRAY(char)
 JX_INSTANTIATE_ARRAY(signed char)
@@ -116,24 +119,25 @@ JX_INSTANTIATE_ARRAY(float)
 JX_INSTANTIATE_ARRAY(double)
 #undef JX_INSTANTIATE_ARRAY
 
-Array array(const Array& x, std::optional<DType> dtype, Loc loc) {
+Array array_function::operator()(const Array& x, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   const Array converted = dtype ? lax::convert_element_type(x, *dtype) : x;
   if (converted.is_tracer() || converted.impl() != x.impl()) return converted;
   return cpu::convert(x, x.type());  // an independent copy
 }
 
-Array asarray(const Array& x, std::optional<DType> dtype, Loc loc) {
+Array asarray_function::operator()(const Array& x, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return dtype ? lax::convert_element_type(x, *dtype) : x;
 }
 
-Array astype(const Array& x, DType dtype, Loc loc) {
+Array astype_function::operator()(const Array& x, DType dtype, Loc loc) const {
   CallSite site(loc);
   return lax::convert_element_type(x, dtype);
 }
 
-Array full(const Shape& shape, const Array& fill_value, std::optional<DType> dtype, Loc loc) {
+Array full_function::operator()(const Shape& shape, const Array& fill_value, std::optional<DType> dtype,
+                                Loc loc) const {
   CallSite site(loc);
   if (fill_value.ndim() != 0) return ops::broadcast_to_shape(dtype ? astype(fill_value, *dtype) : fill_value, shape);
   const Array value = dtype ? lax::convert_element_type(fill_value, *dtype) : fill_value;
@@ -141,29 +145,30 @@ Array full(const Shape& shape, const Array& fill_value, std::optional<DType> dty
 }
 
 // The default dtype is the default float type (float64 with x64), as in JAX.
-Array zeros(const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array zeros_function::operator()(const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return full(shape, Array(0), dtype.value_or(default_float_dtype()));
 }
 
-Array ones(const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array ones_function::operator()(const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return full(shape, Array(1), dtype.value_or(default_float_dtype()));
 }
 
-Array full_like(const Array& x, const Array& fill_value, std::optional<DType> dtype, Loc loc) {
+Array full_like_function::operator()(const Array& x, const Array& fill_value, std::optional<DType> dtype,
+                                     Loc loc) const {
   CallSite site(loc);
   const DType type = dtype.value_or(x.dtype());
   const Array value = ops::convert_to(fill_value, PromotionType{canonicalize_dtype(type), !dtype && x.weak_type()});
   return lax::broadcast_in_dim(value, x.shape(), {});
 }
 
-Array zeros_like(const Array& x, std::optional<DType> dtype, Loc loc) {
+Array zeros_like_function::operator()(const Array& x, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return full_like(x, Array(0), dtype);
 }
 
-Array ones_like(const Array& x, std::optional<DType> dtype, Loc loc) {
+Array ones_like_function::operator()(const Array& x, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return full_like(x, Array(1), dtype);
 }
@@ -178,7 +183,8 @@ Array arange_impl(double start, double stop, double step, bool floating, std::op
   return from_values(values.data(), Shape{n}, chosen(dtype, floating ? default_float_dtype() : default_int_dtype()));
 }
 
-Array linspace(double start, double stop, std::int64_t num, LinspaceOptions options, Loc loc) {
+Array linspace_function::operator()(double start, double stop, std::int64_t num, LinspaceOptions options,
+                                    Loc loc) const {
   CallSite site(loc);
   if (num < 0) throw ValueError("linspace", fmt::format("number of samples, {}, must be non-negative", num));
   const double divisor = static_cast<double>(options.endpoint ? num - 1 : num);
@@ -194,7 +200,8 @@ Array linspace(double start, double stop, std::int64_t num, LinspaceOptions opti
   return from_values(values.data(), Shape{num}, dtype);
 }
 
-Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, std::optional<DType> dtype, Loc loc) {
+Array eye_function::operator()(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k,
+                               std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   const std::int64_t columns = m.value_or(n);
   if (n < 0 || columns < 0) throw ValueError("eye", "negative dimensions are not allowed");
@@ -206,7 +213,7 @@ Array eye(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k, std::op
   return from_values(values.data(), Shape{n, columns}, chosen(dtype, default_float_dtype()));
 }
 
-Array identity(std::int64_t n, std::optional<DType> dtype, Loc loc) {
+Array identity_function::operator()(std::int64_t n, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return eye(n, std::nullopt, 0, dtype);
 }

@@ -47,14 +47,14 @@ void reject_bool(std::string_view op, const Array& x) {
 
 }  // namespace
 
-Array add(const Array& x, const Array& y, Loc loc) {
+Array add_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("add", x, y, [](const Array& a, const Array& b) {
     return a.dtype() == DType::bool_ ? lax::bitwise_or(a, b) : lax::add(a, b);
   });
 }
 
-Array subtract(const Array& x, const Array& y, Loc loc) {
+Array subtract_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("subtract", x, y, [](const Array& a, const Array& b) {
     reject_bool("subtract", a);
@@ -62,25 +62,25 @@ Array subtract(const Array& x, const Array& y, Loc loc) {
   });
 }
 
-Array multiply(const Array& x, const Array& y, Loc loc) {
+Array multiply_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("multiply", x, y, [](const Array& a, const Array& b) {
     return a.dtype() == DType::bool_ ? lax::bitwise_and(a, b) : lax::mul(a, b);
   });
 }
 
-Array true_divide(const Array& x, const Array& y, Loc loc) {
+Array true_divide_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_inexact_and_broadcast("divide", x, y);
   return lax::div(a, b);
 }
 
-Array divide(const Array& x, const Array& y, Loc loc) {
+Array divide_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return true_divide(x, y);
 }
 
-Array floor_divide(const Array& x, const Array& y, Loc loc) {
+Array floor_divide_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_and_broadcast("floor_divide", x, y);
   reject_bool("floor_divide", a);
@@ -115,7 +115,7 @@ Array nonzero_divisor(const Array& b) {
 }
 }  // namespace
 
-Array remainder(const Array& x, const Array& y, Loc loc) {
+Array remainder_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   auto [a, divisor] = promote_and_broadcast("remainder", x, y);
   reject_bool("remainder", a);
@@ -128,19 +128,19 @@ Array remainder(const Array& x, const Array& y, Loc loc) {
   return lax::select(adjust, lax::add(modulo, b), modulo);
 }
 
-Array mod(const Array& x, const Array& y, Loc loc) {
+Array mod_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return remainder(x, y);
 }
 
-Array fmod(const Array& x, const Array& y, Loc loc) {
+Array fmod_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_and_broadcast("fmod", x, y);
   reject_bool("fmod", a);
   return lax::rem(a, nonzero_divisor(b));
 }
 
-Array power(const Array& x, const Array& y, Loc loc) {
+Array power_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   // A concrete integer scalar exponent (a C++ int) becomes integer_pow, as a Python int does in JAX.
   if (y.is_concrete() && y.ndim() == 0 && (is_integer(y.dtype()) && y.weak_type())) {
@@ -159,23 +159,23 @@ Array power(const Array& x, const Array& y, Loc loc) {
   return lax::pow(a, b);
 }
 
-Array maximum(const Array& x, const Array& y, Loc loc) {
+Array maximum_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("maximum", x, y, [](const Array& a, const Array& b) { return lax::max(a, b); });
 }
 
-Array minimum(const Array& x, const Array& y, Loc loc) {
+Array minimum_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("minimum", x, y, [](const Array& a, const Array& b) { return lax::min(a, b); });
 }
 
-Array arctan2(const Array& x, const Array& y, Loc loc) {
+Array arctan2_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_inexact_and_broadcast("arctan2", x, y);
   return lax::atan2(a, b);
 }
 
-Array logaddexp(const Array& x, const Array& y, Loc loc) {
+Array logaddexp_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_inexact_and_broadcast("logaddexp", x, y);
   const Array largest = lax::max(a, b);
@@ -185,24 +185,24 @@ Array logaddexp(const Array& x, const Array& y, Loc loc) {
   return lax::select(lax::ne(delta, delta), lax::add(a, b), finite);
 }
 
-Array negative(const Array& x, Loc loc) {
+Array negative_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   reject_bool("negative", x);
   return lax::neg(x);
 }
 
-Array positive(const Array& x, Loc loc) {
+Array positive_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return x;
 }
 
-Array square(const Array& x, Loc loc) {
+Array square_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::integer_pow(x.dtype() == DType::bool_ ? lax::convert_element_type(x, default_int_dtype()) : x, 2);
 }
 
 #define JX_INEXACT_UNARY(name, lax_fn)                                      \
-  Array name(const Array& x, Loc loc) {                                     \
+  Array name##_function::operator()(const Array& x, Loc loc) const {        \
     CallSite site(loc);                                                     \
     return inexact_unary(x, [](const Array& v) { return lax::lax_fn(v); }); \
   }
@@ -231,35 +231,35 @@ JX_INEXACT_UNARY(arctanh, atanh)
 #undef JX_INEXACT_UNARY
 
 // As in JAX (and the array API): integers and bools are already whole, so they come back unchanged.
-Array floor(const Array& x, Loc loc) {
+Array floor_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return is_floating(x.dtype()) ? lax::floor(x) : x;
 }
 
-Array ceil(const Array& x, Loc loc) {
+Array ceil_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return is_floating(x.dtype()) ? lax::ceil(x) : x;
 }
 
-Array abs(const Array& x, Loc loc) {
+Array abs_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   if (x.dtype() == DType::bool_ || is_unsigned_integer(x.dtype())) return x;
   return lax::abs(x);
 }
 
-Array absolute(const Array& x, Loc loc) {
+Array absolute_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return abs(x);
 }
 
-Array sign(const Array& x, Loc loc) {
+Array sign_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   if (x.dtype() == DType::bool_) return x;
   if (is_unsigned_integer(x.dtype())) return lax::convert_element_type(lax::ne(x, constant_like(x, 0)), x.dtype());
   return lax::sign(x);
 }
 
-Array round(const Array& x, int decimals, Loc loc) {
+Array round_function::operator()(const Array& x, int decimals, Loc loc) const {
   CallSite site(loc);
   if (!is_floating(x.dtype())) return x;
   if (decimals == 0) return lax::round(x);
@@ -271,15 +271,15 @@ Array round(const Array& x, int decimals, Loc loc) {
   return ops::convert_to(rounded, x.type().promotion_type());
 }
 
-Array clip(const Array& x, std::optional<Array> min, std::optional<Array> max, Loc loc) {
+Array clip_function::operator()(const Array& x, std::optional<Array> low, std::optional<Array> high, Loc loc) const {
   CallSite site(loc);
   Array result = x;
-  if (min) result = maximum(result, *min);
-  if (max) result = minimum(result, *max);
+  if (low) result = maximum(result, *low);
+  if (high) result = minimum(result, *high);
   return result;
 }
 
-Array where(const Array& condition, const Array& x, const Array& y, Loc loc) {
+Array where_function::operator()(const Array& condition, const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   const Array pred = condition.dtype() == DType::bool_ ? condition : lax::ne(condition, constant_like(condition, 0));
   auto [a, b] = promote_and_broadcast("where", x, y);
@@ -294,7 +294,7 @@ Array where(const Array& condition, const Array& x, const Array& y, Loc loc) {
 }
 
 #define JX_COMPARISON(name, lax_fn)                                                               \
-  Array name(const Array& x, const Array& y, Loc loc) {                                           \
+  Array name##_function::operator()(const Array& x, const Array& y, Loc loc) const {              \
     CallSite site(loc);                                                                           \
     return binary(#name, x, y, [](const Array& a, const Array& b) { return lax::lax_fn(a, b); }); \
   }
@@ -314,28 +314,28 @@ Array to_bool(const Array& x) {
 
 // As JAX, the operands are promoted first and then compared with zero: a weak 1e-10 next to a float16
 // array becomes float16 0, so it is false.
-Array logical_and(const Array& x, const Array& y, Loc loc) {
+Array logical_and_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("logical_and", x, y,
                 [](const Array& a, const Array& b) { return lax::bitwise_and(to_bool(a), to_bool(b)); });
 }
-Array logical_or(const Array& x, const Array& y, Loc loc) {
+Array logical_or_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("logical_or", x, y,
                 [](const Array& a, const Array& b) { return lax::bitwise_or(to_bool(a), to_bool(b)); });
 }
-Array logical_xor(const Array& x, const Array& y, Loc loc) {
+Array logical_xor_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("logical_xor", x, y,
                 [](const Array& a, const Array& b) { return lax::bitwise_xor(to_bool(a), to_bool(b)); });
 }
-Array logical_not(const Array& x, Loc loc) {
+Array logical_not_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::bitwise_not(to_bool(x));
 }
 
 #define JX_BITWISE(name, lax_fn)                                                                         \
-  Array name(const Array& x, const Array& y, Loc loc) {                                                  \
+  Array name##_function::operator()(const Array& x, const Array& y, Loc loc) const {                     \
     CallSite site(loc);                                                                                  \
     return binary(#name, x, y, [](const Array& a, const Array& b) {                                      \
       if (is_floating(a.dtype())) throw DTypeError(#name, "is not supported for floating-point arrays"); \
@@ -348,7 +348,7 @@ JX_BITWISE(bitwise_xor, bitwise_xor)
 JX_BITWISE(left_shift, shift_left)
 #undef JX_BITWISE
 
-Array right_shift(const Array& x, const Array& y, Loc loc) {
+Array right_shift_function::operator()(const Array& x, const Array& y, Loc loc) const {
   CallSite site(loc);
   return binary("right_shift", x, y, [](const Array& a, const Array& b) {
     if (!is_integer(a.dtype())) throw DTypeError("right_shift", "needs integer operands");
@@ -356,31 +356,31 @@ Array right_shift(const Array& x, const Array& y, Loc loc) {
   });
 }
 
-Array invert(const Array& x, Loc loc) {
+Array invert_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   if (is_floating(x.dtype())) throw DTypeError("invert", "is not supported for floating-point arrays");
   return lax::bitwise_not(x);
 }
 
-Array isnan(const Array& x, Loc loc) {
+Array isnan_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   if (!is_floating(x.dtype())) return full_like(x, Array(false), DType::bool_);
   return lax::ne(x, x);
 }
 
-Array isinf(const Array& x, Loc loc) {
+Array isinf_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   if (!is_floating(x.dtype())) return full_like(x, Array(false), DType::bool_);
   return lax::eq(lax::abs(x), constant_like(x, std::numeric_limits<double>::infinity()));
 }
 
-Array isfinite(const Array& x, Loc loc) {
+Array isfinite_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   if (!is_floating(x.dtype())) return full_like(x, Array(true), DType::bool_);
   return lax::is_finite(x);
 }
 
-Array isclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
+Array isclose_function::operator()(const Array& x, const Array& y, CloseOptions options, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_and_broadcast("isclose", x, y);
   if (!is_floating(a.dtype())) return lax::eq(a, b);
@@ -393,7 +393,7 @@ Array isclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
   return close;
 }
 
-Array array_equal(const Array& x, const Array& y, bool equal_nan, Loc loc) {
+Array array_equal_function::operator()(const Array& x, const Array& y, bool equal_nan, Loc loc) const {
   CallSite site(loc);
   if (x.shape() != y.shape()) return Array(false);
   Array same = equal(x, y, loc);
@@ -401,7 +401,7 @@ Array array_equal(const Array& x, const Array& y, bool equal_nan, Loc loc) {
   return all(same);
 }
 
-Array allclose(const Array& x, const Array& y, CloseOptions options, Loc loc) {
+Array allclose_function::operator()(const Array& x, const Array& y, CloseOptions options, Loc loc) const {
   CallSite site(loc);
   return all(isclose(x, y, options, loc));
 }

@@ -360,7 +360,7 @@ Array IndexUpdate::max(const Array& values, std::source_location loc) const {
 
 namespace numpy {
 
-Array take(const Array& x, const Array& indices, std::optional<int> axis, Loc loc) {
+Array take_function::operator()(const Array& x, const Array& indices, std::optional<int> axis, Loc loc) const {
   CallSite site(loc);
   if (!is_integer(indices.dtype()))
     throw IndexError("take", fmt::format("indices must be integers, got {}", dtype_name(indices.dtype())));
@@ -378,7 +378,7 @@ Array take(const Array& x, const Array& indices, std::optional<int> axis, Loc lo
   return lax::reshape(lax::gather(input, lax::reshape(i, index_shape), d), result);
 }
 
-Array take_along_axis(const Array& x, const Array& indices, int axis, Loc loc) {
+Array take_along_axis_function::operator()(const Array& x, const Array& indices, int axis, Loc loc) const {
   CallSite site(loc);
   if (indices.ndim() != x.ndim()) {
     throw ShapeError("take_along_axis", fmt::format("indices {} and array {} must have the same rank",
@@ -396,13 +396,13 @@ Array take_along_axis(const Array& x, const Array& indices, int axis, Loc loc) {
   return lax::gather(ops::broadcast_to_shape(x, x_shape), i, d);
 }
 
-Array sort(const Array& x, int axis, Loc loc) {
+Array sort_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   if (x.ndim() == 0) throw ShapeError("sort", "cannot sort a 0-dimensional array");
   return lax::sort(x, ops::normalize_axis("sort", axis, x.ndim()));
 }
 
-Array argsort(const Array& x, int axis, Loc loc) {
+Array argsort_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   if (x.ndim() == 0) throw ShapeError("argsort", "cannot sort a 0-dimensional array");
   const int d = ops::normalize_axis("argsort", axis, x.ndim());

@@ -20,7 +20,7 @@ std::pair<Array, Array> promoted(const Array& a, const Array& b) {
 
 }  // namespace
 
-Array matmul(const Array& a, const Array& b, Loc loc) {
+Array matmul_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   if (a.ndim() == 0 || b.ndim() == 0)
     throw ShapeError("matmul", "matmul does not accept 0-dimensional operands; use multiply");
@@ -54,7 +54,7 @@ Array matmul(const Array& a, const Array& b, Loc loc) {
   return lax::squeeze(result, dropped);
 }
 
-Array dot(const Array& a, const Array& b, Loc loc) {
+Array dot_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b);
   if (a.ndim() <= 2 && b.ndim() <= 2) return matmul(a, b);
@@ -67,13 +67,13 @@ Array dot(const Array& a, const Array& b, Loc loc) {
   return lax::dot_general(x, y, {{x.ndim() - 1}, {y_axis}, {}, {}});
 }
 
-Array vdot(const Array& a, const Array& b, Loc loc) {
+Array vdot_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   if (a.size() != b.size()) throw ShapeError("vdot", "arrays must have the same number of elements");
   return dot(ravel(a), ravel(b));
 }
 
-Array inner(const Array& a, const Array& b, Loc loc) {
+Array inner_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   if (a.ndim() == 0 || b.ndim() == 0) return multiply(a, b);
   auto [x, y] = promoted(a, b);
@@ -81,7 +81,7 @@ Array inner(const Array& a, const Array& b, Loc loc) {
   return lax::dot_general(x, y, {{x.ndim() - 1}, {y.ndim() - 1}, {}, {}});
 }
 
-Array outer(const Array& a, const Array& b, Loc loc) {
+Array outer_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   return multiply(lax::reshape(ravel(a), Shape{a.size(), 1}), lax::reshape(ravel(b), Shape{1, b.size()}));
 }
@@ -176,14 +176,14 @@ Array to_output_order(const Array& x, const std::string& labels, const std::stri
 
 }  // namespace
 
-Array einsum(const std::string& subscripts, const Array& a, Loc loc) {
+Array einsum_function::operator()(const std::string& subscripts, const Array& a, Loc loc) const {
   CallSite site(loc);
   Spec spec = parse_einsum(subscripts, 1);
   Array x = reduce_operand(a, spec.inputs[0], spec.output);
   return to_output_order(x, spec.inputs[0], spec.output);
 }
 
-Array einsum(const std::string& subscripts, const Array& a, const Array& b, Loc loc) {
+Array einsum_function::operator()(const std::string& subscripts, const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   Spec spec = parse_einsum(subscripts, 2);
   auto [x0, y0] = promoted(a, b);

@@ -125,14 +125,14 @@ Array std_impl(const Array& x, const ReduceOptions& o) { return sqrt(var_impl(x,
 
 }  // namespace
 
-#define JX_DEFINE_REDUCTION(name, impl)                        \
-  Array name(const Array& x, ReduceOptions options, Loc loc) { \
-    CallSite site(loc);                                        \
-    return impl(x, options);                                   \
-  }                                                            \
-  Array name(const Array& x, int axis, Loc loc) {              \
-    CallSite site(loc);                                        \
-    return impl(x, ReduceOptions{.axis = Axes(axis)});         \
+#define JX_DEFINE_REDUCTION(name, impl)                                                     \
+  Array name##_function::operator()(const Array& x, ReduceOptions options, Loc loc) const { \
+    CallSite site(loc);                                                                     \
+    return impl(x, options);                                                                \
+  }                                                                                         \
+  Array name##_function::operator()(const Array& x, int axis, Loc loc) const {              \
+    CallSite site(loc);                                                                     \
+    return impl(x, ReduceOptions{.axis = Axes(axis)});                                      \
   }
 
 JX_DEFINE_REDUCTION(sum, sum_impl)
@@ -180,36 +180,36 @@ Array cumulative(bool is_sum, const Array& x, const CumulativeOptions& o) {
 
 }  // namespace
 
-Array argmax(const Array& x, ArgReduceOptions options, Loc loc) {
+Array argmax_function::operator()(const Array& x, ArgReduceOptions options, Loc loc) const {
   CallSite site(loc);
   return argreduce(true, x, options);
 }
-Array argmax(const Array& x, int axis, Loc loc) {
+Array argmax_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return argreduce(true, x, ArgReduceOptions{.axis = axis});
 }
-Array argmin(const Array& x, ArgReduceOptions options, Loc loc) {
+Array argmin_function::operator()(const Array& x, ArgReduceOptions options, Loc loc) const {
   CallSite site(loc);
   return argreduce(false, x, options);
 }
-Array argmin(const Array& x, int axis, Loc loc) {
+Array argmin_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return argreduce(false, x, ArgReduceOptions{.axis = axis});
 }
 
-Array cumsum(const Array& x, CumulativeOptions options, Loc loc) {
+Array cumsum_function::operator()(const Array& x, CumulativeOptions options, Loc loc) const {
   CallSite site(loc);
   return cumulative(true, x, options);
 }
-Array cumsum(const Array& x, int axis, Loc loc) {
+Array cumsum_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return cumulative(true, x, CumulativeOptions{.axis = axis});
 }
-Array cumprod(const Array& x, CumulativeOptions options, Loc loc) {
+Array cumprod_function::operator()(const Array& x, CumulativeOptions options, Loc loc) const {
   CallSite site(loc);
   return cumulative(false, x, options);
 }
-Array cumprod(const Array& x, int axis, Loc loc) {
+Array cumprod_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return cumulative(false, x, CumulativeOptions{.axis = axis});
 }

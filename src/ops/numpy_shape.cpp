@@ -13,7 +13,7 @@ namespace jx::numpy {
 
 using ops::normalize_axis;
 
-Array reshape(const Array& x, const Shape& shape, Loc loc) {
+Array reshape_function::operator()(const Array& x, const Shape& shape, Loc loc) const {
   CallSite site(loc);
   Shape resolved = shape;
   int unknown = -1;
@@ -41,12 +41,12 @@ Array reshape(const Array& x, const Shape& shape, Loc loc) {
   return lax::reshape(x, resolved);
 }
 
-Array ravel(const Array& x, Loc loc) {
+Array ravel_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   return lax::reshape(x, Shape{x.size()});
 }
 
-Array transpose(const Array& x, std::optional<std::vector<int>> axes, Loc loc) {
+Array transpose_function::operator()(const Array& x, std::optional<std::vector<int>> axes, Loc loc) const {
   CallSite site(loc);
   std::vector<int> permutation(static_cast<std::size_t>(x.ndim()));
   if (axes) {
@@ -61,7 +61,7 @@ Array transpose(const Array& x, std::optional<std::vector<int>> axes, Loc loc) {
   return lax::transpose(x, permutation);
 }
 
-Array swapaxes(const Array& x, int axis1, int axis2, Loc loc) {
+Array swapaxes_function::operator()(const Array& x, int axis1, int axis2, Loc loc) const {
   CallSite site(loc);
   std::vector<int> permutation(static_cast<std::size_t>(x.ndim()));
   std::iota(permutation.begin(), permutation.end(), 0);
@@ -70,7 +70,7 @@ Array swapaxes(const Array& x, int axis1, int axis2, Loc loc) {
   return lax::transpose(x, permutation);
 }
 
-Array moveaxis(const Array& x, int source, int destination, Loc loc) {
+Array moveaxis_function::operator()(const Array& x, int source, int destination, Loc loc) const {
   CallSite site(loc);
   const int from = normalize_axis("moveaxis", source, x.ndim());
   const int to = normalize_axis("moveaxis", destination, x.ndim());
@@ -82,17 +82,17 @@ Array moveaxis(const Array& x, int source, int destination, Loc loc) {
   return lax::transpose(x, permutation);
 }
 
-Array expand_dims(const Array& x, int axis, Loc loc) {
+Array expand_dims_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   return lax::expand_dims(x, {axis});
 }
 
-Array expand_dims(const Array& x, std::initializer_list<int> axes, Loc loc) {
+Array expand_dims_function::operator()(const Array& x, std::initializer_list<int> axes, Loc loc) const {
   CallSite site(loc);
   return lax::expand_dims(x, std::vector<int>(axes));
 }
 
-Array squeeze(const Array& x, Loc loc) {
+Array squeeze_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   std::vector<int> dims;
   for (int d = 0; d < x.ndim(); ++d) {
@@ -101,7 +101,7 @@ Array squeeze(const Array& x, Loc loc) {
   return lax::squeeze(x, dims);
 }
 
-Array squeeze(const Array& x, int axis, Loc loc) {
+Array squeeze_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   const int d = normalize_axis("squeeze", axis, x.ndim());
   if (x.shape()[d] != 1) {
@@ -112,7 +112,7 @@ Array squeeze(const Array& x, int axis, Loc loc) {
   return lax::squeeze(x, {d});
 }
 
-Array squeeze(const Array& x, std::initializer_list<int> axes, Loc loc) {
+Array squeeze_function::operator()(const Array& x, std::initializer_list<int> axes, Loc loc) const {
   CallSite site(loc);
   std::vector<int> dims;
   for (int axis : axes) {
@@ -124,12 +124,12 @@ Array squeeze(const Array& x, std::initializer_list<int> axes, Loc loc) {
   return lax::squeeze(x, dims);
 }
 
-Shape broadcast_shapes(const Shape& a, const Shape& b, Loc loc) {
+Shape broadcast_shapes_function::operator()(const Shape& a, const Shape& b, Loc loc) const {
   CallSite site(loc);
   return ops::broadcast_shapes("broadcast_shapes", a, b);
 }
 
-Array broadcast_to(const Array& x, const Shape& shape, Loc loc) {
+Array broadcast_to_function::operator()(const Array& x, const Shape& shape, Loc loc) const {
   CallSite site(loc);
   const Shape target = ops::broadcast_shapes("broadcast_to", x.shape(), shape);
   if (target != shape) {
@@ -139,7 +139,7 @@ Array broadcast_to(const Array& x, const Shape& shape, Loc loc) {
   return ops::broadcast_to_shape(x, shape);
 }
 
-std::vector<Array> broadcast_arrays(const std::vector<Array>& arrays, Loc loc) {
+std::vector<Array> broadcast_arrays_function::operator()(const std::vector<Array>& arrays, Loc loc) const {
   CallSite site(loc);
   Shape shape;
   for (const Array& a : arrays) shape = ops::broadcast_shapes("broadcast_arrays", shape, a.shape());
@@ -148,7 +148,7 @@ std::vector<Array> broadcast_arrays(const std::vector<Array>& arrays, Loc loc) {
   return result;
 }
 
-Array concatenate(const std::vector<Array>& arrays, int axis, Loc loc) {
+Array concatenate_function::operator()(const std::vector<Array>& arrays, int axis, Loc loc) const {
   CallSite site(loc);
   if (arrays.empty()) throw ValueError("concatenate", "need at least one array to concatenate");
   for (const Array& a : arrays) {
@@ -160,7 +160,7 @@ Array concatenate(const std::vector<Array>& arrays, int axis, Loc loc) {
   return lax::concatenate(converted, normalize_axis("concatenate", axis, arrays[0].ndim()));
 }
 
-Array stack(const std::vector<Array>& arrays, int axis, Loc loc) {
+Array stack_function::operator()(const std::vector<Array>& arrays, int axis, Loc loc) const {
   CallSite site(loc);
   if (arrays.empty()) throw ValueError("stack", "need at least one array to stack");
   const int d = normalize_axis("stack", axis, arrays[0].ndim() + 1);
@@ -175,12 +175,12 @@ Array stack(const std::vector<Array>& arrays, int axis, Loc loc) {
   return concatenate(expanded, d);
 }
 
-Array hstack(const std::vector<Array>& arrays, Loc loc) {
+Array hstack_function::operator()(const std::vector<Array>& arrays, Loc loc) const {
   CallSite site(loc);
   return concatenate(arrays, !arrays.empty() && arrays[0].ndim() == 1 ? 0 : 1);
 }
 
-Array vstack(const std::vector<Array>& arrays, Loc loc) {
+Array vstack_function::operator()(const std::vector<Array>& arrays, Loc loc) const {
   CallSite site(loc);
   std::vector<Array> rows;
   for (const Array& a : arrays) rows.push_back(a.ndim() < 2 ? lax::reshape(a, Shape{1, a.size()}) : a);
@@ -226,7 +226,7 @@ std::vector<Array> split(const Array& x, std::int64_t sections, int axis, Loc lo
   return split(x, indices, d);
 }
 
-Array tile(const Array& x, const std::vector<std::int64_t>& reps, Loc loc) {
+Array tile_function::operator()(const Array& x, const std::vector<std::int64_t>& reps, Loc loc) const {
   CallSite site(loc);
   const int ndim = std::max<int>(x.ndim(), static_cast<int>(reps.size()));
   // Align x and reps on the right, then broadcast x against a new leading axis per repetition.
@@ -246,7 +246,7 @@ Array tile(const Array& x, const std::vector<std::int64_t>& reps, Loc loc) {
   return lax::reshape(lax::broadcast_in_dim(lax::reshape(x, aligned), expanded, dims), result);
 }
 
-Array repeat(const Array& x, std::int64_t repeats, std::optional<int> axis, Loc loc) {
+Array repeat_function::operator()(const Array& x, std::int64_t repeats, std::optional<int> axis, Loc loc) const {
   CallSite site(loc);
   if (repeats < 0) throw ValueError("repeat", "repeats may not be negative");
   const Array input = axis ? x : lax::reshape(x, Shape{x.size()});
@@ -263,7 +263,7 @@ Array repeat(const Array& x, std::int64_t repeats, std::optional<int> axis, Loc 
   return lax::reshape(lax::broadcast_in_dim(input, expanded, dims), result);
 }
 
-Array flip(const Array& x, std::optional<int> axis, Loc loc) {
+Array flip_function::operator()(const Array& x, std::optional<int> axis, Loc loc) const {
   CallSite site(loc);
   std::vector<int> dims;
   if (axis) {
@@ -274,8 +274,8 @@ Array flip(const Array& x, std::optional<int> axis, Loc loc) {
   return lax::rev(x, dims);
 }
 
-Array pad(const Array& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& pad_width, PadOptions options,
-          Loc loc) {
+Array pad_function::operator()(const Array& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& pad_width,
+                               PadOptions options, Loc loc) const {
   CallSite site(loc);
   if (pad_width.size() != 1 && pad_width.size() != static_cast<std::size_t>(x.ndim())) {
     throw ShapeError("pad", fmt::format("pad_width needs one (before, after) pair per axis of {}, or one for all",
@@ -291,7 +291,7 @@ Array pad(const Array& x, const std::vector<std::pair<std::int64_t, std::int64_t
   return lax::pad(x, value, config);
 }
 
-Array pad(const Array& x, std::int64_t pad_width, PadOptions options, Loc loc) {
+Array pad_function::operator()(const Array& x, std::int64_t pad_width, PadOptions options, Loc loc) const {
   CallSite site(loc);
   return pad(x, {{pad_width, pad_width}}, std::move(options));
 }

@@ -55,13 +55,15 @@ Windows full_rank(std::string_view op, const Array& x, const Shape& window_shape
 
 }  // namespace
 
-Array max_pool(const Array& x, const Shape& window_shape, const PoolOptions& options, std::source_location loc) {
+Array max_pool_function::operator()(const Array& x, const Shape& window_shape, const PoolOptions& options,
+                                    std::source_location loc) const {
   CallSite site(loc);
   const Windows w = full_rank("max_pool", x, window_shape, options);
   return lax::reduce_window_max(x, w.dimensions, w.strides, w.padding, {}, loc);
 }
 
-Array avg_pool(const Array& x, const Shape& window_shape, const PoolOptions& options, std::source_location loc) {
+Array avg_pool_function::operator()(const Array& x, const Shape& window_shape, const PoolOptions& options,
+                                    std::source_location loc) const {
   CallSite site(loc);
   const Windows w = full_rank("avg_pool", x, window_shape, options);
   const Array sums = lax::reduce_window_sum(x, w.dimensions, w.strides, w.padding, {}, loc);

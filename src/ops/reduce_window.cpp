@@ -50,30 +50,34 @@ Array reduce_window_of(cpu::WindowReduction op, std::string_view op_name, const 
 
 }  // namespace
 
-Array reduce_window_sum(const Array& x, const Shape& window_dimensions, const std::vector<std::int64_t>& window_strides,
-                        const Padding& padding, const ReduceWindowOptions& options, Loc loc) {
+Array reduce_window_sum_function::operator()(const Array& x, const Shape& window_dimensions,
+                                             const std::vector<std::int64_t>& window_strides, const Padding& padding,
+                                             const ReduceWindowOptions& options, Loc loc) const {
   return reduce_window_of(cpu::WindowReduction::sum, "reduce_window_sum", x, window_dimensions, window_strides, padding,
                           options, loc);
 }
 
-Array reduce_window_max(const Array& x, const Shape& window_dimensions, const std::vector<std::int64_t>& window_strides,
-                        const Padding& padding, const ReduceWindowOptions& options, Loc loc) {
+Array reduce_window_max_function::operator()(const Array& x, const Shape& window_dimensions,
+                                             const std::vector<std::int64_t>& window_strides, const Padding& padding,
+                                             const ReduceWindowOptions& options, Loc loc) const {
   return reduce_window_of(cpu::WindowReduction::max, "reduce_window_max", x, window_dimensions, window_strides, padding,
                           options, loc);
 }
 
-Array reduce_window_min(const Array& x, const Shape& window_dimensions, const std::vector<std::int64_t>& window_strides,
-                        const Padding& padding, const ReduceWindowOptions& options, Loc loc) {
+Array reduce_window_min_function::operator()(const Array& x, const Shape& window_dimensions,
+                                             const std::vector<std::int64_t>& window_strides, const Padding& padding,
+                                             const ReduceWindowOptions& options, Loc loc) const {
   return reduce_window_of(cpu::WindowReduction::min, "reduce_window_min", x, window_dimensions, window_strides, padding,
                           options, loc);
 }
 
-Array reduce_window(const Array& x, double init_value, BinaryComputation computation, const Shape& window_dimensions,
-                    const std::vector<std::int64_t>& window_strides, const Padding& padding,
-                    const ReduceWindowOptions& options, Loc loc) {
+Array reduce_window_function::operator()(const Array& x, double init_value, ReduceComputation computation,
+                                         const Shape& window_dimensions,
+                                         const std::vector<std::int64_t>& window_strides, const Padding& padding,
+                                         const ReduceWindowOptions& options, Loc loc) const {
   CallSite site(loc);
   const bool integer = !is_floating(x.dtype());
-  if (computation == &lax::add) {
+  if (computation.monoid() == ReduceComputation::Monoid::sum) {
     if (init_value != 0) {
       throw ValueError("reduce_window",
                        fmt::format("lax::add needs the init value 0 (got {}); add a constant to the result "
@@ -82,8 +86,8 @@ Array reduce_window(const Array& x, double init_value, BinaryComputation computa
     }
     return reduce_window_sum(x, window_dimensions, window_strides, padding, options, loc);
   }
-  if (computation == &lax::max || computation == &lax::min) {
-    const bool is_max = computation == &lax::max;
+  {
+    const bool is_max = computation.monoid() == ReduceComputation::Monoid::maximum;
     const Array reduced = is_max ? reduce_window_max(x, window_dimensions, window_strides, padding, options, loc)
                                  : reduce_window_min(x, window_dimensions, window_strides, padding, options, loc);
     // The identity (or beyond it, for integers given -inf or +inf) leaves the result alone; any other
@@ -96,7 +100,6 @@ Array reduce_window(const Array& x, double init_value, BinaryComputation computa
     const Array init = numpy::array(init_value, x.dtype());
     return is_max ? lax::max(reduced, init) : lax::min(reduced, init);
   }
-  throw ValueError("reduce_window", "supports the computations lax::add, lax::max and lax::min");
 }
 
 }  // namespace jx::lax

@@ -50,13 +50,13 @@ bool is_concrete_scalar_equal(const Array& x, double value) {
 
 // Uniform on [0, 1): bits with the mantissa trick. For float16 and bfloat16, bitcast(m | 1.0) - 1
 // is exactly m * 2^-nmant, which is how it is composed here from random_bits.
-Array uniform01(const Key& key, const Shape& shape, DType dtype, const KeyUse& use) {
+Array uniform01(const Key& prng_key, const Shape& shape, DType dtype, const KeyUse& use) {
   if (dtype == DType::float32 || dtype == DType::float64) {
-    return jx::bind1(primitives::RandomUniform(dtype, shape, config::threefry_partitionable(), use), {key});
+    return jx::bind1(primitives::RandomUniform(dtype, shape, config::threefry_partitionable(), use), {prng_key});
   }
   const int nmant = mantissa_bits(dtype);
   const int rng_bits = nmant < 8 ? 8 : 16;
-  const Array b = lax::convert_element_type(random_bits(key, rng_bits, shape, use), DType::uint16);
+  const Array b = lax::convert_element_type(random_bits(prng_key, rng_bits, shape, use), DType::uint16);
   const Array m = lax::shift_right_logical(b, constant(rng_bits - nmant, DType::uint16));
   return lax::mul(lax::convert_element_type(m, dtype), constant(std::ldexp(1.0, -nmant), dtype));
 }
@@ -95,10 +95,10 @@ DType unsigned_of_width(std::size_t bytes) {
 
 }  // namespace
 
-Array uniform_draw(const Key& key, const Shape& shape, DType dtype, const Array& minval, const Array& maxval,
+Array uniform_draw(const Key& prng_key, const Shape& shape, DType dtype, const Array& minval, const Array& maxval,
                    const KeyUse& use) {
   sample_shape("uniform", shape, {minval.shape(), maxval.shape()});
-  const Array f = uniform01(key, shape, dtype, use);
+  const Array f = uniform01(prng_key, shape, dtype, use);
   // [0, 1) needs no scaling: f * 1 + 0 and max(0, .) are exact (checked before any conversion,
   // which jit would record rather than run).
   if (is_concrete_scalar_equal(minval, 0) && is_concrete_scalar_equal(maxval, 1)) return f;
@@ -107,16 +107,16 @@ Array uniform_draw(const Key& key, const Shape& shape, DType dtype, const Array&
   return jnp::maximum(low, jnp::add(jnp::multiply(f, jnp::subtract(high, low)), low));
 }
 
-Array gumbel_draw(const Key& key, const Shape& shape, DType dtype, GumbelMode mode, const KeyUse& use) {
+Array gumbel_draw(const Key& prng_key, const Shape& shape, DType dtype, GumbelMode mode, const KeyUse& use) {
   if (mode == GumbelMode::low) {
-    const Array u = uniform_draw(key, shape, dtype, constant(tiny(dtype), dtype), constant(1.0, dtype), use);
+    const Array u = uniform_draw(prng_key, shape, dtype, constant(tiny(dtype), dtype), constant(1.0, dtype), use);
     return lax::neg(lax::log(lax::neg(lax::log(u))));
   }
   // "high": a second uniform fills the bits below the first one's resolution, so the largest
   // draw is about twice as far in the tail.
   Shape both = shape;
   both.insert(0, 2);
-  const Array u = uniform_draw(key, both, dtype, constant(0.0, dtype), constant(1.0, dtype), use);
+  const Array u = uniform_draw(prng_key, both, dtype, constant(0.0, dtype), constant(1.0, dtype), use);
   const Array high = u[0], low = u[1];
   const int nmant = mantissa_bits(dtype);
   const Array floor = constant(std::max(std::ldexp(1.0, -(2 * nmant + 1)), tiny(dtype)), dtype);
@@ -125,18 +125,18 @@ Array gumbel_draw(const Key& key, const Shape& shape, DType dtype, GumbelMode mo
   return lax::neg(lax::log(lax::neg(lax::log1p(lax::neg(x)))));
 }
 
-Array normal_draw(const Key& key, const Shape& shape, DType dtype, const KeyUse& use) {
+Array normal_draw(const Key& prng_key, const Shape& shape, DType dtype, const KeyUse& use) {
   if (dtype == DType::float32) {
-    return jx::bind1(primitives::RandomNormal(shape, config::threefry_partitionable(), use), {key});
+    return jx::bind1(primitives::RandomNormal(shape, config::threefry_partitionable(), use), {prng_key});
   }
   // nextafter(-1, 0) = -1 + 2^-(nmant + 1), spelled out: lax.nextafter on float16 and bfloat16
   // runs in float32 in jx, which would round it back to -1.
   const Array low = constant(-1.0 + std::ldexp(1.0, -(mantissa_bits(dtype) + 1)), dtype);
-  const Array u = uniform_draw(key, shape, dtype, low, constant(1.0, dtype), use);
+  const Array u = uniform_draw(prng_key, shape, dtype, low, constant(1.0, dtype), use);
   return lax::mul(constant(std::numbers::sqrt2, dtype), lax::erf_inv(u));
 }
 
-Array randint_draw(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, DType dtype,
+Array randint_draw(const Key& prng_key, const Shape& shape, const Array& minval, const Array& maxval, DType dtype,
                    const KeyUse& use) {
   Array low = is_integer(minval.dtype()) ? minval : minval.astype(default_int_dtype());
   Array high = is_integer(maxval.dtype()) ? maxval : maxval.astype(default_int_dtype());
@@ -146,7 +146,7 @@ Array randint_draw(const Key& key, const Shape& shape, const Array& minval, cons
   high = convert_and_clip(high, dtype);
   sample_shape("randint", shape, {low.shape(), high.shape()});
   const auto nbits = static_cast<int>(itemsize(dtype) * 8);
-  const Key keys = split_keys(key, Shape{2}, use);
+  const Key keys = split_keys(prng_key, Shape{2}, use);
   const Array higher_bits = random_bits(keys[0], nbits, shape, use);
   const Array lower_bits = random_bits(keys[1], nbits, shape, use);
 
@@ -171,28 +171,29 @@ using detail::check_single_key;
 using detail::constant;
 using detail::key_use;
 
-Array uniform(const Key& key, const Shape& shape, std::optional<DType> dtype, const Array& minval, const Array& maxval,
-              Loc loc) {
+Array uniform_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype,
+                                   const Array& minval, const Array& maxval, Loc loc) const {
   CallSite site(loc);
-  check_single_key("uniform", key);
-  return detail::uniform_draw(key, shape, detail::float_dtype("uniform", dtype), minval, maxval,
+  check_single_key("uniform", prng_key);
+  return detail::uniform_draw(prng_key, shape, detail::float_dtype("uniform", dtype), minval, maxval,
                               key_use("uniform", loc));
 }
 
-Array uniform(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, Loc loc) {
-  return uniform(key, shape, std::nullopt, minval, maxval, loc);
+Array uniform_function::operator()(const Key& prng_key, const Shape& shape, const Array& minval, const Array& maxval,
+                                   Loc loc) const {
+  return uniform(prng_key, shape, std::nullopt, minval, maxval, loc);
 }
 
-Array normal(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array normal_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
-  check_single_key("normal", key);
-  return detail::normal_draw(key, shape, detail::float_dtype("normal", dtype), key_use("normal", loc));
+  check_single_key("normal", prng_key);
+  return detail::normal_draw(prng_key, shape, detail::float_dtype("normal", dtype), key_use("normal", loc));
 }
 
-Array randint(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, std::optional<DType> dtype,
-              Loc loc) {
+Array randint_function::operator()(const Key& prng_key, const Shape& shape, const Array& minval, const Array& maxval,
+                                   std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
-  check_single_key("randint", key);
+  check_single_key("randint", prng_key);
   const DType d = canonicalize_dtype(dtype.value_or(default_int_dtype()));
   if (!is_integer(d))
     throw TypeError("randint", fmt::format("randint only accepts integer dtypes, got {}", dtype_name(d)));
@@ -203,14 +204,15 @@ Array randint(const Key& key, const Shape& shape, const Array& minval, const Arr
                                 constant(static_cast<std::int64_t>(detail::max_of(d)), DType::int32));
     const Array high = jnp::clip(jnp::asarray(maxval).astype(DType::int32), constant(detail::min_of(d), DType::int32),
                                  constant(static_cast<std::int64_t>(detail::max_of(d)) + 1, DType::int32));
-    return detail::randint_draw(key, shape, low, high, DType::int32, use).astype(d);
+    return detail::randint_draw(prng_key, shape, low, high, DType::int32, use).astype(d);
   }
-  return detail::randint_draw(key, shape, minval, maxval, d, use);
+  return detail::randint_draw(prng_key, shape, minval, maxval, d, use);
 }
 
-Array bernoulli(const Key& key, const Array& p, std::optional<Shape> shape, BernoulliMode mode, Loc loc) {
+Array bernoulli_function::operator()(const Key& prng_key, const Array& p, std::optional<Shape> shape,
+                                     BernoulliMode mode, Loc loc) const {
   CallSite site(loc);
-  check_single_key("bernoulli", key);
+  check_single_key("bernoulli", prng_key);
   const DType d = p.dtype();
   if (!is_floating(d)) {
     throw TypeError("bernoulli", fmt::format("the probability p must have a floating dtype, got {}", dtype_name(d)));
@@ -219,31 +221,32 @@ Array bernoulli(const Key& key, const Array& p, std::optional<Shape> shape, Bern
   const Shape s = detail::sample_shape("bernoulli", shape, {p.shape()});
   const detail::KeyUse use = key_use("bernoulli", loc);
   if (mode == BernoulliMode::low) {
-    return jnp::less(detail::uniform_draw(key, s, d, constant(0.0, d), constant(1.0, d), use), probability);
+    return jnp::less(detail::uniform_draw(prng_key, s, d, constant(0.0, d), constant(1.0, d), use), probability);
   }
   // Two uniforms u1, u2 on the 2^-nmant grid: u1 + u2 * 2^-nmant is uniform on a grid 2^nmant times
   // finer, and comparing u2 * 2^-nmant < p - u1 keeps the fine part exact.
   Shape both = s;
   both.insert(0, 2);
-  const Array u = detail::uniform_draw(key, both, d, constant(0.0, d), constant(1.0, d), use);
+  const Array u = detail::uniform_draw(prng_key, both, d, constant(0.0, d), constant(1.0, d), use);
   const Array fine = lax::mul(u[1], constant(std::ldexp(1.0, -detail::mantissa_bits(d)), d));
   return jnp::less(fine, jnp::subtract(probability, u[0]));
 }
 
-Array bernoulli(const Key& key, const Array& p, const Shape& shape, BernoulliMode mode, Loc loc) {
-  return bernoulli(key, p, std::optional<Shape>(shape), mode, loc);
+Array bernoulli_function::operator()(const Key& prng_key, const Array& p, const Shape& shape, BernoulliMode mode,
+                                     Loc loc) const {
+  return bernoulli(prng_key, p, std::optional<Shape>(shape), mode, loc);
 }
 
-Array truncated_normal(const Key& key, const Array& lower, const Array& upper, std::optional<Shape> shape,
-                       std::optional<DType> dtype, Loc loc) {
+Array truncated_normal_function::operator()(const Key& prng_key, const Array& lower, const Array& upper,
+                                            std::optional<Shape> shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
-  check_single_key("truncated_normal", key);
+  check_single_key("truncated_normal", prng_key);
   const DType d = detail::float_dtype("truncated_normal", dtype);
   const Shape s = detail::sample_shape("truncated_normal", shape, {lower.shape(), upper.shape()});
   const Array sqrt2 = constant(std::numbers::sqrt2, d);
   const Array lo = lax::convert_element_type(lower, d), hi = lax::convert_element_type(upper, d);
   const Array a = lax::erf(lax::div(lo, sqrt2)), b = lax::erf(lax::div(hi, sqrt2));
-  const Array u = detail::uniform_draw(key, s, d, a, b, key_use("truncated_normal", loc));
+  const Array u = detail::uniform_draw(prng_key, s, d, a, b, key_use("truncated_normal", loc));
   const Array out = lax::mul(sqrt2, lax::erf_inv(u));
   // Rounding (or drawing a itself) could land on a bound: clamp into the open interval.
   const double inf = std::numeric_limits<double>::infinity();
@@ -251,50 +254,56 @@ Array truncated_normal(const Key& key, const Array& lower, const Array& upper, s
                    lax::nextafter(lax::stop_gradient(hi), constant(-inf, d)));
 }
 
-Array truncated_normal(const Key& key, const Array& lower, const Array& upper, const Shape& shape,
-                       std::optional<DType> dtype, Loc loc) {
-  return truncated_normal(key, lower, upper, std::optional<Shape>(shape), dtype, loc);
+Array truncated_normal_function::operator()(const Key& prng_key, const Array& lower, const Array& upper,
+                                            const Shape& shape, std::optional<DType> dtype, Loc loc) const {
+  return truncated_normal(prng_key, lower, upper, std::optional<Shape>(shape), dtype, loc);
 }
 
-Array gumbel(const Key& key, const Shape& shape, std::optional<DType> dtype, GumbelMode mode, Loc loc) {
+Array gumbel_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype, GumbelMode mode,
+                                  Loc loc) const {
   CallSite site(loc);
-  check_single_key("gumbel", key);
-  return detail::gumbel_draw(key, shape, detail::float_dtype("gumbel", dtype), mode, key_use("gumbel", loc));
+  check_single_key("gumbel", prng_key);
+  return detail::gumbel_draw(prng_key, shape, detail::float_dtype("gumbel", dtype), mode, key_use("gumbel", loc));
 }
 
-Array exponential(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array exponential_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype,
+                                       Loc loc) const {
   CallSite site(loc);
-  check_single_key("exponential", key);
+  check_single_key("exponential", prng_key);
   const DType d = detail::float_dtype("exponential", dtype);
-  const Array u = detail::uniform_draw(key, shape, d, constant(0.0, d), constant(1.0, d), key_use("exponential", loc));
+  const Array u =
+      detail::uniform_draw(prng_key, shape, d, constant(0.0, d), constant(1.0, d), key_use("exponential", loc));
   return lax::neg(lax::log1p(lax::neg(u)));  // -log(1 - u): log's argument in (0, 1]
 }
 
-Array laplace(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array laplace_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
-  check_single_key("laplace", key);
+  check_single_key("laplace", prng_key);
   const DType d = detail::float_dtype("laplace", dtype);
   const double epsneg = std::ldexp(1.0, -(detail::mantissa_bits(d) + 1));  // numpy.finfo(d).epsneg
   const Array u =
-      detail::uniform_draw(key, shape, d, constant(-1.0 + epsneg, d), constant(1.0, d), key_use("laplace", loc));
+      detail::uniform_draw(prng_key, shape, d, constant(-1.0 + epsneg, d), constant(1.0, d), key_use("laplace", loc));
   return lax::mul(lax::sign(u), lax::log1p(lax::neg(lax::abs(u))));
 }
 
-Array logistic(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array logistic_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype,
+                                    Loc loc) const {
   CallSite site(loc);
-  check_single_key("logistic", key);
+  check_single_key("logistic", prng_key);
   const DType d = detail::float_dtype("logistic", dtype);
-  const Array x =
-      detail::uniform_draw(key, shape, d, constant(detail::tiny(d), d), constant(1.0, d), key_use("logistic", loc));
+  const Array x = detail::uniform_draw(prng_key, shape, d, constant(detail::tiny(d), d), constant(1.0, d),
+                                       key_use("logistic", loc));
   return lax::sub(lax::log(x), lax::log1p(lax::neg(x)));
 }
 
-Array rademacher(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array rademacher_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype,
+                                      Loc loc) const {
   CallSite site(loc);
-  check_single_key("rademacher", key);
+  check_single_key("rademacher", prng_key);
   const DType d = canonicalize_dtype(dtype.value_or(default_int_dtype()));
   const DType p = default_float_dtype();
-  const Array u = detail::uniform_draw(key, shape, p, constant(0.0, p), constant(1.0, p), key_use("rademacher", loc));
+  const Array u =
+      detail::uniform_draw(prng_key, shape, p, constant(0.0, p), constant(1.0, p), key_use("rademacher", loc));
   const Array b = jnp::less(u, constant(0.5, p)).astype(d);
   return (2 * b - 1).astype(d);
 }

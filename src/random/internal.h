@@ -19,7 +19,7 @@ using primitives::KeyUse;
 KeyUse key_use(std::string_view op, const std::source_location& loc);
 
 // Throws unless `key` is one key (JAX's random functions take a single key; batch with vmap).
-void check_single_key(std::string_view op, const Key& key);
+void check_single_key(std::string_view op, const Key& prng_key);
 
 // `dtype` (or the default float type), canonicalized; throws unless it is a float type.
 DType float_dtype(std::string_view op, std::optional<DType> dtype);
@@ -33,16 +33,16 @@ Array constant(T value, DType dtype) {
 // The broadcast shape of the parameter shapes, or `shape` after checking that they broadcast to it.
 Shape sample_shape(std::string_view op, const std::optional<Shape>& shape, std::initializer_list<Shape> params);
 
-Key split_keys(const Key& key, const Shape& shape, const KeyUse& use);
-Array random_bits(const Key& key, int bit_width, const Shape& shape, const KeyUse& use);
-Array uniform_draw(const Key& key, const Shape& shape, DType dtype, const Array& minval, const Array& maxval,
+Key split_keys(const Key& prng_key, const Shape& shape, const KeyUse& use);
+Array random_bits(const Key& prng_key, int bit_width, const Shape& shape, const KeyUse& use);
+Array uniform_draw(const Key& prng_key, const Shape& shape, DType dtype, const Array& minval, const Array& maxval,
                    const KeyUse& use);
 // Standard normals: the fused kernel for float32, sqrt(2) * erf_inv(uniform(nextafter(-1, 0), 1)).
-Array normal_draw(const Key& key, const Shape& shape, DType dtype, const KeyUse& use);
-Array gumbel_draw(const Key& key, const Shape& shape, DType dtype, GumbelMode mode, const KeyUse& use);
-Array randint_draw(const Key& key, const Shape& shape, const Array& minval, const Array& maxval, DType dtype,
+Array normal_draw(const Key& prng_key, const Shape& shape, DType dtype, const KeyUse& use);
+Array gumbel_draw(const Key& prng_key, const Shape& shape, DType dtype, GumbelMode mode, const KeyUse& use);
+Array randint_draw(const Key& prng_key, const Shape& shape, const Array& minval, const Array& maxval, DType dtype,
                    const KeyUse& use);
 // JAX's _shuffle: `rounds` stable sorts of x along axis by fresh random 32-bit keys.
-Array shuffle(const Key& key, const Array& x, int axis, const KeyUse& use);
+Array shuffle(const Key& prng_key, const Array& x, int axis, const KeyUse& use);
 
 }  // namespace jx::random::detail

@@ -28,17 +28,17 @@ KeyUse key_use(std::string_view op, const std::source_location& loc) {
   return {std::string(op), format_location(loc)};
 }
 
-void check_single_key(std::string_view op, const Key& key) {
-  if (!key.valid()) throw ValueError(std::string(op), "the key is an empty jx::Key handle");
-  if (key.dtype() != DType::key) {
+void check_single_key(std::string_view op, const Key& prng_key) {
+  if (!prng_key.valid()) throw ValueError(std::string(op), "the key is an empty jx::Key handle");
+  if (prng_key.dtype() != DType::key) {
     throw TypeError(std::string(op),
-                    fmt::format("expects a PRNG key, got an array of type {}", key.type().to_string()));
+                    fmt::format("expects a PRNG key, got an array of type {}", prng_key.type().to_string()));
   }
-  if (key.ndim() != 0) {
+  if (prng_key.ndim() != 0) {
     throw ValueError(std::string(op),
                      fmt::format("{} accepts a single key, but was given a key array of shape {} != (). Index it "
                                  "(keys[i]) for one key, or use vmap for batching.",
-                                 op, key.shape().to_string()));
+                                 op, prng_key.shape().to_string()));
   }
 }
 
@@ -71,16 +71,16 @@ Shape sample_shape(std::string_view op, const std::optional<Shape>& shape, std::
   return joined;
 }
 
-Key split_keys(const Key& key, const Shape& shape, const KeyUse& use) {
+Key split_keys(const Key& prng_key, const Shape& shape, const KeyUse& use) {
   for (std::int64_t d : shape) {
     if (d < 0)
       throw ValueError("split", fmt::format("the number of keys must be non-negative, got {}", shape.to_string()));
   }
-  return Key(jx::bind1(primitives::RandomSplit(shape, config::threefry_partitionable(), use), {key}));
+  return Key(jx::bind1(primitives::RandomSplit(shape, config::threefry_partitionable(), use), {prng_key}));
 }
 
-Array random_bits(const Key& key, int bit_width, const Shape& shape, const KeyUse& use) {
-  return jx::bind1(primitives::RandomBits(bit_width, shape, config::threefry_partitionable(), use), {key});
+Array random_bits(const Key& prng_key, int bit_width, const Shape& shape, const KeyUse& use) {
+  return jx::bind1(primitives::RandomBits(bit_width, shape, config::threefry_partitionable(), use), {prng_key});
 }
 
 }  // namespace detail
@@ -99,9 +99,9 @@ Key key_from_words(std::uint32_t k0, std::uint32_t k1) {
   auto impl = allocate_array(ArrayType{Shape{}, DType::key});
   const std::uint32_t words[2] = {k0, k1};
   std::memcpy(impl->data(), words, sizeof words);
-  Key key(wrap(std::move(impl)));
-  if (checking) primitives::refresh_keys(key);
-  return key;
+  Key prng_key(wrap(std::move(impl)));
+  if (checking) primitives::refresh_keys(prng_key);
+  return prng_key;
 }
 
 Key seed_key(std::int64_t seed) {
@@ -139,7 +139,7 @@ Key PRNGKey(std::int64_t seed, Loc loc) {
   CallSite site(loc);
   return seed_key(seed);
 }
-Key key(std::int64_t seed, Loc loc) {
+Key key_function::operator()(std::int64_t seed, Loc loc) const {
   CallSite site(loc);
   return seed_key(seed);
 }
@@ -147,18 +147,18 @@ Key PRNGKey(const Array& seed, Loc loc) {
   CallSite site(loc);
   return seed_key("PRNGKey", seed);
 }
-Key key(const Array& seed, Loc loc) {
+Key key_function::operator()(const Array& seed, Loc loc) const {
   CallSite site(loc);
   return seed_key("key", seed);
 }
 
-Array key_data(const Key& keys, Loc loc) {
+Array key_data_function::operator()(const Key& keys, Loc loc) const {
   CallSite site(loc);
   if (!keys.valid()) throw ValueError("key_data", "the key is an empty jx::Key handle");
   return jx::bind1(primitives::RandomUnwrap(), {keys});
 }
 
-Key wrap_key_data(const Array& data, Loc loc) {
+Key wrap_key_data_function::operator()(const Array& data, Loc loc) const {
   CallSite site(loc);
   if (!data.valid()) throw ValueError("wrap_key_data", "the key data is an empty jx::Array handle");
   if (data.dtype() != DType::uint32) {
@@ -171,51 +171,51 @@ Key wrap_key_data(const Array& data, Loc loc) {
   return Key(jx::bind1(primitives::RandomWrap(config::debug_key_reuse()), {data}));
 }
 
-std::array<Key, 2> split(const Key& key, Loc loc) {
+std::array<Key, 2> split(const Key& prng_key, Loc loc) {
   CallSite site(loc);
-  detail::check_single_key("split", key);
-  const Key keys = detail::split_keys(key, Shape{2}, detail::key_use("split", loc));
+  detail::check_single_key("split", prng_key);
+  const Key keys = detail::split_keys(prng_key, Shape{2}, detail::key_use("split", loc));
   return {keys[0], keys[1]};
 }
 
-Key split(const Key& key, std::int64_t num, Loc loc) {
+Key split(const Key& prng_key, std::int64_t num, Loc loc) {
   CallSite site(loc);
-  detail::check_single_key("split", key);
-  return detail::split_keys(key, Shape{num}, detail::key_use("split", loc));
+  detail::check_single_key("split", prng_key);
+  return detail::split_keys(prng_key, Shape{num}, detail::key_use("split", loc));
 }
 
-Key split(const Key& key, const Shape& shape, Loc loc) {
+Key split(const Key& prng_key, const Shape& shape, Loc loc) {
   CallSite site(loc);
-  detail::check_single_key("split", key);
-  return detail::split_keys(key, shape, detail::key_use("split", loc));
+  detail::check_single_key("split", prng_key);
+  return detail::split_keys(prng_key, shape, detail::key_use("split", loc));
 }
 
-Key fold_in(const Key& key, std::uint32_t data, Loc loc) {
+Key fold_in_function::operator()(const Key& prng_key, std::uint32_t data, Loc loc) const {
   CallSite site(loc);
-  detail::check_single_key("fold_in", key);
+  detail::check_single_key("fold_in", prng_key);
   return Key(jx::bind1(primitives::RandomFoldIn(detail::key_use("fold_in", loc)),
-                       {key, detail::constant(data, DType::uint32)}));
+                       {prng_key, detail::constant(data, DType::uint32)}));
 }
 
-Key fold_in(const Key& key, const Array& data, Loc loc) {
+Key fold_in_function::operator()(const Key& prng_key, const Array& data, Loc loc) const {
   CallSite site(loc);
-  detail::check_single_key("fold_in", key);
+  detail::check_single_key("fold_in", prng_key);
   if (!data.valid() || data.ndim() != 0) {
     throw TypeError("fold_in", fmt::format("fold_in accepts a scalar, but was given {}. Use vmap for batching.",
                                            data.valid() ? data.type().to_string() : "an empty handle"));
   }
   return Key(jx::bind1(primitives::RandomFoldIn(detail::key_use("fold_in", loc)),
-                       {key, lax::convert_element_type(data, DType::uint32)}));
+                       {prng_key, lax::convert_element_type(data, DType::uint32)}));
 }
 
-Array bits(const Key& key, const Shape& shape, std::optional<DType> dtype, Loc loc) {
+Array bits_function::operator()(const Key& prng_key, const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
-  detail::check_single_key("bits", key);
+  detail::check_single_key("bits", prng_key);
   const DType d = canonicalize_dtype(dtype.value_or(config::enable_x64() ? DType::uint64 : DType::uint32));
   if (!is_unsigned_integer(d)) {
     throw ValueError("bits", fmt::format("the dtype of bits must be an unsigned integer dtype, got {}", dtype_name(d)));
   }
-  return detail::random_bits(key, static_cast<int>(itemsize(d) * 8), shape, detail::key_use("bits", loc));
+  return detail::random_bits(prng_key, static_cast<int>(itemsize(d) * 8), shape, detail::key_use("bits", loc));
 }
 
 }  // namespace random

@@ -17,11 +17,11 @@ Shape leading(const Shape& shape, int drop) { return Shape(shape.begin(), shape.
 
 }  // namespace
 
-Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, std::optional<Shape> shape,
-                          std::optional<DType> dtype, Loc loc) {
+Array multivariate_normal_function::operator()(const Key& prng_key, const Array& mean, const Array& cov,
+                                               std::optional<Shape> shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   constexpr std::string_view op = "multivariate_normal";
-  detail::check_single_key(op, key);
+  detail::check_single_key(op, prng_key);
   if (!mean.valid() || !cov.valid()) throw ValueError(std::string(op), "mean or cov is an empty jx::Array handle");
   // mean and cov share one float type (jnp's promote_dtypes_inexact), which is also the default dtype.
   const Array both[] = {mean, cov};
@@ -42,15 +42,15 @@ Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, s
   Shape samples = detail::sample_shape(op, shape, {leading(m.shape(), 1), leading(c.shape(), 2)});
   samples.push_back(n);
   const Array factor = jnp::linalg::cholesky(c, loc);
-  const Array z = detail::normal_draw(key, samples, d, detail::key_use(op, loc));
+  const Array z = detail::normal_draw(prng_key, samples, d, detail::key_use(op, loc));
   // L z for every batch entry: (..., n, n) @ (..., n, 1), batch dimensions broadcast.
   const Array product = jnp::matmul(factor, jnp::expand_dims(z, -1));
   return jnp::add(m, jnp::squeeze(product, -1));
 }
 
-Array multivariate_normal(const Key& key, const Array& mean, const Array& cov, const Shape& shape,
-                          std::optional<DType> dtype, Loc loc) {
-  return multivariate_normal(key, mean, cov, std::optional<Shape>(shape), dtype, loc);
+Array multivariate_normal_function::operator()(const Key& prng_key, const Array& mean, const Array& cov,
+                                               const Shape& shape, std::optional<DType> dtype, Loc loc) const {
+  return multivariate_normal(prng_key, mean, cov, std::optional<Shape>(shape), dtype, loc);
 }
 
 }  // namespace jx::random

@@ -15,13 +15,13 @@ namespace jnp = jx::numpy;
 
 namespace detail {
 
-Array shuffle(const Key& key, const Array& x, int axis, const KeyUse& use) {
+Array shuffle(const Key& prng_key, const Array& x, int axis, const KeyUse& use) {
   // Sorting by random 32-bit keys is a uniform permutation unless two keys collide; each further
   // round with fresh keys makes a collision that survives all rounds unlikely (tjablin's bound, as
   // JAX uses: rounds = ceil(3 ln n / ln(2^32 - 1))).
   const double n = static_cast<double>(std::max<std::int64_t>(1, x.size()));
   const auto rounds = static_cast<int>(std::ceil(3.0 * std::log(n) / std::log(4294967295.0)));
-  Key current = key;
+  Key current = prng_key;
   Array result = x;
   for (int round = 0; round < rounds; ++round) {
     const Key keys = split_keys(current, Shape{2}, use);
@@ -66,35 +66,38 @@ Shape without_axis(const Shape& shape, int axis) {
 
 }  // namespace
 
-Array permutation(const Key& key, std::int64_t n, Loc loc) {
+Array permutation_function::operator()(const Key& prng_key, std::int64_t n, Loc loc) const {
   CallSite site(loc);
-  check_single_key("permutation", key);
+  check_single_key("permutation", prng_key);
   if (n < 0) throw ValueError("permutation", fmt::format("n must be non-negative, got {}", n));
-  return detail::shuffle(key, jnp::arange(n), 0, key_use("permutation", loc));
+  return detail::shuffle(prng_key, jnp::arange(n), 0, key_use("permutation", loc));
 }
 
-Array permutation(const Key& key, const Array& x, int axis, PermutationOptions options, Loc loc) {
+Array permutation_function::operator()(const Key& prng_key, const Array& x, int axis, PermutationOptions options,
+                                       Loc loc) const {
   CallSite site(loc);
-  check_single_key("permutation", key);
+  check_single_key("permutation", prng_key);
   const detail::KeyUse use = key_use("permutation", loc);
   if (x.ndim() == 0) {
     if (!is_integer(x.dtype())) throw TypeError("permutation", "x must be an integer or at least 1-dimensional");
     normalize_axis("permutation", axis, 1);
-    return detail::shuffle(key, jnp::arange(x.item<std::int64_t>()), 0, use);
+    return detail::shuffle(prng_key, jnp::arange(x.item<std::int64_t>()), 0, use);
   }
   const int a = normalize_axis("permutation", axis, x.ndim());
-  if (options.independent || x.ndim() == 1) return detail::shuffle(key, x, a, use);
-  const Array indices = detail::shuffle(key, jnp::arange(x.shape()[a]), 0, use);
+  if (options.independent || x.ndim() == 1) return detail::shuffle(prng_key, x, a, use);
+  const Array indices = detail::shuffle(prng_key, jnp::arange(x.shape()[a]), 0, use);
   return jnp::take(x, indices, a);
 }
 
-Array choice(const Key& key, std::int64_t n, const Shape& shape, ChoiceOptions options, Loc loc) {
-  return choice(key, jnp::array(n, default_int_dtype()), shape, std::move(options), loc);
+Array choice_function::operator()(const Key& prng_key, std::int64_t n, const Shape& shape, ChoiceOptions options,
+                                  Loc loc) const {
+  return choice(prng_key, jnp::array(n, default_int_dtype()), shape, std::move(options), loc);
 }
 
-Array choice(const Key& key, const Array& a, const Shape& shape, ChoiceOptions options, Loc loc) {
+Array choice_function::operator()(const Key& prng_key, const Array& a, const Shape& shape, ChoiceOptions options,
+                                  Loc loc) const {
   CallSite site(loc);
-  check_single_key("choice", key);
+  check_single_key("choice", prng_key);
   const detail::KeyUse use = key_use("choice", loc);
   int axis = 0;
   std::int64_t n_inputs = 0;
@@ -115,13 +118,14 @@ Array choice(const Key& key, const Array& a, const Shape& shape, ChoiceOptions o
   Array result;
   if (!options.p) {
     if (options.replace) {
-      const Array indices = detail::randint_draw(key, shape, jnp::array(0), jnp::array(n_inputs, default_int_dtype()),
-                                                 default_int_dtype(), use);
+      const Array indices = detail::randint_draw(prng_key, shape, jnp::array(0),
+                                                 jnp::array(n_inputs, default_int_dtype()), default_int_dtype(), use);
       result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis);
     } else {
       const Array pool = a.ndim() == 0 ? jnp::arange(n_inputs) : a;
-      const Array shuffled = a.ndim() <= 1 ? detail::shuffle(key, pool, axis, use)
-                                           : jnp::take(pool, detail::shuffle(key, jnp::arange(n_inputs), 0, use), axis);
+      const Array shuffled = a.ndim() <= 1
+                                 ? detail::shuffle(prng_key, pool, axis, use)
+                                 : jnp::take(pool, detail::shuffle(prng_key, jnp::arange(n_inputs), 0, use), axis);
       std::vector<Index> first(static_cast<std::size_t>(axis), Index(jx::Slice{}));
       first.emplace_back(jx::Slice{.stop = n_draws});
       result = shuffled.index_with(first);
@@ -138,12 +142,12 @@ Array choice(const Key& key, const Array& a, const Shape& shape, ChoiceOptions o
     if (options.replace) {
       const Array cumulative = jnp::cumsum(p);
       const DType d = cumulative.dtype();
-      const Array u = detail::uniform_draw(key, shape, d, detail::constant(0.0, d), detail::constant(1.0, d), use);
+      const Array u = detail::uniform_draw(prng_key, shape, d, detail::constant(0.0, d), detail::constant(1.0, d), use);
       const Array r = cumulative[-1] * (1 - u);
       indices = searchsorted(cumulative, r).astype(default_int_dtype());
     } else {
       // The Gumbel top-k trick: the k largest of log p + Gumbel noise are a sample without replacement.
-      const Array g = detail::gumbel_draw(key, Shape{n_inputs}, p.dtype(), options.mode, use) + jnp::log(p);
+      const Array g = detail::gumbel_draw(prng_key, Shape{n_inputs}, p.dtype(), options.mode, use) + jnp::log(p);
       indices = top_k_indices(g, n_draws);
     }
     result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis);
@@ -159,10 +163,10 @@ Array choice(const Key& key, const Array& a, const Shape& shape, ChoiceOptions o
   return jnp::reshape(result, out_shape);
 }
 
-Array categorical(const Key& key, const Array& logits, int axis, std::optional<Shape> shape, CategoricalOptions options,
-                  Loc loc) {
+Array categorical_function::operator()(const Key& prng_key, const Array& logits, int axis, std::optional<Shape> shape,
+                                       CategoricalOptions options, Loc loc) const {
   CallSite site(loc);
-  check_single_key("categorical", key);
+  check_single_key("categorical", prng_key);
   if (logits.ndim() == 0) throw ShapeError("categorical", "logits must have at least one axis");
   const detail::KeyUse use = key_use("categorical", loc);
   const int ndim = logits.ndim();
@@ -178,11 +182,11 @@ Array categorical(const Key& key, const Array& logits, int axis, std::optional<S
     for (int d = 0; d < ndim; ++d) noise_shape.push_back(d == a ? logits.shape()[a] : s[prefix + (d < a ? d : d - 1)]);
     std::vector<int> leading(static_cast<std::size_t>(prefix));
     std::iota(leading.begin(), leading.end(), 0);
-    const Array noise = detail::gumbel_draw(key, noise_shape, dtype, options.mode, use);
+    const Array noise = detail::gumbel_draw(prng_key, noise_shape, dtype, options.mode, use);
     const Array expanded = prefix ? lax::expand_dims(logits, leading) : logits;
     return jnp::argmax(noise + expanded, prefix + a);
   }
-  const Array perturbed = logits + detail::gumbel_draw(key, logits.shape(), dtype, options.mode, use);
+  const Array perturbed = logits + detail::gumbel_draw(prng_key, logits.shape(), dtype, options.mode, use);
   std::int64_t k = 1;
   for (int d = 0; d < prefix; ++d) k *= s[d];
   if (k > logits.shape()[a]) {
@@ -195,9 +199,9 @@ Array categorical(const Key& key, const Array& logits, int axis, std::optional<S
   return jnp::reshape(jnp::moveaxis(indices, -1, 0), s);
 }
 
-Array categorical(const Key& key, const Array& logits, int axis, const Shape& shape, CategoricalOptions options,
-                  Loc loc) {
-  return categorical(key, logits, axis, std::optional<Shape>(shape), options, loc);
+Array categorical_function::operator()(const Key& prng_key, const Array& logits, int axis, const Shape& shape,
+                                       CategoricalOptions options, Loc loc) const {
+  return categorical(prng_key, logits, axis, std::optional<Shape>(shape), options, loc);
 }
 
 }  // namespace jx::random

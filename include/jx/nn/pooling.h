@@ -27,11 +27,15 @@ struct PoolOptions {
 };
 
 // The maximum of each window; padding never wins.
-Array max_pool(const Array& x, const Shape& window_shape, const PoolOptions& options = {},
-               std::source_location loc = std::source_location::current());
+inline constexpr struct max_pool_function {
+  Array operator()(const Array& x, const Shape& window_shape, const PoolOptions& options = {},
+                   std::source_location loc = std::source_location::current()) const;
+} max_pool{};
 // The mean of each window: the sum over the window size, or over the elements the window really
 // covers when count_include_pad is false. Integer inputs give floats.
-Array avg_pool(const Array& x, const Shape& window_shape, const PoolOptions& options = {},
-               std::source_location loc = std::source_location::current());
+inline constexpr struct avg_pool_function {
+  Array operator()(const Array& x, const Shape& window_shape, const PoolOptions& options = {},
+                   std::source_location loc = std::source_location::current()) const;
+} avg_pool{};
 
 }  // namespace jx::nn
