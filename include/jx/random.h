@@ -69,11 +69,21 @@ inline constexpr struct wrap_key_data_function {
   Key operator()(const Array& data, Loc loc = Loc::current()) const;
 } wrap_key_data{};
 
+// split is the one function here that is not an object: split<3>(key) needs a function template.
 // Two new keys, for structured bindings: auto [a, b] = split(key).
 std::array<Key, 2> split(const Key& prng_key, Loc loc = Loc::current());
 // `num` new keys as one Key of shape (num,); or of any shape.
 Key split(const Key& prng_key, std::int64_t num, Loc loc = Loc::current());
 Key split(const Key& prng_key, const Shape& shape, Loc loc = Loc::current());
+// N new keys as a std::array, for structured bindings: auto [a, b, c] = split<3>(key). The same keys
+// as split(key, N).
+template <std::size_t N>
+std::array<Key, N> split(const Key& prng_key, Loc loc = Loc::current()) {
+  const Key keys = split(prng_key, static_cast<std::int64_t>(N), loc);
+  std::array<Key, N> result;
+  for (std::size_t i = 0; i < N; ++i) result[i] = keys[static_cast<std::int64_t>(i)];
+  return result;
+}
 // A new key mixing in 32 bits of data (wrapped to uint32, as JAX converts it).
 inline constexpr struct fold_in_function {
   Key operator()(const Key& prng_key, std::uint32_t data, Loc loc = Loc::current()) const;

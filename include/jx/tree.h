@@ -26,7 +26,10 @@
 #include <vector>
 
 #include "jx/core/array.h"
+#include "jx/core/caller_location.h"
+#include "jx/core/error.h"
 #include "jx/tree/dynamic.h"
+#include "jx/tree/holds_arrays.h"
 #include "jx/tree/traits.h"
 #include "jx/tree/treedef.h"
 
@@ -165,18 +168,43 @@ auto map_impl([[maybe_unused]] const char* op, F&& f, const T& tree, const Rest&
 Tree transpose_leaves(const TreeDef& outer, const TreeDef& inner, const TreeDef& def, std::span<const Array> leaves);
 }  // namespace detail
 
-// f applied to corresponding leaves of trees of the same structure. The result has the first tree's
-// type (f returns Arrays), or, for a dynamic tree, whatever f returns at each leaf.
-template <class F, Pytree T, Pytree... Rest>
-auto map(F&& f, const T& tree, const Rest&... rest) {
-  return detail::map_impl<false>("tree::map", std::forward<F>(f), tree, rest...);
+namespace detail {
+// map and map_with_path: numbers in containers are leaves too when f takes arrays (as JAX's tree_map
+// calls f on them); a tree that offers f no leaf at all does not compile.
+template <bool WithPath, class F, class T, class... Rest>
+auto map_leaves(const char* op, std::source_location where, F& f, const T& tree, const Rest&... rest) {
+  constexpr bool takes_arrays = WithPath ? std::is_invocable_v<F&, const KeyPath&, const Array&, ArrayRef<Rest>...>
+                                         : std::is_invocable_v<F&, const Array&, ArrayRef<Rest>...>;
+  constexpr bool has_numbers = has_number_leaves<T> || (has_number_leaves<Rest> || ...);
+  static_assert(can_hold_arrays<T> || (takes_arrays && has_numbers),
+                "jx::tree::map: the tree has no leaf the function can take (its leaves are jx::Array values, and "
+                "numbers in containers when the function takes a jx::Array)");
+  CallSite site(where);
+  if constexpr (takes_arrays && has_numbers)
+    return map_impl<WithPath>(op, f, numbers_as_arrays(tree), numbers_as_arrays(rest)...);
+  else
+    return map_impl<WithPath>(op, f, tree, rest...);
 }
+}  // namespace detail
+
+// jx::tree::map(f, tree, rest...): f applied to corresponding leaves of trees of the same structure.
+// The result has the first tree's type (f returns Arrays), or, for a dynamic tree, whatever f returns
+// at each leaf. Numbers in containers are leaves when f takes arrays: map(f, std::vector<int>{1, 2})
+// returns a std::vector<jx::Array>; a registered struct's numeric fields stay static.
+inline constexpr struct map_function : jx::detail::CallWithLocation<map_function> {
+  template <class F, Pytree T, Pytree... Rest>
+  auto invoke(std::source_location where, F&& f, const T& tree, const Rest&... rest) const {
+    return detail::map_leaves<false>("tree::map", where, f, tree, rest...);
+  }
+} map{};
 
 // As map, with each leaf's path as f's first argument.
-template <class F, Pytree T, Pytree... Rest>
-auto map_with_path(F&& f, const T& tree, const Rest&... rest) {
-  return detail::map_impl<true>("tree::map_with_path", std::forward<F>(f), tree, rest...);
-}
+inline constexpr struct map_with_path_function : jx::detail::CallWithLocation<map_with_path_function> {
+  template <class F, Pytree T, Pytree... Rest>
+  auto invoke(std::source_location where, F&& f, const T& tree, const Rest&... rest) const {
+    return detail::map_leaves<true>("tree::map_with_path", where, f, tree, rest...);
+  }
+} map_with_path{};
 
 // Folds f over the leaves, left to right: f(f(initial, leaf0), leaf1) ...
 template <class F, Pytree T, class Accumulator>

@@ -72,10 +72,12 @@ void print_impl(std::string format, std::vector<Array> arrays, std::source_locat
       description, arrays);
 }
 
-void callback(std::function<void(std::span<const Array>)> fn, std::vector<Array> arrays, std::source_location loc) {
+namespace detail {
+void callback_flat(std::function<void(std::span<const Array>)> fn, std::string description,
+                   std::vector<Array> leaves, std::source_location loc) {
   CallSite site(loc);
-  const std::string description = std::string("callback ") + fn.target_type().name();
-  emit(std::move(fn), description, arrays);
+  emit(std::move(fn), std::move(description), leaves);
 }
+}  // namespace detail
 
 }  // namespace jx::debug

@@ -12,7 +12,8 @@ namespace jx::detail {
 
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    std::optional<int> out_axis, const std::string& description) {
+                    const AxisSpec& out_axes, const tree::TreeDef& output_structure,
+                    const std::string& description) {
   // Normalize the axes and agree on the batch size.
   std::vector<int> batch_axes;
   std::optional<std::int64_t> size = axis_size;
@@ -52,8 +53,12 @@ ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::s
     UserCodeScope user;
     outputs = f(inputs);
   }
+  const std::vector<std::optional<int>> output_axes =
+      out_axes.is_leaf() ? std::vector<std::optional<int>>(outputs.size(), out_axes.axis())
+                         : out_axes.axes_of_leaves(output_structure, "out_axes");
   ArrayList results;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const std::optional<int> out_axis = output_axes[i];
     auto [value, axis] = batch.split(outputs[i]);
     if (!out_axis) {
       if (axis != kNotMapped) {
@@ -76,6 +81,12 @@ ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::s
     results.push_back(lax::transpose(front, permutation));
   }
   return results;
+}
+
+ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
+                    std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
+                    std::optional<int> out_axis, const std::string& description) {
+  return vmap_flat(f, leaves, axes, argument_of_leaf, axis_size, AxisSpec(out_axis), tree::TreeDef(), description);
 }
 
 }  // namespace jx::detail

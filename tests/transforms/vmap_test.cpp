@@ -78,8 +78,9 @@ TEST_P(PrimitiveBatching, MatchesALoopOverExamples) {
     return args;
   };
   auto call = [&](int in_axis, int out_axis, const std::vector<bool>& mapped) {
-    std::vector<std::optional<int>> in_axes;
-    for (std::size_t i = 0; i < n; ++i) in_axes.push_back(mapped[i] ? std::optional<int>(in_axis) : std::nullopt);
+    std::vector<jx::AxisSpec> entries;
+    for (std::size_t i = 0; i < n; ++i) entries.emplace_back(mapped[i] ? std::optional<int>(in_axis) : std::nullopt);
+    const jx::AxisSpec in_axes = jx::AxisSpec::list(entries);
     const std::vector<jx::Array> args = batched_args(in_axis, mapped);
     // The case functions take a span of arrays; vmap sees them as separate arguments.
     switch (n) {
@@ -185,7 +186,7 @@ TEST(Vmap, ErrorsNameTheArgument) {
   expect_contains(message, "out_axes 2 is out of range for output 0 of rank 2");
   expect_contains(
       error_message<jx::ValueError>([&] { jx::vmap(add, {.in_axes = {0}})(jnp::ones({3}), jnp::ones({3})); }),
-      "in_axes must have one entry per argument of the function (2), got 1");
+      "one entry per argument of the function (2), got (0,)");
   // An output that depends on the mapped axis where out_axes asks for it unmapped: the output is
   // named by its position among the output's leaves.
   expect_contains(error_message<jx::ValueError>([] {

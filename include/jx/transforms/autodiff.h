@@ -10,6 +10,10 @@
 //   auto [value_and_aux, g3] = jx::value_and_grad(f, jx::has_aux)(x);  // f returns (value, aux)
 //   auto [out, pullback] = jx::vjp(f, x);  auto [ct_x] = pullback(ct_out);
 //   auto [out, tangent] = jx::jvp(f, std::tuple{x}, std::tuple{t});
+//   float slope = jx::grad(jnp::tanh)(2.0).item<float>();          // 0.0706508: numbers are traced
+//
+// A C++ number is traced where the function's parameter is a jx::Array (jx/transforms/arguments.h);
+// differentiating with respect to an argument that cannot hold an array does not compile.
 //
 // Integer leaves of a differentiated argument are an error (as in JAX) unless jx::allow_int is
 // passed; their gradient is then an array of dtype float0. Keys never get a gradient (float0).
@@ -27,8 +31,11 @@
 #include <vector>
 
 #include "jx/core/array.h"
+#include "jx/core/caller_location.h"
 #include "jx/core/error.h"
+#include "jx/transforms/arguments.h"
 #include "jx/tree.h"
+#include "jx/tree/holds_arrays.h"
 
 namespace jx {
 
@@ -112,26 +119,39 @@ constexpr int position_of(const std::array<int, N>& values, int value) {
 // --- grad and value_and_grad -------------------------------------------------------------------------
 
 template <class F, class Options, bool WithValue>
-class Grad {
+class Grad : public detail::CallWithLocation<Grad<F, Options, WithValue>> {
  public:
-  Grad(F f, std::source_location where) : f_(std::move(f)), where_(where) {}
+  explicit Grad(F f) : f_(std::move(f)) {}
+
+  // Numbers are traced where f takes arrays (jx/transforms/arguments.h): grad(f)(2.0).
+  template <std::size_t I, class... Args>
+  static constexpr bool array_parameter = detail::array_parameter<F, I, Args...>();
 
   template <class... Args>
-  auto operator()(const Args&... args) const {
-    return call(std::index_sequence_for<Args...>{}, std::make_index_sequence<kArgnums.size()>{}, args...);
+  auto invoke(std::source_location where, const Args&... args) const {
+    return detail::with_traced_numbers<F>(
+        [&](const auto&... arguments) {
+          return call(where, std::index_sequence_for<Args...>{}, std::make_index_sequence<kArgnums.size()>{},
+                      arguments...);
+        },
+        args...);
   }
 
  private:
   static constexpr auto kArgnums = detail::argnums_of<Options>();
 
   template <std::size_t... I, std::size_t... K, class... Args>
-  auto call(std::index_sequence<I...>, std::index_sequence<K...>, const Args&... args) const {
+  auto call(std::source_location where, std::index_sequence<I...>, std::index_sequence<K...>,
+            const Args&... args) const {
     static_assert(((kArgnums[K] >= 0 && kArgnums[K] < static_cast<int>(sizeof...(Args))) && ...),
                   "jx::grad: an argnum is out of range for the arguments given");
+    static_assert((tree::can_hold_arrays<detail::ArgType<kArgnums[K], Args...>> && ...),
+                  "jx::grad: the argument differentiated with respect to has no array leaves (a C++ number is "
+                  "traced only where the function's parameter is a jx::Array)");
     static_assert(std::is_invocable_v<const F&, const std::decay_t<Args>&...>,
                   "jx::grad: the function cannot be called with these arguments");
     using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const std::decay_t<Args>&...>>;
-    CallSite site(where_);
+    CallSite site(where);
     const std::tuple<const Args&...> arguments(args...);
     // Flatten the differentiated arguments, one after another.
     std::vector<Array> primals;
@@ -178,7 +198,7 @@ class Grad {
       }
     };
     const auto linearized =
-        detail::linearize_flat(primals, wrt, fn, "grad of the function at " + format_location(where_));
+        detail::linearize_flat(primals, wrt, fn, "grad of the function called at " + format_location(where));
     const ArrayList outputs = detail::linearized_primals(*linearized);
     const Array& value = outputs[0];
     detail::check_scalar_output(value, WithValue ? "value_and_grad" : "grad");
@@ -212,17 +232,17 @@ class Grad {
   }
 
   F f_;
-  std::source_location where_;
 };
 
 // jx::grad(f), jx::grad(f, jx::argnums<0, 2>), jx::grad(f, jx::has_aux), ... (options in any order).
+// Errors name the line that calls the result.
 template <class F, class... Options>
 auto grad(F f, Options...) {
-  return Grad<F, detail::GradOptions<std::tuple<Options...>>, false>(std::move(f), std::source_location::current());
+  return Grad<F, detail::GradOptions<std::tuple<Options...>>, false>(std::move(f));
 }
 template <class F, class... Options>
 auto value_and_grad(F f, Options...) {
-  return Grad<F, detail::GradOptions<std::tuple<Options...>>, true>(std::move(f), std::source_location::current());
+  return Grad<F, detail::GradOptions<std::tuple<Options...>>, true>(std::move(f));
 }
 
 // --- vjp, jvp, linearize --------------------------------------------------------------------------
@@ -236,7 +256,9 @@ class Pullback {
            std::array<tree::TreeDef, sizeof...(Inputs)> structures)
       : linearized_(std::move(linearized)), primals_(std::move(primals)), structures_(std::move(structures)) {}
 
-  std::tuple<Inputs...> operator()(const Output& cotangent) const {
+  std::tuple<Inputs...> operator()(const Output& cotangent,
+                                   std::source_location where = std::source_location::current()) const {
+    CallSite site(where);
     const ArrayList output_cotangents = tree::leaves(cotangent);
     const ArrayList input_cotangents = detail::linearized_transpose(*linearized_, output_cotangents);
     std::vector<bool> wrt;
@@ -297,67 +319,104 @@ struct FlatCall {
 };
 }  // namespace detail
 
-// (f(primals...), pullback).
-template <class F, class... Inputs>
-auto vjp(const F& f, const Inputs&... primals) {
-  using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
-  auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
-  auto leaves = std::make_shared<const std::vector<Array>>(call->flatten_inputs(primals...));
-  std::vector<bool> wrt;
-  for (const Array& p : *leaves) wrt.push_back(is_floating(p.dtype()));
-  auto linearized = detail::linearize_flat(*leaves, wrt, std::ref(*call), "vjp");
-  const ArrayList outputs = detail::linearized_primals(*linearized);
-  Output output = tree::unflatten<Output>(call->output_structure, outputs);
-  return std::make_pair(std::move(output),
-                        Pullback<Output, Inputs...>(std::move(linearized), std::move(leaves), call->structures));
-}
+// jx::vjp(f, primals...): (f(primals...), pullback), where pullback(output cotangent) returns a tuple
+// of cotangents, one per primal, each structured like it (an array for a number).
+inline constexpr struct vjp_function : detail::CallWithLocation<vjp_function> {
+  template <class F, class... Inputs>
+  auto invoke(std::source_location where, const F& f, const Inputs&... primals) const {
+    return detail::with_traced_numbers<F>([&](const auto&... p) { return vjp_of(where, f, p...); }, primals...);
+  }
+
+ private:
+  template <class F, class... Inputs>
+  static auto vjp_of(std::source_location where, const F& f, const Inputs&... primals) {
+    using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
+    CallSite site(where);
+    auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
+    auto leaves = std::make_shared<const std::vector<Array>>(call->flatten_inputs(primals...));
+    std::vector<bool> wrt;
+    for (const Array& p : *leaves) wrt.push_back(is_floating(p.dtype()));
+    auto linearized = detail::linearize_flat(*leaves, wrt, std::ref(*call), "vjp called at " + format_location(where));
+    const ArrayList outputs = detail::linearized_primals(*linearized);
+    Output output = tree::unflatten<Output>(call->output_structure, outputs);
+    return std::make_pair(std::move(output),
+                          Pullback<Output, Inputs...>(std::move(linearized), std::move(leaves), call->structures));
+  }
+} vjp{};
 
 // (f(primals...), the directional derivative along tangents...): jx::jvp(f, std::tuple{x}, std::tuple{t}).
-template <class F, class... Inputs>
-auto jvp(const F& f, const std::tuple<Inputs...>& primals, const std::tuple<Inputs...>& tangents) {
-  using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
-  detail::FlatCall<F, Inputs...> call{f, {}, {}, {}};
-  const std::vector<Array> primal_leaves =
-      std::apply([&](const auto&... p) { return call.flatten_inputs(p...); }, primals);
-  const std::vector<Array> tangent_leaves = std::apply(
-      [](const auto&... t) {
-        std::vector<Array> leaves;
-        (
-            [&] {
-              const auto values = tree::leaves(t);
-              leaves.insert(leaves.end(), values.begin(), values.end());
-            }(),
-            ...);
-        return leaves;
+// Numbers among the primals and tangents are traced where f takes arrays.
+template <class F, class... Primals, class... Tangents>
+auto jvp(const F& f, const std::tuple<Primals...>& primals, const std::tuple<Tangents...>& tangents,
+         std::source_location where = std::source_location::current()) {
+  static_assert(sizeof...(Primals) == sizeof...(Tangents), "jx::jvp: give one tangent per primal");
+  CallSite site(where);
+  return std::apply(
+      [&](const auto&... p) {
+        return detail::with_traced_numbers<F>(
+            [&](const auto&... primal) {
+              using Output = std::remove_cvref_t<std::invoke_result_t<const F&, decltype(primal)...>>;
+              detail::FlatCall<F, std::remove_cvref_t<decltype(primal)>...> call{f, {}, {}, {}};
+              const std::vector<Array> primal_leaves = call.flatten_inputs(primal...);
+              const std::vector<Array> tangent_leaves = std::apply(
+                  [&](const auto&... t) {
+                    std::vector<Array> leaves;
+                    (
+                        [&](const auto& tangent) {
+                          const auto values = tree::leaves(tangent);
+                          leaves.insert(leaves.end(), values.begin(), values.end());
+                        }(t),
+                        ...);
+                    return leaves;
+                  },
+                  [&]<std::size_t... I>(std::index_sequence<I...>) {
+                    return std::tuple<detail::ArgumentType<F, I, Tangents...>...>(
+                        detail::as_argument<F, I, Tangents...>(std::get<I>(tangents))...);
+                  }(std::index_sequence_for<Tangents...>{}));
+              auto [outputs, output_tangents] =
+                  detail::jvp_flat(primal_leaves, tangent_leaves, std::ref(call), "jvp called at " + format_location(where));
+              return std::make_pair(tree::unflatten<Output>(call.output_structure, outputs),
+                                    tree::unflatten<Output>(call.output_structure, output_tangents));
+            },
+            p...);
       },
-      tangents);
-  auto [outputs, output_tangents] = detail::jvp_flat(primal_leaves, tangent_leaves, std::ref(call), "jvp");
-  return std::make_pair(tree::unflatten<Output>(call.output_structure, outputs),
-                        tree::unflatten<Output>(call.output_structure, output_tangents));
+      primals);
 }
 
-// (f(primals...), f_jvp) where f_jvp(tangents...) evaluates the linearized function.
-template <class F, class... Inputs>
-auto linearize(const F& f, const Inputs&... primals) {
-  using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
-  auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
-  const std::vector<Array> leaves = call->flatten_inputs(primals...);
-  std::vector<bool> wrt;
-  for (const Array& p : leaves) wrt.push_back(is_floating(p.dtype()));
-  auto linearized = detail::linearize_flat(leaves, wrt, std::ref(*call), "linearize");
-  Output output = tree::unflatten<Output>(call->output_structure, detail::linearized_primals(*linearized));
-  auto f_jvp = [linearized, call](const Inputs&... tangents) {
-    std::vector<Array> tangent_leaves;
-    (
-        [&] {
-          const auto values = tree::leaves(tangents);
-          tangent_leaves.insert(tangent_leaves.end(), values.begin(), values.end());
-        }(),
-        ...);
-    return tree::unflatten<Output>(call->output_structure, detail::linearized_apply(*linearized, tangent_leaves));
-  };
-  return std::make_pair(std::move(output), std::move(f_jvp));
-}
+// jx::linearize(f, primals...): (f(primals...), f_jvp) where f_jvp(tangents...) evaluates the
+// linearized function.
+inline constexpr struct linearize_function : detail::CallWithLocation<linearize_function> {
+  template <class F, class... Inputs>
+  auto invoke(std::source_location where, const F& f, const Inputs&... primals) const {
+    return detail::with_traced_numbers<F>([&](const auto&... p) { return linearize_of(where, f, p...); },
+                                          primals...);
+  }
+
+ private:
+  template <class F, class... Inputs>
+  static auto linearize_of(std::source_location where, const F& f, const Inputs&... primals) {
+    using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Inputs&...>>;
+    CallSite site(where);
+    auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
+    const std::vector<Array> leaves = call->flatten_inputs(primals...);
+    std::vector<bool> wrt;
+    for (const Array& p : leaves) wrt.push_back(is_floating(p.dtype()));
+    auto linearized =
+        detail::linearize_flat(leaves, wrt, std::ref(*call), "linearize called at " + format_location(where));
+    Output output = tree::unflatten<Output>(call->output_structure, detail::linearized_primals(*linearized));
+    auto f_jvp = [linearized, call](const Inputs&... tangents) {
+      std::vector<Array> tangent_leaves;
+      (
+          [&] {
+            const auto values = tree::leaves(tangents);
+            tangent_leaves.insert(tangent_leaves.end(), values.begin(), values.end());
+          }(),
+          ...);
+      return tree::unflatten<Output>(call->output_structure, detail::linearized_apply(*linearized, tangent_leaves));
+    };
+    return std::make_pair(std::move(output), std::move(f_jvp));
+  }
+} linearize{};
 
 // --- Jacobians and Hessians, for functions of one array to one array ------------------------------------
 
@@ -366,15 +425,28 @@ Array jacobian_reverse(const std::function<Array(const Array&)>& f, const Array&
 Array jacobian_forward(const std::function<Array(const Array&)>& f, const Array& x);
 }  // namespace detail
 
-// The Jacobian, of shape f(x).shape + x.shape, by reverse mode (one pullback per output element).
+// A Jacobian of f at a point: jacfwd(f) (Forward, one tangent per input element) or jacrev(f) (one
+// pullback per output element), of shape f(x).shape + x.shape.
+template <class F, bool Forward>
+class Jacobian {
+ public:
+  explicit Jacobian(F f) : f_(std::move(f)) {}
+  Array operator()(const Array& x, std::source_location where = std::source_location::current()) const {
+    CallSite site(where);
+    return Forward ? detail::jacobian_forward(f_, x) : detail::jacobian_reverse(f_, x);
+  }
+
+ private:
+  F f_;
+};
+
 template <class F>
 auto jacrev(F f) {
-  return [f = std::move(f)](const Array& x) { return detail::jacobian_reverse(f, x); };
+  return Jacobian<F, false>(std::move(f));
 }
-// The Jacobian, of shape f(x).shape + x.shape, by forward mode (one tangent per input element).
 template <class F>
 auto jacfwd(F f) {
-  return [f = std::move(f)](const Array& x) { return detail::jacobian_forward(f, x); };
+  return Jacobian<F, true>(std::move(f));
 }
 // The Hessian of a scalar function: jacfwd(jacrev(f)).
 template <class F>

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "jx/core/array.h"
+#include "jx/core/caller_location.h"
 #include "jx/core/error.h"
 #include "jx/numpy.h"
 #include "jx/tree.h"
@@ -44,6 +45,11 @@ ArrayList while_flat(const FlatFunction& cond, const FlatFunction& body, std::sp
 ArrayList scan_flat(const FlatFunction& body, std::span<const Array> init, std::span<const Array> xs,
                     std::int64_t num_carry, std::optional<std::int64_t> length, bool reverse, std::int64_t unroll,
                     tree::TreeDef& body_structure, const tree::TreeDef& carry_structure, std::source_location where);
+
+// A C++ number given as an operand or loop carry is a weakly typed array, as JAX makes a Python
+// number (fori_loop(0, 10, body, 0) carries an int32 array); any other value keeps its type.
+template <class T>
+using Operand = std::conditional_t<Scalar<std::remove_cvref_t<T>>, Array, std::remove_cvref_t<T>>;
 
 // Flattens a pack of operands; rebuilds it for a function.
 template <class... Operands>
@@ -89,42 +95,64 @@ FlatFunction flat_branch(const F& f, const Packed<Operands...>& packed, tree::Tr
 
 namespace lax {
 
-// branches[clamp(index)](operands...); every branch takes the operands and returns the same structure.
-template <class... Branches, class... Operands>
-auto switch_(const Array& index, const std::tuple<Branches...>& branches, const Operands&... operands) {
-  using Output = std::remove_cvref_t<
-      std::invoke_result_t<const std::tuple_element_t<0, std::tuple<Branches...>>&, const Operands&...>>;
-  detail::Packed<Operands...> packed;
-  const std::vector<Array> leaves = packed.flatten(operands...);
-  std::array<tree::TreeDef, sizeof...(Branches)> structures;
-  std::vector<detail::FlatFunction> flat;
-  std::vector<tree::TreeDef*> structure_of;
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (flat.push_back(detail::flat_branch(std::get<I>(branches), packed, structures[I])), ...);
-    (structure_of.push_back(&structures[I]), ...);
+// lax::switch_(index, std::tuple{branches...}, operands...): branches[clamp(index)](operands...); every
+// branch takes the operands and returns the same structure.
+inline constexpr struct switch_function : detail::CallWithLocation<switch_function> {
+  template <class... Branches, class... Operands>
+  auto invoke(std::source_location where, const Array& index, const std::tuple<Branches...>& branches,
+              const Operands&... operands) const {
+    return switch_of<std::tuple<Branches...>, detail::Operand<Operands>...>(where, index, branches,
+                                                                            detail::Operand<Operands>(operands)...);
   }
-  (std::index_sequence_for<Branches...>{});
-  const ArrayList outputs = detail::cond_flat(index, flat, leaves, structure_of, std::source_location::current());
-  return tree::unflatten<Output>(structures[0], outputs);
-}
 
-// pred ? true_fn(operands...) : false_fn(operands...), with pred a boolean scalar.
-template <class TrueFn, class FalseFn, class... Operands>
-auto cond(const Array& pred, const TrueFn& true_fn, const FalseFn& false_fn, const Operands&... operands) {
-  return switch_(pred, std::tuple<const FalseFn&, const TrueFn&>(false_fn, true_fn), operands...);
-}
+ private:
+  template <class BranchTuple, class... Operands>
+  static auto switch_of(std::source_location where, const Array& index, const BranchTuple& branches,
+                        const Operands&... operands) {
+    using Output =
+        std::remove_cvref_t<std::invoke_result_t<const std::tuple_element_t<0, BranchTuple>&, const Operands&...>>;
+    CallSite site(where);
+    detail::Packed<Operands...> packed;
+    const std::vector<Array> leaves = packed.flatten(operands...);
+    constexpr std::size_t num_branches = std::tuple_size_v<BranchTuple>;
+    std::array<tree::TreeDef, num_branches> structures;
+    std::vector<detail::FlatFunction> flat;
+    std::vector<tree::TreeDef*> structure_of;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (flat.push_back(detail::flat_branch(std::get<I>(branches), packed, structures[I])), ...);
+      (structure_of.push_back(&structures[I]), ...);
+    }
+    (std::make_index_sequence<num_branches>{});
+    const ArrayList outputs = detail::cond_flat(index, flat, leaves, structure_of, where);
+    return tree::unflatten<Output>(structures[0], outputs);
+  }
+} switch_{};
+
+// lax::cond(pred, true_fn, false_fn, operands...): pred ? true_fn(operands...) : false_fn(operands...),
+// with pred a boolean scalar.
+inline constexpr struct cond_function : detail::CallWithLocation<cond_function> {
+  template <class TrueFn, class FalseFn, class... Operands>
+  auto invoke(std::source_location where, const Array& pred, const TrueFn& true_fn, const FalseFn& false_fn,
+              const Operands&... operands) const {
+    return switch_.invoke(where, pred, std::tuple<const FalseFn&, const TrueFn&>(false_fn, true_fn), operands...);
+  }
+} cond{};
 
 // while cond_fn(carry): carry = body_fn(carry). Not reverse-differentiable (as in JAX); use fori_loop
-// with static bounds or scan for that.
-template <class CondFn, class BodyFn, class Carry>
-Carry while_loop(const CondFn& cond_fn, const BodyFn& body_fn, const Carry& init) {
+// with static bounds or scan for that. A number as the initial carry is a weakly typed array.
+template <class CondFn, class BodyFn, class Init>
+detail::Operand<Init> while_loop(const CondFn& cond_fn, const BodyFn& body_fn, const Init& init_value,
+                                 std::source_location where = std::source_location::current()) {
+  using Carry = detail::Operand<Init>;
+  const Carry init(init_value);
+  CallSite site(where);
   detail::Packed<Carry> packed;
   const std::vector<Array> leaves = packed.flatten(init);
   tree::TreeDef cond_structure, body_structure;
-  const detail::FlatFunction cond = detail::flat_branch(cond_fn, packed, cond_structure);
-  const detail::FlatFunction body = detail::flat_branch(body_fn, packed, body_structure);
+  const detail::FlatFunction flat_cond = detail::flat_branch(cond_fn, packed, cond_structure);
+  const detail::FlatFunction flat_body = detail::flat_branch(body_fn, packed, body_structure);
   const ArrayList outputs =
-      detail::while_flat(cond, body, leaves, body_structure, packed.structures[0], std::source_location::current());
+      detail::while_flat(flat_cond, flat_body, leaves, body_structure, packed.structures[0], where);
   return tree::unflatten<Carry>(packed.structures[0], outputs);
 }
 
@@ -139,11 +167,16 @@ struct ScanOptions {
   std::int64_t unroll = 1;
 };
 
-// Loops f(carry, x) -> (carry, y) over the leading axis of xs; returns (final carry, stacked ys).
-template <class F, class Carry, class Xs>
-auto scan(const F& f, const Carry& init, const Xs& xs, ScanOptions options = {}) {
+// Loops f(carry, x) -> (carry, y) over the leading axis of xs; returns (final carry, stacked ys). A
+// number as the initial carry is a weakly typed array.
+template <class F, class Init, class Xs>
+auto scan(const F& f, const Init& init_value, const Xs& xs, ScanOptions options = {},
+          std::source_location where = std::source_location::current()) {
+  using Carry = detail::Operand<Init>;
   using Result = std::remove_cvref_t<std::invoke_result_t<const F&, const Carry&, const Xs&>>;
   using Ys = std::remove_cvref_t<std::tuple_element_t<1, Result>>;
+  const Carry init(init_value);
+  CallSite site(where);
   detail::Packed<Carry, Xs> packed;
   const std::vector<Array> leaves = packed.flatten(init, xs);
   const auto num_carry = static_cast<std::int64_t>(packed.offsets[1]);
@@ -158,7 +191,7 @@ auto scan(const F& f, const Carry& init, const Xs& xs, ScanOptions options = {})
   const std::span<const Array> all(leaves);
   const ArrayList outputs = detail::scan_flat(body, all.subspan(0, packed.offsets[1]), all.subspan(packed.offsets[1]),
                                               num_carry, options.length, options.reverse, options.unroll,
-                                              body_structure, packed.structures[0], std::source_location::current());
+                                              body_structure, packed.structures[0], where);
   // body_structure is (carry, y); the stacked ys have the structure of y.
   const std::vector<tree::TreeDef> parts = body_structure.children();
   const std::span<const Array> out(outputs);
@@ -167,38 +200,42 @@ auto scan(const F& f, const Carry& init, const Xs& xs, ScanOptions options = {})
 }
 
 // for i in [lower, upper): carry = body_fn(i, carry). Static bounds lower to a scan (so the loop is
-// reverse-differentiable); traced bounds to a while_loop.
-template <class BodyFn, class Carry>
-Carry fori_loop(std::int64_t lower, std::int64_t upper, const BodyFn& body_fn, const Carry& init) {
+// reverse-differentiable); traced bounds to a while_loop. A number as the initial carry is a weakly
+// typed array: fori_loop(0, 10, body, 0) returns an int32 array, as in JAX.
+template <class BodyFn, class Init>
+detail::Operand<Init> fori_loop(std::int64_t lower, std::int64_t upper, const BodyFn& body_fn, const Init& init,
+                                std::source_location where = std::source_location::current()) {
+  using Carry = detail::Operand<Init>;
   using State = std::pair<Array, Carry>;
   auto step = [&](const State& state, const std::tuple<>&) {
     return std::pair<State, std::tuple<>>{State{state.first + 1, body_fn(state.first, state.second)}, {}};
   };
-  const State start{jx::numpy::array(lower, default_int_dtype()), init};
-  return scan(step, start, std::tuple<>{}, {.length = std::max<std::int64_t>(upper - lower, 0)}).first.second;
+  const State start{jx::numpy::array(lower, default_int_dtype()), Carry(init)};
+  return scan(step, start, std::tuple<>{}, {.length = std::max<std::int64_t>(upper - lower, 0)}, where).first.second;
 }
 
-template <class BodyFn, class Carry>
-Carry fori_loop(const Array& lower, const Array& upper, const BodyFn& body_fn, const Carry& init) {
+template <class BodyFn, class Init>
+detail::Operand<Init> fori_loop(const Array& lower, const Array& upper, const BodyFn& body_fn, const Init& init,
+                                std::source_location where = std::source_location::current()) {
+  using Carry = detail::Operand<Init>;
   using State = std::tuple<Array, Array, Carry>;
-  const State start{lower, upper, init};
-  const State end =
-      while_loop([](const State& s) { return std::get<0>(s) < std::get<1>(s); },
-                 [&](const State& s) {
-                   return State{std::get<0>(s) + 1, std::get<1>(s), body_fn(std::get<0>(s), std::get<2>(s))};
-                 },
-                 start);
+  const State start{lower, upper, Carry(init)};
+  const State end = while_loop([](const State& s) { return std::get<0>(s) < std::get<1>(s); },
+                               [&](const State& s) {
+                                 return State{std::get<0>(s) + 1, std::get<1>(s), body_fn(std::get<0>(s), std::get<2>(s))};
+                               },
+                               start, where);
   return std::get<2>(end);
 }
 
 // f applied to every element along the leading axis of xs, stacked (a scan without carry).
 template <class F, class Xs>
-auto map(const F& f, const Xs& xs) {
+auto map(const F& f, const Xs& xs, std::source_location where = std::source_location::current()) {
   return scan(
              [&](const std::tuple<>&, const Xs& x) {
                return std::pair{std::tuple<>{}, f(x)};
              },
-             std::tuple<>{}, xs)
+             std::tuple<>{}, xs, {}, where)
       .second;
 }
 

@@ -55,11 +55,20 @@ ArrayList from_tuple(const Tuple& t) {
 }
 }  // namespace detail
 
+// The function custom_jvp returns: f with its derivative rule. Its arguments are arrays (numbers
+// become weakly typed arrays), so transformations trace the numbers passed to it.
 template <class F, class Rule>
-auto custom_jvp(F f, Rule rule) {
-  auto state = std::make_shared<const std::pair<F, Rule>>(std::move(f), std::move(rule));
-  return [state](const auto&... args) -> Array {
+class CustomJvpFunction {
+ public:
+  CustomJvpFunction(F f, Rule rule) : state_(std::make_shared<const std::pair<F, Rule>>(std::move(f), std::move(rule))) {}
+
+  template <std::size_t I, class... Args>
+  static constexpr bool array_parameter = true;
+
+  template <class... Args>
+  Array operator()(const Args&... args) const {
     constexpr std::size_t n = sizeof...(args);
+    auto state = state_;
     detail::ArraysFunction call = [state](std::span<const Array> a) {
       return ArrayList{Array(std::apply(state->first, detail::to_tuple<n>(a)))};
     };
@@ -67,16 +76,33 @@ auto custom_jvp(F f, Rule rule) {
       return Array(state->second(detail::to_tuple<n>(primals), detail::to_tuple<n>(tangents)));
     };
     const Array inputs[] = {Array(args)...};
-    return detail::call_custom_jvp(std::move(call), std::move(jvp), inputs, state.get());
-  };
+    return detail::call_custom_jvp(std::move(call), std::move(jvp), inputs, state_.get());
+  }
+
+ private:
+  std::shared_ptr<const std::pair<F, Rule>> state_;
+};
+
+template <class F, class Rule>
+auto custom_jvp(F f, Rule rule) {
+  return CustomJvpFunction<F, Rule>(std::move(f), std::move(rule));
 }
 
+// The function custom_vjp returns: f with its forward and backward rules (arguments as custom_jvp's).
 template <class F, class Forward, class Backward>
-auto custom_vjp(F f, Forward fwd, Backward bwd) {
-  auto state = std::make_shared<const std::tuple<F, Forward, Backward>>(std::move(f), std::move(fwd), std::move(bwd));
-  return [state](const auto&... args) -> Array {
+class CustomVjpFunction {
+ public:
+  CustomVjpFunction(F f, Forward fwd, Backward bwd)
+      : state_(std::make_shared<const std::tuple<F, Forward, Backward>>(std::move(f), std::move(fwd), std::move(bwd))) {}
+
+  template <std::size_t I, class... Args>
+  static constexpr bool array_parameter = true;
+
+  template <class... Args>
+  Array operator()(const Args&... args) const {
     constexpr std::size_t n = sizeof...(args);
-    using Residuals = std::remove_cvref_t<decltype(std::get<1>(std::get<1>(*state)(args...)))>;
+    using Residuals = std::remove_cvref_t<decltype(std::get<1>(std::get<1>(*state_)(Array(args)...)))>;
+    auto state = state_;
     detail::ArraysFunction call = [state](std::span<const Array> a) {
       return ArrayList{Array(std::apply(std::get<0>(*state), detail::to_tuple<n>(a)))};
     };
@@ -92,8 +118,16 @@ auto custom_vjp(F f, Forward fwd, Backward bwd) {
       return detail::from_tuple(std::get<2>(*state)(tree::unflatten<Residuals>(*structure, residual_leaves), ct));
     };
     const Array inputs[] = {Array(args)...};
-    return detail::call_custom_vjp(std::move(call), std::move(forward), std::move(backward), inputs, state.get());
-  };
+    return detail::call_custom_vjp(std::move(call), std::move(forward), std::move(backward), inputs, state_.get());
+  }
+
+ private:
+  std::shared_ptr<const std::tuple<F, Forward, Backward>> state_;
+};
+
+template <class F, class Forward, class Backward>
+auto custom_vjp(F f, Forward fwd, Backward bwd) {
+  return CustomVjpFunction<F, Forward, Backward>(std::move(f), std::move(fwd), std::move(bwd));
 }
 
 }  // namespace jx

@@ -30,8 +30,10 @@
 #include <vector>
 
 #include "jx/core/array.h"
+#include "jx/core/caller_location.h"
 #include "jx/core/error.h"
 #include "jx/ir/program.h"
+#include "jx/transforms/arguments.h"
 #include "jx/tree.h"
 
 namespace jx {
@@ -130,37 +132,20 @@ struct TreeTraits<jx::detail::StaticArgument<T>> {
 }  // namespace tree
 
 template <class F, int... Static>
-class Jitted {
+class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
  public:
   Jitted(F f, std::source_location where)
       : f_(std::make_shared<const F>(std::move(f))), core_(std::make_shared<detail::JitCore>(where)) {}
 
+  // Numbers are traced where f takes arrays (jx/transforms/arguments.h), static where it takes C++
+  // values or where static_argnums names them.
+  template <std::size_t I, class... Args>
+  static constexpr bool array_parameter =
+      !detail::is_static_index<I, Static...> && detail::array_parameter<F, I, Args...>();
+
   template <class... Args>
-  auto operator()(Args&&... args) const {
-    static_assert(std::is_invocable_v<const F&, const std::decay_t<Args>&...>,
-                  "jx::jit: the function cannot be called with these arguments. An overloaded or template function "
-                  "must be wrapped in a lambda.");
-    using Result = std::remove_cvref_t<std::invoke_result_t<const F&, const std::decay_t<Args>&...>>;
-    if (detail::tracing_active()) {
-      // Inside another transformation a jitted function is simply part of what is being traced.
-      UserCodeScope user;
-      return Result((*f_)(args...));
-    }
-    detail::CallBuffers& buffers = detail::acquire_call_buffers();
-    struct Release {
-      detail::CallBuffers& buffers;
-      ~Release() {
-        buffers.held.clear();  // drop our references, even when the call throws
-        detail::release_call_buffers();
-      }
-    } release{buffers};
-    flatten_arguments(buffers, std::index_sequence_for<Args...>{}, std::forward<Args>(args)...);
-    detail::JitCore::Result result = core_->call(
-        buffers.structure, buffers.leaves,
-        std::span<const bool>(reinterpret_cast<const bool*>(buffers.donated.data()), buffers.donated.size()),
-        tracer<Args...>(std::index_sequence_for<Args...>{}));
-    buffers.held.clear();  // drop our references before the caller reuses donated names
-    return tree::unflatten_moving<Result>(*result.structure, result.outputs);
+  auto invoke(std::source_location where, Args&&... args) const {
+    return call(where, std::index_sequence_for<Args...>{}, std::forward<Args>(args)...);
   }
 
   // The program this call signature compiles to, after the optimizing passes.
@@ -182,21 +167,60 @@ class Jitted {
   std::size_t trace_count() const { return core_->trace_count(); }
 
  private:
-  template <class A, std::size_t I>
-  using Stored = std::conditional_t<detail::is_static_index<I, Static...>, detail::StaticArgument<std::decay_t<A>>,
-                                    std::decay_t<A>>;
+  template <std::size_t I, class... Args>
+  using Argument = std::tuple_element_t<I, std::tuple<Args...>>;
+  // How an argument is kept in the call's signature: a static argument by value, a traced number as a
+  // weakly typed array (jx/transforms/arguments.h), anything else as itself.
+  template <std::size_t I, class... Args>
+  using Stored = std::conditional_t<detail::is_static_index<I, Static...>,
+                                    detail::StaticArgument<std::decay_t<Argument<I, Args...>>>,
+                                    detail::ArgumentType<F, I, Args...>>;
+  // What f receives for it.
+  template <std::size_t I, class... Args>
+  using Passed = std::conditional_t<detail::is_static_index<I, Static...>, std::decay_t<Argument<I, Args...>>,
+                                    detail::ArgumentType<F, I, Args...>>;
 
-  // How flatten_arguments holds an argument: rvalues (and static arguments) by value, lvalues by
-  // reference (copying a whole tree only to flatten it would cost two reference-count updates and the
-  // containers' allocations per call). An array argument, such as a string literal, decays to a
-  // pointer made here, so it is held by value too.
+  // How flatten_arguments holds an argument: rvalues (and static arguments, and numbers made arrays)
+  // by value, lvalues by reference (copying a whole tree only to flatten it would cost two
+  // reference-count updates and the containers' allocations per call). An array argument, such as a
+  // string literal, decays to a pointer made here, so it is held by value too.
   template <class A>
   static constexpr bool is_given_up = std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>;
-  template <class A, std::size_t I>
-  static constexpr bool is_held_by_value =
-      detail::is_static_index<I, Static...> || is_given_up<A> || std::is_array_v<std::remove_reference_t<A>>;
-  template <class A, std::size_t I>
-  using Held = std::conditional_t<is_held_by_value<A, I>, Stored<A, I>, const Stored<A, I>&>;
+  template <std::size_t I, class... Args>
+  static constexpr bool is_held_by_value = detail::is_static_index<I, Static...> || is_given_up<Argument<I, Args...>> ||
+                                           std::is_array_v<std::remove_reference_t<Argument<I, Args...>>> ||
+                                           detail::traces_number_at<F, I, Args...>;
+  template <std::size_t I, class... Args>
+  using Held = std::conditional_t<is_held_by_value<I, Args...>, Stored<I, Args...>, const Stored<I, Args...>&>;
+
+  template <std::size_t... I, class... Args>
+  auto call(std::source_location where, std::index_sequence<I...> indices, Args&&... args) const {
+    static_assert(std::is_invocable_v<const F&, const Passed<I, Args...>&...>,
+                  "jx::jit: the function cannot be called with these arguments. An overloaded or template function "
+                  "must be wrapped in a lambda.");
+    using Result = std::remove_cvref_t<std::invoke_result_t<const F&, const Passed<I, Args...>&...>>;
+    CallSite site(where);
+    if (detail::tracing_active()) {
+      // Inside another transformation a jitted function is simply part of what is being traced.
+      UserCodeScope user;
+      return Result((*f_)(Passed<I, Args...>(std::forward<Args>(args))...));
+    }
+    detail::CallBuffers& buffers = detail::acquire_call_buffers();
+    struct Release {
+      detail::CallBuffers& buffers;
+      ~Release() {
+        buffers.held.clear();  // drop our references, even when the call throws
+        detail::release_call_buffers();
+      }
+    } release{buffers};
+    flatten_arguments(buffers, indices, std::forward<Args>(args)...);
+    detail::JitCore::Result result = core_->call(
+        buffers.structure, buffers.leaves,
+        std::span<const bool>(reinterpret_cast<const bool*>(buffers.donated.data()), buffers.donated.size()),
+        tracer<Args...>(indices));
+    buffers.held.clear();  // drop our references before the caller reuses donated names
+    return tree::unflatten_moving<Result>(*result.structure, result.outputs);
+  }
 
   // Flattens the arguments into the buffers. An lvalue argument's leaves are borrowed: the buffer
   // points at the caller's arrays, which outlive the call, and takes no reference counts. Rvalue
@@ -209,17 +233,17 @@ class Jitted {
     buffers.leaves.clear();
     buffers.held.clear();
     buffers.donated.clear();
-    [[maybe_unused]] std::tuple<Held<Args, I>...> arguments(Held<Args, I>(std::forward<Args>(args))...);
+    [[maybe_unused]] std::tuple<Held<I, Args...>...> arguments(Held<I, Args...>(std::forward<Args>(args))...);
     // Flattened as TreeTraits<std::tuple> would, noting which leaves come from rvalue arguments.
     tree::detail::Flattener flattener(buffers.structure, buffers.held, buffers.leaves, Leaves::borrow);
     const std::size_t root = flattener.begin(tree::NodeKind::tuple);
     (
         [&] {
           // Held by value in `arguments`, which dies before the call: moved or copied, never borrowed.
-          constexpr bool by_value = is_held_by_value<Args, I>;
-          constexpr bool donate = is_given_up<Args> && tree::gives_up_leaves<Stored<Args, I>>;
+          constexpr bool by_value = is_held_by_value<I, Args...>;
+          constexpr bool donate = is_given_up<Args> && tree::gives_up_leaves<Stored<I, Args...>>;
           flattener.set_mode(donate ? Leaves::move : by_value ? Leaves::copy : Leaves::borrow);
-          tree::TreeTraits<Stored<Args, I>>::flatten(std::get<I>(arguments), flattener);
+          tree::TreeTraits<Stored<I, Args...>>::flatten(std::get<I>(arguments), flattener);
           buffers.donated.resize(flattener.num_leaves(), donate ? 1 : 0);
         }(),
         ...);
@@ -234,7 +258,7 @@ class Jitted {
   detail::TraceFunction tracer(std::index_sequence<I...>) const {
     const F* f = f_.get();
     return [f](const tree::TreeDef& structure, std::span<const Array> inputs) -> detail::TracedOutputs {
-      [[maybe_unused]] const auto arguments = tree::unflatten<std::tuple<Stored<Args, I>...>>(structure, inputs);
+      [[maybe_unused]] const auto arguments = tree::unflatten<std::tuple<Stored<I, Args...>...>>(structure, inputs);
       detail::TracedOutputs traced;
       const auto result = (*f)(detail::unwrap_argument(std::get<I>(arguments))...);
       tree::flatten_into(result, traced.structure, traced.leaves);
@@ -255,15 +279,45 @@ Jitted<F> jit(F f, std::source_location where = std::source_location::current())
   return Jitted<F>(std::move(f), where);
 }
 
+namespace detail {
+// Whether F declares its I-th parameter a jx::Array (for functions with one call signature).
+template <class F, int I>
+constexpr bool declares_array_parameter() {
+  if constexpr (HasCallSignature<F>) {
+    using Parameters = typename CallSignature<F>::Parameters;
+    if constexpr (I >= 0 && I < static_cast<int>(std::tuple_size_v<Parameters>))
+      return std::is_base_of_v<Array, std::remove_cvref_t<std::tuple_element_t<static_cast<std::size_t>(I), Parameters>>>;
+  }
+  return false;
+}
+}  // namespace detail
+
 template <class F, int... I>
 Jitted<F, I...> jit(F f, StaticArgnums<I...>, std::source_location where = std::source_location::current()) {
+  static_assert(!(detail::declares_array_parameter<F, I>() || ...),
+                "jx::jit: static_argnums names a jx::Array parameter. A static argument is a C++ value that keys the "
+                "cache: give that parameter a C++ type (int, float, an enum, ...), or leave it traced.");
   return Jitted<F, I...>(std::move(f), where);
 }
 
 // jx::make_jaxpr(f)(args...): the program tracing f with these arguments produces.
 template <class F>
-auto make_jaxpr(F f, std::source_location where = std::source_location::current()) {
-  return [jitted = Jitted<F>(std::move(f), where)](const auto&... args) { return jitted.trace(args...); };
+class MakeJaxpr : public detail::CallWithLocation<MakeJaxpr<F>> {
+ public:
+  MakeJaxpr(F f, std::source_location where) : jitted_(std::move(f), where) {}
+  template <class... Args>
+  Program invoke(std::source_location where, const Args&... args) const {
+    CallSite site(where);
+    return jitted_.trace(args...);
+  }
+
+ private:
+  Jitted<F> jitted_;
+};
+
+template <class F>
+MakeJaxpr<F> make_jaxpr(F f, std::source_location where = std::source_location::current()) {
+  return MakeJaxpr<F>(std::move(f), where);
 }
 
 }  // namespace jx

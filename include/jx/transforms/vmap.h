@@ -8,9 +8,11 @@
 //   Params g = per_example(params, xs, ys);        // every leaf gets a leading batch axis
 //   auto rows = jx::vmap([](const jx::Array& row) { return jnp::sum(row); });   // axis 0 of every argument
 //   auto cols = jx::vmap(f, {.in_axes = {1}, .out_axes = 1});
+//   auto both = jx::vmap(jnp::dot, {.in_axes = 1});              // axis 1 of every argument
 //
-// in_axes has one entry per top-level argument (an axis, negative counting from the end, or
-// std::nullopt for an argument shared by all examples); a pytree argument shares its axis.
+// in_axes and out_axes are JAX's: one axis for everything, or pytree prefixes of the arguments (one
+// entry per argument) and of the output, with std::nullopt for what is shared by all examples
+// (jx/transforms/axis_spec.h). A C++ number is traced where f takes an array.
 #pragma once
 
 #include <cstdint>
@@ -24,44 +26,57 @@
 #include <vector>
 
 #include "jx/core/array.h"
+#include "jx/core/caller_location.h"
 #include "jx/core/error.h"
 #include "jx/numpy.h"
+#include "jx/transforms/arguments.h"
+#include "jx/transforms/axis_spec.h"
 #include "jx/tree.h"
 
 namespace jx {
 
 struct VmapOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::vector<std::optional<int>> in_axes = {};          // empty: axis 0 for every argument
-  std::optional<int> out_axes = 0;                       // where the batch axis goes in every output
+  AxisSpec in_axes = 0;   // for the tuple of arguments: one axis for all, one per argument, or pytree prefixes
+  AxisSpec out_axes = 0;  // where the batch axis goes in each output (std::nullopt: the output is unmapped)
   std::optional<std::int64_t> axis_size = std::nullopt;  // needed only when no argument is mapped
 };
 
 namespace detail {
 using FlatFunction = std::function<ArrayList(std::span<const Array>)>;
-// Runs f on a batch: `axes[i]` is leaf i's batch axis (std::nullopt: unmapped). Returns the outputs with
-// their batch axes moved to `out_axis` (unmapped outputs broadcast along it), or, when out_axis is
-// absent, requires every output to be unmapped.
+// Runs f on a batch: `axes[i]` is leaf i's batch axis (std::nullopt: unmapped). Returns the outputs
+// with their batch axes placed as out_axes says for the structure f wrote to `output_structure`
+// (unmapped outputs broadcast along it; an output out_axes leaves unmapped must not depend on the batch).
+ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
+                    std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
+                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description);
+// The same with one out axis for every output.
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
                     std::optional<int> out_axis, const std::string& description);
 }  // namespace detail
 
 template <class F>
-class Vmapped {
+class Vmapped : public detail::CallWithLocation<Vmapped<F>> {
  public:
-  Vmapped(F f, VmapOptions options, std::source_location where)
-      : f_(std::move(f)), options_(std::move(options)), where_(where) {}
+  Vmapped(F f, VmapOptions options) : f_(std::move(f)), options_(std::move(options)) {}
+
+  // Numbers are traced where f takes arrays (jx/transforms/arguments.h).
+  template <std::size_t I, class... Args>
+  static constexpr bool array_parameter = detail::array_parameter<F, I, Args...>();
 
   template <class... Args>
-  auto operator()(const Args&... args) const {
+  auto invoke(std::source_location where, const Args&... args) const {
+    return detail::with_traced_numbers<F>([&](const auto&... arguments) { return call(where, arguments...); },
+                                          args...);
+  }
+
+ private:
+  template <class... Args>
+  auto call(std::source_location where, const Args&... args) const {
     using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Args&...>>;
-    CallSite site(where_);
-    if (!options_.in_axes.empty() && options_.in_axes.size() != sizeof...(Args)) {
-      throw ValueError("vmap", "in_axes must have one entry per argument of the function (" +
-                                   std::to_string(sizeof...(Args)) + "), got " +
-                                   std::to_string(options_.in_axes.size()));
-    }
+    CallSite site(where);
+    const std::vector<AxisSpec> specs = options_.in_axes.per_argument(sizeof...(Args), "in_axes");
     std::vector<Array> leaves;
     std::vector<std::optional<int>> axes;
     std::vector<int> argument_of_leaf;
@@ -71,10 +86,10 @@ class Vmapped {
     (
         [&] {
           auto [values, structure] = tree::flatten(args);
-          const std::optional<int> axis = options_.in_axes.empty() ? std::optional<int>(0) : options_.in_axes[k];
-          for (const Array& v : values) {
-            leaves.push_back(v);
-            axes.push_back(axis);
+          const std::vector<std::optional<int>> leaf_axes = specs[k].axes_of_leaves(structure, "in_axes");
+          for (std::size_t i = 0; i < values.size(); ++i) {
+            leaves.push_back(values[i]);
+            axes.push_back(leaf_axes[i]);
             argument_of_leaf.push_back(static_cast<int>(k));
           }
           structures[k] = std::move(structure);
@@ -95,19 +110,17 @@ class Vmapped {
     };
     const ArrayList outputs =
         detail::vmap_flat(flat, leaves, axes, argument_of_leaf, options_.axis_size, options_.out_axes,
-                          "vmap of the function at " + format_location(where_));
+                          output_structure, "vmap called at " + format_location(where));
     return tree::unflatten<Output>(output_structure, outputs);
   }
 
- private:
   F f_;
   VmapOptions options_;
-  std::source_location where_;
 };
 
 template <class F>
-Vmapped<F> vmap(F f, VmapOptions options = {}, std::source_location where = std::source_location::current()) {
-  return Vmapped<F>(std::move(f), std::move(options), where);
+Vmapped<F> vmap(F f, VmapOptions options = {}) {
+  return Vmapped<F>(std::move(f), std::move(options));
 }
 
 }  // namespace jx
