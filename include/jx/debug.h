@@ -55,8 +55,8 @@ struct CallbackOptions {
 
 namespace detail {
 // Records a callback on flat leaves; `description` identifies it (equal programs on retracing).
-void callback_flat(std::function<void(std::span<const Array>)> fn, std::string description,
-                   std::vector<Array> leaves, std::source_location loc);
+void callback_flat(std::function<void(std::span<const Array>)> fn, std::string description, std::vector<Array> leaves,
+                   std::source_location loc);
 }  // namespace detail
 
 // jx::debug::callback(fn, args...): calls fn(args...) when the program runs, with each argument a

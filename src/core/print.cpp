@@ -159,10 +159,6 @@ std::string format_float(double v, DType dtype, const FloatFormat& f) {
 class ElementFormatter {
  public:
   ElementFormatter(const Array& x, const std::vector<std::int64_t>& sample) : dtype_(x.dtype()) {
-    if (dtype_ == DType::key) {
-      data_ = cpu::contiguous(x);
-      return;
-    }
     const bool is_float = is_floating(dtype_);
     data_ = cpu::convert(
         x, ArrayType{x.shape(), is_float ? DType::float64
@@ -207,10 +203,6 @@ class ElementFormatter {
         return std::to_string(c.data_as<std::int64_t>()[i]);
       case DType::uint64:
         return std::to_string(c.data_as<std::uint64_t>()[i]);
-      case DType::key: {
-        const auto* words = c.data_as<std::uint32_t>() + 2 * i;
-        return "[" + std::to_string(words[0]) + " " + std::to_string(words[1]) + "]";
-      }
       default:
         return {};
     }
@@ -330,11 +322,22 @@ std::string scalar_string(const Array& x) {
   return s;
 }
 
+// A key array prints as JAX prints one (str and repr alike): its shape and key type, then the uint32
+// words it is made of, as NumPy prints them.
+std::string key_array_string(const Array& keys) {
+  const Array dense = cpu::contiguous(keys);
+  Shape words_shape = keys.shape();
+  words_shape.push_back(2);
+  const Array words = reinterpreted_array(concrete(dense), ArrayType{words_shape, DType::uint32});
+  return "Array(" + keys.shape().to_string() + ", dtype=key<fry>) overlaying:\n" + array_to_string(words, " ", "");
+}
+
 }  // namespace
 
 std::string to_string(const Array& x) {
   if (!x.valid()) return "Array(<empty handle>)";
   if (x.is_tracer()) return tracer_description(x);
+  if (x.dtype() == DType::key) return key_array_string(x);
   if (x.ndim() == 0) return scalar_string(x);
   return array_to_string(x, " ", "");
 }
@@ -344,6 +347,7 @@ std::ostream& operator<<(std::ostream& os, const Array& x) { return os << to_str
 std::string repr(const Array& x) {
   if (!x.valid()) return "Array(<empty handle>)";
   if (x.is_tracer()) return tracer_description(x);
+  if (x.dtype() == DType::key) return key_array_string(x);
   const std::string prefix = "Array(";
   const std::string body = array_to_string(x, ", ", prefix, 1);
   std::string dtype = "dtype=" + std::string(dtype_name(x.dtype()));

@@ -73,8 +73,8 @@ void print_impl(std::string format, std::vector<Array> arrays, std::source_locat
 }
 
 namespace detail {
-void callback_flat(std::function<void(std::span<const Array>)> fn, std::string description,
-                   std::vector<Array> leaves, std::source_location loc) {
+void callback_flat(std::function<void(std::span<const Array>)> fn, std::string description, std::vector<Array> leaves,
+                   std::source_location loc) {
   CallSite site(loc);
   emit(std::move(fn), std::move(description), leaves);
 }

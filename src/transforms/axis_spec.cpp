@@ -52,17 +52,23 @@ std::string child_name(const tree::TreeDef& def, const tree::Node& node, std::si
 
 const char* kind_name(tree::NodeKind kind) {
   switch (kind) {
-    case tree::NodeKind::tuple: return "a tuple";
-    case tree::NodeKind::list: return "a vector";
-    case tree::NodeKind::dict: return "a map";
-    case tree::NodeKind::custom: return "a registered struct";
-    default: return "a leaf";
+    case tree::NodeKind::tuple:
+      return "a tuple";
+    case tree::NodeKind::list:
+      return "a vector";
+    case tree::NodeKind::dict:
+      return "a map";
+    case tree::NodeKind::custom:
+      return "a registered struct";
+    default:
+      return "a leaf";
   }
 }
 
 }  // namespace
 
-std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& structure, const char* what) const {
+std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& structure,
+                                                         const std::string& what) const {
   // One walk over the nodes in preorder, with an explicit stack (trees may be deep): each frame is a
   // container being visited, with the spec its children take (a list or fields spec), or the axis
   // all of its leaves take (a leaf spec above it).
@@ -91,9 +97,9 @@ std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& st
       Frame& parent = stack.back();
       const std::size_t i = parent.next_child++;
       const std::string name = child_name(structure, *parent.node, i);
-      path = parent.path + (name.empty() ? fmt::format("[{}]", i) : parent.node->kind == tree::NodeKind::dict
-                                                                           ? fmt::format("['{}']", name)
-                                                                           : "." + name);
+      path = parent.path + (name.empty()                                ? fmt::format("[{}]", i)
+                            : parent.node->kind == tree::NodeKind::dict ? fmt::format("['{}']", name)
+                                                                        : "." + name);
       if (!parent.spec) {
         is_inherited = true;
         inherited = parent.axis;
@@ -111,7 +117,8 @@ std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& st
       inherited = spec->axis_;
     }
     if (node.kind == tree::NodeKind::leaf) {
-      if (!is_inherited) fail(path, fmt::format("the spec has {} entries where the tree has an array", spec->children_.size()));
+      if (!is_inherited)
+        fail(path, fmt::format("the spec has {} entries where the tree has an array", spec->children_.size()));
       axes.push_back(inherited);
       continue;
     }

@@ -12,8 +12,7 @@ namespace jx::detail {
 
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    const AxisSpec& out_axes, const tree::TreeDef& output_structure,
-                    const std::string& description) {
+                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description) {
   // Normalize the axes and agree on the batch size.
   std::vector<int> batch_axes;
   std::optional<std::int64_t> size = axis_size;

@@ -102,7 +102,26 @@ std::string Tree::to_string() const {
   return out + "}";
 }
 
-std::ostream& operator<<(std::ostream& os, const Tree& tree) { return os << tree.to_string(); }
+std::string Tree::repr() const {
+  if (is_none()) return "None";
+  if (is_array()) return jx::repr(array());
+  if (is_static()) return static_leaf().to_string();
+  std::string out;
+  if (is_list()) {
+    out = "[";
+    for (std::size_t i = 0; i < as_list().size(); ++i) out += (i ? ", " : "") + as_list()[i].repr();
+    return out + "]";
+  }
+  out = "{";
+  bool first = true;
+  for (const auto& [key, value] : as_dict()) {
+    out += (first ? "'" : ", '") + key + "': " + value.repr();
+    first = false;
+  }
+  return out + "}";
+}
+
+std::ostream& operator<<(std::ostream& os, const Tree& tree) { return os << tree.repr(); }
 
 void TreeTraits<Tree>::flatten(const Tree& t, detail::Flattener& f) {
   if (t.is_none()) {

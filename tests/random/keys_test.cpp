@@ -46,7 +46,12 @@ TEST(Key, IsAnArrayOfKeyDtype) {
   EXPECT_EQ(key.shape(), jx::Shape{});
   EXPECT_EQ(words(key), (std::vector<std::uint32_t>{0, 42}));
   EXPECT_THROW(jx::Key(jnp::zeros({2})), jx::TypeError);
-  EXPECT_EQ(jx::to_string(key), "[0 42]");
+  // As JAX prints a typed key array, str and repr alike (PRNGKeyArray.__repr__ in jax/_src/random/prng.py):
+  // print(jax.random.key(42)) shows "Array((), dtype=key<fry>) overlaying:" and the words "[ 0 42]".
+  EXPECT_EQ(jx::to_string(key), "Array((), dtype=key<fry>) overlaying:\n[ 0 42]");
+  EXPECT_EQ(jx::repr(key), jx::to_string(key));
+  const jx::Key three = jr::wrap_key_data(jnp::array({{1u, 2u}, {30u, 4u}, {5u, 600u}}, jx::uint32));
+  EXPECT_EQ(jx::to_string(three), "Array((3,), dtype=key<fry>) overlaying:\n[[  1   2]\n [ 30   4]\n [  5 600]]");
   // Raw words round-trip, and keys of any shape wrap.
   const jx::Key again = jr::wrap_key_data(jr::key_data(key));
   EXPECT_EQ(words(again), words(key));

@@ -26,9 +26,7 @@ class CallWithLocation {
  public:
   using Loc = std::source_location;
 
-  decltype(auto) operator()(Loc loc = Loc::current()) const {
-    return self().invoke(loc);
-  }
+  decltype(auto) operator()(Loc loc = Loc::current()) const { return self().invoke(loc); }
   template <class A1>
   decltype(auto) operator()(A1&& a1, Loc loc = Loc::current()) const {
     return self().invoke(loc, std::forward<A1>(a1));

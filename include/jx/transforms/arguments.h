@@ -59,10 +59,14 @@ requires std::is_class_v<F> && requires { &F::operator(); }
 struct CallSignature<F> : CallSignature<decltype(&F::operator())> {};
 
 template <class F>
-concept HasCallSignature = requires { typename CallSignature<F>::Parameters; };
+concept HasCallSignature = requires {
+  typename CallSignature<F>::Parameters;
+};
 
 template <class F, std::size_t I, class... Args>
-concept DeclaresArrayParameters = requires { F::template array_parameter<I, Args...>; };
+concept DeclaresArrayParameters = requires {
+  F::template array_parameter<I, Args...>;
+};
 
 // Args with the I-th replaced by `const Array&`.
 template <std::size_t I, class Tuple, class Seq>
@@ -95,7 +99,7 @@ constexpr bool array_parameter() {
 // Whether the I-th argument is a C++ number that becomes a traced array.
 template <class F, std::size_t I, class... Args>
 inline constexpr bool traces_number_at =
-    Scalar<std::remove_cvref_t<std::tuple_element_t<I, std::tuple<Args...>>>> && array_parameter<F, I, Args...>();
+    Scalar<std::remove_cvref_t<std::tuple_element_t<I, std::tuple<Args...>>>>&& array_parameter<F, I, Args...>();
 
 // The type a transformation passes on for the I-th argument: Array for a traced number, else the
 // argument's own type.

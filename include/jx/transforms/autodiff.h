@@ -373,8 +373,8 @@ auto jvp(const F& f, const std::tuple<Primals...>& primals, const std::tuple<Tan
                     return std::tuple<detail::ArgumentType<F, I, Tangents...>...>(
                         detail::as_argument<F, I, Tangents...>(std::get<I>(tangents))...);
                   }(std::index_sequence_for<Tangents...>{}));
-              auto [outputs, output_tangents] =
-                  detail::jvp_flat(primal_leaves, tangent_leaves, std::ref(call), "jvp called at " + format_location(where));
+              auto [outputs, output_tangents] = detail::jvp_flat(primal_leaves, tangent_leaves, std::ref(call),
+                                                                 "jvp called at " + format_location(where));
               return std::make_pair(tree::unflatten<Output>(call.output_structure, outputs),
                                     tree::unflatten<Output>(call.output_structure, output_tangents));
             },
@@ -388,8 +388,7 @@ auto jvp(const F& f, const std::tuple<Primals...>& primals, const std::tuple<Tan
 inline constexpr struct linearize_function : detail::CallWithLocation<linearize_function> {
   template <class F, class... Inputs>
   auto invoke(std::source_location where, const F& f, const Inputs&... primals) const {
-    return detail::with_traced_numbers<F>([&](const auto&... p) { return linearize_of(where, f, p...); },
-                                          primals...);
+    return detail::with_traced_numbers<F>([&](const auto&... p) { return linearize_of(where, f, p...); }, primals...);
   }
 
  private:

@@ -24,10 +24,10 @@ namespace jx {
 
 class AxisSpec {
  public:
-  AxisSpec(int axis) : axis_(axis) {}                          // NOLINT(google-explicit-constructor)
-  AxisSpec(std::nullopt_t /*unmapped*/) {}                     // NOLINT(google-explicit-constructor)
-  AxisSpec(std::optional<int> axis) : axis_(axis) {}           // NOLINT(google-explicit-constructor)
-  AxisSpec(std::initializer_list<AxisSpec> children)           // NOLINT(google-explicit-constructor)
+  AxisSpec(int axis) : axis_(axis) {}                 // NOLINT(google-explicit-constructor)
+  AxisSpec(std::nullopt_t /*unmapped*/) {}            // NOLINT(google-explicit-constructor)
+  AxisSpec(std::optional<int> axis) : axis_(axis) {}  // NOLINT(google-explicit-constructor)
+  AxisSpec(std::initializer_list<AxisSpec> children)  // NOLINT(google-explicit-constructor)
       : kind_(Kind::list), children_(children) {}
   static AxisSpec list(std::vector<AxisSpec> children);
   static AxisSpec fields(std::vector<std::pair<std::string, AxisSpec>> named);
@@ -40,8 +40,8 @@ class AxisSpec {
   // unless it has n).
   std::vector<AxisSpec> per_argument(std::size_t n, const char* what) const;
   // The axis of every array leaf of a tree of this structure, in flattening order. Throws ValueError,
-  // naming `what` ("in_axes", "out_axes") and where in the tree, when the spec is not a prefix of it.
-  std::vector<std::optional<int>> axes_of_leaves(const tree::TreeDef& structure, const char* what) const;
+  // naming `what` ("in_axes[0]", "out_axes") and where in the tree, when the spec is not a prefix of it.
+  std::vector<std::optional<int>> axes_of_leaves(const tree::TreeDef& structure, const std::string& what) const;
 
  private:
   enum class Kind { leaf, list, fields };

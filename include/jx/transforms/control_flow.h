@@ -189,9 +189,9 @@ auto scan(const F& f, const Init& init_value, const Xs& xs, ScanOptions options 
     return out;
   };
   const std::span<const Array> all(leaves);
-  const ArrayList outputs = detail::scan_flat(body, all.subspan(0, packed.offsets[1]), all.subspan(packed.offsets[1]),
-                                              num_carry, options.length, options.reverse, options.unroll,
-                                              body_structure, packed.structures[0], where);
+  const ArrayList outputs =
+      detail::scan_flat(body, all.subspan(0, packed.offsets[1]), all.subspan(packed.offsets[1]), num_carry,
+                        options.length, options.reverse, options.unroll, body_structure, packed.structures[0], where);
   // body_structure is (carry, y); the stacked ys have the structure of y.
   const std::vector<tree::TreeDef> parts = body_structure.children();
   const std::span<const Array> out(outputs);
@@ -220,11 +220,12 @@ detail::Operand<Init> fori_loop(const Array& lower, const Array& upper, const Bo
   using Carry = detail::Operand<Init>;
   using State = std::tuple<Array, Array, Carry>;
   const State start{lower, upper, Carry(init)};
-  const State end = while_loop([](const State& s) { return std::get<0>(s) < std::get<1>(s); },
-                               [&](const State& s) {
-                                 return State{std::get<0>(s) + 1, std::get<1>(s), body_fn(std::get<0>(s), std::get<2>(s))};
-                               },
-                               start, where);
+  const State end =
+      while_loop([](const State& s) { return std::get<0>(s) < std::get<1>(s); },
+                 [&](const State& s) {
+                   return State{std::get<0>(s) + 1, std::get<1>(s), body_fn(std::get<0>(s), std::get<2>(s))};
+                 },
+                 start, where);
   return std::get<2>(end);
 }
 

@@ -60,7 +60,8 @@ ArrayList from_tuple(const Tuple& t) {
 template <class F, class Rule>
 class CustomJvpFunction {
  public:
-  CustomJvpFunction(F f, Rule rule) : state_(std::make_shared<const std::pair<F, Rule>>(std::move(f), std::move(rule))) {}
+  CustomJvpFunction(F f, Rule rule)
+      : state_(std::make_shared<const std::pair<F, Rule>>(std::move(f), std::move(rule))) {}
 
   template <std::size_t I, class... Args>
   static constexpr bool array_parameter = true;
@@ -93,7 +94,8 @@ template <class F, class Forward, class Backward>
 class CustomVjpFunction {
  public:
   CustomVjpFunction(F f, Forward fwd, Backward bwd)
-      : state_(std::make_shared<const std::tuple<F, Forward, Backward>>(std::move(f), std::move(fwd), std::move(bwd))) {}
+      : state_(std::make_shared<const std::tuple<F, Forward, Backward>>(std::move(f), std::move(fwd), std::move(bwd))) {
+  }
 
   template <std::size_t I, class... Args>
   static constexpr bool array_parameter = true;

@@ -187,9 +187,9 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
   template <class A>
   static constexpr bool is_given_up = std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>;
   template <std::size_t I, class... Args>
-  static constexpr bool is_held_by_value = detail::is_static_index<I, Static...> || is_given_up<Argument<I, Args...>> ||
-                                           std::is_array_v<std::remove_reference_t<Argument<I, Args...>>> ||
-                                           detail::traces_number_at<F, I, Args...>;
+  static constexpr bool is_held_by_value =
+      detail::is_static_index<I, Static...> || is_given_up<Argument<I, Args...>> ||
+      std::is_array_v<std::remove_reference_t<Argument<I, Args...>>> || detail::traces_number_at<F, I, Args...>;
   template <std::size_t I, class... Args>
   using Held = std::conditional_t<is_held_by_value<I, Args...>, Stored<I, Args...>, const Stored<I, Args...>&>;
 
@@ -286,7 +286,8 @@ constexpr bool declares_array_parameter() {
   if constexpr (HasCallSignature<F>) {
     using Parameters = typename CallSignature<F>::Parameters;
     if constexpr (I >= 0 && I < static_cast<int>(std::tuple_size_v<Parameters>))
-      return std::is_base_of_v<Array, std::remove_cvref_t<std::tuple_element_t<static_cast<std::size_t>(I), Parameters>>>;
+      return std::is_base_of_v<Array,
+                               std::remove_cvref_t<std::tuple_element_t<static_cast<std::size_t>(I), Parameters>>>;
   }
   return false;
 }

@@ -67,8 +67,7 @@ class Vmapped : public detail::CallWithLocation<Vmapped<F>> {
 
   template <class... Args>
   auto invoke(std::source_location where, const Args&... args) const {
-    return detail::with_traced_numbers<F>([&](const auto&... arguments) { return call(where, arguments...); },
-                                          args...);
+    return detail::with_traced_numbers<F>([&](const auto&... arguments) { return call(where, arguments...); }, args...);
   }
 
  private:
@@ -86,7 +85,8 @@ class Vmapped : public detail::CallWithLocation<Vmapped<F>> {
     (
         [&] {
           auto [values, structure] = tree::flatten(args);
-          const std::vector<std::optional<int>> leaf_axes = specs[k].axes_of_leaves(structure, "in_axes");
+          const std::vector<std::optional<int>> leaf_axes =
+              specs[k].axes_of_leaves(structure, "in_axes[" + std::to_string(k) + "]");
           for (std::size_t i = 0; i < values.size(); ++i) {
             leaves.push_back(values[i]);
             axes.push_back(leaf_axes[i]);
@@ -109,8 +109,8 @@ class Vmapped : public detail::CallWithLocation<Vmapped<F>> {
       return out;
     };
     const ArrayList outputs =
-        detail::vmap_flat(flat, leaves, axes, argument_of_leaf, options_.axis_size, options_.out_axes,
-                          output_structure, "vmap called at " + format_location(where));
+        detail::vmap_flat(flat, leaves, axes, argument_of_leaf, options_.axis_size, options_.out_axes, output_structure,
+                          "vmap called at " + format_location(where));
     return tree::unflatten<Output>(output_structure, outputs);
   }
 

@@ -67,7 +67,10 @@ class Tree {
   bool contains(const std::string& key) const;
   std::size_t size() const;  // children of a list or dict
 
-  std::string to_string() const;  // "{'b': f32[3], 'w': f32[2,3]}"
+  std::string to_string() const;  // the types: "{'b': f32[3], 'w': f32[2,3]}"
+  // The values, as Python prints a list or dict of arrays (what `<<` writes):
+  // "{'b': Array([0., 0., 0.], dtype=float32), 'w': ...}"
+  std::string repr() const;
 
  private:
   explicit Tree(List items) : value_(std::move(items)) {}

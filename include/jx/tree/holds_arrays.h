@@ -111,14 +111,15 @@ WithNumbersAsArrays<T> numbers_as_arrays(const T& tree) {
     return tree;
   } else if constexpr (Scalar<V>) {
     return Array(tree);
-  } else if constexpr (detail::is_container<V>::value && requires { std::tuple_size<V>::value; } &&
-                       !requires { tree.size(); }) {
+  } else if constexpr (
+      detail::is_container<V>::value && requires { std::tuple_size<V>::value; } && !requires { tree.size(); }) {
     return std::apply([](const auto&... e) { return WithNumbersAsArrays<T>{numbers_as_arrays(e)...}; }, tree);
   } else if constexpr (requires { typename V::key_type; }) {
     WithNumbersAsArrays<T> out;
     for (const auto& [key, value] : tree) out.emplace(key, numbers_as_arrays(value));
     return out;
-  } else if constexpr (requires { typename V::value_type; } && requires { tree.has_value(); }) {
+  } else if constexpr (
+      requires { typename V::value_type; } && requires { tree.has_value(); }) {
     if (!tree) return WithNumbersAsArrays<T>();
     return WithNumbersAsArrays<T>(numbers_as_arrays(*tree));
   } else if constexpr (requires { std::tuple_size<V>::value; }) {  // std::array
