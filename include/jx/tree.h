@@ -89,7 +89,9 @@ TreeDef structure(const T& tree) {
 
 // Rebuilds a T from its structure and leaves; TreeError if the structure is not T's.
 template <Pytree T>
-std::remove_cvref_t<T> unflatten(const TreeDef& def, std::span<const Array> leaves) {
+std::remove_cvref_t<T> unflatten(const TreeDef& def, std::span<const Array> leaves,
+                                 std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
   detail::Reader reader(def, leaves);
   auto result = TreeTraits<std::remove_cvref_t<T>>::unflatten(reader);
   reader.check_done();
@@ -105,8 +107,9 @@ std::remove_cvref_t<T> unflatten_moving(const TreeDef& def, std::span<Array> lea
   return result;
 }
 template <Pytree T>
-std::remove_cvref_t<T> unflatten(const TreeDef& def, std::initializer_list<Array> leaves) {
-  return unflatten<T>(def, std::span<const Array>(leaves.begin(), leaves.size()));
+std::remove_cvref_t<T> unflatten(const TreeDef& def, std::initializer_list<Array> leaves,
+                                 std::source_location loc = std::source_location::current()) {
+  return unflatten<T>(def, std::span<const Array>(leaves.begin(), leaves.size()), loc);
 }
 // Without a type: a dynamic tree (registered structs become dicts of their fields).
 Tree unflatten(const TreeDef& def, std::span<const Array> leaves);
@@ -208,14 +211,17 @@ inline constexpr struct map_with_path_function : jx::detail::CallWithLocation<ma
 
 // Folds f over the leaves, left to right: f(f(initial, leaf0), leaf1) ...
 template <class F, Pytree T, class Accumulator>
-Accumulator reduce(F&& f, const T& tree, Accumulator initial) {
+Accumulator reduce(F&& f, const T& tree, Accumulator initial,
+                   std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
   for (const Array& leaf : leaves(tree)) initial = f(std::move(initial), leaf);
   return initial;
 }
 
 // Whether every leaf is true (each must be a concrete one-element array).
 template <Pytree T>
-bool all(const T& tree) {
+bool all(const T& tree, std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
   for (const Array& leaf : leaves(tree)) {
     if (!static_cast<bool>(leaf)) return false;
   }
@@ -228,14 +234,17 @@ Tree to_dynamic(const T& tree) {
   return TreeTraits<T>::to_tree(tree);
 }
 template <Pytree T>
-T from_dynamic(const Tree& tree) {
+T from_dynamic(const Tree& tree, std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
   return TreeTraits<T>::from_tree(tree);
 }
 
 // A tree of `outer` structure whose leaves are trees of `inner` structure, turned inside out: the
 // result has `inner` structure with `outer`-structured trees at its leaves (as jax.tree.transpose).
 template <Pytree T>
-Tree transpose(const TreeDef& outer, const TreeDef& inner, const T& tree) {
+Tree transpose(const TreeDef& outer, const TreeDef& inner, const T& tree,
+               std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
   auto [values, def] = flatten(tree);
   return detail::transpose_leaves(outer, inner, def, values);
 }

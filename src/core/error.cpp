@@ -62,7 +62,13 @@ std::string file_and_line(const std::string& path, unsigned line) {
   return (slash == std::string::npos ? path : path.substr(slash + 1)) + ":" + std::to_string(line);
 }
 
-std::string symbolized_user_frame() {
+// The innermost user frame: "file:line" when the program has line tables, else the function's name.
+struct UserFrame {
+  std::string location;
+  bool has_line = false;
+};
+
+UserFrame symbolized_user_frame() {
   backward::StackTrace trace;
   trace.load_here(48);
   // Opening the debug information of the program costs a few hundred milliseconds for a large
@@ -82,15 +88,16 @@ std::string symbolized_user_frame() {
     if (frame.source.filename.empty()) {
       // No line table (jx's library, system libraries): judge the frame by its function's name.
       if (is_library_frame(frame.object_function)) continue;
-      return frame.object_function == "main" ? "main" : frame.object_function;
+      return {frame.object_function, false};
     }
     // With optimization, one frame holds functions inlined into one another: the line executing (in
     // the innermost), then the line of each inlined call, outward. jx's inline headers (an operator
     // template, jit's call operator) and the user's lambdas inlined into jx's templates both occur,
     // so the innermost line in a user's file is the one to report.
-    if (!is_library_file(frame.source.filename)) return file_and_line(frame.source.filename, frame.source.line);
+    if (!is_library_file(frame.source.filename)) return {file_and_line(frame.source.filename, frame.source.line), true};
     for (const backward::ResolvedTrace::SourceLoc& call : frame.inliners) {
-      if (!call.filename.empty() && !is_library_file(call.filename)) return file_and_line(call.filename, call.line);
+      if (!call.filename.empty() && !is_library_file(call.filename))
+        return {file_and_line(call.filename, call.line), true};
     }
   }
   return {};
@@ -126,7 +133,9 @@ UserCodeScope::UserCodeScope() noexcept {
   SiteState& state = site_state();
   saved_site_ = state.site;
   saved_fallback_ = state.fallback;
-  if (state.site) state.fallback = state.site;
+  // The fallback is the user's line: a site jx itself opened (a default argument evaluated in a jx or
+  // standard header) keeps the one before it.
+  if (state.site && !is_library_file(state.site->file_name())) state.fallback = state.site;
   state.site = nullptr;
 }
 
@@ -151,10 +160,15 @@ std::optional<std::source_location> current_call_site() {
 
 std::string current_user_location() {
   const SiteState& state = site_state();
-  if (state.site) return format_location(*state.site);
-  std::string frame = symbolized_user_frame();
-  if (!frame.empty()) return frame;
+  // A site inside jx's headers or the standard library is a default argument evaluated there: jx
+  // calling a callable of its own (a Jacobian through std::function), not the user.
+  if (state.site && !is_library_file(state.site->file_name())) return format_location(*state.site);
+  // A user's line from the stack is the most precise; without line tables, the enclosing
+  // transformation's call (a line of the user's) says more than the name of a function.
+  const UserFrame frame = symbolized_user_frame();
+  if (frame.has_line) return frame.location;
   if (state.fallback) return format_location(*state.fallback);
+  if (!frame.location.empty()) return frame.location;
   return "(unknown location)";
 }
 

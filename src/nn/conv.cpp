@@ -24,7 +24,8 @@ Conv2D::Conv2D(std::int64_t output_channels, std::vector<std::int64_t> kernel_sh
   }
 }
 
-Array Conv2D::operator()(const Array& x) const {
+Array Conv2D::operator()(const Array& x, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     const bool channels_last = options_.data_format == "NHWC";
     if (x.ndim() != 4)

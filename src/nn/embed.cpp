@@ -17,7 +17,8 @@ Embed::Embed(std::int64_t vocab_size, std::int64_t embed_dim, EmbedOptions optio
   }
 }
 
-Array Embed::operator()(const Array& ids) const {
+Array Embed::operator()(const Array& ids, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     if (!is_integer(ids.dtype())) {
       throw DTypeError("Embed", fmt::format("ids must be integers, got {}", dtype_name(ids.dtype())));
@@ -28,7 +29,8 @@ Array Embed::operator()(const Array& ids) const {
   });
 }
 
-Array dropout(const Key& key, float rate, const Array& x) {
+Array dropout(const Key& key, float rate, const Array& x, std::source_location loc) {
+  CallSite site(loc);
   if (rate < 0 || rate >= 1) throw ValueError("dropout", fmt::format("rate must be in [0, 1), got {}", rate));
   if (rate == 0) return x;
   const double keep_rate = 1.0 - static_cast<double>(rate);
@@ -36,7 +38,8 @@ Array dropout(const Key& key, float rate, const Array& x) {
   return jnp::where(keep, x / Array(keep_rate), jnp::zeros({}, x.dtype()));
 }
 
-Array Dropout::operator()(const Array& x, bool is_training) const {
+Array Dropout::operator()(const Array& x, bool is_training, std::source_location loc) const {
+  CallSite site(loc);
   if (!is_training || rate_ == 0) return x;
   return dropout(next_rng_key(), rate_, x);
 }

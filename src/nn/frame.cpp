@@ -102,7 +102,9 @@ State FrameScope::state(bool initial) const {
 
 using detail::FrameMode;
 
-Array get_parameter(const std::string& name, const Shape& shape, DType dtype, const Initializer& init) {
+Array get_parameter(const std::string& name, const Shape& shape, DType dtype, const Initializer& init,
+                    std::source_location loc) {
+  CallSite site(loc);
   auto& frame = detail::current_frame("get_parameter");
   const std::string module = detail::current_module(frame);
   if (frame.mode == FrameMode::init) {
@@ -132,11 +134,14 @@ Array get_parameter(const std::string& name, const Shape& shape, DType dtype, co
   return entry->array();
 }
 
-Array get_parameter(const std::string& name, const Shape& shape, const Initializer& init) {
+Array get_parameter(const std::string& name, const Shape& shape, const Initializer& init, std::source_location loc) {
+  CallSite site(loc);
   return get_parameter(name, shape, DType::float32, init);
 }
 
-Array get_state(const std::string& name, const Shape& shape, DType dtype, const Initializer& init) {
+Array get_state(const std::string& name, const Shape& shape, DType dtype, const Initializer& init,
+                std::source_location loc) {
+  CallSite site(loc);
   auto& frame = detail::current_frame("get_state");
   if (!frame.stateful) {
     throw ValueError("get_state", "this function uses state: transform it with jx::nn::transform_with_state");
@@ -158,7 +163,8 @@ Array get_state(const std::string& name, const Shape& shape, DType dtype, const 
   return value;
 }
 
-void set_state(const std::string& name, const Array& value) {
+void set_state(const std::string& name, const Array& value, std::source_location loc) {
+  CallSite site(loc);
   auto& frame = detail::current_frame("set_state");
   if (!frame.stateful) {
     throw ValueError("set_state", "this function uses state: transform it with jx::nn::transform_with_state");
@@ -177,7 +183,8 @@ void set_state(const std::string& name, const Array& value) {
   entries.emplace(name, detail::StateValue{value, value});  // first set during init: also the initial value
 }
 
-Key next_rng_key() {
+Key next_rng_key(std::source_location loc) {
+  CallSite site(loc);
   auto& frame = detail::current_frame("next_rng_key");
   if (!frame.key) {
     throw ValueError("next_rng_key", "no PRNG key: this function draws randomness, so pass a key to init and apply");
@@ -190,6 +197,9 @@ Key next_rng_key() {
 bool running_init() { return detail::current_frame("running_init").mode == FrameMode::init; }
 
 Module::Module(std::string_view kind, const std::optional<std::string>& name) {
+  // A module made outside a transformed function has no name; calling it throws (with the caller's
+  // line, which its call operator knows and a constructor, defaulting its options, could not take).
+  if (!detail::t_frame) return;
   auto& frame = detail::current_frame("a jx::nn module");
   const std::string base = name.value_or(std::string(kind));
   const std::string full = frame.scopes.empty() ? base : frame.scopes.back() + "/" + base;
@@ -198,7 +208,15 @@ Module::Module(std::string_view kind, const std::optional<std::string>& name) {
   ++uses;
 }
 
-Module::Scope::Scope(const std::string& path) { detail::current_frame("a jx::nn module").scopes.push_back(path); }
+Module::Scope::Scope(const std::string& path) {
+  auto& frame = detail::current_frame("a jx::nn module");
+  if (path.empty()) {
+    throw ValueError("a jx::nn module",
+                     "was constructed outside the transformed function that calls it; construct modules inside the "
+                     "function given to jx::nn::transform or transform_with_state");
+  }
+  frame.scopes.push_back(path);
+}
 
 Module::Scope::~Scope() {
   if (detail::t_frame) detail::t_frame->scopes.pop_back();

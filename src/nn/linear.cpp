@@ -17,7 +17,8 @@ Linear::Linear(std::int64_t output_size, LinearOptions options)
   if (output_size <= 0) throw ValueError("Linear", fmt::format("output_size must be positive, got {}", output_size));
 }
 
-Array Linear::operator()(const Array& x) const {
+Array Linear::operator()(const Array& x, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     if (x.ndim() == 0) throw ShapeError("Linear", "needs inputs with at least one axis (the features), got a scalar");
     const std::int64_t input_size = x.shape()[x.ndim() - 1];
@@ -39,7 +40,8 @@ MLP::MLP(std::vector<std::int64_t> output_sizes, MLPOptions options)
   if (output_sizes_.empty()) throw ValueError("MLP", "needs at least one layer size");
 }
 
-Array MLP::operator()(const Array& x, std::optional<float> dropout_rate) const {
+Array MLP::operator()(const Array& x, std::optional<float> dropout_rate, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     Array out = x;
     const std::size_t layers = output_sizes_.size();
@@ -60,7 +62,8 @@ Array MLP::operator()(const Array& x, std::optional<float> dropout_rate) const {
 Sequential::Sequential(std::vector<std::function<Array(const Array&)>> layers, const std::optional<std::string>& name)
     : Module("sequential", name), layers_(std::move(layers)) {}
 
-Array Sequential::operator()(const Array& x) const {
+Array Sequential::operator()(const Array& x, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     Array out = x;
     for (const auto& layer : layers_) out = layer(out);

@@ -18,7 +18,8 @@ ExponentialMovingAverage::ExponentialMovingAverage(float decay, ExponentialMovin
     throw ValueError("ExponentialMovingAverage", fmt::format("decay must be in [0, 1], got {}", decay));
 }
 
-Array ExponentialMovingAverage::operator()(const Array& value, bool update_stats) const {
+Array ExponentialMovingAverage::operator()(const Array& value, bool update_stats, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     const Shape& shape = value.shape();
     const DType dtype = value.dtype();
@@ -56,7 +57,8 @@ BatchNorm::BatchNorm(bool create_scale, bool create_offset, float decay_rate, Ba
       decay_rate_(decay_rate),
       options_(std::move(options)) {}
 
-Array BatchNorm::operator()(const Array& x, bool is_training, bool test_local_stats) const {
+Array BatchNorm::operator()(const Array& x, bool is_training, bool test_local_stats, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     const int ndim = x.ndim();
     if (ndim == 0) throw ShapeError("BatchNorm", "needs inputs with a channel axis, got a scalar");
@@ -112,7 +114,8 @@ LayerNorm::LayerNorm(std::vector<int> axis, bool create_scale, bool create_offse
       create_offset_(create_offset),
       options_(std::move(options)) {}
 
-Array LayerNorm::operator()(const Array& x) const {
+Array LayerNorm::operator()(const Array& x, std::source_location loc) const {
+  CallSite site(loc);
   return scoped([&] {
     const int ndim = x.ndim();
     std::vector<int> axes;

@@ -15,18 +15,47 @@ std::shared_ptr<Linearized> linearize_flat(std::span<const Array> primals, const
   return detail::linearize(primals, wrt, fn, description);
 }
 
+namespace {
+// Tangents and cotangents must have their primals' shapes (and be floating point where the primal is),
+// as JAX requires: a mismatch would otherwise broadcast silently into a wrong derivative.
+void check_like_primals(const char* transform, const char* what, std::span<const ArrayType> primals,
+                        std::span<const Array> given) {
+  if (given.size() != primals.size()) {
+    throw TypeError(transform,
+                    fmt::format("expected {} {} (one per primal), got {}", primals.size(), what, given.size()));
+  }
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    if (!given[i].valid()) continue;  // a symbolic zero
+    if (given[i].shape() != primals[i].shape) {
+      throw ShapeError(transform, fmt::format("the shape of {} {} is {}, but it must be the shape of the "
+                                              "corresponding primal, {}",
+                                              what, i, given[i].shape().to_string(), primals[i].shape.to_string()));
+    }
+    if (is_floating(primals[i].dtype) && !is_floating(given[i].dtype())) {
+      throw TypeError(transform, fmt::format("{} {} has dtype {}, but its primal is {}", what, i,
+                                             dtype_name(given[i].dtype()), dtype_name(primals[i].dtype)));
+    }
+  }
+}
+}  // namespace
+
 ArrayList linearized_primals(const Linearized& l) { return l.primal_outputs; }
 
 ArrayList linearized_transpose(const Linearized& l, std::span<const Array> output_cotangents) {
+  check_like_primals("vjp", "cotangent", l.output_types, output_cotangents);
   return l.transpose(output_cotangents);
 }
 
 ArrayList linearized_apply(const Linearized& l, std::span<const Array> input_tangents) {
+  check_like_primals("linearize", "tangent", l.input_types, input_tangents);
   return l.apply(input_tangents);
 }
 
 std::pair<ArrayList, ArrayList> jvp_flat(std::span<const Array> primals, std::span<const Array> tangents,
                                          const FlatFunction& fn, const std::string& description) {
+  std::vector<ArrayType> types;
+  for (const Array& p : primals) types.push_back(p.type());
+  check_like_primals("jvp", "tangent", types, tangents);
   return detail::jvp(primals, tangents, fn, description);
 }
 

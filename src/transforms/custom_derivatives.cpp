@@ -90,10 +90,20 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
     return (*f_)(inputs);
   }
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
-                std::span<const Array>) const override {
+                std::span<const Array> outputs) const override {
     const ArrayList instantiated = with_zeros(primals, tangents);
-    UserCodeScope user;
-    return {(*rule_)(primals, instantiated)};
+    Array tangent;
+    {
+      UserCodeScope user;
+      tangent = (*rule_)(primals, instantiated);
+    }
+    // JAX: "Custom JVP rule must produce primal and tangent outputs with equal shapes".
+    if (tangent.shape() != outputs[0].shape()) {
+      throw ShapeError("custom_jvp", fmt::format("the rule's tangent has shape {}, but the function's output has "
+                                                 "shape {}; they must be equal",
+                                                 tangent.shape().to_string(), outputs[0].shape().to_string()));
+    }
+    return {tangent};
   }
   BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
     return batch_function(*f_, values, axes);

@@ -143,7 +143,11 @@ TEST(Transform, RandomnessAndErrors) {
   EXPECT_TRUE(jnp::array_equal(a, b).item<bool>());
   EXPECT_THROW(noisy.apply(p, std::nullopt, jnp::zeros({3})), jx::ValueError);
   // Modules outside a transformed function, state in a stateless transform, missing or mismatched parameters.
-  EXPECT_THROW(nn::Linear(3), jx::ValueError);
+  EXPECT_THROW(nn::Linear(3)(jnp::zeros({2})), jx::ValueError);
+  // Made outside, called inside: refused too (it would have no name of its own).
+  const nn::Linear outside(3);
+  auto uses_outside = nn::transform([&](const jx::Array& x) { return outside(x); });
+  EXPECT_THROW(uses_outside.init(jx::random::PRNGKey(0), jnp::zeros({2})), jx::ValueError);
   auto stateful = nn::transform(
       [](const jx::Array& x) { return x + nn::get_state("s", {}, jx::float32, nn::initializers::zeros()); });
   EXPECT_THROW(stateful.init(jx::random::PRNGKey(0), jnp::zeros({})), jx::ValueError);

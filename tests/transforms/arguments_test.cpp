@@ -160,19 +160,24 @@ TEST(ScalarBoundary, MakeJaxprOfANumberHasAnInput) {
 }
 
 TEST(ScalarBoundary, LoopCarriesGivenAsNumbersAreWeakArrays) {
-  const jx::Array total = jx::lax::fori_loop(0, 10, [](const jx::Array& i, const jx::Array& acc) { return acc + i; }, 0);
+  const jx::Array total = jx::lax::fori_loop(
+      0, 10, [](const jx::Array& i, const jx::Array& acc) { return acc + i; }, 0);
   EXPECT_EQ(total.item<int>(), 45);
   EXPECT_EQ(total.dtype(), jx::DType::int32);
   // The body adds the strong int32 index, so the weak carry is promoted, as JAX does
   // (_promote_weak_typed_input in jax/_src/lax/control_flow/loops.py).
   EXPECT_FALSE(total.weak_type());
-  const jx::Array halved = jx::lax::fori_loop(0, 3, [](const jx::Array&, const jx::Array& v) { return v / 2; }, 8.0);
+  const jx::Array halved = jx::lax::fori_loop(
+      0, 3, [](const jx::Array&, const jx::Array& v) { return v / 2; }, 8.0);
   EXPECT_FLOAT_EQ(value_of(halved), 1.0f);
   const jx::Array doubled =
       jx::lax::while_loop([](const jx::Array& v) { return v < 100; }, [](const jx::Array& v) { return v * 2; }, 1);
   EXPECT_EQ(doubled.item<int>(), 128);
   auto [carry, ys] = jx::lax::scan(
-      [](const jx::Array& c, const jx::Array& x) { return std::pair{c + x, c}; }, 0.0f, jnp::arange(4.0f));
+      [](const jx::Array& c, const jx::Array& x) {
+        return std::pair{c + x, c};
+      },
+      0.0f, jnp::arange(4.0f));
   EXPECT_FLOAT_EQ(value_of(carry), 6.0f);
   EXPECT_EQ(ys.to_vector<float>(), (std::vector<float>{0, 0, 1, 3}));
   const jx::Array chosen = jx::lax::cond(
@@ -180,11 +185,13 @@ TEST(ScalarBoundary, LoopCarriesGivenAsNumbersAreWeakArrays) {
   EXPECT_EQ(chosen.item<int>(), 6);
   // And under jit with a traced bound, and differentiated through a static-bound loop.
   const auto powers = jx::jit([](const jx::Array& n) {
-    return jx::lax::fori_loop(jnp::array(0), n, [](const jx::Array&, const jx::Array& v) { return v * 2; }, 1);
+    return jx::lax::fori_loop(
+        jnp::array(0), n, [](const jx::Array&, const jx::Array& v) { return v * 2; }, 1);
   });
   EXPECT_EQ(powers(5).item<int>(), 32);
   const auto cube = [](const jx::Array& x) {
-    return jx::lax::fori_loop(0, 2, [&](const jx::Array&, const jx::Array& v) { return v * x; }, x);
+    return jx::lax::fori_loop(
+        0, 2, [&](const jx::Array&, const jx::Array& v) { return v * x; }, x);
   };
   EXPECT_FLOAT_EQ(value_of(jx::grad(cube)(2.0)), 12.0f);  // d/dx x^3 = 3x^2
 }
@@ -226,13 +233,16 @@ TEST(ScalarBoundary, VmapAxesAsOneIntOrAsPytreePrefixes) {
   EXPECT_FLOAT_EQ(rows(1, 2).item<float>(), 51.0f);
   // Struct fields by name, and a number broadcast to every example.
   const Params batch{jnp::arange(3.0f), jnp::array(0.5f)};
-  const jx::Array affine = jx::vmap([](const Params& p, const jx::Array& x) { return p.weight * x + p.bias; },
-                                    {.in_axes = {jx::AxisSpec::fields({{"weight", 0}, {"bias", std::nullopt}}),
-                                                 std::nullopt}})(batch, 2.0);
+  const jx::Array affine =
+      jx::vmap([](const Params& p, const jx::Array& x) { return p.weight * x + p.bias; },
+               {.in_axes = {jx::AxisSpec::fields({{"weight", 0}, {"bias", std::nullopt}}), std::nullopt}})(batch, 2.0);
   EXPECT_EQ(affine.to_vector<float>(), (std::vector<float>{0.5f, 2.5f, 4.5f}));
   // out_axes as a prefix of the output: the first output mapped along 1, the second unmapped.
-  const auto both = jx::vmap([](const jx::Array& row) { return std::pair{row * 2, jnp::array(7.0f)}; },
-                             {.in_axes = 0, .out_axes = {1, std::nullopt}})(a);
+  const auto both = jx::vmap(
+      [](const jx::Array& row) {
+        return std::pair{row * 2, jnp::array(7.0f)};
+      },
+      {.in_axes = 0, .out_axes = {1, std::nullopt}})(a);
   EXPECT_EQ(both.first.shape(), (jx::Shape{3, 2}));
   EXPECT_EQ(both.second.shape(), jx::Shape{});
   // A spec that is not a prefix of the tree says where.
@@ -240,7 +250,11 @@ TEST(ScalarBoundary, VmapAxesAsOneIntOrAsPytreePrefixes) {
     jx::vmap(scale_rows, {.in_axes = {{0, 0, 0}, 0}})(std::pair{a, b}, 1.0f);
     ADD_FAILURE() << "expected a ValueError";
   } catch (const jx::ValueError& e) {
-    EXPECT_NE(std::string(e.what()).find("in_axes[0] (0, 0, 0) is not a prefix of the tree: the spec has 3 entries where the tree has a tuple of 2"), std::string::npos) << e.what();
+    EXPECT_NE(
+        std::string(e.what()).find(
+            "in_axes[0] (0, 0, 0) is not a prefix of the tree: the spec has 3 entries where the tree has a tuple of 2"),
+        std::string::npos)
+        << e.what();
   }
 }
 
@@ -248,8 +262,10 @@ TEST(ScalarBoundary, SplitIntoAStdArray) {
   const jx::Key key = jx::random::PRNGKey(0);
   auto [a, b, c] = jx::random::split<3>(key);
   const jx::Key keys = jx::random::split(key, 3);
-  EXPECT_EQ(jx::random::key_data(a).to_vector<std::uint32_t>(), jx::random::key_data(keys[0]).to_vector<std::uint32_t>());
-  EXPECT_EQ(jx::random::key_data(c).to_vector<std::uint32_t>(), jx::random::key_data(keys[2]).to_vector<std::uint32_t>());
+  EXPECT_EQ(jx::random::key_data(a).to_vector<std::uint32_t>(),
+            jx::random::key_data(keys[0]).to_vector<std::uint32_t>());
+  EXPECT_EQ(jx::random::key_data(c).to_vector<std::uint32_t>(),
+            jx::random::key_data(keys[2]).to_vector<std::uint32_t>());
   EXPECT_NE(jx::random::key_data(b).to_vector<std::uint32_t>(), jx::random::key_data(a).to_vector<std::uint32_t>());
 }
 

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <optional>
+#include <source_location>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,7 @@ struct LinearOptions {
 class Linear : public Module {
  public:
   explicit Linear(std::int64_t output_size, LinearOptions options = {});
-  Array operator()(const Array& x) const;
+  Array operator()(const Array& x, std::source_location loc = std::source_location::current()) const;
 
  private:
   std::int64_t output_size_;
@@ -51,7 +52,8 @@ class MLP : public Module {
  public:
   explicit MLP(std::vector<std::int64_t> output_sizes, MLPOptions options = {});
   // Dropout between layers when `dropout_rate` is given (drawing from next_rng_key()).
-  Array operator()(const Array& x, std::optional<float> dropout_rate = std::nullopt) const;
+  Array operator()(const Array& x, std::optional<float> dropout_rate = std::nullopt,
+                   std::source_location loc = std::source_location::current()) const;
 
  private:
   std::vector<std::int64_t> output_sizes_;
@@ -63,7 +65,7 @@ class Sequential : public Module {
  public:
   explicit Sequential(std::vector<std::function<Array(const Array&)>> layers,
                       const std::optional<std::string>& name = std::nullopt);
-  Array operator()(const Array& x) const;
+  Array operator()(const Array& x, std::source_location loc = std::source_location::current()) const;
 
  private:
   std::vector<std::function<Array(const Array&)>> layers_;
@@ -81,7 +83,8 @@ struct ExponentialMovingAverageOptions {
 class ExponentialMovingAverage : public Module {
  public:
   explicit ExponentialMovingAverage(float decay, ExponentialMovingAverageOptions options = {});
-  Array operator()(const Array& value, bool update_stats = true) const;
+  Array operator()(const Array& value, bool update_stats = true,
+                   std::source_location loc = std::source_location::current()) const;
   // The average so far (zeros before the first update).
   Array average(const Shape& shape, DType dtype) const;
 
@@ -105,7 +108,8 @@ struct BatchNormOptions {
 class BatchNorm : public Module {
  public:
   BatchNorm(bool create_scale, bool create_offset, float decay_rate, BatchNormOptions options = {});
-  Array operator()(const Array& x, bool is_training, bool test_local_stats = false) const;
+  Array operator()(const Array& x, bool is_training, bool test_local_stats = false,
+                   std::source_location loc = std::source_location::current()) const;
 
  private:
   bool create_scale_, create_offset_;
@@ -126,7 +130,7 @@ class LayerNorm : public Module {
   LayerNorm(std::vector<int> axis, bool create_scale, bool create_offset, LayerNormOptions options = {});
   LayerNorm(int axis, bool create_scale, bool create_offset, LayerNormOptions options = {})
       : LayerNorm(std::vector<int>{axis}, create_scale, create_offset, std::move(options)) {}
-  Array operator()(const Array& x) const;
+  Array operator()(const Array& x, std::source_location loc = std::source_location::current()) const;
 
  private:
   std::vector<int> axis_;
@@ -143,7 +147,7 @@ struct EmbedOptions {
 class Embed : public Module {
  public:
   Embed(std::int64_t vocab_size, std::int64_t embed_dim, EmbedOptions options = {});
-  Array operator()(const Array& ids) const;
+  Array operator()(const Array& ids, std::source_location loc = std::source_location::current()) const;
 
  private:
   std::int64_t vocab_size_, embed_dim_;
@@ -168,7 +172,7 @@ class Conv2D : public Module {
   Conv2D(std::int64_t output_channels, std::vector<std::int64_t> kernel_shape, Conv2DOptions options = {});
   Conv2D(std::int64_t output_channels, std::int64_t kernel_size, Conv2DOptions options = {})
       : Conv2D(output_channels, {kernel_size, kernel_size}, std::move(options)) {}
-  Array operator()(const Array& x) const;
+  Array operator()(const Array& x, std::source_location loc = std::source_location::current()) const;
 
  private:
   std::int64_t output_channels_;
@@ -177,13 +181,13 @@ class Conv2D : public Module {
 };
 
 // Zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate) (hk.dropout).
-Array dropout(const Key& key, float rate, const Array& x);
+Array dropout(const Key& key, float rate, const Array& x, std::source_location loc = std::source_location::current());
 
 // dropout with a key from next_rng_key(), in training only.
 class Dropout {
  public:
   explicit Dropout(float rate) : rate_(rate) {}
-  Array operator()(const Array& x, bool is_training) const;
+  Array operator()(const Array& x, bool is_training, std::source_location loc = std::source_location::current()) const;
 
  private:
   float rate_;

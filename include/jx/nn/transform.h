@@ -29,6 +29,8 @@
 #include <utility>
 
 #include "jx/core/array.h"
+#include "jx/core/caller_location.h"
+#include "jx/core/error.h"
 #include "jx/random.h"
 #include "jx/tree/dynamic.h"
 
@@ -42,14 +44,17 @@ using Initializer = std::function<Array(const Key& key, const Shape& shape, DTyp
 
 // The parameter `name` of the current module: created with `init` during init (drawing a fresh key),
 // looked up in the given parameters during apply (where its shape and dtype must match).
-Array get_parameter(const std::string& name, const Shape& shape, DType dtype, const Initializer& init);
-Array get_parameter(const std::string& name, const Shape& shape, const Initializer& init);  // float32
+Array get_parameter(const std::string& name, const Shape& shape, DType dtype, const Initializer& init,
+                    std::source_location loc = std::source_location::current());
+Array get_parameter(const std::string& name, const Shape& shape, const Initializer& init,  // float32
+                    std::source_location loc = std::source_location::current());
 // State of the current module: get_state creates it during init; set_state changes it for the state
 // apply returns (init returns the initial values, as Haiku does).
-Array get_state(const std::string& name, const Shape& shape, DType dtype, const Initializer& init);
-void set_state(const std::string& name, const Array& value);
+Array get_state(const std::string& name, const Shape& shape, DType dtype, const Initializer& init,
+                std::source_location loc = std::source_location::current());
+void set_state(const std::string& name, const Array& value, std::source_location loc = std::source_location::current());
 // A fresh key from the one given to init or apply (split on every call).
-Key next_rng_key();
+Key next_rng_key(std::source_location loc = std::source_location::current());
 // Whether the transformed function is running as part of init.
 bool running_init();
 
@@ -104,53 +109,79 @@ class FrameScope {
 
 }  // namespace detail
 
+// What transform_with_state returns. init and apply are objects, so that their calls can take the
+// caller's line (jx/core/caller_location.h); they share the function.
 template <class F>
 class TransformedWithState {
  public:
-  explicit TransformedWithState(F f) : f_(std::move(f)) {}
+  explicit TransformedWithState(F f) : init{{}, std::make_shared<const F>(std::move(f))}, apply{{}, init.f} {}
 
-  // Runs f with a fresh frame: (parameters, initial state).
-  template <class... Args>
-  std::pair<Params, State> init(const Key& key, const Args&... args) const {
-    const detail::FrameScope frame(detail::FrameMode::init, nullptr, nullptr, key);
-    (void)f_(args...);
-    return {frame.params(), frame.state(true)};
-  }
+  // model.init(key, args...): runs f with a fresh frame: (parameters, initial state).
+  struct Init : jx::detail::CallWithLocation<Init> {
+    std::shared_ptr<const F> f;
+    template <class... Args>
+    std::pair<Params, State> invoke(std::source_location where, const Key& key, const Args&... args) const {
+      CallSite site(where);
+      const detail::FrameScope frame(detail::FrameMode::init, nullptr, nullptr, key);
+      {
+        UserCodeScope user;
+        (void)(*f)(args...);
+      }
+      return {frame.params(), frame.state(true)};
+    }
+  } init;
 
-  // Runs f on these parameters and state: (output, new state). `key` may be std::nullopt when f
-  // draws no randomness.
-  template <class... Args>
-  auto apply(const Params& params, const State& state, const std::optional<Key>& key, const Args&... args) const {
-    using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Args&...>>;
-    const detail::FrameScope frame(detail::FrameMode::apply, &params, &state, key);
-    Output output = f_(args...);
-    return std::pair<Output, State>{std::move(output), frame.state(false)};
-  }
-
- private:
-  F f_;
+  // model.apply(params, state, key, args...): runs f on these parameters and state: (output, new
+  // state). `key` may be std::nullopt when f draws no randomness.
+  struct Apply : jx::detail::CallWithLocation<Apply> {
+    std::shared_ptr<const F> f;
+    template <class... Args>
+    auto invoke(std::source_location where, const Params& params, const State& state, const std::optional<Key>& key,
+                const Args&... args) const {
+      using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const Args&...>>;
+      CallSite site(where);
+      const detail::FrameScope frame(detail::FrameMode::apply, &params, &state, key);
+      std::optional<Output> output;
+      {
+        UserCodeScope user;
+        output.emplace((*f)(args...));
+      }
+      return std::pair<Output, State>{std::move(*output), frame.state(false)};
+    }
+  } apply;
 };
 
 // The stateless form: init gives the parameters, apply the output (f may not use state).
 template <class F>
 class Transformed {
  public:
-  explicit Transformed(F f) : f_(std::move(f)) {}
+  explicit Transformed(F f) : init{{}, std::make_shared<const F>(std::move(f))}, apply{{}, init.f} {}
 
-  template <class... Args>
-  Params init(const Key& key, const Args&... args) const {
-    const detail::FrameScope frame(detail::FrameMode::init, nullptr, nullptr, key, false);
-    (void)f_(args...);
-    return frame.params();
-  }
-  template <class... Args>
-  auto apply(const Params& params, const std::optional<Key>& key, const Args&... args) const {
-    const detail::FrameScope frame(detail::FrameMode::apply, &params, nullptr, key, false);
-    return f_(args...);
-  }
+  struct Init : jx::detail::CallWithLocation<Init> {
+    std::shared_ptr<const F> f;
+    template <class... Args>
+    Params invoke(std::source_location where, const Key& key, const Args&... args) const {
+      CallSite site(where);
+      const detail::FrameScope frame(detail::FrameMode::init, nullptr, nullptr, key, false);
+      {
+        UserCodeScope user;
+        (void)(*f)(args...);
+      }
+      return frame.params();
+    }
+  } init;
 
- private:
-  F f_;
+  struct Apply : jx::detail::CallWithLocation<Apply> {
+    std::shared_ptr<const F> f;
+    template <class... Args>
+    auto invoke(std::source_location where, const Params& params, const std::optional<Key>& key,
+                const Args&... args) const {
+      CallSite site(where);
+      const detail::FrameScope frame(detail::FrameMode::apply, &params, nullptr, key, false);
+      UserCodeScope user;
+      return (*f)(args...);
+    }
+  } apply;
 };
 
 template <class F>
