@@ -27,18 +27,8 @@
 
 namespace jx::debug {
 
-// A format string that remembers the line of the call it is passed to (print's arrays follow it, so
-// print cannot take a defaulted location of its own).
-struct FormatString {
-  FormatString(const char* format, std::source_location loc = std::source_location::current())  // NOLINT
-      : text(format), where(loc) {}
-  FormatString(std::string format, std::source_location loc = std::source_location::current())  // NOLINT
-      : text(std::move(format)), where(loc) {}
-  FormatString(std::string_view format, std::source_location loc = std::source_location::current())  // NOLINT
-      : text(format), where(loc) {}
-  std::string text;
-  std::source_location where;
-};
+// print's format string remembers the line of the call (jx/core/caller_location.h).
+using jx::FormatString;
 
 // Prints the format string with each "{}" replaced by the next array (as NumPy prints it), then a
 // newline, to standard output.

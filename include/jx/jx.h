@@ -23,6 +23,7 @@
 #include "jx/ref.h"
 #include "jx/scipy.h"
 #include "jx/transforms/autodiff.h"
+#include "jx/transforms/checkify.h"
 #include "jx/transforms/checkpoint.h"
 #include "jx/transforms/control_flow.h"
 #include "jx/transforms/custom_derivatives.h"

@@ -22,6 +22,9 @@ struct Global {
   std::atomic<bool> debug_key_reuse{env_flag("JX_DEBUG_KEY_REUSE", false)};
   std::atomic<bool> check_jit{env_flag("JX_CHECK_JIT", false)};
   std::atomic<bool> log_compiles{env_flag("JX_LOG_COMPILES", false)};
+  std::atomic<bool> debug_nans{env_flag("JX_DEBUG_NANS", false)};
+  std::atomic<bool> debug_infs{env_flag("JX_DEBUG_INFS", false)};
+  std::atomic<bool> disable_jit{env_flag("JX_DISABLE_JIT", false)};
 };
 
 Global& global() {
@@ -42,8 +45,10 @@ ThreadState& thread_state() {
 
 Flags read_global() {
   Global& g = global();
-  return {g.enable_x64.load(), g.threefry_partitionable.load(), g.debug_key_reuse.load(), g.check_jit.load(),
-          g.log_compiles.load()};
+  return {g.enable_x64.load(),      g.threefry_partitionable.load(),
+          g.debug_key_reuse.load(), g.check_jit.load(),
+          g.log_compiles.load(),    g.debug_nans.load(),
+          g.debug_infs.load(),      g.disable_jit.load()};
 }
 
 void set(std::atomic<bool> Global::*member, bool on) {
@@ -71,6 +76,9 @@ void threefry_partitionable(bool on) { set(&Global::threefry_partitionable, on);
 void debug_key_reuse(bool on) { set(&Global::debug_key_reuse, on); }
 void check_jit(bool on) { set(&Global::check_jit, on); }
 void log_compiles(bool on) { set(&Global::log_compiles, on); }
+void debug_nans(bool on) { set(&Global::debug_nans, on); }
+void debug_infs(bool on) { set(&Global::debug_infs, on); }
+void disable_jit(bool on) { set(&Global::disable_jit, on); }
 
 ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   ThreadState& state = thread_state();
@@ -80,6 +88,9 @@ ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   if (overrides.debug_key_reuse) next.debug_key_reuse = *overrides.debug_key_reuse;
   if (overrides.check_jit) next.check_jit = *overrides.check_jit;
   if (overrides.log_compiles) next.log_compiles = *overrides.log_compiles;
+  if (overrides.debug_nans) next.debug_nans = *overrides.debug_nans;
+  if (overrides.debug_infs) next.debug_infs = *overrides.debug_infs;
+  if (overrides.disable_jit) next.disable_jit = *overrides.disable_jit;
   state.flags = next;
   ++state.overrides;
 }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/nonfinite.h"
+#include "jx/core/config.h"
 #include "jx/core/error.h"
 
 namespace jx {
@@ -68,7 +70,10 @@ ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
   for (const Array& x : inputs) {
     if (x.is_tracer()) throw_leaked_tracer(x, primitive.name());
   }
-  return primitive.evaluate(inputs);
+  ArrayList outputs = primitive.evaluate(inputs);
+  if (const config::Flags& flags = config::flags(); flags.debug_nans || flags.debug_infs) [[unlikely]]
+    check_finite_outputs(primitive.name(), outputs, flags);
+  return outputs;
 }
 
 Array bind1(const Primitive& primitive, std::span<const Array> inputs) {

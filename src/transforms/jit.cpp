@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "backends/cpu/executable.h"
+#include "core/nonfinite.h"
 #include "ir/passes.h"
 #include "ir/primitives/control_flow.h"
 #include "jx/core/config.h"
@@ -210,6 +211,13 @@ JitCore::~JitCore() = default;
 
 JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
                               const TraceFunction& trace) {
+  if (const config::Flags& flags = config::flags(); flags.debug_nans || flags.debug_infs) [[unlikely]]
+    return call_checking_finite(structure, leaves, trace, flags);
+  return run(structure, leaves, donated, trace);
+}
+
+JitCore::Result JitCore::run(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
+                             const TraceFunction& trace) {
   const std::uint32_t config = config::result_affecting_key();
   const std::size_t hash = signature_hash(structure, leaves, config);
   std::shared_ptr<Entry> entry = state_->find(hash, structure, leaves, config);
@@ -235,6 +243,32 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leave
   ArrayList outputs = entry->executable->run(std::span<Array>(held), donated);
   refs.write_back(outputs);
   return {std::move(outputs), &entry->output_structure};
+}
+
+// debug_nans/debug_infs: run the program without donating (its inputs may be needed again), and when
+// an output is not finite, run the function again op by op, eagerly, so that the operation that made
+// the value throws FloatingPointError with its own name and line — what JAX does.
+JitCore::Result JitCore::call_checking_finite(const tree::TreeDef& structure, LeafPointers leaves,
+                                              const TraceFunction& trace, const config::Flags& flags) {
+  const std::vector<char> none(leaves.size(), 0);
+  const std::span<const bool> kept(reinterpret_cast<const bool*>(none.data()), none.size());
+  ArrayList inputs = cpu::held_inputs(leaves, kept);
+  std::vector<const Array*> input_pointers;
+  for (const Array& x : inputs) input_pointers.push_back(&x);
+  Result result = run(structure, input_pointers, kept, trace);
+  for (const Array& out : result.outputs) {
+    if (nonfinite_kind(out, flags.debug_nans, flags.debug_infs) == nullptr) continue;
+    {
+      UserCodeScope user;
+      (void)trace(structure, inputs);  // throws at the operation that produced the value
+    }
+    throw FloatingPointError("jit",
+                             fmt::format("{} returned a non-finite value, but running it op by op did not "
+                                         "produce one (the compiled program computes differently)",
+                                         state_->description),
+                             format_location(state_->where));
+  }
+  return result;
 }
 
 Program JitCore::lower(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& trace,

@@ -17,7 +17,27 @@
 #pragma once
 
 #include <source_location>
+#include <string>
+#include <string_view>
 #include <utility>
+
+namespace jx {
+
+// A message or format string that remembers the line of the call it is passed to: for functions
+// whose message is followed by a pack of arguments (debug::print, checkify::check), which therefore
+// cannot take a defaulted location of their own.
+struct FormatString {
+  FormatString(const char* format, std::source_location loc = std::source_location::current())  // NOLINT
+      : text(format), where(loc) {}
+  FormatString(std::string format, std::source_location loc = std::source_location::current())  // NOLINT
+      : text(std::move(format)), where(loc) {}
+  FormatString(std::string_view format, std::source_location loc = std::source_location::current())  // NOLINT
+      : text(format), where(loc) {}
+  std::string text;
+  std::source_location where;
+};
+
+}  // namespace jx
 
 namespace jx::detail {
 

@@ -10,7 +10,8 @@
 //     auto legacy_keys = jx::random::split(key, 4);
 //   }
 //
-// Environment variables set the initial values: JX_ENABLE_X64=1, JX_CHECK_JIT=1, JX_LOG_COMPILES=1.
+// Environment variables set the initial values: JX_ENABLE_X64=1, JX_CHECK_JIT=1, JX_LOG_COMPILES=1,
+// JX_DEBUG_NANS=1, JX_DEBUG_INFS=1, JX_DISABLE_JIT=1.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,9 @@ struct Flags {
   bool debug_key_reuse = false;        // throw KeyReuseError when a key is consumed twice
   bool check_jit = false;              // retrace on every jitted call to catch impure functions
   bool log_compiles = false;           // print why each trace happened
+  bool debug_nans = false;             // a NaN produced by any operation throws FloatingPointError (jax_debug_nans)
+  bool debug_infs = false;             // the same for infinities (jax_debug_infs)
+  bool disable_jit = false;            // jitted functions run op by op, eagerly (jax.disable_jit)
 };
 
 // The flags in effect on this thread.
@@ -34,12 +38,18 @@ void threefry_partitionable(bool on);
 void debug_key_reuse(bool on);
 void check_jit(bool on);
 void log_compiles(bool on);
+void debug_nans(bool on);
+void debug_infs(bool on);
+void disable_jit(bool on);
 
 inline bool enable_x64() { return flags().enable_x64; }
 inline bool threefry_partitionable() { return flags().threefry_partitionable; }
 inline bool debug_key_reuse() { return flags().debug_key_reuse; }
 inline bool check_jit() { return flags().check_jit; }
 inline bool log_compiles() { return flags().log_compiles; }
+inline bool debug_nans() { return flags().debug_nans; }
+inline bool debug_infs() { return flags().debug_infs; }
+inline bool disable_jit() { return flags().disable_jit; }
 
 // A thread-local override of some flags for the lifetime of the returned object.
 struct Overrides {
@@ -48,6 +58,9 @@ struct Overrides {
   std::optional<bool> debug_key_reuse = std::nullopt;
   std::optional<bool> check_jit = std::nullopt;
   std::optional<bool> log_compiles = std::nullopt;
+  std::optional<bool> debug_nans = std::nullopt;
+  std::optional<bool> debug_infs = std::nullopt;
+  std::optional<bool> disable_jit = std::nullopt;
 };
 
 class [[nodiscard]] ScopedFlags {

@@ -50,6 +50,8 @@ JX_DEFINE_ERROR(TreeError);            // pytrees whose structures do not match
 JX_DEFINE_ERROR(ImpureFunctionError);  // check_jit saw a jitted function change between traces
 JX_DEFINE_ERROR(KeyReuseError);        // a PRNG key consumed twice under debug_key_reuse
 JX_DEFINE_ERROR(IOError);              // unreadable, truncated or corrupt files
+JX_DEFINE_ERROR(FloatingPointError);   // a NaN or infinity produced under config::debug_nans/debug_infs
+JX_DEFINE_ERROR(CheckifyError);        // a failed jx::checkify::check, thrown by Error::throw_if_error
 
 #undef JX_DEFINE_ERROR
 

@@ -31,6 +31,7 @@
 
 #include "jx/core/array.h"
 #include "jx/core/caller_location.h"
+#include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/ir/program.h"
 #include "jx/transforms/arguments.h"
@@ -98,6 +99,11 @@ class JitCore {
   std::size_t trace_count() const;
 
  private:
+  Result run(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
+             const TraceFunction& trace);
+  Result call_checking_finite(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& trace,
+                              const config::Flags& flags);
+
   struct State;
   std::unique_ptr<State> state_;
 };
@@ -200,8 +206,9 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
                   "must be wrapped in a lambda.");
     using Result = std::remove_cvref_t<std::invoke_result_t<const F&, const Passed<I, Args...>&...>>;
     CallSite site(where);
-    if (detail::tracing_active()) {
-      // Inside another transformation a jitted function is simply part of what is being traced.
+    if (detail::tracing_active() || config::disable_jit()) {
+      // Inside another transformation a jitted function is simply part of what is being traced; under
+      // jx::disable_jit() it runs op by op.
       UserCodeScope user;
       return Result((*f_)(Passed<I, Args...>(std::forward<Args>(args))...));
     }
@@ -300,6 +307,12 @@ Jitted<F, I...> jit(F f, StaticArgnums<I...>, std::source_location where = std::
                 "cache: give that parameter a C++ type (int, float, an enum, ...), or leave it traced.");
   return Jitted<F, I...>(std::move(f), where);
 }
+
+// A scope in which jitted functions run eagerly, op by op, as jax.disable_jit: side effects and
+// prints happen at every call, and C++ control flow may read values.
+//
+//   { auto eager = jx::disable_jit(); step(state, batch); }
+inline config::ScopedFlags disable_jit() { return config::scoped({.disable_jit = true}); }
 
 // jx::make_jaxpr(f)(args...): the program tracing f with these arguments produces.
 template <class F>
