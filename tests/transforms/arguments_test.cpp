@@ -14,6 +14,7 @@
 #include "jx/nn.h"
 #include "jx/numpy.h"
 #include "jx/random.h"
+#include "jx/scipy.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/control_flow.h"
 #include "jx/transforms/custom_derivatives.h"
@@ -256,6 +257,18 @@ TEST(ScalarBoundary, VmapAxesAsOneIntOrAsPytreePrefixes) {
         std::string::npos)
         << e.what();
   }
+}
+
+TEST(ScalarBoundary, JxFunctionsPassByName) {
+  const jx::Array x = jnp::array({-1.0f, 0.5f, 2.0f});
+  EXPECT_EQ(jx::jit(jx::nn::relu)(x).to_vector<float>(), (std::vector<float>{0.0f, 0.5f, 2.0f}));
+  EXPECT_NEAR(jx::grad(jx::scipy::special::erf)(0.0).item<float>(), 2 / std::sqrt(M_PI), 1e-6);
+  EXPECT_EQ(jx::vmap(jx::lax::neg)(x).to_vector<float>(), (std::vector<float>{1.0f, -0.5f, -2.0f}));
+  // A key per example: vmap(random::normal) draws what each key draws alone.
+  const jx::Key keys = jx::random::split(jx::random::PRNGKey(1), 3);
+  const jx::Array draws = jx::vmap(jx::random::normal)(keys);
+  EXPECT_EQ(draws(2).item<float>(), jx::random::normal(keys[2]).item<float>());
+  EXPECT_EQ(jx::tree::map(jnp::negative, std::vector{x})[0].to_vector<float>(), (std::vector<float>{1, -0.5f, -2}));
 }
 
 TEST(ScalarBoundary, SplitIntoAStdArray) {

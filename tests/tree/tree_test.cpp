@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -217,6 +219,12 @@ TEST(Tree, DynamicTreesConvertBothWays) {
   const models::Params p{jnp::ones({2}), jnp::zeros({})};
   const tree::Tree dynamic = tree::to_dynamic(p);
   EXPECT_EQ(dynamic.to_string(), "{'bias': f32[], 'weight': f32[2]}");
+  // Printed, it shows its values as Python prints a dict of arrays (their reprs).
+  std::ostringstream printed;
+  printed << dynamic;
+  EXPECT_EQ(printed.str(), "{'bias': Array(0., dtype=float32), 'weight': Array([1., 1.], dtype=float32)}");
+  EXPECT_EQ(tree::Tree::list({tree::Tree(jnp::array(1)), tree::Tree::none(), tree::Tree::static_value(3)}).repr(),
+            "[Array(1, dtype=int32, weak_type=True), None, 3]");
   EXPECT_TRUE(same_array(dynamic["weight"].array(), p.weight));
   const auto back = tree::from_dynamic<models::Params>(dynamic);
   EXPECT_TRUE(same_array(back.bias, p.bias));
