@@ -2,6 +2,8 @@
 // format — floats aligned on the decimal point with the shortest digits that round-trip (at most 8
 // after the point), switching to scientific notation for very large or small magnitudes — lines wrap
 // at 75 characters, and arrays over 1000 elements are summarized with "...".
+#include "core/print.h"
+
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -359,6 +361,20 @@ std::string repr(const Array& x) {
   const std::string separator =
       last_line + dtype.size() + 2 > kLineWidth ? "\n" + std::string(prefix.size(), ' ') : " ";
   return prefix + body + "," + separator + dtype + ")";
+}
+
+std::string format_with_arrays(std::string_view format, std::span<const Array> values) {
+  std::string out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == '{' && i + 1 < format.size() && format[i + 1] == '}') {
+      out += next < values.size() ? to_string(values[next++]) : "{}";
+      ++i;
+    } else {
+      out += format[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace jx

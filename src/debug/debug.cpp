@@ -5,6 +5,7 @@
 #include <mutex>
 #include <typeinfo>
 
+#include "core/print.h"
 #include "jx/core/error.h"
 #include "jx/ir/primitive.h"
 #include "trace/trace.h"
@@ -44,20 +45,6 @@ void emit(std::function<void(std::span<const Array>)> fn, std::string descriptio
   jx::bind(DebugCallback(std::move(shared), std::move(description)), arrays);
 }
 
-std::string render(const std::string& format, std::span<const Array> values) {
-  std::string out;
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < format.size(); ++i) {
-    if (format[i] == '{' && i + 1 < format.size() && format[i + 1] == '}') {
-      out += next < values.size() ? to_string(values[next++]) : "{}";
-      ++i;
-    } else {
-      out += format[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 void print_impl(std::string format, std::vector<Array> arrays, std::source_location loc) {
@@ -67,7 +54,7 @@ void print_impl(std::string format, std::vector<Array> arrays, std::source_locat
       [format = std::move(format)](std::span<const Array> values) {
         static std::mutex output_mutex;  // lines from concurrent calls do not interleave
         std::lock_guard lock(output_mutex);
-        std::cout << render(format, values) << std::endl;
+        std::cout << format_with_arrays(format, values) << std::endl;
       },
       description, arrays);
 }

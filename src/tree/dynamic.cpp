@@ -83,43 +83,28 @@ std::size_t Tree::size() const {
   return 0;
 }
 
-std::string Tree::to_string() const {
+std::string Tree::describe(bool values) const {
   if (is_none()) return "None";
-  if (is_array()) return array().type().to_string();
+  if (is_array()) return values ? jx::repr(array()) : array().type().to_string();
   if (is_static()) return static_leaf().to_string();
   std::string out;
   if (is_list()) {
     out = "[";
-    for (std::size_t i = 0; i < as_list().size(); ++i) out += (i ? ", " : "") + as_list()[i].to_string();
+    for (std::size_t i = 0; i < as_list().size(); ++i) out += (i ? ", " : "") + as_list()[i].describe(values);
     return out + "]";
   }
   out = "{";
   bool first = true;
   for (const auto& [key, value] : as_dict()) {
-    out += (first ? "'" : ", '") + key + "': " + value.to_string();
+    out += (first ? "'" : ", '") + key + "': " + value.describe(values);
     first = false;
   }
   return out + "}";
 }
 
-std::string Tree::repr() const {
-  if (is_none()) return "None";
-  if (is_array()) return jx::repr(array());
-  if (is_static()) return static_leaf().to_string();
-  std::string out;
-  if (is_list()) {
-    out = "[";
-    for (std::size_t i = 0; i < as_list().size(); ++i) out += (i ? ", " : "") + as_list()[i].repr();
-    return out + "]";
-  }
-  out = "{";
-  bool first = true;
-  for (const auto& [key, value] : as_dict()) {
-    out += (first ? "'" : ", '") + key + "': " + value.repr();
-    first = false;
-  }
-  return out + "}";
-}
+std::string Tree::to_string() const { return describe(false); }
+
+std::string Tree::repr() const { return describe(true); }
 
 std::ostream& operator<<(std::ostream& os, const Tree& tree) { return os << tree.repr(); }
 

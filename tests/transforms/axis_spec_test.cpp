@@ -59,14 +59,22 @@ TEST(AxisSpec, FieldsMatchStructsAndMapsByName) {
 
 TEST(AxisSpec, ErrorsSayWhereTheSpecStopsBeingAPrefix) {
   const auto tree = std::pair{a, std::vector{a, a}};
-  expect_contains(error_message<jx::ValueError>([&] { axes_of({1, {0, 0, 0}}, tree); }),
+  expect_contains(error_message<jx::ValueError>([&] {
+                    axes_of({1, {0, 0, 0}}, tree);
+                  }),
                   "in_axes (1, (0, 0, 0)) is not a prefix of the tree at [1]: the spec has 3 entries where the tree "
                   "has a vector of 2");
-  expect_contains(error_message<jx::ValueError>([&] { axes_of({0, 0}, a); }),
+  expect_contains(error_message<jx::ValueError>([&] {
+                    axes_of({0, 0}, a);
+                  }),
                   "the spec has 2 entries where the tree has an array");
-  expect_contains(error_message<jx::ValueError>([&] { axes_of(jx::AxisSpec::fields({{"w", 0}}), Layer{a, a, 3}); }),
+  expect_contains(error_message<jx::ValueError>([&] {
+                    axes_of(jx::AxisSpec::fields({{"w", 0}}), Layer{a, a, 3});
+                  }),
                   "at .b: the spec names no field for it");
-  expect_contains(error_message<jx::ValueError>([&] { axes_of(jx::AxisSpec::fields({{"w", 0}}), tree); }),
+  expect_contains(error_message<jx::ValueError>([&] {
+                    axes_of(jx::AxisSpec::fields({{"w", 0}}), tree);
+                  }),
                   "the spec names fields where the tree has a tuple");
   EXPECT_EQ(jx::AxisSpec::fields({{"w", 0}, {"b", std::nullopt}}).to_string(), "{'w': 0, 'b': None}");
   EXPECT_EQ(jx::AxisSpec({{1}}).to_string(), "((1,),)");
@@ -75,7 +83,9 @@ TEST(AxisSpec, ErrorsSayWhereTheSpecStopsBeingAPrefix) {
 TEST(AxisSpec, PerArgumentSpecs) {
   EXPECT_EQ(jx::AxisSpec(0).per_argument(3, "in_axes").size(), 3u);
   EXPECT_EQ(jx::AxisSpec({0, 1}).per_argument(2, "in_axes")[1].axis(), 1);
-  expect_contains(error_message<jx::ValueError>([] { jx::AxisSpec({0, 1}).per_argument(3, "in_axes"); }),
+  expect_contains(error_message<jx::ValueError>([] {
+                    jx::AxisSpec({0, 1}).per_argument(3, "in_axes");
+                  }),
                   "in_axes must be one axis for all arguments or have one entry per argument of the function (3), "
                   "got (0, 1)");
 }

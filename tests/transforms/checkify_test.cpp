@@ -34,8 +34,8 @@ TEST(Checkify, ReturnsAnErrorEagerly) {
   EXPECT_NEAR(y(1).item<float>(), std::log(2.0f), 1e-6);
   auto [err, unused] = safe_log(jnp::array({1.0f, -2.0f}));
   ASSERT_TRUE(err.get().has_value());
-  EXPECT_EQ(*err.get(), "x must be positive, got [ 1. -2.] (check at checkify_test.cpp:" + std::to_string(kCheckLine) +
-                            ")");
+  EXPECT_EQ(*err.get(),
+            "x must be positive, got [ 1. -2.] (check at checkify_test.cpp:" + std::to_string(kCheckLine) + ")");
   const std::string thrown = error_message<jx::CheckifyError>([&] { err.throw_if_error(); });
   expect_contains(thrown, "x must be positive, got [ 1. -2.]");
   expect_contains(thrown, "checkify_test.cpp:" + std::to_string(kCheckLine));
@@ -105,14 +105,14 @@ TEST(Checkify, NanDivisionAndIndexChecks) {
   EXPECT_EQ(divide(jnp::array(6), jnp::array(0)).first.get()->substr(0, 16), "division by zero");
   EXPECT_FALSE(divide(jnp::array(6.0f), jnp::array(0.0f)).first.get().has_value());  // floats: inf, not an error
 
-  const auto index = checkify::checkify(
-      [](const jx::Array& x, const jx::Array& i) { return jnp::take(x, i, 0); }, checkify::index_checks);
+  const auto index = checkify::checkify([](const jx::Array& x, const jx::Array& i) { return jnp::take(x, i, 0); },
+                                        checkify::index_checks);
   EXPECT_FALSE(index(jnp::arange(3.0f), jnp::array(2)).first.get().has_value());
   expect_contains(*index(jnp::arange(3.0f), jnp::array(5)).first.get(),
                   "out-of-bounds indexing for array of shape (3,): index 5 is out of bounds for axis 0 with size 3.");
-  const auto slice = checkify::checkify(
-      [](const jx::Array& x, const jx::Array& i) { return jx::lax::dynamic_slice(x, {i}, {2}); },
-      checkify::index_checks);
+  const auto slice =
+      checkify::checkify([](const jx::Array& x, const jx::Array& i) { return jx::lax::dynamic_slice(x, {i}, {2}); },
+                         checkify::index_checks);
   EXPECT_FALSE(slice(jnp::arange(4.0f), jnp::array(2)).first.get().has_value());
   EXPECT_TRUE(slice(jnp::arange(4.0f), jnp::array(3)).first.get().has_value());
   // all_checks is every set.

@@ -73,6 +73,7 @@ class Tree {
   std::string repr() const;
 
  private:
+  std::string describe(bool values) const;  // to_string (types) or repr (values)
   explicit Tree(List items) : value_(std::move(items)) {}
   explicit Tree(Dict items) : value_(std::move(items)) {}
   explicit Tree(StaticValue value) : value_(std::move(value)) {}
