@@ -31,14 +31,6 @@
 #include "jx/core/array.h"
 
 namespace jx {
-namespace detail {
-// The first member of every options struct: it cannot be initialized from a value, so a positional
-// brace list like {0, 1} never binds to an options struct — only designated initializers do.
-struct KeywordsOnly {
-  explicit KeywordsOnly() = default;
-};
-}  // namespace detail
-
 namespace numpy {
 
 using Loc = std::source_location;
@@ -439,13 +431,16 @@ inline constexpr struct pad_function {
 } pad{};
 
 // --- Indexing and sorting ------------------------------------------------------------------------
-// Indices out of range are clamped (JAX's gather semantics); negative indices count from the end.
+// Negative indices count from the end. Indices still out of range follow options.mode (IndexingOptions
+// in jx/core/array.h): by default, as in JAX, they read fill_value — NaN for floats:
+// take(arange(10.0f), array({20})) is [nan]; {.mode = "clip"} clamps, {.mode = "wrap"} wraps (take).
 inline constexpr struct take_function {
   Array operator()(const Array& x, const Array& indices, std::optional<int> axis = std::nullopt,
-                   Loc loc = Loc::current()) const;
+                   IndexingOptions options = {}, Loc loc = Loc::current()) const;
 } take{};
 inline constexpr struct take_along_axis_function {
-  Array operator()(const Array& x, const Array& indices, int axis, Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, const Array& indices, int axis, IndexingOptions options = {},
+                   Loc loc = Loc::current()) const;
 } take_along_axis{};
 inline constexpr struct sort_function {
   Array operator()(const Array& x, int axis = -1, Loc loc = Loc::current()) const;

@@ -25,8 +25,15 @@ bool is_row_major(const Shape& shape, const Strides& strides) {
 }
 
 std::shared_ptr<ConcreteArray> allocate_array(const ArrayType& type) {
-  auto impl =
-      std::make_shared<ConcreteArray>(type, BufferRef::allocate(type.num_bytes()), row_major_strides(type.shape), 0);
+  type.validate("allocate");
+  BufferRef buffer;
+  try {
+    buffer = BufferRef::allocate(type.num_bytes());
+  } catch (const ResourceExhaustedError& e) {
+    throw ResourceExhaustedError(
+        e.op(), fmt::format("cannot allocate {} ({} bytes): {}", type.to_string(), type.num_bytes(), e.detail()));
+  }
+  auto impl = std::make_shared<ConcreteArray>(type, std::move(buffer), row_major_strides(type.shape), 0);
   impl->set_contiguous(true);
   return impl;
 }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 
 namespace jx {
@@ -71,7 +72,9 @@ class BufferRef {
 
 namespace allocator {
 
-// Raw blocks, for jx's scratch memory. The block's real capacity is at least `bytes`.
+// Raw blocks, for jx's scratch memory. The block's real capacity is at least `bytes`. When the system
+// has no memory left, even after the caches are returned to it, throws ResourceExhaustedError (op
+// "allocate"; callers that know what the memory is for rethrow it naming that).
 void* allocate(std::size_t bytes);
 void deallocate(void* block, std::size_t bytes);
 
@@ -84,6 +87,13 @@ struct Stats {
 Stats stats();
 // Returns every cached block to the OS.
 void trim();
+// The most bytes the global cache keeps for reuse (default: an eighth of physical memory; env
+// JX_ALLOCATOR_CACHE_BYTES). Lowering it trims what is above the new limit.
+void set_cache_limit(std::size_t bytes);
+std::size_t cache_limit();
+// For tests: the allocation after the next `successes` ones fails as if the system had no memory left
+// (a negative count turns this off).
+void fail_after(std::int64_t successes);
 
 }  // namespace allocator
 }  // namespace jx

@@ -1,9 +1,13 @@
 #include "jx/core/shape.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <ostream>
 #include <string>
 
 #include "jx/core/array_type.h"
+#include "jx/core/error.h"
 
 namespace jx {
 
@@ -43,6 +47,26 @@ std::string ArrayType::to_string() const {
     s += std::to_string(shape[i]);
   }
   return s + "]";
+}
+
+void ArrayType::validate(std::string_view op) const {
+  std::int64_t elements = 1;
+  bool overflow = false;
+  for (std::int64_t d : shape) {
+    if (d < 0) {
+      throw ValueError(std::string(op),
+                       fmt::format("negative dimensions are not allowed: shape {} has {}", shape.to_string(), d));
+    }
+    overflow = overflow || __builtin_mul_overflow(elements, d, &elements);
+  }
+  // A zero dimension makes the array empty whatever the others are (NumPy allows (0, 2**62, 2**62)).
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return;
+  std::int64_t bytes = 0;
+  if (overflow || __builtin_mul_overflow(elements, static_cast<std::int64_t>(itemsize(dtype)), &bytes)) {
+    throw ValueError(std::string(op),
+                     fmt::format("shape {} of {} is too large: its {} exceeds 2^63 - 1", shape.to_string(),
+                                 dtype_name(dtype), overflow ? "element count" : "size in bytes"));
+  }
 }
 
 std::size_t hash_value(const ArrayType& type) {

@@ -25,7 +25,7 @@ Array Embed::operator()(const Array& ids, std::source_location loc) const {
     }
     const Array embeddings = get_parameter("embeddings", Shape{vocab_size_, embed_dim_}, DType::float32,
                                            options_.w_init.value_or(initializers::truncated_normal()));
-    return jnp::take(embeddings, ids, 0);
+    return jnp::take(embeddings, ids, 0, {.mode = "promise_in_bounds"});  // as embeddings[ids]: clamped
   });
 }
 

@@ -41,6 +41,18 @@ Array from_values(const T* values, const Shape& shape, DType dtype) {
 
 DType chosen(std::optional<DType> dtype, DType fallback) { return canonicalize_dtype(dtype.value_or(fallback)); }
 
+// Values computed on the host before they become an array: running out of memory for them is a
+// ResourceExhaustedError like any other allocation.
+std::vector<double> host_values(std::string_view op, std::int64_t n, DType dtype) {
+  try {
+    return std::vector<double>(static_cast<std::size_t>(n), 0.0);
+  } catch (const std::bad_alloc&) {
+    throw ResourceExhaustedError(std::string(op),
+                                 fmt::format("out of memory: cannot make {} ({} bytes of float64 values first)",
+                                             ArrayType{Shape{n}, dtype}.to_string(), 8 * n));
+  }
+}
+
 }  // namespace
 
 template <Scalar T>
@@ -139,6 +151,7 @@ Array astype_function::operator()(const Array& x, DType dtype, Loc loc) const {
 Array full_function::operator()(const Shape& shape, const Array& fill_value, std::optional<DType> dtype,
                                 Loc loc) const {
   CallSite site(loc);
+  ArrayType{shape, dtype.value_or(fill_value.dtype())}.validate("full");
   if (fill_value.ndim() != 0) return ops::broadcast_to_shape(dtype ? astype(fill_value, *dtype) : fill_value, shape);
   const Array value = dtype ? lax::convert_element_type(fill_value, *dtype) : fill_value;
   return lax::broadcast_in_dim(value, shape, {});
@@ -147,11 +160,13 @@ Array full_function::operator()(const Shape& shape, const Array& fill_value, std
 // The default dtype is the default float type (float64 with x64), as in JAX.
 Array zeros_function::operator()(const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
+  ArrayType{shape, dtype.value_or(default_float_dtype())}.validate("zeros");
   return full(shape, Array(0), dtype.value_or(default_float_dtype()));
 }
 
 Array ones_function::operator()(const Shape& shape, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
+  ArrayType{shape, dtype.value_or(default_float_dtype())}.validate("ones");
   return full(shape, Array(1), dtype.value_or(default_float_dtype()));
 }
 
@@ -177,10 +192,16 @@ Array arange_impl(double start, double stop, double step, bool floating, std::op
   CallSite site(loc);
   if (step == 0) throw ValueError("arange", "step must not be zero");
   const double count = std::ceil((stop - start) / step);
+  if (!(count < 9.2e18)) {
+    throw ValueError("arange", fmt::format("arange({}, {}, {}) would have {} elements, more than int64 can count",
+                                           start, stop, step, count));
+  }
   const auto n = static_cast<std::int64_t>(std::max(0.0, count));
-  std::vector<double> values(static_cast<std::size_t>(n));
+  const DType out = chosen(dtype, floating ? default_float_dtype() : default_int_dtype());
+  ArrayType{Shape{n}, out}.validate("arange");
+  std::vector<double> values = host_values("arange", n, out);
   for (std::int64_t i = 0; i < n; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
-  return from_values(values.data(), Shape{n}, chosen(dtype, floating ? default_float_dtype() : default_int_dtype()));
+  return from_values(values.data(), Shape{n}, out);
 }
 
 Array linspace_function::operator()(double start, double stop, std::int64_t num, LinspaceOptions options,
@@ -189,10 +210,11 @@ Array linspace_function::operator()(double start, double stop, std::int64_t num,
   if (num < 0) throw ValueError("linspace", fmt::format("number of samples, {}, must be non-negative", num));
   const double divisor = static_cast<double>(options.endpoint ? num - 1 : num);
   const double step = divisor > 0 ? (stop - start) / divisor : 0;
-  std::vector<double> values(static_cast<std::size_t>(num));
+  const DType dtype = chosen(options.dtype, default_float_dtype());
+  ArrayType{Shape{num}, dtype}.validate("linspace");
+  std::vector<double> values = host_values("linspace", num, dtype);
   for (std::int64_t i = 0; i < num; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
   if (options.endpoint && num > 1) values.back() = stop;
-  const DType dtype = chosen(options.dtype, default_float_dtype());
   // As JAX (and NumPy 2): an integer linspace floors its values (converting would truncate: -1.67 -> -1).
   if (is_integer(dtype)) {
     for (double& v : values) v = std::floor(v);
@@ -204,13 +226,14 @@ Array eye_function::operator()(std::int64_t n, std::optional<std::int64_t> m, st
                                std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   const std::int64_t columns = m.value_or(n);
-  if (n < 0 || columns < 0) throw ValueError("eye", "negative dimensions are not allowed");
-  std::vector<double> values(static_cast<std::size_t>(n * columns), 0.0);
+  const DType out = chosen(dtype, default_float_dtype());
+  ArrayType{Shape{n, columns}, out}.validate("eye");
+  std::vector<double> values = host_values("eye", n * columns, out);
   for (std::int64_t i = 0; i < n; ++i) {
     const std::int64_t j = i + k;
     if (j >= 0 && j < columns) values[static_cast<std::size_t>(i * columns + j)] = 1.0;
   }
-  return from_values(values.data(), Shape{n, columns}, chosen(dtype, default_float_dtype()));
+  return from_values(values.data(), Shape{n, columns}, out);
 }
 
 Array identity_function::operator()(std::int64_t n, std::optional<DType> dtype, Loc loc) const {

@@ -3,6 +3,7 @@
 // drop on writes; static C++ integers out of range throw IndexError).
 #include <fmt/format.h>
 
+#include <limits>
 #include <numeric>
 
 #include "backends/cpu/kernels.h"
@@ -149,6 +150,72 @@ IndexPlan plan_indices(const Shape& shape, const std::vector<Index>& indices) {
   return plan;
 }
 
+// JAX's out-of-range modes (IndexingOptions in jx/core/array.h).
+enum class OutOfRange { fill, clip, wrap, promise_in_bounds };
+
+OutOfRange parse_mode(std::string_view op, std::string_view mode, OutOfRange fallback,
+                      std::initializer_list<OutOfRange> allowed) {
+  if (mode.empty()) return fallback;
+  OutOfRange parsed;
+  if (mode == "fill" || mode == "drop")
+    parsed = OutOfRange::fill;
+  else if (mode == "clip")
+    parsed = OutOfRange::clip;
+  else if (mode == "wrap")
+    parsed = OutOfRange::wrap;
+  else if (mode == "promise_in_bounds")
+    parsed = OutOfRange::promise_in_bounds;
+  else
+    parsed = static_cast<OutOfRange>(-1);
+  if (std::find(allowed.begin(), allowed.end(), parsed) == allowed.end()) {
+    std::string names;
+    for (OutOfRange m : allowed) {
+      const char* name = m == OutOfRange::fill   ? "'fill'"
+                         : m == OutOfRange::clip ? "'clip'"
+                         : m == OutOfRange::wrap ? "'wrap'"
+                                                 : "'promise_in_bounds'";
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    throw ValueError(std::string(op), fmt::format("invalid mode '{}'; expected one of {}", mode, names));
+  }
+  return parsed;
+}
+
+// What a read out of range gives in "fill" mode: the caller's fill_value, or JAX's default — NaN for
+// inexact types, the lowest signed or highest unsigned integer, true for bool.
+Array fill_value_for(const IndexingOptions& options, DType dtype) {
+  if (options.fill_value) return lax::convert_element_type(*options.fill_value, dtype);
+  switch (dtype) {
+    case DType::bool_:
+      return jnp::array(true);
+    case DType::int8:
+      return jnp::array(std::numeric_limits<std::int8_t>::min(), dtype);
+    case DType::int16:
+      return jnp::array(std::numeric_limits<std::int16_t>::min(), dtype);
+    case DType::int32:
+      return jnp::array(std::numeric_limits<std::int32_t>::min(), dtype);
+    case DType::int64:
+      return jnp::array(std::numeric_limits<std::int64_t>::min(), dtype);
+    case DType::uint8:
+      return jnp::array(std::numeric_limits<std::uint8_t>::max(), dtype);
+    case DType::uint16:
+      return jnp::array(std::numeric_limits<std::uint16_t>::max(), dtype);
+    case DType::uint32:
+      return jnp::array(std::numeric_limits<std::uint32_t>::max(), dtype);
+    case DType::uint64:
+      return jnp::array(std::numeric_limits<std::uint64_t>::max(), dtype);
+    default:
+      return jnp::array(std::numeric_limits<double>::quiet_NaN(), dtype);
+  }
+}
+
+// x with one more element at the end of `axis`, holding `value`: out-of-range reads are sent there.
+Array with_fill_slot(const Array& x, int axis, const Array& value) {
+  std::vector<lax::PadConfig> padding(static_cast<std::size_t>(x.ndim()));
+  padding[static_cast<std::size_t>(axis)].high = 1;
+  return lax::pad(x, value, padding);
+}
+
 // Applies the basic (slice and integer) part of a plan; integer-indexed axes are kept with size 1.
 Array apply_slices(const Array& x, const IndexPlan& plan) {
   Array y = x;
@@ -173,8 +240,9 @@ Array apply_slices(const Array& x, const IndexPlan& plan) {
   return trivial ? y : lax::slice(y, start, limit, strides);
 }
 
-// x[plan]: slices, then advanced indices, then integer squeezes and new axes.
-Array apply_plan(const Array& x, const IndexPlan& plan) {
+// x[plan]: slices, then advanced indices, then integer squeezes and new axes. Array indices out of
+// range clamp, or, given a fill value, read it.
+Array apply_plan(const Array& x, const IndexPlan& plan, const Array* fill = nullptr) {
   Array y = apply_slices(x, plan);
   // Advanced indexing, on the sliced array (integer-indexed axes still present with size 1).
   std::vector<int> squeezed;
@@ -205,18 +273,25 @@ Array apply_plan(const Array& x, const IndexPlan& plan) {
     for (std::size_t k = 0; k < axes.size(); ++k) block *= y.shape()[first + static_cast<int>(k)];
     merged.push_back(block);
     for (int d = first + static_cast<int>(axes.size()); d < y.ndim(); ++d) merged.push_back(y.shape()[d]);
-    Array flat_index;
+    Array flat_index, in_range;
     std::int64_t stride = block;
     for (std::size_t k = 0; k < axes.size(); ++k) {
       const std::int64_t size = y.shape()[first + static_cast<int>(k)];
       stride /= std::max<std::int64_t>(size, 1);
       Array i = lax::convert_element_type(index_arrays[k], default_int_dtype());
       i = jnp::where(i < 0, i + size, i);  // negative indices count from the end
+      if (fill) {
+        const Array inside = (i >= 0) & (i < size);
+        in_range = in_range.valid() ? in_range & inside : inside;
+      }
       i = jnp::clip(i, 0, std::max<std::int64_t>(size - 1, 0));
       const Array term = i * stride;
       flat_index = flat_index.valid() ? flat_index + term : term;
     }
-    y = jnp::take(lax::reshape(y, merged), flat_index, first);
+    if (fill) flat_index = jnp::where(in_range, flat_index, block);  // the slot with_fill_slot adds
+    const Array source = lax::reshape(y, merged);
+    y = jnp::take(fill ? with_fill_slot(source, first, *fill) : source, flat_index, first,
+                  {.mode = "promise_in_bounds"});
     // Squeezed axes before the advanced block shift; after it, they move by the index rank.
     for (int& d : squeezed) {
       if (d >= first) d += index_arrays[0].ndim() - static_cast<int>(axes.size());
@@ -272,7 +347,11 @@ Array combine(UpdateKind kind, const Array& old, const Array& update) {
   return update;
 }
 
-Array update(const Array& target, const std::vector<Index>& indices, const Array& values, UpdateKind kind) {
+Array update(const Array& target, const std::vector<Index>& indices, const Array& values, UpdateKind kind,
+             const IndexingOptions& options) {
+  // Out-of-range updates are dropped ("fill", "drop", "promise_in_bounds") or clamped into range ("clip").
+  const bool clip = parse_mode("at", options.mode, OutOfRange::fill,
+                               {OutOfRange::fill, OutOfRange::clip, OutOfRange::promise_in_bounds}) == OutOfRange::clip;
   const IndexPlan plan = plan_indices(target.shape(), indices);
   // Eager views are free; traced, this is dead code. Only the shape is kept: a view held past this
   // line would share the target's buffer and rule out the in-place update below.
@@ -316,7 +395,8 @@ Array update(const Array& target, const std::vector<Index>& indices, const Array
       dropping.basic[static_cast<std::size_t>(axis)] = {0, size + 1, 1, false};
       Array i = lax::convert_element_type(index_array, default_int_dtype());
       i = jnp::where(i < 0, i + size, i);
-      index_array = jnp::where((i < 0) | (i >= size), size, i);
+      index_array =
+          clip ? jnp::clip(i, 0, std::max<std::int64_t>(size - 1, 0)) : jnp::where((i < 0) | (i >= size), size, i);
     }
     flat_iota = lax::pad(flat_iota, jnp::array(target.size(), default_int_dtype()), padding);
   }
@@ -334,42 +414,70 @@ Array update(const Array& target, const std::vector<Index>& indices, const Array
 
 }  // namespace
 
-Array IndexUpdate::get() const { return target_.index_with(indices_); }
-Array IndexUpdate::set(const Array& values, std::source_location loc) const {
+Array IndexUpdate::get(IndexingOptions options, Loc loc) const {
   CallSite site(loc);
-  return update(target_, indices_, values, UpdateKind::set);
+  const OutOfRange mode = parse_mode("at.get", options.mode, OutOfRange::promise_in_bounds,
+                                     {OutOfRange::fill, OutOfRange::clip, OutOfRange::promise_in_bounds});
+  if (mode != OutOfRange::fill) return target_.index_with(indices_);
+  const Array fill = fill_value_for(options, target_.dtype());
+  return apply_plan(target_, plan_indices(target_.shape(), indices_), &fill);
 }
-Array IndexUpdate::add(const Array& values, std::source_location loc) const {
+Array IndexUpdate::set(const Array& values, IndexingOptions options, Loc loc) const {
   CallSite site(loc);
-  return update(target_, indices_, values, UpdateKind::add);
+  return update(target_, indices_, values, UpdateKind::set, options);
 }
-Array IndexUpdate::multiply(const Array& values, std::source_location loc) const {
+Array IndexUpdate::add(const Array& values, IndexingOptions options, Loc loc) const {
   CallSite site(loc);
-  return update(target_, indices_, values, UpdateKind::mul);
+  return update(target_, indices_, values, UpdateKind::add, options);
 }
-Array IndexUpdate::min(const Array& values, std::source_location loc) const {
+Array IndexUpdate::multiply(const Array& values, IndexingOptions options, Loc loc) const {
   CallSite site(loc);
-  return update(target_, indices_, values, UpdateKind::min);
+  return update(target_, indices_, values, UpdateKind::mul, options);
 }
-Array IndexUpdate::max(const Array& values, std::source_location loc) const {
+Array IndexUpdate::min(const Array& values, IndexingOptions options, Loc loc) const {
   CallSite site(loc);
-  return update(target_, indices_, values, UpdateKind::max);
+  return update(target_, indices_, values, UpdateKind::min, options);
+}
+Array IndexUpdate::max(const Array& values, IndexingOptions options, Loc loc) const {
+  CallSite site(loc);
+  return update(target_, indices_, values, UpdateKind::max, options);
 }
 
 // --- take, take_along_axis, sort --------------------------------------------------------------
 
 namespace numpy {
 
-Array take_function::operator()(const Array& x, const Array& indices, std::optional<int> axis, Loc loc) const {
+Array take_function::operator()(const Array& x, const Array& indices, std::optional<int> axis, IndexingOptions options,
+                                Loc loc) const {
   CallSite site(loc);
   if (!is_integer(indices.dtype()))
     throw IndexError("take", fmt::format("indices must be integers, got {}", dtype_name(indices.dtype())));
-  const Array input = axis ? x : lax::reshape(x, Shape{x.size()});
+  const OutOfRange mode =
+      parse_mode("take", options.mode, OutOfRange::fill,
+                 {OutOfRange::fill, OutOfRange::clip, OutOfRange::wrap, OutOfRange::promise_in_bounds});
+  Array input = axis ? x : lax::reshape(x, Shape{x.size()});
   const int d = ops::normalize_axis("take", axis.value_or(0), input.ndim());
   const std::int64_t size = input.shape()[d];
+  if (size == 0 && indices.size() != 0)
+    throw IndexError("take", "cannot take a non-empty selection from an empty axis");
   Array i = lax::convert_element_type(indices, default_int_dtype());
-  i = where(i < 0, i + size, i);
-  // Shape the indices as (1, ..., n, ..., 1) and gather; then unflatten the index axis.
+  switch (mode) {
+    case OutOfRange::wrap:
+      i = jnp::remainder(i, std::max<std::int64_t>(size, 1));
+      break;
+    case OutOfRange::fill:
+      // JAX wraps negative indices, then fills what is still out of range.
+      i = where(i < 0, i + size, i);
+      i = where((i < 0) | (i >= size), size, i);
+      input = with_fill_slot(input, d, fill_value_for(options, input.dtype()));
+      break;
+    case OutOfRange::clip:  // JAX clamps without wrapping negative indices first
+      break;
+    case OutOfRange::promise_in_bounds:
+      i = where(i < 0, i + size, i);
+      break;
+  }
+  // Shape the indices as (1, ..., n, ..., 1) and gather (which clamps); then unflatten the index axis.
   Shape index_shape, result;
   for (int k = 0; k < input.ndim(); ++k) index_shape.push_back(k == d ? i.size() : 1);
   for (int k = 0; k < d; ++k) result.push_back(input.shape()[k]);
@@ -378,12 +486,15 @@ Array take_function::operator()(const Array& x, const Array& indices, std::optio
   return lax::reshape(lax::gather(input, lax::reshape(i, index_shape), d), result);
 }
 
-Array take_along_axis_function::operator()(const Array& x, const Array& indices, int axis, Loc loc) const {
+Array take_along_axis_function::operator()(const Array& x, const Array& indices, int axis, IndexingOptions options,
+                                           Loc loc) const {
   CallSite site(loc);
   if (indices.ndim() != x.ndim()) {
     throw ShapeError("take_along_axis", fmt::format("indices {} and array {} must have the same rank",
                                                     indices.shape().to_string(), x.shape().to_string()));
   }
+  const OutOfRange mode = parse_mode("take_along_axis", options.mode, OutOfRange::fill,
+                                     {OutOfRange::fill, OutOfRange::clip, OutOfRange::promise_in_bounds});
   const int d = ops::normalize_axis("take_along_axis", axis, x.ndim());
   // Broadcast x against the indices on every axis but d.
   Shape x_shape = x.shape();
@@ -391,9 +502,14 @@ Array take_along_axis_function::operator()(const Array& x, const Array& indices,
     if (k != d && x_shape[k] == 1) x_shape[k] = indices.shape()[k];
   }
   const std::int64_t size = x.shape()[d];
+  Array input = ops::broadcast_to_shape(x, x_shape);
   Array i = lax::convert_element_type(indices, default_int_dtype());
-  i = where(i < 0, i + size, i);
-  return lax::gather(ops::broadcast_to_shape(x, x_shape), i, d);
+  i = where(i < 0, i + size, i);  // JAX wraps negative indices in every mode but promise_in_bounds
+  if (mode == OutOfRange::fill) {
+    i = where((i < 0) | (i >= size), size, i);
+    input = with_fill_slot(input, d, fill_value_for(options, x.dtype()));
+  }
+  return lax::gather(input, i, d);
 }
 
 Array sort_function::operator()(const Array& x, int axis, Loc loc) const {

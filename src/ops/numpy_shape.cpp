@@ -131,6 +131,7 @@ Shape broadcast_shapes_function::operator()(const Shape& a, const Shape& b, Loc 
 
 Array broadcast_to_function::operator()(const Array& x, const Shape& shape, Loc loc) const {
   CallSite site(loc);
+  ArrayType{shape, x.dtype()}.validate("broadcast_to");
   const Shape target = ops::broadcast_shapes("broadcast_to", x.shape(), shape);
   if (target != shape) {
     throw ShapeError("broadcast_to", fmt::format("cannot broadcast an array of shape {} to shape {}",

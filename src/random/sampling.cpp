@@ -86,7 +86,7 @@ Array permutation_function::operator()(const Key& prng_key, const Array& x, int 
   const int a = normalize_axis("permutation", axis, x.ndim());
   if (options.independent || x.ndim() == 1) return detail::shuffle(prng_key, x, a, use);
   const Array indices = detail::shuffle(prng_key, jnp::arange(x.shape()[a]), 0, use);
-  return jnp::take(x, indices, a);
+  return jnp::take(x, indices, a, {.mode = "promise_in_bounds"});
 }
 
 Array choice_function::operator()(const Key& prng_key, std::int64_t n, const Shape& shape, ChoiceOptions options,
@@ -120,12 +120,12 @@ Array choice_function::operator()(const Key& prng_key, const Array& a, const Sha
     if (options.replace) {
       const Array indices = detail::randint_draw(prng_key, shape, jnp::array(0),
                                                  jnp::array(n_inputs, default_int_dtype()), default_int_dtype(), use);
-      result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis);
+      result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis, {.mode = "promise_in_bounds"});
     } else {
       const Array pool = a.ndim() == 0 ? jnp::arange(n_inputs) : a;
-      const Array shuffled = a.ndim() <= 1
-                                 ? detail::shuffle(prng_key, pool, axis, use)
-                                 : jnp::take(pool, detail::shuffle(prng_key, jnp::arange(n_inputs), 0, use), axis);
+      const Array shuffled = a.ndim() <= 1 ? detail::shuffle(prng_key, pool, axis, use)
+                                           : jnp::take(pool, detail::shuffle(prng_key, jnp::arange(n_inputs), 0, use),
+                                                       axis, {.mode = "promise_in_bounds"});
       std::vector<Index> first(static_cast<std::size_t>(axis), Index(jx::Slice{}));
       first.emplace_back(jx::Slice{.stop = n_draws});
       result = shuffled.index_with(first);
@@ -150,7 +150,7 @@ Array choice_function::operator()(const Key& prng_key, const Array& a, const Sha
       const Array g = detail::gumbel_draw(prng_key, Shape{n_inputs}, p.dtype(), options.mode, use) + jnp::log(p);
       indices = top_k_indices(g, n_draws);
     }
-    result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis);
+    result = a.ndim() == 0 ? indices : jnp::take(a, indices, axis, {.mode = "promise_in_bounds"});
   }
   Shape out_shape;
   if (a.ndim() == 0) {

@@ -70,7 +70,13 @@ ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
   for (const Array& x : inputs) {
     if (x.is_tracer()) throw_leaked_tracer(x, primitive.name());
   }
-  ArrayList outputs = primitive.evaluate(inputs);
+  ArrayList outputs;
+  try {
+    outputs = primitive.evaluate(inputs);
+  } catch (const ResourceExhaustedError& e) {
+    if (e.op() != "allocate") throw;
+    throw ResourceExhaustedError(std::string(primitive.name()), e.detail());  // named for the operation
+  }
   if (const config::Flags& flags = config::flags(); flags.debug_nans || flags.debug_infs) [[unlikely]]
     check_finite_outputs(primitive.name(), outputs, flags);
   return outputs;

@@ -55,7 +55,7 @@ class CheckPrimitive final : public PrimitiveBase<CheckPrimitive> {
     ArrayList unbatched{per_example};
     for (std::size_t i = 1; i < inputs.size(); ++i) {
       const Array value = rules::batched_at_front(inputs[i], axes[i], size);
-      unbatched.push_back(jnp::take(value, first_failure, 0));
+      unbatched.push_back(jnp::take(value, first_failure, 0, {.mode = "promise_in_bounds"}));
     }
     return {jx::bind(*this, unbatched), {}};
   }
@@ -125,7 +125,8 @@ class CheckifyTrace final : public Trace {
     const Array& x = inputs[0];
     auto out_of_bounds = [&](const Array& indices, std::int64_t size, int axis) {
       const Array bad = jnp::logical_or(jnp::less(indices, 0), jnp::greater_equal(indices, size));
-      const Array first = jnp::take(jnp::ravel(indices), jnp::argmax(jnp::ravel(bad)));
+      const Array first =
+          jnp::take(jnp::ravel(indices), jnp::argmax(jnp::ravel(bad)), 0, {.mode = "promise_in_bounds"});
       const Array args[] = {first};
       record(jnp::logical_not(jnp::any(bad)),
              fmt::format("out-of-bounds indexing for array of shape {}: index {{}} is out of bounds for axis {} with "

@@ -20,6 +20,7 @@
 #include <optional>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -32,6 +33,14 @@
 namespace jx {
 
 class ArrayImpl;
+
+namespace detail {
+// The first member of every options struct: it cannot be initialized from a value, so a positional
+// brace list like {0, 1} never binds to an options struct — only designated initializers do.
+struct KeywordsOnly {
+  explicit KeywordsOnly() = default;
+};
+}  // namespace detail
 
 // C++ scalar types that convert to weakly typed 0-d arrays (bool converts to a strong bool array).
 template <class T>
@@ -144,19 +153,34 @@ class Array {
   std::shared_ptr<ArrayImpl> impl_;
 };
 
+// What indexing does with array indices out of range (JAX's `mode` and `fill_value` keywords):
+//   "fill"  reads give fill_value (default: NaN for floats, the lowest signed or highest unsigned
+//           integer, true for bool), updates are dropped ("drop" is the same mode);
+//   "clip"  indices are clamped into range;
+//   "wrap"  indices are taken modulo the axis length (jnp::take only);
+//   "promise_in_bounds"  the caller promises they are in range (reads clamp, updates are dropped).
+// An empty mode is the function's default: "fill" for jnp::take and take_along_axis and for updates,
+// "promise_in_bounds" for x.at(...).get() and x[...], as in JAX.
+struct IndexingOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  std::string_view mode = {};
+  std::optional<Array> fill_value = std::nullopt;
+};
+
 // The pending update of x.at(...): each method returns the updated array.
 class IndexUpdate {
  public:
+  using Loc = std::source_location;
   IndexUpdate(Array target, std::vector<Index> indices) : target_(std::move(target)), indices_(std::move(indices)) {}
-  Array get() const;
-  Array set(const Array& values, std::source_location loc = std::source_location::current()) const;
-  Array add(const Array& values, std::source_location loc = std::source_location::current()) const;
-  Array multiply(const Array& values, std::source_location loc = std::source_location::current()) const;
-  Array mul(const Array& values, std::source_location loc = std::source_location::current()) const {
-    return multiply(values, loc);
+  Array get(IndexingOptions options = {}, Loc loc = Loc::current()) const;
+  Array set(const Array& values, IndexingOptions options = {}, Loc loc = Loc::current()) const;
+  Array add(const Array& values, IndexingOptions options = {}, Loc loc = Loc::current()) const;
+  Array multiply(const Array& values, IndexingOptions options = {}, Loc loc = Loc::current()) const;
+  Array mul(const Array& values, IndexingOptions options = {}, Loc loc = Loc::current()) const {
+    return multiply(values, std::move(options), loc);
   }
-  Array min(const Array& values, std::source_location loc = std::source_location::current()) const;
-  Array max(const Array& values, std::source_location loc = std::source_location::current()) const;
+  Array min(const Array& values, IndexingOptions options = {}, Loc loc = Loc::current()) const;
+  Array max(const Array& values, IndexingOptions options = {}, Loc loc = Loc::current()) const;
 
  private:
   Array target_;

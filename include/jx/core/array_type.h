@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "jx/core/dtype.h"
 #include "jx/core/shape.h"
@@ -26,6 +27,9 @@ struct ArrayType {
   PromotionType promotion_type() const { return {dtype, weak}; }
 
   std::string to_string() const;  // "f32[128,1]" (jaxpr notation; weakness is not printed)
+  // Throws ValueError, naming `op` and the shape, for a negative dimension or an element count or byte
+  // size that does not fit in int64. Every shape jx makes from user input passes through this.
+  void validate(std::string_view op) const;
   friend bool operator==(const ArrayType&, const ArrayType&) = default;
 };
 

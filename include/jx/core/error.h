@@ -39,19 +39,20 @@ class Error : public std::runtime_error {
     using Error::Error;       \
   }
 
-JX_DEFINE_ERROR(ShapeError);           // incompatible or invalid shapes, axes out of range
-JX_DEFINE_ERROR(DTypeError);           // an operation that does not accept a dtype
-JX_DEFINE_ERROR(IndexError);           // a static index out of range
-JX_DEFINE_ERROR(ValueError);           // an invalid argument value
-JX_DEFINE_ERROR(TypeError);            // a value of the wrong kind (e.g. a non-array result)
-JX_DEFINE_ERROR(ConcretizationError);  // a traced value used where a concrete one is needed
-JX_DEFINE_ERROR(TracerLeakError);      // a traced value used after its trace ended
-JX_DEFINE_ERROR(TreeError);            // pytrees whose structures do not match
-JX_DEFINE_ERROR(ImpureFunctionError);  // check_jit saw a jitted function change between traces
-JX_DEFINE_ERROR(KeyReuseError);        // a PRNG key consumed twice under debug_key_reuse
-JX_DEFINE_ERROR(IOError);              // unreadable, truncated or corrupt files
-JX_DEFINE_ERROR(FloatingPointError);   // a NaN or infinity produced under config::debug_nans/debug_infs
-JX_DEFINE_ERROR(CheckifyError);        // a failed jx::checkify::check, thrown by Error::throw_if_error
+JX_DEFINE_ERROR(ShapeError);              // incompatible or invalid shapes, axes out of range
+JX_DEFINE_ERROR(DTypeError);              // an operation that does not accept a dtype
+JX_DEFINE_ERROR(IndexError);              // a static index out of range
+JX_DEFINE_ERROR(ValueError);              // an invalid argument value
+JX_DEFINE_ERROR(TypeError);               // a value of the wrong kind (e.g. a non-array result)
+JX_DEFINE_ERROR(ConcretizationError);     // a traced value used where a concrete one is needed
+JX_DEFINE_ERROR(TracerLeakError);         // a traced value used after its trace ended
+JX_DEFINE_ERROR(TreeError);               // pytrees whose structures do not match
+JX_DEFINE_ERROR(ImpureFunctionError);     // check_jit saw a jitted function change between traces
+JX_DEFINE_ERROR(KeyReuseError);           // a PRNG key consumed twice under debug_key_reuse
+JX_DEFINE_ERROR(IOError);                 // unreadable, truncated or corrupt files
+JX_DEFINE_ERROR(ResourceExhaustedError);  // memory that could not be allocated (jx keeps working afterwards)
+JX_DEFINE_ERROR(FloatingPointError);      // a NaN or infinity produced under config::debug_nans/debug_infs
+JX_DEFINE_ERROR(CheckifyError);           // a failed jx::checkify::check, thrown by Error::throw_if_error
 
 #undef JX_DEFINE_ERROR
 

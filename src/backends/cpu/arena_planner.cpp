@@ -9,17 +9,23 @@ std::size_t aligned(std::size_t bytes) {
 }
 }  // namespace
 
+void ArenaPlanner::add_free(std::size_t offset, std::size_t bytes) {
+  free_.emplace(offset, bytes);
+  by_size_.emplace(bytes, offset);
+}
+
+void ArenaPlanner::remove_free(std::map<std::size_t, std::size_t>::iterator range) {
+  by_size_.erase({range->second, range->first});
+  free_.erase(range);
+}
+
 std::size_t ArenaPlanner::allocate(std::size_t bytes) {
   bytes = aligned(bytes == 0 ? 1 : bytes);
-  auto best = free_.end();
-  for (auto it = free_.begin(); it != free_.end(); ++it) {
-    if (it->second >= bytes && (best == free_.end() || it->second < best->second)) best = it;
-  }
-  if (best != free_.end()) {
-    const std::size_t offset = best->first;
-    const std::size_t rest = best->second - bytes;
-    free_.erase(best);
-    if (rest > 0) free_.emplace(offset + bytes, rest);
+  // Best fit: the smallest free range that is large enough (the lowest offset among equals).
+  if (auto best = by_size_.lower_bound({bytes, 0}); best != by_size_.end()) {
+    const auto [size, offset] = *best;
+    remove_free(free_.find(offset));
+    if (size > bytes) add_free(offset + bytes, size - bytes);
     return offset;
   }
   // Nothing fits: grow the arena, starting inside a free range that reaches its end.
@@ -27,7 +33,7 @@ std::size_t ArenaPlanner::allocate(std::size_t bytes) {
     auto last = std::prev(free_.end());
     if (last->first + last->second == end_) {
       const std::size_t offset = last->first;
-      free_.erase(last);
+      remove_free(last);
       end_ = offset + bytes;
       return offset;
     }
@@ -39,19 +45,20 @@ std::size_t ArenaPlanner::allocate(std::size_t bytes) {
 
 void ArenaPlanner::release(std::size_t offset, std::size_t bytes) {
   bytes = aligned(bytes == 0 ? 1 : bytes);
-  auto it = free_.emplace(offset, bytes).first;
   // Merge with the following and the preceding free ranges.
-  if (auto next = std::next(it); next != free_.end() && offset + bytes == next->first) {
-    it->second += next->second;
-    free_.erase(next);
+  if (auto next = free_.find(offset + bytes); next != free_.end()) {
+    bytes += next->second;
+    remove_free(next);
   }
-  if (it != free_.begin()) {
-    auto previous = std::prev(it);
+  if (auto after = free_.lower_bound(offset); after != free_.begin()) {
+    auto previous = std::prev(after);
     if (previous->first + previous->second == offset) {
-      previous->second += it->second;
-      free_.erase(it);
+      offset = previous->first;
+      bytes += previous->second;
+      remove_free(previous);
     }
   }
+  add_free(offset, bytes);
 }
 
 }  // namespace jx::cpu

@@ -3,7 +3,9 @@
 // The planned executor walks a program once, in order: it asks for memory for each value as the
 // equation defining it is reached, and gives it back after the value's last use. Later values reuse the
 // freed ranges (best fit, neighbours merged), so the arena is about the size of the largest set of
-// values alive at once rather than the sum of all of them.
+// values alive at once rather than the sum of all of them. Free ranges are indexed by offset (to merge
+// neighbours) and by size (to find the best fit), so each call is O(log n) in the number of ranges: a
+// program of 100k equations plans in linear-logarithmic time.
 //
 //   ArenaPlanner planner;
 //   const std::size_t a = planner.allocate(4096);
@@ -13,6 +15,8 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
+#include <utility>
 
 namespace jx::cpu {
 
@@ -27,7 +31,11 @@ class ArenaPlanner {
   std::size_t size() const { return end_; }
 
  private:
-  std::map<std::size_t, std::size_t> free_;  // offset -> bytes, no two adjacent
+  void add_free(std::size_t offset, std::size_t bytes);
+  void remove_free(std::map<std::size_t, std::size_t>::iterator range);
+
+  std::map<std::size_t, std::size_t> free_;                // offset -> bytes, no two adjacent
+  std::set<std::pair<std::size_t, std::size_t>> by_size_;  // (bytes, offset) of the same ranges
   std::size_t end_ = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <numeric>
 #include <utility>
 
@@ -233,47 +234,77 @@ void Executable::plan() {
   statistics_.steps = static_cast<int>(steps_.size());
   statistics_.arena_bytes = arena.size();
 
-  // 5. Donation: the inputs whose buffer each output may take over, in order of preference. Which
-  // inputs are donated is known only when a call runs, so every safe input is kept: were only the
-  // first kept, an lvalue argument of the same type ahead of the donated one would block donation.
-  donation_candidates_.assign(p.outputs.size(), {});
+  // 5. Donation: for each output, the inputs whose buffer it may take over. Which inputs are donated is
+  //    only known when a call runs, so every safe input is described: those the defining kernel
+  //    overwrites in place, and the bucket of inputs of the output's size read before it is defined.
+  //    (Were only the first safe input kept, an lvalue argument of the same type ahead of the
+  //    donated one would block donation.) An input that is itself returned cannot become an output.
+  std::vector<bool> returned(buffers_.size(), false);
+  for (std::uint32_t b : output_buffer_) returned[b] = true;
+  std::map<std::size_t, int> bucket_of_size;
+  for (std::size_t i = 0; i < p.inputs.size(); ++i) {
+    const std::size_t in_root = root_of(p.inputs[i]);
+    const int buffer = buffer_of_root[in_root];
+    const std::size_t bytes = buffers_[static_cast<std::size_t>(buffer)].type.num_bytes();
+    if (returned[static_cast<std::size_t>(buffer)] || bytes == 0) continue;
+    auto [it, is_new] = bucket_of_size.emplace(bytes, static_cast<int>(donation_buckets_.size()));
+    if (is_new) donation_buckets_.emplace_back();
+    DonationBucket& bucket = donation_buckets_[static_cast<std::size_t>(it->second)];
+    bucket.inputs.push_back(static_cast<std::uint32_t>(i));
+    bucket.last_read.push_back(last_use[in_root]);
+  }
+  for (DonationBucket& bucket : donation_buckets_) {
+    std::vector<std::size_t> order(bucket.inputs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return bucket.last_read[a] < bucket.last_read[b]; });
+    DonationBucket sorted;
+    for (std::size_t k : order) {
+      sorted.inputs.push_back(bucket.inputs[k]);
+      sorted.last_read.push_back(bucket.last_read[k]);
+    }
+    bucket = std::move(sorted);
+  }
+  donation_rules_.assign(p.outputs.size(), {});
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const PlannedBuffer& out = buffers_[output_buffer_[j]];
-    if (out.kind != PlannedBuffer::Kind::output || out.index != j) continue;
+    if (out.kind != PlannedBuffer::Kind::output || out.index != j || out.type.num_bytes() == 0) continue;
     const std::size_t out_root = root_of(p.outputs[j].var);
     const int def = defined_by[out_root];
     if (def < 0) continue;
+    DonationRule& rule = donation_rules_[j];
+    rule.defined_at = def;
+    if (auto it = bucket_of_size.find(out.type.num_bytes()); it != bucket_of_size.end()) rule.bucket = it->second;
+    // Inputs the defining kernel reads as it writes the output, element by element.
     const Equation& definition = p.equations[static_cast<std::size_t>(def)];
-    for (std::size_t i = 0; i < p.inputs.size(); ++i) {
-      const std::size_t in_root = root_of(p.inputs[i]);
-      const PlannedBuffer& in = buffers_[static_cast<std::size_t>(buffer_of_root[in_root])];
-      if (in.type.num_bytes() != out.type.num_bytes() || out.type.num_bytes() == 0) continue;
-      // An input that is itself returned cannot also become another output.
-      const bool returned = std::any_of(output_buffer_.begin(), output_buffer_.end(), [&](std::uint32_t b) {
-        return b == static_cast<std::uint32_t>(buffer_of_root[in_root]);
-      });
-      if (returned) continue;
-      bool safe = last_use[in_root] < def;
-      if (last_use[in_root] == def) {
-        // The defining kernel reads the input as it writes the output, element by element.
-        const Step& step = steps_[static_cast<std::size_t>(step_of_equation[static_cast<std::size_t>(def)])];
-        int output_index = -1;
-        for (std::size_t k = 0; k < definition.outputs.size(); ++k) {
-          if (root_of(definition.outputs[k]) == out_root) output_index = static_cast<int>(k);
-        }
-        safe = output_index >= 0;
-        for (std::size_t k = 0; k < definition.inputs.size(); ++k) {
-          const Atom& a = definition.inputs[k];
-          if (a.is_literal() || root_of(a.var) != in_root) continue;
-          const bool same_type = type_of(a).shape == out.type.shape && type_of(a).dtype == out.type.dtype;
-          const std::pair<int, int> pair{output_index, static_cast<int>(k)};
-          const bool allowed = (step.kernel.in_place && output_index == 0) ||
-                               std::find(step.kernel.in_place_pairs.begin(), step.kernel.in_place_pairs.end(), pair) !=
-                                   step.kernel.in_place_pairs.end();
-          safe = safe && same_type && allowed;
-        }
+    const Step& step = steps_[static_cast<std::size_t>(step_of_equation[static_cast<std::size_t>(def)])];
+    int output_index = -1;
+    for (std::size_t k = 0; k < definition.outputs.size(); ++k) {
+      if (root_of(definition.outputs[k]) == out_root) output_index = static_cast<int>(k);
+    }
+    for (std::size_t k = 0; k < definition.inputs.size() && output_index >= 0; ++k) {
+      const Atom& a = definition.inputs[k];
+      if (a.is_literal()) continue;
+      const std::size_t in_root = root_of(a.var);
+      if (last_use[in_root] != def) continue;  // read later too: not safe; read earlier: in the bucket
+      const int buffer = buffer_of_root[in_root];
+      const PlannedBuffer& in = buffers_[static_cast<std::size_t>(buffer)];
+      if (in.kind != PlannedBuffer::Kind::input || returned[static_cast<std::size_t>(buffer)]) continue;
+      // Every read of it in this step must be one the kernel allows in place.
+      bool allowed = true;
+      for (std::size_t m = 0; m < definition.inputs.size(); ++m) {
+        const Atom& b = definition.inputs[m];
+        if (b.is_literal() || root_of(b.var) != in_root) continue;
+        const bool same_type = type_of(b).shape == out.type.shape && type_of(b).dtype == out.type.dtype;
+        const std::pair<int, int> pair{output_index, static_cast<int>(m)};
+        allowed = allowed && same_type &&
+                  ((step.kernel.in_place && output_index == 0) ||
+                   std::find(step.kernel.in_place_pairs.begin(), step.kernel.in_place_pairs.end(), pair) !=
+                       step.kernel.in_place_pairs.end());
       }
-      if (safe) donation_candidates_[j].push_back(static_cast<std::uint32_t>(i));
+      const auto input = static_cast<std::uint32_t>(in.index);
+      if (allowed && std::find(rule.in_place.begin(), rule.in_place.end(), input) == rule.in_place.end())
+        rule.in_place.push_back(input);
     }
   }
 
@@ -337,6 +368,18 @@ void Executable::release_block(std::byte* block) const {
     allocator::deallocate(block, std::max<std::size_t>(block_bytes_, 64));
 }
 
+namespace {
+// A program's output buffer; out of memory, the error says which output of the program it was.
+template <class Describe>
+std::shared_ptr<ConcreteArray> allocate_or_explain(const ArrayType& type, const Describe& describe) {
+  try {
+    return allocate_array(type);
+  } catch (const ResourceExhaustedError& e) {
+    throw ResourceExhaustedError("jit", fmt::format("the program's {}: {}", describe(), e.detail()));
+  }
+}
+}  // namespace
+
 ArrayList Executable::run(std::span<Array> inputs, std::span<const bool> donated) const {
   std::vector<const Array*> pointers(inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i) pointers[i] = &inputs[i];
@@ -357,8 +400,15 @@ ArrayList held_inputs(std::span<const Array* const> inputs, std::span<const bool
 // Kernels read dense row-major buffers: a run with views among its inputs runs on dense copies.
 ArrayList Executable::run_on_dense_copies(std::span<const Array* const> inputs, std::span<const bool> donated) const {
   ArrayList dense = held_inputs(inputs, donated);
-  for (Array& input : dense) {
-    if (!concrete(input).is_contiguous()) input = contiguous(input);
+  for (std::size_t i = 0; i < dense.size(); ++i) {
+    if (concrete(dense[i]).is_contiguous()) continue;
+    try {
+      dense[i] = contiguous(dense[i]);
+    } catch (const ResourceExhaustedError& e) {
+      throw ResourceExhaustedError("jit", fmt::format("input {} is a view (a broadcast, slice or transpose) the "
+                                                      "program reads as a dense array: {}",
+                                                      i, e.detail()));
+    }
   }
   return run(std::span<Array>(dense), donated);
 }
@@ -386,48 +436,82 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   // Fresh buffers for the outputs, or donated ones: the first candidate that was donated, is held by
   // nothing else, and no earlier output took.
   ArrayList results(p.outputs.size());
-  // When inputs are donated: per output, the input it takes over (or -1), and per input, whether one
-  // has. On the stack for small programs, as the pointer table is.
-  std::span<int> taken_input, is_taken;
-  int donation_inline[2 * kInline];
+  // When inputs are donated: per output, the input it takes over (or -1); per input, whether one has;
+  // per bucket, the first of its inputs not yet known to be unavailable. On the stack for small programs,
+  // as the pointer table is.
+  std::span<int> taken_input, is_taken, cursor;
+  int donation_inline[3 * kInline];
   std::vector<int> donation_heap;
   if (std::find(donated.begin(), donated.end(), true) != donated.end()) {
-    const std::size_t n = p.outputs.size() + inputs.size();
+    const std::size_t n = p.outputs.size() + inputs.size() + donation_buckets_.size();
     int* storage = donation_inline;
-    if (n > 2 * kInline) {
+    if (n > 3 * kInline) {
       donation_heap.resize(n);
       storage = donation_heap.data();
     }
     taken_input = {storage, p.outputs.size()};
     is_taken = {storage + p.outputs.size(), inputs.size()};
+    cursor = {storage + p.outputs.size() + inputs.size(), donation_buckets_.size()};
+    std::fill(storage, storage + n, 0);
     std::fill(taken_input.begin(), taken_input.end(), -1);
-    std::fill(is_taken.begin(), is_taken.end(), 0);
   }
+  // Whether input i can become an output: donated, held by nothing else, not taken by another output.
+  const auto available = [&](std::uint32_t i) {
+    if (i >= donated.size() || !donated[i] || is_taken[i]) return false;
+    const Array& input = *inputs[i];
+    return input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1;
+  };
   for (std::size_t j = 0; j < p.outputs.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
     if (!taken_input.empty()) {
-      for (const std::uint32_t i : donation_candidates_[j]) {
-        if (i >= donated.size() || !donated[i] || is_taken[i]) continue;
-        const Array& input = *inputs[i];
-        if (input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1) {
-          output_data[j] = const_cast<std::byte*>(input_data[i]);
-          taken_input[j] = static_cast<int>(i);  // results[j] takes the input over once the run is done
-          is_taken[i] = 1;
+      const DonationRule& rule = donation_rules_[j];
+      int chosen = -1;
+      for (const std::uint32_t i : rule.in_place) {
+        if (available(i)) {
+          chosen = static_cast<int>(i);
           break;
         }
       }
-      if (taken_input[j] >= 0) continue;
+      if (chosen < 0 && rule.bucket >= 0) {
+        // Inputs before the cursor are taken or not available; the first available one is the one
+        // read earliest, and it qualifies if that was before this output is defined.
+        const DonationBucket& bucket = donation_buckets_[static_cast<std::size_t>(rule.bucket)];
+        int& c = cursor[static_cast<std::size_t>(rule.bucket)];
+        while (static_cast<std::size_t>(c) < bucket.inputs.size() &&
+               !available(bucket.inputs[static_cast<std::size_t>(c)]))
+          ++c;
+        if (static_cast<std::size_t>(c) < bucket.inputs.size() &&
+            bucket.last_read[static_cast<std::size_t>(c)] < rule.defined_at)
+          chosen = static_cast<int>(bucket.inputs[static_cast<std::size_t>(c++)]);
+      }
+      if (chosen >= 0) {
+        output_data[j] = const_cast<std::byte*>(input_data[static_cast<std::size_t>(chosen)]);
+        taken_input[j] = chosen;  // results[j] takes the input over once the run is done
+        is_taken[static_cast<std::size_t>(chosen)] = 1;
+        continue;
+      }
     }
-    std::shared_ptr<ConcreteArray> fresh = allocate_array(buffer.type);
+    std::shared_ptr<ConcreteArray> fresh =
+        allocate_or_explain(buffer.type, [&] { return fmt::format("output {}", j); });
     output_data[j] = fresh->data();
     results[j] = wrap(std::move(fresh));
   }
-  std::byte* block = acquire_block();
+  std::byte* block = nullptr;
+  try {
+    block = acquire_block();
+  } catch (const ResourceExhaustedError& e) {
+    throw ResourceExhaustedError(
+        "jit", fmt::format("cannot allocate the program's intermediates ({} bytes): {}", block_bytes_, e.detail()));
+  }
   try {
     const RunArrays arrays{inputs, constants_};
     const RunArraysScope scope(&arrays);
     execute(input_data, output_data, block);
+  } catch (const ResourceExhaustedError& e) {
+    release_block(block);
+    if (e.op() != "allocate") throw;
+    throw ResourceExhaustedError("jit", e.detail());
   } catch (...) {
     release_block(block);
     throw;

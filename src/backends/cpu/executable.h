@@ -92,8 +92,22 @@ class Executable final : public CompiledProgram {
   std::vector<PlannedBuffer> buffers_;
   std::vector<std::uint32_t> operand_buffer_;  // buffer of each step operand
   std::vector<Step> steps_;
-  std::vector<std::uint32_t> output_buffer_;                     // buffer holding each program output
-  std::vector<std::vector<std::uint32_t>> donation_candidates_;  // per output: inputs whose buffer may become it
+  std::vector<std::uint32_t> output_buffer_;  // buffer holding each program output
+  // Donation. An output may take over a donated input of its byte size that the program reads for the
+  // last time before the output's defining step, or in that step by a kernel that works in place.
+  // Inputs are kept in buckets by byte size, sorted by their last read, so that a run finds each
+  // output's input in amortized constant time (a first call over 100k leaves must not be quadratic).
+  struct DonationRule {
+    std::vector<std::uint32_t> in_place;  // inputs the defining kernel may overwrite as it reads them
+    int bucket = -1;                      // inputs of the output's byte size, or none
+    int defined_at = 0;                   // the defining equation: inputs last read before it qualify
+  };
+  struct DonationBucket {
+    std::vector<std::uint32_t> inputs;  // sorted by last read
+    std::vector<int> last_read;
+  };
+  std::vector<DonationRule> donation_rules_;  // per output
+  std::vector<DonationBucket> donation_buckets_;
   // The memory of a run: tables of buffer and operand addresses, then the arena.
   std::size_t operand_table_offset_ = 0;
   std::size_t arena_offset_ = 0;

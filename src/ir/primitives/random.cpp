@@ -185,6 +185,7 @@ ArrayList RandomUnwrap::evaluate(std::span<const Array> inputs) const {
 
 TypeList RandomSplit::infer(std::span<const ArrayType> inputs) const {
   check_keys(name(), inputs[0]);
+  ArrayType{concat(inputs[0].shape, shape_), DType::key}.validate(name());
   check_legacy_size(name(), partitionable_, 2 * shape_.num_elements());
   return {ArrayType{concat(inputs[0].shape, shape_), DType::key}};
 }
@@ -223,6 +224,7 @@ ArrayList RandomFoldIn::evaluate(std::span<const Array> inputs) const {
 
 TypeList RandomBits::infer(std::span<const ArrayType> inputs) const {
   check_keys(name(), inputs[0]);
+  ArrayType{concat(inputs[0].shape, shape_), DType::uint64}.validate(name());
   DType dtype;
   switch (bit_width_) {
     case 8:
@@ -258,6 +260,7 @@ TypeList RandomUniform::infer(std::span<const ArrayType> inputs) const {
   if (dtype_ != DType::float32 && dtype_ != DType::float64) {
     throw DTypeError(std::string(name()), fmt::format("draws float32 or float64, not {}", dtype_name(dtype_)));
   }
+  ArrayType{concat(inputs[0].shape, shape_), dtype_}.validate(name());
   check_legacy_size(name(), partitionable_, shape_.num_elements() * (dtype_ == DType::float64 ? 2 : 1));
   return {ArrayType{concat(inputs[0].shape, shape_), dtype_}};
 }
@@ -273,6 +276,7 @@ ArrayList RandomUniform::evaluate(std::span<const Array> inputs) const {
 
 TypeList RandomNormal::infer(std::span<const ArrayType> inputs) const {
   check_keys(name(), inputs[0]);
+  ArrayType{concat(inputs[0].shape, shape_), DType::float32}.validate(name());
   check_legacy_size(name(), partitionable_, shape_.num_elements());
   return {ArrayType{concat(inputs[0].shape, shape_), DType::float32}};
 }

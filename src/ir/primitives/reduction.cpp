@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "backends/cpu/lowering.h"
+#include "core/array_impl.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -70,7 +71,32 @@ TypeList Reduce::infer(std::span<const ArrayType> inputs) const {
 
 ArrayList Reduce::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type()})[0];
-  return {cpu::reduce(op_, inputs[0], axes_, out)};
+  const Array& x = inputs[0];
+  // Along an axis where a lazily broadcast input repeats one value (stride 0), a max, min, and or or is
+  // that value and a sum is it times the axis's length, as XLA rewrites reduce(broadcast): so reducing
+  // jnp::zeros({1 << 20, 1 << 20}) costs what reducing its one element does.
+  if (x.is_concrete() && op_ != cpu::ReduceOp::prod) {
+    const ConcreteArray& c = concrete(x);
+    Shape base_shape = x.shape();
+    std::int64_t repeats = 1;
+    for (int a : axes_) {
+      if (c.strides()[static_cast<std::size_t>(a)] == 0 && x.shape()[a] > 1) {
+        repeats *= x.shape()[a];
+        base_shape[a] = 1;
+      }
+    }
+    if (repeats > 1) {
+      const Array base = make_view(c, ArrayType{base_shape, x.dtype(), x.weak_type()}, c.strides(), c.offset());
+      const Array reduced = cpu::reduce(op_, base, axes_, out);
+      if (op_ != cpu::ReduceOp::sum) return {reduced};
+      // Integers wrap as repeated addition would (the count is taken modulo the type's range).
+      const Array count = is_floating(out.dtype)
+                              ? lax::convert_element_type(Array(static_cast<double>(repeats)), out.dtype)
+                              : lax::convert_element_type(Array(repeats), out.dtype);
+      return {lax::mul(reduced, count)};
+    }
+  }
+  return {cpu::reduce(op_, x, axes_, out)};
 }
 
 // Long rows are split into the same fixed chunks as the eager kernel's, so that both round alike.

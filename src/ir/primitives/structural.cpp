@@ -40,6 +40,7 @@ std::int64_t scalar_index(const Array& index) {
 
 TypeList BroadcastInDim::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
+  ArrayType{shape_, x.dtype}.validate(name());
   if (static_cast<int>(broadcast_dimensions_.size()) != x.ndim()) {
     throw ShapeError(std::string(name()),
                      fmt::format("broadcast_dimensions {} must name one output axis per operand axis of {}",
@@ -79,6 +80,7 @@ TypeList Reshape::infer(std::span<const ArrayType> inputs) const {
     if (d < 0)
       throw ShapeError(std::string(name()), fmt::format("negative size in new shape {}", new_sizes_.to_string()));
   }
+  ArrayType{new_sizes_, x.dtype}.validate(name());
   if (new_sizes_.num_elements() != x.num_elements()) {
     throw ShapeError(std::string(name()),
                      fmt::format("cannot reshape {} ({} elements) to shape {} ({} elements)", x.to_string(),
@@ -263,6 +265,7 @@ ArrayList Concatenate::evaluate(std::span<const Array> inputs) const {
 // --- iota --------------------------------------------------------------------------------------
 
 TypeList Iota::infer(std::span<const ArrayType> /*inputs*/) const {
+  ArrayType{shape_, dtype_}.validate(name());
   check_axis(name(), dimension_, shape_.ndim());
   if (!is_numeric(dtype_) || is_bool(dtype_))
     throw DTypeError(std::string(name()), fmt::format("cannot count in {}", dtype_name(dtype_)));
