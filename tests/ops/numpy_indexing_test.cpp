@@ -44,8 +44,7 @@ TEST(Take, FillsOutOfRangeIndicesByDefault) {
   EXPECT_TRUE(std::isnan(jnp::take(jnp::arange(10.0f), jnp::array({20}))(0).item<float>()));
   // Negative indices count from the end; beyond that they fill too. "wrap" takes them modulo the size.
   EXPECT_TRUE(same_values(jnp::take(jnp::arange(4.0f), jnp::array({-1, -4, -5})), {3, 0, nan}));
-  EXPECT_EQ(values(jnp::take(jnp::arange(4.0f), jnp::array({5, -5}), 0, {.mode = "wrap"})),
-            (std::vector<float>{1, 3}));
+  EXPECT_EQ(values(jnp::take(jnp::arange(4.0f), jnp::array({5, -5}), 0, {.mode = "wrap"})), (std::vector<float>{1, 3}));
   // The default fill of each kind of dtype: lowest signed, highest unsigned, true.
   EXPECT_EQ(jnp::take(jnp::arange(3), jnp::array({7}))(0).item<int>(), std::numeric_limits<std::int32_t>::min());
   EXPECT_EQ(jnp::take(jnp::arange(3).astype(jx::uint8), jnp::array({7}))(0).item<int>(), 255);
@@ -88,7 +87,8 @@ TEST(At, UpdatesDropOutOfRangeIndicesUnlessClipped) {
   EXPECT_EQ(values(x.at(jnp::array(10)).add(10)), (std::vector<float>{0, 1, 2, 3, 4}));  // dropped
   EXPECT_EQ(values(x.at(jnp::array(20)).add(10, {.mode = "clip"})), (std::vector<float>{0, 1, 2, 3, 14}));
   EXPECT_EQ(values(x.at(jnp::array(-1)).set(99)), (std::vector<float>{0, 1, 2, 3, 99}));
-  EXPECT_EQ(values(x.at(jnp::array({7, 1})).set(5, {.mode = "promise_in_bounds"})), (std::vector<float>{0, 5, 2, 3, 4}));
+  EXPECT_EQ(values(x.at(jnp::array({7, 1})).set(5, {.mode = "promise_in_bounds"})),
+            (std::vector<float>{0, 5, 2, 3, 4}));
   expect_contains(error_message<jx::ValueError>([&] { x.at(jnp::array(1)).set(5, {.mode = "wrap"}); }),
                   "invalid mode 'wrap'");
 }

@@ -69,6 +69,21 @@ TypeList Reduce::infer(std::span<const ArrayType> inputs) const {
   return {ArrayType{shape, x.dtype, x.weak}};
 }
 
+namespace {
+// n as a scalar of `dtype`; integers wrap as n repeated additions would (modulo 2^bits, as two's
+// complement for signed types).
+Array repeat_count(std::int64_t n, DType dtype) {
+  if (is_floating(dtype)) return lax::convert_element_type(Array(static_cast<double>(n)), dtype);
+  const std::size_t bits = 8 * itemsize(dtype);
+  if (bits >= 64) return lax::convert_element_type(Array(n), dtype);
+  std::uint64_t wrapped = static_cast<std::uint64_t>(n) & ((std::uint64_t{1} << bits) - 1);
+  if (is_signed_integer(dtype) && wrapped >= (std::uint64_t{1} << (bits - 1))) wrapped -= std::uint64_t{1} << bits;
+  // A signed value of at most 32 bits; an unsigned one below 2^32 is made from its two's complement.
+  const auto value = static_cast<std::int32_t>(static_cast<std::uint32_t>(wrapped));
+  return lax::convert_element_type(Array(value), dtype);
+}
+}  // namespace
+
 ArrayList Reduce::evaluate(std::span<const Array> inputs) const {
   const ArrayType out = infer(std::array{inputs[0].type()})[0];
   const Array& x = inputs[0];
@@ -89,11 +104,7 @@ ArrayList Reduce::evaluate(std::span<const Array> inputs) const {
       const Array base = make_view(c, ArrayType{base_shape, x.dtype(), x.weak_type()}, c.strides(), c.offset());
       const Array reduced = cpu::reduce(op_, base, axes_, out);
       if (op_ != cpu::ReduceOp::sum) return {reduced};
-      // Integers wrap as repeated addition would (the count is taken modulo the type's range).
-      const Array count = is_floating(out.dtype)
-                              ? lax::convert_element_type(Array(static_cast<double>(repeats)), out.dtype)
-                              : lax::convert_element_type(Array(repeats), out.dtype);
-      return {lax::mul(reduced, count)};
+      return {lax::mul(reduced, repeat_count(repeats, out.dtype))};
     }
   }
   return {cpu::reduce(op_, x, axes_, out)};
