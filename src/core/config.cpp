@@ -1,8 +1,11 @@
 #include "jx/core/config.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+
+#include "core/buffer.h"
 
 namespace jx::config {
 namespace {
@@ -100,6 +103,21 @@ ScopedFlags::~ScopedFlags() {
   state.flags = saved_;
   if (--state.overrides == 0) state.seen_version = 0;  // re-read the global flags on next use
 }
+
+namespace {
+std::atomic<std::size_t>& jit_cache_entries() {
+  static std::atomic<std::size_t> entries{[] {
+    const char* value = std::getenv("JX_JIT_CACHE_SIZE");
+    return value && *value ? static_cast<std::size_t>(std::strtoull(value, nullptr, 10)) : std::size_t{4096};
+  }()};
+  return entries;
+}
+}  // namespace
+
+void jit_cache_size(std::size_t entries) { jit_cache_entries().store(std::max<std::size_t>(entries, 1)); }
+std::size_t jit_cache_size() { return jit_cache_entries().load(std::memory_order_relaxed); }
+void allocator_cache_bytes(std::size_t bytes) { allocator::set_cache_limit(bytes); }
+std::size_t allocator_cache_bytes() { return allocator::cache_limit(); }
 
 std::uint32_t result_affecting_key() {
   const Flags& f = flags();

@@ -2,14 +2,18 @@
 #include "jx/transforms/jit.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backends/cpu/executable.h"
+#include "core/buffer.h"
 #include "core/nonfinite.h"
 #include "ir/passes.h"
 #include "ir/primitives/control_flow.h"
@@ -57,7 +61,10 @@ std::size_t signature_hash(const tree::TreeDef& structure, LeafPointers leaves, 
 
 struct Entry {
   Signature signature;
-  Program traced;  // as traced, for check_jit's comparison
+  // As traced, for check_jit's comparison: kept only while check_jit is on (an entry holds no more than
+  // it runs with: thousands of signatures of one function stay small).
+  std::unique_ptr<Program> traced;
+  std::atomic<std::uint64_t> last_used{0};  // the cache's epoch when last found, for least-recently-used eviction
   std::unique_ptr<cpu::Executable> executable;
   tree::TreeDef output_structure;
   RefBindings refs;  // refs the function closes over: extra inputs, and outputs for those it writes
@@ -121,15 +128,49 @@ struct JitCore::State {
   std::shared_ptr<Entry> last;
   std::mutex trace_mutex;  // traces one signature at a time, so concurrent first calls trace once
   std::atomic<std::size_t> traces{0};
+  // Advanced at every compile. An entry found notes it (a plain store, only when it changed), so that
+  // eviction can drop the least recently used without every call writing a shared counter.
+  std::atomic<std::uint64_t> epoch{0};
+
+  State();
+  ~State();
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
 
   std::shared_ptr<Entry> find(std::size_t hash, const tree::TreeDef& structure, LeafPointers leaves,
                               std::uint32_t config) {
     std::shared_lock lock(cache_mutex);
     auto [first, end] = cache.equal_range(hash);
     for (auto it = first; it != end; ++it) {
-      if (it->second->signature.matches(structure, leaves, config)) return it->second;
+      if (it->second->signature.matches(structure, leaves, config)) {
+        const std::uint64_t now = epoch.load(std::memory_order_relaxed);
+        if (it->second->last_used.load(std::memory_order_relaxed) != now)
+          it->second->last_used.store(now, std::memory_order_relaxed);
+        return it->second;
+      }
     }
     return nullptr;
+  }
+
+  // Drops least recently used entries until there is room for one more (under the unique lock).
+  void make_room() {
+    const std::size_t limit = config::jit_cache_size();
+    while (!cache.empty() && cache.size() >= limit) {
+      auto oldest = cache.begin();
+      for (auto it = cache.begin(); it != cache.end(); ++it) {
+        if (it->second->last_used.load(std::memory_order_relaxed) <
+            oldest->second->last_used.load(std::memory_order_relaxed))
+          oldest = it;
+      }
+      cache.erase(oldest);
+    }
+  }
+
+  void clear() {
+    std::lock_guard trace_lock(trace_mutex);
+    std::unique_lock lock(cache_mutex);
+    cache.clear();
+    last.reset();
   }
 
   // Traces the function on tracers of the leaves' types. Refs it closes over become extra inputs
@@ -168,26 +209,35 @@ struct JitCore::State {
     }
     auto entry = std::make_shared<Entry>();
     Traced traced = trace(structure, leaves, fn);
-    entry->traced = traced.program;
+    if (config::check_jit()) entry->traced = std::make_unique<Program>(traced.program);
     passes::optimize(traced.program);
     traced.program.verify();
     entry->executable = std::make_unique<cpu::Executable>(std::move(traced.program));
-    entry->output_structure = std::move(traced.output_structure);
+    entry->output_structure = traced.output_structure;  // a copy holds the nodes only, not the tracer's spare room
     entry->refs = std::move(traced.refs);
     entry->holds_inputs = primitives::has_effects(entry->executable->program()) || !entry->refs.empty();
+    entry->executable->discard_program();  // the plan is all a run needs
     entry->signature = Signature{structure, {}, config, hash};
     for (const Array* leaf : leaves) entry->signature.types.push_back(leaf->type());
     ++traces;
+    const std::uint64_t now = epoch.fetch_add(1, std::memory_order_relaxed) + 1;
+    entry->last_used.store(now, std::memory_order_relaxed);
     std::unique_lock cache_lock(cache_mutex);
+    make_room();
     cache.emplace(hash, entry);
     last = entry;
     return entry;
   }
 
   // check_jit: the function must trace to the same program every time.
-  void check_pure(const Entry& entry, const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& fn) {
-    const Traced traced = trace(structure, leaves, fn);
-    std::optional<std::string> difference = first_difference(entry.traced, traced.program);
+  void check_pure(Entry& entry, const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& fn) {
+    Traced traced = trace(structure, leaves, fn);
+    if (!entry.traced) {  // compiled before check_jit was on: this trace is the reference from now on
+      std::lock_guard lock(trace_mutex);
+      if (!entry.traced) entry.traced = std::make_unique<Program>(std::move(traced.program));
+      return;
+    }
+    std::optional<std::string> difference = first_difference(*entry.traced, traced.program);
     if (!difference && !(traced.output_structure == entry.output_structure))
       difference = "the structure of its result changed";
     if (difference) {
@@ -201,6 +251,47 @@ struct JitCore::State {
     }
   }
 };
+
+namespace {
+// Every live jit cache, for jx::clear_caches().
+struct CacheRegistry {
+  std::mutex mutex;
+  std::unordered_set<JitCore::State*> states;
+};
+CacheRegistry& cache_registry() {
+  static auto* registry = new CacheRegistry();  // leaked: jitted functions may outlive static destructors
+  return *registry;
+}
+}  // namespace
+
+JitCore::State::State() {
+  CacheRegistry& registry = cache_registry();
+  std::lock_guard lock(registry.mutex);
+  registry.states.insert(this);
+}
+
+JitCore::State::~State() {
+  CacheRegistry& registry = cache_registry();
+  std::lock_guard lock(registry.mutex);
+  registry.states.erase(this);
+}
+
+void JitCore::clear_cache() { state_->clear(); }
+
+std::size_t JitCore::cache_size() const {
+  std::shared_lock lock(state_->cache_mutex);
+  return state_->cache.size();
+}
+
+void clear_all_caches() {
+  {
+    CacheRegistry& registry = cache_registry();
+    std::lock_guard lock(registry.mutex);
+    for (JitCore::State* state : registry.states) state->clear();
+  }
+  allocator::trim();
+  malloc_trim(0);  // the memory the caches' programs and plans took goes back to the system too
+}
 
 JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>()) {
   state_->where = where;

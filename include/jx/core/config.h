@@ -14,6 +14,7 @@
 // JX_DEBUG_NANS=1, JX_DEBUG_INFS=1, JX_DISABLE_JIT=1.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -75,6 +76,15 @@ class [[nodiscard]] ScopedFlags {
 };
 
 inline ScopedFlags scoped(const Overrides& overrides) { return ScopedFlags(overrides); }
+
+// The most signatures one jitted function keeps compiled; the least recently used go first (JAX's
+// default, 4096; env JX_JIT_CACHE_SIZE). Not a flag of the scoped kind: it is process-wide.
+void jit_cache_size(std::size_t entries);
+std::size_t jit_cache_size();
+// The most bytes jx's allocator keeps cached for reuse once freed (default: an eighth of physical
+// memory; env JX_ALLOCATOR_CACHE_BYTES); lowering it returns what is above the limit to the system.
+void allocator_cache_bytes(std::size_t bytes);
+std::size_t allocator_cache_bytes();
 
 // The flags that change results, packed for jit cache keys.
 std::uint32_t result_affecting_key();

@@ -97,6 +97,10 @@ class JitCore {
   // The program for this signature: as traced, or after the optimizing passes.
   Program lower(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& trace, bool optimized);
   std::size_t trace_count() const;
+  // Drops every compiled signature (jitted.clear_cache()).
+  void clear_cache();
+  std::size_t cache_size() const;
+  struct State;  // the cache (src/transforms/jit.cpp); public so that the process-wide registry can see it
 
  private:
   Result run(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
@@ -104,7 +108,6 @@ class JitCore {
   Result call_checking_finite(const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& trace,
                               const config::Flags& flags);
 
-  struct State;
   std::unique_ptr<State> state_;
 };
 
@@ -115,6 +118,9 @@ struct CallBuffers {
   std::vector<Array> held;           // the leaves of given-up arguments, moved in
   std::vector<char> donated;         // not std::vector<bool>: spans need contiguous bools
 };
+// Every jitted function's cache (jx::clear_caches()).
+void clear_all_caches();
+
 CallBuffers& acquire_call_buffers();
 void release_call_buffers();
 
@@ -171,6 +177,10 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
 
   // How many times the function has been traced (once per new signature).
   std::size_t trace_count() const { return core_->trace_count(); }
+  // The signatures compiled and kept (at most config::jit_cache_size(), least recently used dropped).
+  std::size_t cache_size() const { return core_->cache_size(); }
+  // Drops the compiled programs: the next call of each signature traces again (jitted.clear_cache()).
+  void clear_cache() const { core_->clear_cache(); }
 
  private:
   template <std::size_t I, class... Args>
@@ -307,6 +317,10 @@ Jitted<F, I...> jit(F f, StaticArgnums<I...>, std::source_location where = std::
                 "cache: give that parameter a C++ type (int, float, an enum, ...), or leave it traced.");
   return Jitted<F, I...>(std::move(f), where);
 }
+
+// Drops every jitted function's compiled programs and returns the memory jx keeps cached to the system
+// (jax.clear_caches).
+inline void clear_caches() { detail::clear_all_caches(); }
 
 // A scope in which jitted functions run eagerly, op by op, as jax.disable_jit: side effects and
 // prints happen at every call, and C++ control flow may read values.

@@ -103,7 +103,7 @@ std::shared_ptr<const CompiledProgram> compile_body(const Program& body) {
 }  // namespace
 
 Executable::Executable(Program program, ExecutableOptions options)
-    : program_(options.fuse_elementwise ? fuse_elementwise(program) : std::move(program)) {
+    : program_(std::make_unique<Program>(options.fuse_elementwise ? fuse_elementwise(program) : std::move(program))) {
   plan();
 }
 
@@ -112,7 +112,7 @@ Executable::~Executable() {
 }
 
 void Executable::plan() {
-  const Program& p = program_;
+  const Program& p = *program_;
   const std::size_t num_vars = p.types.size();
   const std::size_t num_equations = p.equations.size();
   const auto type_of = [&](const Atom& a) -> const ArrayType& { return p.type_of(a); };
@@ -312,6 +312,18 @@ void Executable::plan() {
   operand_table_offset_ = buffers_.size() * kPointer;
   arena_offset_ = round_up(operand_table_offset_ + operand_buffer_.size() * kPointer, ArenaPlanner::kAlignment);
   block_bytes_ = arena_offset_ + arena.size();
+
+  // What a run needs of the program itself.
+  num_inputs_ = p.inputs.size();
+  output_types_.clear();
+  for (const Atom& a : p.outputs) output_types_.push_back(p.type_of(a));
+  // A jit cache holds thousands of plans: no room left over from building them.
+  buffers_.shrink_to_fit();
+  operand_buffer_.shrink_to_fit();
+  steps_.shrink_to_fit();
+  constants_.shrink_to_fit();
+  output_buffer_.shrink_to_fit();
+  output_types_.shrink_to_fit();
 }
 
 void Executable::execute(const std::byte* const* inputs, std::byte* const* outputs, std::byte* block) const {
@@ -352,10 +364,16 @@ void Executable::run(const std::byte* const* inputs, std::byte* const* outputs, 
   for (std::size_t j = 0; j < output_buffer_.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind == PlannedBuffer::Kind::output && buffer.index == j) continue;
-    const std::size_t bytes = program_.type_of(program_.outputs[j]).num_bytes();
+    const std::size_t bytes = output_types_[j].num_bytes();
     if (bytes > 0) std::memmove(outputs[j], address[output_buffer_[j]], bytes);
   }
 }
+
+void Executable::discard_program() { program_ = std::make_unique<Program>(); }
+
+// Small arenas are kept for the next run (a cached executable holds at most this much memory between
+// calls); larger ones come from the caching allocator each time.
+constexpr std::size_t kKeptArenaBytes = std::size_t{64} << 10;
 
 std::byte* Executable::acquire_block() const {
   if (std::byte* block = spare_block_.exchange(nullptr)) return block;
@@ -364,7 +382,7 @@ std::byte* Executable::acquire_block() const {
 
 void Executable::release_block(std::byte* block) const {
   std::byte* expected = nullptr;
-  if (!spare_block_.compare_exchange_strong(expected, block))
+  if (block_bytes_ > kKeptArenaBytes || !spare_block_.compare_exchange_strong(expected, block))
     allocator::deallocate(block, std::max<std::size_t>(block_bytes_, 64));
 }
 
@@ -414,9 +432,8 @@ ArrayList Executable::run_on_dense_copies(std::span<const Array* const> inputs, 
 }
 
 ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const bool> donated) const {
-  const Program& p = program_;
-  if (inputs.size() != p.inputs.size()) {
-    throw ValueError("jit", fmt::format("the program takes {} inputs, {} were given", p.inputs.size(), inputs.size()));
+  if (inputs.size() != num_inputs_) {
+    throw ValueError("jit", fmt::format("the program takes {} inputs, {} were given", num_inputs_, inputs.size()));
   }
   for (const Array* input : inputs) {
     if (!concrete(*input).is_contiguous()) return run_on_dense_copies(inputs, donated);
@@ -424,7 +441,7 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   constexpr std::size_t kInline = 16;
   const std::byte* inline_pointers[2 * kInline];
   std::vector<const std::byte*> heap_pointers;
-  const std::size_t num_pointers = inputs.size() + p.outputs.size();
+  const std::size_t num_pointers = inputs.size() + output_types_.size();
   const std::byte** pointers = inline_pointers;
   if (num_pointers > 2 * kInline) {
     heap_pointers.resize(num_pointers);
@@ -435,7 +452,7 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   for (std::size_t i = 0; i < inputs.size(); ++i) input_data[i] = concrete(*inputs[i]).data();
   // Fresh buffers for the outputs, or donated ones: the first candidate that was donated, is held by
   // nothing else, and no earlier output took.
-  ArrayList results(p.outputs.size());
+  ArrayList results(output_types_.size());
   // When inputs are donated: per output, the input it takes over (or -1); per input, whether one has;
   // per bucket, the first of its inputs not yet known to be unavailable. On the stack for small programs,
   // as the pointer table is.
@@ -443,15 +460,15 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   int donation_inline[3 * kInline];
   std::vector<int> donation_heap;
   if (std::find(donated.begin(), donated.end(), true) != donated.end()) {
-    const std::size_t n = p.outputs.size() + inputs.size() + donation_buckets_.size();
+    const std::size_t n = output_types_.size() + inputs.size() + donation_buckets_.size();
     int* storage = donation_inline;
     if (n > 3 * kInline) {
       donation_heap.resize(n);
       storage = donation_heap.data();
     }
-    taken_input = {storage, p.outputs.size()};
-    is_taken = {storage + p.outputs.size(), inputs.size()};
-    cursor = {storage + p.outputs.size() + inputs.size(), donation_buckets_.size()};
+    taken_input = {storage, output_types_.size()};
+    is_taken = {storage + output_types_.size(), inputs.size()};
+    cursor = {storage + output_types_.size() + inputs.size(), donation_buckets_.size()};
     std::fill(storage, storage + n, 0);
     std::fill(taken_input.begin(), taken_input.end(), -1);
   }
@@ -461,7 +478,7 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
     const Array& input = *inputs[i];
     return input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1;
   };
-  for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+  for (std::size_t j = 0; j < output_types_.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
     if (!taken_input.empty()) {
@@ -525,10 +542,10 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
     results[j] = input.type() == buffer.type ? std::move(input) : reinterpreted_array(concrete(input), buffer.type);
   }
   // Outputs that are inputs, constants or another output's value share that array's buffer.
-  for (std::size_t j = 0; j < p.outputs.size(); ++j) {
+  for (std::size_t j = 0; j < output_types_.size(); ++j) {
     const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
     if (buffer.kind == PlannedBuffer::Kind::output && buffer.index == j) continue;
-    const ArrayType& type = p.type_of(p.outputs[j]);
+    const ArrayType& type = output_types_[j];
     const Array& source = buffer.kind == PlannedBuffer::Kind::input      ? *inputs[buffer.index]
                           : buffer.kind == PlannedBuffer::Kind::constant ? constants_[buffer.index]
                                                                          : results[buffer.index];

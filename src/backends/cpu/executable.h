@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -53,7 +54,10 @@ class Executable final : public CompiledProgram {
   std::size_t scratch_bytes() const override { return block_bytes_; }
 
   // The program as planned (after fusion).
-  const Program& program() const { return program_; }
+  const Program& program() const { return *program_; }
+  // Frees the program, which the plan no longer needs (jit's cached executables keep only what runs
+  // them); program() is empty afterwards.
+  void discard_program();
 
   // What the plan looks like, for tests and benchmarks.
   struct Statistics {
@@ -87,7 +91,9 @@ class Executable final : public CompiledProgram {
   std::byte* acquire_block() const;
   void release_block(std::byte* block) const;
 
-  Program program_;
+  std::unique_ptr<Program> program_;  // a pointer: most cached executables discard it
+  std::size_t num_inputs_ = 0;
+  std::vector<ArrayType> output_types_;
   std::vector<Array> constants_;  // contiguous: the program's constants, then its literals
   std::vector<PlannedBuffer> buffers_;
   std::vector<std::uint32_t> operand_buffer_;  // buffer of each step operand

@@ -14,12 +14,17 @@ namespace {
 
 constexpr int kNoGroup = -1;
 
+// A group of equations that will run as one fused step. Groups merge as equations join them; a merged
+// group forwards to the one it joined (union-find), so merging costs the smaller group's size.
 struct Group {
   std::int64_t size = 0;
-  std::vector<std::size_t> members;  // equation indices, increasing
-  bool alive = true;
-  std::size_t first() const { return members.front(); }
-  std::size_t last() const { return members.back(); }
+  std::vector<std::size_t> members;  // equation indices, sorted only when the program is rebuilt
+  int parent = kNoGroup;             // the group it was merged into, if any
+  // Groups with a member that reads one of this group's values without being part of it; the
+  // group cannot run later than such a reader, so it can only grow with it. `blocked` when an
+  // equation that joins no group (a matmul, a gather, ...) reads it: no later equation can join.
+  std::vector<int> outside_readers;
+  bool blocked = false;
 };
 
 class Fuser {
@@ -36,16 +41,22 @@ class Fuser {
 
   Program run() {
     for (std::size_t i = 0; i < p_.equations.size(); ++i) {
-      if (roles_[i] == TileRole::elementwise || roles_[i] == TileRole::reduction) place(i);
+      if (roles_[i] == TileRole::elementwise || roles_[i] == TileRole::reduction)
+        place(i);
+      else
+        note_reads(i, kNoGroup);
     }
     return rebuild();
   }
 
  private:
-  int group_producing(const Atom& a) const {
-    if (a.is_literal()) return kNoGroup;
-    const int producer = producer_[static_cast<std::size_t>(a.var)];
-    return producer < 0 ? kNoGroup : group_of_equation_[static_cast<std::size_t>(producer)];
+  int find(int g) const {
+    while (groups_[static_cast<std::size_t>(g)].parent != kNoGroup) g = groups_[static_cast<std::size_t>(g)].parent;
+    return g;
+  }
+  int group_of(std::size_t equation) const {
+    const int g = group_of_equation_[equation];
+    return g == kNoGroup ? kNoGroup : find(g);
   }
 
   // The groups this equation's inputs come from, following aliases and scalar broadcasts back to a
@@ -56,7 +67,7 @@ class Fuser {
       while (!at.is_literal() && producer_[static_cast<std::size_t>(at.var)] >= 0) {
         const auto producer = static_cast<std::size_t>(producer_[static_cast<std::size_t>(at.var)]);
         if (group_of_equation_[producer] != kNoGroup) {
-          groups.push_back(group_of_equation_[producer]);
+          groups.push_back(group_of(producer));
           break;
         }
         if (roles_[producer] != TileRole::alias && roles_[producer] != TileRole::scalar_source) break;
@@ -65,30 +76,41 @@ class Fuser {
     }
   }
 
-  // Whether the groups, together with equation i, can run as one step at position i: no equation
-  // outside them between their first member and i reads one of their values, and i reads no reduction
-  // result of theirs.
-  bool can_join(const std::vector<int>& groups, std::size_t i) const {
-    std::vector<bool> in_union(p_.equations.size(), false);
-    std::size_t first = i;
-    for (int g : groups) {
-      for (std::size_t m : groups_[static_cast<std::size_t>(g)].members) in_union[m] = true;
-      first = std::min(first, groups_[static_cast<std::size_t>(g)].first());
-    }
+  // Records equation i, now in group `own` (or in none), as a reader of the groups whose values it
+  // reads directly.
+  void note_reads(std::size_t i, int own) {
     for (const Atom& a : p_.equations[i].inputs) {
       if (a.is_literal()) continue;
       const int producer = producer_[static_cast<std::size_t>(a.var)];
-      if (producer >= 0 && in_union[static_cast<std::size_t>(producer)] &&
-          roles_[static_cast<std::size_t>(producer)] == TileRole::reduction) {
-        return false;
-      }
+      if (producer < 0) continue;
+      const int g = group_of(static_cast<std::size_t>(producer));
+      if (g == kNoGroup || g == own) continue;
+      Group& group = groups_[static_cast<std::size_t>(g)];
+      if (own == kNoGroup)
+        group.blocked = true;
+      else if (std::find(group.outside_readers.begin(), group.outside_readers.end(), own) ==
+               group.outside_readers.end())
+        group.outside_readers.push_back(own);
     }
-    for (std::size_t j = first + 1; j < i; ++j) {
-      if (in_union[j]) continue;
-      for (const Atom& a : p_.equations[j].inputs) {
-        if (a.is_literal()) continue;
-        const int producer = producer_[static_cast<std::size_t>(a.var)];
-        if (producer >= 0 && in_union[static_cast<std::size_t>(producer)]) return false;
+  }
+
+  // Whether the groups, together with equation i, can run as one step at position i: no equation
+  // outside them that comes before i reads one of their values, and i reads no reduction result of
+  // theirs. (Every reader recorded so far comes before i.)
+  bool can_join(const std::vector<int>& groups, std::size_t i) const {
+    const auto in_union = [&](int g) { return std::find(groups.begin(), groups.end(), g) != groups.end(); };
+    for (const Atom& a : p_.equations[i].inputs) {
+      if (a.is_literal()) continue;
+      const int producer = producer_[static_cast<std::size_t>(a.var)];
+      if (producer >= 0 && roles_[static_cast<std::size_t>(producer)] == TileRole::reduction &&
+          in_union(group_of(static_cast<std::size_t>(producer))))
+        return false;
+    }
+    for (int g : groups) {
+      const Group& group = groups_[static_cast<std::size_t>(g)];
+      if (group.blocked) return false;
+      for (int reader : group.outside_readers) {
+        if (!in_union(find(reader))) return false;
       }
     }
     return true;
@@ -106,22 +128,36 @@ class Fuser {
       joined.push_back(g);
       if (!can_join(joined, i)) joined.pop_back();
     }
+    int target = kNoGroup;
     if (joined.empty()) {
-      groups_.push_back(Group{sizes_[i], {i}});
-      group_of_equation_[i] = static_cast<int>(groups_.size() - 1);
-      return;
+      Group fresh;
+      fresh.size = sizes_[i];
+      groups_.push_back(std::move(fresh));
+      target = static_cast<int>(groups_.size() - 1);
+    } else {
+      // Merge into the largest, moving the smaller groups' members and readers over.
+      target = *std::max_element(joined.begin(), joined.end(), [&](int a, int b) {
+        return groups_[static_cast<std::size_t>(a)].members.size() <
+               groups_[static_cast<std::size_t>(b)].members.size();
+      });
+      Group& into = groups_[static_cast<std::size_t>(target)];
+      for (int g : joined) {
+        if (g == target) continue;
+        Group& other = groups_[static_cast<std::size_t>(g)];
+        into.members.insert(into.members.end(), other.members.begin(), other.members.end());
+        into.outside_readers.insert(into.outside_readers.end(), other.outside_readers.begin(),
+                                    other.outside_readers.end());
+        into.blocked = into.blocked || other.blocked;
+        other.members = {};
+        other.outside_readers = {};
+        other.parent = target;
+      }
+      // Readers now inside the group are no longer outside it.
+      std::erase_if(into.outside_readers, [&](int reader) { return find(reader) == target; });
     }
-    Group& target = groups_[static_cast<std::size_t>(joined[0])];
-    for (std::size_t k = 1; k < joined.size(); ++k) {
-      Group& other = groups_[static_cast<std::size_t>(joined[k])];
-      for (std::size_t m : other.members) group_of_equation_[m] = joined[0];
-      target.members.insert(target.members.end(), other.members.begin(), other.members.end());
-      other.members.clear();
-      other.alive = false;
-    }
-    target.members.push_back(i);
-    std::sort(target.members.begin(), target.members.end());
-    group_of_equation_[i] = joined[0];
+    groups_[static_cast<std::size_t>(target)].members.push_back(i);
+    group_of_equation_[i] = target;
+    note_reads(i, target);
   }
 
   // The program with each group of two or more computing members replaced by one fused equation.
@@ -130,13 +166,15 @@ class Fuser {
     out.equations.clear();
     std::vector<int> fused_at(p_.equations.size(), kNoGroup);
     for (std::size_t g = 0; g < groups_.size(); ++g) {
-      if (groups_[g].alive && groups_[g].members.size() >= 2) fused_at[groups_[g].last()] = static_cast<int>(g);
+      Group& group = groups_[g];
+      if (group.parent != kNoGroup || group.members.size() < 2) continue;
+      std::sort(group.members.begin(), group.members.end());
+      fused_at[group.members.back()] = static_cast<int>(g);
     }
     std::vector<bool> fused_member(p_.equations.size(), false);
     for (std::size_t i = 0; i < p_.equations.size(); ++i) {
-      const int g = group_of_equation_[i];
-      fused_member[i] = g != kNoGroup && groups_[static_cast<std::size_t>(g)].alive &&
-                        groups_[static_cast<std::size_t>(g)].members.size() >= 2;
+      const int g = group_of(i);
+      fused_member[i] = g != kNoGroup && groups_[static_cast<std::size_t>(g)].members.size() >= 2;
     }
     // Who reads each value outside its group (equations and the program's outputs).
     std::vector<std::vector<int>> readers(p_.types.size());

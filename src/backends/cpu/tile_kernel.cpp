@@ -1,6 +1,7 @@
 #include "backends/cpu/tile_kernel.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -92,7 +93,9 @@ struct TileProgram {
   std::int64_t size = 0;  // elements the group iterates over
   std::int64_t tile = 0;  // elements per tile
   std::size_t temporaries = 0;
-  std::shared_ptr<const Program> group;  // keeps the literals the constants point into alive
+  // The group's scalar literals, copied here (constant places point into this, reserved up front so it
+  // never moves): the kernel keeps no Program alive.
+  std::vector<std::array<std::byte, 16>> constants;
 
   std::int64_t tiles() const { return size == 0 ? 0 : (size + tile - 1) / tile; }
 
@@ -231,8 +234,12 @@ TileRole tile_role(const Equation& e, const Program& p, std::int64_t& group_size
 
 Kernel tile_kernel(const Program& group_program) {
   auto program = std::make_shared<TileProgram>();
-  program->group = std::make_shared<const Program>(group_program);
-  const Program& g = *program->group;
+  const Program& g = group_program;
+  std::size_t num_literals = 0;
+  for (const Equation& e : g.equations) {
+    for (const Atom& a : e.inputs) num_literals += a.is_literal() ? 1 : 0;
+  }
+  program->constants.reserve(num_literals);
   const std::size_t num_vars = g.types.size();
 
   // The element count: the largest of the members'.
@@ -291,7 +298,9 @@ Kernel tile_kernel(const Program& group_program) {
       Place p = place_of_type(a.literal.type());
       p.kind = Place::Kind::constant;
       p.step = 0;
-      p.constant = concrete(a.literal).data();
+      std::array<std::byte, 16>& bytes = program->constants.emplace_back();
+      std::memcpy(bytes.data(), concrete(a.literal).data(), itemsize(a.literal.dtype()));
+      p.constant = bytes.data();
       return p;
     }
     return *places[static_cast<std::size_t>(a.var)];
@@ -488,6 +497,8 @@ Kernel tile_kernel(const Program& group_program) {
     }
   }
   const std::size_t scratch = program->scratch_bytes();
+  program->ops.shrink_to_fit();
+  program->reductions.shrink_to_fit();
   return Kernel{[program](const KernelCall& call) { program->run(call); }, scratch, false, std::move(in_place_pairs)};
 }
 
