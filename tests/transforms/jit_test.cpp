@@ -392,3 +392,52 @@ TEST(Jit, PureCustomDerivativeCallsAreOptimizedLikeAnyOther) {
 }
 
 }  // namespace
+
+namespace {
+
+// The jit cache keeps at most config::jit_cache_size() signatures, dropping the least recently used.
+TEST(JitCache, KeepsTheMostRecentlyUsedSignaturesUpToTheBound) {
+  const std::size_t saved = jx::config::jit_cache_size();
+  jx::config::jit_cache_size(3);
+  const auto f = jx::jit([](const jx::Array& x) { return x + 1.0f; });
+  for (int n = 1; n <= 3; ++n) f(jnp::ones({n}));
+  EXPECT_EQ(f.cache_size(), 3u);
+  f(jnp::ones({1}));  // used again: now the most recent
+  f(jnp::ones({4}));  // a fourth signature evicts the least recently used, shape (2,)
+  EXPECT_EQ(f.cache_size(), 3u);
+  EXPECT_EQ(f.trace_count(), 4u);
+  f(jnp::ones({1}));
+  f(jnp::ones({3}));
+  EXPECT_EQ(f.trace_count(), 4u);  // still cached
+  EXPECT_EQ(f(jnp::ones({2})).to_vector<float>(), (std::vector<float>{2, 2}));
+  EXPECT_EQ(f.trace_count(), 5u);  // (2,) was evicted: traced again, with the right result
+  jx::config::jit_cache_size(saved);
+}
+
+TEST(JitCache, ClearCacheAndClearCachesRetrace) {
+  const auto f = jx::jit([](const jx::Array& x) { return x * 3.0f; });
+  const auto g = jx::jit([](const jx::Array& x) { return x - 1.0f; });
+  f(jnp::ones({2}));
+  g(jnp::ones({2}));
+  f.clear_cache();
+  EXPECT_EQ(f.cache_size(), 0u);
+  EXPECT_EQ(g.cache_size(), 1u);
+  EXPECT_EQ(f(jnp::ones({2})).to_vector<float>(), (std::vector<float>{3, 3}));
+  EXPECT_EQ(f.trace_count(), 2u);
+  jx::clear_caches();
+  EXPECT_EQ(f.cache_size(), 0u);
+  EXPECT_EQ(g.cache_size(), 0u);
+  EXPECT_EQ(g(jnp::ones({2})).to_vector<float>(), (std::vector<float>{0, 0}));
+  EXPECT_EQ(g.trace_count(), 2u);
+}
+
+TEST(JitCache, CheckJitStillWorksForSignaturesCompiledBeforeItWasOn) {
+  int calls = 0;
+  const auto impure = jx::jit([&](const jx::Array& x) { return x + static_cast<float>(++calls); });
+  impure(jnp::ones({1}));  // compiled without check_jit: no traced program kept
+  auto scope = jx::config::scoped({.check_jit = true});
+  EXPECT_NO_THROW(impure(jnp::ones({1})));                        // this trace becomes the reference
+  EXPECT_THROW(impure(jnp::ones({1})), jx::ImpureFunctionError);  // and the next one differs
+}
+
+}  // namespace
