@@ -95,8 +95,10 @@ void scaling_rows(Table& table, const char* what, const std::vector<int>& sizes,
 int main() {
   std::printf("jx %s; figures on this machine, baselines measured in the same run\n", "program size");
   Table scaling("First calls of large programs (trace + optimize + plan + run)");
-  scaling_rows(scaling, "leaves", {1000, 10000, 100000}, 1.0, 10.0, [](int n) { return first_call_over_leaves(n, false); });
-  scaling_rows(scaling, "leaves, jit(grad)", {1000, 10000}, 0, 0, [](int n) { return first_call_over_leaves(n, true); });
+  scaling_rows(scaling, "leaves", {1000, 10000, 100000}, 1.0, 10.0,
+               [](int n) { return first_call_over_leaves(n, false); });
+  scaling_rows(scaling, "leaves, jit(grad)", {1000, 10000}, 0, 0,
+               [](int n) { return first_call_over_leaves(n, true); });
   scaling_rows(scaling, "x 2 equations", {1000, 10000, 100000}, 0, 0, first_call_over_equations);
 
   Table memory("The jit cache's memory (resident set)");

@@ -312,6 +312,7 @@ Tree transpose_leaves(const TreeDef& outer, const TreeDef& inner, const TreeDef&
 }  // namespace detail
 
 Tree TreeTraits<Tree>::unflatten(detail::Reader& r) {
+  const detail::TreeDepthGuard depth("unflatten");
   // Any structure reads as a dynamic tree: tuples become lists, registered structs dicts of fields.
   if (r.peek().kind == NodeKind::leaf) return Tree(r.take_leaf());
   const Node& node = r.next();

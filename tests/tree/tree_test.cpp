@@ -10,8 +10,10 @@
 #include <tuple>
 #include <vector>
 
+#include "error_expectations.h"
 #include "jx/core/error.h"
 #include "jx/numpy.h"
+#include "jx/transforms/jit.h"
 
 namespace jnp = jx::numpy;
 namespace tree = jx::tree;
@@ -395,6 +397,49 @@ TEST(Tree, GivingUpATreeOfReferencesOrConstArraysCopies) {
   static_assert(!tree::gives_up_leaves<Frozen>);
   static_assert(tree::gives_up_leaves<std::vector<models::Params>>);
   static_assert(!tree::gives_up_leaves<std::vector<models::Params>&>);
+}
+
+}  // namespace
+
+namespace {
+
+// A list nested `depth` levels around one array, built by moves.
+jx::tree::Tree nested(int depth) {
+  jx::tree::Tree t(jnp::array(1.0f));
+  for (int i = 0; i < depth; ++i) {
+    jx::tree::Tree::List items;
+    items.push_back(std::move(t));
+    t = jx::tree::Tree::list(std::move(items));
+  }
+  return t;
+}
+
+TEST(DeepTrees, UpToTheDocumentedDepthEverythingWorks) {
+  const jx::tree::Tree deep = nested(jx::tree::kMaxTreeDepth - 8);
+  auto [leaves, def] = jx::tree::flatten(deep);
+  EXPECT_EQ(leaves.size(), 1u);
+  EXPECT_EQ(def.num_nodes(), static_cast<std::size_t>(jx::tree::kMaxTreeDepth - 8 + 1));
+  const auto doubled =
+      jx::jit([](const jx::tree::Tree& t) { return jx::tree::map([](const jx::Array& x) { return x * 2; }, t); });
+  const jx::tree::Tree out = doubled(deep);
+  const jx::tree::Tree* inner = &out;
+  while (inner->is_list()) inner = &(*inner)[std::size_t{0}];
+  EXPECT_EQ(inner->array().item<float>(), 2.0f);
+  EXPECT_EQ(deep.to_string().size(),
+            2u * static_cast<std::size_t>(jx::tree::kMaxTreeDepth - 8) + 5);  // [[...f32[]...]]
+}
+
+TEST(DeepTrees, AMillionLevelsAreAClearErrorNeverACrash) {
+  jx::tree::Tree deep = nested(1000000);
+  const jx::tree::Tree copy = deep;  // copying and destroying need no recursion
+  EXPECT_TRUE(copy.is_list());
+  const auto depth_error = [](auto f) { return jx_test::error_message<jx::TreeError>(f); };
+  jx_test::expect_contains(depth_error([&] { jx::tree::flatten(deep); }), "nests more than 4096 levels deep");
+  jx_test::expect_contains(depth_error([&] { (void)deep.to_string(); }), "nests more than 4096 levels deep");
+  const auto identity = jx::jit([](const jx::tree::Tree& t) { return t; });
+  jx_test::expect_contains(depth_error([&] { identity(deep); }), "nests more than 4096 levels deep");
+  deep = jx::tree::Tree();  // the old million levels are destroyed here
+  EXPECT_TRUE(deep.is_none());
 }
 
 }  // namespace

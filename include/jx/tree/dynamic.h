@@ -8,6 +8,9 @@
 //   params["linear"]["w"].array();         // w
 //   auto norms = jx::tree::map([](const jx::Array& x) { return jnp::sum(x * x).item<float>(); }, params);
 //   norms["linear"]["w"].value<float>();  // a static leaf: a float, not an Array
+//
+// Trees may nest to any depth when built, copied and destroyed; flattening, rebuilding and printing one
+// nested more than kMaxTreeDepth levels throws TreeError (those walks recurse, and the stack is finite).
 #pragma once
 
 #include <initializer_list>
@@ -23,12 +26,21 @@
 
 namespace jx::tree {
 
+// How deep a dynamic tree may nest for flatten, unflatten, printing and jit (see above).
+inline constexpr int kMaxTreeDepth = 4096;
+
 class Tree {
  public:
   using List = std::vector<Tree>;
   using Dict = std::map<std::string, Tree>;  // sorted keys, as JAX orders dict children
 
-  Tree() = default;                              // None
+  Tree() = default;  // None
+  // Copying and destroying walk the tree with a stack of their own, so any depth is fine.
+  Tree(const Tree& other);
+  Tree& operator=(const Tree& other);
+  Tree(Tree&& other) noexcept;
+  Tree& operator=(Tree&& other) noexcept;
+  ~Tree();
   Tree(Array leaf) : value_(std::move(leaf)) {}  // NOLINT(google-explicit-constructor)
   static Tree none() { return Tree(); }
   static Tree list(List items) { return Tree(std::move(items)); }
@@ -82,5 +94,17 @@ class Tree {
 };
 
 std::ostream& operator<<(std::ostream& os, const Tree& tree);
+
+namespace detail {
+// Counts one more level of a recursive walk over a dynamic tree on this thread; throws TreeError,
+// naming `op`, past kMaxTreeDepth.
+class TreeDepthGuard {
+ public:
+  explicit TreeDepthGuard(const char* op);
+  ~TreeDepthGuard();
+  TreeDepthGuard(const TreeDepthGuard&) = delete;
+  TreeDepthGuard& operator=(const TreeDepthGuard&) = delete;
+};
+}  // namespace detail
 
 }  // namespace jx::tree
