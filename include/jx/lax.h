@@ -88,6 +88,8 @@ inline constexpr struct sub_function {
 inline constexpr struct mul_function {
   Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
 } mul{};
+// Integer division by zero follows XLA, as JAX's lax does: div(x, 0) is -1 and rem(x, 0) is x.
+// jnp::floor_divide, remainder and % follow NumPy instead (remainder(x, 0) is 0); see jx/numpy.h.
 inline constexpr struct div_function {
   Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;  // integers round toward zero
 } div{};

@@ -153,6 +153,8 @@ inline constexpr struct true_divide_function {
 inline constexpr struct floor_divide_function {
   Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
 } floor_divide{};
+// Integer remainders by zero are 0 here, as NumPy gives them (remainder, mod, fmod and %); the
+// primitive lax::rem(x, 0) is x instead, as XLA defines it (jx/lax.h).
 inline constexpr struct remainder_function {
   Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;  // sign of the divisor
 } remainder{};

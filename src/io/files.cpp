@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <utility>
@@ -25,13 +27,50 @@ void throw_file_error(const char* op, const std::filesystem::path& path, const s
 
 namespace {
 
-// A name no other writer picks: the process id tells processes apart, the random part threads and
-// successive saves within one process.
+// This machine's name, as temporary names carry it: a process id means something only on its host
+// (a directory may be shared over the network).
+const std::string& host_name() {
+  static const std::string name = [] {
+    char buffer[256] = {};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0) return std::string("localhost");
+    std::string host(buffer);
+    std::replace(host.begin(), host.end(), '-', '_');  // '-' separates the name's parts
+    return host;
+  }();
+  return name;
+}
+
+// ".TARGET.tmp-" — what every temporary name of this target starts with.
+std::string temporary_prefix(const std::filesystem::path& target) { return "." + target.filename().string() + ".tmp-"; }
+
+// A name no other writer picks: the host and process id tell processes apart, the random part
+// threads and successive saves within one process.
 std::filesystem::path temporary_name(const std::filesystem::path& target) {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   const std::string name =
-      fmt::format(".{}.tmp-{}-{:016x}", target.filename().string(), static_cast<long>(::getpid()), generator());
+      fmt::format("{}{}-{}-{:016x}", temporary_prefix(target), host_name(), static_cast<long>(::getpid()), generator());
   return target.parent_path() / name;
+}
+
+// Removes temporary files of this target left by writers on this host that are no longer running
+// (killed mid-save). A writer that is alive keeps its file; so does one whose id another process
+// now has (the file then waits for a later save), and one on another host.
+void remove_stale_temporaries(const std::filesystem::path& target) {
+  const std::string prefix = temporary_prefix(target) + host_name() + "-";
+  const std::filesystem::path dir = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const std::string rest = name.substr(prefix.size());
+    const std::size_t dash = rest.find('-');
+    if (dash == std::string::npos) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(rest.c_str(), &end, 10);
+    if (end != rest.c_str() + dash || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to probe)
+    std::filesystem::remove(entry.path(), error);
+  }
 }
 
 // fsync of the directory makes the rename itself durable. Some file systems cannot sync a
@@ -50,6 +89,7 @@ void sync_directory(const std::filesystem::path& directory, const char* op) {
 
 AtomicFile::AtomicFile(std::filesystem::path target, const char* op) : target_(std::move(target)), op_(op) {
   if (target_.filename().empty()) throw_file_error(op_, target_, "the path names a directory, not a file");
+  remove_stale_temporaries(target_);
   for (int attempt = 0; attempt < 16 && fd_ < 0; ++attempt) {
     temporary_ = temporary_name(target_);
     // 0666 less the umask: the permissions any newly created file gets.

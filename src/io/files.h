@@ -3,8 +3,8 @@
 // AtomicFile writes a temporary file next to the target and renames it over the target only when
 // every byte is on disk (fsync of the file, then of the directory after the rename): a process
 // killed at any moment, or a write that fails (a full disk), leaves the old file untouched. A
-// temporary file of a killed process stays behind, named ".TARGET.tmp-PID-RANDOM"; jx cannot tell it
-// from one another process is still writing, so it leaves it alone.
+// temporary file of a killed process stays behind, named ".TARGET.tmp-HOST-PID-RANDOM", until the
+// next save to the same target removes it (when no process with that id runs on this host).
 //
 // FileReader reads ranges of a file with pread into memory the caller sized from checked numbers;
 // a short read (the file shrank) is an IOError, never uninitialized data.

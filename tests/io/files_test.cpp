@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -52,6 +55,35 @@ TEST(IoFiles, AbandonedWriteLeavesTheOldFileAndRemovesItsTemporary) {
   }
   EXPECT_EQ(as_text(read_file(dir / "out.bin")), "old");
   EXPECT_EQ(count_entries(dir.path()), 1u);
+}
+
+TEST(IoFiles, TheNextSaveRemovesTemporariesOfWritersThatDied) {
+  TempDir dir;
+  // A writer killed mid-save: a child process that has exited (its id is free now).
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  std::string host_name(host);
+  std::replace(host_name.begin(), host_name.end(), '-', '_');
+  const std::string stale = ".out.bin.tmp-" + host_name + "-" + std::to_string(child) + "-00000000deadbeef";
+  const std::string alive = ".out.bin.tmp-" + host_name + "-" + std::to_string(::getpid()) + "-00000000cafef00d";
+  const std::string elsewhere = ".out.bin.tmp-otherhost-" + std::to_string(child) + "-0000000000000001";
+  const std::string other_target = ".other.bin.tmp-" + host_name + "-" + std::to_string(child) + "-0000000000000002";
+  for (const std::string& name : {stale, alive, elsewhere, other_target})
+    write_file(dir / name, std::string("partial"));
+  {
+    AtomicFile file(dir / "out.bin", "test");
+    file.write(std::string_view("new"));
+    file.commit();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / stale));
+  EXPECT_TRUE(std::filesystem::exists(dir / alive));         // a process with that id still runs
+  EXPECT_TRUE(std::filesystem::exists(dir / elsewhere));     // another host's writer may be alive
+  EXPECT_TRUE(std::filesystem::exists(dir / other_target));  // another file's temporary
+  EXPECT_EQ(as_text(read_file(dir / "out.bin")), "new");
 }
 
 TEST(IoFiles, NewFilesGetTheUsualPermissions) {

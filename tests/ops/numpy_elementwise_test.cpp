@@ -71,3 +71,16 @@ TEST(Rsqrt, MatchesOneOverSqrtInDouble) {
 }
 
 }  // namespace
+
+namespace {
+// Integer remainders by zero: NumPy's 0 for jnp, XLA's dividend for lax::rem (both documented).
+TEST(IntegerDivisionByZero, NumpyAndLaxDifferAsTheirReferencesDo) {
+  const jx::Array x = jx::numpy::array({7, -7});
+  const jx::Array zero = jx::numpy::array({0, 0});
+  EXPECT_EQ(jx::numpy::remainder(x, zero).to_vector<int>(), (std::vector<int>{0, 0}));
+  EXPECT_EQ((x % zero).to_vector<int>(), (std::vector<int>{0, 0}));
+  EXPECT_EQ(jx::numpy::fmod(x, zero).to_vector<int>(), (std::vector<int>{0, 0}));
+  EXPECT_EQ(jx::lax::rem(x, zero).to_vector<int>(), (std::vector<int>{7, -7}));
+  EXPECT_EQ(jx::lax::div(x, zero).to_vector<int>(), (std::vector<int>{-1, -1}));
+}
+}  // namespace

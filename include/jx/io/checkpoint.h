@@ -17,7 +17,8 @@
 //
 // Saving writes a temporary file in the target's directory, fsyncs it, renames it over the target
 // and fsyncs the directory: a process killed at any moment leaves the old checkpoint or the new one.
-// A temporary file of a killed process (".NAME.tmp-...") may be left behind next to the target.
+// A temporary file of a killed process (".NAME.tmp-HOST-PID-...") is left behind next to the target
+// until the next save to it, which removes those whose writer no longer runs on this host.
 //
 // Loading checks everything before trusting it — the header length against the file size, every
 // dtype, shape and byte range (in the file, not overlapping, covering the data exactly) and the tree
