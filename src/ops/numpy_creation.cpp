@@ -1,6 +1,7 @@
 // jx::numpy array creation.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -41,16 +42,27 @@ Array from_values(const T* values, const Shape& shape, DType dtype) {
 
 DType chosen(std::optional<DType> dtype, DType fallback) { return canonicalize_dtype(dtype.value_or(fallback)); }
 
-// Values computed on the host before they become an array: running out of memory for them is a
-// ResourceExhaustedError like any other allocation.
-std::vector<double> host_values(std::string_view op, std::int64_t n, DType dtype) {
+// An array of `type` whose element i is value(i), computed in float64 a chunk at a time and
+// converted into the array's own buffer: the array is the only allocation (a ResourceExhaustedError
+// naming `type` if it cannot be made), whatever its size.
+template <class Value>
+Array computed_array(std::string_view op, const ArrayType& type, const Value& value) {
+  std::shared_ptr<ConcreteArray> impl;
   try {
-    return std::vector<double>(static_cast<std::size_t>(n), 0.0);
-  } catch (const std::bad_alloc&) {
-    throw ResourceExhaustedError(std::string(op),
-                                 fmt::format("out of memory: cannot make {} ({} bytes of float64 values first)",
-                                             ArrayType{Shape{n}, dtype}.to_string(), 8 * n));
+    impl = allocate_array(type);
+  } catch (const ResourceExhaustedError& e) {
+    throw ResourceExhaustedError(std::string(op), e.detail());
   }
+  constexpr std::int64_t kChunk = 4096;
+  double chunk[kChunk];
+  const std::int64_t n = type.num_elements();
+  const std::size_t item = itemsize(type.dtype);
+  for (std::int64_t first = 0; first < n; first += kChunk) {
+    const std::int64_t count = std::min(kChunk, n - first);
+    for (std::int64_t i = 0; i < count; ++i) chunk[i] = value(first + i);
+    cpu::convert_run(DType::float64, type.dtype, chunk, impl->data() + static_cast<std::size_t>(first) * item, count);
+  }
+  return Array(std::move(impl));
 }
 
 }  // namespace
@@ -199,9 +211,8 @@ Array arange_impl(double start, double stop, double step, bool floating, std::op
   const auto n = static_cast<std::int64_t>(std::max(0.0, count));
   const DType out = chosen(dtype, floating ? default_float_dtype() : default_int_dtype());
   ArrayType{Shape{n}, out}.validate("arange");
-  std::vector<double> values = host_values("arange", n, out);
-  for (std::int64_t i = 0; i < n; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
-  return from_values(values.data(), Shape{n}, out);
+  return computed_array("arange", ArrayType{Shape{n}, out},
+                        [&](std::int64_t i) { return start + static_cast<double>(i) * step; });
 }
 
 Array linspace_function::operator()(double start, double stop, std::int64_t num, LinspaceOptions options,
@@ -212,14 +223,12 @@ Array linspace_function::operator()(double start, double stop, std::int64_t num,
   const double step = divisor > 0 ? (stop - start) / divisor : 0;
   const DType dtype = chosen(options.dtype, default_float_dtype());
   ArrayType{Shape{num}, dtype}.validate("linspace");
-  std::vector<double> values = host_values("linspace", num, dtype);
-  for (std::int64_t i = 0; i < num; ++i) values[static_cast<std::size_t>(i)] = start + static_cast<double>(i) * step;
-  if (options.endpoint && num > 1) values.back() = stop;
   // As JAX (and NumPy 2): an integer linspace floors its values (converting would truncate: -1.67 -> -1).
-  if (is_integer(dtype)) {
-    for (double& v : values) v = std::floor(v);
-  }
-  return from_values(values.data(), Shape{num}, dtype);
+  const bool floored = is_integer(dtype);
+  return computed_array("linspace", ArrayType{Shape{num}, dtype}, [&](std::int64_t i) {
+    const double v = options.endpoint && num > 1 && i == num - 1 ? stop : start + static_cast<double>(i) * step;
+    return floored ? std::floor(v) : v;
+  });
 }
 
 Array eye_function::operator()(std::int64_t n, std::optional<std::int64_t> m, std::int64_t k,
@@ -228,12 +237,8 @@ Array eye_function::operator()(std::int64_t n, std::optional<std::int64_t> m, st
   const std::int64_t columns = m.value_or(n);
   const DType out = chosen(dtype, default_float_dtype());
   ArrayType{Shape{n, columns}, out}.validate("eye");
-  std::vector<double> values = host_values("eye", n * columns, out);
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t j = i + k;
-    if (j >= 0 && j < columns) values[static_cast<std::size_t>(i * columns + j)] = 1.0;
-  }
-  return from_values(values.data(), Shape{n, columns}, out);
+  return computed_array("eye", ArrayType{Shape{n, columns}, out},
+                        [&](std::int64_t i) { return columns > 0 && i % columns == i / columns + k ? 1.0 : 0.0; });
 }
 
 Array identity_function::operator()(std::int64_t n, std::optional<DType> dtype, Loc loc) const {

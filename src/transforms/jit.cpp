@@ -152,8 +152,11 @@ struct JitCore::State {
     return nullptr;
   }
 
-  // Drops least recently used entries until there is room for one more (under the unique lock).
-  void make_room() {
+  // Takes the least recently used entries out until there is room for one more (under the unique
+  // lock). They are returned to be destroyed once the lock is released: destroying a plan may release
+  // arrays and other jitted functions, which must not run under this cache's locks.
+  std::vector<std::shared_ptr<Entry>> make_room() {
+    std::vector<std::shared_ptr<Entry>> evicted;
     const std::size_t limit = config::jit_cache_size();
     while (!cache.empty() && cache.size() >= limit) {
       auto oldest = cache.begin();
@@ -162,15 +165,20 @@ struct JitCore::State {
             oldest->second->last_used.load(std::memory_order_relaxed))
           oldest = it;
       }
+      evicted.push_back(std::move(oldest->second));
       cache.erase(oldest);
     }
+    return evicted;
   }
 
-  void clear() {
-    std::lock_guard trace_lock(trace_mutex);
+  // The cache's entries, taken out; the caller destroys them outside every lock. Takes only the cache
+  // lock, so it may be called from anywhere, tracing included (an entry being traced is added after).
+  std::unordered_multimap<std::size_t, std::shared_ptr<Entry>> take_entries() {
+    std::unordered_multimap<std::size_t, std::shared_ptr<Entry>> taken;
     std::unique_lock lock(cache_mutex);
-    cache.clear();
+    taken.swap(cache);
     last.reset();
+    return taken;
   }
 
   // Traces the function on tracers of the leaves' types. Refs it closes over become extra inputs
@@ -204,8 +212,13 @@ struct JitCore::State {
     std::lock_guard lock(trace_mutex);
     if (auto entry = find(hash, structure, leaves, config)) return entry;  // another thread traced it
     if (config::log_compiles()) {
+      std::shared_ptr<Entry> previous;
+      {
+        std::shared_lock cache_lock(cache_mutex);  // the cache may be cleared meanwhile
+        previous = last;
+      }
       std::cerr << fmt::format("jx: tracing {} (trace {}): {}\n", description, traces.load() + 1,
-                               retrace_reason(last.get(), structure, leaves, config));
+                               retrace_reason(previous.get(), structure, leaves, config));
     }
     auto entry = std::make_shared<Entry>();
     Traced traced = trace(structure, leaves, fn);
@@ -222,19 +235,22 @@ struct JitCore::State {
     ++traces;
     const std::uint64_t now = epoch.fetch_add(1, std::memory_order_relaxed) + 1;
     entry->last_used.store(now, std::memory_order_relaxed);
-    std::unique_lock cache_lock(cache_mutex);
-    make_room();
-    cache.emplace(hash, entry);
-    last = entry;
+    std::vector<std::shared_ptr<Entry>> evicted;
+    {
+      std::unique_lock cache_lock(cache_mutex);
+      evicted = make_room();
+      cache.emplace(hash, entry);
+      last = entry;
+    }
     return entry;
   }
 
   // check_jit: the function must trace to the same program every time.
   void check_pure(Entry& entry, const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& fn) {
     Traced traced = trace(structure, leaves, fn);
-    if (!entry.traced) {  // compiled before check_jit was on: this trace is the reference from now on
-      std::lock_guard lock(trace_mutex);
-      if (!entry.traced) entry.traced = std::make_unique<Program>(std::move(traced.program));
+    std::lock_guard lock(trace_mutex);  // other threads may set or compare the reference meanwhile
+    if (!entry.traced) {                // compiled before check_jit was on: this trace is the reference from now on
+      entry.traced = std::make_unique<Program>(std::move(traced.program));
       return;
     }
     std::optional<std::string> difference = first_difference(*entry.traced, traced.program);
@@ -276,7 +292,7 @@ JitCore::State::~State() {
   registry.states.erase(this);
 }
 
-void JitCore::clear_cache() { state_->clear(); }
+void JitCore::clear_cache() { (void)state_->take_entries(); }
 
 std::size_t JitCore::cache_size() const {
   std::shared_lock lock(state_->cache_mutex);
@@ -284,11 +300,15 @@ std::size_t JitCore::cache_size() const {
 }
 
 void clear_all_caches() {
+  // Entries are taken out under the registry's lock (no cache can be destroyed meanwhile) and
+  // destroyed after it is released.
+  std::vector<std::unordered_multimap<std::size_t, std::shared_ptr<Entry>>> taken;
   {
     CacheRegistry& registry = cache_registry();
     std::lock_guard lock(registry.mutex);
-    for (JitCore::State* state : registry.states) state->clear();
+    for (JitCore::State* state : registry.states) taken.push_back(state->take_entries());
   }
+  taken.clear();
   allocator::trim();
   malloc_trim(0);  // the memory the caches' programs and plans took goes back to the system too
 }
@@ -299,6 +319,14 @@ JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>())
 }
 
 JitCore::~JitCore() = default;
+
+namespace {
+// The entry's output structure, keeping the entry alive while the caller holds it.
+std::shared_ptr<const tree::TreeDef> output_structure_of(std::shared_ptr<Entry> entry) {
+  const tree::TreeDef* structure = &entry->output_structure;
+  return {std::move(entry), structure};
+}
+}  // namespace
 
 JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
                               const TraceFunction& trace) {
@@ -316,7 +344,7 @@ JitCore::Result JitCore::run(const tree::TreeDef& structure, LeafPointers leaves
   // reassign (and another thread must not: see jx::jit), so the run reads them where they are, with
   // no reference counts taken.
   if (entry && !entry->holds_inputs && !config::check_jit())
-    return {entry->executable->run(leaves, donated), &entry->output_structure};
+    return {entry->executable->run(leaves, donated), output_structure_of(std::move(entry))};
   // User code runs during this call (tracing, check_jit's second trace, callbacks). It could reassign
   // the arrays the leaves point at, so the call holds references of its own, taken first.
   ArrayList held = cpu::held_inputs(leaves, donated);
@@ -333,7 +361,7 @@ JitCore::Result JitCore::run(const tree::TreeDef& structure, LeafPointers leaves
   RefCallScope refs(entry->refs, held);
   ArrayList outputs = entry->executable->run(std::span<Array>(held), donated);
   refs.write_back(outputs);
-  return {std::move(outputs), &entry->output_structure};
+  return {std::move(outputs), output_structure_of(std::move(entry))};
 }
 
 // debug_nans/debug_infs: run the program without donating (its inputs may be needed again), and when

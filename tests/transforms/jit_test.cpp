@@ -431,6 +431,50 @@ TEST(JitCache, ClearCacheAndClearCachesRetrace) {
   EXPECT_EQ(g.trace_count(), 2u);
 }
 
+TEST(JitCache, ClearingWhileTracingTakesEffectWithoutDeadlock) {
+  // A function that clears the caches as it is traced (through a library, say): its own entry is
+  // added after the clear and kept.
+  const auto inner = jx::jit([](const jx::Array& x) { return x * 2.0f; });
+  const auto f = jx::jit([&](const jx::Array& x) {
+    const jx::Array y = inner(x);
+    jx::clear_caches();
+    return y + 1.0f;
+  });
+  EXPECT_EQ(f(jnp::ones({2})).to_vector<float>(), (std::vector<float>{3, 3}));
+  EXPECT_EQ(f.cache_size(), 1u);
+  EXPECT_EQ(inner.cache_size(), 0u);
+  EXPECT_EQ(f(jnp::ones({2})).to_vector<float>(), (std::vector<float>{3, 3}));
+  EXPECT_EQ(f.trace_count(), 1u);
+}
+
+TEST(JitCache, ConcurrentCallsEvictionsAndClears) {
+  // Calls over three signatures with room for two evict on most calls, while another thread clears
+  // every cache: each call's result (and its structure, which the cache owned) stays intact.
+  const std::size_t saved = jx::config::jit_cache_size();
+  jx::config::jit_cache_size(2);
+  const auto f = jx::jit([](const jx::Array& x) { return std::pair{x + 1.0f, jnp::sum(x)}; });
+  std::atomic<bool> done{false};
+  std::atomic<int> wrong{0};
+  std::thread clearer([&] {
+    while (!done.load()) jx::clear_caches();
+  });
+  std::thread caller([&] {
+    for (int i = 0; i < 300; ++i) {
+      const std::int64_t n = 1 + i % 3;
+      const auto [plus_one, total] = f(jnp::ones({n}));
+      if (plus_one.to_vector<float>() != std::vector<float>(static_cast<std::size_t>(n), 2.0f) ||
+          total.item<float>() != static_cast<float>(n))
+        ++wrong;
+    }
+  });
+  caller.join();
+  done = true;
+  clearer.join();
+  jx::config::jit_cache_size(saved);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LE(f.cache_size(), 2u);
+}
+
 TEST(JitCache, CheckJitStillWorksForSignaturesCompiledBeforeItWasOn) {
   int calls = 0;
   const auto impure = jx::jit([&](const jx::Array& x) { return x + static_cast<float>(++calls); });

@@ -87,7 +87,9 @@ class JitCore {
 
   struct Result {
     ArrayList outputs;
-    const tree::TreeDef* structure;  // owned by the cache, which lives as long as the JitCore
+    // The cache entry's: shared, since another thread may evict the entry (or clear the cache) while
+    // this call's results are being unflattened.
+    std::shared_ptr<const tree::TreeDef> structure;
   };
   // Runs the program for this signature, tracing and compiling it first if needed.
   // `trace` rebuilds the arguments from tracers and calls the user's function.

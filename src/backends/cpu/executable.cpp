@@ -307,6 +307,16 @@ void Executable::plan() {
         rule.in_place.push_back(input);
     }
   }
+  for (std::size_t j = 0; j < donation_rules_.size(); ++j) {
+    if (donation_rules_[j].bucket >= 0)
+      donation_buckets_[static_cast<std::size_t>(donation_rules_[j].bucket)].outputs.push_back(
+          static_cast<std::uint32_t>(j));
+  }
+  for (DonationBucket& bucket : donation_buckets_) {
+    std::stable_sort(bucket.outputs.begin(), bucket.outputs.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return donation_rules_[a].defined_at < donation_rules_[b].defined_at;
+    });
+  }
 
   // 6. The memory of a run: the buffer address table, the operand table, the arena.
   operand_table_offset_ = buffers_.size() * kPointer;
@@ -454,21 +464,19 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   // nothing else, and no earlier output took.
   ArrayList results(output_types_.size());
   // When inputs are donated: per output, the input it takes over (or -1); per input, whether one has;
-  // per bucket, the first of its inputs not yet known to be unavailable. On the stack for small programs,
-  // as the pointer table is.
-  std::span<int> taken_input, is_taken, cursor;
-  int donation_inline[3 * kInline];
+  // on the stack for small programs, as the pointer table is.
+  std::span<int> taken_input, is_taken;
+  int donation_inline[2 * kInline];
   std::vector<int> donation_heap;
   if (std::find(donated.begin(), donated.end(), true) != donated.end()) {
-    const std::size_t n = output_types_.size() + inputs.size() + donation_buckets_.size();
+    const std::size_t n = output_types_.size() + inputs.size();
     int* storage = donation_inline;
-    if (n > 3 * kInline) {
+    if (n > 2 * kInline) {
       donation_heap.resize(n);
       storage = donation_heap.data();
     }
     taken_input = {storage, output_types_.size()};
     is_taken = {storage + output_types_.size(), inputs.size()};
-    cursor = {storage + output_types_.size() + inputs.size(), donation_buckets_.size()};
     std::fill(storage, storage + n, 0);
     std::fill(taken_input.begin(), taken_input.end(), -1);
   }
@@ -478,37 +486,37 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
     const Array& input = *inputs[i];
     return input.impl_ptr().use_count() == 1 && concrete(input).buffer()->use_count() == 1;
   };
-  for (std::size_t j = 0; j < output_types_.size(); ++j) {
-    const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
-    if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
-    if (!taken_input.empty()) {
-      const DonationRule& rule = donation_rules_[j];
-      int chosen = -1;
-      for (const std::uint32_t i : rule.in_place) {
+  const auto take = [&](std::size_t j, std::uint32_t i) {
+    output_data[j] = const_cast<std::byte*>(input_data[i]);
+    taken_input[j] = static_cast<int>(i);  // results[j] takes the input over once the run is done
+    is_taken[i] = 1;
+  };
+  if (!taken_input.empty()) {
+    // First the inputs a kernel overwrites as it reads them, then, bucket by bucket, the earliest-read
+    // available input for each output in the order they are defined.
+    for (std::size_t j = 0; j < output_types_.size(); ++j) {
+      for (const std::uint32_t i : donation_rules_[j].in_place) {
         if (available(i)) {
-          chosen = static_cast<int>(i);
+          take(j, i);
           break;
         }
       }
-      if (chosen < 0 && rule.bucket >= 0) {
-        // Inputs before the cursor are taken or not available; the first available one is the one
-        // read earliest, and it qualifies if that was before this output is defined.
-        const DonationBucket& bucket = donation_buckets_[static_cast<std::size_t>(rule.bucket)];
-        int& c = cursor[static_cast<std::size_t>(rule.bucket)];
-        while (static_cast<std::size_t>(c) < bucket.inputs.size() &&
-               !available(bucket.inputs[static_cast<std::size_t>(c)]))
-          ++c;
-        if (static_cast<std::size_t>(c) < bucket.inputs.size() &&
-            bucket.last_read[static_cast<std::size_t>(c)] < rule.defined_at)
-          chosen = static_cast<int>(bucket.inputs[static_cast<std::size_t>(c++)]);
-      }
-      if (chosen >= 0) {
-        output_data[j] = const_cast<std::byte*>(input_data[static_cast<std::size_t>(chosen)]);
-        taken_input[j] = chosen;  // results[j] takes the input over once the run is done
-        is_taken[static_cast<std::size_t>(chosen)] = 1;
-        continue;
+    }
+    for (std::size_t b = 0; b < donation_buckets_.size(); ++b) {
+      const DonationBucket& bucket = donation_buckets_[b];
+      std::size_t c = 0;  // inputs before it are taken or not available
+      for (const std::uint32_t j : bucket.outputs) {
+        if (taken_input[j] >= 0) continue;
+        while (c < bucket.inputs.size() && !available(bucket.inputs[c])) ++c;
+        if (c < bucket.inputs.size() && bucket.last_read[c] < donation_rules_[j].defined_at)
+          take(j, bucket.inputs[c++]);
       }
     }
+  }
+  for (std::size_t j = 0; j < output_types_.size(); ++j) {
+    const PlannedBuffer& buffer = buffers_[output_buffer_[j]];
+    if (buffer.kind != PlannedBuffer::Kind::output || buffer.index != j) continue;
+    if (!taken_input.empty() && taken_input[j] >= 0) continue;
     std::shared_ptr<ConcreteArray> fresh =
         allocate_or_explain(buffer.type, [&] { return fmt::format("output {}", j); });
     output_data[j] = fresh->data();

@@ -101,8 +101,10 @@ class Executable final : public CompiledProgram {
   std::vector<std::uint32_t> output_buffer_;  // buffer holding each program output
   // Donation. An output may take over a donated input of its byte size that the program reads for the
   // last time before the output's defining step, or in that step by a kernel that works in place.
-  // Inputs are kept in buckets by byte size, sorted by their last read, so that a run finds each
-  // output's input in amortized constant time (a first call over 100k leaves must not be quadratic).
+  // Inputs are kept in buckets by byte size, sorted by their last read, with the outputs of that size
+  // sorted by their definition: matching the earliest-defined output first to the earliest-read input
+  // takes over as many inputs as any matching can, in amortized constant time per output (a first
+  // call over 100k leaves must not be quadratic).
   struct DonationRule {
     std::vector<std::uint32_t> in_place;  // inputs the defining kernel may overwrite as it reads them
     int bucket = -1;                      // inputs of the output's byte size, or none
@@ -111,6 +113,7 @@ class Executable final : public CompiledProgram {
   struct DonationBucket {
     std::vector<std::uint32_t> inputs;  // sorted by last read
     std::vector<int> last_read;
+    std::vector<std::uint32_t> outputs;  // sorted by their defining equation
   };
   std::vector<DonationRule> donation_rules_;  // per output
   std::vector<DonationBucket> donation_buckets_;

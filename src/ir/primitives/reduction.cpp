@@ -104,7 +104,13 @@ ArrayList Reduce::evaluate(std::span<const Array> inputs) const {
       const Array base = make_view(c, ArrayType{base_shape, x.dtype(), x.weak_type()}, c.strides(), c.offset());
       const Array reduced = cpu::reduce(op_, base, axes_, out);
       if (op_ != cpu::ReduceOp::sum) return {reduced};
-      return {lax::mul(reduced, repeat_count(repeats, out.dtype))};
+      // Half-precision types multiply in float32: the count alone may exceed their range (65504 for
+      // float16) when the sum does not. The result keeps the reduction's type, weak flag included.
+      const DType multiply_in =
+          out.dtype == DType::float16 || out.dtype == DType::bfloat16 ? DType::float32 : out.dtype;
+      const Array product = lax::convert_element_type(
+          lax::mul(lax::convert_element_type(reduced, multiply_in), repeat_count(repeats, multiply_in)), out.dtype);
+      return {reinterpreted_array(concrete(product), out)};
     }
   }
   return {cpu::reduce(op_, x, axes_, out)};

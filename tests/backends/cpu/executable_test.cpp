@@ -76,6 +76,25 @@ TEST(Executable, DonationDoesNotDependOnArgumentOrder) {
   EXPECT_EQ(b1.to_vector<float>(), (jnp::arange(100.0f) * 2.0f + 1.0f).to_vector<float>());
 }
 
+TEST(Executable, EachOutputTakesAnInputReadBeforeItIsDefined) {
+  // The first output is defined last, the second first: were outputs matched in their order, the
+  // first would take x (read earliest) and y (read after the second is defined) would fit neither.
+  // Matched in the order they are defined, both take a donated buffer.
+  auto f = jx::jit([](const jx::Array& x, const jx::Array& y) {
+    const jx::Array second = jnp::sum(x) + jnp::arange(1000.0f);  // x's last read, then defined
+    const jx::Array first = jnp::sum(y) * jnp::arange(1000.0f);   // y's last read, then defined
+    return std::pair{first, second};
+  });
+  jx::Array x = jnp::arange(1000.0f), y = jnp::arange(1000.0f) * 2.0f;  // dense, as donated arrays are
+  const std::byte* x_data = data_of(x);
+  const std::byte* y_data = data_of(y);
+  const auto [first, second] = f(std::move(x), std::move(y));
+  EXPECT_EQ(data_of(second), x_data);
+  EXPECT_EQ(data_of(first), y_data);
+  EXPECT_EQ(first.to_vector<float>(), (jnp::arange(1000.0f) * 999000.0f).to_vector<float>());
+  EXPECT_EQ(second.to_vector<float>(), (jnp::arange(1000.0f) + 499500.0f).to_vector<float>());
+}
+
 TEST(Executable, SharedBuffersAreNeverOverwritten) {
   auto step = sgd_step();
   const jx::Array grad = jnp::full({1000}, 2.0f);
