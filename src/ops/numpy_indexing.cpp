@@ -209,11 +209,15 @@ Array fill_value_for(const IndexingOptions& options, DType dtype) {
   }
 }
 
-// x with one more element at the end of `axis`, holding `value`: out-of-range reads are sent there.
-Array with_fill_slot(const Array& x, int axis, const Array& value) {
-  std::vector<lax::PadConfig> padding(static_cast<std::size_t>(x.ndim()));
-  padding[static_cast<std::size_t>(axis)].high = 1;
-  return lax::pad(x, value, padding);
+// A gathered `result` whose elements read in range where `in_range` (shaped as the index, which sits
+// at `axis` of the result) is true and `fill` elsewhere. Costs what the result does, not a copy of
+// the operand as padding it with a fill slot would.
+Array filled_where_out_of_range(const Array& result, const Array& in_range, int axis, const Array& fill) {
+  Shape mask_shape;
+  for (int k = 0; k < axis; ++k) mask_shape.push_back(1);
+  for (std::int64_t s : in_range.shape()) mask_shape.push_back(s);
+  while (mask_shape.ndim() < result.ndim()) mask_shape.push_back(1);
+  return jnp::where(lax::reshape(in_range, mask_shape), result, fill);
 }
 
 // Applies the basic (slice and integer) part of a plan; integer-indexed axes are kept with size 1.
@@ -288,10 +292,8 @@ Array apply_plan(const Array& x, const IndexPlan& plan, const Array* fill = null
       const Array term = i * stride;
       flat_index = flat_index.valid() ? flat_index + term : term;
     }
-    if (fill) flat_index = jnp::where(in_range, flat_index, block);  // the slot with_fill_slot adds
-    const Array source = lax::reshape(y, merged);
-    y = jnp::take(fill ? with_fill_slot(source, first, *fill) : source, flat_index, first,
-                  {.mode = "promise_in_bounds"});
+    y = jnp::take(lax::reshape(y, merged), flat_index, first, {.mode = "promise_in_bounds"});
+    if (fill) y = filled_where_out_of_range(y, in_range, first, *fill);
     // Squeezed axes before the advanced block shift; after it, they move by the index rank.
     for (int& d : squeezed) {
       if (d >= first) d += index_arrays[0].ndim() - static_cast<int>(axes.size());
@@ -461,15 +463,15 @@ Array take_function::operator()(const Array& x, const Array& indices, std::optio
   if (size == 0 && indices.size() != 0)
     throw IndexError("take", "cannot take a non-empty selection from an empty axis");
   Array i = lax::convert_element_type(indices, default_int_dtype());
+  Array in_range;
   switch (mode) {
     case OutOfRange::wrap:
       i = jnp::remainder(i, std::max<std::int64_t>(size, 1));
       break;
     case OutOfRange::fill:
-      // JAX wraps negative indices, then fills what is still out of range.
+      // JAX wraps negative indices, then fills what is still out of range (read clamped, then replaced).
       i = where(i < 0, i + size, i);
-      i = where((i < 0) | (i >= size), size, i);
-      input = with_fill_slot(input, d, fill_value_for(options, input.dtype()));
+      in_range = (i >= 0) & (i < size);
       break;
     case OutOfRange::clip:  // JAX clamps without wrapping negative indices first
       break;
@@ -483,7 +485,11 @@ Array take_function::operator()(const Array& x, const Array& indices, std::optio
   for (int k = 0; k < d; ++k) result.push_back(input.shape()[k]);
   for (std::int64_t s : indices.shape()) result.push_back(s);
   for (int k = d + 1; k < input.ndim(); ++k) result.push_back(input.shape()[k]);
-  return lax::reshape(lax::gather(input, lax::reshape(i, index_shape), d), result);
+  Array gathered = lax::gather(input, lax::reshape(i, index_shape), d);
+  if (in_range.valid()) {
+    gathered = jnp::where(lax::reshape(in_range, index_shape), gathered, fill_value_for(options, input.dtype()));
+  }
+  return lax::reshape(gathered, result);
 }
 
 Array take_along_axis_function::operator()(const Array& x, const Array& indices, int axis, IndexingOptions options,
@@ -505,11 +511,9 @@ Array take_along_axis_function::operator()(const Array& x, const Array& indices,
   Array input = ops::broadcast_to_shape(x, x_shape);
   Array i = lax::convert_element_type(indices, default_int_dtype());
   i = where(i < 0, i + size, i);  // JAX wraps negative indices in every mode but promise_in_bounds
-  if (mode == OutOfRange::fill) {
-    i = where((i < 0) | (i >= size), size, i);
-    input = with_fill_slot(input, d, fill_value_for(options, x.dtype()));
-  }
-  return lax::gather(input, i, d);
+  const Array gathered = lax::gather(input, i, d);
+  if (mode != OutOfRange::fill) return gathered;
+  return where((i >= 0) & (i < size), gathered, fill_value_for(options, x.dtype()));
 }
 
 Array sort_function::operator()(const Array& x, int axis, Loc loc) const {

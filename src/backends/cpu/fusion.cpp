@@ -86,10 +86,11 @@ class Fuser {
       const int g = group_of(static_cast<std::size_t>(producer));
       if (g == kNoGroup || g == own) continue;
       Group& group = groups_[static_cast<std::size_t>(g)];
+      // An equation reads a group's values one after another: repeats are consecutive, and merges
+      // remove the rest, so no search over the readers is needed (it made wide programs quadratic).
       if (own == kNoGroup)
         group.blocked = true;
-      else if (std::find(group.outside_readers.begin(), group.outside_readers.end(), own) ==
-               group.outside_readers.end())
+      else if (group.outside_readers.empty() || group.outside_readers.back() != own)
         group.outside_readers.push_back(own);
     }
   }
@@ -107,8 +108,10 @@ class Fuser {
         return false;
     }
     for (int g : groups) {
+      if (groups_[static_cast<std::size_t>(g)].blocked) return false;
+    }
+    for (int g : groups) {
       const Group& group = groups_[static_cast<std::size_t>(g)];
-      if (group.blocked) return false;
       for (int reader : group.outside_readers) {
         if (!in_union(find(reader))) return false;
       }
@@ -152,8 +155,12 @@ class Fuser {
         other.outside_readers = {};
         other.parent = target;
       }
-      // Readers now inside the group are no longer outside it.
-      std::erase_if(into.outside_readers, [&](int reader) { return find(reader) == target; });
+      // Readers now inside the group are no longer outside it; the rest are kept once each.
+      for (int& reader : into.outside_readers) reader = find(reader);
+      std::erase_if(into.outside_readers, [&](int reader) { return reader == target; });
+      std::sort(into.outside_readers.begin(), into.outside_readers.end());
+      into.outside_readers.erase(std::unique(into.outside_readers.begin(), into.outside_readers.end()),
+                                 into.outside_readers.end());
     }
     groups_[static_cast<std::size_t>(target)].members.push_back(i);
     group_of_equation_[i] = target;
@@ -205,23 +212,30 @@ class Fuser {
     Program sub;
     std::unordered_map<int, int> renamed;  // variable of the program -> variable of the group
     std::vector<Atom> external;            // the fused equation's inputs
-    std::vector<bool> member(p_.equations.size(), false);
-    for (std::size_t m : group.members) member[m] = true;
+    // Marks for this group only: stamped with a number no other group uses, so that building each
+    // group costs its own size, not the program's.
+    ++stamp_;
+    if (member_stamp_.size() != p_.equations.size()) {
+      member_stamp_.assign(p_.equations.size(), 0);
+      pulled_stamp_.assign(p_.equations.size(), 0);
+    }
+    const auto member = [&](std::size_t equation) { return member_stamp_[equation] == stamp_; };
+    for (std::size_t m : group.members) member_stamp_[m] = stamp_;
 
     // Aliases and scalar broadcasts feeding the group are recomputed inside it (they cost nothing
     // there); their original stays for other readers, or is removed as dead code.
     std::vector<std::size_t> pulled;
-    std::vector<bool> pulled_in(p_.equations.size(), false);
     const auto pull = [&](auto& self, const Atom& a) -> void {
       if (a.is_literal()) return;
       const int producer = producer_[static_cast<std::size_t>(a.var)];
-      if (producer < 0 || member[static_cast<std::size_t>(producer)] || pulled_in[static_cast<std::size_t>(producer)])
+      if (producer < 0 || member(static_cast<std::size_t>(producer)) ||
+          pulled_stamp_[static_cast<std::size_t>(producer)] == stamp_)
         return;
       const TileRole role = roles_[static_cast<std::size_t>(producer)];
       if (role != TileRole::alias && role != TileRole::scalar_source) return;
       if (role == TileRole::alias && sizes_[static_cast<std::size_t>(producer)] != group.size) return;
       self(self, p_.equations[static_cast<std::size_t>(producer)].inputs[0]);
-      pulled_in[static_cast<std::size_t>(producer)] = true;
+      pulled_stamp_[static_cast<std::size_t>(producer)] = stamp_;
       pulled.push_back(static_cast<std::size_t>(producer));
     };
     for (std::size_t m : group.members) {
@@ -260,7 +274,7 @@ class Fuser {
       for (int v : p_.equations[m].outputs) {
         bool needed = program_output[static_cast<std::size_t>(v)];
         for (int reader : readers[static_cast<std::size_t>(v)])
-          needed = needed || !member[static_cast<std::size_t>(reader)];
+          needed = needed || !member(static_cast<std::size_t>(reader));
         if (needed) {
           outputs.push_back(v);
           sub.outputs.push_back(Atom::variable(renamed.at(v)));
@@ -277,6 +291,8 @@ class Fuser {
   std::vector<int> producer_;  // equation defining each variable, or -1
   std::vector<int> group_of_equation_;
   std::vector<Group> groups_;
+  std::uint32_t stamp_ = 0;  // fused_equation's marks
+  std::vector<std::uint32_t> member_stamp_, pulled_stamp_;
 };
 
 }  // namespace
