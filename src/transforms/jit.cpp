@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "backends/cpu/executable.h"
+#include "backends/cpu/onednn.h"
 #include "core/buffer.h"
 #include "core/nonfinite.h"
 #include "ir/passes.h"
@@ -309,6 +310,7 @@ void clear_all_caches() {
     for (JitCore::State* state : registry.states) taken.push_back(state->take_entries());
   }
   taken.clear();
+  cpu::onednn::clear_cache();
   allocator::trim();
   malloc_trim(0);  // the memory the caches' programs and plans took goes back to the system too
 }

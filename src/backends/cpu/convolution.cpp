@@ -1,4 +1,5 @@
-// conv_general_dilated on the CPU: patches packed tile by tile (im2col) and multiplied by BLAS.
+// conv_general_dilated on the CPU: oneDNN where it takes the geometry (onednn_convolution.cpp), else
+// patches packed tile by tile (im2col) and multiplied by BLAS.
 //
 // The plan (convolution_plan.h) decides the layout of the products; packing is in
 // convolution_packing.h. Tiles of A go to the thread pool; each thread multiplies what it packed while
@@ -16,6 +17,7 @@
 #include "backends/cpu/convolution_plan.h"
 #include "backends/cpu/convolution_scatter.h"
 #include "backends/cpu/dispatch.h"
+#include "backends/cpu/onednn.h"
 #include "backends/cpu/thread_pool.h"
 
 namespace jx::cpu {
@@ -144,6 +146,7 @@ void convolve(const ConvPlan& plan, const T* lhs, const T* rhs, T* out) {
 
 void conv_general_dilated(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs,
                           std::byte* out) {
+  if (onednn::convolution(dtype, geometry, lhs, rhs, out)) return;
   if (conv::scatter_is_cheaper(geometry)) {
     conv::convolve_by_scatter(dtype, geometry, lhs, rhs, out);
     return;

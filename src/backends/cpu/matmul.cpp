@@ -1,9 +1,11 @@
-// dot_general: batched matrix products through OpenBLAS.
+// dot_general: batched matrix products through oneDNN (float32, and half types the CPU supports) or
+// OpenBLAS (float64, small products, what oneDNN does not take).
 //
 // Each operand is viewed as a stack of matrices. Where its strides already describe a matrix BLAS can
 // read — row-major, or transposed (column-major) — it is passed as is with the matching transpose
 // flag and leading dimension, so a transposed view costs nothing; otherwise it is copied once into
-// the layout BLAS wants. float16/bfloat16 go through float32; integers use a plain loop.
+// the layout BLAS wants. float16/bfloat16 that oneDNN does not take go through float32; integers use a
+// plain loop.
 #include <cblas.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 
 #include "backends/cpu/dispatch.h"
 #include "backends/cpu/kernels.h"
+#include "backends/cpu/onednn.h"
 #include "backends/cpu/thread_pool.h"
 
 namespace jx::cpu {
@@ -171,14 +174,6 @@ std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::v
 void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
                       std::byte* out) {
   const DType dtype = lhs.dtype();
-  if (is_half_dtype(dtype)) {
-    // Compute in float32, round once at the end.
-    const ArrayType wide{out_type.shape, DType::float32};
-    const Array result = dot_general(convert(lhs, ArrayType{lhs.shape(), DType::float32}),
-                                     convert(rhs, ArrayType{rhs.shape(), DType::float32}), dims, wide);
-    convert_run(DType::float32, dtype, concrete(result).data(), out, out_type.num_elements());
-    return;
-  }
   const std::vector<int> lhs_free = free_axes(lhs.ndim(), dims.lhs_batch, dims.lhs_contracting);
   const std::vector<int> rhs_free = free_axes(rhs.ndim(), dims.rhs_batch, dims.rhs_contracting);
   const MatrixStack a = as_matrix_stack(lhs, dims.lhs_batch, lhs_free, dims.lhs_contracting);
@@ -188,6 +183,19 @@ void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& d
   if (out_type.num_elements() == 0) return;
   if (k == 0) {
     std::memset(out, 0, out_type.num_bytes());
+    return;
+  }
+  // oneDNN for floating products it runs well (float32, and half types where the CPU has them).
+  const auto operand = [](const MatrixStack& s) {
+    return onednn::MatrixOperand{s.data, s.transposed, s.leading, s.batch > 1 ? s.batch_stride : 0};
+  };
+  if (onednn::matmul(dtype, operand(a), operand(b), out, m, n, k, batch)) return;
+  if (is_half_dtype(dtype)) {
+    // Compute in float32, round once at the end.
+    const ArrayType wide{out_type.shape, DType::float32};
+    const Array result = dot_general(convert(lhs, ArrayType{lhs.shape(), DType::float32}),
+                                     convert(rhs, ArrayType{rhs.shape(), DType::float32}), dims, wide);
+    convert_run(DType::float32, dtype, concrete(result).data(), out, out_type.num_elements());
     return;
   }
   visit_dtype(dtype, [&]<class T>(TypeTag<T>) {

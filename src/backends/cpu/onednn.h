@@ -1,0 +1,61 @@
+// src/backends/cpu/onednn.h — the products jx hands to oneDNN, the library the field runs matmul and
+// convolution on for CPUs (PyTorch, TensorFlow and XLA's CPU backend use it).
+//
+// Debian's oneDNN runs on OpenMP, whose idle threads spin for milliseconds after each parallel region
+// and would fight jx's pool for the cores. So no OpenMP team is ever started: every oneDNN primitive
+// runs on one thread (the thread's OpenMP limit is set to 1 before its first use), and jx's pool
+// splits a product into as many parts as it has threads — batches, or rows, or columns. Primitives
+// are created once per problem and part, kept in a bounded cache, and reused by later calls, eager
+// and planned alike.
+//
+//   if (!onednn::matmul(DType::float32, a, b, c, m, n, k, batch)) { /* BLAS */ }
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "jx/core/dtype.h"
+
+namespace jx::cpu {
+struct ConvGeometry;
+}
+
+namespace jx::cpu::onednn {
+
+// One operand of a product: `batch` matrices, each row-major (element (r, c) at r * leading + c) or
+// transposed (at r + c * leading), `batch_stride` elements apart (0: one matrix shared by the batch).
+struct MatrixOperand {
+  const std::byte* data = nullptr;
+  bool transposed = false;
+  std::int64_t leading = 1;
+  std::int64_t batch_stride = 0;
+};
+
+// c[i] = a[i] @ b[i] for i < batch, c dense (batch, m, n) row-major, in `dtype` (float32, bfloat16 or
+// float16 operands and result). Returns false, having written nothing, when oneDNN does not take the
+// product: other dtypes, products too small to repay a primitive's call, or a layout for which only
+// oneDNN's reference implementation exists.
+bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::byte* c, std::int64_t m, std::int64_t n,
+            std::int64_t k, std::int64_t batch);
+
+// conv_general_dilated (convolution.h) as a oneDNN forward, backward-data or backward-weights
+// convolution, whichever computes this geometry directly (onednn_convolution.cpp). Float32; returns
+// false, having written nothing, for what oneDNN does not take.
+bool convolution(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs,
+                 std::byte* out);
+
+// Whether jx uses oneDNN (JX_ONEDNN=0 turns it off, for comparisons and to rule it out when hunting
+// a bug); the setter is for tests and benchmarks.
+bool enabled();
+void set_enabled(bool on);
+
+// What oneDNN ran for the last product it took on this thread, as "matmul: brg:avx512_core" or
+// "convolution backward weights: jit:avx512_core", for tests and benchmarks.
+std::string last_implementation();
+
+// Number of primitives in the cache (tests check reuse); dropped with jx::clear_caches().
+std::size_t cached_primitives();
+void clear_cache();
+
+}  // namespace jx::cpu::onednn

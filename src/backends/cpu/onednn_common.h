@@ -1,0 +1,72 @@
+// src/backends/cpu/onednn_common.h — what jx's oneDNN products share: the engine, the one-thread
+// rule, data types and the primitive cache. Included only by the oneDNN sources (it pulls in
+// oneDNN's C++ header, which nothing else should pay for).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "jx/core/dtype.h"
+
+namespace jx::cpu::onednn {
+
+dnnl::engine& cpu_engine();
+// This thread's stream (oneDNN's streams are not shared between threads).
+dnnl::stream& thread_stream();
+// Before a thread's first primitive: its OpenMP limit becomes 1, so oneDNN never starts a team.
+void hold_to_one_thread();
+std::optional<dnnl::memory::data_type> data_type_of(DType dtype);
+// Whether oneDNN chose its reference code (correct but slower than jx's own kernels).
+bool is_reference(const std::string& implementation);
+void note_implementation(const std::string& implementation);
+// Primitive attributes jx always uses: the caller provides scratch memory (per thread, below), so that
+// one primitive may run on several threads at once.
+dnnl::primitive_attr default_attributes();
+// This thread's scratch memory for a primitive, grown as needed and kept.
+dnnl::memory thread_scratchpad(const dnnl::memory::desc& desc);
+
+// Primitives by problem, created on first use and shared by every later call (and thread). Bounded:
+// when full it starts over, as programs that keep changing shapes would otherwise grow it forever.
+template <class Key, class Value, class Hash>
+class PrimitiveCache {
+ public:
+  using Create = std::shared_ptr<const Value> (*)(const Key&);
+  std::shared_ptr<const Value> get(const Key& key, Create create) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = entries_.find(key); it != entries_.end()) return it->second;
+    }
+    std::shared_ptr<const Value> made = create(key);  // outside the lock: creation takes milliseconds
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= kLimit) entries_.clear();
+    return entries_.emplace(key, std::move(made)).first->second;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+  }
+  void clear() {
+    std::unordered_map<Key, std::shared_ptr<const Value>, Hash> taken;
+    {
+      std::lock_guard lock(mutex_);
+      taken.swap(entries_);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kLimit = 1024;
+  std::mutex mutex_;
+  std::unordered_map<Key, std::shared_ptr<const Value>, Hash> entries_;
+};
+
+// The convolution primitives' cache (onednn_convolution.cpp).
+std::size_t convolution_cache_size();
+void clear_convolution_cache();
+
+}  // namespace jx::cpu::onednn
