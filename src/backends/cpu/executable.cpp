@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <numeric>
+#include <unordered_map>
 #include <utility>
 
 #include "backends/cpu/arena_planner.h"
@@ -307,6 +308,25 @@ void Executable::plan() {
         rule.in_place.push_back(input);
     }
   }
+  // In-place candidates: an input that several outputs could overwrite goes to the one with no other
+  // choice. Each output's candidates are ordered by how many outputs want them, and outputs with fewer
+  // candidates choose first (a donated state whose update is fused with others' must not be taken by
+  // a neighbour, leaving it a fresh buffer).
+  std::unordered_map<std::uint32_t, int> claimants;
+  for (const DonationRule& rule : donation_rules_) {
+    for (const std::uint32_t input : rule.in_place) ++claimants[input];
+  }
+  in_place_order_.clear();
+  for (std::size_t j = 0; j < donation_rules_.size(); ++j) {
+    std::vector<std::uint32_t>& candidates = donation_rules_[j].in_place;
+    if (candidates.empty()) continue;
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return claimants[a] < claimants[b]; });
+    in_place_order_.push_back(static_cast<std::uint32_t>(j));
+  }
+  std::stable_sort(in_place_order_.begin(), in_place_order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return donation_rules_[a].in_place.size() < donation_rules_[b].in_place.size();
+  });
   for (std::size_t j = 0; j < donation_rules_.size(); ++j) {
     if (donation_rules_[j].bucket >= 0)
       donation_buckets_[static_cast<std::size_t>(donation_rules_[j].bucket)].outputs.push_back(
@@ -494,7 +514,7 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   if (!taken_input.empty()) {
     // First the inputs a kernel overwrites as it reads them, then, bucket by bucket, the earliest-read
     // available input for each output in the order they are defined.
-    for (std::size_t j = 0; j < output_types_.size(); ++j) {
+    for (const std::uint32_t j : in_place_order_) {
       for (const std::uint32_t i : donation_rules_[j].in_place) {
         if (available(i)) {
           take(j, i);

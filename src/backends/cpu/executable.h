@@ -115,7 +115,8 @@ class Executable final : public CompiledProgram {
     std::vector<int> last_read;
     std::vector<std::uint32_t> outputs;  // sorted by their defining equation
   };
-  std::vector<DonationRule> donation_rules_;  // per output
+  std::vector<DonationRule> donation_rules_;   // per output
+  std::vector<std::uint32_t> in_place_order_;  // outputs with in-place candidates, fewest first
   std::vector<DonationBucket> donation_buckets_;
   // The memory of a run: tables of buffer and operand addresses, then the arena.
   std::size_t operand_table_offset_ = 0;

@@ -8,9 +8,11 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <utility>
 
 #include "backends/cpu/onednn_common.h"
 #include "backends/cpu/thread_pool.h"
+#include "core/buffer.h"
 
 namespace jx::cpu::onednn {
 
@@ -45,6 +47,23 @@ std::optional<dnnl::memory::data_type> data_type_of(DType dtype) {
     default:
       return std::nullopt;
   }
+}
+
+Buffer::Buffer(std::size_t bytes)
+    : data_(static_cast<std::byte*>(allocator::allocate(std::max<std::size_t>(bytes, 1)))),
+      bytes_(std::max<std::size_t>(bytes, 1)) {}
+Buffer::~Buffer() {
+  if (data_ != nullptr) allocator::deallocate(data_, bytes_);
+}
+Buffer::Buffer(Buffer&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+Buffer& Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) allocator::deallocate(data_, bytes_);
+    data_ = std::exchange(other.data_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
+  }
+  return *this;
 }
 
 bool is_reference(const std::string& implementation) { return implementation.rfind("ref", 0) == 0; }
@@ -122,9 +141,8 @@ struct MatmulPrimitive {
 };
 
 // A matrix operand's descriptor: (rows, cols), or (batch, rows, cols) with the batch's stride.
-dnnl::memory::desc operand_desc(dnnl::memory::data_type type, std::int64_t batch, std::int64_t rows,
-                                std::int64_t cols, bool transposed, std::int64_t leading,
-                                std::int64_t batch_stride) {
+dnnl::memory::desc operand_desc(dnnl::memory::data_type type, std::int64_t batch, std::int64_t rows, std::int64_t cols,
+                                bool transposed, std::int64_t leading, std::int64_t batch_stride) {
   const std::int64_t row_stride = transposed ? 1 : leading;
   const std::int64_t col_stride = transposed ? leading : 1;
   if (batch == 1) return {{rows, cols}, type, {row_stride, col_stride}};
@@ -138,8 +156,9 @@ std::shared_ptr<const MatmulPrimitive> create(const MatmulKey& key) {
   auto made = std::make_shared<MatmulPrimitive>();
   made->a = operand_desc(type, key.batch, key.m, key.k, key.a_transposed, key.a_leading, key.a_batch_stride);
   made->b = operand_desc(type, key.batch, key.k, key.n, key.b_transposed, key.b_leading, key.b_batch_stride);
-  made->c = key.batch == 1 ? dnnl::memory::desc({key.m, key.n}, type, {key.c_leading, 1})
-                           : dnnl::memory::desc({key.batch, key.m, key.n}, type, {key.m * key.c_leading, key.c_leading, 1});
+  made->c = key.batch == 1
+                ? dnnl::memory::desc({key.m, key.n}, type, {key.c_leading, 1})
+                : dnnl::memory::desc({key.batch, key.m, key.n}, type, {key.m * key.c_leading, key.c_leading, 1});
   try {
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(made->a, made->b, made->c), default_attributes(),
                                           cpu_engine());
@@ -182,7 +201,7 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   // The primitive of each part (two sizes at most: the last part may be shorter). A part oneDNN does
   // not take means the whole product goes to BLAS, decided before anything is written.
   const auto key_of = [&](std::int64_t size) {
-    MatmulKey key{dtype, batch, m, n, k, a.transposed, b.transposed, a.leading, b.leading,
+    MatmulKey key{dtype,          batch,          m, n, k, a.transposed, b.transposed, a.leading, b.leading,
                   a.batch_stride, b.batch_stride, n};
     if (axis == SplitAxis::batch) key.batch = size;
     if (axis == SplitAxis::rows) key.m = size;
@@ -191,15 +210,22 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   };
   hold_to_one_thread();
   const std::int64_t last_size = extent - (parts - 1) * per_part;
-  const auto full = matmul_cache().get(key_of(per_part), create);
-  const auto last = last_size == per_part ? full : matmul_cache().get(key_of(last_size), create);
-  if (!full->primitive || !last->primitive) return false;
-  note_implementation(full->implementation);
+  // One float32 matrix: oneDNN's sgemm, which needs no primitive and ran faster than the matmul
+  // primitive on large products here; batches and half types take the matmul primitive.
+  const bool use_sgemm = dtype == DType::float32 && batch == 1;
+  std::shared_ptr<const MatmulPrimitive> full, last;
+  if (use_sgemm) {
+    note_implementation("matmul: dnnl_sgemm");
+  } else {
+    full = matmul_cache().get(key_of(per_part), create);
+    last = last_size == per_part ? full : matmul_cache().get(key_of(last_size), create);
+    if (!full->primitive || !last->primitive) return false;
+    note_implementation(full->implementation);
+  }
 
   const auto run_part = [&](std::int64_t part) {
     hold_to_one_thread();
     const std::int64_t first = part * per_part;
-    const MatmulPrimitive& p = part == parts - 1 ? *last : *full;
     const std::byte* a_data = a.data;
     const std::byte* b_data = b.data;
     std::byte* c_data = c;
@@ -214,6 +240,19 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
       b_data += first * (b.transposed ? b.leading : 1) * static_cast<std::int64_t>(item);
       c_data += first * static_cast<std::int64_t>(item);
     }
+    if (use_sgemm) {
+      // Row-major sgemm: a transposed operand is the transpose of a row-major matrix with its leading
+      // dimension.
+      const std::int64_t rows = axis == SplitAxis::rows ? (part == parts - 1 ? last_size : per_part) : m;
+      const std::int64_t cols = axis == SplitAxis::columns ? (part == parts - 1 ? last_size : per_part) : n;
+      const dnnl_status_t status =
+          dnnl_sgemm(a.transposed ? 'T' : 'N', b.transposed ? 'T' : 'N', rows, cols, k, 1.0f,
+                     reinterpret_cast<const float*>(a_data), a.leading, reinterpret_cast<const float*>(b_data),
+                     b.leading, 0.0f, reinterpret_cast<float*>(c_data), n);
+      if (status != dnnl_success) throw dnnl::error(status, "dnnl_sgemm");
+      return;
+    }
+    const MatmulPrimitive& p = part == parts - 1 ? *last : *full;
     dnnl::engine& engine = cpu_engine();
     const dnnl::memory a_memory(p.a, engine, const_cast<std::byte*>(a_data));
     const dnnl::memory b_memory(p.b, engine, const_cast<std::byte*>(b_data));
@@ -233,11 +272,12 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   return true;
 }
 
-std::size_t cached_primitives() { return matmul_cache().size() + convolution_cache_size(); }
+std::size_t cached_primitives() { return matmul_cache().size() + convolution_cache_size() + pooling_cache_size(); }
 
 void clear_cache() {
   matmul_cache().clear();
   clear_convolution_cache();
+  clear_pooling_cache();
 }
 
 }  // namespace jx::cpu::onednn

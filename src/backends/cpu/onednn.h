@@ -9,12 +9,15 @@
 // and planned alike.
 //
 //   if (!onednn::matmul(DType::float32, a, b, c, m, n, k, batch)) { /* BLAS */ }
+//
+// Pooling covers max pooling; average pooling (a windowed sum) stays on jx's kernel.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "backends/cpu/reduce_window.h"
 #include "jx/core/dtype.h"
 
 namespace jx::cpu {
@@ -42,8 +45,15 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
 // conv_general_dilated (convolution.h) as a oneDNN forward, backward-data or backward-weights
 // convolution, whichever computes this geometry directly (onednn_convolution.cpp). Float32; returns
 // false, having written nothing, for what oneDNN does not take.
-bool convolution(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs,
-                 std::byte* out);
+bool convolution(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs, std::byte* out);
+
+// reduce_window(max) and select_and_scatter_add(max) (reduce_window.h) as oneDNN max pooling, forward
+// and backward, when the window leaves two axes (batch and channels) alone (onednn_pooling.cpp).
+bool max_pool(DType dtype, const WindowGeometry& geometry, const std::byte* x, const WindowGeometry::Sizes& x_strides,
+              std::byte* out);
+bool max_pool_backward(DType dtype, const WindowGeometry& geometry, const std::byte* source,
+                       const WindowGeometry::Sizes& source_strides, const std::byte* operand,
+                       const WindowGeometry::Sizes& operand_strides, std::byte* out);
 
 // Whether jx uses oneDNN (JX_ONEDNN=0 turns it off, for comparisons and to rule it out when hunting
 // a bug); the setter is for tests and benchmarks.

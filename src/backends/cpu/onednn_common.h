@@ -65,8 +65,27 @@ class PrimitiveCache {
   std::unordered_map<Key, std::shared_ptr<const Value>, Hash> entries_;
 };
 
-// The convolution primitives' cache (onednn_convolution.cpp).
+// Scratch memory of one call from jx's caching allocator (aligned, uninitialized: every use writes
+// it first), so that a step's large scratch buffers are not mapped and faulted in anew every call.
+class Buffer {
+ public:
+  explicit Buffer(std::size_t bytes);
+  ~Buffer();
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer&& other) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  std::byte* data() const { return data_; }
+
+ private:
+  std::byte* data_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+// The convolution and pooling primitives' caches (onednn_convolution.cpp, onednn_pooling.cpp).
 std::size_t convolution_cache_size();
 void clear_convolution_cache();
+std::size_t pooling_cache_size();
+void clear_pooling_cache();
 
 }  // namespace jx::cpu::onednn

@@ -83,9 +83,8 @@ std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
     const memory::desc src = as_given ? made->user_src : memory::desc(key.src, type, memory::format_tag::any);
     const memory::desc dst = as_given ? made->user_dst : memory::desc(key.dst, type, memory::format_tag::any);
     try {
-      const dnnl::convolution_forward::desc forward_desc(dnnl::prop_kind::forward_training, algorithm, src,
-                                                         any_weights, dst, key.strides, key.dilation,
-                                                         key.padding_l, key.padding_r);
+      const dnnl::convolution_forward::desc forward_desc(dnnl::prop_kind::forward_training, algorithm, src, any_weights,
+                                                         dst, key.strides, key.dilation, key.padding_l, key.padding_r);
       const dnnl::convolution_forward::primitive_desc forward(forward_desc, default_attributes(), engine);
       std::string implementation;
       if (key.kind == ConvKind::forward) {
@@ -132,19 +131,6 @@ PrimitiveCache<ConvKey, ConvPrimitive, ConvKeyHash>& cache() {
   return *cache;
 }
 
-// Scratch memory of one call, 64-byte aligned.
-struct Buffer {
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  std::unique_ptr<void, Free> storage;
-  explicit Buffer(std::size_t bytes)
-      : storage(std::aligned_alloc(64, std::max<std::size_t>(64, (bytes + 63) / 64 * 64))) {
-    if (!storage) throw std::bad_alloc();
-  }
-  std::byte* data() const { return static_cast<std::byte*>(storage.get()); }
-};
-
 void reorder(const memory& from, const memory& to) {
   dnnl::reorder(from, to).execute(thread_stream(), const_cast<memory&>(from), const_cast<memory&>(to));
 }
@@ -156,7 +142,7 @@ struct Problem {
   ConvKey key;
   const std::byte* src = nullptr;
   const std::byte* dst = nullptr;
-  std::byte* out = nullptr;       // what the primitive writes: dst, src, or the weights
+  std::byte* out = nullptr;  // what the primitive writes: dst, src, or the weights
   std::int64_t src_batch_stride = 0, dst_batch_stride = 0;
   // The weights (forward, backward data): a dense copy in key.weights order, made by the caller.
   const std::byte* weights = nullptr;
@@ -393,8 +379,8 @@ bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const
     key.strides = spatial(g.rhs_dilation);
     key.dilation = minus_one(g.window_strides);
     key.padding_l = spatial(g.padding_low);
-    key.padding_r = right_padding(spatial(g.lhs_spatial), spatial(g.out_spatial), spatial(g.rhs_spatial),
-                                  key.strides, key.dilation, key.padding_l);
+    key.padding_r = right_padding(spatial(g.lhs_spatial), spatial(g.out_spatial), spatial(g.rhs_spatial), key.strides,
+                                  key.dilation, key.padding_l);
     problem.src = lhs, problem.dst = rhs, problem.out = out;
     problem.src_batch_stride = g.lhs_strides[1], problem.dst_batch_stride = g.rhs_strides[1];
     problem.user_weight_strides = strides_of(g.out_strides, true);
@@ -410,8 +396,8 @@ bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const
     key.strides = spatial(g.window_strides);
     key.dilation = minus_one(g.rhs_dilation);
     key.padding_l = spatial(g.padding_low);
-    key.padding_r = right_padding(spatial(g.lhs_spatial), spatial(g.rhs_spatial), spatial(g.out_spatial),
-                                  key.strides, key.dilation, key.padding_l);
+    key.padding_r = right_padding(spatial(g.lhs_spatial), spatial(g.rhs_spatial), spatial(g.out_spatial), key.strides,
+                                  key.dilation, key.padding_l);
     weights = dense_weights(g, rhs, item, false);
     problem.src = lhs, problem.dst = out, problem.out = out;
     problem.src_batch_stride = g.lhs_strides[0], problem.dst_batch_stride = g.out_strides[0];
@@ -431,8 +417,8 @@ bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const
       const auto u = static_cast<std::size_t>(d);
       key.padding_l.push_back((g.rhs_spatial[u] - 1) * g.rhs_dilation[u] - g.padding_low[u]);
     }
-    key.padding_r = right_padding(spatial(g.out_spatial), spatial(g.rhs_spatial), spatial(g.lhs_spatial),
-                                  key.strides, key.dilation, key.padding_l);
+    key.padding_r = right_padding(spatial(g.out_spatial), spatial(g.rhs_spatial), spatial(g.lhs_spatial), key.strides,
+                                  key.dilation, key.padding_l);
     weights = dense_weights(g, rhs, item, true);
     problem.src = out, problem.dst = lhs, problem.out = out;
     problem.src_batch_stride = g.out_strides[0], problem.dst_batch_stride = g.lhs_strides[0];

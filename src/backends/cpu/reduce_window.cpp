@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backends/cpu/dispatch.h"
+#include "backends/cpu/onednn.h"
 #include "backends/cpu/thread_pool.h"
 
 namespace jx::cpu {
@@ -251,6 +252,7 @@ void visit_window_dtype(DType dtype, F&& f) {
 
 void reduce_window(WindowReduction op, DType dtype, const WindowGeometry& geometry, const std::byte* x,
                    const WindowGeometry::Sizes& x_strides, std::byte* out) {
+  if (op == WindowReduction::max && onednn::max_pool(dtype, geometry, x, x_strides, out)) return;
   const WindowWalk walk(geometry);
   visit_window_dtype(dtype, [&]<class T>(TypeTag<T>) {
     const T* in = reinterpret_cast<const T*>(x);
@@ -279,6 +281,9 @@ void select_and_gather_add(WindowReduction select, DType dtype, const WindowGeom
 void select_and_scatter_add(WindowReduction select, DType dtype, const WindowGeometry& geometry,
                             const std::byte* source, const WindowGeometry::Sizes& source_strides,
                             const std::byte* operand, const WindowGeometry::Sizes& operand_strides, std::byte* out) {
+  if (select == WindowReduction::max &&
+      onednn::max_pool_backward(dtype, geometry, source, source_strides, operand, operand_strides, out))
+    return;
   const WindowWalk walk(geometry);
   visit_window_dtype(dtype, [&]<class T>(TypeTag<T>) {
     scatter_typed<T>(select == WindowReduction::max, walk, reinterpret_cast<const T*>(source), source_strides,

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "backends/cpu/thread_pool.h"
@@ -81,7 +82,8 @@ TEST(OnednnMatmul, BfloatInputsWithinTheirPrecision) {
   const jx::Array a = normal(30, {128, 256}), b = normal(31, {256, 96});
   const jx::Array result = jnp::matmul(a.astype(jx::bfloat16), b.astype(jx::bfloat16));
   ASSERT_EQ(result.dtype(), jx::bfloat16);
-  const jx::Array exact = jnp::matmul(a.astype(jx::bfloat16).astype(jx::float64), b.astype(jx::bfloat16).astype(jx::float64));
+  const jx::Array exact =
+      jnp::matmul(a.astype(jx::bfloat16).astype(jx::float64), b.astype(jx::bfloat16).astype(jx::float64));
   // Products of bfloat16 values summed in float32, rounded once to bfloat16 (8 bits): 2^-8 relative.
   const double scale = jnp::max(jnp::abs(exact)).item<double>();
   EXPECT_LE(jnp::max(jnp::abs(result.astype(jx::float64) - exact)).item<double>(), scale * 0.01);
@@ -101,18 +103,21 @@ TEST(OnednnMatmul, SmallProductsStayOnBlasAndResultsAgreeWithOnednnOff) {
 }
 
 TEST(OnednnMatmul, PrimitivesAreCreatedOncePerShapeAndDroppedByClearCaches) {
+  // Batched products run as matmul primitives (a single float32 matrix goes to oneDNN's sgemm, which
+  // needs none).
   onednn::clear_cache();
   const int saved = jx::cpu::num_threads();
   jx::cpu::set_num_threads(1);
-  const jx::Array a = normal(50, {128, 256}), b = normal(51, {256, 128});
+  const jx::Array a = normal(50, {4, 128, 256}), b = normal(51, {4, 256, 128});
   const auto step = jx::jit([](const jx::Array& x, const jx::Array& y) { return jnp::tanh(jnp::matmul(x, y)); });
   const jx::Array first = step(a, b);
+  EXPECT_TRUE(took("matmul: ")) << onednn::last_implementation();
   const std::size_t after_first = onednn::cached_primitives();
   EXPECT_EQ(after_first, 1u);
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(jnp::array_equal(step(a, b), first).item<bool>());
   (void)jnp::matmul(a, b);  // eagerly: the same product, the same primitive
   EXPECT_EQ(onednn::cached_primitives(), after_first);
-  (void)jnp::matmul(normal(52, {64, 256}), b);  // another shape: one more
+  (void)jnp::matmul(normal(52, {4, 64, 256}), b);  // another shape: one more
   EXPECT_EQ(onednn::cached_primitives(), after_first + 1);
   jx::clear_caches();
   EXPECT_EQ(onednn::cached_primitives(), 0u);
@@ -186,6 +191,48 @@ TEST(OnednnConvolution, EachFormulationRunsOnItsOwnPrimitive) {
   const auto [out, pullback] = jx::vjp([&](const jx::Array& lhs) { return conv(lhs, w); }, x);
   (void)pullback(y);
   EXPECT_TRUE(took("convolution backward data: ")) << onednn::last_implementation();
+}
+
+// --- Max pooling ---------------------------------------------------------------------------------
+
+// Forward and gradient of `pool` with oneDNN on and off: identical, ties included (both pick the first
+// maximum of a window), and oneDNN's forward and backward were the ones that ran.
+template <class Pool>
+void expect_pooling_identical(const Pool& pool, const jx::Array& x) {
+  const auto loss = [&](const jx::Array& v) {
+    return jnp::sum(pool(v) * jnp::arange(pool(v).size()).reshape(pool(v).shape()).astype(jx::float32));
+  };
+  const jx::Array y = pool(x);
+  EXPECT_TRUE(took("max pooling: ")) << onednn::last_implementation();
+  const jx::Array gradient = jx::grad(loss)(x);
+  EXPECT_TRUE(took("max pooling backward: ")) << onednn::last_implementation();
+  onednn::set_enabled(false);
+  const jx::Array y_own = pool(x);
+  const jx::Array gradient_own = jx::grad(loss)(x);
+  onednn::set_enabled(true);
+  EXPECT_TRUE(jnp::array_equal(y, y_own).item<bool>());
+  EXPECT_TRUE(jnp::array_equal(gradient, gradient_own).item<bool>());
+}
+
+TEST(OnednnPooling, MaxPoolForwardAndGradientAsJxsOwnKernel) {
+  // After a ReLU, most windows tie at zero: the gradient goes to the first element of each.
+  const jx::Array x = jnp::maximum(normal(80, {16, 28, 28, 8}), 0.0f);
+  on_one_and_two_threads([&] {
+    expect_pooling_identical([](const jx::Array& v) { return jx::nn::max_pool(v, {2, 2}, {.strides = {2, 2}}); }, x);
+    expect_pooling_identical(
+        [](const jx::Array& v) {
+          return jx::nn::max_pool(v, {3, 3}, {.strides = {2, 2}, .padding = "SAME"});
+        },
+        x);
+    // NCHW: the window over the last two axes, batch and channels first. (A transposed view of NHWC
+    // data has only oneDNN's reference code and stays on jx's kernel.)
+    expect_pooling_identical(
+        [](const jx::Array& v) {
+          return lax::reduce_window(v, -std::numeric_limits<double>::infinity(), lax::max, {1, 1, 2, 2}, {1, 1, 2, 2},
+                                    "VALID");
+        },
+        jnp::transpose(x, std::vector<int>{0, 3, 1, 2}) * 1.0f);  // dense NCHW (a transposed view is not)
+  });
 }
 
 }  // namespace
