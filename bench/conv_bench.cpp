@@ -7,9 +7,6 @@
 // at::convolution_backward. Then 2 x 2 max pooling forward and backward against torch::max_pool2d.
 // libtorch (Debian's libtorch-dev) is optional; it runs in a child process forked before jx starts
 // any thread, on the same number of threads, and each side is timed alone.
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <functional>
 #include <optional>
@@ -26,6 +23,7 @@
 #include "jx/random.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
+#include "separate_process.h"
 
 #if defined(JX_BENCH_TORCH)
 #include <torch/torch.h>
@@ -91,27 +89,6 @@ TorchFigures measure_torch(int threads, const jx::bench::MeasureOptions& options
   return figures;
 }
 
-// Runs measure_torch in a child process and returns what it measured.
-std::optional<TorchFigures> torch_in_child(int threads, const jx::bench::MeasureOptions& options) {
-  int channel[2];
-  if (pipe(channel) != 0) return std::nullopt;
-  const pid_t child = fork();
-  if (child < 0) return std::nullopt;
-  if (child == 0) {
-    close(channel[0]);
-    const TorchFigures figures = measure_torch(threads, options);
-    const bool written = write(channel[1], &figures, sizeof figures) == static_cast<ssize_t>(sizeof figures);
-    _exit(written ? 0 : 1);
-  }
-  close(channel[1]);
-  TorchFigures figures;
-  const bool complete = read(channel[0], &figures, sizeof figures) == static_cast<ssize_t>(sizeof figures);
-  close(channel[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (!complete || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  return figures;
-}
 #endif
 
 void report(jx::bench::Table& table, const std::string& name, double seconds, const std::string& baseline,
@@ -132,7 +109,8 @@ int main() {
   const int threads = jx::cpu::num_threads();
   const jx::bench::MeasureOptions options{.min_time = 1.0, .sample_time = 0.1};
 #if defined(JX_BENCH_TORCH)
-  const std::optional<TorchFigures> torch = torch_in_child(threads, options);  // before jx starts threads
+  const std::optional<TorchFigures> torch =
+      jx::bench::in_child_process([&] { return measure_torch(threads, options); });  // before jx starts threads
 #endif
   std::printf("CPU: %s\n", jx::bench::cpu_name().c_str());
   jx::bench::Table table("convolution and pooling, float32 (threads: " + std::to_string(threads) +

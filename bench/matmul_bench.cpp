@@ -8,11 +8,11 @@
 // op: jx's pool, oneDNN and OpenBLAS must not leave threads spinning against the next kernel.
 #include <cblas.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <oneapi/dnnl/dnnl.h>
 #include <string>
 #include <thread>
 #include <vector>

@@ -2,7 +2,9 @@
 #include "jx/transforms/jit.h"
 
 #include <fmt/format.h>
+#if defined(__GLIBC__)
 #include <malloc.h>
+#endif
 
 #include <atomic>
 #include <iostream>
@@ -312,7 +314,9 @@ void clear_all_caches() {
   taken.clear();
   cpu::onednn::clear_cache();
   allocator::trim();
+#if defined(__GLIBC__)
   malloc_trim(0);  // the memory the caches' programs and plans took goes back to the system too
+#endif
 }
 
 JitCore::JitCore(std::source_location where) : state_(std::make_unique<State>()) {

@@ -33,9 +33,9 @@ struct PoolKey {
 struct PoolKeyHash {
   std::size_t operator()(const PoolKey& key) const {
     std::size_t h = key.backward ? 1 : 0;
-    for (const Dims* dims : {&key.src, &key.dst, &key.src_strides, &key.dst_strides, &key.source_strides,
-                             &key.gradient_strides, &key.kernel, &key.strides, &key.dilation, &key.padding_l,
-                             &key.padding_r}) {
+    for (const Dims* dims :
+         {&key.src, &key.dst, &key.src_strides, &key.dst_strides, &key.source_strides, &key.gradient_strides,
+          &key.kernel, &key.strides, &key.dilation, &key.padding_l, &key.padding_r}) {
       for (std::int64_t v : *dims) h = h * 1000003u ^ std::hash<std::int64_t>()(v);
     }
     return h;
@@ -163,7 +163,8 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
     key.dilation.push_back(g.window_dilation[u] - 1);
     key.padding_l.push_back(g.padding_low[u]);
     const std::int64_t extent = (g.window_dimensions[u] - 1) * g.window_dilation[u] + 1;
-    const std::int64_t exact = (g.out_shape[u] - 1) * g.window_strides[u] + extent - g.operand_shape[u] - g.padding_low[u];
+    const std::int64_t exact =
+        (g.out_shape[u] - 1) * g.window_strides[u] + extent - g.operand_shape[u] - g.padding_low[u];
     if (exact <= -g.window_strides[u]) return false;
     key.padding_r.push_back(std::max<std::int64_t>(exact, 0));
   }
