@@ -13,6 +13,7 @@
 #include "backends/cpu/fusion.h"
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/lowering.h"
+#include "backends/cpu/matmul_epilogue.h"
 #include "core/array_impl.h"
 #include "core/buffer.h"
 #include "ir/passes.h"
@@ -104,7 +105,8 @@ std::shared_ptr<const CompiledProgram> compile_body(const Program& body) {
 }  // namespace
 
 Executable::Executable(Program program, ExecutableOptions options)
-    : program_(std::make_unique<Program>(options.fuse_elementwise ? fuse_elementwise(program) : std::move(program))) {
+    : program_(std::make_unique<Program>(options.fuse_elementwise ? fuse_elementwise(fuse_matmul_bias(program))
+                                                                  : std::move(program))) {
   plan();
 }
 

@@ -74,6 +74,10 @@ Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims,
 // The same into a dense row-major output (the planned executor's kernel).
 void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
                       std::byte* out);
+// A float32 matrix product (no batch axes) plus a bias of n values added to every row, as a Linear
+// layer computes it: oneDNN adds the bias as it writes the product; otherwise it is a second pass.
+void dot_general_bias_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const float* bias,
+                           const ArrayType& out_type, std::byte* out);
 
 // take_along_axis with broadcasting indices (see the gather primitive); indices are clamped.
 Array gather(const Array& x, const Array& indices, int axis, const ArrayType& out_type);

@@ -207,6 +207,28 @@ void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& d
   });
 }
 
+void dot_general_bias_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const float* bias,
+                           const ArrayType& out_type, std::byte* out) {
+  const std::vector<int> lhs_free = free_axes(lhs.ndim(), dims.lhs_batch, dims.lhs_contracting);
+  const std::vector<int> rhs_free = free_axes(rhs.ndim(), dims.rhs_batch, dims.rhs_contracting);
+  const MatrixStack a = as_matrix_stack(lhs, dims.lhs_batch, lhs_free, dims.lhs_contracting);
+  const MatrixStack b = as_matrix_stack(rhs, dims.rhs_batch, dims.rhs_contracting, rhs_free);
+  const std::int64_t m = a.rows, k = a.cols, n = b.cols;
+  const auto operand = [](const MatrixStack& s) {
+    return onednn::MatrixOperand{s.data, s.transposed, s.leading, s.batch > 1 ? s.batch_stride : 0};
+  };
+  const onednn::Epilogue epilogue{reinterpret_cast<const std::byte*>(bias)};
+  if (k > 0 && out_type.num_elements() > 0 &&
+      onednn::matmul(DType::float32, operand(a), operand(b), out, m, n, k, std::max(a.batch, b.batch), epilogue))
+    return;
+  dot_general_into(lhs, rhs, dims, out_type, out);
+  auto* values = reinterpret_cast<float*>(out);
+  for (std::int64_t r = 0; r < m; ++r) {
+    float* row = values + r * n;
+    for (std::int64_t c = 0; c < n; ++c) row[c] += bias[c];
+  }
+}
+
 Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type) {
   auto out = allocate_array(out_type);
   dot_general_into(lhs, rhs, dims, out_type, out->data());

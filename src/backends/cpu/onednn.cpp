@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <unordered_map>
 #include <utility>
 
 #include "backends/cpu/onednn_common.h"
@@ -120,6 +121,7 @@ struct MatmulKey {
   std::int64_t batch = 0, m = 0, n = 0, k = 0;
   bool a_transposed = false, b_transposed = false;
   std::int64_t a_leading = 0, b_leading = 0, a_batch_stride = 0, b_batch_stride = 0, c_leading = 0;
+  bool bias = false;
   bool operator==(const MatmulKey&) const = default;
 };
 
@@ -130,13 +132,13 @@ struct MatmulKeyHash {
                            key.b_batch_stride, key.c_leading}) {
       h = h * 1000003u ^ std::hash<std::int64_t>()(v);
     }
-    return h * 4 + (key.a_transposed ? 2u : 0u) + (key.b_transposed ? 1u : 0u);
+    return h * 8 + (key.a_transposed ? 4u : 0u) + (key.b_transposed ? 2u : 0u) + (key.bias ? 1u : 0u);
   }
 };
 
 struct MatmulPrimitive {
   std::optional<dnnl::matmul> primitive;  // empty: oneDNN has only its reference code for this
-  dnnl::memory::desc a, b, c, scratchpad;
+  dnnl::memory::desc a, b, c, bias, scratchpad;
   std::string implementation;
 };
 
@@ -160,8 +162,10 @@ std::shared_ptr<const MatmulPrimitive> create(const MatmulKey& key) {
                 ? dnnl::memory::desc({key.m, key.n}, type, {key.c_leading, 1})
                 : dnnl::memory::desc({key.batch, key.m, key.n}, type, {key.m * key.c_leading, key.c_leading, 1});
   try {
-    const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(made->a, made->b, made->c), default_attributes(),
-                                          cpu_engine());
+    if (key.bias) made->bias = dnnl::memory::desc({1, key.n}, type, {key.n, 1});
+    const dnnl::matmul::primitive_desc pd(key.bias ? dnnl::matmul::desc(made->a, made->b, made->bias, made->c)
+                                                   : dnnl::matmul::desc(made->a, made->b, made->c),
+                                          default_attributes(), cpu_engine());
     made->implementation = "matmul: " + std::string(pd.impl_info_str());
     made->scratchpad = pd.scratchpad_desc();
     if (!is_reference(pd.impl_info_str())) made->primitive.emplace(pd);
@@ -187,8 +191,9 @@ enum class SplitAxis { batch, rows, columns };
 }  // namespace
 
 bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::byte* c, std::int64_t m, std::int64_t n,
-            std::int64_t k, std::int64_t batch) {
+            std::int64_t k, std::int64_t batch, const Epilogue& epilogue) {
   if (!enabled() || !data_type_of(dtype)) return false;
+  if (!epilogue.empty() && (batch != 1 || dtype != DType::float32)) return false;
   const std::int64_t work = m * n * k * batch;
   if (work < kMinimumWork) return false;
   const std::size_t item = itemsize(dtype);
@@ -201,8 +206,19 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   // The primitive of each part (two sizes at most: the last part may be shorter). A part oneDNN does
   // not take means the whole product goes to BLAS, decided before anything is written.
   const auto key_of = [&](std::int64_t size) {
-    MatmulKey key{dtype,          batch,          m, n, k, a.transposed, b.transposed, a.leading, b.leading,
-                  a.batch_stride, b.batch_stride, n};
+    MatmulKey key{dtype,
+                  batch,
+                  m,
+                  n,
+                  k,
+                  a.transposed,
+                  b.transposed,
+                  a.leading,
+                  b.leading,
+                  a.batch_stride,
+                  b.batch_stride,
+                  n,
+                  epilogue.bias != nullptr};
     if (axis == SplitAxis::batch) key.batch = size;
     if (axis == SplitAxis::rows) key.m = size;
     if (axis == SplitAxis::columns) key.n = size;
@@ -212,7 +228,7 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   const std::int64_t last_size = extent - (parts - 1) * per_part;
   // One float32 matrix: oneDNN's sgemm, which needs no primitive and ran faster than the matmul
   // primitive on large products here; batches and half types take the matmul primitive.
-  const bool use_sgemm = dtype == DType::float32 && batch == 1;
+  const bool use_sgemm = dtype == DType::float32 && batch == 1 && epilogue.empty();
   std::shared_ptr<const MatmulPrimitive> full, last;
   if (use_sgemm) {
     note_implementation("matmul: dnnl_sgemm");
@@ -257,10 +273,18 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
     const dnnl::memory a_memory(p.a, engine, const_cast<std::byte*>(a_data));
     const dnnl::memory b_memory(p.b, engine, const_cast<std::byte*>(b_data));
     const dnnl::memory c_memory(p.c, engine, c_data);
-    p.primitive->execute(thread_stream(), {{DNNL_ARG_SRC, a_memory},
-                                           {DNNL_ARG_WEIGHTS, b_memory},
-                                           {DNNL_ARG_DST, c_memory},
-                                           {DNNL_ARG_SCRATCHPAD, thread_scratchpad(p.scratchpad)}});
+    std::unordered_map<int, dnnl::memory> arguments{{DNNL_ARG_SRC, a_memory},
+                                                    {DNNL_ARG_WEIGHTS, b_memory},
+                                                    {DNNL_ARG_DST, c_memory},
+                                                    {DNNL_ARG_SCRATCHPAD, thread_scratchpad(p.scratchpad)}};
+    if (epilogue.bias != nullptr) {
+      // A part of the columns adds its part of the bias.
+      const std::int64_t bias_offset = axis == SplitAxis::columns ? first : 0;
+      arguments.emplace(DNNL_ARG_BIAS, dnnl::memory(p.bias, engine,
+                                                    const_cast<std::byte*>(epilogue.bias) +
+                                                        bias_offset * static_cast<std::int64_t>(item)));
+    }
+    p.primitive->execute(thread_stream(), arguments);
   };
   if (parts == 1) {
     run_part(0);

@@ -35,12 +35,21 @@ struct MatrixOperand {
   std::int64_t batch_stride = 0;
 };
 
+// What a product's consumer does to it, done by oneDNN as the product is written: a bias (n values,
+// float32, added to every row). (A ReLU is not among them: oneDNN's writes -0.0 for negative inputs
+// where jx's max(x, 0) writes +0.0.)
+struct Epilogue {
+  const std::byte* bias = nullptr;
+  bool empty() const { return bias == nullptr; }
+};
+
 // c[i] = a[i] @ b[i] for i < batch, c dense (batch, m, n) row-major, in `dtype` (float32, bfloat16 or
 // float16 operands and result). Returns false, having written nothing, when oneDNN does not take the
 // product: other dtypes, products too small to repay a primitive's call, or a layout for which only
 // oneDNN's reference implementation exists.
+// With an epilogue (one float32 matrix only), c = a @ b + bias.
 bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::byte* c, std::int64_t m, std::int64_t n,
-            std::int64_t k, std::int64_t batch);
+            std::int64_t k, std::int64_t batch, const Epilogue& epilogue = {});
 
 // conv_general_dilated (convolution.h) as a oneDNN forward, backward-data or backward-weights
 // convolution, whichever computes this geometry directly (onednn_convolution.cpp). Float32; returns

@@ -1,0 +1,103 @@
+// The Linear-layer pattern x @ w + b planned as one dot_general_bias step: which programs are
+// rewritten, and results equal to the unfused product and bias (float64 as the oracle), with oneDNN
+// and without, split over rows and over columns.
+#include "backends/cpu/matmul_epilogue.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "backends/cpu/onednn.h"
+#include "backends/cpu/thread_pool.h"
+#include "jx/jx.h"
+
+namespace {
+
+namespace jnp = jx::numpy;
+namespace lax = jx::lax;
+
+jx::Array normal(int seed, const jx::Shape& shape) { return jx::random::normal(jx::random::key(seed), shape); }
+
+// The names of the program's equations after the pass.
+template <class F, class... Args>
+std::vector<std::string> fused_names(const F& f, const Args&... args) {
+  const jx::Program fused = jx::cpu::fuse_matmul_bias(jx::make_jaxpr(f)(args...));
+  std::vector<std::string> names;
+  for (const jx::Equation& e : fused.equations) names.emplace_back(e.primitive->name());
+  return names;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+TEST(MatmulBias, TheLinearPatternBecomesOneEquation) {
+  const jx::Array x = normal(1, {32, 64}), w = normal(2, {64, 48}), b = normal(3, {48});
+  const auto linear = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) { return jnp::matmul(a, m) + bias; };
+  const std::vector<std::string> names = fused_names(linear, x, w, b);
+  EXPECT_TRUE(contains(names, "dot_general_bias"));
+  EXPECT_FALSE(contains(names, "dot_general"));
+  EXPECT_FALSE(contains(names, "add"));
+  // The bias on the left, and a transposed weight, too.
+  EXPECT_TRUE(contains(fused_names([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+    return bias + jnp::matmul(a, m.transpose());
+  }, x, normal(4, {48, 64}), b), "dot_general_bias"));
+}
+
+TEST(MatmulBias, LeftAloneWhenThePatternIsNotThere) {
+  const jx::Array x = normal(1, {32, 64}), w = normal(2, {64, 48}), b = normal(3, {48});
+  // The product is read again: it must exist on its own.
+  const auto both = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+    const jx::Array product = jnp::matmul(a, m);
+    return std::pair{product + bias, product};
+  };
+  EXPECT_FALSE(contains(fused_names(both, x, w, b), "dot_general_bias"));
+  // A bias along the rows, not the columns.
+  const auto by_rows = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+    return jnp::matmul(a, m) + bias.reshape({32, 1});
+  };
+  EXPECT_FALSE(contains(fused_names(by_rows, x, w, normal(5, {32})), "dot_general_bias"));
+  // float64 and batched products keep their path.
+  jx::config::enable_x64(true);
+  const auto linear = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) { return jnp::matmul(a, m) + bias; };
+  EXPECT_FALSE(contains(fused_names(linear, x.astype(jx::float64), w.astype(jx::float64), b.astype(jx::float64)),
+                        "dot_general_bias"));
+  jx::config::enable_x64(false);
+  EXPECT_FALSE(contains(fused_names(linear, normal(6, {3, 32, 64}), normal(7, {3, 64, 48}), b), "dot_general_bias"));
+}
+
+TEST(MatmulBias, ResultsMatchFloat64OnEveryPath) {
+  const auto linear = jx::jit([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+    return jnp::matmul(a, m) + bias;
+  });
+  const int saved = jx::cpu::num_threads();
+  for (bool onednn : {true, false}) {
+    jx::cpu::onednn::set_enabled(onednn);
+    for (int threads : {1, 2}) {
+      jx::cpu::set_num_threads(threads);
+      // More rows than columns (split by rows) and the reverse (split by columns: each part adds its
+      // own columns of the bias).
+      for (const auto& [m, k, n] : {std::tuple{300, 200, 100}, std::tuple{64, 300, 1001}}) {
+        SCOPED_TRACE(std::to_string(m) + "x" + std::to_string(k) + "x" + std::to_string(n) + " onednn " +
+                     std::to_string(onednn) + " threads " + std::to_string(threads));
+        const jx::Array x = normal(10, {m, k}), w = normal(11, {k, n}), b = normal(12, {n}) * 10.0f;
+        jx::clear_caches();
+        const jx::Array result = linear(x, w, b);
+        // With oneDNN, the bias rides on a matmul primitive (a product alone would go to its sgemm).
+        if (onednn) {
+          EXPECT_GT(jx::cpu::onednn::cached_primitives(), 0u);
+        }
+        jx::config::enable_x64(true);
+        const jx::Array exact = jnp::matmul(x.astype(jx::float64), w.astype(jx::float64)) + b.astype(jx::float64);
+        const double error = jnp::max(jnp::abs(result.astype(jx::float64) - exact)).item<double>();
+        const double scale = jnp::max(jnp::abs(exact)).item<double>();
+        jx::config::enable_x64(false);
+        EXPECT_LE(error, 1e-5 * scale);
+      }
+    }
+  }
+  jx::cpu::onednn::set_enabled(true);
+  jx::cpu::set_num_threads(saved);
+}
+
+}  // namespace
