@@ -71,8 +71,10 @@ Program fuse_matmul_bias(const Program& program) {
           out.type_of(bias).dtype != DType::float32 || out.type_of(broadcast_bias).shape != sum.shape)
         continue;
       removed[static_cast<std::size_t>(producer[static_cast<std::size_t>(product.var)])] = true;
-      add = Equation{std::make_shared<DotGeneralBias>(dot_general->dimensions()), {dot->inputs[0], dot->inputs[1], bias},
-                     add.outputs, add.where};
+      add = Equation{std::make_shared<DotGeneralBias>(dot_general->dimensions()),
+                     {dot->inputs[0], dot->inputs[1], bias},
+                     add.outputs,
+                     add.where};
       changed = true;
       break;
     }

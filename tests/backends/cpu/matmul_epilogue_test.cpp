@@ -33,15 +33,18 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 TEST(MatmulBias, TheLinearPatternBecomesOneEquation) {
   const jx::Array x = normal(1, {32, 64}), w = normal(2, {64, 48}), b = normal(3, {48});
-  const auto linear = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) { return jnp::matmul(a, m) + bias; };
+  const auto linear = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+    return jnp::matmul(a, m) + bias;
+  };
   const std::vector<std::string> names = fused_names(linear, x, w, b);
   EXPECT_TRUE(contains(names, "dot_general_bias"));
   EXPECT_FALSE(contains(names, "dot_general"));
   EXPECT_FALSE(contains(names, "add"));
   // The bias on the left, and a transposed weight, too.
-  EXPECT_TRUE(contains(fused_names([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
-    return bias + jnp::matmul(a, m.transpose());
-  }, x, normal(4, {48, 64}), b), "dot_general_bias"));
+  EXPECT_TRUE(contains(fused_names([](const jx::Array& a, const jx::Array& m,
+                                      const jx::Array& bias) { return bias + jnp::matmul(a, m.transpose()); },
+                                   x, normal(4, {48, 64}), b),
+                       "dot_general_bias"));
 }
 
 TEST(MatmulBias, LeftAloneWhenThePatternIsNotThere) {
@@ -59,7 +62,9 @@ TEST(MatmulBias, LeftAloneWhenThePatternIsNotThere) {
   EXPECT_FALSE(contains(fused_names(by_rows, x, w, normal(5, {32})), "dot_general_bias"));
   // float64 and batched products keep their path.
   jx::config::enable_x64(true);
-  const auto linear = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) { return jnp::matmul(a, m) + bias; };
+  const auto linear = [](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+    return jnp::matmul(a, m) + bias;
+  };
   EXPECT_FALSE(contains(fused_names(linear, x.astype(jx::float64), w.astype(jx::float64), b.astype(jx::float64)),
                         "dot_general_bias"));
   jx::config::enable_x64(false);
@@ -67,9 +72,8 @@ TEST(MatmulBias, LeftAloneWhenThePatternIsNotThere) {
 }
 
 TEST(MatmulBias, ResultsMatchFloat64OnEveryPath) {
-  const auto linear = jx::jit([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
-    return jnp::matmul(a, m) + bias;
-  });
+  const auto linear =
+      jx::jit([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) { return jnp::matmul(a, m) + bias; });
   const int saved = jx::cpu::num_threads();
   for (bool onednn : {true, false}) {
     jx::cpu::onednn::set_enabled(onednn);
