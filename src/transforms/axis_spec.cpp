@@ -77,12 +77,22 @@ std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& st
     const AxisSpec* spec;  // null: every leaf below takes `axis`
     std::optional<int> axis;
     std::size_t next_child = 0;
-    std::string path;
   };
   std::vector<Frame> stack;
   std::vector<std::optional<int>> axes;
   axes.reserve(structure.num_leaves());
-  auto fail = [&](const std::string& path, const std::string& problem) {
+  // The path of the node being visited, from the frames above it: built only for a message, so that
+  // a deep tree costs nothing per node.
+  const auto segment = [&](const Frame& frame) {
+    const std::size_t i = frame.next_child - 1;
+    const std::string name = child_name(structure, *frame.node, i);
+    return name.empty()                               ? fmt::format("[{}]", i)
+           : frame.node->kind == tree::NodeKind::dict ? fmt::format("['{}']", name)
+                                                      : "." + name;
+  };
+  auto fail = [&](const std::string& problem) {
+    std::string path;
+    for (const Frame& frame : stack) path += segment(frame);
     throw ValueError("vmap", fmt::format("{} {} is not a prefix of the tree{}: {}", what, to_string(),
                                          path.empty() ? "" : " at " + path, problem));
   };
@@ -92,23 +102,19 @@ std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& st
     const AxisSpec* spec = this;
     std::optional<int> inherited;
     bool is_inherited = false;
-    std::string path;
     if (!stack.empty()) {
       Frame& parent = stack.back();
       const std::size_t i = parent.next_child++;
-      const std::string name = child_name(structure, *parent.node, i);
-      path = parent.path + (name.empty()                                ? fmt::format("[{}]", i)
-                            : parent.node->kind == tree::NodeKind::dict ? fmt::format("['{}']", name)
-                                                                        : "." + name);
       if (!parent.spec) {
         is_inherited = true;
         inherited = parent.axis;
       } else if (parent.spec->kind_ == Kind::list) {
         spec = &parent.spec->children_[i];
       } else {
+        const std::string name = child_name(structure, *parent.node, i);
         std::size_t k = 0;
         while (k < parent.spec->names_.size() && parent.spec->names_[k] != name) ++k;
-        if (name.empty() || k == parent.spec->names_.size()) fail(path, "the spec names no field for it");
+        if (name.empty() || k == parent.spec->names_.size()) fail("the spec names no field for it");
         spec = &parent.spec->children_[k];
       }
     }
@@ -118,24 +124,24 @@ std::vector<std::optional<int>> AxisSpec::axes_of_leaves(const tree::TreeDef& st
     }
     if (node.kind == tree::NodeKind::leaf) {
       if (!is_inherited)
-        fail(path, fmt::format("the spec has {} entries where the tree has an array", spec->children_.size()));
+        fail(fmt::format("the spec has {} entries where the tree has an array", spec->children_.size()));
       axes.push_back(inherited);
       continue;
     }
     if (node.arity == 0) continue;  // static leaves, None, empty containers: nothing to map
     if (is_inherited) {
-      stack.push_back(Frame{&node, nullptr, inherited, 0, path});
+      stack.push_back(Frame{&node, nullptr, inherited, 0});
       continue;
     }
     if (spec->kind_ == Kind::list && spec->children_.size() != node.arity) {
-      fail(path, fmt::format("the spec has {} entries where the tree has {} of {}", spec->children_.size(),
-                             kind_name(node.kind), node.arity));
+      fail(fmt::format("the spec has {} entries where the tree has {} of {}", spec->children_.size(),
+                       kind_name(node.kind), node.arity));
     }
     if (spec->kind_ == Kind::fields && node.kind != tree::NodeKind::dict &&
         !(node.kind == tree::NodeKind::custom && node.type && !node.type->fields.empty())) {
-      fail(path, fmt::format("the spec names fields where the tree has {}", kind_name(node.kind)));
+      fail(fmt::format("the spec names fields where the tree has {}", kind_name(node.kind)));
     }
-    stack.push_back(Frame{&node, spec, std::nullopt, 0, path});
+    stack.push_back(Frame{&node, spec, std::nullopt, 0});
   }
   return axes;
 }

@@ -3,8 +3,10 @@
 // channels, in any order: NHWC and NCHW alike). oneDNN's backward max pooling reads which element
 // each window selected from the forward pass's workspace; jx's gradient gets the operand instead, so
 // the backward recomputes the forward (a memory-bound pass) to obtain it. Both pick the first
-// maximum of each window in row-major window order, as jx's own kernel and XLA do.
+// maximum of each window in row-major window order, as jx's own kernel and XLA do. An operand holding
+// a NaN (which XLA's max propagates and oneDNN's drops) stays on jx's kernel.
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <vector>
@@ -135,6 +137,19 @@ WindowGeometry::Sizes dense_strides(const WindowGeometry::Sizes& shape, int ndim
   return strides;
 }
 
+// Whether a dense float32 array holds a NaN. oneDNN's max pooling drops NaNs (its max is the vector
+// max instruction, which returns the other operand), where jx's and XLA's propagate them: an operand
+// with a NaN is left to jx's kernel. The scan reads the operand once, in parallel.
+bool contains_nan(const float* values, std::int64_t n) {
+  std::atomic<bool> found{false};
+  parallel_for(n, std::int64_t{1} << 16, [&](std::int64_t begin, std::int64_t end) {
+    bool nan = false;
+    for (std::int64_t i = begin; i < end; ++i) nan |= values[i] != values[i];
+    if (nan) found.store(true, std::memory_order_relaxed);
+  });
+  return found.load();
+}
+
 // Runs max pooling (backward when `source` is given) split over the batch.
 bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const WindowGeometry::Sizes& operand_strides,
           const std::byte* source, const WindowGeometry::Sizes& source_strides, std::byte* out) {
@@ -146,6 +161,12 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
     if (source != nullptr && source_strides[static_cast<std::size_t>(d)] <= 0) return false;
   }
   const bool backward = source != nullptr;
+  // Only a dense operand (in its own axis order) is scanned for NaNs; views stay on jx's kernel.
+  std::int64_t elements = 1;
+  for (int d = 0; d < g.ndim; ++d) elements *= g.operand_shape[static_cast<std::size_t>(d)];
+  if (elements < (std::int64_t{1} << 12) || operand_strides != dense_strides(g.operand_shape, g.ndim) ||
+      contains_nan(reinterpret_cast<const float*>(operand), elements))
+    return false;
   PoolKey key;
   key.backward = backward;
   key.src = in_view(*view, g.operand_shape);
@@ -169,9 +190,7 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
     key.padding_r.push_back(std::max<std::int64_t>(exact, 0));
   }
   const std::int64_t batch = key.src[0];
-  std::int64_t elements = 1;
-  for (std::int64_t v : key.src) elements *= v;
-  if (batch == 0 || elements < (std::int64_t{1} << 12)) return false;
+  if (batch == 0) return false;
   const std::int64_t parts = std::clamp<std::int64_t>(std::min<std::int64_t>(elements >> 16, num_threads()), 1, batch);
   const std::int64_t per_part = (batch + parts - 1) / parts, last_size = batch - (parts - 1) * per_part;
   const auto key_of = [&](std::int64_t size) {

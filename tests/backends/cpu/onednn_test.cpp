@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -233,6 +234,18 @@ TEST(OnednnPooling, MaxPoolForwardAndGradientAsJxsOwnKernel) {
         },
         jnp::transpose(x, std::vector<int>{0, 3, 1, 2}) * 1.0f);  // dense NCHW (a transposed view is not)
   });
+}
+
+TEST(OnednnPooling, NaNsPropagateAsInJax) {
+  // oneDNN's max drops a NaN; XLA's (and jx's) propagates it, wherever it sits in the window.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  jx::Array x = jnp::arange(128 * 8 * 8 * 16).astype(jx::float32).reshape({128, 8, 8, 16});
+  x = x.at(0, 0, 0, 0).set(nan);  // first in its window
+  x = x.at(0, 3, 3, 1).set(nan);  // last in its window
+  const jx::Array y = jx::nn::max_pool(x, {2, 2}, {.strides = {2, 2}});
+  EXPECT_TRUE(std::isnan(y[0][0][0][0].item<float>()));
+  EXPECT_TRUE(std::isnan(y[0][1][1][1].item<float>()));
+  EXPECT_EQ(jnp::sum(jnp::isnan(y)).item<int>(), 2);
 }
 
 }  // namespace
