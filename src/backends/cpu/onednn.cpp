@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -65,6 +66,28 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
     bytes_ = std::exchange(other.bytes_, 0);
   }
   return *this;
+}
+
+Split split(std::int64_t extent, std::int64_t wanted) {
+  Split parts;
+  parts.count = std::clamp<std::int64_t>(wanted, 1, std::max<std::int64_t>(extent, 1));
+  parts.size = (extent + parts.count - 1) / parts.count;
+  parts.last_size = extent - (parts.count - 1) * parts.size;
+  return parts;
+}
+
+void run_parts(const Split& parts, const std::function<void(std::int64_t)>& part) {
+  const auto run = [&](std::int64_t i) {
+    hold_to_one_thread();
+    part(i);
+  };
+  if (parts.count == 1) {
+    run(0);
+    return;
+  }
+  parallel_for(parts.count, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) run(i);
+  });
 }
 
 bool is_reference(const std::string& implementation) { return implementation.rfind("ref", 0) == 0; }
@@ -199,9 +222,7 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   const std::size_t item = itemsize(dtype);
   const SplitAxis axis = batch > 1 ? SplitAxis::batch : (m >= n ? SplitAxis::rows : SplitAxis::columns);
   const std::int64_t extent = axis == SplitAxis::batch ? batch : (axis == SplitAxis::rows ? m : n);
-  const std::int64_t parts =
-      std::clamp<std::int64_t>(std::min<std::int64_t>(work / kWorkPerThread, num_threads()), 1, extent);
-  const std::int64_t per_part = (extent + parts - 1) / parts;
+  const Split parts = split(extent, std::min<std::int64_t>(work / kWorkPerThread, num_threads()));
 
   // The primitive of each part (two sizes at most: the last part may be shorter). A part oneDNN does
   // not take means the whole product goes to BLAS, decided before anything is written.
@@ -225,7 +246,6 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
     return key;
   };
   hold_to_one_thread();
-  const std::int64_t last_size = extent - (parts - 1) * per_part;
   // One float32 matrix: oneDNN's sgemm, which needs no primitive and ran faster than the matmul
   // primitive on large products here; batches and half types take the matmul primitive.
   const bool use_sgemm = dtype == DType::float32 && batch == 1 && epilogue.empty();
@@ -233,15 +253,14 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
   if (use_sgemm) {
     note_implementation("matmul: dnnl_sgemm");
   } else {
-    full = matmul_cache().get(key_of(per_part), create);
-    last = last_size == per_part ? full : matmul_cache().get(key_of(last_size), create);
+    std::tie(full, last) = part_primitives(matmul_cache(), parts, key_of, create);
     if (!full->primitive || !last->primitive) return false;
     note_implementation(full->implementation);
   }
 
-  const auto run_part = [&](std::int64_t part) {
-    hold_to_one_thread();
-    const std::int64_t first = part * per_part;
+  run_parts(parts, [&](std::int64_t part) {
+    const std::int64_t first = part * parts.size;
+    const std::int64_t size = part == parts.count - 1 ? parts.last_size : parts.size;
     const std::byte* a_data = a.data;
     const std::byte* b_data = b.data;
     std::byte* c_data = c;
@@ -259,8 +278,8 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
     if (use_sgemm) {
       // Row-major sgemm: a transposed operand is the transpose of a row-major matrix with its leading
       // dimension.
-      const std::int64_t rows = axis == SplitAxis::rows ? (part == parts - 1 ? last_size : per_part) : m;
-      const std::int64_t cols = axis == SplitAxis::columns ? (part == parts - 1 ? last_size : per_part) : n;
+      const std::int64_t rows = axis == SplitAxis::rows ? size : m;
+      const std::int64_t cols = axis == SplitAxis::columns ? size : n;
       const dnnl_status_t status =
           dnnl_sgemm(a.transposed ? 'T' : 'N', b.transposed ? 'T' : 'N', rows, cols, k, 1.0f,
                      reinterpret_cast<const float*>(a_data), a.leading, reinterpret_cast<const float*>(b_data),
@@ -268,7 +287,7 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
       if (status != dnnl_success) throw dnnl::error(status, "dnnl_sgemm");
       return;
     }
-    const MatmulPrimitive& p = part == parts - 1 ? *last : *full;
+    const MatmulPrimitive& p = part == parts.count - 1 ? *last : *full;
     dnnl::engine& engine = cpu_engine();
     const dnnl::memory a_memory(p.a, engine, const_cast<std::byte*>(a_data));
     const dnnl::memory b_memory(p.b, engine, const_cast<std::byte*>(b_data));
@@ -285,14 +304,7 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
                                                         bias_offset * static_cast<std::int64_t>(item)));
     }
     p.primitive->execute(thread_stream(), arguments);
-  };
-  if (parts == 1) {
-    run_part(0);
-  } else {
-    parallel_for(parts, 1, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t part = begin; part < end; ++part) run_part(part);
-    });
-  }
+  });
   return true;
 }
 

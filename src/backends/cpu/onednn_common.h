@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "jx/core/dtype.h"
 
@@ -64,6 +65,24 @@ class PrimitiveCache {
   std::mutex mutex_;
   std::unordered_map<Key, std::shared_ptr<const Value>, Hash> entries_;
 };
+
+// A problem split over jx's threads along one axis of `extent` items: `count` parts of `size` items,
+// the last one `last_size` (so at most two distinct primitives per problem).
+struct Split {
+  std::int64_t count = 1, size = 0, last_size = 0;
+};
+// At most `wanted` parts (at least one, at most one per item).
+Split split(std::int64_t extent, std::int64_t wanted);
+// The primitives of a split problem's parts, `key_of(size)` naming each: the same one twice when the
+// parts are equal.
+template <class Cache, class KeyOf, class Create>
+auto part_primitives(Cache& cache, const Split& parts, const KeyOf& key_of, Create create) {
+  auto full = cache.get(key_of(parts.size), create);
+  auto last = parts.last_size == parts.size ? full : cache.get(key_of(parts.last_size), create);
+  return std::pair{std::move(full), std::move(last)};
+}
+// Runs part(i) for every part, on jx's pool (inline for one part), each thread held to one OpenMP thread.
+void run_parts(const Split& parts, const std::function<void(std::int64_t)>& part);
 
 // Scratch memory of one call from jx's caching allocator (aligned, uninitialized: every use writes
 // it first), so that a step's large scratch buffers are not mapped and faulted in anew every call.

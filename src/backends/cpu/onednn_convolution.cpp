@@ -164,10 +164,7 @@ bool run(Problem& problem, std::size_t item) {
     for (std::size_t d = key.weights.size() - (key.src.size() - 2); d < key.weights.size(); ++d) p *= key.weights[d];
     return p;
   }();
-  const std::int64_t parts =
-      std::clamp<std::int64_t>(std::min<std::int64_t>(macs >> 20, num_threads()), 1, std::max<std::int64_t>(batch, 1));
-  const std::int64_t per_part = (batch + parts - 1) / parts;
-  const std::int64_t last_size = batch - (parts - 1) * per_part;
+  const Split parts = split(batch, std::min<std::int64_t>(macs >> 20, num_threads()));
   const auto key_of = [&](std::int64_t size) {
     ConvKey part = key;
     part.src[0] = size;
@@ -175,8 +172,7 @@ bool run(Problem& problem, std::size_t item) {
     return part;
   };
   hold_to_one_thread();
-  const auto full = cache().get(key_of(per_part), create);
-  const auto last = last_size == per_part ? full : cache().get(key_of(last_size), create);
+  const auto [full, last] = part_primitives(cache(), parts, key_of, create);
   if (!full->primitive || !last->primitive) return false;
   note_implementation(full->implementation);
   const dnnl::engine& engine = cpu_engine();
@@ -200,15 +196,14 @@ bool run(Problem& problem, std::size_t item) {
   // Backward weights: each part sums its share of the batch into its own buffer.
   std::vector<Buffer> partial_weights;
   if (key.kind == ConvKind::backward_weights) {
-    for (std::int64_t p = 0; p < parts; ++p)
-      partial_weights.emplace_back((p == parts - 1 ? last : full)->weights.get_size());
+    for (std::int64_t p = 0; p < parts.count; ++p)
+      partial_weights.emplace_back((p == parts.count - 1 ? last : full)->weights.get_size());
   }
 
-  const auto run_part = [&](std::int64_t part) {
-    hold_to_one_thread();
-    const ConvPrimitive& p = part == parts - 1 ? *last : *full;
-    const std::byte* weights = part == parts - 1 ? last_weights : full_weights;
-    const std::int64_t first = part * per_part;
+  run_parts(parts, [&](std::int64_t part) {
+    const ConvPrimitive& p = part == parts.count - 1 ? *last : *full;
+    const std::byte* weights = part == parts.count - 1 ? last_weights : full_weights;
+    const std::int64_t first = part * parts.size;
     const auto offset = [&](std::int64_t stride) { return first * stride * static_cast<std::int64_t>(item); };
     auto* src = const_cast<std::byte*>(problem.src) + offset(problem.src_batch_stride);
     auto* dst = const_cast<std::byte*>(problem.dst) + offset(problem.dst_batch_stride);
@@ -249,18 +244,11 @@ bool run(Problem& problem, std::size_t item) {
                                              {DNNL_ARG_DIFF_DST, dst_memory},
                                              {DNNL_ARG_SCRATCHPAD, scratchpad}});
     }
-  };
-  if (parts == 1) {
-    run_part(0);
-  } else {
-    parallel_for(parts, 1, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t part = begin; part < end; ++part) run_part(part);
-    });
-  }
+  });
   if (key.kind == ConvKind::backward_weights) {
     // The parts' sums added up (every part's primitive writes the same layout), then written where
     // the caller wants the gradient.
-    if (parts > 1 && last->weights != full->weights) {  // the last part chose another layout
+    if (parts.count > 1 && last->weights != full->weights) {  // the last part chose another layout
       Buffer converted(full->weights.get_size());
       reorder(memory(last->weights, engine, partial_weights.back().data()),
               memory(full->weights, engine, converted.data()));
@@ -268,7 +256,7 @@ bool run(Problem& problem, std::size_t item) {
     }
     auto* total = reinterpret_cast<float*>(partial_weights[0].data());
     const std::size_t count = full->weights.get_size() / sizeof(float);
-    for (std::int64_t part = 1; part < parts; ++part) {
+    for (std::int64_t part = 1; part < parts.count; ++part) {
       const auto* add = reinterpret_cast<const float*>(partial_weights[static_cast<std::size_t>(part)].data());
       for (std::size_t i = 0; i < count; ++i) total[i] += add[i];
     }

@@ -191,8 +191,7 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
   }
   const std::int64_t batch = key.src[0];
   if (batch == 0) return false;
-  const std::int64_t parts = std::clamp<std::int64_t>(std::min<std::int64_t>(elements >> 16, num_threads()), 1, batch);
-  const std::int64_t per_part = (batch + parts - 1) / parts, last_size = batch - (parts - 1) * per_part;
+  const Split parts = split(batch, std::min<std::int64_t>(elements >> 16, num_threads()));
   const auto key_of = [&](std::int64_t size) {
     PoolKey part = key;
     part.src[0] = size;
@@ -200,16 +199,14 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
     return part;
   };
   hold_to_one_thread();
-  const auto full = cache().get(key_of(per_part), create);
-  const auto last = last_size == per_part ? full : cache().get(key_of(last_size), create);
+  const auto [full, last] = part_primitives(cache(), parts, key_of, create);
   if (!full->forward || !last->forward) return false;
   note_implementation(full->implementation);
 
   const auto batch_axis = static_cast<std::size_t>(view->batch_axis);
-  const auto run_part = [&](std::int64_t part) {
-    hold_to_one_thread();
-    const PoolPrimitive& p = part == parts - 1 ? *last : *full;
-    const std::int64_t first = part * per_part;
+  run_parts(parts, [&](std::int64_t part) {
+    const PoolPrimitive& p = part == parts.count - 1 ? *last : *full;
+    const std::int64_t first = part * parts.size;
     const dnnl::engine& engine = cpu_engine();
     const auto at = [&](const std::byte* base, std::int64_t stride) {
       return const_cast<std::byte*>(base) + first * stride * static_cast<std::int64_t>(sizeof(float));
@@ -236,14 +233,7 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
                          {DNNL_ARG_DIFF_SRC, memory(p.gradient, engine, at(out, gradient_strides[batch_axis]))},
                          {DNNL_ARG_WORKSPACE, workspace_memory},
                          {DNNL_ARG_SCRATCHPAD, thread_scratchpad(p.backward_scratchpad)}});
-  };
-  if (parts == 1) {
-    run_part(0);
-  } else {
-    parallel_for(parts, 1, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t part = begin; part < end; ++part) run_part(part);
-    });
-  }
+  });
   return true;
 }
 
