@@ -143,9 +143,9 @@ WindowGeometry::Sizes dense_strides(const WindowGeometry::Sizes& shape, int ndim
 bool contains_nan(const float* values, std::int64_t n) {
   std::atomic<bool> found{false};
   parallel_for(n, std::int64_t{1} << 16, [&](std::int64_t begin, std::int64_t end) {
-    bool nan = false;
-    for (std::int64_t i = begin; i < end; ++i) nan |= values[i] != values[i];
-    if (nan) found.store(true, std::memory_order_relaxed);
+    int nan = 0;  // an int, so that the loop becomes vector compares and ors
+    for (std::int64_t i = begin; i < end; ++i) nan |= static_cast<int>(values[i] != values[i]);
+    if (nan != 0) found.store(true, std::memory_order_relaxed);
   });
   return found.load();
 }
