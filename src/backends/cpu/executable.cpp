@@ -6,7 +6,6 @@
 #include <cstring>
 #include <map>
 #include <numeric>
-#include <unordered_map>
 #include <utility>
 
 #include "backends/cpu/arena_planner.h"
@@ -277,7 +276,8 @@ void Executable::plan() {
     if (def < 0) continue;
     DonationRule& rule = donation_rules_[j];
     rule.defined_at = def;
-    if (auto it = bucket_of_size.find(out.type.num_bytes()); it != bucket_of_size.end()) rule.bucket = it->second;
+    if (auto it = bucket_of_size.find(out.type.num_bytes()); it != bucket_of_size.end())
+      donation_buckets_[static_cast<std::size_t>(it->second)].outputs.push_back(static_cast<std::uint32_t>(j));
     // Inputs the defining kernel reads as it writes the output, element by element.
     const Equation& definition = p.equations[static_cast<std::size_t>(def)];
     const Step& step = steps_[static_cast<std::size_t>(step_of_equation[static_cast<std::size_t>(def)])];
@@ -314,7 +314,7 @@ void Executable::plan() {
   // choice. Each output's candidates are ordered by how many outputs want them, and outputs with fewer
   // candidates choose first (a donated state whose update is fused with others' must not be taken by
   // a neighbour, leaving it a fresh buffer).
-  std::unordered_map<std::uint32_t, int> claimants;
+  std::vector<int> claimants(p.inputs.size(), 0);
   for (const DonationRule& rule : donation_rules_) {
     for (const std::uint32_t input : rule.in_place) ++claimants[input];
   }
@@ -329,11 +329,6 @@ void Executable::plan() {
   std::stable_sort(in_place_order_.begin(), in_place_order_.end(), [&](std::uint32_t a, std::uint32_t b) {
     return donation_rules_[a].in_place.size() < donation_rules_[b].in_place.size();
   });
-  for (std::size_t j = 0; j < donation_rules_.size(); ++j) {
-    if (donation_rules_[j].bucket >= 0)
-      donation_buckets_[static_cast<std::size_t>(donation_rules_[j].bucket)].outputs.push_back(
-          static_cast<std::uint32_t>(j));
-  }
   for (DonationBucket& bucket : donation_buckets_) {
     std::stable_sort(bucket.outputs.begin(), bucket.outputs.end(), [&](std::uint32_t a, std::uint32_t b) {
       return donation_rules_[a].defined_at < donation_rules_[b].defined_at;

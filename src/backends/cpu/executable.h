@@ -107,7 +107,6 @@ class Executable final : public CompiledProgram {
   // call over 100k leaves must not be quadratic).
   struct DonationRule {
     std::vector<std::uint32_t> in_place;  // inputs the defining kernel may overwrite as it reads them
-    int bucket = -1;                      // inputs of the output's byte size, or none
     int defined_at = 0;                   // the defining equation: inputs last read before it qualify
   };
   struct DonationBucket {

@@ -171,8 +171,12 @@ std::vector<int> free_axes(int ndim, const std::vector<int>& batch, const std::v
   return axes;
 }
 
-void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
-                      std::byte* out) {
+namespace {
+
+// out = lhs . rhs, plus `bias` (n float32 values, or none) on every row: oneDNN adds it as it writes
+// the product; every other path adds it afterwards.
+void multiply_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
+                   std::byte* out, const float* bias) {
   const DType dtype = lhs.dtype();
   const std::vector<int> lhs_free = free_axes(lhs.ndim(), dims.lhs_batch, dims.lhs_contracting);
   const std::vector<int> rhs_free = free_axes(rhs.ndim(), dims.rhs_batch, dims.rhs_contracting);
@@ -181,52 +185,48 @@ void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& d
   const std::int64_t batch = std::max(a.batch, b.batch);
   const std::int64_t m = a.rows, k = a.cols, n = b.cols;
   if (out_type.num_elements() == 0) return;
-  if (k == 0) {
-    std::memset(out, 0, out_type.num_bytes());
-    return;
-  }
   // oneDNN for floating products it runs well (float32, and half types where the CPU has them).
   const auto operand = [](const MatrixStack& s) {
     return onednn::MatrixOperand{s.data, s.transposed, s.leading, s.batch > 1 ? s.batch_stride : 0};
   };
-  if (onednn::matmul(dtype, operand(a), operand(b), out, m, n, k, batch)) return;
-  if (is_half_dtype(dtype)) {
+  if (k > 0 &&
+      onednn::matmul(dtype, operand(a), operand(b), out, m, n, k, batch, {reinterpret_cast<const std::byte*>(bias)}))
+    return;
+  if (k == 0) {
+    std::memset(out, 0, out_type.num_bytes());
+  } else if (is_half_dtype(dtype)) {
     // Compute in float32, round once at the end.
     const ArrayType wide{out_type.shape, DType::float32};
     const Array result = dot_general(convert(lhs, ArrayType{lhs.shape(), DType::float32}),
                                      convert(rhs, ArrayType{rhs.shape(), DType::float32}), dims, wide);
     convert_run(DType::float32, dtype, concrete(result).data(), out, out_type.num_elements());
-    return;
+  } else {
+    visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
+      if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+        gemm_blas<T>(a, b, reinterpret_cast<T*>(out), m, n, k, batch);
+      } else if constexpr (!is_half_v<T>) {
+        gemm_loop<T>(a, b, reinterpret_cast<T*>(out), m, n, k, batch);
+      }
+    });
   }
-  visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      gemm_blas<T>(a, b, reinterpret_cast<T*>(out), m, n, k, batch);
-    } else if constexpr (!is_half_v<T>) {
-      gemm_loop<T>(a, b, reinterpret_cast<T*>(out), m, n, k, batch);
-    }
-  });
-}
-
-void dot_general_bias_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const float* bias,
-                           const ArrayType& out_type, std::byte* out) {
-  const std::vector<int> lhs_free = free_axes(lhs.ndim(), dims.lhs_batch, dims.lhs_contracting);
-  const std::vector<int> rhs_free = free_axes(rhs.ndim(), dims.rhs_batch, dims.rhs_contracting);
-  const MatrixStack a = as_matrix_stack(lhs, dims.lhs_batch, lhs_free, dims.lhs_contracting);
-  const MatrixStack b = as_matrix_stack(rhs, dims.rhs_batch, dims.rhs_contracting, rhs_free);
-  const std::int64_t m = a.rows, k = a.cols, n = b.cols;
-  const auto operand = [](const MatrixStack& s) {
-    return onednn::MatrixOperand{s.data, s.transposed, s.leading, s.batch > 1 ? s.batch_stride : 0};
-  };
-  const onednn::Epilogue epilogue{reinterpret_cast<const std::byte*>(bias)};
-  if (k > 0 && out_type.num_elements() > 0 &&
-      onednn::matmul(DType::float32, operand(a), operand(b), out, m, n, k, std::max(a.batch, b.batch), epilogue))
-    return;
-  dot_general_into(lhs, rhs, dims, out_type, out);
+  if (bias == nullptr) return;
   auto* values = reinterpret_cast<float*>(out);
   for (std::int64_t r = 0; r < m; ++r) {
     float* row = values + r * n;
     for (std::int64_t c = 0; c < n; ++c) row[c] += bias[c];
   }
+}
+
+}  // namespace
+
+void dot_general_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type,
+                      std::byte* out) {
+  multiply_into(lhs, rhs, dims, out_type, out, nullptr);
+}
+
+void dot_general_bias_into(const Array& lhs, const Array& rhs, const DotDimensions& dims, const float* bias,
+                           const ArrayType& out_type, std::byte* out) {
+  multiply_into(lhs, rhs, dims, out_type, out, bias);
 }
 
 Array dot_general(const Array& lhs, const Array& rhs, const DotDimensions& dims, const ArrayType& out_type) {

@@ -7,7 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <new>
+#include <optional>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -99,18 +100,15 @@ dnnl::primitive_attr default_attributes() {
 }
 
 dnnl::memory thread_scratchpad(const dnnl::memory::desc& desc) {
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  thread_local std::unique_ptr<void, Free> storage;
+  thread_local std::optional<Buffer> storage;
   thread_local std::size_t capacity = 0;
-  const std::size_t bytes = (desc.get_size() + 63) / 64 * 64;
-  if (bytes > capacity) {
-    storage.reset(std::aligned_alloc(64, bytes));
-    if (!storage) throw std::bad_alloc();
+  const std::size_t bytes = desc.get_size();
+  if (!storage || bytes > capacity) {
+    storage.reset();
+    storage.emplace(bytes);
     capacity = bytes;
   }
-  return {desc, cpu_engine(), storage.get()};
+  return {desc, cpu_engine(), storage->data()};
 }
 
 namespace {
@@ -130,7 +128,7 @@ thread_local std::string last_used;
 bool enabled() { return enabled_flag().load(std::memory_order_relaxed); }
 void set_enabled(bool on) { enabled_flag().store(on); }
 std::string last_implementation() { return last_used; }
-void note_implementation(const std::string& implementation) {
+void note_implementation(std::string_view implementation) {
   if (last_used != implementation) last_used = implementation;
 }
 

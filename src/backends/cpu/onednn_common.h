@@ -10,6 +10,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -25,7 +26,7 @@ void hold_to_one_thread();
 std::optional<dnnl::memory::data_type> data_type_of(DType dtype);
 // Whether oneDNN chose its reference code (correct but slower than jx's own kernels).
 bool is_reference(const std::string& implementation);
-void note_implementation(const std::string& implementation);
+void note_implementation(std::string_view implementation);
 // Primitive attributes jx always uses: the caller provides scratch memory (per thread, below), so that
 // one primitive may run on several threads at once.
 dnnl::primitive_attr default_attributes();

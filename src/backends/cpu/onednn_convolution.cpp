@@ -14,7 +14,6 @@
 // only about speed. Feature groups are oneDNN groups; batch groups, negative strides of the
 // activations, and shapes only oneDNN's reference code runs stay on jx's own kernel.
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -68,7 +67,8 @@ Dims dense_strides(const Dims& dims) {
   return strides;
 }
 
-// Names the roles of a key's three tensors for each kind: which one is read, which written.
+// The primitive of a key's kind, with the activations in the caller's layout if oneDNN has more than
+// its reference code for it, else in the layout it prefers; empty when only reference code exists.
 std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
   const memory::data_type type = *data_type_of(key.dtype);
   auto made = std::make_shared<ConvPrimitive>();

@@ -7,7 +7,6 @@
 // a NaN (which XLA's max propagates and oneDNN's drops) stays on jx's kernel.
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <vector>
 
