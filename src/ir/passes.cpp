@@ -326,6 +326,68 @@ bool eliminate_dead_code(Program& program) {
   return changed;
 }
 
+namespace {
+
+// One level of inlining: the calls of `program`, not those inside the bodies it splices in.
+bool inline_calls_once(Program& program) {
+  bool inlined = false;
+  std::vector<Equation> equations;
+  equations.reserve(program.equations.size());
+  Substitution substitution;
+  std::vector<ArrayType> input_types;
+  for (Equation& e : program.equations) {
+    for (Atom& a : e.inputs) a = substitution.apply(a);
+    std::shared_ptr<const Program> body;
+    if (!e.primitive->has_side_effects()) {
+      input_types.clear();
+      for (const Atom& a : e.inputs) input_types.push_back(program.type_of(a));
+      body = e.primitive->inline_body(input_types);
+    }
+    if (!body) {
+      equations.push_back(std::move(e));
+      continue;
+    }
+    inlined = true;
+    // Each of the body's variables as an atom of the program: its inputs are the call's operands, its
+    // constants become the program's, its equations' outputs fresh variables.
+    std::vector<Atom> atom_of(body->types.size());
+    for (std::size_t i = 0; i < body->inputs.size(); ++i)
+      atom_of[static_cast<std::size_t>(body->inputs[i])] = e.inputs[i];
+    for (std::size_t k = 0; k < body->constvars.size(); ++k) {
+      const auto constvar = static_cast<std::size_t>(body->constvars[k]);
+      const int v = program.new_var(body->types[constvar]);
+      program.constvars.push_back(v);
+      program.consts.push_back(body->consts[k]);
+      atom_of[constvar] = Atom::variable(v);
+    }
+    const auto renamed = [&](const Atom& a) { return a.is_literal() ? a : atom_of[static_cast<std::size_t>(a.var)]; };
+    for (const Equation& inner : body->equations) {
+      Equation copy{inner.primitive, {}, {}, inner.where ? inner.where : e.where};
+      for (const Atom& a : inner.inputs) copy.inputs.push_back(renamed(a));
+      for (int v : inner.outputs) {
+        const int fresh = program.new_var(body->types[static_cast<std::size_t>(v)]);
+        atom_of[static_cast<std::size_t>(v)] = Atom::variable(fresh);
+        copy.outputs.push_back(fresh);
+      }
+      equations.push_back(std::move(copy));
+    }
+    for (std::size_t j = 0; j < e.outputs.size(); ++j) substitution.replace(e.outputs[j], renamed(body->outputs[j]));
+  }
+  program.equations = std::move(equations);
+  for (Atom& a : program.outputs) a = substitution.apply(a);
+  return inlined;
+}
+
+}  // namespace
+
+bool inline_calls(Program& program) {
+  // Bodies may hold calls themselves (a custom_jvp function calling another); a few levels suffice.
+  constexpr int kMaxDepth = 16;
+  bool inlined = false;
+  for (int depth = 0; depth < kMaxDepth && inline_calls_once(program); ++depth) inlined = true;
+  return inlined;
+}
+
 void optimize(Program& program) {
   for (int round = 0; round < 4; ++round) {
     bool changed = simplify_algebra(program);

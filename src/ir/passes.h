@@ -24,4 +24,9 @@ bool eliminate_dead_code(Program& program);
 
 void optimize(Program& program);
 
+// Replaces every call whose primitive offers an inline_body (custom_jvp_call, custom_vjp_call) by the
+// body's equations, for a program about to be planned: its derivative rules are lost, so transformed
+// programs must never go through it. Returns whether anything was inlined.
+bool inline_calls(Program& program);
+
 }  // namespace jx::passes

@@ -47,6 +47,13 @@ TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs,
   return program.output_types();
 }
 
+// The function as a program, for a backend that inlines it into the program it plans.
+std::shared_ptr<const Program> traced_body(const ArraysFunction& f, std::span<const ArrayType> inputs) {
+  auto program = std::make_shared<Program>(trace_program(f, inputs, "custom-derivative function, inlined for jit"));
+  passes::optimize(*program);
+  return program;
+}
+
 // The kernel of a custom function under jit: the function traced into a program and compiled, so
 // that a jitted call runs planned kernels rather than calling the user's C++ function each time (the
 // function is pure, so tracing it once is as good as calling it).
@@ -85,6 +92,9 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
   bool has_side_effects() const override { return has_effects_.get(); }
   Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
+  std::shared_ptr<const Program> inline_body(std::span<const ArrayType> inputs) const override {
+    return traced_body(*f_, inputs);
+  }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
     return (*f_)(inputs);
@@ -181,6 +191,9 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
   bool has_side_effects() const override { return has_effects_.get(); }
   Kernel lower(const LoweringContext& context) const override { return lower_function(*f_, context); }
+  std::shared_ptr<const Program> inline_body(std::span<const ArrayType> inputs) const override {
+    return traced_body(*f_, inputs);
+  }
   ArrayList evaluate(std::span<const Array> inputs) const override {
     UserCodeScope user;
     return (*f_)(inputs);

@@ -31,6 +31,7 @@
 
 namespace jx {
 
+class Program;
 using TypeList = std::vector<ArrayType>;
 
 // vmap's marker for an input or output that has no batch axis.
@@ -76,6 +77,11 @@ class Primitive {
   // The CPU kernel for operands of these types (jx/ir/kernel.h). An empty Kernel (the default) makes the
   // planned executor run `evaluate` instead, on arrays wrapping the planned buffers.
   virtual Kernel lower(const LoweringContext& context) const;
+  // A call that only runs a function (custom_jvp_call, custom_vjp_call) returns the function as a
+  // program on inputs of these types; a backend about to plan a program inlines it there, so that its
+  // equations fuse with their neighbours (its derivative rules are not needed once nothing is
+  // differentiated). The default, nullptr, keeps the call.
+  virtual std::shared_ptr<const Program> inline_body(std::span<const ArrayType> /*inputs*/) const { return nullptr; }
   // Output 0 is input 0's bytes under another type (a reshape; a conversion that changes only the weak
   // flag): the planner gives it input 0's memory and runs nothing.
   virtual bool reinterprets_input(std::span<const ArrayType> /*inputs*/) const { return false; }

@@ -9,10 +9,10 @@
 #include <utility>
 
 #include "backends/cpu/arena_planner.h"
+#include "backends/cpu/bias_epilogue.h"
 #include "backends/cpu/fusion.h"
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/lowering.h"
-#include "backends/cpu/matmul_epilogue.h"
 #include "core/array_impl.h"
 #include "core/buffer.h"
 #include "ir/passes.h"
@@ -101,11 +101,18 @@ std::shared_ptr<const CompiledProgram> compile_body(const Program& body) {
   return std::make_shared<const Executable>(std::move(optimized));
 }
 
+// The program as it will run: calls of custom-derivative functions inlined (their equations then fuse
+// with their neighbours: a ReLU with the bias add before it), products merged with their bias (bias_epilogue.h), and
+// elementwise chains grouped.
+Program prepare(Program program) {
+  if (passes::inline_calls(program)) passes::optimize(program);
+  return fuse_elementwise(fuse_bias_epilogues(program));
+}
+
 }  // namespace
 
 Executable::Executable(Program program, ExecutableOptions options)
-    : program_(std::make_unique<Program>(options.fuse_elementwise ? fuse_elementwise(fuse_matmul_bias(program))
-                                                                  : std::move(program))) {
+    : program_(std::make_unique<Program>(options.fuse_elementwise ? prepare(std::move(program)) : std::move(program))) {
   plan();
 }
 

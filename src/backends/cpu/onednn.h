@@ -53,8 +53,10 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
 
 // conv_general_dilated (convolution.h) as a oneDNN forward, backward-data or backward-weights
 // convolution, whichever computes this geometry directly (onednn_convolution.cpp). Float32; returns
-// false, having written nothing, for what oneDNN does not take.
-bool convolution(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs, std::byte* out);
+// false, having written nothing, for what oneDNN does not take. With a bias (one float per output
+// feature), only a forward convolution is taken, and the bias is added as the output is written.
+bool convolution(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs, std::byte* out,
+                 const std::byte* bias = nullptr);
 
 // reduce_window(max) and select_and_scatter_add(max) (reduce_window.h) as oneDNN max pooling, forward
 // and backward, when the window leaves two axes (batch and channels) alone (onednn_pooling.cpp).

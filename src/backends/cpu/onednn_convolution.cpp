@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "backends/cpu/convolution.h"
@@ -39,12 +40,14 @@ struct ConvKey {
   Dims src, weights, dst;                        // logical dims (oneDNN order; weights with groups first)
   Dims src_strides, dst_strides;                 // of the caller's activations
   Dims strides, dilation, padding_l, padding_r;  // oneDNN conventions (dilation 0 = none)
+  bool with_bias = false;                        // forward: a bias per output feature is added
   bool operator==(const ConvKey&) const = default;
 };
 
 struct ConvKeyHash {
   std::size_t operator()(const ConvKey& key) const {
-    std::size_t h = static_cast<std::size_t>(key.kind) * 31 + static_cast<std::size_t>(key.dtype);
+    std::size_t h = (static_cast<std::size_t>(key.kind) * 31 + static_cast<std::size_t>(key.dtype)) * 2 +
+                    static_cast<std::size_t>(key.with_bias);
     for (const Dims* dims : {&key.src, &key.weights, &key.dst, &key.src_strides, &key.dst_strides, &key.strides,
                              &key.dilation, &key.padding_l, &key.padding_r}) {
       for (std::int64_t v : *dims) h = h * 1000003u ^ std::hash<std::int64_t>()(v);
@@ -83,8 +86,15 @@ std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
     const memory::desc src = as_given ? made->user_src : memory::desc(key.src, type, memory::format_tag::any);
     const memory::desc dst = as_given ? made->user_dst : memory::desc(key.dst, type, memory::format_tag::any);
     try {
-      const dnnl::convolution_forward::desc forward_desc(dnnl::prop_kind::forward_training, algorithm, src, any_weights,
-                                                         dst, key.strides, key.dilation, key.padding_l, key.padding_r);
+      const auto forward_desc = [&] {
+        if (!key.with_bias) {
+          return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, any_weights, dst,
+                                                 key.strides, key.dilation, key.padding_l, key.padding_r);
+        }
+        const memory::desc bias({key.dst[1]}, type, memory::format_tag::a);
+        return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training, algorithm, src, any_weights, bias,
+                                               dst, key.strides, key.dilation, key.padding_l, key.padding_r);
+      }();
       const dnnl::convolution_forward::primitive_desc forward(forward_desc, default_attributes(), engine);
       std::string implementation;
       if (key.kind == ConvKind::forward) {
@@ -146,7 +156,8 @@ struct Problem {
   std::int64_t src_batch_stride = 0, dst_batch_stride = 0;
   // The weights (forward, backward data): a dense copy in key.weights order, made by the caller.
   const std::byte* weights = nullptr;
-  Dims user_weight_strides;  // backward weights: where each logical weight goes in the output
+  const std::byte* bias = nullptr;  // forward with key.with_bias: one float per output feature
+  Dims user_weight_strides;         // backward weights: where each logical weight goes in the output
 };
 
 std::int64_t product(const ConvGeometry::Sizes& sizes, int n) {
@@ -225,10 +236,15 @@ bool run(Problem& problem, std::size_t item) {
     const memory scratchpad = thread_scratchpad(p.scratchpad);
     if (key.kind == ConvKind::forward) {
       const memory weights_memory(p.weights, engine, const_cast<std::byte*>(weights));
-      p.primitive->execute(thread_stream(), {{DNNL_ARG_SRC, src_memory},
-                                             {DNNL_ARG_WEIGHTS, weights_memory},
-                                             {DNNL_ARG_DST, dst_memory},
-                                             {DNNL_ARG_SCRATCHPAD, scratchpad}});
+      std::unordered_map<int, memory> arguments{{DNNL_ARG_SRC, src_memory},
+                                                {DNNL_ARG_WEIGHTS, weights_memory},
+                                                {DNNL_ARG_DST, dst_memory},
+                                                {DNNL_ARG_SCRATCHPAD, scratchpad}};
+      if (key.with_bias) {
+        const memory::desc bias({key.dst[1]}, *data_type_of(key.dtype), memory::format_tag::a);
+        arguments.emplace(DNNL_ARG_BIAS, memory(bias, engine, const_cast<std::byte*>(problem.bias)));
+      }
+      p.primitive->execute(thread_stream(), arguments);
       if (dst_buffer) reorder(dst_memory, user_dst);
     } else if (key.kind == ConvKind::backward_data) {
       const memory weights_memory(p.weights, engine, const_cast<std::byte*>(weights));
@@ -303,7 +319,8 @@ std::vector<std::byte> dense_weights(const ConvGeometry& g, const std::byte* rhs
 std::size_t convolution_cache_size() { return cache().size(); }
 void clear_convolution_cache() { cache().clear(); }
 
-bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const std::byte* rhs, std::byte* out) {
+bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const std::byte* rhs, std::byte* out,
+                 const std::byte* bias) {
   if (!enabled() || dtype != DType::float32 || g.batch_group_count != 1) return false;
   const int n = g.spatial_dims;
   if (n < 1 || n > 3) return false;
@@ -414,6 +431,11 @@ bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const
     return false;
   }
   if (!nonnegative(key.padding_l) || !nonnegative(key.padding_r)) return false;
+  if (bias != nullptr) {
+    if (key.kind != ConvKind::forward) return false;  // the caller adds it
+    key.with_bias = true;
+    problem.bias = bias;
+  }
   problem.weights = weights.empty() ? nullptr : weights.data();
   return run(problem, item);
 }

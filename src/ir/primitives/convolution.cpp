@@ -172,13 +172,14 @@ ArrayList ConvGeneralDilated::evaluate(std::span<const Array> inputs) const {
   return {wrap(std::move(out))};
 }
 
+cpu::ConvGeometry dense_conv_geometry(const ConvParams& params, const Shape& lhs, const Shape& rhs, const Shape& out) {
+  return geometry(params, lhs, dense_strides_of(lhs), rhs, dense_strides_of(rhs), out, dense_strides_of(out));
+}
+
 Kernel ConvGeneralDilated::lower(const LoweringContext& context) const {
-  const ArrayType& lhs = context.inputs[0];
-  const ArrayType& rhs = context.inputs[1];
   const ArrayType& out = context.outputs[0];
   if (cpu::is_half_dtype(out.dtype)) return {};  // through evaluate, which widens to float32
-  const cpu::ConvGeometry g = geometry(p_, lhs.shape, dense_strides_of(lhs.shape), rhs.shape,
-                                       dense_strides_of(rhs.shape), out.shape, dense_strides_of(out.shape));
+  const cpu::ConvGeometry g = dense_conv_geometry(p_, context.inputs[0].shape, context.inputs[1].shape, out.shape);
   return Kernel{[g, dtype = out.dtype](const KernelCall& call) {
     cpu::conv_general_dilated(dtype, g, call.inputs[0], call.inputs[1], call.outputs[0]);
   }};

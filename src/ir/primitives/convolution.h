@@ -20,6 +20,10 @@
 
 #include "jx/ir/primitive.h"
 
+namespace jx::cpu {
+struct ConvGeometry;
+}
+
 namespace jx::primitives {
 
 // Everything conv_general_dilated is parameterized by, canonical: one entry per spatial axis (in
@@ -59,6 +63,9 @@ class ConvGeneralDilated final : public PrimitiveBase<ConvGeneralDilated> {
  private:
   ConvParams p_;
 };
+
+// The CPU kernel's description of a convolution with these parameters on dense operands of these shapes.
+cpu::ConvGeometry dense_conv_geometry(const ConvParams& params, const Shape& lhs, const Shape& rhs, const Shape& out);
 
 // Size of an axis of `size` elements with `dilation - 1` holes between neighbours.
 inline std::int64_t dilate_dim(std::int64_t size, std::int64_t dilation) {

@@ -256,4 +256,46 @@ TEST(Executable, LoopResultsMatchAPlainLoop) {
   }
 }
 
+// Calls of custom-derivative functions are inlined into the plan, so a ReLU (jx::nn::relu is a
+// custom_jvp) fuses with the add before it; the derivative a jitted gradient computes still comes
+// from the custom rule, which a program about to run no longer needs.
+TEST(Executable, CustomDerivativeCallsAreInlinedAndFuse) {
+  // Softplus with its stable derivative as the rule (log(1 + exp(x)) differentiated naively is NaN
+  // for large x), as in JAX's custom_jvp documentation.
+  static const auto softplus =
+      jx::custom_jvp([](const jx::Array& x) { return jnp::log1p(jnp::exp(x)); },
+                     [](const std::tuple<jx::Array>& primals, const std::tuple<jx::Array>& tangents) {
+                       return jx::nn::sigmoid(std::get<0>(primals)) * std::get<0>(tangents);
+                     });
+  const auto layer = [](const jx::Array& x, const jx::Array& b) { return jx::nn::relu(x + b) + softplus(x); };
+  const jx::Array x = jx::random::normal(jx::random::PRNGKey(3), {64, 33}) * 3.0f;
+  const jx::Array b = jx::random::normal(jx::random::PRNGKey(4), {64, 33});
+  jx::Program program = jx::make_jaxpr(layer)(x, b);
+  EXPECT_EQ(program.count("custom_jvp_call"), 2);
+  const jx::cpu::Executable fused = plan({}, layer, x, b);
+  EXPECT_EQ(fused.program().count("custom_jvp_call"), 0) << fused.program();
+  EXPECT_EQ(fused.statistics().steps, 1) << fused.program();  // add, max, exp, log1p, add: one group
+  const jx::cpu::Executable unfused = plan({.fuse_elementwise = false}, layer, x, b);
+  EXPECT_EQ(unfused.program().count("custom_jvp_call"), 2);
+  jx::Array inputs[] = {x, b};
+  // NumPy's formula, in float64.
+  jx::config::enable_x64(true);
+  const jx::Array x64 = x.astype(jx::float64), b64 = b.astype(jx::float64);
+  const jx::Array expected = jnp::maximum(x64 + b64, 0.0) + jnp::log1p(jnp::exp(x64));
+  EXPECT_TRUE(
+      jnp::allclose(fused.run(inputs)[0].astype(jx::float64), expected, {.rtol = 1e-5, .atol = 1e-5}).item<bool>());
+  jx::config::enable_x64(false);
+  EXPECT_TRUE(jnp::allclose(fused.run(inputs)[0], unfused.run(inputs)[0], {.rtol = 1e-6, .atol = 1e-6}).item<bool>());
+  // Under jit, the gradient is the rule's: sigmoid(x) even where exp(x) overflows (the inlined naive
+  // derivative exp(x) / (1 + exp(x)) would be inf / inf = NaN at x = 100).
+  const jx::Array far = jnp::array(std::vector<float>{-100.0f, 0.0f, 100.0f});
+  const auto total = [](const jx::Array& v) { return jnp::sum(softplus(v)); };
+  for (const jx::Array& grad : {jx::jit(jx::grad(total))(far), jx::grad(jx::jit(total))(far)}) {
+    const std::vector<float> g = grad.to_vector<float>();
+    EXPECT_NEAR(g[0], 0.0f, 1e-30f);  // sigmoid(-100) = 3.7e-44
+    EXPECT_EQ(g[1], 0.5f);
+    EXPECT_EQ(g[2], 1.0f);
+  }
+}
+
 }  // namespace
