@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/nonfinite.h"
+#include "core/subnormals.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 
@@ -72,6 +73,7 @@ ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
   }
   ArrayList outputs;
   try {
+    const ScopedFlushSubnormals flush;
     outputs = primitive.evaluate(inputs);
   } catch (const ResourceExhaustedError& e) {
     if (e.op() != "allocate") throw;

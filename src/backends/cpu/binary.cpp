@@ -56,14 +56,6 @@ bool comparison(BinaryOp op, const T* a, int sa, const T* b, int sb, bool* out, 
   }
 }
 
-#define JX_VECTOR_MATH2(name)                                \
-  [](auto x, auto y) {                                       \
-    if constexpr (std::is_same_v<decltype(x), simd::VecF32>) \
-      return JX_SLEEF_F32(name)(x, y);                       \
-    else                                                     \
-      return JX_SLEEF_F64(name)(x, y);                       \
-  }
-
 // SLEEF's pow overflows to ±inf a hair early: pow(DBL_MAX, 1) is inf (found by the NumPy differential
 // tests). Lanes with an infinite result from finite operands are recomputed with std::pow; the check
 // costs a store per register and the scalar path only runs where a result overflowed.
@@ -92,6 +84,42 @@ V pow_vector(V x, V y) {
   return simd::load(r);
 }
 
+// SLEEF's atan2 works in double-float arithmetic whose intermediates (a square, a reciprocal) are
+// subnormal when the operands are very small or very large, and with subnormals flushed to zero
+// (core/subnormals.h) it returned 0 for atan2(FLT_MIN, FLT_MIN) and atan2(FLT_MAX, FLT_MAX) instead
+// of pi/4 (found by the NumPy differential tests). The angle does not change when both operands are
+// scaled by the same power of two, so lanes whose larger operand is far from 1 are recomputed on
+// operands scaled to it.
+template <class V>
+V atan2_vector(V y, V x) {
+  using T = std::conditional_t<std::is_same_v<V, simd::VecF32>, float, double>;
+  constexpr int lanes = simd::VecOf<T>::lanes;
+  constexpr T kSmall = std::is_same_v<T, float> ? T(0x1p-40) : T(0x1p-300);
+  constexpr T kLarge = std::is_same_v<T, float> ? T(0x1p40) : T(0x1p300);
+  const auto sleef_atan2 = [](V a, V b) {
+    if constexpr (std::is_same_v<T, float>)
+      return JX_SLEEF_F32(atan2)(a, b);
+    else
+      return JX_SLEEF_F64(atan2)(a, b);
+  };
+  alignas(64) T ys[lanes];
+  alignas(64) T xs[lanes];
+  simd::store(ys, y);
+  simd::store(xs, x);
+  bool rescaled = false;
+  for (int i = 0; i < lanes; ++i) {
+    const T larger = std::max(std::abs(ys[i]), std::abs(xs[i]));  // NaN lanes compare false below
+    if ((larger < kSmall && larger > 0) || (larger > kLarge && std::isfinite(larger))) {
+      int exponent = 0;
+      std::frexp(larger, &exponent);
+      ys[i] = std::ldexp(ys[i], -exponent);
+      xs[i] = std::ldexp(xs[i], -exponent);
+      rescaled = true;
+    }
+  }
+  return rescaled ? sleef_atan2(simd::load(ys), simd::load(xs)) : sleef_atan2(y, x);
+}
+
 template <class T>
 void binary_float(BinaryOp op, const T* a, int sa, const T* b, int sb, void* out_raw, std::int64_t n) {
   if (comparison(op, a, sa, b, sb, static_cast<bool*>(out_raw), n)) return;
@@ -117,14 +145,12 @@ void binary_float(BinaryOp op, const T* a, int sa, const T* b, int sb, void* out
     case BinaryOp::pow:
       return simd::map_vector2(a, sa, b, sb, out, n, [](auto x, auto y) { return pow_vector(x, y); });
     case BinaryOp::atan2:
-      return simd::map_vector2(a, sa, b, sb, out, n, JX_VECTOR_MATH2(atan2));
+      return simd::map_vector2(a, sa, b, sb, out, n, [](auto y, auto x) { return atan2_vector(y, x); });
     default:
       break;
   }
   throw std::logic_error("jx: binary op not defined for floating-point types");
 }
-
-#undef JX_VECTOR_MATH2
 
 template <class T>
 T integer_power(T base, T exponent) {

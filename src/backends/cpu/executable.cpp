@@ -15,6 +15,7 @@
 #include "backends/cpu/lowering.h"
 #include "core/array_impl.h"
 #include "core/buffer.h"
+#include "core/subnormals.h"
 #include "ir/passes.h"
 #include "jx/core/error.h"
 
@@ -556,6 +557,7 @@ ArrayList Executable::run(std::span<const Array* const> inputs, std::span<const 
   try {
     const RunArrays arrays{inputs, constants_};
     const RunArraysScope scope(&arrays);
+    const ScopedFlushSubnormals flush;  // as JAX runs its executables (core/subnormals.h)
     execute(input_data, output_data, block);
   } catch (const ResourceExhaustedError& e) {
     release_block(block);

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/subnormals.h"
+
 namespace jx::cpu {
 namespace {
 
@@ -100,6 +102,7 @@ class ThreadPool {
   }
 
   void work() {
+    flush_subnormals_on_this_thread();  // workers only run kernels (core/subnormals.h)
     std::uint64_t seen = 0;
     while (true) {
       // After a job, stay awake for a moment: eager code runs large ops back to back.
