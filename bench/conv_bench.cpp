@@ -105,7 +105,8 @@ void report(jx::bench::Table& table, const std::string& name, double seconds, co
 
 }  // namespace
 
-int main() {
+int main(int /*argc*/, char** argv) {
+  jx::bench::run_again_with_passive_openmp(argv);
   const int threads = jx::cpu::num_threads();
   const jx::bench::MeasureOptions options{.min_time = 1.0, .sample_time = 0.1};
 #if defined(JX_BENCH_TORCH)

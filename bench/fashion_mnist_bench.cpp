@@ -1,8 +1,9 @@
 // bench/fashion_mnist_bench.cpp — training throughput (examples per second) of the Fashion-MNIST
 // example's jitted train step, for both of its models, against the same models in libtorch eager mode,
 // on 1 and on 2 threads, libtorch measured in a separate process (bench/separate_process.h). Targets
-// (issue 16): the CNN at least 1.5x libtorch's examples/s on 2 threads; the MLP's matmul work at
-// least 0.65 of the FMA peak measured in the same run.
+// (issue 16): the CNN at least 1.5x libtorch's examples/s on 2 threads. The MLP's matmul work is shown
+// against the FMA peak measured in the same run; the issue's target for it (0.65) is on the plain MLP
+// of bench_train_step (batch 256, Adam), this one adds BatchNorm and Dropout on half the batch.
 //
 // The models are the example's own (examples/fashion_mnist_models.h): mlp (784-512-512-10, BatchNorm with decay
 // 0.9 and Dropout 0.2 after each hidden ReLU) and cnn (Conv2D 32 3x3 SAME + ReLU + 2x2 max pool,
@@ -149,7 +150,8 @@ double measure_jx(Forward forward, int threads) {
 
 }  // namespace
 
-int main() {
+int main(int /*argc*/, char** argv) {
+  jx::bench::run_again_with_passive_openmp(argv);
 #if defined(JX_BENCH_TORCH)
   const std::optional<TorchRates> torch = jx::bench::in_child_process(measure_torch);  // before jx's threads
 #else
@@ -185,9 +187,7 @@ int main() {
                       .value = gflops,
                       .unit = "GFLOP/s",
                       .baseline_name = "FMA peak",
-                      .baseline = peak[threads - 1],
-                      .target = ">= 0.65",
-                      .met = gflops / peak[threads - 1] >= 0.65});
+                      .baseline = peak[threads - 1]});
       }
     }
   }

@@ -5,6 +5,7 @@
 // 31 to 42 ms next to jx's pool). So a baseline is measured in a child forked before jx has started
 // a thread, and its figures come back through a pipe; the parent then measures jx alone.
 //
+//   jx::bench::run_again_with_passive_openmp(argv);   // first thing in main (see below)
 //   struct Figures { double forward, backward; };
 //   std::optional<Figures> torch = jx::bench::in_child_process([] { return Figures{...}; });
 #pragma once
@@ -12,10 +13,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <optional>
 #include <type_traits>
 
 namespace jx::bench {
+
+// libtorch runs on OpenMP, whose idle threads spin by default; next to the OpenBLAS threads libtorch
+// calls for its matrix products that made its 2-thread MLP step 50 ms instead of 22. OpenMP reads
+// OMP_WAIT_POLICY once, when it is loaded, so a benchmark that measures libtorch calls this first
+// thing in main: without the variable set, the program runs itself again with OMP_WAIT_POLICY=PASSIVE
+// (jx starts no OpenMP team, so its own figures do not change).
+inline void run_again_with_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  execv("/proc/self/exe", argv);  // returns only if it failed: go on as we are
+}
 
 // Runs `measure` (returning a trivially copyable T) in a forked child and returns its result, or
 // nothing when the child failed. Call it before anything starts a thread.

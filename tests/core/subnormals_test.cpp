@@ -25,7 +25,7 @@ constexpr float kSmallestSubnormal = std::numeric_limits<float>::denorm_min();  
 TEST(Subnormals, ComparisonsAndArithmeticReadThemAsZero) {
   const jx::Array x = jnp::array(kSmallestSubnormal);
   EXPECT_EQ(x.item<float>(), kSmallestSubnormal);  // stored as given
-  EXPECT_TRUE((x == 0.0f).item<bool>());            // jax-ml/jax#16200
+  EXPECT_TRUE((x == 0.0f).item<bool>());           // jax-ml/jax#16200
   EXPECT_EQ((x * 2.0f).item<float>(), 0.0f);
   EXPECT_EQ(jx::jit([](const jx::Array& v) { return v * 2.0f; })(x).item<float>(), 0.0f);
   EXPECT_TRUE(jx::jit([](const jx::Array& v) { return v == 0.0f; })(x).item<bool>());
