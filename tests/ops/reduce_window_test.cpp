@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu/thread_pool.h"
 #include "error_expectations.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
@@ -235,6 +236,37 @@ TEST(ReduceWindow, GradientsMatchTheDirectLoop) {
       }
     }
   }
+}
+
+// Windows that tile the image exactly run on their own kernel (reduce_window.cpp's Tiling): ties (a
+// ReLU's zeros, +0 next to -0) pick the first maximum in window order, in the forward and in the
+// gradient, on 1 and 2 threads, float32 and float64, as the direct loop does.
+TEST(ReduceWindow, TiledWindowsPickTheFirstMaximumOfATie) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const jx::Shape shape{8, 12, 12, 16};
+  const Window pool{{1, 2, 2, 1}, {1, 2, 2, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}}, {1, 1, 1, 1}, {1, 1, 1, 1}};
+  std::vector<double> x = distinct_values(shape.num_elements(), 7);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (i % 3 == 0) x[i] = 0.0;  // many windows tie at zero
+    if (i % 7 == 0) x[i] = -0.0;
+  }
+  const Oracle shape_only = reference(Kind::max, x, shape, pool);
+  const std::vector<double> ct = distinct_values(shape_only.shape.num_elements(), 8);
+  const Oracle want = reference(Kind::max, x, shape, pool, &ct);
+  const int saved = jx::cpu::num_threads();
+  for (int threads : {1, 2}) {
+    jx::cpu::set_num_threads(threads);
+    for (jx::DType dtype : {jx::float32, jx::float64}) {
+      const std::string what = std::to_string(threads) + " threads " + std::string(jx::dtype_name(dtype));
+      auto [out, pullback] =
+          jx::vjp([&](const jx::Array& a) { return reduce(Kind::max, a, pool); }, jnp::array(x, shape, dtype));
+      const double tolerance = dtype == jx::float32 ? 1e-6 : 1e-14;  // the float32 rounding of the values
+      expect_values(out, want.out, want.shape, tolerance, "tiled forward " + what);
+      auto [gradient] = pullback(jnp::array(ct, want.shape, dtype));
+      expect_values(gradient, want.gradient, shape, tolerance, "tiled gradient " + what);
+    }
+  }
+  jx::cpu::set_num_threads(saved);
 }
 
 TEST(ReduceWindow, FiniteDifferencesOrdersOneAndTwoBothModes) {

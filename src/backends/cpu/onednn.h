@@ -10,7 +10,9 @@
 //
 //   if (!onednn::matmul(DType::float32, a, b, c, m, n, k, batch)) { /* BLAS */ }
 //
-// Pooling covers max pooling; average pooling (a windowed sum) stays on jx's kernel.
+// Pooling covers max pooling whose windows overlap or leave elements out; windows that tile the
+// operand exactly (2x2/2 on even sizes), and average pooling (a windowed sum), run on jx's kernels
+// (reduce_window.cpp), which read and write each element once and propagate NaN without a scan.
 #pragma once
 
 #include <cstddef>

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -237,6 +238,130 @@ void scatter_typed(bool is_max, const WindowWalk& walk, const T* source, const S
   }
 }
 
+// Windows that tile a dense operand exactly — strides equal to the window, no padding or dilation,
+// the last axis left alone — as max pooling 2x2/2 of NHWC images has them. Every operand element then
+// lies in exactly one window, so the forward reads each element once and the backward writes each
+// once, with no zero fill before the scatter: the common case, at memory speed.
+struct Tiling {
+  std::int64_t lanes = 1;             // the last axis, walked as vectors
+  std::int64_t windows = 1;           // per lane
+  std::vector<std::int64_t> entries;  // a window's elements as operand offsets from its first, row-major
+  Sizes window_stride{};              // operand offset between neighbouring windows along each axis
+  int outer_ndim = 0;
+
+  std::int64_t origin(std::int64_t window, const WindowGeometry& g) const {
+    std::int64_t offset = 0;
+    for (int d = outer_ndim - 1; d >= 0; --d) {
+      const auto u = static_cast<std::size_t>(d);
+      offset += window % g.out_shape[u] * window_stride[u];
+      window /= g.out_shape[u];
+    }
+    return offset;
+  }
+};
+
+Sizes dense_strides(const Sizes& shape, int ndim) {
+  Sizes strides{};
+  std::int64_t stride = 1;
+  for (int d = ndim - 1; d >= 0; --d) {
+    strides[static_cast<std::size_t>(d)] = stride;
+    stride *= shape[static_cast<std::size_t>(d)];
+  }
+  return strides;
+}
+
+// The tiling of `g` when it has one and every operand is dense (`strides` are the operands' strides, in
+// the operand's shape or the windows' shape as `windowed` says).
+std::optional<Tiling> exact_tiling(const WindowGeometry& g,
+                                   std::initializer_list<std::pair<const Sizes*, bool>> strides) {
+  if (g.ndim < 2 || !untouched(g, g.ndim - 1)) return std::nullopt;
+  for (int d = 0; d < g.ndim - 1; ++d) {
+    const auto u = static_cast<std::size_t>(d);
+    if (g.window_strides[u] != g.window_dimensions[u] || g.padding_low[u] != 0 || g.base_dilation[u] != 1 ||
+        g.window_dilation[u] != 1 || g.out_shape[u] * g.window_dimensions[u] != g.operand_shape[u])
+      return std::nullopt;
+  }
+  const Sizes operand_strides = dense_strides(g.operand_shape, g.ndim),
+              out_strides = dense_strides(g.out_shape, g.ndim);
+  for (const auto& [given, windowed] : strides) {
+    const Sizes& dense = windowed ? out_strides : operand_strides;
+    if (!std::equal(given->begin(), given->begin() + g.ndim, dense.begin())) return std::nullopt;
+  }
+  Tiling t;
+  t.outer_ndim = g.ndim - 1;
+  t.lanes = g.operand_shape[static_cast<std::size_t>(g.ndim - 1)];
+  std::int64_t count = 1;
+  for (int d = 0; d < t.outer_ndim; ++d) {
+    const auto u = static_cast<std::size_t>(d);
+    t.windows *= g.out_shape[u];
+    count *= g.window_dimensions[u];
+    t.window_stride[u] = g.window_dimensions[u] * operand_strides[u];
+  }
+  for (std::int64_t e = 0; e < count; ++e) {
+    std::int64_t offset = 0, index = e;
+    for (int d = t.outer_ndim - 1; d >= 0; --d) {
+      const auto u = static_cast<std::size_t>(d);
+      offset += index % g.window_dimensions[u] * operand_strides[u];
+      index /= g.window_dimensions[u];
+    }
+    t.entries.push_back(offset);
+  }
+  return t;
+}
+
+std::int64_t tiled_grain(const Tiling& t) {
+  return std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(t.lanes * std::ssize(t.entries), 1));
+}
+
+template <WindowReduction Op, class T>
+void reduce_tiled(const WindowGeometry& g, const Tiling& t, const T* x, T* out) {
+  parallel_for(t.windows, tiled_grain(t), [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t w = begin; w < end; ++w) {
+      const T* window = x + t.origin(w, g);
+      T* acc = out + w * t.lanes;
+      for (std::int64_t c = 0; c < t.lanes; ++c) acc[c] = identity<T>(Op);
+      for (const std::int64_t entry : t.entries) {
+        const T* source = window + entry;
+        for (std::int64_t c = 0; c < t.lanes; ++c) acc[c] = combine<Op>(acc[c], source[c]);
+      }
+    }
+  });
+}
+
+// The selection rule of Selection::select, each element written once: the selected one gets
+// 0 + source (as the general kernel adds it to a zero), the others 0.
+template <class T>
+void scatter_tiled(bool is_max, const WindowGeometry& g, const Tiling& t, const T* source, const T* operand, T* out) {
+  parallel_for(t.windows, tiled_grain(t), [&](std::int64_t begin, std::int64_t end) {
+    std::vector<T> best(static_cast<std::size_t>(t.lanes));
+    std::vector<std::int32_t> picked(static_cast<std::size_t>(t.lanes));
+    for (std::int64_t w = begin; w < end; ++w) {
+      const std::int64_t origin = t.origin(w, g);
+      const T* window = operand + origin;
+      for (std::int64_t c = 0; c < t.lanes; ++c) best[static_cast<std::size_t>(c)] = window[t.entries[0] + c];
+      std::fill(picked.begin(), picked.end(), 0);
+      for (std::size_t e = 1; e < t.entries.size(); ++e) {
+        const T* candidate = window + t.entries[e];
+        for (std::int64_t c = 0; c < t.lanes; ++c) {
+          const auto u = static_cast<std::size_t>(c);
+          const T v = candidate[c];
+          const bool keep = is_max ? best[u] >= v : best[u] <= v;
+          best[u] = keep ? best[u] : v;
+          picked[u] = keep ? picked[u] : static_cast<std::int32_t>(e);
+        }
+      }
+      const T* from = source + w * t.lanes;
+      for (std::size_t e = 0; e < t.entries.size(); ++e) {
+        T* target = out + origin + t.entries[e];
+        for (std::int64_t c = 0; c < t.lanes; ++c) {
+          const auto u = static_cast<std::size_t>(c);
+          target[c] = picked[u] == static_cast<std::int32_t>(e) ? static_cast<T>(T{0} + from[c]) : T{0};
+        }
+      }
+    }
+  });
+}
+
 template <class F>
 void visit_window_dtype(DType dtype, F&& f) {
   visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
@@ -252,6 +377,21 @@ void visit_window_dtype(DType dtype, F&& f) {
 
 void reduce_window(WindowReduction op, DType dtype, const WindowGeometry& geometry, const std::byte* x,
                    const WindowGeometry::Sizes& x_strides, std::byte* out) {
+  if (const std::optional<Tiling> tiling = exact_tiling(geometry, {{&x_strides, false}})) {
+    visit_window_dtype(dtype, [&]<class T>(TypeTag<T>) {
+      const T* in = reinterpret_cast<const T*>(x);
+      T* result = reinterpret_cast<T*>(out);
+      switch (op) {
+        case WindowReduction::sum:
+          return reduce_tiled<WindowReduction::sum>(geometry, *tiling, in, result);
+        case WindowReduction::max:
+          return reduce_tiled<WindowReduction::max>(geometry, *tiling, in, result);
+        case WindowReduction::min:
+          return reduce_tiled<WindowReduction::min>(geometry, *tiling, in, result);
+      }
+    });
+    return;
+  }
   if (op == WindowReduction::max && onednn::max_pool(dtype, geometry, x, x_strides, out)) return;
   const WindowWalk walk(geometry);
   visit_window_dtype(dtype, [&]<class T>(TypeTag<T>) {
@@ -281,6 +421,14 @@ void select_and_gather_add(WindowReduction select, DType dtype, const WindowGeom
 void select_and_scatter_add(WindowReduction select, DType dtype, const WindowGeometry& geometry,
                             const std::byte* source, const WindowGeometry::Sizes& source_strides,
                             const std::byte* operand, const WindowGeometry::Sizes& operand_strides, std::byte* out) {
+  if (const std::optional<Tiling> tiling =
+          exact_tiling(geometry, {{&source_strides, true}, {&operand_strides, false}})) {
+    visit_window_dtype(dtype, [&]<class T>(TypeTag<T>) {
+      scatter_tiled<T>(select == WindowReduction::max, geometry, *tiling, reinterpret_cast<const T*>(source),
+                       reinterpret_cast<const T*>(operand), reinterpret_cast<T*>(out));
+    });
+    return;
+  }
   if (select == WindowReduction::max &&
       onednn::max_pool_backward(dtype, geometry, source, source_strides, operand, operand_strides, out))
     return;
