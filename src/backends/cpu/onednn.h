@@ -54,9 +54,10 @@ bool matmul(DType dtype, const MatrixOperand& a, const MatrixOperand& b, std::by
             std::int64_t k, std::int64_t batch, const Epilogue& epilogue = {});
 
 // conv_general_dilated (convolution.h) as a oneDNN forward, backward-data or backward-weights
-// convolution, whichever computes this geometry directly (onednn_convolution.cpp). Float32; returns
-// false, having written nothing, for what oneDNN does not take. With a bias (one float per output
-// feature), only a forward convolution is taken, and the bias is added as the output is written.
+// convolution, whichever computes this geometry directly (onednn_convolution.cpp). Float32, bfloat16
+// and float16 (accumulated in float32, a kernel gradient summed in float32 and rounded once); returns
+// false, having written nothing, for what oneDNN does not take. With a bias (float32 only, one per
+// output feature), only a forward convolution is taken, and the bias is added as the output is written.
 bool convolution(DType dtype, const ConvGeometry& geometry, const std::byte* lhs, const std::byte* rhs, std::byte* out,
                  const std::byte* bias = nullptr);
 

@@ -79,6 +79,9 @@ std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
   made->user_dst = memory::desc(key.dst, type, key.dst_strides);
   made->user_weights = memory::desc(key.weights, type, dense_strides(key.weights));
   const memory::desc any_weights(key.weights, type, memory::format_tag::any);
+  // A kernel gradient is summed over the parts of the batch, so it is written in float32 (as jx's own
+  // path computes half-precision convolutions in float32) and rounded once, at the end.
+  const memory::desc any_weight_gradient(key.weights, memory::data_type::f32, memory::format_tag::any);
   const auto algorithm = dnnl::algorithm::convolution_direct;
   const dnnl::engine& engine = cpu_engine();
   // Tried with the activations as they are, then in whatever layout oneDNN prefers (reordered per call).
@@ -115,8 +118,8 @@ std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
         made->primitive.emplace(dnnl::convolution_backward_data(backward));
       } else {
         const dnnl::convolution_backward_weights::primitive_desc backward(
-            dnnl::convolution_backward_weights::desc(algorithm, src, any_weights, dst, key.strides, key.dilation,
-                                                     key.padding_l, key.padding_r),
+            dnnl::convolution_backward_weights::desc(algorithm, src, any_weight_gradient, dst, key.strides,
+                                                     key.dilation, key.padding_l, key.padding_r),
             default_attributes(), engine, forward);
         implementation = backward.impl_info_str();
         if (is_reference(implementation)) continue;
@@ -321,7 +324,9 @@ void clear_convolution_cache() { cache().clear(); }
 
 bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const std::byte* rhs, std::byte* out,
                  const std::byte* bias) {
-  if (!enabled() || dtype != DType::float32 || g.batch_group_count != 1) return false;
+  const bool half = dtype == DType::bfloat16 || dtype == DType::float16;
+  if (!enabled() || (dtype != DType::float32 && !half) || g.batch_group_count != 1) return false;
+  if (half && bias != nullptr) return false;  // the bias epilogue is float32's
   const int n = g.spatial_dims;
   if (n < 1 || n > 3) return false;
   for (int d = 0; d < n + 2; ++d) {
@@ -334,7 +339,7 @@ bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const
   const std::int64_t out_taps = product(g.out_spatial, n), kernel_taps = product(g.rhs_spatial, n);
   const std::int64_t macs = g.batch * g.out_features * g.rhs_in_features * out_taps * kernel_taps;
   if (macs < (std::int64_t{1} << 15) || out_taps == 0) return false;
-  const std::size_t item = sizeof(float);
+  const std::size_t item = half ? 2 : sizeof(float);
   const auto spatial = [&](const ConvGeometry::Sizes& sizes) { return Dims(sizes.begin(), sizes.begin() + n); };
   const auto strides_of = [&](const std::array<std::int64_t, kMaxConvSpatialDims + 2>& s, bool swap) {
     Dims strides{swap ? s[1] : s[0], swap ? s[0] : s[1]};

@@ -13,6 +13,7 @@
 #include "backends/cpu/convolution.h"
 #include "backends/cpu/dispatch.h"
 #include "backends/cpu/kernels.h"
+#include "backends/cpu/onednn.h"
 #include "core/array_impl.h"
 #include "jx/core/error.h"
 
@@ -156,7 +157,14 @@ ArrayList ConvGeneralDilated::evaluate(std::span<const Array> inputs) const {
   const ArrayType out_type = infer(std::array{inputs[0].type(), inputs[1].type()})[0];
   const DType dtype = out_type.dtype;
   if (cpu::is_half_dtype(dtype)) {
-    // Compute in float32 and round once, as dot_general does.
+    // oneDNN's half-precision convolution (bfloat16 where the CPU has it) accumulates in float32 and
+    // rounds once; otherwise compute in float32 and round once, as dot_general does.
+    if (concrete(inputs[0]).is_contiguous() && concrete(inputs[1]).is_contiguous()) {
+      auto out = allocate_array(out_type);
+      if (cpu::onednn::convolution(dtype, dense_conv_geometry(p_, inputs[0].shape(), inputs[1].shape(), out_type.shape),
+                                   concrete(inputs[0]).data(), concrete(inputs[1]).data(), out->data()))
+        return {wrap(std::move(out))};
+    }
     const auto widen = [](const Array& x) { return cpu::convert(x, ArrayType{x.shape(), DType::float32}); };
     const Array wide = evaluate(std::array{widen(inputs[0]), widen(inputs[1])})[0];
     return {cpu::convert(wide, out_type)};
@@ -178,8 +186,16 @@ cpu::ConvGeometry dense_conv_geometry(const ConvParams& params, const Shape& lhs
 
 Kernel ConvGeneralDilated::lower(const LoweringContext& context) const {
   const ArrayType& out = context.outputs[0];
-  if (cpu::is_half_dtype(out.dtype)) return {};  // through evaluate, which widens to float32
   const cpu::ConvGeometry g = dense_conv_geometry(p_, context.inputs[0].shape, context.inputs[1].shape, out.shape);
+  if (cpu::is_half_dtype(out.dtype)) {
+    // oneDNN's, or evaluate's float32 computation on the planned buffers.
+    return Kernel{[g, primitive = *this, lhs = context.inputs[0], rhs = context.inputs[1]](const KernelCall& call) {
+      if (cpu::onednn::convolution(lhs.dtype, g, call.inputs[0], call.inputs[1], call.outputs[0])) return;
+      const Array operands[] = {borrowed_array(lhs, const_cast<std::byte*>(call.inputs[0])),
+                                borrowed_array(rhs, const_cast<std::byte*>(call.inputs[1]))};
+      cpu::copy_to(concrete(primitive.evaluate(operands)[0]), call.outputs[0]);
+    }};
+  }
   return Kernel{[g, dtype = out.dtype](const KernelCall& call) {
     cpu::conv_general_dilated(dtype, g, call.inputs[0], call.inputs[1], call.outputs[0]);
   }};

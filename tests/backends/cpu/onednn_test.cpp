@@ -194,6 +194,42 @@ TEST(OnednnConvolution, EachFormulationRunsOnItsOwnPrimitive) {
   EXPECT_TRUE(took("convolution backward data: ")) << onednn::last_implementation();
 }
 
+// bfloat16 and float16 convolutions (forward, input gradient, kernel gradient) on oneDNN, which
+// accumulates in float32 and rounds once, against jx's own path (float32 computation rounded once):
+// equal to within one rounding of the half type. The kernel gradient is summed over the batch's parts
+// in float32, so it does not depend on the thread count beyond that rounding either.
+TEST(OnednnConvolution, HalfPrecisionMatchesTheFloat32Computation) {
+  const auto conv = [](const jx::Array& lhs, const jx::Array& rhs) {
+    return lax::conv_general_dilated(lhs, rhs, {1, 1}, "SAME", {.dimension_numbers = {"NHWC", "HWIO", "NHWC"}});
+  };
+  const auto loss = [&](const jx::Array& lhs, const jx::Array& rhs) {
+    return jnp::sum(jnp::square(conv(lhs, rhs).astype(jx::float32)));
+  };
+  const auto relative = [](const jx::Array& a, const jx::Array& b) {
+    const jx::Array a32 = a.astype(jx::float32), b32 = b.astype(jx::float32);
+    return jnp::max(jnp::abs(a32 - b32)).item<float>() / jnp::max(jnp::abs(b32)).item<float>();
+  };
+  for (jx::DType dtype : {jx::bfloat16, jx::float16}) {
+    const float tolerance = dtype == jx::bfloat16 ? 1.0f / 128 : 1.0f / 1024;  // about one rounding
+    const jx::Array x = normal(90, {16, 14, 14, 16}).astype(dtype),
+                    w = (normal(91, {3, 3, 16, 32}) * 0.2f).astype(dtype);
+    on_one_and_two_threads([&] {
+      SCOPED_TRACE(std::string(jx::dtype_name(dtype)));
+      const jx::Array y = jx::jit(conv)(x, w), y_eager = conv(x, w);
+      const auto [gx, gw] = jx::jit(jx::grad(loss, jx::argnums<0, 1>))(x, w);
+      onednn::set_enabled(false);
+      const jx::Array y_own = conv(x, w);
+      const auto [gx_own, gw_own] = jx::jit(jx::grad(loss, jx::argnums<0, 1>))(x, w);
+      onednn::set_enabled(true);
+      EXPECT_EQ(y.dtype(), dtype);
+      EXPECT_LE(relative(y, y_own), tolerance);
+      EXPECT_LE(relative(y_eager, y_own), tolerance);
+      EXPECT_LE(relative(gx, gx_own), 4 * tolerance);
+      EXPECT_LE(relative(gw, gw_own), 4 * tolerance);
+    });
+  }
+}
+
 // --- Max pooling ---------------------------------------------------------------------------------
 
 // Forward and gradient of `pool` with oneDNN on and off: identical, ties included (both pick the first
