@@ -19,6 +19,7 @@
 #include "jx/nn.h"
 #include "jx/numpy.h"
 #include "jx/optim.h"
+#include "jx/profiler.h"
 #include "jx/random.h"
 #include "jx/ref.h"
 #include "jx/scipy.h"

@@ -18,6 +18,7 @@
 #include "backends/cpu/onednn.h"
 #include "core/buffer.h"
 #include "core/nonfinite.h"
+#include "debug/profiler_events.h"
 #include "ir/passes.h"
 #include "ir/primitives/control_flow.h"
 #include "jx/core/config.h"
@@ -223,6 +224,7 @@ struct JitCore::State {
       std::cerr << fmt::format("jx: tracing {} (trace {}): {}\n", description, traces.load() + 1,
                                retrace_reason(previous.get(), structure, leaves, config));
     }
+    const std::int64_t start = profiler::detail::now_ns();
     auto entry = std::make_shared<Entry>();
     Traced traced = trace(structure, leaves, fn);
     if (config::check_jit()) entry->traced = std::make_unique<Program>(traced.program);
@@ -238,6 +240,8 @@ struct JitCore::State {
     ++traces;
     const std::uint64_t now = epoch.fetch_add(1, std::memory_order_relaxed) + 1;
     entry->last_used.store(now, std::memory_order_relaxed);
+    if (profiler::detail::tracing())
+      profiler::detail::record("compile: " + description, "compile", start, profiler::detail::now_ns());
     std::vector<std::shared_ptr<Entry>> evicted;
     {
       std::unique_lock cache_lock(cache_mutex);
@@ -338,6 +342,12 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leave
                               const TraceFunction& trace) {
   if (const config::Flags& flags = config::flags(); flags.debug_nans || flags.debug_infs) [[unlikely]]
     return call_checking_finite(structure, leaves, trace, flags);
+  if (profiler::detail::tracing()) [[unlikely]] {
+    const std::int64_t start = profiler::detail::now_ns();
+    Result result = run(structure, leaves, donated, trace);
+    profiler::detail::record(state_->description, "jit", start, profiler::detail::now_ns());
+    return result;
+  }
   return run(structure, leaves, donated, trace);
 }
 

@@ -16,6 +16,7 @@
 #include "core/array_impl.h"
 #include "core/buffer.h"
 #include "core/subnormals.h"
+#include "debug/profiler_events.h"
 #include "ir/passes.h"
 #include "jx/core/error.h"
 
@@ -232,6 +233,10 @@ void Executable::plan() {
       }
       step_of_equation[i] = static_cast<int>(steps_.size());
       steps_.push_back(std::move(step));
+      // The step's name in profiler traces: the primitive and what it writes.
+      std::string name(e.primitive->name());
+      for (const ArrayType& type : output_types[i]) name += " " + type.to_string();
+      step_names_.push_back(std::move(name));
     }
     for (std::size_t r : dying_after[i]) {
       const int buffer = buffer_of_root[r];
@@ -383,6 +388,16 @@ void Executable::execute(const std::byte* const* inputs, std::byte* const* outpu
   }
   auto** operand = reinterpret_cast<std::byte**>(block + operand_table_offset_);
   for (std::size_t o = 0; o < operand_buffer_.size(); ++o) operand[o] = address[operand_buffer_[o]];
+  if (profiler::detail::tracing()) [[unlikely]] {
+    for (std::size_t i = 0; i < steps_.size(); ++i) {
+      const Step& step = steps_[i];
+      std::byte* const* first = operand + step.first_operand;
+      const std::int64_t start = profiler::detail::now_ns();
+      step.kernel.run(KernelCall{first, first + step.num_inputs, arena + step.scratch_offset});
+      profiler::detail::record(step_names_[i], "step", start, profiler::detail::now_ns());
+    }
+    return;
+  }
   for (const Step& step : steps_) {
     std::byte* const* first = operand + step.first_operand;
     step.kernel.run(KernelCall{first, first + step.num_inputs, arena + step.scratch_offset});

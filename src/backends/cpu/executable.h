@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "jx/ir/kernel.h"
@@ -98,6 +99,7 @@ class Executable final : public CompiledProgram {
   std::vector<PlannedBuffer> buffers_;
   std::vector<std::uint32_t> operand_buffer_;  // buffer of each step operand
   std::vector<Step> steps_;
+  std::vector<std::string> step_names_;       // one per step, for profiler traces
   std::vector<std::uint32_t> output_buffer_;  // buffer holding each program output
   // Donation. An output may take over a donated input of its byte size that the program reads for the
   // last time before the output's defining step, or in that step by a kernel that works in place.
