@@ -83,9 +83,9 @@ void start_trace(const std::filesystem::path& directory) {
   detail::Session& s = detail::session();
   std::lock_guard lock(s.mutex);
   if (detail::tracing())
-    throw ValueError("profiler.start_trace",
-                     fmt::format("a trace is already running (into '{}'); stop it with stop_trace() first",
-                                 s.directory.string()));
+    throw ValueError(
+        "profiler.start_trace",
+        fmt::format("a trace is already running (into '{}'); stop it with stop_trace() first", s.directory.string()));
   std::error_code error;
   std::filesystem::create_directories(directory, error);
   if (error || !std::filesystem::is_directory(directory))

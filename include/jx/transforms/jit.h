@@ -33,6 +33,7 @@
 #include "jx/core/caller_location.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
+#include "jx/ir/cost_analysis.h"
 #include "jx/ir/program.h"
 #include "jx/transforms/arguments.h"
 #include "jx/tree.h"
@@ -168,6 +169,12 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
     detail::CallBuffers buffers;
     flatten_arguments(buffers, std::index_sequence_for<Args...>{}, args...);
     return core_->lower(buffers.structure, buffers.leaves, tracer<Args...>(std::index_sequence_for<Args...>{}), true);
+  }
+  // What one call with these arguments costs (jx/ir/cost_analysis.h), as JAX's
+  // jitted.lower(...).compile().cost_analysis() counts it.
+  template <class... Args>
+  CostAnalysis cost_analysis(const Args&... args) const {
+    return jx::cost_analysis(lower(args...));
   }
   // The program as traced, before optimization (what jx::make_jaxpr shows).
   template <class... Args>

@@ -28,6 +28,7 @@ namespace jx::cpu {
 class DotGeneralBias final : public PrimitiveBase<DotGeneralBias> {
  public:
   explicit DotGeneralBias(DotDimensions dims) : dims_(std::move(dims)) {}
+  const DotDimensions& dimensions() const { return dims_; }
   std::string_view name() const override { return "dot_general_bias"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
@@ -43,6 +44,7 @@ class DotGeneralBias final : public PrimitiveBase<DotGeneralBias> {
 class ConvolutionBias final : public PrimitiveBase<ConvolutionBias> {
  public:
   explicit ConvolutionBias(primitives::ConvParams params) : convolution_(std::move(params)) {}
+  const primitives::ConvParams& parameters() const { return convolution_.parameters(); }
   std::string_view name() const override { return "conv_general_dilated_bias"; }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
