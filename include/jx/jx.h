@@ -12,6 +12,7 @@
 #include "jx/core/error.h"
 #include "jx/core/shape.h"
 #include "jx/debug.h"
+#include "jx/flatten_util.h"
 #include "jx/io.h"
 #include "jx/ir/program.h"
 #include "jx/lax.h"

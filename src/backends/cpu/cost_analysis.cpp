@@ -47,7 +47,8 @@ double product_flops(const ArrayType& lhs, const ArrayType& out, const std::vect
 // Each output element of a convolution sums over a kernel's input features and taps.
 double convolution_flops(const primitives::ConvParams& p, const ArrayType& rhs, const ArrayType& out) {
   const std::int64_t out_features = rhs.shape[p.rhs_spec[0]];
-  const double per_output = out_features == 0 ? 0.0 : static_cast<double>(elements(rhs)) / static_cast<double>(out_features);
+  const double per_output =
+      out_features == 0 ? 0.0 : static_cast<double>(elements(rhs)) / static_cast<double>(out_features);
   return 2.0 * static_cast<double>(elements(out)) * per_output;
 }
 
@@ -96,7 +97,8 @@ CostAnalysis cost_analysis(const Program& program) {
     for (const Atom& a : e.inputs) {
       if (!a.is_literal()) cost.bytes_accessed += static_cast<double>(p.type_of(a).num_bytes());
     }
-    for (int v : e.outputs) cost.bytes_accessed += static_cast<double>(p.types[static_cast<std::size_t>(v)].num_bytes());
+    for (int v : e.outputs)
+      cost.bytes_accessed += static_cast<double>(p.types[static_cast<std::size_t>(v)].num_bytes());
   }
   return cost;
 }

@@ -19,8 +19,8 @@ constexpr double M = 64, K = 48, N = 32;
 
 TEST(CostAnalysis, AProductCountsTwoFlopsPerMultiplyAdd) {
   const jx::Array x = normal(1, {64, 48}), w = normal(2, {48, 32});
-  const jx::CostAnalysis cost = jx::jit([](const jx::Array& a, const jx::Array& b) { return jnp::matmul(a, b); })
-                                    .cost_analysis(x, w);
+  const jx::CostAnalysis cost =
+      jx::jit([](const jx::Array& a, const jx::Array& b) { return jnp::matmul(a, b); }).cost_analysis(x, w);
   EXPECT_EQ(cost.flops, 2 * M * K * N);
   EXPECT_EQ(cost.transcendentals, 0);
   EXPECT_EQ(cost.bytes_accessed, 4 * (M * K + K * N + M * N));
@@ -28,10 +28,9 @@ TEST(CostAnalysis, AProductCountsTwoFlopsPerMultiplyAdd) {
 
 TEST(CostAnalysis, ALinearLayerAndATranscendentalActivation) {
   const jx::Array x = normal(1, {64, 48}), w = normal(2, {48, 32}), b = normal(3, {32});
-  const jx::CostAnalysis cost =
-      jx::jit([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
-        return jnp::tanh(jnp::matmul(a, m) + bias);
-      }).cost_analysis(x, w, b);
+  const jx::CostAnalysis cost = jx::jit([](const jx::Array& a, const jx::Array& m, const jx::Array& bias) {
+                                  return jnp::tanh(jnp::matmul(a, m) + bias);
+                                }).cost_analysis(x, w, b);
   // The bias is added by the product's step (dot_general_bias): one flop per output, no extra pass.
   EXPECT_EQ(cost.flops, 2 * M * K * N + M * N);
   EXPECT_EQ(cost.transcendentals, M * N);
@@ -40,10 +39,10 @@ TEST(CostAnalysis, ALinearLayerAndATranscendentalActivation) {
 
 TEST(CostAnalysis, AConvolutionCountsItsKernelTapsPerOutput) {
   const jx::Array x = normal(1, {8, 10, 10, 3}), w = normal(2, {3, 3, 3, 16});
-  const jx::CostAnalysis cost = jx::jit([](const jx::Array& a, const jx::Array& k) {
-                                  return lax::conv_general_dilated(a, k, {1, 1}, "SAME",
-                                                                   {.dimension_numbers = {"NHWC", "HWIO", "NHWC"}});
-                                }).cost_analysis(x, w);
+  const jx::CostAnalysis cost =
+      jx::jit([](const jx::Array& a, const jx::Array& k) {
+        return lax::conv_general_dilated(a, k, {1, 1}, "SAME", {.dimension_numbers = {"NHWC", "HWIO", "NHWC"}});
+      }).cost_analysis(x, w);
   const double outputs = 8 * 10 * 10 * 16;
   EXPECT_EQ(cost.flops, 2 * outputs * (3 * 3 * 3));
   EXPECT_EQ(cost.bytes_accessed, 4 * (8 * 10 * 10 * 3 + 3 * 3 * 3 * 16 + outputs));
@@ -54,12 +53,12 @@ TEST(CostAnalysis, AFusedChainCountsItsOperationsAndOnlyItsInputsAndOutputs) {
   const jx::CostAnalysis cost =
       jx::jit([](const jx::Array& v) { return jnp::sum(jnp::exp(v) * 2.0f + 1.0f); }).cost_analysis(x);
   EXPECT_EQ(cost.transcendentals, 1000);
-  EXPECT_EQ(cost.flops, 3 * 1000);                 // multiply, add, and the sum's additions
+  EXPECT_EQ(cost.flops, 3 * 1000);               // multiply, add, and the sum's additions
   EXPECT_EQ(cost.bytes_accessed, 4 * 1000 + 4);  // one step: x in, a scalar out
   // A reshape shares its input's memory: nothing runs for it.
-  const jx::CostAnalysis reshaped =
-      jx::jit([](const jx::Array& v) { return jnp::matmul(v.reshape({10, 100}), v.reshape({100, 10})); })
-          .cost_analysis(x);
+  const jx::CostAnalysis reshaped = jx::jit([](const jx::Array& v) {
+                                      return jnp::matmul(v.reshape({10, 100}), v.reshape({100, 10}));
+                                    }).cost_analysis(x);
   EXPECT_EQ(reshaped.flops, 2.0 * 10 * 100 * 10);
   EXPECT_EQ(reshaped.bytes_accessed, 4 * (1000 + 1000 + 100));
 }
