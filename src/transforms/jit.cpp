@@ -224,7 +224,8 @@ struct JitCore::State {
       std::cerr << fmt::format("jx: tracing {} (trace {}): {}\n", description, traces.load() + 1,
                                retrace_reason(previous.get(), structure, leaves, config));
     }
-    const std::int64_t start = profiler::detail::now_ns();
+    const bool profiled = profiler::detail::tracing();  // a trace started meanwhile misses this compile
+    const std::int64_t start = profiled ? profiler::detail::now_ns() : 0;
     auto entry = std::make_shared<Entry>();
     Traced traced = trace(structure, leaves, fn);
     if (config::check_jit()) entry->traced = std::make_unique<Program>(traced.program);
@@ -240,8 +241,7 @@ struct JitCore::State {
     ++traces;
     const std::uint64_t now = epoch.fetch_add(1, std::memory_order_relaxed) + 1;
     entry->last_used.store(now, std::memory_order_relaxed);
-    if (profiler::detail::tracing())
-      profiler::detail::record("compile: " + description, "compile", start, profiler::detail::now_ns());
+    if (profiled) profiler::detail::record("compile: " + description, "compile", start, profiler::detail::now_ns());
     std::vector<std::shared_ptr<Entry>> evicted;
     {
       std::unique_lock cache_lock(cache_mutex);

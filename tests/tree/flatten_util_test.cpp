@@ -66,9 +66,8 @@ TEST(RavelPytree, GradientsFlowThroughUnravelUnderJit) {
   };
   EXPECT_EQ(jx::jit(jx::grad(loss))(flat).to_vector<float>(), (std::vector<float>{2.0f, -4.0f, 6.0f, 3.0f}));
   // And through ravel: the gradient of a function of the vector, as a pytree.
-  const Layer g = jx::grad([](const Layer& l) {
-    return jnp::sum(jnp::square(jx::flatten_util::ravel_pytree(l).first));
-  })(layer);
+  const Layer g =
+      jx::grad([](const Layer& l) { return jnp::sum(jnp::square(jx::flatten_util::ravel_pytree(l).first)); })(layer);
   EXPECT_EQ(g.weight.to_vector<float>(), (std::vector<float>{2.0f, -4.0f, 6.0f}));
   EXPECT_EQ(g.bias.to_vector<float>(), (std::vector<float>{1.0f}));
 }

@@ -81,6 +81,7 @@ std::shared_ptr<const Primitive> with_bias(const Equation& product, const Equati
     feature_axis = 1;
     fused = std::make_shared<DotGeneralBias>(dot->dimensions());
   } else if (const auto* conv = dynamic_cast<const primitives::ConvGeneralDilated*>(product.primitive.get())) {
+    if (conv->parameters().batch_group_count != 1) return nullptr;  // add_bias assumes the lhs batch is the output's
     feature_axis = conv->parameters().out_spec[1];
     fused = std::make_shared<ConvolutionBias>(conv->parameters());
   } else {
@@ -90,6 +91,7 @@ std::shared_ptr<const Primitive> with_bias(const Equation& product, const Equati
   if (broadcast_in_dim == nullptr || broadcast.inputs[0].is_literal() || type.dtype != DType::float32 ||
       broadcast_in_dim->broadcast_dimensions() != std::vector<int>{feature_axis} ||
       program.type_of(broadcast.inputs[0]).dtype != DType::float32 ||
+      program.type_of(broadcast.inputs[0]).shape != Shape{type.shape[feature_axis]} ||
       program.types[static_cast<std::size_t>(broadcast.outputs[0])].shape != type.shape)
     return nullptr;
   return fused;

@@ -54,6 +54,7 @@ double convolution_flops(const primitives::ConvParams& p, const ArrayType& rhs, 
 
 // The operations of one equation (the bytes are counted by the caller, per planned step).
 void count_operations(const Equation& e, const Program& p, CostAnalysis& cost) {
+  if (e.outputs.empty()) return;  // an effect (a debug print, a check): it reads, and computes nothing
   const Primitive& primitive = *e.primitive;
   const ArrayType& out = p.types[static_cast<std::size_t>(e.outputs[0])];
   const auto n = static_cast<double>(elements(out));

@@ -152,6 +152,20 @@ TEST(ConvolutionBias, TheConvLayerPatternBecomesOneEquation) {
     EXPECT_FALSE(contains(names, "conv_general_dilated"));
     EXPECT_FALSE(contains(names, "add"));
   }
+  // Batch groups (a kernel gradient's form) are left alone: their output batch is not the input's.
+  const ConvCase grouped{"batch groups",
+                         {4, 6, 6, 3},
+                         {3, 3, 3, 8},
+                         {.dimension_numbers = {"NHWC", "HWIO", "NHWC"}, .batch_group_count = 2},
+                         3};
+  const auto batch_grouped = [&](const jx::Array& a, const jx::Array& k, const jx::Array& bias) {
+    const jx::Array y = conv(grouped, a, k);
+    return y + lax::broadcast_in_dim(bias, y.shape(), {3});
+  };
+  const jx::Array gx = normal(4, grouped.x), gw = normal(5, grouped.w), gb = normal(6, {8});
+  EXPECT_FALSE(contains(fused_names(batch_grouped, gx, gw, gb), "conv_general_dilated_bias"));
+  EXPECT_TRUE(jnp::allclose(jx::jit(batch_grouped)(gx, gw, gb), batch_grouped(gx, gw, gb), {.rtol = 1e-5, .atol = 1e-5})
+                  .item<bool>());
   // A bias along another axis is left alone.
   const ConvCase c = conv_cases()[0];
   const auto along_width = [&](const jx::Array& a, const jx::Array& k, const jx::Array& bias) {

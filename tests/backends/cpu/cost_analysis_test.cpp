@@ -63,6 +63,16 @@ TEST(CostAnalysis, AFusedChainCountsItsOperationsAndOnlyItsInputsAndOutputs) {
   EXPECT_EQ(reshaped.bytes_accessed, 4 * (1000 + 1000 + 100));
 }
 
+TEST(CostAnalysis, EffectsReadButComputeNothing) {
+  const jx::Array x = normal(1, {100});
+  const jx::CostAnalysis cost = jx::jit([](const jx::Array& v) {
+                                  jx::debug::callback([](std::span<const jx::Array>) {}, {v});
+                                  return v * 2.0f;
+                                }).cost_analysis(x);
+  EXPECT_EQ(cost.flops, 100);
+  EXPECT_EQ(cost.bytes_accessed, 4 * 100 + 4 * (100 + 100));  // the callback's read, then the product
+}
+
 TEST(CostAnalysis, AnMlpStepIsDominatedByItsProducts) {
   const jx::Array x = normal(1, {256, 784}), w1 = normal(2, {784, 512}) * 0.03f, w2 = normal(3, {512, 10}) * 0.04f;
   const jx::Array b1 = jnp::zeros({512}), b2 = jnp::zeros({10});
