@@ -6,8 +6,10 @@
 //   Params half = unravel(flat * 0.5f);                              // the same structure again
 //
 // The vector's dtype is the promotion of the leaves' dtypes (JAX's result_type); unravel casts each
-// piece back to its leaf's dtype. Both directions are jx operations, so they work under jit, grad
-// and vmap. unravel checks its argument: a ValueError for another shape, a TypeError for another dtype.
+// piece back to its leaf's dtype. When all leaves share one dtype, unravel keeps the dtype it is
+// given (JAX's dtype-polymorphic unravel). Both directions are jx operations, so they work under jit,
+// grad and vmap. unravel checks its argument: a ValueError for another shape, a TypeError for another
+// dtype where the leaves' dtypes differ.
 #pragma once
 
 #include <memory>

@@ -11,6 +11,7 @@
 
 #include "backends/cpu/kernels.h"
 #include "core/array_impl.h"
+#include "core/subnormals.h"
 #include "ir/primitives/elementwise.h"
 #include "ir/primitives/reduction.h"
 #include "ir/primitives/structural.h"
@@ -205,8 +206,13 @@ bool fold_constants(Program& program, std::int64_t max_elements) {
       kept.push_back(std::move(e));
       continue;
     }
-    // Evaluate now; scalar results become literals, others new constants.
-    ArrayList results = e.primitive->evaluate(values);
+    // Evaluate now, with subnormals flushed as the planned run would (core/subnormals.h); scalar
+    // results become literals, others new constants.
+    ArrayList results;
+    {
+      const ScopedFlushSubnormals flush;
+      results = e.primitive->evaluate(values);
+    }
     for (std::size_t k = 0; k < e.outputs.size(); ++k) {
       const Array value = cpu::contiguous(results[k]);
       if (value.ndim() == 0) {

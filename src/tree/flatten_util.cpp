@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "jx/core/error.h"
 #include "jx/numpy.h"
 
@@ -31,7 +33,11 @@ std::vector<Array> unravel_leaves(const RavelLayout& layout, const Array& flat, 
                                                    "shape {}",
                                                    layout.size, flat.shape().to_string()));
   }
-  if (flat.dtype() != layout.dtype) {
+  // As JAX: when every leaf has the vector's dtype, unravel takes a vector of any dtype and keeps it
+  // (a dtype-polymorphic unravel); with mixed leaves it must be the raveled dtype.
+  const bool single_dtype = std::all_of(layout.leaves.begin(), layout.leaves.end(),
+                                        [&](const ArrayType& leaf) { return leaf.dtype == layout.dtype; });
+  if (!single_dtype && flat.dtype() != layout.dtype) {
     throw TypeError("unravel_pytree",
                     fmt::format("the unravel function was given an array of dtype {} but expected dtype {}, the "
                                 "dtype of the raveled pytree",
@@ -42,7 +48,8 @@ std::vector<Array> unravel_leaves(const RavelLayout& layout, const Array& flat, 
   std::int64_t offset = 0;
   for (const ArrayType& leaf : layout.leaves) {
     const std::int64_t size = leaf.num_elements();
-    leaves.push_back(flat[Slice{offset, offset + size}].reshape(leaf.shape).astype(leaf.dtype));
+    const Array piece = flat[Slice{offset, offset + size}].reshape(leaf.shape);
+    leaves.push_back(single_dtype ? piece : piece.astype(leaf.dtype));
     offset += size;
   }
   return leaves;

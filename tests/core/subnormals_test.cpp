@@ -40,6 +40,16 @@ TEST(Subnormals, ComparisonsAndArithmeticReadThemAsZero) {
   jx::config::enable_x64(false);
 }
 
+TEST(Subnormals, ConstantsFoldedWhileCompilingAreFlushedToo) {
+  // FLT_MIN / 4 computed from constants only: jit folds it while compiling, and must flush it as the
+  // planned run (and eager evaluation) would.
+  const jx::Array tiny = jnp::array(FLT_MIN);
+  const jx::Array folded =
+      jx::jit([&](const jx::Array& v) { return v + tiny * 0.25f * 0.0f + tiny * 0.25f; })(jnp::array(0.0f));
+  EXPECT_EQ(folded.item<float>(), 0.0f);
+  EXPECT_EQ(jx::jit([&]() { return tiny * 0.25f; })().item<float>(), 0.0f);
+}
+
 TEST(Subnormals, BitLevelResultsKeepThem) {
   // nextafter works on the bits (XLA's NextAfter does the same): the next float after 0 is 1.4e-45.
   EXPECT_EQ(jx::lax::nextafter(jnp::array(0.0f), jnp::array(1.0f)).item<float>(), kSmallestSubnormal);

@@ -76,7 +76,11 @@ TEST(RavelPytree, UnravelChecksItsArgument) {
   const auto [flat, unravel] = jx::flatten_util::ravel_pytree(Layer{jnp::ones({2, 2}), jnp::ones({2})});
   EXPECT_THROW(unravel(jnp::ones({5})), jx::ValueError);
   EXPECT_THROW(unravel(jnp::ones({2, 3})), jx::ValueError);
-  EXPECT_THROW(unravel(jnp::ones({6}, jx::int32)), jx::TypeError);
+  // One leaf dtype: unravel keeps the dtype it is given, as JAX's does.
+  EXPECT_EQ(unravel(jnp::ones({6}, jx::int32)).weight.dtype(), jx::int32);
+  // Mixed leaf dtypes: the raveled dtype is required.
+  const auto [mixed, unravel_mixed] = jx::flatten_util::ravel_pytree(Mixed{jnp::ones({2}), jnp::array({1, 2})});
+  EXPECT_THROW(unravel_mixed(jnp::ones({4}, jx::int32)), jx::TypeError);
 }
 
 }  // namespace
