@@ -16,6 +16,7 @@
 //   cmake --build build/default --target bench_fashion_mnist && ./build/default/bench/bench_fashion_mnist
 #include <cblas.h>
 
+#include <array>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -158,8 +159,7 @@ int main(int /*argc*/, char** argv) {
   const std::optional<TorchRates> torch;
 #endif
   std::printf("CPU: %s\n", jx::bench::cpu_name().c_str());
-  const double peak[2] = {jx::bench::fma_peak_gflops(1), jx::bench::fma_peak_gflops(2)};
-  std::printf("FMA peak (float32, measured): %.1f GFLOP/s on 1 thread, %.1f on 2\n", peak[0], peak[1]);
+  const std::array<double, 2> peak = jx::bench::measure_and_print_fma_peaks();
   jx::bench::Table table(
       "Fashion-MNIST train step, examples/s (batch 128, AdamW, donated state; libtorch eager in a "
       "separate process)");

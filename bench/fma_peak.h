@@ -11,7 +11,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -68,6 +70,14 @@ inline double fma_peak_gflops(int threads) {
     best = std::max(best, total);
   }
   return best;
+}
+
+// The FMA peak on 1 thread ([0]) and on 2 ([1]), measured and printed: the baseline of rows given as
+// a fraction of the peak.
+inline std::array<double, 2> measure_and_print_fma_peaks() {
+  const std::array<double, 2> peak{fma_peak_gflops(1), fma_peak_gflops(2)};
+  std::printf("FMA peak (float32, measured): %.1f GFLOP/s on 1 thread, %.1f on 2\n", peak[0], peak[1]);
+  return peak;
 }
 
 // The CPU's model name, from /proc/cpuinfo.

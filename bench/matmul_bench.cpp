@@ -11,6 +11,7 @@
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -134,11 +135,10 @@ void elementwise_after_rows(jx::bench::Table& table, int threads) {
 int main() {
   std::printf("CPU: %s; jx %s oneDNN\n", jx::bench::cpu_name().c_str(),
               jx::cpu::onednn::enabled() ? "with" : "without (JX_ONEDNN=0)");
-  const double peak1 = jx::bench::fma_peak_gflops(1), peak2 = jx::bench::fma_peak_gflops(2);
-  std::printf("FMA peak (float32, measured): %.1f GFLOP/s on 1 thread, %.1f on 2\n", peak1, peak2);
+  const std::array<double, 2> peak = jx::bench::measure_and_print_fma_peaks();
   jx::bench::Table table("float32 matmul (eager jnp::matmul; median of batches)");
-  matmul_rows(table, 1, peak1);
-  matmul_rows(table, 2, peak2);
+  matmul_rows(table, 1, peak[0]);
+  matmul_rows(table, 2, peak[1]);
   jx::bench::Table after("an elementwise op right after a matmul (median of rounds; ratio: median of 5 blocks)");
   elementwise_after_rows(after, 1);
   elementwise_after_rows(after, 2);

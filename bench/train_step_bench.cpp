@@ -8,6 +8,7 @@
 //   cmake --build build/default --target bench_train_step && ./build/default/bench/bench_train_step
 #include <cblas.h>
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -71,8 +72,7 @@ int main(int /*argc*/, char** argv) {
   const std::optional<TorchTimes> torch;
 #endif
   std::printf("CPU: %s\n", jx::bench::cpu_name().c_str());
-  const double peak[2] = {jx::bench::fma_peak_gflops(1), jx::bench::fma_peak_gflops(2)};
-  std::printf("FMA peak (float32, measured): %.1f GFLOP/s on 1 thread, %.1f on 2\n", peak[0], peak[1]);
+  const std::array<double, 2> peak = jx::bench::measure_and_print_fma_peaks();
   jx::bench::Table table(
       "MLP 784-512-512-10 train step (batch 256, Adam, donated; libtorch eager in a separate process)");
   const mlp::Batch batch = mlp::batch();

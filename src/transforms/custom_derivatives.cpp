@@ -47,9 +47,10 @@ TypeList trace_types(const ArraysFunction& f, std::span<const ArrayType> inputs,
   return program.output_types();
 }
 
-// The function as a program, for a backend that inlines it into the program it plans.
+// The function as an optimized program: for a backend that inlines it into the program it plans, or
+// compiles it on its own (lower_function).
 std::shared_ptr<const Program> traced_body(const ArraysFunction& f, std::span<const ArrayType> inputs) {
-  auto program = std::make_shared<Program>(trace_program(f, inputs, "custom-derivative function, inlined for jit"));
+  auto program = std::make_shared<Program>(trace_program(f, inputs, "custom-derivative function, compiled for jit"));
   passes::optimize(*program);
   return program;
 }
@@ -58,9 +59,7 @@ std::shared_ptr<const Program> traced_body(const ArraysFunction& f, std::span<co
 // that a jitted call runs planned kernels rather than calling the user's C++ function each time (the
 // function is pure, so tracing it once is as good as calling it).
 Kernel lower_function(const ArraysFunction& f, const LoweringContext& context) {
-  Program program = trace_program(f, context.inputs, "custom-derivative function, compiled for jit");
-  passes::optimize(program);
-  std::shared_ptr<const CompiledProgram> compiled = context.compile(program);
+  std::shared_ptr<const CompiledProgram> compiled = context.compile(*traced_body(f, context.inputs));
   const std::size_t scratch = compiled->scratch_bytes();
   return Kernel{[compiled = std::move(compiled)](const KernelCall& call) {
                   compiled->run(call.inputs, call.outputs, call.scratch);

@@ -85,15 +85,13 @@ void count_operations(const Equation& e, const Program& p, CostAnalysis& cost) {
 }  // namespace
 
 CostAnalysis cost_analysis(const Program& program) {
-  const cpu::Executable planned(program);  // the steps as they would run: calls inlined, groups fused
-  const Program& p = planned.program();
+  const Program p = cpu::prepare(program);  // the steps as they would run: calls inlined, groups fused
   CostAnalysis cost;
+  std::vector<ArrayType> input_types;
   for (const Equation& e : p.equations) {
-    std::vector<ArrayType> input_types;
+    input_types.clear();
     for (const Atom& a : e.inputs) input_types.push_back(p.type_of(a));
-    if (e.outputs.size() == 1 && !e.inputs.empty() && !e.inputs[0].is_literal() &&
-        e.primitive->reinterprets_input(input_types))
-      continue;  // shares its input's memory: nothing runs
+    if (cpu::is_reinterpretation(e, input_types)) continue;  // shares its input's memory: nothing runs
     count_operations(e, p, cost);
     for (const Atom& a : e.inputs) {
       if (!a.is_literal()) cost.bytes_accessed += static_cast<double>(p.type_of(a).num_bytes());

@@ -103,15 +103,17 @@ std::shared_ptr<const CompiledProgram> compile_body(const Program& body) {
   return std::make_shared<const Executable>(std::move(optimized));
 }
 
-// The program as it will run: calls of custom-derivative functions inlined (their equations then fuse
-// with their neighbours: a ReLU with the bias add before it), products merged with their bias (bias_epilogue.h), and
-// elementwise chains grouped.
+}  // namespace
+
 Program prepare(Program program) {
   if (passes::inline_calls(program)) passes::optimize(program);
   return fuse_elementwise(fuse_bias_epilogues(program));
 }
 
-}  // namespace
+bool is_reinterpretation(const Equation& e, std::span<const ArrayType> input_types) {
+  return e.outputs.size() == 1 && !e.inputs.empty() && !e.inputs[0].is_literal() &&
+         e.primitive->reinterprets_input(input_types);
+}
 
 Executable::Executable(Program program, ExecutableOptions options)
     : program_(std::make_unique<Program>(options.fuse_elementwise ? prepare(std::move(program)) : std::move(program))) {
@@ -138,8 +140,7 @@ void Executable::plan() {
     const Equation& e = p.equations[i];
     for (const Atom& a : e.inputs) input_types[i].push_back(type_of(a));
     for (int v : e.outputs) output_types[i].push_back(p.types[static_cast<std::size_t>(v)]);
-    if (e.outputs.size() == 1 && !e.inputs.empty() && !e.inputs[0].is_literal() &&
-        e.primitive->reinterprets_input(input_types[i])) {
+    if (is_reinterpretation(e, input_types[i])) {
       root[static_cast<std::size_t>(e.outputs[0])] = root[static_cast<std::size_t>(e.inputs[0].var)];
       is_alias[i] = true;
     }

@@ -32,6 +32,15 @@
 
 namespace jx::cpu {
 
+// The program as an Executable runs it: calls of custom-derivative functions inlined (their equations
+// then fuse with their neighbours: a ReLU with the bias add before it), products merged with their bias
+// (bias_epilogue.h), and elementwise chains grouped (fusion.h).
+Program prepare(Program program);
+
+// Whether equation `e` (inputs of these types) only reinterprets input 0's memory (a reshape): the
+// planner gives its output that memory and runs nothing.
+bool is_reinterpretation(const Equation& e, std::span<const ArrayType> input_types);
+
 struct ExecutableOptions {
   // Group elementwise chains into tile-by-tile fused steps (src/backends/cpu/fusion.h).
   bool fuse_elementwise = true;

@@ -126,16 +126,6 @@ Dims in_view(const PoolView& view, const WindowGeometry::Sizes& per_axis) {
   return dims;
 }
 
-WindowGeometry::Sizes dense_strides(const WindowGeometry::Sizes& shape, int ndim) {
-  WindowGeometry::Sizes strides{};
-  std::int64_t stride = 1;
-  for (int d = ndim; d-- > 0;) {
-    strides[static_cast<std::size_t>(d)] = stride;
-    stride *= shape[static_cast<std::size_t>(d)];
-  }
-  return strides;
-}
-
 // Whether a dense float32 array holds a NaN. oneDNN's max pooling drops NaNs (its max is the vector
 // max instruction, which returns the other operand), where jx's and XLA's propagate them: an operand
 // with a NaN is left to jx's kernel. The scan reads the operand once, in parallel.

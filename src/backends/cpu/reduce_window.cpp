@@ -260,16 +260,6 @@ struct Tiling {
   }
 };
 
-Sizes dense_strides(const Sizes& shape, int ndim) {
-  Sizes strides{};
-  std::int64_t stride = 1;
-  for (int d = ndim - 1; d >= 0; --d) {
-    strides[static_cast<std::size_t>(d)] = stride;
-    stride *= shape[static_cast<std::size_t>(d)];
-  }
-  return strides;
-}
-
 // The tiling of `g` when it has one and every operand is dense (`strides` are the operands' strides, in
 // the operand's shape or the windows' shape as `windowed` says).
 std::optional<Tiling> exact_tiling(const WindowGeometry& g,
@@ -374,6 +364,16 @@ void visit_window_dtype(DType dtype, F&& f) {
 }
 
 }  // namespace
+
+Sizes dense_strides(const Sizes& shape, int ndim) {
+  Sizes strides{};
+  std::int64_t stride = 1;
+  for (int d = ndim - 1; d >= 0; --d) {
+    strides[static_cast<std::size_t>(d)] = stride;
+    stride *= shape[static_cast<std::size_t>(d)];
+  }
+  return strides;
+}
 
 void reduce_window(WindowReduction op, DType dtype, const WindowGeometry& geometry, const std::byte* x,
                    const WindowGeometry::Sizes& x_strides, std::byte* out) {

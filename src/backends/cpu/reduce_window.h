@@ -29,6 +29,9 @@ struct WindowGeometry {
   Sizes window_dimensions{}, window_strides{}, padding_low{}, base_dilation{}, window_dilation{};
 };
 
+// Row-major strides, in elements, of a dense array of this shape (the first `ndim` entries).
+WindowGeometry::Sizes dense_strides(const WindowGeometry::Sizes& shape, int ndim);
+
 enum class WindowReduction : std::uint8_t { sum, max, min };
 
 // out (dense, out_shape) = the reduction of x (strides in elements, any sign) over each window.

@@ -153,6 +153,14 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
   return {ArrayType{shape, lhs.dtype, lhs.weak && rhs.weak}};
 }
 
+namespace {
+// A half-precision convolution computed in float32 and rounded once, as dot_general computes them.
+Array in_float32(const ConvGeneralDilated& conv, const Array& lhs, const Array& rhs, const ArrayType& out_type) {
+  const auto widen = [](const Array& x) { return cpu::convert(x, ArrayType{x.shape(), DType::float32}); };
+  return cpu::convert(conv.evaluate(std::array{widen(lhs), widen(rhs)})[0], out_type);
+}
+}  // namespace
+
 ArrayList ConvGeneralDilated::evaluate(std::span<const Array> inputs) const {
   const ArrayType out_type = infer(std::array{inputs[0].type(), inputs[1].type()})[0];
   const DType dtype = out_type.dtype;
@@ -165,9 +173,7 @@ ArrayList ConvGeneralDilated::evaluate(std::span<const Array> inputs) const {
                                    concrete(inputs[0]).data(), concrete(inputs[1]).data(), out->data()))
         return {wrap(std::move(out))};
     }
-    const auto widen = [](const Array& x) { return cpu::convert(x, ArrayType{x.shape(), DType::float32}); };
-    const Array wide = evaluate(std::array{widen(inputs[0]), widen(inputs[1])})[0];
-    return {cpu::convert(wide, out_type)};
+    return {in_float32(*this, inputs[0], inputs[1], out_type)};
   }
   auto out = allocate_array(out_type);
   const ConcreteArray& lhs = concrete(inputs[0]);
@@ -188,13 +194,14 @@ Kernel ConvGeneralDilated::lower(const LoweringContext& context) const {
   const ArrayType& out = context.outputs[0];
   const cpu::ConvGeometry g = dense_conv_geometry(p_, context.inputs[0].shape, context.inputs[1].shape, out.shape);
   if (cpu::is_half_dtype(out.dtype)) {
-    // oneDNN's, or evaluate's float32 computation on the planned buffers.
-    return Kernel{[g, primitive = *this, lhs = context.inputs[0], rhs = context.inputs[1]](const KernelCall& call) {
-      if (cpu::onednn::convolution(lhs.dtype, g, call.inputs[0], call.inputs[1], call.outputs[0])) return;
-      const Array operands[] = {borrowed_array(lhs, const_cast<std::byte*>(call.inputs[0])),
-                                borrowed_array(rhs, const_cast<std::byte*>(call.inputs[1]))};
-      cpu::copy_to(concrete(primitive.evaluate(operands)[0]), call.outputs[0]);
-    }};
+    // oneDNN's, or the float32 computation on the planned buffers.
+    return Kernel{
+        [g, primitive = *this, lhs = context.inputs[0], rhs = context.inputs[1], out](const KernelCall& call) {
+          if (cpu::onednn::convolution(lhs.dtype, g, call.inputs[0], call.inputs[1], call.outputs[0])) return;
+          const Array result = in_float32(primitive, borrowed_array(lhs, const_cast<std::byte*>(call.inputs[0])),
+                                          borrowed_array(rhs, const_cast<std::byte*>(call.inputs[1])), out);
+          cpu::copy_to(concrete(result), call.outputs[0]);
+        }};
   }
   return Kernel{[g, dtype = out.dtype](const KernelCall& call) {
     cpu::conv_general_dilated(dtype, g, call.inputs[0], call.inputs[1], call.outputs[0]);
