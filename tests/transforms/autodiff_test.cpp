@@ -15,6 +15,7 @@
 #include "jx/numpy.h"
 #include "jx/test_util.h"
 #include "jx/transforms/custom_derivatives.h"
+#include "jx/transforms/jacobian.h"
 #include "jx/transforms/jit.h"
 
 namespace jnp = jx::numpy;

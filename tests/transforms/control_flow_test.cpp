@@ -148,6 +148,7 @@ TEST(ControlFlow, TheProgramHoldsSubPrograms) {
 
 #include "jx/test_util.h"
 #include "jx/transforms/autodiff.h"
+#include "jx/transforms/jacobian.h"
 #include "jx/transforms/vmap.h"
 
 namespace {

@@ -1,5 +1,5 @@
-// jx/transforms/autodiff.h — automatic differentiation: grad, value_and_grad, vjp, jvp, linearize,
-// jacfwd, jacrev, hessian. Any order, any nesting with jit and each other.
+// jx/transforms/autodiff.h — automatic differentiation: grad, value_and_grad, vjp, jvp, linearize
+// (Jacobians and Hessians are in jx/transforms/jacobian.h). Any order, any nesting with jit and each other.
 //
 // Gradients have the type of the argument they are taken with respect to (Params in, Params out);
 // only floating-point leaves are differentiable.
@@ -114,6 +114,67 @@ constexpr int position_of(const std::array<int, N>& values, int value) {
   }
   return -1;
 }
+
+// The arguments a transformation differentiates (positions Argnums of Args), flattened one after
+// another: their leaves, which of them are differentiated, and how to rebuild them.
+template <auto Argnums, class... Args>
+struct DifferentiatedArguments {
+  static constexpr std::size_t kCount = Argnums.size();
+  template <std::size_t K>
+  using Type = ArgType<Argnums[K], Args...>;
+
+  std::vector<Array> primals;
+  std::vector<bool> wrt;
+  std::array<tree::TreeDef, kCount> structures;
+  std::array<std::size_t, kCount + 1> offsets{};
+
+  DifferentiatedArguments(const std::tuple<const Args&...>& arguments, bool allow_int, const char* transform) {
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      (add<K>(std::get<Argnums[K]>(arguments), allow_int, transform), ...);
+    }
+    (std::make_index_sequence<kCount>{});
+  }
+
+  // The argument at position P, rebuilt from `inputs` (one leaf per primal) if it is differentiated,
+  // the caller's otherwise.
+  template <std::size_t P>
+  auto argument(const std::tuple<const Args&...>& arguments, std::span<const Array> inputs) const {
+    constexpr int k = position_of(Argnums, static_cast<int>(P));
+    if constexpr (k < 0) {
+      return std::decay_t<std::tuple_element_t<P, std::tuple<Args...>>>(std::get<P>(arguments));
+    } else {
+      return rebuild_one<static_cast<std::size_t>(k)>(inputs);
+    }
+  }
+
+  // Values shaped like the differentiated arguments, from one leaf per primal: the argument's type for
+  // one argnum, a tuple of them for several.
+  auto rebuild(std::span<const Array> leaves) const {
+    return [&]<std::size_t... K>(std::index_sequence<K...>) {
+      if constexpr (kCount == 1)
+        return rebuild_one<0>(leaves);
+      else
+        return std::make_tuple(rebuild_one<K>(leaves)...);
+    }
+    (std::make_index_sequence<kCount>{});
+  }
+
+  template <std::size_t K>
+  Type<K> rebuild_one(std::span<const Array> leaves) const {
+    return tree::unflatten<Type<K>>(structures[K], leaves.subspan(offsets[K], offsets[K + 1] - offsets[K]));
+  }
+
+ private:
+  template <std::size_t K, class T>
+  void add(const T& value, bool allow_int, const char* transform) {
+    auto [leaves, structure] = tree::flatten(value);
+    const std::vector<bool> mask = differentiable_leaves(leaves, structure, Argnums[K], allow_int, transform);
+    offsets[K + 1] = offsets[K] + leaves.size();
+    primals.insert(primals.end(), leaves.begin(), leaves.end());
+    wrt.insert(wrt.end(), mask.begin(), mask.end());
+    structures[K] = std::move(structure);
+  }
+};
 }  // namespace detail
 
 // --- grad and value_and_grad -------------------------------------------------------------------------
@@ -153,41 +214,10 @@ class Grad : public detail::CallWithLocation<Grad<F, Options, WithValue>> {
     using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const std::decay_t<Args>&...>>;
     CallSite site(where);
     const std::tuple<const Args&...> arguments(args...);
-    // Flatten the differentiated arguments, one after another.
-    std::vector<Array> primals;
-    std::vector<bool> wrt;
-    std::array<tree::TreeDef, sizeof...(K)> structures;
-    std::array<std::size_t, sizeof...(K) + 1> offsets{};
-    (
-        [&] {
-          auto [leaves, structure] = tree::flatten(std::get<kArgnums[K]>(arguments));
-          const std::vector<bool> mask =
-              detail::differentiable_leaves(leaves, structure, kArgnums[K], Options::allow_int, "grad");
-          offsets[K + 1] = offsets[K] + leaves.size();
-          primals.insert(primals.end(), leaves.begin(), leaves.end());
-          wrt.insert(wrt.end(), mask.begin(), mask.end());
-          structures[K] = std::move(structure);
-        }(),
-        ...);
-    auto slice = [&](auto& values, std::size_t k) {
-      return std::span<const Array>(values.data() + offsets[k], offsets[k + 1] - offsets[k]);
-    };
-    // The argument at position P: rebuilt from `inputs` if differentiated, the caller's otherwise.
-    auto argument = [&]<std::size_t P>(std::span<const Array> inputs) {
-      constexpr int k = detail::position_of(kArgnums, static_cast<int>(P));
-      using T = std::decay_t<std::tuple_element_t<P, std::tuple<Args...>>>;
-      if constexpr (k < 0) {
-        return T(std::get<P>(arguments));
-      } else {
-        return tree::unflatten<T>(
-            structures[static_cast<std::size_t>(k)],
-            inputs.subspan(offsets[static_cast<std::size_t>(k)],
-                           offsets[static_cast<std::size_t>(k) + 1] - offsets[static_cast<std::size_t>(k)]));
-      }
-    };
+    const detail::DifferentiatedArguments<kArgnums, Args...> differentiated(arguments, Options::allow_int, "grad");
     tree::TreeDef aux_structure;
     const detail::FlatFunction fn = [&](std::span<const Array> inputs) -> ArrayList {
-      const Output output = f_(argument.template operator()<I>(inputs)...);
+      const Output output = f_(differentiated.template argument<I>(arguments, inputs)...);
       if constexpr (Options::has_aux) {
         ArrayList leaves{Array(std::get<0>(output))};
         aux_structure.clear();
@@ -197,25 +227,17 @@ class Grad : public detail::CallWithLocation<Grad<F, Options, WithValue>> {
         return {Array(output)};
       }
     };
-    const auto linearized =
-        detail::linearize_flat(primals, wrt, fn, "grad of the function called at " + format_location(where));
+    const auto linearized = detail::linearize_flat(differentiated.primals, differentiated.wrt, fn,
+                                                   "grad of the function called at " + format_location(where));
     const ArrayList outputs = detail::linearized_primals(*linearized);
     const Array& value = outputs[0];
     detail::check_scalar_output(value, WithValue ? "value_and_grad" : "grad");
     ArrayList cotangents(outputs.size());
     cotangents[0] = detail::ones_like_scalar(value);
     const ArrayList input_cotangents = detail::linearized_transpose(*linearized, cotangents);
-    const std::vector<Array> gradients = detail::gradient_leaves(input_cotangents, primals, wrt);
-    auto gradient = [&]<std::size_t Kk>() {
-      using T = std::decay_t<std::tuple_element_t<static_cast<std::size_t>(kArgnums[Kk]), std::tuple<Args...>>>;
-      return tree::unflatten<T>(structures[Kk], slice(gradients, Kk));
-    };
-    auto all_gradients = [&] {
-      if constexpr (sizeof...(K) == 1)
-        return gradient.template operator()<0>();
-      else
-        return std::make_tuple(gradient.template operator()<K>()...);
-    };
+    const std::vector<Array> gradients =
+        detail::gradient_leaves(input_cotangents, differentiated.primals, differentiated.wrt);
+    auto all_gradients = [&] { return differentiated.rebuild(gradients); };
     if constexpr (Options::has_aux) {
       using Aux = std::remove_cvref_t<std::tuple_element_t<1, Output>>;
       Aux aux = tree::unflatten<Aux>(aux_structure, std::span<const Array>(outputs).subspan(1));
@@ -416,41 +438,5 @@ inline constexpr struct linearize_function : detail::CallWithLocation<linearize_
     return std::make_pair(std::move(output), std::move(f_jvp));
   }
 } linearize{};
-
-// --- Jacobians and Hessians, for functions of one array to one array ------------------------------------
-
-namespace detail {
-Array jacobian_reverse(const std::function<Array(const Array&)>& f, const Array& x);
-Array jacobian_forward(const std::function<Array(const Array&)>& f, const Array& x);
-}  // namespace detail
-
-// A Jacobian of f at a point: jacfwd(f) (Forward, one tangent per input element) or jacrev(f) (one
-// pullback per output element), of shape f(x).shape + x.shape.
-template <class F, bool Forward>
-class Jacobian {
- public:
-  explicit Jacobian(F f) : f_(std::move(f)) {}
-  Array operator()(const Array& x, std::source_location where = std::source_location::current()) const {
-    CallSite site(where);
-    return Forward ? detail::jacobian_forward(f_, x) : detail::jacobian_reverse(f_, x);
-  }
-
- private:
-  F f_;
-};
-
-template <class F>
-auto jacrev(F f) {
-  return Jacobian<F, false>(std::move(f));
-}
-template <class F>
-auto jacfwd(F f) {
-  return Jacobian<F, true>(std::move(f));
-}
-// The Hessian of a scalar function: jacfwd(jacrev(f)).
-template <class F>
-auto hessian(F f) {
-  return jacfwd(jacrev(std::move(f)));
-}
 
 }  // namespace jx
