@@ -103,8 +103,7 @@ std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<c
         if (!wrt[j]) continue;
         const std::int64_t start = input_layout.offsets[j];
         const Array part = lax::slice_in_dim(columns[i], start, start + inputs[j].shape.num_elements(), 1, 0);
-        blocks[i][j] =
-            numpy::reshape(numpy::moveaxis(part, 0, -1), concatenated(values[i].shape, inputs[j].shape));
+        blocks[i][j] = numpy::reshape(numpy::moveaxis(part, 0, -1), concatenated(values[i].shape, inputs[j].shape));
       }
     }
   } else {

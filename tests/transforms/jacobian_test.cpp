@@ -42,9 +42,7 @@ void expect_close(const jx::Array& a, const jx::Array& b, float tolerance) {
 }
 
 // A scalar function of a struct: sum(w² b) + sin(w₀ b₁). Its gradient and Hessian in closed form below.
-jx::Array scalar_of_point(const Point& p) {
-  return jnp::sum(p.w * p.w * p.b) + jnp::sin(p.w[0] * p.b[1]);
-}
+jx::Array scalar_of_point(const Point& p) { return jnp::sum(p.w * p.w * p.b) + jnp::sin(p.w[0] * p.b[1]); }
 
 TEST(Jacobian, ScalarOutputIsShapedLikeTheInput) {
   const Point p{jnp::array({0.5f, -1.0f}), jnp::array({2.0f, 3.0f})};
@@ -60,9 +58,7 @@ TEST(Jacobian, ScalarOutputIsShapedLikeTheInput) {
 
 TEST(Jacobian, ArrayInputIsShapedLikeTheOutput) {
   // f(x) = (sin x, Σ x², x ⊗ x): blocks diag(cos x), 2x, and d(xᵢxⱼ)/dxₖ = δᵢₖxⱼ + xᵢδⱼₖ.
-  auto f = [](const jx::Array& x) {
-    return std::make_tuple(jnp::sin(x), jnp::sum(x * x), jnp::outer(x, x));
-  };
+  auto f = [](const jx::Array& x) { return std::make_tuple(jnp::sin(x), jnp::sum(x * x), jnp::outer(x, x)); };
   const jx::Array x = jnp::array({0.3f, -0.7f});
   for (const auto& [d_sin, d_sum, d_outer] : {jx::jacrev(f)(x), jx::jacfwd(f)(x)}) {
     expect_near(d_sin, {std::cos(0.3f), 0, 0, std::cos(-0.7f)});

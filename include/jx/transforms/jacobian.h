@@ -92,8 +92,7 @@ class Jacobian : public detail::CallWithLocation<Jacobian<F, Options, Forward>> 
     using Output = std::remove_cvref_t<std::invoke_result_t<const F&, const std::decay_t<Args>&...>>;
     CallSite site(where);
     const std::tuple<const Args&...> arguments(args...);
-    const detail::DifferentiatedArguments<kArgnums, Args...> inputs(arguments, !Forward && Options::allow_int,
-                                                                   kName);
+    const detail::DifferentiatedArguments<kArgnums, Args...> inputs(arguments, !Forward && Options::allow_int, kName);
     tree::TreeDef value_structure;
     tree::TreeDef aux_structure;
     const detail::FlatFunction fn = [&](std::span<const Array> leaves) -> ArrayList {
@@ -109,9 +108,8 @@ class Jacobian : public detail::CallWithLocation<Jacobian<F, Options, Forward>> 
       }
       return outputs;
     };
-    const auto linearized =
-        detail::linearize_flat(inputs.primals, inputs.wrt, fn,
-                               std::string(kName) + " of the function called at " + format_location(where));
+    const auto linearized = detail::linearize_flat(
+        inputs.primals, inputs.wrt, fn, std::string(kName) + " of the function called at " + format_location(where));
     const std::size_t num_values = value_structure.num_leaves();
     const std::vector<ArrayList> blocks =
         detail::jacobian_blocks(*linearized, inputs.primals, inputs.wrt, num_values, Forward, kName);

@@ -222,6 +222,8 @@ std::string StaticValue::Holder<T>::to_string() const {
     return detail::static_to_string(static_cast<unsigned long long>(value));
   else if constexpr (std::is_enum_v<T>)
     return detail::demangle(typeid(T).name()) + "(" + detail::static_to_string(static_cast<long long>(value)) + ")";
+  else if constexpr (requires { std::string(value.to_string()); })
+    return value.to_string();
   else
     return "<" + detail::demangle(typeid(T).name()) + ">";
 }

@@ -1,0 +1,58 @@
+// eval_shape: the function is traced on abstract inputs and its outputs' types read off the trace;
+// nothing is recorded past it and no kernel runs.
+#include "jx/transforms/eval_shape.h"
+
+#include <fmt/format.h>
+
+#include <ostream>
+
+#include "jx/lax.h"
+#include "ir/primitives/elementwise.h"
+#include "trace/staging.h"
+#include "transforms/autodiff_core.h"
+
+namespace jx {
+
+std::string ShapeDtypeStruct::to_string() const {
+  return fmt::format("ShapeDtypeStruct(shape={}, dtype={}{})", shape.to_string(), dtype_name(dtype),
+                     weak_type ? ", weak_type=True" : "");
+}
+
+std::ostream& operator<<(std::ostream& os, const ShapeDtypeStruct& s) { return os << s.to_string(); }
+
+namespace detail {
+
+std::vector<ArrayType> eval_shape_flat(const FlatFunction& f, std::span<const ArrayType> types,
+                                       const std::string& description) {
+  for (const ArrayType& type : types) type.validate("eval_shape");
+  // Under an enclosing transformation the function may close over its tracers: the staging trace
+  // captures them as it does for jit.
+  StagingTrace staging(current_trace(), description);
+  ArrayList inputs;
+  for (const ArrayType& type : types) inputs.push_back(staging.new_input(type));
+  ArrayList outputs;
+  {
+    TraceScope scope(&staging);
+    UserCodeScope user;
+    outputs = f(inputs);
+  }
+  std::vector<ArrayType> output_types;
+  for (const Array& output : outputs) output_types.push_back(output.type());
+  return output_types;
+}
+
+Array placeholder_of(const ArrayType& type) {
+  if (type.dtype == DType::float0) return zeros(type);  // no bytes at all
+  // One element, broadcast with zero strides, of the type's dtype and weakness.
+  const Array element = bind1(primitives::ConvertElementType(type.dtype, type.weak), {Array(0)});
+  return lax::broadcast_in_dim(element, type.shape, {});
+}
+
+}  // namespace detail
+}  // namespace jx
+
+std::size_t std::hash<jx::ShapeDtypeStruct>::operator()(const jx::ShapeDtypeStruct& s) const noexcept {
+  std::size_t h = std::hash<int>{}(static_cast<int>(s.dtype)) ^ (s.weak_type ? 0x9e3779b9u : 0u);
+  for (std::int64_t d : s.shape) h = h * 1000003u ^ std::hash<std::int64_t>{}(d);
+  return h;
+}
