@@ -74,7 +74,8 @@ BatchResult batch_function(const ArraysFunction& f, std::span<const Array> value
   const std::vector<int> argument_of_leaf(values.size(), 0);
   ArrayList outputs =
       vmap_flat(f, values, in_axes, argument_of_leaf, std::nullopt, 0, "vmap of a custom-derivative function");
-  return {std::move(outputs), std::vector<int>(1, 0)};
+  const std::size_t count = outputs.size();
+  return {std::move(outputs), std::vector<int>(count, 0)};
 }
 
 ArrayList with_zeros(std::span<const Array> primals, std::span<const Array> tangents) {
@@ -101,18 +102,31 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
                 std::span<const Array> outputs) const override {
     const ArrayList instantiated = with_zeros(primals, tangents);
-    Array tangent;
+    ArrayList tangent_outputs;
     {
       UserCodeScope user;
-      tangent = (*rule_)(primals, instantiated);
+      tangent_outputs = (*rule_)(primals, instantiated, outputs);
     }
-    // JAX: "Custom JVP rule must produce primal and tangent outputs with equal shapes".
-    if (tangent.shape() != outputs[0].shape()) {
-      throw ShapeError("custom_jvp", fmt::format("the rule's tangent has shape {}, but the function's output has "
-                                                 "shape {}; they must be equal",
-                                                 tangent.shape().to_string(), outputs[0].shape().to_string()));
+    if (tangent_outputs.empty()) tangent_outputs.resize(outputs.size());  // defjvps with no rule: zero
+    if (tangent_outputs.size() != outputs.size()) {
+      throw ValueError("custom_jvp", fmt::format("the rule's tangent has {} leaves, but the function's output has {}",
+                                                 tangent_outputs.size(), outputs.size()));
     }
-    return {tangent};
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      Array& tangent = tangent_outputs[i];
+      if (!tangent.valid()) {
+        tangent = rules::instantiate(tangent, outputs[i].type());
+        continue;
+      }
+      // JAX: "Custom JVP rule must produce primal and tangent outputs with equal shapes".
+      if (tangent.shape() != outputs[i].shape()) {
+        throw ShapeError("custom_jvp",
+                         fmt::format("the rule's tangent {} has shape {}, but the function's output has shape {}; "
+                                     "they must be equal",
+                                     i, tangent.shape().to_string(), outputs[i].shape().to_string()));
+      }
+    }
+    return tangent_outputs;
   }
   BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
     return batch_function(*f_, values, axes);
@@ -131,12 +145,12 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
 // transpose runs the user's backward function.
 class CustomVjpLinear final : public PrimitiveBase<CustomVjpLinear> {
  public:
-  CustomVjpLinear(std::shared_ptr<const BackwardRule> backward, std::size_t num_residuals, ArrayType output)
+  CustomVjpLinear(std::shared_ptr<const BackwardRule> backward, std::size_t num_residuals, TypeList outputs)
       : backward_(std::move(backward)),
         num_residuals_(static_cast<std::int64_t>(num_residuals)),
-        output_(std::move(output)) {}
+        outputs_(std::move(outputs)) {}
   std::string_view name() const override { return "custom_vjp_linear"; }
-  TypeList infer(std::span<const ArrayType>) const override { return {output_}; }
+  TypeList infer(std::span<const ArrayType>) const override { return outputs_; }
   ArrayList evaluate(std::span<const Array>) const override {
     throw TypeError("custom_vjp",
                     "a custom_vjp function cannot be differentiated in forward mode (jvp, jacfwd); "
@@ -146,11 +160,14 @@ class CustomVjpLinear final : public PrimitiveBase<CustomVjpLinear> {
                       std::span<const ArrayType> types) const override {
     const auto residual_count = static_cast<std::size_t>(num_residuals_);
     const ArrayList residuals(inputs.begin(), inputs.begin() + num_residuals_);
-    const Array ct = rules::instantiate(cotangents[0], output_);
+    ArrayList output_cotangents;
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      output_cotangents.push_back(rules::instantiate(cotangents[i], outputs_[i]));
+    }
     ArrayList input_cotangents;
     {
       UserCodeScope user;
-      input_cotangents = (*backward_)(residuals, ct);
+      input_cotangents = (*backward_)(residuals, output_cotangents);
     }
     const std::size_t num_inputs = types.size() - residual_count;
     if (input_cotangents.size() != num_inputs) {
@@ -175,7 +192,7 @@ class CustomVjpLinear final : public PrimitiveBase<CustomVjpLinear> {
  private:
   std::shared_ptr<const BackwardRule> backward_;
   std::int64_t num_residuals_;
-  ArrayType output_;
+  TypeList outputs_;
 };
 
 class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
@@ -199,16 +216,19 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
   }
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
                 std::span<const Array> outputs) const override {
-    std::pair<Array, ArrayList> forward;
+    ForwardPass forward;
     {
       // The forward pass is primal computation: it belongs to the enclosing trace.
       UserCodeScope user;
       forward = (*forward_)(primals);
     }
-    ArrayList operands = forward.second;
+    ArrayList operands = forward.residuals;
     const ArrayList instantiated = with_zeros(primals, tangents);
     operands.insert(operands.end(), instantiated.begin(), instantiated.end());
-    return jx::bind(CustomVjpLinear(backward_, forward.second.size(), outputs[0].type()), operands);
+    TypeList output_types;
+    for (const Array& output : outputs) output_types.push_back(output.type());
+    auto backward = forward.backward ? std::make_shared<const BackwardRule>(std::move(forward.backward)) : backward_;
+    return jx::bind(CustomVjpLinear(std::move(backward), forward.residuals.size(), std::move(output_types)), operands);
   }
   BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
     return batch_function(*f_, values, axes);
@@ -225,18 +245,49 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
 
 }  // namespace
 
-Array call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id) {
+ArrayList call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id) {
   const CustomJvpCall call(std::make_shared<const ArraysFunction>(std::move(f)),
                            std::make_shared<const JvpRule>(std::move(rule)), id);
-  return jx::bind(call, args)[0];
+  return jx::bind(call, args);
 }
 
-Array call_custom_vjp(ArraysFunction f, ForwardRule fwd, BackwardRule bwd, std::span<const Array> args,
-                      const void* id) {
+ArrayList call_custom_vjp(ArraysFunction f, ForwardRule fwd, BackwardRule bwd, std::span<const Array> args,
+                          const void* id) {
   const CustomVjpCall call(std::make_shared<const ArraysFunction>(std::move(f)),
                            std::make_shared<const ForwardRule>(std::move(fwd)),
                            std::make_shared<const BackwardRule>(std::move(bwd)), id);
-  return jx::bind(call, args)[0];
+  return jx::bind(call, args);
+}
+
+ClosedBackward close_backward(const ArraysFunction& backward, std::span<const ArrayType> output_types,
+                              std::span<const ArrayType> input_types) {
+  const ArraysFunction instantiated = [&](std::span<const Array> cotangents) {
+    ArrayList gradients = backward(cotangents);
+    for (std::size_t i = 0; i < gradients.size(); ++i) gradients[i] = rules::instantiate(gradients[i], input_types[i]);
+    return gradients;
+  };
+  ClosedBody body = trace_closure(instantiated, output_types, "custom_gradient's vjp function");
+  for (std::size_t i = 0; i < input_types.size(); ++i) {
+    const ArrayType type = body.program->output_types()[i];
+    if (type.shape != input_types[i].shape) {
+      throw ShapeError("custom_gradient", fmt::format("the vjp function's cotangent {} has shape {}, but the input "
+                                                      "has shape {}",
+                                                      i, type.shape.to_string(), input_types[i].shape.to_string()));
+    }
+  }
+  return ClosedBackward{std::static_pointer_cast<const void>(body.program), std::move(body.consts)};
+}
+
+ArrayList run_closed_backward(const std::shared_ptr<const void>& program, std::span<const Array> residuals,
+                              std::span<const Array> cotangents) {
+  ArrayList inputs(residuals.begin(), residuals.end());
+  inputs.insert(inputs.end(), cotangents.begin(), cotangents.end());
+  return eval_program(*std::static_pointer_cast<const Program>(program), inputs);
+}
+
+void throw_custom_leaf_count(const char* what, std::size_t argument, std::size_t got, std::size_t expected) {
+  throw ValueError(what, fmt::format("the cotangent of argument {} has {} leaves, but the argument has {}", argument,
+                                     got, expected));
 }
 
 }  // namespace jx::detail

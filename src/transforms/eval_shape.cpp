@@ -6,8 +6,8 @@
 
 #include <ostream>
 
-#include "jx/lax.h"
 #include "ir/primitives/elementwise.h"
+#include "jx/lax.h"
 #include "trace/staging.h"
 #include "transforms/autodiff_core.h"
 

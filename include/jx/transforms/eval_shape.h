@@ -186,8 +186,8 @@ inline constexpr struct eval_shape_function : detail::CallWithLocation<eval_shap
     detail::FlatCall<F, Args...> call{f, {}, {}, {}};
     std::vector<ArrayType> types;
     for (const Array& leaf : call.flatten_inputs(args...)) types.push_back(leaf.type());
-    const std::vector<ArrayType> output_types =
-        detail::eval_shape_flat(std::ref(call), types, "eval_shape of the function called at " + format_location(where));
+    const std::vector<ArrayType> output_types = detail::eval_shape_flat(
+        std::ref(call), types, "eval_shape of the function called at " + format_location(where));
     ArrayList outputs;
     for (const ArrayType& type : output_types) outputs.push_back(detail::placeholder_of(type));
     return detail::shapes_of(tree::unflatten<Output>(call.output_structure, outputs));
