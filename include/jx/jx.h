@@ -32,5 +32,6 @@
 #include "jx/transforms/eval_shape.h"
 #include "jx/transforms/jacobian.h"
 #include "jx/transforms/jit.h"
+#include "jx/transforms/linear_transpose.h"
 #include "jx/transforms/vmap.h"
 #include "jx/tree.h"

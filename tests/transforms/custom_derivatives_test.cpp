@@ -65,13 +65,10 @@ TEST(CustomJvp, PytreesInAndOutAgreeWithTheFunctionsDerivative) {
 TEST(CustomJvp, DefjvpsSumsOneRulePerArgument) {
   // JAX docs: f(x, y) = sin(x) * y with defjvps; f(2., 3.) = 2.7278922, grad(f)(2., 3.) = -1.2484405.
   const auto f = jx::custom_jvp([](const jx::Array& x, const jx::Array& y) { return jnp::sin(x) * y; })
-                     .defjvps(
-                         [](const jx::Array& x_dot, const jx::Array& /*out*/, const jx::Array& x, const jx::Array& y) {
-                           return jnp::cos(x) * x_dot * y;
-                         },
-                         [](const jx::Array& y_dot, const jx::Array& /*out*/, const jx::Array& x, const jx::Array&) {
-                           return jnp::sin(x) * y_dot;
-                         });
+                     .defjvps([](const jx::Array& x_dot, const jx::Array& /*out*/, const jx::Array& x,
+                                 const jx::Array& y) { return jnp::cos(x) * x_dot * y; },
+                              [](const jx::Array& y_dot, const jx::Array& /*out*/, const jx::Array& x,
+                                 const jx::Array&) { return jnp::sin(x) * y_dot; });
   EXPECT_NEAR(value_of(f(2.0f, 3.0f)), 2.7278922f, 1e-6);
   EXPECT_NEAR(value_of(jx::grad(f)(2.0f, 3.0f)), -1.2484405f, 1e-6);
   auto [dx, dy] = jx::grad(f, jx::argnums<0, 1>)(2.0f, 3.0f);
@@ -87,14 +84,15 @@ TEST(CustomJvp, DefjvpsSumsOneRulePerArgument) {
 
 TEST(CustomJvp, NondiffArgumentsComeFirstAndGetNoTangent) {
   // power is an int (static); scale an array that is not differentiated.
-  const auto f = jx::custom_jvp(
-      [](int power, const jx::Array& x, const jx::Array& scale) { return scale * jnp::power(x, power); },
-      [](int power, const jx::Array& scale, const std::tuple<jx::Array>& primals, const std::tuple<jx::Array>& tangents) {
-        const auto& [x] = primals;
-        const auto& [t] = tangents;
-        return scale * static_cast<float>(power) * jnp::power(x, power - 1) * t;
-      },
-      jx::nondiff_argnums<0, 2>);
+  const auto f =
+      jx::custom_jvp([](int power, const jx::Array& x, const jx::Array& scale) { return scale * jnp::power(x, power); },
+                     [](int power, const jx::Array& scale, const std::tuple<jx::Array>& primals,
+                        const std::tuple<jx::Array>& tangents) {
+                       const auto& [x] = primals;
+                       const auto& [t] = tangents;
+                       return scale * static_cast<float>(power) * jnp::power(x, power - 1) * t;
+                     },
+                     jx::nondiff_argnums<0, 2>);
   const jx::Array scale = jnp::array(2.0f);
   EXPECT_EQ(value_of(f(3, jnp::array(2.0f), scale)), 16.0f);
   EXPECT_EQ(value_of(jx::grad(f, jx::argnums<1>)(3, jnp::array(2.0f), scale)), 24.0f);
@@ -117,13 +115,13 @@ TEST(CustomVjp, ClipGradientWithNondiffBounds) {
   EXPECT_NEAR(value_of(jx::grad(clip_sin)(1.2f)), std::cos(1.2f), 1e-6);
   EXPECT_NEAR(value_of(jx::jit(jx::grad(clip_sin))(3.0f)), -0.75f, 1e-7);
   // Bounds as arrays among the nondiff arguments: carried to bwd (through jit as well).
-  const auto clip_by = jx::custom_vjp(
-      [](const jx::Array&, const jx::Array& x) { return x; },
-      [](const jx::Array&, const jx::Array& x) { return std::make_pair(x, std::tuple<>{}); },
-      [](const jx::Array& bound, const std::tuple<>&, const jx::Array& g) {
-        return std::tuple{jnp::clip(g, -bound, bound)};
-      },
-      jx::nondiff_argnums<0>);
+  const auto clip_by =
+      jx::custom_vjp([](const jx::Array&, const jx::Array& x) { return x; },
+                     [](const jx::Array&, const jx::Array& x) { return std::make_pair(x, std::tuple<>{}); },
+                     [](const jx::Array& bound, const std::tuple<>&, const jx::Array& g) {
+                       return std::tuple{jnp::clip(g, -bound, bound)};
+                     },
+                     jx::nondiff_argnums<0>);
   auto h = [&](const jx::Array& bound, const jx::Array& x) { return jnp::sum(5.0f * clip_by(bound, x)); };
   EXPECT_EQ(jx::jit(jx::grad(h, jx::argnums<1>))(jnp::array(2.0f), jnp::ones({3})).to_vector<float>(),
             (std::vector<float>{2.0f, 2.0f, 2.0f}));
@@ -131,16 +129,16 @@ TEST(CustomVjp, ClipGradientWithNondiffBounds) {
 
 TEST(CustomVjp, PytreesInAndOutWithResiduals) {
   // f(p) = (w * b, exp(w)); bwd from residuals (w, b, exp(w)).
-  const auto f = jx::custom_vjp(
-      [](const Point& p) { return std::make_pair(p.w * p.b, jnp::exp(p.w)); },
-      [](const Point& p) {
-        const jx::Array e = jnp::exp(p.w);
-        return std::make_pair(std::make_pair(p.w * p.b, e), std::make_tuple(p, e));
-      },
-      [](const std::tuple<Point, jx::Array>& residuals, const std::pair<jx::Array, jx::Array>& ct) {
-        const auto& [p, e] = residuals;
-        return std::tuple{Point{ct.first * p.b + ct.second * e, ct.first * p.w}};
-      });
+  const auto f =
+      jx::custom_vjp([](const Point& p) { return std::make_pair(p.w * p.b, jnp::exp(p.w)); },
+                     [](const Point& p) {
+                       const jx::Array e = jnp::exp(p.w);
+                       return std::make_pair(std::make_pair(p.w * p.b, e), std::make_tuple(p, e));
+                     },
+                     [](const std::tuple<Point, jx::Array>& residuals, const std::pair<jx::Array, jx::Array>& ct) {
+                       const auto& [p, e] = residuals;
+                       return std::tuple{Point{ct.first * p.b + ct.second * e, ct.first * p.w}};
+                     });
   auto loss = [&](const Point& p) {
     const auto [product, exponential] = f(p);
     return jnp::sum(product) + jnp::sum(exponential * 2.0f);
@@ -153,8 +151,9 @@ TEST(CustomVjp, PytreesInAndOutWithResiduals) {
     EXPECT_EQ(g.b.to_vector<float>(), expected.b.to_vector<float>());
   }
   // Per-example gradients.
-  const jx::Array per_example = jx::vmap([&](const jx::Array& w) { return jx::grad(loss)(Point{w, p.b}).w; })(
-      jnp::stack({p.w, 2.0f * p.w}));
+  const jx::Array per_example = jx::vmap([&](const jx::Array& w) {
+    return jx::grad(loss)(Point{w, p.b}).w;
+  })(jnp::stack({p.w, 2.0f * p.w}));
   EXPECT_EQ(per_example.shape(), jx::Shape({2, 2}));
   EXPECT_NEAR(per_example.to_vector<float>()[2], 2.0f + 2 * std::exp(0.2f), 1e-6);
   // Forward mode is an error, as in JAX.
@@ -165,15 +164,15 @@ TEST(CustomVjp, ACotangentOfTheWrongShapeOrStructureIsAnError) {
   const auto wrong_shape = jx::custom_vjp(
       [](const jx::Array& x) { return x; }, [](const jx::Array& x) { return std::make_pair(x, std::tuple<>{}); },
       [](const std::tuple<>&, const jx::Array& g) { return std::tuple{jnp::sum(g)}; });
-  EXPECT_THROW(jx::grad([&](const jx::Array& x) { return jnp::sum(wrong_shape(x)); })(jnp::ones({3})),
-               jx::ShapeError);
+  EXPECT_THROW(jx::grad([&](const jx::Array& x) { return jnp::sum(wrong_shape(x)); })(jnp::ones({3})), jx::ShapeError);
   const auto wrong_structure = jx::custom_vjp(
       [](const Point& p) { return p.w; }, [](const Point& p) { return std::make_pair(p.w, std::tuple<>{}); },
       [](const std::tuple<>&, const jx::Array& g) {
         return std::tuple<std::tuple<jx::Array, jx::Array, jx::Array>>(std::make_tuple(g, g, g));
       });
-  EXPECT_THROW(jx::grad([&](const Point& p) { return jnp::sum(wrong_structure(p)); })(Point{jnp::ones({2}), jnp::ones({2})}),
-               jx::ValueError);
+  EXPECT_THROW(
+      jx::grad([&](const Point& p) { return jnp::sum(wrong_structure(p)); })(Point{jnp::ones({2}), jnp::ones({2})}),
+      jx::ValueError);
 }
 
 TEST(CustomGradient, TheVjpFunctionIsUsedAndIsItselfDifferentiable) {
