@@ -16,9 +16,14 @@
 //     std::cout << jx::tree::keystr(path) << "\n";               // ".weight", ".bias"
 //     return x;
 //   }, params);
+//   Params same = jx::tree::broadcast(std::tuple{lr}, params_like);  // a prefix's leaves spread out
+//   jx::Array total = jx::tree::reduce_associative(jnp::add, norms);  // pairwise, log depth
+//   auto [children, node] = jx::tree::flatten_one_level(params);     // {weight, bias} as dynamic trees
 #pragma once
 
+#include <functional>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -247,6 +252,99 @@ Tree transpose(const TreeDef& outer, const TreeDef& inner, const T& tree,
   CallSite site(loc);
   auto [values, def] = flatten(tree);
   return detail::transpose_leaves(outer, inner, def, values);
+}
+
+// --- Structure-level helpers (the rest of jax.tree / jax.tree_util) ----------------------------------
+
+// The leaves with their paths, and the structure (jax.tree.flatten_with_path).
+template <Pytree T>
+std::pair<std::vector<std::pair<KeyPath, Array>>, TreeDef> flatten_with_path(const T& tree) {
+  auto [values, def] = flatten(tree);
+  std::vector<KeyPath> paths = leaf_paths(def);
+  std::vector<std::pair<KeyPath, Array>> leaves;
+  for (std::size_t i = 0; i < values.size(); ++i) leaves.emplace_back(std::move(paths[i]), std::move(values[i]));
+  return {std::move(leaves), std::move(def)};
+}
+
+namespace detail {
+// For each leaf of `full`, the index of the leaf of `prefix` whose subtree covers it; TreeError when
+// `prefix` is not a prefix of `full`.
+std::vector<std::size_t> broadcast_leaf_indices(const TreeDef& prefix, const TreeDef& full);
+Array reduce_pairwise(const std::function<Array(const Array&, const Array&)>& op, std::vector<Array> leaves,
+                      const std::optional<Array>& identity);
+struct OneLevel {
+  std::vector<Tree> children;  // the root's children (static leaves, part of the node, excluded)
+  std::vector<PathEntry> keys;
+  TreeDef node;  // the root with those children as leaves
+};
+OneLevel flatten_one_level(const TreeDef& def, std::span<const Array> leaves);
+}  // namespace detail
+
+// A tree of `full`'s structure whose leaves are `prefix`'s, each repeated over the subtree it covers
+// (jax.tree.broadcast): broadcast(std::tuple{a, b}, std::tuple{x, Params{w, v}}) gives (a, Params{b, b}).
+template <Pytree P, Pytree T>
+std::remove_cvref_t<T> broadcast(const P& prefix, const T& full,
+                                 std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
+  const auto [prefix_leaves, prefix_def] = flatten(prefix);
+  const TreeDef full_def = structure(full);
+  std::vector<Array> leaves;
+  for (std::size_t index : detail::broadcast_leaf_indices(prefix_def, full_def)) leaves.push_back(prefix_leaves[index]);
+  return unflatten<T>(full_def, leaves);
+}
+
+// Reduces the leaves with an associative operation in a balanced tree of calls (logarithmic depth, as
+// jax.tree.reduce_associative): op(op(l0, l1), op(l2, l3)) ... A tree without leaves gives `identity`,
+// or ValueError when none is given.
+template <class F, Pytree T>
+Array reduce_associative(F&& op, const T& tree, std::optional<Array> identity = std::nullopt,
+                         std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
+  const std::function<Array(const Array&, const Array&)> binary = [&](const Array& a, const Array& b) {
+    return Array(op(a, b));
+  };
+  return detail::reduce_pairwise(binary, leaves(tree), identity);
+}
+
+// Whether every tree given is a leaf: an array or a static value (jax.tree_util.all_leaves).
+bool all_leaves(std::span<const Tree> trees);
+// Whether a value is a pytree node rather than a leaf (jax.tree_util.is_tree_node): containers, None
+// and registered structs are nodes; arrays and static values are leaves.
+bool is_tree_node(const Tree& tree);
+template <Pytree T>
+constexpr bool is_tree_node_type() {
+  return !std::is_convertible_v<T, Array> && can_hold_arrays<T>;
+}
+// Whether a structure is a single leaf (or None): jax.tree_util.treedef_is_leaf.
+inline bool treedef_is_leaf(const TreeDef& def) { return def.num_nodes() == 1; }
+// A tuple of these structures (jax.tree_util.treedef_tuple).
+inline TreeDef treedef_tuple(std::span<const TreeDef> children) { return TreeDef::tuple(children); }
+
+// The root's children, as dynamic trees, and the root node with a leaf for each child
+// (jax.tree_util.flatten_one_level); ValueError for a leaf. unflatten(node, children) rebuilds it.
+template <Pytree T>
+std::pair<std::vector<Tree>, TreeDef> flatten_one_level(const T& tree,
+                                                        std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
+  auto [values, def] = flatten(tree);
+  detail::OneLevel level = detail::flatten_one_level(def, values);
+  return {std::move(level.children), std::move(level.node)};
+}
+// The same with each child's key (jax.tree_util.flatten_one_level_with_keys).
+template <Pytree T>
+std::pair<std::vector<std::pair<PathEntry, Tree>>, TreeDef> flatten_one_level_with_keys(
+    const T& tree, std::source_location loc = std::source_location::current()) {
+  CallSite site(loc);
+  auto [values, def] = flatten(tree);
+  detail::OneLevel level = detail::flatten_one_level(def, values);
+  std::vector<std::pair<PathEntry, Tree>> children;
+  for (std::size_t i = 0; i < level.children.size(); ++i)
+    children.emplace_back(std::move(level.keys[i]), std::move(level.children[i]));
+  return {std::move(children), std::move(level.node)};
+}
+// A dynamic tree of `def`'s structure whose leaves are the given trees (flatten_one_level's inverse).
+inline Tree unflatten(const TreeDef& def, std::vector<Tree> leaves) {
+  return detail::build_dynamic(def, std::move(leaves));
 }
 
 }  // namespace jx::tree

@@ -36,9 +36,8 @@ ArrayList transpose_linear(const Program& program, std::span<const Array> output
   for (std::size_t i = 0; i < output_types.size(); ++i) {
     const Array& ct = output_cotangents[i];
     if (ct.shape() != output_types[i].shape || ct.dtype() != output_types[i].dtype) {
-      throw TypeError("linear_transpose",
-                      fmt::format("cotangent {} has type {}, but the function's output has type {}", i,
-                                  ct.type().to_string(), output_types[i].to_string()));
+      throw TypeError("linear_transpose", fmt::format("cotangent {} has type {}, but the function's output has type {}",
+                                                      i, ct.type().to_string(), output_types[i].to_string()));
     }
   }
   ArrayList cotangents = backward_pass(program, output_cotangents);

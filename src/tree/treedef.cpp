@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "jx/core/error.h"
+
 namespace jx::tree {
 
 // --- Building -----------------------------------------------------------------------------------
@@ -70,6 +72,48 @@ TreeDef TreeDef::compose(const TreeDef& inner) const {
     }
     node.num_leaves = node.num_leaves * static_cast<std::uint32_t>(inner.num_leaves());
     result.append(node);
+  }
+  return result;
+}
+
+TreeDef TreeDef::tuple(std::span<const TreeDef> children) {
+  TreeDef result;
+  std::uint32_t leaves = 0;
+  for (const TreeDef& child : children) leaves += static_cast<std::uint32_t>(child.num_leaves());
+  result.append(Node{NodeKind::tuple, static_cast<std::uint32_t>(children.size()), leaves});
+  for (const TreeDef& child : children) {
+    if (child.num_nodes() == 0) throw TreeError("treedef_tuple", "a child structure is empty");
+    result.append_subtree(child, 0);
+  }
+  return result;
+}
+
+TreeDef TreeDef::root_node() const {
+  TreeDef result;
+  if (nodes_.size == 0) return result;
+  Node root = nodes_.room[0];
+  if (root.arity == 0) {
+    result.append_subtree(*this, 0);
+    return result;
+  }
+  if (root.kind == NodeKind::dict) {
+    const auto from = keys_.begin() + root.keys_index;
+    root.keys_index = result.add_keys(std::vector<std::string>(from, from + root.arity));
+  }
+  root.num_leaves = 0;
+  std::size_t index = 1;
+  for (std::uint32_t child = 0; child < root.arity; ++child) {
+    root.num_leaves += nodes_.room[index].kind == NodeKind::static_leaf ? 0 : 1;
+    index = subtree_end(index);
+  }
+  result.append(root);
+  index = 1;
+  for (std::uint32_t child = 0; child < root.arity; ++child) {
+    if (nodes_.room[index].kind == NodeKind::static_leaf)
+      result.append_subtree(*this, index);
+    else
+      result.append(Node{NodeKind::leaf, 0, 1});
+    index = subtree_end(index);
   }
   return result;
 }

@@ -42,8 +42,7 @@ TEST(LinearTranspose, OfAMatrixProductIsTheTransposedMatrix) {
   EXPECT_EQ(ct.to_vector<float>(), (std::vector<float>{-3.0f, -3.0f, -3.0f}));
   // Under jit, with the matrix traced.
   auto jitted = jx::jit([](const jx::Array& m, const jx::Array& c) {
-    return std::get<0>(
-        jx::linear_transpose([&](const jx::Array& x) { return jnp::matmul(m, x); }, jnp::zeros({3}))(c));
+    return std::get<0>(jx::linear_transpose([&](const jx::Array& x) { return jnp::matmul(m, x); }, jnp::zeros({3}))(c));
   });
   EXPECT_EQ(jitted(a, jnp::array({1.0f, -1.0f})).to_vector<float>(), (std::vector<float>{-3.0f, -3.0f, -3.0f}));
 }

@@ -74,8 +74,7 @@ class LinearTransposed {
 inline constexpr struct linear_transpose_function : detail::CallWithLocation<linear_transpose_function> {
   template <class F, class... Inputs>
   auto invoke(std::source_location where, const F& f, const Inputs&... primals) const {
-    return detail::with_traced_numbers<F>([&](const auto&... p) { return transpose_of(where, f, p...); },
-                                          primals...);
+    return detail::with_traced_numbers<F>([&](const auto&... p) { return transpose_of(where, f, p...); }, primals...);
   }
 
  private:
@@ -86,8 +85,8 @@ inline constexpr struct linear_transpose_function : detail::CallWithLocation<lin
     detail::FlatCall<F, Inputs...> call{f, {}, {}, {}};
     std::vector<ArrayType> types;
     for (const Array& leaf : call.flatten_inputs(primals...)) types.push_back(leaf.type());
-    auto program =
-        detail::trace_linear(std::ref(call), types, "linear_transpose of the function called at " + format_location(where));
+    auto program = detail::trace_linear(std::ref(call), types,
+                                        "linear_transpose of the function called at " + format_location(where));
     return LinearTransposed<Output, Inputs...>(std::move(program), call.output_structure, call.structures);
   }
 } linear_transpose{};

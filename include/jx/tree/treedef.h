@@ -127,6 +127,11 @@ class TreeDef {
   TreeDef compose(const TreeDef& inner) const;
   // The index one past the subtree rooted at node `first`.
   std::size_t subtree_end(std::size_t first) const;
+  // A tuple of these structures (jax.tree_util.treedef_tuple).
+  static TreeDef tuple(std::span<const TreeDef> children);
+  // The root node alone: every child that is not a static leaf replaced by a leaf (what
+  // flatten_one_level rebuilds from).
+  TreeDef root_node() const;
 
  private:
   friend class detail::Flattener;  // appends nodes through a cursor into the room
