@@ -33,5 +33,7 @@
 #include "jx/transforms/jacobian.h"
 #include "jx/transforms/jit.h"
 #include "jx/transforms/linear_transpose.h"
+#include "jx/transforms/named_scope.h"
+#include "jx/transforms/pure_callback.h"
 #include "jx/transforms/vmap.h"
 #include "jx/tree.h"

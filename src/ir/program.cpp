@@ -62,7 +62,8 @@ class Printer {
     std::string one_line = head;
     for (const std::string& line : lines) one_line += " " + line;
     one_line += " " + tail;
-    if (one_line.size() <= 80 && lines.size() <= 1) return one_line;
+    const bool commented = !program_.equations.empty() && program_.equations[0].name_stack;
+    if (one_line.size() <= 80 && lines.size() <= 1 && !commented) return one_line;
     std::string text = head + "\n";
     for (const std::string& line : lines) text += "    " + line + "\n";
     return text + "  " + tail;
@@ -92,6 +93,7 @@ class Printer {
     e.primitive->print_params(params);
     if (!params.str().empty()) out += "[" + params.str() + "]";
     for (const Atom& a : e.inputs) out += " " + atom(a);
+    if (e.name_stack) out += "  # [" + *e.name_stack + "]";  // as JAX prints name stacks
     return out;
   }
 

@@ -1,6 +1,7 @@
 #include "trace/staging.h"
 
 #include "jx/core/error.h"
+#include "jx/transforms/named_scope.h"
 
 namespace jx {
 
@@ -47,7 +48,7 @@ ArrayList StagingTrace::process(const Primitive& primitive, std::span<const Arra
   // Inferred before the clone: a primitive may learn about itself as it infers (a custom-derivative
   // call, whether its function has effects), and the program's copy must know it too.
   const TypeList out_types = primitive.infer(types);
-  Equation equation{primitive.clone(), {}, {}, current_call_site()};
+  Equation equation{primitive.clone(), {}, {}, current_call_site(), detail::current_name_stack_shared()};
   equation.inputs.reserve(inputs.size());
   for (const Array& x : inputs) equation.inputs.push_back(to_atom(x));
   ArrayList outputs;

@@ -81,8 +81,8 @@ TEST(TreeReduceAssociative, JaxDocstringExampleAndOrder) {
 }
 
 TEST(TreeFlattenWithPath, PathsInFlatteningOrder) {
-  const auto t = std::make_pair(Point{jnp::ones({}), jnp::zeros({})},
-                                std::map<std::string, jx::Array>{{"k", jnp::ones({2})}});
+  const auto t =
+      std::make_pair(Point{jnp::ones({}), jnp::zeros({})}, std::map<std::string, jx::Array>{{"k", jnp::ones({2})}});
   const auto [leaves, def] = tree::flatten_with_path(t);
   ASSERT_EQ(leaves.size(), 3u);
   EXPECT_EQ(tree::keystr(leaves[0].first), "[0].w");

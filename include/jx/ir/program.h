@@ -38,7 +38,8 @@ struct Equation {
   std::shared_ptr<const Primitive> primitive;
   std::vector<Atom> inputs;
   std::vector<int> outputs;
-  std::optional<std::source_location> where;  // the user's call that recorded it, when known
+  std::optional<std::source_location> where;                // the user's call that recorded it, when known
+  std::shared_ptr<const std::string> name_stack = nullptr;  // jx::named_scope's, when inside one
 };
 
 class Program {
