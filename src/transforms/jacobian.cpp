@@ -1,8 +1,8 @@
-// jacfwd and jacrev: one linear map of the linearized function, batched with vmap over a basis.
+// jacfwd and jacrev: a linear map batched with vmap over a basis.
 //
 // Forward mode pushes the standard basis of all differentiated inputs (n = their total size) through
-// the linearized function; reverse mode pulls the standard basis of all outputs (m = their total size)
-// back through its transpose. As JAX does, the basis is one identity matrix whose columns are split
+// jvp; reverse mode pulls the standard basis of all outputs (m = their total size) back through the
+// linearized function's transpose. As JAX does, the basis is one identity matrix whose columns are split
 // among the leaves, so each leaf's block is a slice of one batched result.
 #include "jx/transforms/jacobian.h"
 
@@ -53,87 +53,127 @@ ArrayList split_basis(std::span<const ArrayType> types, const std::vector<bool>&
 
 }  // namespace
 
-std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<const Array> primals,
-                                       const std::vector<bool>& wrt, std::size_t num_values, bool forward,
-                                       const char* transform) {
-  const std::span<const ArrayType> inputs(linearized.input_types);
-  const std::span<const ArrayType> values = std::span<const ArrayType>(linearized.output_types).first(num_values);
-  if (!forward) {
-    for (std::size_t i = 0; i < num_values; ++i) {
-      if (!is_floating(values[i].dtype)) {
-        throw TypeError(transform, fmt::format("jacrev requires floating-point outputs, but output leaf {} has "
-                                               "dtype {}; differentiate a floating-point function of it, or "
-                                               "use jx::vjp directly",
-                                               i, dtype_name(values[i].dtype)));
-      }
-    }
-  }
-  std::vector<ArrayList> blocks(num_values, ArrayList(primals.size()));
-  for (std::size_t i = 0; i < num_values; ++i) {
-    for (std::size_t j = 0; j < primals.size(); ++j) {
+namespace {
+// blocks[i][j] of every pair, zeros of the block's type: float0 for undifferentiated inputs, the
+// output's dtype in forward mode and the input's in reverse mode (as JAX's).
+std::vector<ArrayList> zero_blocks(std::span<const ArrayType> values, std::span<const ArrayType> inputs,
+                                   const std::vector<bool>& wrt, bool forward) {
+  std::vector<ArrayList> blocks(values.size(), ArrayList(inputs.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t j = 0; j < inputs.size(); ++j) {
       const DType dtype = !wrt[j] ? DType::float0 : forward ? values[i].dtype : inputs[j].dtype;
       blocks[i][j] = zeros(ArrayType{concatenated(values[i].shape, inputs[j].shape), dtype});
     }
   }
-  const std::vector<bool> all_values(num_values, true);
-  const Layout input_layout = layout_of(inputs, wrt);
-  const Layout value_layout = layout_of(values, all_values);
-  const std::int64_t batch = forward ? input_layout.total : value_layout.total;
-  if (batch == 0) return blocks;  // nothing to differentiate, or nothing to differentiate: zeros
+  return blocks;
+}
 
-  const std::string description = std::string(transform) + "'s batched linear map";
-  if (forward) {
-    const ArrayList basis = split_basis(inputs, wrt, input_layout);
-    const FlatFunction pushforward = [&](std::span<const Array> basis_tangents) -> ArrayList {
-      ArrayList tangents(primals.size());
-      std::size_t k = 0;
-      for (std::size_t j = 0; j < primals.size(); ++j) {
-        if (wrt[j]) tangents[j] = basis_tangents[k++];
-      }
-      ArrayList outputs = linearized.apply(tangents);
-      outputs.resize(num_values);
-      return outputs;
-    };
-    const std::vector<std::optional<int>> axes(basis.size(), 0);
-    const std::vector<int> argument_of_leaf(basis.size(), 0);
-    // columns[i]: (n, *value_i.shape), one pushforward per input element.
-    const ArrayList columns = vmap_flat(pushforward, basis, axes, argument_of_leaf, batch, 0, description);
-    for (std::size_t i = 0; i < num_values; ++i) {
-      for (std::size_t j = 0; j < primals.size(); ++j) {
-        if (!wrt[j]) continue;
-        const std::int64_t start = input_layout.offsets[j];
-        const Array part = lax::slice_in_dim(columns[i], start, start + inputs[j].shape.num_elements(), 1, 0);
-        blocks[i][j] = numpy::reshape(numpy::moveaxis(part, 0, -1), concatenated(values[i].shape, inputs[j].shape));
-      }
-    }
-  } else {
-    const ArrayList basis = split_basis(values, all_values, value_layout);
-    const FlatFunction pullback = [&](std::span<const Array> basis_cotangents) -> ArrayList {
-      ArrayList cotangents(linearized.output_types.size());  // auxiliary outputs: zero
-      for (std::size_t i = 0; i < num_values; ++i) cotangents[i] = basis_cotangents[i];
-      const ArrayList gradients = linearized.transpose(cotangents);
-      ArrayList result;
-      for (std::size_t j = 0; j < primals.size(); ++j) {
-        if (wrt[j]) result.push_back(gradients[j].valid() ? gradients[j] : zeros(inputs[j]));
-      }
-      return result;
-    };
-    const std::vector<std::optional<int>> axes(basis.size(), 0);
-    const std::vector<int> argument_of_leaf(basis.size(), 0);
-    // rows[k]: (m, *input.shape) for the k-th differentiated input, one pullback per output element.
-    const ArrayList rows = vmap_flat(pullback, basis, axes, argument_of_leaf, batch, 0, description);
-    std::size_t k = 0;
-    for (std::size_t j = 0; j < primals.size(); ++j) {
-      if (!wrt[j]) continue;
-      for (std::size_t i = 0; i < num_values; ++i) {
-        const std::int64_t start = value_layout.offsets[i];
-        const Array part = lax::slice_in_dim(rows[k], start, start + values[i].shape.num_elements(), 1, 0);
-        blocks[i][j] = numpy::reshape(part, concatenated(values[i].shape, inputs[j].shape));
-      }
-      ++k;
+std::vector<ArrayType> types_of(std::span<const Array> values) {
+  std::vector<ArrayType> types;
+  for (const Array& v : values) types.push_back(v.type());
+  return types;
+}
+}  // namespace
+
+std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<const Array> primals,
+                                       const std::vector<bool>& wrt, std::size_t num_values, const char* transform) {
+  const std::span<const ArrayType> inputs(linearized.input_types);
+  const std::span<const ArrayType> values = std::span<const ArrayType>(linearized.output_types).first(num_values);
+  for (std::size_t i = 0; i < num_values; ++i) {
+    if (!is_floating(values[i].dtype)) {
+      throw TypeError(transform, fmt::format("jacrev requires floating-point outputs, but output leaf {} has "
+                                             "dtype {}; differentiate a floating-point function of it, or "
+                                             "use jx::vjp directly",
+                                             i, dtype_name(values[i].dtype)));
     }
   }
+  std::vector<ArrayList> blocks = zero_blocks(values, inputs, wrt, /*forward=*/false);
+  const std::vector<bool> all_values(num_values, true);
+  const Layout value_layout = layout_of(values, all_values);
+  if (value_layout.total == 0) return blocks;
+
+  const ArrayList basis = split_basis(values, all_values, value_layout);
+  const FlatFunction pullback = [&](std::span<const Array> basis_cotangents) -> ArrayList {
+    ArrayList cotangents(linearized.output_types.size());  // auxiliary outputs: zero
+    for (std::size_t i = 0; i < num_values; ++i) cotangents[i] = basis_cotangents[i];
+    const ArrayList gradients = linearized.transpose(cotangents);
+    ArrayList result;
+    for (std::size_t j = 0; j < primals.size(); ++j) {
+      if (wrt[j]) result.push_back(gradients[j].valid() ? gradients[j] : zeros(inputs[j]));
+    }
+    return result;
+  };
+  const std::vector<std::optional<int>> axes(basis.size(), 0);
+  const std::vector<int> argument_of_leaf(basis.size(), 0);
+  // rows[k]: (m, *input.shape) for the k-th differentiated input, one pullback per output element.
+  const ArrayList rows = vmap_flat(pullback, basis, axes, argument_of_leaf, value_layout.total, 0,
+                                   std::string(transform) + "'s batched pullback");
+  std::size_t k = 0;
+  for (std::size_t j = 0; j < primals.size(); ++j) {
+    if (!wrt[j]) continue;
+    for (std::size_t i = 0; i < num_values; ++i) {
+      const std::int64_t start = value_layout.offsets[i];
+      const Array part = lax::slice_in_dim(rows[k], start, start + values[i].shape.num_elements(), 1, 0);
+      blocks[i][j] = numpy::reshape(part, concatenated(values[i].shape, inputs[j].shape));
+    }
+    ++k;
+  }
   return blocks;
+}
+
+ForwardJacobian jacobian_forward(std::span<const Array> primals, const std::vector<bool>& wrt, const FlatFunction& fn,
+                                 const tree::TreeDef& value_structure, const std::string& description) {
+  const std::vector<ArrayType> inputs = types_of(primals);
+  const Layout input_layout = layout_of(inputs, wrt);
+  ForwardJacobian result;
+  if (input_layout.total == 0) {  // nothing to push forward: the outputs, and empty or float0 blocks
+    result.outputs = jvp(primals, ArrayList(primals.size()), fn, description).first;
+    const std::size_t num_values = value_structure.num_leaves();
+    result.blocks = zero_blocks(std::span<const ArrayType>(types_of(result.outputs)).first(num_values), inputs, wrt,
+                                /*forward=*/true);
+    return result;
+  }
+  // As JAX does: jvp batched over the basis (so loops with data-dependent trip counts work); the
+  // outputs, which do not depend on the tangents, come back broadcast along the batch and are read at
+  // index 0.
+  const ArrayList basis = split_basis(inputs, wrt, input_layout);
+  std::size_t num_values = 0, num_outputs = 0;
+  const FlatFunction pushforward = [&](std::span<const Array> basis_tangents) -> ArrayList {
+    ArrayList tangents(primals.size());
+    std::size_t k = 0;
+    for (std::size_t j = 0; j < primals.size(); ++j) {
+      if (wrt[j]) tangents[j] = basis_tangents[k++];
+    }
+    auto [outputs, output_tangents] = jvp(primals, tangents, fn, description);
+    num_values = value_structure.num_leaves();
+    num_outputs = outputs.size();
+    ArrayList results(output_tangents.begin(), output_tangents.begin() + static_cast<std::ptrdiff_t>(num_values));
+    for (std::size_t i = 0; i < num_values; ++i) {
+      if (!results[i].valid()) results[i] = zeros(outputs[i].type());
+    }
+    results.insert(results.end(), outputs.begin(), outputs.end());
+    return results;
+  };
+  const std::vector<std::optional<int>> axes(basis.size(), 0);
+  const std::vector<int> argument_of_leaf(basis.size(), 0);
+  const ArrayList batched = vmap_flat(pushforward, basis, axes, argument_of_leaf, input_layout.total, 0,
+                                      description + ", batched over the input basis");
+  for (std::size_t i = 0; i < num_outputs; ++i) {
+    result.outputs.push_back(lax::squeeze(lax::slice_in_dim(batched[num_values + i], 0, 1, 1, 0), {0}));
+  }
+  const std::vector<ArrayType> values = types_of(std::span<const Array>(result.outputs).first(num_values));
+  result.blocks = zero_blocks(values, inputs, wrt, /*forward=*/true);
+  for (std::size_t i = 0; i < num_values; ++i) {
+    // columns: (n, *value_i.shape), one pushforward per input element.
+    for (std::size_t j = 0; j < primals.size(); ++j) {
+      if (!wrt[j]) continue;
+      const std::int64_t start = input_layout.offsets[j];
+      const Array part = lax::slice_in_dim(batched[i], start, start + inputs[j].shape.num_elements(), 1, 0);
+      result.blocks[i][j] =
+          numpy::reshape(numpy::moveaxis(part, 0, -1), concatenated(values[i].shape, inputs[j].shape));
+    }
+  }
+  return result;
 }
 
 }  // namespace jx::detail

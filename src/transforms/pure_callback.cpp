@@ -39,10 +39,9 @@ class PureCallback final : public PrimitiveBase<PureCallback> {
     for (std::size_t i = 0; i < results.size(); ++i) {
       const ArrayType& declared = result_types_[i];
       if (results[i].shape() != declared.shape || results[i].dtype() != declared.dtype) {
-        throw TypeError("pure_callback",
-                        fmt::format("result {} of the callback has type {}, but {} was declared "
-                                    "(result_shape_dtypes)",
-                                    i, results[i].type().to_string(), declared.to_string()));
+        throw TypeError("pure_callback", fmt::format("result {} of the callback has type {}, but {} was declared "
+                                                     "(result_shape_dtypes)",
+                                                     i, results[i].type().to_string(), declared.to_string()));
       }
     }
     return results;

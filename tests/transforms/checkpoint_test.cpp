@@ -91,3 +91,91 @@ TEST(Checkpoint, ShrinksThePlannedMemoryOfAJittedGradient) {
 }
 
 }  // namespace
+
+namespace {
+
+// What saved_residuals lists, as (shape, count) of the shapes that matter here.
+int count_shape(const std::vector<jx::ArrayType>& residuals, const jx::Shape& shape) {
+  int n = 0;
+  for (const jx::ArrayType& t : residuals) n += t.shape == shape ? 1 : 0;
+  return n;
+}
+
+struct TwoLayers {
+  jx::Array x = jnp::linspace(-1.0, 1.0, 32).astype(jx::float32).reshape({8, 4});
+  jx::Array w1 = jnp::linspace(-0.5, 0.5, 64).astype(jx::float32).reshape({4, 16});
+  jx::Array w2 = jnp::linspace(0.4, -0.3, 48).astype(jx::float32).reshape({16, 3});
+
+  static jx::Array block(const jx::Array& a, const jx::Array& b, const jx::Array& x) {
+    const jx::Array h = jx::checkpoint_name(jnp::tanh(jnp::matmul(x, a)), "hidden");
+    return jnp::tanh(jnp::matmul(h, b));
+  }
+  auto loss(jx::CheckpointPolicy policy) const {
+    auto layer = jx::checkpoint(block, {.policy = std::move(policy)});
+    return [layer](const jx::Array& a, const jx::Array& b, const jx::Array& v) { return jnp::sum(layer(a, b, v)); };
+  }
+};
+
+TEST(CheckpointPolicies, WhatIsKeptFollowsThePolicy) {
+  namespace policies = jx::checkpoint_policies;
+  const TwoLayers t;
+  const jx::Shape hidden{8, 16}, out{8, 3};
+  auto residuals = [&](jx::CheckpointPolicy policy) {
+    return jx::saved_residuals(t.loss(std::move(policy)))(t.w1, t.w2, t.x);
+  };
+  // Nothing: the inputs only.
+  const auto nothing = residuals(policies::nothing_saveable());
+  EXPECT_EQ(count_shape(nothing, hidden) + count_shape(nothing, out), 0);
+  // Dots: both products' results (the tanh's are recomputed from them).
+  const auto dots = residuals(policies::dots_saveable());
+  EXPECT_EQ(count_shape(dots, hidden), 1);
+  EXPECT_EQ(count_shape(dots, out), 1);
+  // A name: the hidden activation, and nothing of the second layer.
+  const auto named = residuals(policies::save_only_these_names({"hidden"}));
+  EXPECT_EQ(count_shape(named, hidden), 1);
+  EXPECT_EQ(count_shape(named, out), 0);
+  EXPECT_EQ(count_shape(residuals(policies::save_anything_except_these_names({"hidden"})), out),
+            count_shape(jx::saved_residuals([](const jx::Array& a, const jx::Array& b, const jx::Array& x) {
+                          return jnp::sum(TwoLayers::block(a, b, x));
+                        })(t.w1, t.w2, t.x),
+                        out));
+  // Everything: what the function keeps without a checkpoint.
+  const auto everything = residuals(policies::everything_saveable());
+  const auto plain = jx::saved_residuals([](const jx::Array& a, const jx::Array& b, const jx::Array& x) {
+    return jnp::sum(TwoLayers::block(a, b, x));
+  })(t.w1, t.w2, t.x);
+  EXPECT_EQ(count_shape(everything, hidden), count_shape(plain, hidden));
+  EXPECT_EQ(count_shape(everything, out), count_shape(plain, out));
+  // Either of two policies.
+  const auto both = residuals(policies::save_from_both_policies(policies::save_only_these_names({"hidden"}),
+                                                                policies::dots_with_no_batch_dims_saveable()));
+  EXPECT_GE(count_shape(both, hidden), 1);
+  EXPECT_EQ(count_shape(both, out), 1);
+}
+
+TEST(CheckpointPolicies, GradientsAreTheSameUnderEveryPolicy) {
+  namespace policies = jx::checkpoint_policies;
+  const TwoLayers t;
+  auto plain = [](const jx::Array& a, const jx::Array& b, const jx::Array& x) {
+    return jnp::sum(TwoLayers::block(a, b, x));
+  };
+  const auto [ga, gb] = jx::grad(plain, jx::argnums<0, 1>)(t.w1, t.w2, t.x);
+  for (jx::CheckpointPolicy policy :
+       {policies::nothing_saveable(), policies::dots_saveable(), policies::everything_saveable(),
+        policies::save_only_these_names({"hidden"}), policies::save_any_names_but_these({"other"}),
+        policies::checkpoint_dots_with_no_batch_dims()}) {
+    const std::string name = policy.name;
+    const auto loss = t.loss(std::move(policy));
+    const auto [a, b] = jx::grad(loss, jx::argnums<0, 1>)(t.w1, t.w2, t.x);
+    EXPECT_TRUE(jnp::allclose(a, ga, {.rtol = 1e-5, .atol = 1e-6}).item<bool>()) << name;
+    EXPECT_TRUE(jnp::allclose(b, gb, {.rtol = 1e-5, .atol = 1e-6}).item<bool>()) << name;
+    const auto [ja, jb] = jx::jit(jx::grad(loss, jx::argnums<0, 1>))(t.w1, t.w2, t.x);
+    EXPECT_TRUE(jnp::allclose(ja, ga, {.rtol = 1e-5, .atol = 1e-6}).item<bool>()) << name;
+    EXPECT_TRUE(jnp::allclose(jb, gb, {.rtol = 1e-5, .atol = 1e-6}).item<bool>()) << name;
+  }
+  // Second order and both modes against finite differences, under a policy.
+  const auto dots = t.loss(policies::dots_saveable());
+  jx::test::check_grads([&](const jx::Array& a) { return dots(a, t.w2, t.x); }, {t.w1}, 2);
+}
+
+}  // namespace

@@ -335,6 +335,39 @@ TEST(Jit, BorrowedCopiedAndDonatedArgumentsMix) {
   EXPECT_EQ(values(scale.value()), (std::vector<float>{2}));
 }
 
+TEST(Jit, DonateArgnumsGivesUpNamedLvalues) {
+  // jax.jit(f, donate_argnums=0): the lvalue's buffer is reused for the output and the caller's array
+  // is left empty, as JAX deletes donated arrays; the other argument is only borrowed.
+  auto step = jx::jit(
+      [](const Params& p, const jx::Array& g) {
+        return Params{p.weight - g, p.bias * 2.0f};
+      },
+      jx::donate_argnums<0>);
+  Params p{jnp::array({1.0f, 2.0f, 3.0f}), jnp::array({4.0f})};
+  const jx::Array g = jnp::ones({3});
+  for (int call = 0; call < 2; ++call) {
+    const std::byte* buffer = data_of(p.weight);
+    Params next = step(p, g);
+    EXPECT_FALSE(p.weight.valid()) << "call " << call;  // given up
+    EXPECT_EQ(data_of(next.weight), buffer);            // updated in place
+    EXPECT_TRUE(g.valid());
+    p = std::move(next);
+  }
+  EXPECT_EQ(values(p.weight), (std::vector<float>{-1, 0, 1}));
+  EXPECT_EQ(values(p.bias), (std::vector<float>{16}));
+  // A const lvalue cannot be given up: it is borrowed, as without donation.
+  const Params fixed{jnp::array({1.0f, 2.0f, 3.0f}), jnp::array({4.0f})};
+  EXPECT_EQ(values(step(fixed, g).weight), (std::vector<float>{0, 1, 2}));
+  EXPECT_TRUE(fixed.weight.valid());
+  // With static_argnums and keep_unused, in any order.
+  auto scaled =
+      jx::jit([](const jx::Array& x, int n, const jx::Array& /*unused*/) { return x * static_cast<float>(n); },
+              jx::keep_unused, jx::static_argnums<1>, jx::donate_argnums<0>);
+  jx::Array x = jnp::array({1.0f, 2.0f});
+  EXPECT_EQ(values(scaled(x, 3, g)), (std::vector<float>{3, 6}));
+  EXPECT_FALSE(x.valid());
+}
+
 TEST(Jit, ACallbackInsideACustomDerivativeFunctionCountsAsAnEffect) {
   // The callback is inside the custom function's traced program: the jitted call must still hold
   // its inputs (the callback reassigns the argument) and keep the call although its result is unused.

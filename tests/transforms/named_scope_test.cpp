@@ -51,7 +51,8 @@ TEST(NamedScope, EquationsInsideAScopeCarryItsNameInTheJaxpr) {
 
 TEST(NamedScope, NamedCallAndThreads) {
   const auto dense = jx::named_call([](const jx::Array& x) { return jnp::sum(x * x); }, "dense");
-  const std::string jaxpr = jx::make_jaxpr([&](const jx::Array& x) { return dense(x) + 1.0f; })(jnp::ones({2})).to_string();
+  const std::string jaxpr =
+      jx::make_jaxpr([&](const jx::Array& x) { return dense(x) + 1.0f; })(jnp::ones({2})).to_string();
   EXPECT_NE(line_of(jaxpr, "mul").find("# [dense]"), std::string::npos) << jaxpr;
   EXPECT_EQ(line_of(jaxpr, "add").find('#'), std::string::npos) << jaxpr;
   EXPECT_EQ(dense(jnp::array({3.0f, 4.0f})).item<float>(), 25.0f);

@@ -34,7 +34,9 @@ TEST(PureCallback, EagerAndJittedCallsSeeConcreteValues) {
     return host_sort(x);
   };
   const jx::Array x = jnp::array({3.0f, -1.0f, 2.0f});
-  auto f = [&](const jx::Array& v) { return jx::pure_callback(sorted, jx::ShapeDtypeStruct{{3}, jx::float32}, v) * 2.0f; };
+  auto f = [&](const jx::Array& v) {
+    return jx::pure_callback(sorted, jx::ShapeDtypeStruct{{3}, jx::float32}, v) * 2.0f;
+  };
   EXPECT_EQ(f(x).to_vector<float>(), (std::vector<float>{-2.0f, 4.0f, 6.0f}));
   const auto jitted = jx::jit(f);
   EXPECT_EQ(jitted(x).to_vector<float>(), (std::vector<float>{-2.0f, 4.0f, 6.0f}));
@@ -52,9 +54,8 @@ TEST(PureCallback, PytreesInAndOut) {
     return std::make_tuple(jnp::array(static_cast<float>(total) * scale.item<float>()), jnp::array(count));
   };
   const std::tuple<jx::ShapeDtypeStruct, jx::ShapeDtypeStruct> declared{{{}, jx::float32}, {{}, jx::int32}};
-  auto f = jx::jit([&](const std::vector<jx::Array>& xs) {
-    return jx::pure_callback(stats, declared, xs, jnp::array(0.5f));
-  });
+  auto f = jx::jit(
+      [&](const std::vector<jx::Array>& xs) { return jx::pure_callback(stats, declared, xs, jnp::array(0.5f)); });
   const auto [total, count] = f(std::vector<jx::Array>{jnp::array({1.0f, 2.0f}), jnp::array({3.0f})});
   EXPECT_EQ(total.item<float>(), 3.0f);
   EXPECT_EQ(count.item<int>(), 3);
@@ -83,11 +84,10 @@ TEST(PureCallback, VmapMethods) {
     return jnp::array(v).reshape({2, 3}) + offset;
   };
   const jx::Array offset = jnp::array({10.0f});
-  auto expand = jx::vmap(
-      [&](const jx::Array& row) {
-        return jx::pure_callback(whole, jx::ShapeDtypeStruct{{3}, jx::float32}, row, offset,
-                                 jx::PureCallbackOptions{.vmap_method = jx::VmapMethod::expand_dims});
-      });
+  auto expand = jx::vmap([&](const jx::Array& row) {
+    return jx::pure_callback(whole, jx::ShapeDtypeStruct{{3}, jx::float32}, row, offset,
+                             jx::PureCallbackOptions{.vmap_method = jx::VmapMethod::expand_dims});
+  });
   EXPECT_EQ(expand(rows).to_vector<float>(), (std::vector<float>{11, 12, 13, 17, 18, 19}));
   // broadcast_all: the unbatched argument is broadcast to the batch.
   auto broadcast_seen = [](const jx::Array& batch, const jx::Array& o) {

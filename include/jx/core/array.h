@@ -96,6 +96,10 @@ class Array {
   bool valid() const { return impl_ != nullptr; }  // false for an empty handle
   bool is_tracer() const;
   bool is_concrete() const { return valid() && !is_tracer(); }
+  // jax.Array's block_until_ready() and copy_to_host_async(), for JAX code's sake: jx computes on the
+  // host and returns from an operation once its result is written, so there is nothing to wait for.
+  const Array& block_until_ready() const { return *this; }
+  void copy_to_host_async() const {}
 
   // --- Methods as on jax.Array.
   Array astype(DType dtype, std::source_location loc = std::source_location::current()) const;

@@ -12,8 +12,9 @@
 // is one array the result is shaped like the inputs; when the one input is an array it is shaped like
 // the output; otherwise it is a jx::tree::Tree (structs become dicts of their fields).
 //
-// jacfwd pushes forward one tangent per input element, jacrev pulls back one cotangent per output
-// element, both batched with vmap; pick the one whose side is smaller. jacrev needs floating-point
+// jacfwd pushes forward one tangent per input element (jvp), jacrev pulls back one cotangent per output
+// element (vjp), both batched with vmap; pick the one whose side is smaller. Only jacfwd works through
+// loops whose trip count depends on data (lax::while_loop), as in JAX. jacrev needs floating-point
 // outputs and jacfwd floating-point inputs (jacrev takes jx::allow_int, giving float0 blocks for integer
 // inputs). Complex numbers, and with them holomorphic=, are not part of jx yet.
 #pragma once
@@ -21,6 +22,7 @@
 #include <cstddef>
 #include <source_location>
 #include <span>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -33,10 +35,17 @@ namespace jx {
 
 namespace detail {
 // blocks[i][j]: the derivative of output leaf i (of the first num_values) with respect to primal j, of
-// shape output_i.shape + primal_j.shape (float0 zeros for primals not differentiated).
+// shape output_i.shape + primal_j.shape (float0 zeros for primals not differentiated). Reverse mode,
+// from the linearized function:
 std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<const Array> primals,
-                                       const std::vector<bool>& wrt, std::size_t num_values, bool forward,
-                                       const char* transform);
+                                       const std::vector<bool>& wrt, std::size_t num_values, const char* transform);
+// Forward mode, from jvp; fn writes the structure of its differentiated outputs to value_structure.
+struct ForwardJacobian {
+  ArrayList outputs;
+  std::vector<ArrayList> blocks;
+};
+ForwardJacobian jacobian_forward(std::span<const Array> primals, const std::vector<bool>& wrt, const FlatFunction& fn,
+                                 const tree::TreeDef& value_structure, const std::string& description);
 
 template <class Value, class Differentiated>
 auto assemble_jacobian(const Differentiated& inputs, const tree::TreeDef& value_structure,
@@ -108,15 +117,23 @@ class Jacobian : public detail::CallWithLocation<Jacobian<F, Options, Forward>> 
       }
       return outputs;
     };
-    const auto linearized = detail::linearize_flat(
-        inputs.primals, inputs.wrt, fn, std::string(kName) + " of the function called at " + format_location(where));
+    const std::string description = std::string(kName) + " of the function called at " + format_location(where);
+    ArrayList outputs;
+    std::vector<ArrayList> blocks;
+    if constexpr (Forward) {
+      detail::ForwardJacobian forward =
+          detail::jacobian_forward(inputs.primals, inputs.wrt, fn, value_structure, description);
+      outputs = std::move(forward.outputs);
+      blocks = std::move(forward.blocks);
+    } else {
+      const auto linearized = detail::linearize_flat(inputs.primals, inputs.wrt, fn, description);
+      outputs = detail::linearized_primals(*linearized);
+      blocks = detail::jacobian_blocks(*linearized, inputs.primals, inputs.wrt, value_structure.num_leaves(), kName);
+    }
     const std::size_t num_values = value_structure.num_leaves();
-    const std::vector<ArrayList> blocks =
-        detail::jacobian_blocks(*linearized, inputs.primals, inputs.wrt, num_values, Forward, kName);
     if constexpr (Options::has_aux) {
       using Value = std::remove_cvref_t<std::tuple_element_t<0, Output>>;
       using Aux = std::remove_cvref_t<std::tuple_element_t<1, Output>>;
-      const ArrayList outputs = detail::linearized_primals(*linearized);
       return std::make_pair(detail::assemble_jacobian<Value>(inputs, value_structure, blocks),
                             tree::unflatten<Aux>(aux_structure, std::span<const Array>(outputs).subspan(num_values)));
     } else {

@@ -45,6 +45,17 @@ template <int... I>
 struct StaticArgnums {};
 template <int... I>
 inline constexpr StaticArgnums<I...> static_argnums{};
+// jx::jit(f, jx::donate_argnums<0>): the buffers of those arguments may be reused for the outputs, as in
+// JAX, even when passed as (non-const) lvalues: the caller's arrays are then given up — left empty, as
+// JAX deletes donated arrays. (An rvalue argument, std::move(x), is donated without being named.)
+template <int... I>
+struct DonateArgnums {};
+template <int... I>
+inline constexpr DonateArgnums<I...> donate_argnums{};
+// jax.jit's keep_unused=True: accepted for JAX code's sake. jx never copies an argument its program does
+// not read, so keeping or pruning unused arguments makes no difference to values or memory.
+struct KeepUnused {};
+inline constexpr KeepUnused keep_unused{};
 
 namespace detail {
 
@@ -127,8 +138,11 @@ void clear_all_caches();
 CallBuffers& acquire_call_buffers();
 void release_call_buffers();
 
-template <std::size_t Index, int... Static>
-constexpr bool is_static_index = ((static_cast<int>(Index) == Static) || ...);
+// Whether a StaticArgnums<...> or DonateArgnums<...> names argument Index.
+template <std::size_t Index, class Numbers>
+inline constexpr bool names_index = false;
+template <std::size_t Index, template <int...> class List, int... N>
+inline constexpr bool names_index<Index, List<N...>> = ((static_cast<int>(Index) == N) || ...);
 
 }  // namespace detail
 
@@ -146,8 +160,8 @@ struct TreeTraits<jx::detail::StaticArgument<T>> {
 };
 }  // namespace tree
 
-template <class F, int... Static>
-class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
+template <class F, class Static = StaticArgnums<>, class Donate = DonateArgnums<>>
+class Jitted : public detail::CallWithLocation<Jitted<F, Static, Donate>> {
  public:
   Jitted(F f, std::source_location where)
       : f_(std::make_shared<const F>(std::move(f))), core_(std::make_shared<detail::JitCore>(where)) {}
@@ -155,8 +169,7 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
   // Numbers are traced where f takes arrays (jx/transforms/arguments.h), static where it takes C++
   // values or where static_argnums names them.
   template <std::size_t I, class... Args>
-  static constexpr bool array_parameter =
-      !detail::is_static_index<I, Static...> && detail::array_parameter<F, I, Args...>();
+  static constexpr bool array_parameter = !detail::names_index<I, Static> && detail::array_parameter<F, I, Args...>();
 
   template <class... Args>
   auto invoke(std::source_location where, Args&&... args) const {
@@ -197,12 +210,12 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
   // How an argument is kept in the call's signature: a static argument by value, a traced number as a
   // weakly typed array (jx/transforms/arguments.h), anything else as itself.
   template <std::size_t I, class... Args>
-  using Stored = std::conditional_t<detail::is_static_index<I, Static...>,
-                                    detail::StaticArgument<std::decay_t<Argument<I, Args...>>>,
-                                    detail::ArgumentType<F, I, Args...>>;
+  using Stored =
+      std::conditional_t<detail::names_index<I, Static>, detail::StaticArgument<std::decay_t<Argument<I, Args...>>>,
+                         detail::ArgumentType<F, I, Args...>>;
   // What f receives for it.
   template <std::size_t I, class... Args>
-  using Passed = std::conditional_t<detail::is_static_index<I, Static...>, std::decay_t<Argument<I, Args...>>,
+  using Passed = std::conditional_t<detail::names_index<I, Static>, std::decay_t<Argument<I, Args...>>,
                                     detail::ArgumentType<F, I, Args...>>;
 
   // How flatten_arguments holds an argument: rvalues (and static arguments, and numbers made arrays)
@@ -211,9 +224,22 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
   // string literal, decays to a pointer made here, so it is held by value too.
   template <class A>
   static constexpr bool is_given_up = std::is_rvalue_reference_v<A&&> && !std::is_const_v<std::remove_reference_t<A>>;
+  // An lvalue named by donate_argnums is given up too (moved from, as JAX deletes donated arrays).
+  template <std::size_t I, class A>
+  static constexpr bool is_donated_lvalue =
+      detail::names_index<I, Donate>&& std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>;
+  template <std::size_t I, class A>
+  static constexpr bool is_donated = is_given_up<A> || is_donated_lvalue<I, A>;
+  template <std::size_t I, class A>
+  static decltype(auto) pass_on(A&& a) {
+    if constexpr (is_donated_lvalue<I, A>)
+      return std::move(a);
+    else
+      return std::forward<A>(a);
+  }
   template <std::size_t I, class... Args>
   static constexpr bool is_held_by_value =
-      detail::is_static_index<I, Static...> || is_given_up<Argument<I, Args...>> ||
+      detail::names_index<I, Static> || is_donated<I, Argument<I, Args...>> ||
       std::is_array_v<std::remove_reference_t<Argument<I, Args...>>> || detail::traces_number_at<F, I, Args...>;
   template <std::size_t I, class... Args>
   using Held = std::conditional_t<is_held_by_value<I, Args...>, Stored<I, Args...>, const Stored<I, Args...>&>;
@@ -259,7 +285,8 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
     buffers.leaves.clear();
     buffers.held.clear();
     buffers.donated.clear();
-    [[maybe_unused]] std::tuple<Held<I, Args...>...> arguments(Held<I, Args...>(std::forward<Args>(args))...);
+    [[maybe_unused]] std::tuple<Held<I, Args...>...> arguments(
+        Held<I, Args...>(pass_on<I>(std::forward<Args>(args)))...);
     // Flattened as TreeTraits<std::tuple> would, noting which leaves come from rvalue arguments.
     tree::detail::Flattener flattener(buffers.structure, buffers.held, buffers.leaves, Leaves::borrow);
     const std::size_t root = flattener.begin(tree::NodeKind::tuple);
@@ -267,7 +294,7 @@ class Jitted : public detail::CallWithLocation<Jitted<F, Static...>> {
         [&] {
           // Held by value in `arguments`, which dies before the call: moved or copied, never borrowed.
           constexpr bool by_value = is_held_by_value<I, Args...>;
-          constexpr bool donate = is_given_up<Args> && tree::gives_up_leaves<Stored<I, Args...>>;
+          constexpr bool donate = is_donated<I, Args> && tree::gives_up_leaves<Stored<I, Args...>>;
           flattener.set_mode(donate ? Leaves::move : by_value ? Leaves::copy : Leaves::borrow);
           tree::TreeTraits<Stored<I, Args...>>::flatten(std::get<I>(arguments), flattener);
           buffers.donated.resize(flattener.num_leaves(), donate ? 1 : 0);
@@ -319,12 +346,69 @@ constexpr bool declares_array_parameter() {
 }
 }  // namespace detail
 
-template <class F, int... I>
-Jitted<F, I...> jit(F f, StaticArgnums<I...>, std::source_location where = std::source_location::current()) {
-  static_assert(!(detail::declares_array_parameter<F, I>() || ...),
+namespace detail {
+template <class T>
+inline constexpr bool is_jit_option = false;
+template <int... I>
+inline constexpr bool is_jit_option<StaticArgnums<I...>> = true;
+template <int... I>
+inline constexpr bool is_jit_option<DonateArgnums<I...>> = true;
+template <>
+inline constexpr bool is_jit_option<KeepUnused> = true;
+
+// The static and donated argnums among jit's options (each at most once, in any order).
+template <class... Options>
+struct JitOptions {
+  using Static = StaticArgnums<>;
+  using Donate = DonateArgnums<>;
+};
+template <int... I, class... Rest>
+struct JitOptions<StaticArgnums<I...>, Rest...> : JitOptions<Rest...> {
+  using Static = StaticArgnums<I...>;
+};
+template <int... I, class... Rest>
+struct JitOptions<DonateArgnums<I...>, Rest...> : JitOptions<Rest...> {
+  using Donate = DonateArgnums<I...>;
+};
+template <class... Rest>
+struct JitOptions<KeepUnused, Rest...> : JitOptions<Rest...> {};
+
+template <class F, class Static, class Donate>
+struct CheckedJitOptions;
+template <class F, int... S, int... D>
+struct CheckedJitOptions<F, StaticArgnums<S...>, DonateArgnums<D...>> {
+  static_assert(!(detail::declares_array_parameter<F, S>() || ...),
                 "jx::jit: static_argnums names a jx::Array parameter. A static argument is a C++ value that keys the "
                 "cache: give that parameter a C++ type (int, float, an enum, ...), or leave it traced.");
-  return Jitted<F, I...>(std::move(f), where);
+  static_assert(!(names_index<static_cast<std::size_t>(D < 0 ? 0 : D), StaticArgnums<S...>> || ...),
+                "jx::jit: an argument cannot be both static and donated");
+  static constexpr bool ok = true;
+};
+
+template <class F, class... Options>
+auto make_jitted(F f, std::source_location where) {
+  using Chosen = JitOptions<Options...>;
+  static_assert(CheckedJitOptions<F, typename Chosen::Static, typename Chosen::Donate>::ok);
+  return Jitted<F, typename Chosen::Static, typename Chosen::Donate>(std::move(f), where);
+}
+}  // namespace detail
+
+// jx::jit(f, options...) with options among jx::static_argnums<...>, jx::donate_argnums<...> and
+// jx::keep_unused, in any order.
+template <class F, class A>
+requires detail::is_jit_option<A>
+auto jit(F f, A, std::source_location where = std::source_location::current()) {
+  return detail::make_jitted<F, A>(std::move(f), where);
+}
+template <class F, class A, class B>
+requires(detail::is_jit_option<A>&& detail::is_jit_option<B>) auto jit(
+    F f, A, B, std::source_location where = std::source_location::current()) {
+  return detail::make_jitted<F, A, B>(std::move(f), where);
+}
+template <class F, class A, class B, class C>
+requires(detail::is_jit_option<A>&& detail::is_jit_option<B>&& detail::is_jit_option<C>) auto jit(
+    F f, A, B, C, std::source_location where = std::source_location::current()) {
+  return detail::make_jitted<F, A, B, C>(std::move(f), where);
 }
 
 // Drops every jitted function's compiled programs and returns the memory jx keeps cached to the system

@@ -48,8 +48,7 @@ ArrayList pure_callback_flat(HostFunction fn, std::vector<ArrayType> result_type
 
 inline constexpr struct pure_callback_function : detail::CallWithLocation<pure_callback_function> {
   template <class Fn, class Results, class... Args>
-  auto invoke(std::source_location where, const Fn& fn, const Results& result_shape_dtypes,
-              const Args&... args) const {
+  auto invoke(std::source_location where, const Fn& fn, const Results& result_shape_dtypes, const Args&... args) const {
     if constexpr (sizeof...(Args) > 0 &&
                   std::is_same_v<std::tuple_element_t<sizeof...(Args) - 1, std::tuple<Args...>>, PureCallbackOptions>) {
       const auto all = std::forward_as_tuple(args...);
