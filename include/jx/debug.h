@@ -38,6 +38,14 @@ void print(FormatString format, const A&... arrays) {
   print_impl(std::move(format.text), std::vector<Array>{Array(arrays)...}, format.where);
 }
 
+// As print, to the log (standard error, std::clog) with a "jx.debug.log: " prefix, as jax.debug.log
+// writes to Python's logging rather than to standard output.
+void log_impl(std::string format, std::vector<Array> arrays, std::source_location loc);
+template <class... A>
+void log(FormatString format, const A&... arrays) {
+  log_impl(std::move(format.text), std::vector<Array>{Array(arrays)...}, format.where);
+}
+
 // JAX's `ordered=True`: accepted for JAX code's sake; jx runs every callback in program order.
 struct CallbackOptions {
   bool ordered = false;

@@ -27,6 +27,7 @@
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/checkify.h"
 #include "jx/transforms/checkpoint.h"
+#include "jx/transforms/closure_convert.h"
 #include "jx/transforms/control_flow.h"
 #include "jx/transforms/custom_derivatives.h"
 #include "jx/transforms/eval_shape.h"

@@ -28,6 +28,8 @@ struct Global {
   std::atomic<bool> debug_nans{env_flag("JX_DEBUG_NANS", false)};
   std::atomic<bool> debug_infs{env_flag("JX_DEBUG_INFS", false)};
   std::atomic<bool> disable_jit{env_flag("JX_DISABLE_JIT", false)};
+  std::atomic<bool> no_tracing{env_flag("JX_NO_TRACING", false)};
+  std::atomic<bool> explain_cache_misses{env_flag("JX_EXPLAIN_CACHE_MISSES", false)};
 };
 
 Global& global() {
@@ -51,7 +53,8 @@ Flags read_global() {
   return {g.enable_x64.load(),      g.threefry_partitionable.load(),
           g.debug_key_reuse.load(), g.check_jit.load(),
           g.log_compiles.load(),    g.debug_nans.load(),
-          g.debug_infs.load(),      g.disable_jit.load()};
+          g.debug_infs.load(),      g.disable_jit.load(),
+          g.no_tracing.load(),      g.explain_cache_misses.load()};
 }
 
 void set(std::atomic<bool> Global::*member, bool on) {
@@ -82,6 +85,8 @@ void log_compiles(bool on) { set(&Global::log_compiles, on); }
 void debug_nans(bool on) { set(&Global::debug_nans, on); }
 void debug_infs(bool on) { set(&Global::debug_infs, on); }
 void disable_jit(bool on) { set(&Global::disable_jit, on); }
+void no_tracing(bool on) { set(&Global::no_tracing, on); }
+void explain_cache_misses(bool on) { set(&Global::explain_cache_misses, on); }
 
 ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   ThreadState& state = thread_state();
@@ -94,6 +99,8 @@ ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   if (overrides.debug_nans) next.debug_nans = *overrides.debug_nans;
   if (overrides.debug_infs) next.debug_infs = *overrides.debug_infs;
   if (overrides.disable_jit) next.disable_jit = *overrides.disable_jit;
+  if (overrides.no_tracing) next.no_tracing = *overrides.no_tracing;
+  if (overrides.explain_cache_misses) next.explain_cache_misses = *overrides.explain_cache_misses;
   state.flags = next;
   ++state.overrides;
 }

@@ -59,6 +59,18 @@ void print_impl(std::string format, std::vector<Array> arrays, std::source_locat
       description, arrays);
 }
 
+void log_impl(std::string format, std::vector<Array> arrays, std::source_location loc) {
+  CallSite site(loc);
+  const std::string description = "log '" + format + "'";
+  emit(
+      [format = std::move(format)](std::span<const Array> values) {
+        static std::mutex log_mutex;
+        std::lock_guard lock(log_mutex);
+        std::clog << "jx.debug.log: " << format_with_arrays(format, values) << std::endl;
+      },
+      description, arrays);
+}
+
 namespace detail {
 void callback_flat(std::function<void(std::span<const Array>)> fn, std::string description, std::vector<Array> leaves,
                    std::source_location loc) {

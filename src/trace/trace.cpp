@@ -6,6 +6,7 @@
 #include "core/subnormals.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
+#include "jx/transforms/jit.h"
 
 namespace jx {
 namespace {
@@ -30,6 +31,22 @@ bool Trace::encloses(const Trace* other) const {
 }
 
 Trace* current_trace() { return current(); }
+
+namespace {
+int& compile_time_eval_depth() {
+  thread_local int depth = 0;
+  return depth;
+}
+bool any_tracer(std::span<const Array> inputs) {
+  for (const Array& x : inputs) {
+    if (x.is_tracer()) return true;
+  }
+  return false;
+}
+}  // namespace
+
+CompileTimeEvalScope::CompileTimeEvalScope() { ++compile_time_eval_depth(); }
+CompileTimeEvalScope::~CompileTimeEvalScope() { --compile_time_eval_depth(); }
 
 TraceScope::TraceScope(Trace* trace) : saved_(current()) { current() = trace; }
 TraceScope::~TraceScope() { current() = saved_; }
@@ -67,7 +84,10 @@ ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
   for (const Array& x : inputs) {
     if (!x.valid()) throw ValueError(std::string(primitive.name()), "an input is an empty jx::Array handle");
   }
-  if (Trace* trace = current()) return trace->process(primitive, inputs);
+  if (Trace* trace = current()) {
+    // Under ensure_compile_time_eval, ops on concrete values are computed now rather than traced.
+    if (compile_time_eval_depth() == 0 || any_tracer(inputs)) return trace->process(primitive, inputs);
+  }
   for (const Array& x : inputs) {
     if (x.is_tracer()) throw_leaked_tracer(x, primitive.name());
   }

@@ -215,7 +215,16 @@ struct JitCore::State {
                                  std::uint32_t config, const TraceFunction& fn) {
     std::lock_guard lock(trace_mutex);
     if (auto entry = find(hash, structure, leaves, config)) return entry;  // another thread traced it
-    if (config::log_compiles()) {
+    if (config::no_tracing()) {
+      std::shared_ptr<Entry> previous;
+      {
+        std::shared_lock cache_lock(cache_mutex);
+        previous = last;
+      }
+      throw ValueError("jit", fmt::format("{} would be traced ({}), but config::no_tracing is set", description,
+                                          retrace_reason(previous.get(), structure, leaves, config)));
+    }
+    if (config::log_compiles() || config::explain_cache_misses()) {
       std::shared_ptr<Entry> previous;
       {
         std::shared_lock cache_lock(cache_mutex);  // the cache may be cleared meanwhile

@@ -136,3 +136,20 @@ TEST(DisableJit, JittedFunctionsRunEagerly) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DebugLog, WritesToTheLogOnEveryRun) {
+  auto f = jx::jit([](const jx::Array& x) {
+    jx::debug::log("x = {}", x);
+    return x * 2.0f;
+  });
+  testing::internal::CaptureStderr();
+  f(jnp::array({1.0f, 2.0f}));
+  f(jnp::array({3.0f, 4.0f}));
+  const std::string logged = testing::internal::GetCapturedStderr();
+  EXPECT_NE(logged.find("jx.debug.log: x = [1. 2.]"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("jx.debug.log: x = [3. 4.]"), std::string::npos) << logged;
+}
+
+}  // namespace

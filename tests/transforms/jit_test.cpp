@@ -368,6 +368,46 @@ TEST(Jit, DonateArgnumsGivesUpNamedLvalues) {
   EXPECT_FALSE(x.valid());
 }
 
+TEST(Jit, EnsureCompileTimeEvalComputesConcreteOpsWhileTracing) {
+  auto f = jx::jit([](const jx::Array& x) {
+    int n = 0;
+    {
+      const auto now = jx::ensure_compile_time_eval();
+      n = jnp::sum(jnp::arange(4)).item<int>();  // 0 + 1 + 2 + 3, computed at trace time
+      EXPECT_TRUE((x * 2.0f).is_tracer());       // ops on tracers are still traced
+    }
+    return x * static_cast<float>(n);
+  });
+  EXPECT_EQ(values(f(jnp::array({1.0f, 2.0f}))), (std::vector<float>{6, 12}));
+  // Without the scope the same code cannot read the value.
+  auto g = jx::jit([](const jx::Array& x) { return x * static_cast<float>(jnp::sum(jnp::arange(4)).item<int>()); });
+  EXPECT_THROW(g(jnp::ones({2})), jx::ConcretizationError);
+}
+
+TEST(Jit, NoTracingAndExplainCacheMisses) {
+  auto f = jx::jit([](const jx::Array& x) { return x + 1.0f; });
+  f(jnp::ones({2}));
+  {
+    const auto strict = jx::config::scoped({.no_tracing = true});
+    EXPECT_EQ(values(f(jnp::ones({2}))), (std::vector<float>{2, 2}));  // cached: fine
+    try {
+      f(jnp::ones({3}));
+      FAIL() << "a new shape must be traced";
+    } catch (const jx::ValueError& e) {
+      EXPECT_NE(std::string(e.what()).find("changed shape: f32[2] -> f32[3]"), std::string::npos) << e.what();
+    }
+  }
+  const auto explain = jx::config::scoped({.explain_cache_misses = true});
+  testing::internal::CaptureStderr();
+  f(jnp::ones({4}, jx::int32));
+  const std::string explained = testing::internal::GetCapturedStderr();
+  EXPECT_NE(explained.find("changed"), std::string::npos) << explained;
+  jx::effects_barrier();  // nothing pending, ever
+  const jx::Array y = f(jnp::ones({2}));
+  EXPECT_EQ(&y.block_until_ready(), &y);
+  EXPECT_EQ(&jx::block_until_ready(y), &y);
+}
+
 TEST(Jit, ACallbackInsideACustomDerivativeFunctionCountsAsAnEffect) {
   // The callback is inside the custom function's traced program: the jitted call must still hold
   // its inputs (the callback reassigns the argument) and keep the call although its result is unused.

@@ -29,6 +29,8 @@ struct Flags {
   bool debug_nans = false;             // a NaN produced by any operation throws FloatingPointError (jax_debug_nans)
   bool debug_infs = false;             // the same for infinities (jax_debug_infs)
   bool disable_jit = false;            // jitted functions run op by op, eagerly (jax.disable_jit)
+  bool no_tracing = false;             // a jitted call that would trace throws instead (jax_no_tracing)
+  bool explain_cache_misses = false;   // print why a jitted function is traced again (jax_explain_cache_misses)
 };
 
 // The flags in effect on this thread.
@@ -42,6 +44,8 @@ void log_compiles(bool on);
 void debug_nans(bool on);
 void debug_infs(bool on);
 void disable_jit(bool on);
+void no_tracing(bool on);
+void explain_cache_misses(bool on);
 
 inline bool enable_x64() { return flags().enable_x64; }
 inline bool threefry_partitionable() { return flags().threefry_partitionable; }
@@ -51,6 +55,8 @@ inline bool log_compiles() { return flags().log_compiles; }
 inline bool debug_nans() { return flags().debug_nans; }
 inline bool debug_infs() { return flags().debug_infs; }
 inline bool disable_jit() { return flags().disable_jit; }
+inline bool no_tracing() { return flags().no_tracing; }
+inline bool explain_cache_misses() { return flags().explain_cache_misses; }
 
 // A thread-local override of some flags for the lifetime of the returned object.
 struct Overrides {
@@ -62,6 +68,8 @@ struct Overrides {
   std::optional<bool> debug_nans = std::nullopt;
   std::optional<bool> debug_infs = std::nullopt;
   std::optional<bool> disable_jit = std::nullopt;
+  std::optional<bool> no_tracing = std::nullopt;
+  std::optional<bool> explain_cache_misses = std::nullopt;
 };
 
 class [[nodiscard]] ScopedFlags {

@@ -421,6 +421,27 @@ inline void clear_caches() { detail::clear_all_caches(); }
 //   { auto eager = jx::disable_jit(); step(state, batch); }
 inline config::ScopedFlags disable_jit() { return config::scoped({.disable_jit = true}); }
 
+// A scope in which operations on concrete values are computed at once even while a function is traced
+// (jax.ensure_compile_time_eval), so that their results are C++ values:
+//
+//   auto f = jx::jit([](const jx::Array& x) {
+//     int n;
+//     { auto now = jx::ensure_compile_time_eval(); n = jnp::sum(jnp::arange(4)).item<int>(); }  // 6
+//     return x * n;
+//   });
+class [[nodiscard]] CompileTimeEvalScope {
+ public:
+  CompileTimeEvalScope();
+  ~CompileTimeEvalScope();
+  CompileTimeEvalScope(const CompileTimeEvalScope&) = delete;
+  CompileTimeEvalScope& operator=(const CompileTimeEvalScope&) = delete;
+};
+inline CompileTimeEvalScope ensure_compile_time_eval() { return {}; }
+
+// jax.effects_barrier(): waits for pending callbacks and prints. jx runs them in program order as the
+// program runs and returns once they are done, so there is never anything pending.
+inline void effects_barrier() {}
+
 // jx::make_jaxpr(f)(args...): the program tracing f with these arguments produces.
 template <class F>
 class MakeJaxpr : public detail::CallWithLocation<MakeJaxpr<F>> {
