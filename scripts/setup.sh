@@ -13,6 +13,7 @@ packages=(
   dataset-fashion-mnist
   libtorch-dev
   clang-format clang-tidy
+  doxygen
 )
 
 missing=()
