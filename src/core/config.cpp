@@ -16,6 +16,13 @@ bool env_flag(const char* name, bool fallback) {
   return std::strcmp(value, "0") != 0 && std::strcmp(value, "false") != 0;
 }
 
+RankPromotion env_rank_promotion() {
+  const char* value = std::getenv("JX_NUMPY_RANK_PROMOTION");
+  if (value && std::strcmp(value, "raise") == 0) return RankPromotion::raise;
+  if (value && std::strcmp(value, "warn") == 0) return RankPromotion::warn;
+  return RankPromotion::allow;
+}
+
 // The process-wide flags. Reads are far more frequent than writes, so writers replace the whole
 // struct under a sequence number and readers copy it into their thread's cache when it changed.
 struct Global {
@@ -30,6 +37,7 @@ struct Global {
   std::atomic<bool> disable_jit{env_flag("JX_DISABLE_JIT", false)};
   std::atomic<bool> no_tracing{env_flag("JX_NO_TRACING", false)};
   std::atomic<bool> explain_cache_misses{env_flag("JX_EXPLAIN_CACHE_MISSES", false)};
+  std::atomic<RankPromotion> numpy_rank_promotion{env_rank_promotion()};
 };
 
 Global& global() {
@@ -50,11 +58,12 @@ ThreadState& thread_state() {
 
 Flags read_global() {
   Global& g = global();
-  return {g.enable_x64.load(),      g.threefry_partitionable.load(),
-          g.debug_key_reuse.load(), g.check_jit.load(),
-          g.log_compiles.load(),    g.debug_nans.load(),
-          g.debug_infs.load(),      g.disable_jit.load(),
-          g.no_tracing.load(),      g.explain_cache_misses.load()};
+  return {g.enable_x64.load(),          g.threefry_partitionable.load(),
+          g.debug_key_reuse.load(),     g.check_jit.load(),
+          g.log_compiles.load(),        g.debug_nans.load(),
+          g.debug_infs.load(),          g.disable_jit.load(),
+          g.no_tracing.load(),          g.explain_cache_misses.load(),
+          g.numpy_rank_promotion.load()};
 }
 
 void set(std::atomic<bool> Global::*member, bool on) {
@@ -87,6 +96,11 @@ void debug_infs(bool on) { set(&Global::debug_infs, on); }
 void disable_jit(bool on) { set(&Global::disable_jit, on); }
 void no_tracing(bool on) { set(&Global::no_tracing, on); }
 void explain_cache_misses(bool on) { set(&Global::explain_cache_misses, on); }
+void numpy_rank_promotion(RankPromotion mode) {
+  Global& g = global();
+  g.numpy_rank_promotion.store(mode);
+  g.version.fetch_add(1);
+}
 
 ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   ThreadState& state = thread_state();
@@ -101,6 +115,7 @@ ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   if (overrides.disable_jit) next.disable_jit = *overrides.disable_jit;
   if (overrides.no_tracing) next.no_tracing = *overrides.no_tracing;
   if (overrides.explain_cache_misses) next.explain_cache_misses = *overrides.explain_cache_misses;
+  if (overrides.numpy_rank_promotion) next.numpy_rank_promotion = *overrides.numpy_rank_promotion;
   state.flags = next;
   ++state.overrides;
 }
@@ -128,7 +143,9 @@ std::size_t allocator_cache_bytes() { return allocator::cache_limit(); }
 
 std::uint32_t result_affecting_key() {
   const Flags& f = flags();
-  return (f.enable_x64 ? 1u : 0u) | (f.threefry_partitionable ? 2u : 0u) | (f.debug_key_reuse ? 4u : 0u);
+  // Rank promotion changes what tracing accepts, so a program traced under `allow` must not run under `raise`.
+  return (f.enable_x64 ? 1u : 0u) | (f.threefry_partitionable ? 2u : 0u) | (f.debug_key_reuse ? 4u : 0u) |
+         (static_cast<std::uint32_t>(f.numpy_rank_promotion) << 3);
 }
 
 }  // namespace jx::config

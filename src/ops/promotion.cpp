@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <string>
 
 #include "backends/cpu/kernels.h"
 #include "ir/primitives/elementwise.h"
+#include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "trace/trace.h"
@@ -56,11 +61,26 @@ Array broadcast_to_shape(const Array& x, const Shape& shape) {
   return lax::broadcast_in_dim(x, shape, dims);
 }
 
+void check_rank_promotion(std::string_view op, const Shape& a, const Shape& b) {
+  const config::RankPromotion mode = config::numpy_rank_promotion();
+  if (mode == config::RankPromotion::allow) return;
+  const std::string message = fmt::format(
+      "operands of ranks {} and {} (shapes {} and {}) would be broadcast to a common rank, and "
+      "config::numpy_rank_promotion is {}; add the missing axes explicitly (jnp::expand_dims, reshape)",
+      a.ndim(), b.ndim(), a.to_string(), b.to_string(), mode == config::RankPromotion::raise ? "raise" : "warn");
+  if (mode == config::RankPromotion::raise) throw ShapeError(std::string(op), message);
+  static std::mutex warned_mutex;
+  static std::set<std::string, std::less<>> warned;  // once per operation, as Python's warnings filter
+  const std::lock_guard lock(warned_mutex);
+  if (warned.emplace(op).second) std::cerr << "jx warning: [" << op << "] " << message << "\n";
+}
+
 std::pair<Array, Array> promote_and_broadcast(std::string_view op, const Array& a, const Array& b) {
   const Array operands[] = {a, b};
   const PromotionType type = result_type(operands);
   Array x = convert_to(a, type), y = convert_to(b, type);
   if (x.shape() == y.shape() || x.ndim() == 0 || y.ndim() == 0) return {x, y};
+  if (x.ndim() != y.ndim()) check_rank_promotion(op, x.shape(), y.shape());
   const Shape shape = broadcast_shapes(op, x.shape(), y.shape());
   return {broadcast_to_shape(x, shape), broadcast_to_shape(y, shape)};
 }

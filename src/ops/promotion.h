@@ -25,6 +25,8 @@ Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b);
 // x broadcast (right-aligned) to `shape` with broadcast_in_dim; x itself if the shapes are equal.
 Array broadcast_to_shape(const Array& x, const Shape& shape);
 
+// Applies config::numpy_rank_promotion to operands of different non-zero ranks meeting in `op`.
+void check_rank_promotion(std::string_view op, const Shape& a, const Shape& b);
 // Promotes both operands to their common type and broadcasts non-scalars to a common shape
 // (scalars stay rank 0: the elementwise primitives accept them as is).
 std::pair<Array, Array> promote_and_broadcast(std::string_view op, const Array& a, const Array& b);

@@ -86,8 +86,9 @@ struct Traced {
 };
 
 std::string describe_flags(std::uint32_t config) {
-  return fmt::format("enable_x64={}, threefry_partitionable={}, debug_key_reuse={}", (config & 1) != 0,
-                     (config & 2) != 0, (config & 4) != 0);
+  static constexpr const char* kRankPromotion[] = {"allow", "warn", "raise", "?"};
+  return fmt::format("enable_x64={}, threefry_partitionable={}, debug_key_reuse={}, numpy_rank_promotion={}",
+                     (config & 1) != 0, (config & 2) != 0, (config & 4) != 0, kRankPromotion[(config >> 3) & 3]);
 }
 
 // Why a new signature needed a trace, compared with the previous one.

@@ -11,7 +11,8 @@
 //   }
 //
 // Environment variables set the initial values: JX_ENABLE_X64=1, JX_CHECK_JIT=1, JX_LOG_COMPILES=1,
-// JX_DEBUG_NANS=1, JX_DEBUG_INFS=1, JX_DISABLE_JIT=1.
+// JX_DEBUG_NANS=1, JX_DEBUG_INFS=1, JX_DISABLE_JIT=1, JX_NO_TRACING=1, JX_EXPLAIN_CACHE_MISSES=1,
+// JX_NUMPY_RANK_PROMOTION=allow|warn|raise.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,11 @@
 #include <optional>
 
 namespace jx::config {
+
+// jax_numpy_rank_promotion: what jx::numpy does when arrays of different (non-zero) ranks meet in a
+// broadcasting operation: allow it as NumPy does, warn (once per operation, on standard error), or
+// raise ShapeError.
+enum class RankPromotion : std::uint8_t { allow, warn, raise };
 
 struct Flags {
   bool enable_x64 = false;             // 64-bit dtypes (jax_enable_x64)
@@ -31,6 +37,7 @@ struct Flags {
   bool disable_jit = false;            // jitted functions run op by op, eagerly (jax.disable_jit)
   bool no_tracing = false;             // a jitted call that would trace throws instead (jax_no_tracing)
   bool explain_cache_misses = false;   // print why a jitted function is traced again (jax_explain_cache_misses)
+  RankPromotion numpy_rank_promotion = RankPromotion::allow;
 };
 
 // The flags in effect on this thread.
@@ -46,6 +53,7 @@ void debug_infs(bool on);
 void disable_jit(bool on);
 void no_tracing(bool on);
 void explain_cache_misses(bool on);
+void numpy_rank_promotion(RankPromotion mode);
 
 inline bool enable_x64() { return flags().enable_x64; }
 inline bool threefry_partitionable() { return flags().threefry_partitionable; }
@@ -57,6 +65,7 @@ inline bool debug_infs() { return flags().debug_infs; }
 inline bool disable_jit() { return flags().disable_jit; }
 inline bool no_tracing() { return flags().no_tracing; }
 inline bool explain_cache_misses() { return flags().explain_cache_misses; }
+inline RankPromotion numpy_rank_promotion() { return flags().numpy_rank_promotion; }
 
 // A thread-local override of some flags for the lifetime of the returned object.
 struct Overrides {
@@ -70,6 +79,7 @@ struct Overrides {
   std::optional<bool> disable_jit = std::nullopt;
   std::optional<bool> no_tracing = std::nullopt;
   std::optional<bool> explain_cache_misses = std::nullopt;
+  std::optional<RankPromotion> numpy_rank_promotion = std::nullopt;
 };
 
 class [[nodiscard]] ScopedFlags {
