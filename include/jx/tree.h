@@ -353,7 +353,7 @@ namespace jx {
 // jax.block_until_ready(tree): returns the tree. jx's results are complete when an operation returns
 // (see Array::block_until_ready), so this only keeps JAX code's shape.
 template <tree::Pytree T>
-const T& block_until_ready(const T& tree) {
+T block_until_ready(T tree) {
   return tree;
 }
 }  // namespace jx

@@ -86,8 +86,12 @@ ArrayList with_zeros(std::span<const Array> primals, std::span<const Array> tang
 
 class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
  public:
-  CustomJvpCall(std::shared_ptr<const ArraysFunction> f, std::shared_ptr<const JvpRule> rule, const void* id)
-      : f_(std::move(f)), rule_(std::move(rule)), id_(reinterpret_cast<std::intptr_t>(id)) {}
+  CustomJvpCall(std::shared_ptr<const ArraysFunction> f, std::shared_ptr<const JvpRule> rule, const void* id,
+                std::string signature)
+      : f_(std::move(f)),
+        rule_(std::move(rule)),
+        id_(reinterpret_cast<std::intptr_t>(id)),
+        signature_(std::move(signature)) {}
   std::string_view name() const override { return "custom_jvp_call"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
   bool has_side_effects() const override { return has_effects_.get(); }
@@ -118,6 +122,12 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
         tangent = rules::instantiate(tangent, outputs[i].type());
         continue;
       }
+      // JAX: the tangent must have the output's tangent dtype (its own, for floating outputs).
+      if (is_floating(outputs[i].dtype()) && tangent.dtype() != outputs[i].dtype()) {
+        throw TypeError("custom_jvp", fmt::format("the rule's tangent {} has dtype {}, but the function's output "
+                                                  "has dtype {}; they must be equal",
+                                                  i, dtype_name(tangent.dtype()), dtype_name(outputs[i].dtype())));
+      }
       // JAX: "Custom JVP rule must produce primal and tangent outputs with equal shapes".
       if (tangent.shape() != outputs[i].shape()) {
         throw ShapeError("custom_jvp",
@@ -131,13 +141,15 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
   BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
     return batch_function(*f_, values, axes);
   }
-  // Identified by the jx::custom_jvp object it came from.
-  auto params() const { return std::tuple{Param{"fun", id_}}; }
+  // Identified by the jx::custom_jvp object it came from and the arguments' structure, with their
+  // static (non-array) values: calls that differ only there compute different things.
+  auto params() const { return std::tuple{Param{"fun", id_}, Param{"signature", signature_}}; }
 
  private:
   std::shared_ptr<const ArraysFunction> f_;
   std::shared_ptr<const JvpRule> rule_;
   std::int64_t id_;
+  std::string signature_;
   EffectsFlag has_effects_;
 };
 
@@ -198,11 +210,12 @@ class CustomVjpLinear final : public PrimitiveBase<CustomVjpLinear> {
 class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
  public:
   CustomVjpCall(std::shared_ptr<const ArraysFunction> f, std::shared_ptr<const ForwardRule> forward,
-                std::shared_ptr<const BackwardRule> backward, const void* id)
+                std::shared_ptr<const BackwardRule> backward, const void* id, std::string signature)
       : f_(std::move(f)),
         forward_(std::move(forward)),
         backward_(std::move(backward)),
-        id_(reinterpret_cast<std::intptr_t>(id)) {}
+        id_(reinterpret_cast<std::intptr_t>(id)),
+        signature_(std::move(signature)) {}
   std::string_view name() const override { return "custom_vjp_call"; }
   TypeList infer(std::span<const ArrayType> inputs) const override { return trace_types(*f_, inputs, has_effects_); }
   bool has_side_effects() const override { return has_effects_.get(); }
@@ -233,29 +246,31 @@ class CustomVjpCall final : public PrimitiveBase<CustomVjpCall> {
   BatchResult batch(std::span<const Array> values, std::span<const int> axes) const override {
     return batch_function(*f_, values, axes);
   }
-  auto params() const { return std::tuple{Param{"fun", id_}}; }
+  auto params() const { return std::tuple{Param{"fun", id_}, Param{"signature", signature_}}; }
 
  private:
   std::shared_ptr<const ArraysFunction> f_;
   std::shared_ptr<const ForwardRule> forward_;
   std::shared_ptr<const BackwardRule> backward_;
   std::int64_t id_;
+  std::string signature_;
   EffectsFlag has_effects_;
 };
 
 }  // namespace
 
-ArrayList call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id) {
+ArrayList call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id,
+                          std::string signature) {
   const CustomJvpCall call(std::make_shared<const ArraysFunction>(std::move(f)),
-                           std::make_shared<const JvpRule>(std::move(rule)), id);
+                           std::make_shared<const JvpRule>(std::move(rule)), id, std::move(signature));
   return jx::bind(call, args);
 }
 
 ArrayList call_custom_vjp(ArraysFunction f, ForwardRule fwd, BackwardRule bwd, std::span<const Array> args,
-                          const void* id) {
+                          const void* id, std::string signature) {
   const CustomVjpCall call(std::make_shared<const ArraysFunction>(std::move(f)),
                            std::make_shared<const ForwardRule>(std::move(fwd)),
-                           std::make_shared<const BackwardRule>(std::move(bwd)), id);
+                           std::make_shared<const BackwardRule>(std::move(bwd)), id, std::move(signature));
   return jx::bind(call, args);
 }
 

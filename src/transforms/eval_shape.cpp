@@ -8,6 +8,7 @@
 
 #include "ir/primitives/elementwise.h"
 #include "jx/lax.h"
+#include "jx/random.h"
 #include "trace/staging.h"
 #include "transforms/autodiff_core.h"
 
@@ -43,6 +44,11 @@ std::vector<ArrayType> eval_shape_flat(const FlatFunction& f, std::span<const Ar
 
 Array placeholder_of(const ArrayType& type) {
   if (type.dtype == DType::float0) return zeros(type);  // no bytes at all
+  if (type.dtype == DType::key) {                       // keys wrap two uint32 words each
+    Shape words = type.shape;
+    words.push_back(2);
+    return random::wrap_key_data(lax::broadcast_in_dim(lax::convert_element_type(Array(0), DType::uint32), words, {}));
+  }
   // One element, broadcast with zero strides, of the type's dtype and weakness.
   const Array element = bind1(primitives::ConvertElementType(type.dtype, type.weak), {Array(0)});
   return lax::broadcast_in_dim(element, type.shape, {});

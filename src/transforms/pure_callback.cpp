@@ -97,7 +97,10 @@ class PureCallback final : public PrimitiveBase<PureCallback> {
     return {outputs, std::vector<int>(outputs.size(), 0)};
   }
   // Identified by the callback's type and the declared results, so that retracing gives an equal program.
-  auto params() const { return std::tuple{Param{"callback", description_}, Param{"result_types", result_text_}}; }
+  auto params() const {
+    return std::tuple{Param{"callback", description_}, Param{"result_types", result_text_},
+                      Param{"vmap_method", vmap_method_index_}};
+  }
 
  private:
   std::shared_ptr<const HostFunction> fn_;
@@ -105,6 +108,7 @@ class PureCallback final : public PrimitiveBase<PureCallback> {
   VmapMethod vmap_method_;
   std::string description_;
   std::string result_text_;
+  int vmap_method_index_ = static_cast<int>(vmap_method_);
 };
 
 }  // namespace

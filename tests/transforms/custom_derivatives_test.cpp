@@ -213,3 +213,23 @@ TEST(CustomGradient, SeveralArgumentsAndAStructOutput) {
 }
 
 }  // namespace
+
+namespace {
+TEST(CustomJvp, CallsDifferingInStaticArgumentsAreNotMerged) {
+  // f(n, x) = x^n with n static: under jit the calls with n = 2 and n = 3 must stay two calls.
+  const auto f = jx::custom_jvp([](int n, const jx::Array& x) { return jnp::power(x, n); },
+                                [](int n, const std::tuple<jx::Array>& p, const std::tuple<jx::Array>& t) {
+                                  return static_cast<float>(n) * jnp::power(std::get<0>(p), n - 1) * std::get<0>(t);
+                                },
+                                jx::nondiff_argnums<0>);
+  auto both = jx::jit([&](const jx::Array& x) { return std::make_pair(f(2, x), f(3, x)); });
+  const auto [square, cube] = both(jnp::array(2.0f));
+  EXPECT_EQ(value_of(square), 4.0f);
+  EXPECT_EQ(value_of(cube), 8.0f);
+  // A rule whose tangent has another dtype than the output is an error, as in JAX.
+  const auto wrong = jx::custom_jvp(
+      [](const jx::Array& x) { return x * 2.0f; },
+      [](const std::tuple<jx::Array>&, const std::tuple<jx::Array>& t) { return std::get<0>(t).astype(jx::bfloat16); });
+  EXPECT_THROW(jx::grad(wrong)(1.0f), jx::TypeError);
+}
+}  // namespace

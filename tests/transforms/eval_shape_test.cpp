@@ -12,6 +12,7 @@
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/random.h"
 #include "jx/transforms/jit.h"
 
 namespace jnp = jx::numpy;
@@ -100,4 +101,14 @@ TEST(EvalShape, ErrorsAreTheFunctionsOwnOrTheArguments) {
                jx::ConcretizationError);
 }
 
+}  // namespace
+
+namespace {
+TEST(EvalShape, KeysAsArgumentsAndResults) {
+  // jax.eval_shape(lambda k: jax.random.split(k, 3), key) -> ShapeDtypeStruct(shape=(3,), dtype=key<fry>).
+  auto split3 = [](const jx::Array& k) { return jx::Array(jx::random::split(jx::Key(k), 3)); };
+  const jx::ShapeDtypeStruct keys = jx::eval_shape(split3, jx::ShapeDtypeStruct{{}, jx::DType::key});
+  EXPECT_EQ(keys.shape, jx::Shape({3}));
+  EXPECT_EQ(keys.dtype, jx::DType::key);
+}
 }  // namespace

@@ -98,7 +98,7 @@ class Array {
   bool is_concrete() const { return valid() && !is_tracer(); }
   // jax.Array's block_until_ready() and copy_to_host_async(), for JAX code's sake: jx computes on the
   // host and returns from an operation once its result is written, so there is nothing to wait for.
-  const Array& block_until_ready() const { return *this; }
+  Array block_until_ready() const { return *this; }
   void copy_to_host_async() const {}
 
   // --- Methods as on jax.Array.

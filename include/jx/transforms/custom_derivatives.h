@@ -35,6 +35,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -67,9 +68,11 @@ using ForwardRule = std::function<ForwardPass(std::span<const Array>)>;
 
 // `id` identifies the custom function (the same for every call of one jx::custom_jvp object), so that
 // retracing it gives an equal program.
-ArrayList call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id);
+// `signature` is the arguments' structure, static values included (calls that differ there differ).
+ArrayList call_custom_jvp(ArraysFunction f, JvpRule rule, std::span<const Array> args, const void* id,
+                          std::string signature);
 ArrayList call_custom_vjp(ArraysFunction f, ForwardRule fwd, BackwardRule bwd, std::span<const Array> args,
-                          const void* id);
+                          const void* id, std::string signature);
 // custom_gradient's backward function, closed over what it captured: traced into a program once the
 // forward pass has run, its captures becoming the residuals.
 struct ClosedBackward {
@@ -155,6 +158,12 @@ struct CustomArguments {
         }(),
         ...);
     return leaves;
+  }
+  // The arguments' structures with their static values, as text (part of the call's identity).
+  std::string signature() const {
+    std::string text;
+    for (const tree::TreeDef& def : structures) text += def.to_string() + ";";
+    return text;
   }
   template <std::size_t P>
   Type<P> rebuild(std::span<const Array> leaves) const {
@@ -271,6 +280,8 @@ ArrayList per_argument_tangents(const PerArgumentRules<Rules...>& per_argument, 
                 nondiff);
             const ArrayList leaves = tree::leaves(contribution);
             if (total.empty()) total.resize(leaves.size());
+            if (leaves.size() != total.size())
+              throw_custom_leaf_count("custom_jvp defjvps", K, leaves.size(), total.size());
             for (std::size_t i = 0; i < leaves.size(); ++i)
               total[i] = total[i].valid() ? total[i] + leaves[i] : leaves[i];
           }
@@ -342,7 +353,8 @@ class CustomJvpFunction {
             nondiff));
       }
     };
-    const ArrayList outputs = detail::call_custom_jvp(std::move(function), std::move(jvp), inputs, state_.get());
+    const ArrayList outputs =
+        detail::call_custom_jvp(std::move(function), std::move(jvp), inputs, state_.get(), arguments->signature());
     return tree::unflatten<Output>(output_structure->get(), outputs);
   }
 
@@ -433,8 +445,8 @@ class CustomVjpFunction {
           "jx::custom_vjp: bwd must return a tuple with one cotangent per differentiated argument");
       return arguments->leaves_of_differentiated(result, "custom_vjp");
     };
-    const ArrayList outputs =
-        detail::call_custom_vjp(std::move(function), std::move(forward), std::move(backward), inputs, state_.get());
+    const ArrayList outputs = detail::call_custom_vjp(std::move(function), std::move(forward), std::move(backward),
+                                                      inputs, state_.get(), arguments->signature());
     return tree::unflatten<Output>(output_structure->get(), outputs);
   }
 
@@ -514,8 +526,8 @@ class CustomGradientFunction {
       };
       return flat;
     };
-    const ArrayList outputs =
-        detail::call_custom_vjp(std::move(function), std::move(forward), detail::BackwardRule(), inputs, f_.get());
+    const ArrayList outputs = detail::call_custom_vjp(std::move(function), std::move(forward), detail::BackwardRule(),
+                                                      inputs, f_.get(), arguments->signature());
     return tree::unflatten<Output>(output_structure->get(), outputs);
   }
 

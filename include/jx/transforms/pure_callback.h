@@ -80,7 +80,8 @@ inline constexpr struct pure_callback_function : detail::CallWithLocation<pure_c
     };
     const ArrayList outputs =
         detail::pure_callback_flat(std::move(host), std::move(result_types), leaves, options.vmap_method,
-                                   std::string("pure_callback ") + typeid(Fn).name());
+                                   // the callback's type and its arguments' static values identify the call
+                                   std::string("pure_callback ") + typeid(Fn).name() + " " + structure.to_string());
     return tree::unflatten<Result>(result_structure, outputs);
   }
 } pure_callback{};

@@ -31,12 +31,12 @@ ArrayList Checkpoint::evaluate(std::span<const Array> inputs) const { return eva
 
 std::pair<ArrayList, ArrayList> Checkpoint::jvp_with_primals(std::span<const Array> primals,
                                                              std::span<const Array> tangents) const {
-  const ArrayList outputs = jx::bind(*this, primals);
   const std::vector<bool> with_tangent = differentiable(primals, tangents);
-  if (std::find(with_tangent.begin(), with_tangent.end(), true) == with_tangent.end()) {
-    return {outputs, ArrayList(outputs.size())};
-  }
-  if (policy_) return jvp_saving(primals, tangents, with_tangent);
+  const bool any_tangent = std::find(with_tangent.begin(), with_tangent.end(), true) != with_tangent.end();
+  if (policy_ && any_tangent)
+    return jvp_saving(primals, tangents, with_tangent);  // its primal call computes the outputs
+  const ArrayList outputs = jx::bind(*this, primals);
+  if (!any_tangent) return {outputs, ArrayList(outputs.size())};
   // The tangent part of the body's jvp, as its own checkpoint: it recomputes what it needs of the
   // primal computation from the primal inputs, which are all it keeps.
   Program tangent_part = detail::jvp_program(body(), with_tangent);
@@ -107,7 +107,8 @@ std::pair<ArrayList, ArrayList> Checkpoint::jvp_saving(std::span<const Array> pr
   primal.outputs.resize(num_outputs);
   for (int v : saved) primal.outputs.push_back(Atom::variable(v));
   passes::eliminate_dead_code(primal);
-  const ArrayList primal_results = jx::bind(Checkpoint(share(std::move(primal))), primals);
+  // Both calls keep the policy, so that differentiating them again (higher orders) saves as this one does.
+  const ArrayList primal_results = jx::bind(Checkpoint(share(std::move(primal)), policy_), primals);
   const ArrayList outputs = range(primal_results, 0, num_outputs);
   const ArrayList saved_values = range(primal_results, num_outputs, saved.size());
 
