@@ -9,8 +9,9 @@
 #include "ir/primitives/elementwise.h"
 #include "jx/lax.h"
 #include "jx/random.h"
-#include "trace/staging.h"
+#include "trace/trace.h"
 #include "transforms/autodiff_core.h"
+#include "transforms/program_transforms.h"
 
 namespace jx {
 
@@ -26,20 +27,8 @@ namespace detail {
 std::vector<ArrayType> eval_shape_flat(const FlatFunction& f, std::span<const ArrayType> types,
                                        const std::string& description) {
   for (const ArrayType& type : types) type.validate("eval_shape");
-  // Under an enclosing transformation the function may close over its tracers: the staging trace
-  // captures them as it does for jit.
-  StagingTrace staging(current_trace(), description);
-  ArrayList inputs;
-  for (const ArrayType& type : types) inputs.push_back(staging.new_input(type));
-  ArrayList outputs;
-  {
-    TraceScope scope(&staging);
-    UserCodeScope user;
-    outputs = f(inputs);
-  }
-  std::vector<ArrayType> output_types;
-  for (const Array& output : outputs) output_types.push_back(output.type());
-  return output_types;
+  // Under an enclosing transformation the function may close over its tracers, as under jit.
+  return trace_in_context(f, types, description).output_types();
 }
 
 Array placeholder_of(const ArrayType& type) {

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "jx/core/error.h"
-#include "trace/staging.h"
 #include "transforms/autodiff_core.h"
+#include "transforms/program_transforms.h"
 
 namespace jx::detail {
 
@@ -19,16 +19,7 @@ std::shared_ptr<const Program> trace_linear(const FlatFunction& f, std::span<con
                                                       type.to_string()));
     }
   }
-  StagingTrace staging(current_trace(), description);
-  ArrayList inputs;
-  for (const ArrayType& type : types) inputs.push_back(staging.new_input(type));
-  ArrayList outputs;
-  {
-    TraceScope scope(&staging);
-    UserCodeScope user;
-    outputs = f(inputs);
-  }
-  return std::make_shared<const Program>(staging.finish(outputs));
+  return std::make_shared<const Program>(trace_in_context(f, types, description));
 }
 
 ArrayList transpose_linear(const Program& program, std::span<const Array> output_cotangents) {

@@ -51,7 +51,7 @@ Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, c
   return staging.finish(outputs);
 }
 
-ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
+Program trace_in_context(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
   StagingTrace staging(current_trace(), what);
   ArrayList inputs;
   for (const ArrayType& t : types) inputs.push_back(staging.new_input(t));
@@ -61,7 +61,11 @@ ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types
     UserCodeScope user;
     outputs = f(inputs);
   }
-  Program program = staging.finish(outputs);
+  return staging.finish(outputs);
+}
+
+ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
+  Program program = trace_in_context(f, types, what);
   passes::optimize(program);
   ClosedBody body;
   body.consts = std::move(program.consts);

@@ -18,6 +18,10 @@ using FlatFunction = std::function<ArrayList(std::span<const Array>)>;
 // Traces f on inputs of these types into a closed program (f may only use its inputs).
 Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what);
 
+// f traced on inputs of these types under the current trace, so that it may close over that trace's
+// tracers (they become the program's constants); not optimized.
+Program trace_in_context(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what);
+
 // A user's function (a branch, a loop body, a checkpointed function) traced into a closed program,
 // optimized: whatever it captured — concrete arrays or tracers of enclosing traces — became explicit
 // leading inputs (closure conversion), whose values are `consts`.
