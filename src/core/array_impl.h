@@ -29,6 +29,9 @@ class ArrayImpl {
   const ArrayType& type() const { return type_; }
   Kind kind() const { return kind_; }
   bool is_tracer() const { return kind_ == Kind::tracer; }
+  // How printing shows a tracer, as JAX's Tracer._short_repr does ("JitTracer(int32[5])"); each kind
+  // of tracer says what it holds. Concrete arrays are printed from their data instead.
+  virtual std::string tracer_repr() const { return {}; }
 
  protected:
   ArrayType type_;

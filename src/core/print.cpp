@@ -304,7 +304,7 @@ std::string array_to_string(const Array& x, const std::string& separator, const 
   return format_nested(layout, 0, 0, std::string(prefix.size() + 1, ' '), kLineWidth - suffix_width);
 }
 
-std::string tracer_description(const Array& x) { return "Traced<" + x.type().to_string() + ">"; }
+std::string tracer_description(const Array& x) { return x.impl()->tracer_repr(); }
 
 // str() of a 0-d float: the shortest repr, with ".0" for integral values (NumPy scalar str).
 std::string scalar_string(const Array& x) {
@@ -361,6 +361,12 @@ std::string repr(const Array& x) {
   const std::string separator =
       last_line + dtype.size() + 2 > kLineWidth ? "\n" + std::string(prefix.size(), ' ') : " ";
   return prefix + body + "," + separator + dtype + ")";
+}
+
+std::string aval_string(const ArrayType& type) {
+  std::string dims;
+  for (int axis = 0; axis < type.shape.ndim(); ++axis) dims += (axis ? "," : "") + std::to_string(type.shape[axis]);
+  return (type.weak ? "~" : "") + std::string(dtype_name(type.dtype)) + "[" + dims + "]";
 }
 
 std::string format_with_arrays(std::string_view format, std::span<const Array> values) {

@@ -13,4 +13,7 @@ namespace jx {
 // what debug::print writes and checkify's messages show.
 std::string format_with_arrays(std::string_view format, std::span<const Array> values);
 
+// An abstract value as JAX's str shows it: "int32[5]", "~float32[]" when weakly typed.
+std::string aval_string(const ArrayType& type);
+
 }  // namespace jx

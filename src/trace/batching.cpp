@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/print.h"
 #include "jx/core/error.h"
 
 namespace jx {
@@ -19,6 +20,11 @@ thread_local std::vector<std::int64_t> batch_sizes;
 
 BatchTracer::BatchTracer(std::shared_ptr<TraceTag> tag, Array value, int axis)
     : Tracer(example_type(value, axis), std::move(tag)), value_(std::move(value)), axis_(axis) {}
+
+std::string BatchTracer::tracer_repr() const {
+  // JAX shows the batched value's type, whether or not it is itself traced.
+  return "VmapTracer(aval=" + aval_string(type()) + ", batched=" + aval_string(value_.type()) + ")";
+}
 
 Array BatchTrace::new_input(Array value, int axis) {
   if (axis == kNotMapped) return value;

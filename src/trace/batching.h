@@ -18,6 +18,7 @@ class BatchTracer final : public Tracer {
   BatchTracer(std::shared_ptr<TraceTag> tag, Array value, int axis);
   const Array& value() const { return value_; }
   int axis() const { return axis_; }
+  std::string tracer_repr() const override;
 
  private:
   Array value_;

@@ -2,9 +2,16 @@
 
 #include <tuple>
 
+#include "core/print.h"
 #include "jx/core/error.h"
 
 namespace jx {
+
+std::string JVPTracer::tracer_repr() const {
+  auto show = [](const Array& x) { return x.is_tracer() ? x.impl()->tracer_repr() : to_string(x); };
+  const std::string tangent = tangent_.valid() ? show(tangent_) : "Zero(" + aval_string(type()) + ")";
+  return "JVPTracer(primal=" + show(primal_) + ", tangent=" + tangent + ")";
+}
 
 Array JVPTrace::new_input(Array primal, Array tangent) {
   return Array(std::make_shared<JVPTracer>(tag(), std::move(primal), std::move(tangent)));

@@ -24,6 +24,7 @@ class JVPTracer final : public Tracer {
       : Tracer(primal.type(), std::move(tag)), primal_(std::move(primal)), tangent_(std::move(tangent)) {}
   const Array& primal() const { return primal_; }
   const Array& tangent() const { return tangent_; }  // empty: zero
+  std::string tracer_repr() const override;
 
  private:
   Array primal_;

@@ -1,9 +1,12 @@
 #include "trace/staging.h"
 
+#include "core/print.h"
 #include "jx/core/error.h"
 #include "jx/transforms/named_scope.h"
 
 namespace jx {
+
+std::string StagingTracer::tracer_repr() const { return "JitTracer(" + aval_string(type()) + ")"; }
 
 Array StagingTrace::new_input(const ArrayType& type) {
   const int var = program_.new_var(type);

@@ -29,6 +29,7 @@ class StagingTracer final : public Tracer {
   StagingTracer(ArrayType type, std::shared_ptr<TraceTag> tag, int var)
       : Tracer(std::move(type), std::move(tag)), var_(var) {}
   int var() const { return var_; }
+  std::string tracer_repr() const override;
 
  private:
   int var_;

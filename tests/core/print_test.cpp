@@ -7,8 +7,12 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include "jx/numpy.h"
+#include "jx/transforms/autodiff.h"
+#include "jx/transforms/jit.h"
+#include "jx/transforms/vmap.h"
 
 namespace jnp = jx::numpy;
 
@@ -105,3 +109,35 @@ TEST(Print, LargeArraysAreSummarized) {
 }
 
 }  // namespace
+
+// Tracers print as JAX's Tracer._short_repr does (jax/_src/interpreters/partial_eval.py, batching.py,
+// ad.py): what `print(x)` shows inside jax.jit, jax.vmap and jax.jvp.
+TEST(Print, TracersShowTheirKindAndAbstractValue) {
+  std::string seen;
+  jx::jit([&](const jx::Array& x) {
+    seen = jx::to_string(x);
+    return x + 1;
+  })(jnp::arange(5));
+  EXPECT_EQ(seen, "JitTracer(int32[5])");
+
+  jx::vmap([&](const jx::Array& x) {
+    seen = jx::repr(x);
+    return x * 2.0f;
+  })(jnp::ones({4, 3}));
+  EXPECT_EQ(seen, "VmapTracer(aval=float32[3], batched=float32[4,3])");
+
+  jx::jvp(
+      [&](const jx::Array& x) {
+        seen = jx::to_string(x);
+        return x * x;
+      },
+      std::tuple{jnp::array(3.0f)}, std::tuple{jnp::array(1.0f)});
+  EXPECT_EQ(seen, "JVPTracer(primal=3.0, tangent=1.0)");
+
+  // A weakly typed scalar's type shows JAX's "~".
+  jx::jit([&](const jx::Array& x) {
+    seen = jx::to_string(x);
+    return x;
+  })(jnp::array(2.0));
+  EXPECT_EQ(seen, "JitTracer(~float32[])");
+}
