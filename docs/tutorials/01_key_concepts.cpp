@@ -112,7 +112,12 @@ int main() {
   t.cell("Array(2., dtype=float32)",
          [] { std::cout << jx::repr(lax::add(jnp::array(1, jx::float32), jnp::array(1.0))) << "\n"; });
 
-  t.not_translated("jnp.convolve: not in jx yet (issue 18); the next cell computes it with lax");
+  // jnp.convolve promotes the int array to float itself (x is int32, y float32).
+  t.cell("Array([1., 3., 4., 4., 4., 4., 4., 4., 4., 4., 3., 1.], dtype=float32)", [] {
+    auto x = jnp::array({1, 2, 1});
+    auto y = jnp::ones({10});
+    std::cout << jx::repr(jnp::convolve(x, y)) << "\n";
+  });
 
   // The same convolution through lax.conv_general_dilated: explicit promotion, and "full" padding.
   // Python's `float` dtype is the default float type, float32 without x64.

@@ -26,6 +26,7 @@
 #include <source_location>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jx/core/array.h"
@@ -467,6 +468,15 @@ inline constexpr struct inner_function {
 inline constexpr struct outer_function {
   Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
 } outer{};
+// Discrete linear convolution and cross-correlation of two 1-D arrays (jnp.convolve, jnp.correlate),
+// mode "full", "same" or "valid" (NumPy's defaults: "full" and "valid"). Integer and bool inputs are
+// promoted to floats, as NumPy's convolutions do; computed by lax::conv_general_dilated.
+inline constexpr struct convolve_function {
+  Array operator()(const Array& a, const Array& v, std::string_view mode = "full", Loc loc = Loc::current()) const;
+} convolve{};
+inline constexpr struct correlate_function {
+  Array operator()(const Array& a, const Array& v, std::string_view mode = "valid", Loc loc = Loc::current()) const;
+} correlate{};
 // One- and two-operand Einstein sums ("ij,jk->ik", "bij,bjk->bik", "ii->i", "ij->"), without "...".
 inline constexpr struct einsum_function {
   Array operator()(const std::string& subscripts, const Array& a, Loc loc = Loc::current()) const;

@@ -1,4 +1,5 @@
-// jx::numpy linear algebra: matmul, dot, vdot, inner, outer and einsum, all lowered to dot_general.
+// jx::numpy products: matmul, dot, vdot, inner, outer and einsum, lowered to dot_general; convolve and
+// correlate, lowered to conv_general_dilated.
 #include <fmt/format.h>
 
 #include <map>
@@ -84,6 +85,58 @@ Array inner_function::operator()(const Array& a, const Array& b, Loc loc) const 
 Array outer_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   return multiply(lax::reshape(ravel(a), Shape{a.size(), 1}), lax::reshape(ravel(b), Shape{1, b.size()}));
+}
+
+namespace {
+
+// jnp.convolve and jnp.correlate share this: the longer operand slides under the shorter, as JAX
+// arranges it (swapping them for correlate reverses the result).
+Array convolve_1d(const char* op, const Array& a, const Array& v, std::string_view mode) {
+  if (a.ndim() != 1 || v.ndim() != 1) {
+    throw ValueError(op, fmt::format("only 1-dimensional inputs are supported, got shapes {} and {}",
+                                     a.shape().to_string(), v.shape().to_string()));
+  }
+  auto [x, y] = promoted(a, v);
+  x = ops::to_inexact(x);
+  y = ops::to_inexact(y);
+  if (x.size() == 0 || y.size() == 0) {
+    throw ValueError(
+        op, fmt::format("inputs cannot be empty, got shapes {} and {}", a.shape().to_string(), v.shape().to_string()));
+  }
+  const bool is_convolve = std::string_view(op) == "convolve";
+  bool reversed = false;
+  if (x.size() < y.size()) {
+    std::swap(x, y);
+    reversed = !is_convolve;
+  }
+  if (is_convolve) y = lax::rev(y, {0});
+  const std::int64_t n = y.size();
+  std::pair<std::int64_t, std::int64_t> padding;
+  if (mode == "valid") {
+    padding = {0, 0};
+  } else if (mode == "same") {
+    padding = {n / 2, n - n / 2 - 1};
+  } else if (mode == "full") {
+    padding = {n - 1, n - 1};
+  } else {
+    throw ValueError(op, fmt::format("mode must be one of 'full', 'same', 'valid', got '{}'", mode));
+  }
+  Array result = lax::conv_general_dilated(lax::reshape(x, Shape{1, 1, x.size()}), lax::reshape(y, Shape{1, 1, n}), {1},
+                                           lax::Padding{padding});
+  result = lax::reshape(result, Shape{result.size()});
+  return reversed ? lax::rev(result, {0}) : result;
+}
+
+}  // namespace
+
+Array convolve_function::operator()(const Array& a, const Array& v, std::string_view mode, Loc loc) const {
+  CallSite site(loc);
+  return convolve_1d("convolve", a, v, mode);
+}
+
+Array correlate_function::operator()(const Array& a, const Array& v, std::string_view mode, Loc loc) const {
+  CallSite site(loc);
+  return convolve_1d("correlate", a, v, mode);
 }
 
 namespace {
