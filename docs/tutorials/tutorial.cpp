@@ -99,6 +99,8 @@ JaxprSummary summarize(std::string_view jaxpr) {
   for (std::string line; std::getline(lines, line);) {
     if (!header_seen && line.find("lambda") != std::string::npos) {
       header_seen = true;
+      // JAX wraps a long list of inputs over several lines; the header ends at ". let".
+      for (std::string more; line.find(". let") == std::string::npos && std::getline(lines, more);) line += " " + more;
       // "{ lambda consts ; a:f32[5] b:i32[]. let"
       const auto semicolon = line.find(';');
       const auto let = line.rfind(". let");

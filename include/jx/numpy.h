@@ -22,6 +22,8 @@
 #include <concepts>
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
+#include <numbers>
 #include <optional>
 #include <source_location>
 #include <span>
@@ -37,6 +39,15 @@ namespace numpy {
 using Loc = std::source_location;
 using jx::bfloat16, jx::bool_, jx::float16, jx::float32, jx::float64, jx::int8, jx::int16, jx::int32, jx::int64,
     jx::uint8, jx::uint16, jx::uint32, jx::uint64;
+
+// jnp.pi, jnp.e, jnp.euler_gamma, jnp.inf, jnp.nan and jnp.newaxis: C++ doubles (weakly typed when they
+// meet an array, as Python floats are) and jx::newaxis.
+inline constexpr double pi = std::numbers::pi;
+inline constexpr double e = std::numbers::e;
+inline constexpr double euler_gamma = std::numbers::egamma;
+inline constexpr double inf = std::numeric_limits<double>::infinity();
+inline constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+using jx::newaxis;
 
 // --- Creation -----------------------------------------------------------------------------------
 
@@ -73,6 +84,12 @@ inline constexpr struct array_function {
                    std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
   // A copy of x (optionally converted), as jnp.array(x).
   Array operator()(const Array& x, std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+  // A list of arrays (traced or not) stacked along a new first axis, their dtypes promoted together:
+  // jnp.array([x, y]), strongly typed. array({x, 1.0f}) mixes arrays and C++ scalars as JAX does.
+  Array operator()(std::initializer_list<Array> elements, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
+  Array operator()(const std::vector<Array>& elements, std::optional<DType> dtype = std::nullopt,
+                   Loc loc = Loc::current()) const;
 } array{};
 // x itself when it already has the dtype, as jnp.asarray.
 inline constexpr struct asarray_function {

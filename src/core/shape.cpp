@@ -76,3 +76,9 @@ std::size_t hash_value(const ArrayType& type) {
 }
 
 }  // namespace jx
+
+std::size_t std::hash<jx::Shape>::operator()(const jx::Shape& shape) const noexcept {
+  std::size_t h = static_cast<std::size_t>(shape.ndim());
+  for (std::int64_t d : shape) h = h * 1000003u ^ std::hash<std::int64_t>{}(d);
+  return h;
+}

@@ -8,6 +8,7 @@
 #include "core/print.h"
 #include "jx/core/error.h"
 #include "jx/ir/primitive.h"
+#include "jx/lax.h"
 #include "trace/trace.h"
 
 namespace jx::debug {
@@ -26,9 +27,24 @@ class DebugCallback final : public PrimitiveBase<DebugCallback> {
   }
   // Under differentiation the callback sees the primal values; it has no outputs to differentiate.
   ArrayList jvp(std::span<const Array>, std::span<const Array>, std::span<const Array>) const override { return {}; }
-  // Under vmap the callback sees the whole batch, as jax.debug.print does.
-  BatchResult batch(std::span<const Array> inputs, std::span<const int>) const override {
-    return {jx::bind(*this, inputs), {}};
+  // Under vmap the callback runs once per element of the batch, in order, each time seeing that
+  // element (unmapped inputs whole): JAX unrolls debug callbacks over the mapped axis the same way.
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override {
+    std::int64_t size = 0;
+    for (std::size_t k = 0; k < inputs.size(); ++k)
+      if (axes[k] != kNotMapped) size = inputs[k].shape()[axes[k]];
+    for (std::int64_t i = 0; i < size; ++i) {
+      std::vector<Array> element;
+      for (std::size_t k = 0; k < inputs.size(); ++k) {
+        if (axes[k] == kNotMapped) {
+          element.push_back(inputs[k]);
+        } else {
+          element.push_back(lax::squeeze(lax::slice_in_dim(inputs[k], i, i + 1, 1, axes[k]), {axes[k]}));
+        }
+      }
+      jx::bind(*this, element);
+    }
+    return {{}, {}};
   }
   bool has_side_effects() const override { return true; }
   // Identified by what it does (the format string, or the callback's type), so that retracing the same

@@ -56,7 +56,9 @@ class Printer {
     for (int v : program_.inputs) header_inputs.push_back(declare(v));
     for (const Equation& e : program_.equations) lines.push_back(equation(e));
     std::string outputs;
-    for (std::size_t i = 0; i < program_.outputs.size(); ++i) outputs += (i ? " " : "") + atom(program_.outputs[i]);
+    // A Python tuple, as JAX prints it: (a,) and (a, b).
+    for (std::size_t i = 0; i < program_.outputs.size(); ++i) outputs += (i ? ", " : "") + atom(program_.outputs[i]);
+    if (program_.outputs.size() == 1) outputs += ",";
     const std::string head = "{ lambda " + join(header_consts) + "; " + join(header_inputs) + ". let";
     const std::string tail = "in (" + outputs + ") }";
     std::string one_line = head;

@@ -150,6 +150,22 @@ Array array_function::operator()(const Array& x, std::optional<DType> dtype, Loc
   return cpu::convert(x, x.type());  // an independent copy
 }
 
+Array array_function::operator()(std::initializer_list<Array> elements, std::optional<DType> dtype, Loc loc) const {
+  return (*this)(std::vector<Array>(elements), dtype, loc);
+}
+
+Array array_function::operator()(const std::vector<Array>& elements, std::optional<DType> dtype, Loc loc) const {
+  CallSite site(loc);
+  if (elements.empty()) return zeros(Shape{0}, dtype.value_or(float32));
+  // As jnp.array does: every element becomes a strongly typed array of the common (or given) dtype,
+  // then they are stacked. The result is never weak, even from weak elements.
+  const DType common = dtype.value_or(ops::result_type(elements).dtype);
+  std::vector<Array> converted;
+  converted.reserve(elements.size());
+  for (const Array& element : elements) converted.push_back(lax::convert_element_type(element, common));
+  return stack(converted);
+}
+
 Array asarray_function::operator()(const Array& x, std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   return dtype ? lax::convert_element_type(x, *dtype) : x;

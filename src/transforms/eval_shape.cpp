@@ -47,7 +47,6 @@ Array placeholder_of(const ArrayType& type) {
 }  // namespace jx
 
 std::size_t std::hash<jx::ShapeDtypeStruct>::operator()(const jx::ShapeDtypeStruct& s) const noexcept {
-  std::size_t h = std::hash<int>{}(static_cast<int>(s.dtype)) ^ (s.weak_type ? 0x9e3779b9u : 0u);
-  for (std::int64_t d : s.shape) h = h * 1000003u ^ std::hash<std::int64_t>{}(d);
-  return h;
+  return std::hash<jx::Shape>{}(s.shape) * 31u ^ std::hash<int>{}(static_cast<int>(s.dtype)) ^
+         (s.weak_type ? 0x9e3779b9u : 0u);
 }

@@ -58,6 +58,45 @@ TEST(DebugCallback, CallsTheFunctionWithTheArgumentsAsPytrees) {
   EXPECT_EQ(eager, 4.0f);
 }
 
+// JAX unrolls a debug callback over vmap's mapped axis (debug_callback_batching_rule in
+// jax/_src/debugging.py): one call per element, in order; an unmapped argument is passed whole.
+TEST(DebugCallback, UnderVmapRunsOncePerElement) {
+  std::vector<std::pair<float, float>> seen;
+  const jx::Array bias = jnp::array(10.0f);
+  const auto f = [&](const jx::Array& x) {
+    jx::debug::callback(
+        [&](const jx::Array& v, const jx::Array& b) { seen.emplace_back(v.item<float>(), b.item<float>()); }, x, bias);
+    return x * 2;
+  };
+  const jx::Array out = jx::vmap(f)(jnp::arange(3.0f));
+  EXPECT_EQ(seen, (std::vector<std::pair<float, float>>{{0, 10}, {1, 10}, {2, 10}}));
+  EXPECT_EQ(out.to_vector<float>(), (std::vector<float>{0, 2, 4}));
+  // Under jit of vmap too, on every run; a mapped axis other than the first is unrolled the same way.
+  std::vector<float> column_sums;
+  const auto g = jx::jit([&](const jx::Array& m) {
+    return jx::vmap(
+        [&](const jx::Array& column) {
+          jx::debug::callback([&](const jx::Array& v) { column_sums.push_back(jnp::sum(v).item<float>()); }, column);
+          return column;
+        },
+        {.in_axes = 1})(m);
+  });
+  const jx::Array m = jnp::arange(6.0f).reshape({2, 3});  // columns [0, 3], [1, 4], [2, 5]
+  g(m);
+  g(m);
+  EXPECT_EQ(column_sums, (std::vector<float>{3, 5, 7, 3, 5, 7}));
+}
+
+TEST(DebugPrint, UnderVmapPrintsOneLinePerElement) {
+  testing::internal::CaptureStdout();
+  jx::vmap([](const jx::Array& x) {
+    jx::debug::print("x: {}", x);
+    return x;
+  })(jnp::arange(3.0f));
+  // jax.debug.print under vmap prints x: 0.0, x: 1.0 and x: 2.0 on lines of their own.
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "x: 0.0\nx: 1.0\nx: 2.0\n");
+}
+
 TEST(DebugCallback, TheFlatFormTakesASpan) {
   std::vector<float> sums;
   const auto f = jx::jit([&](const jx::Array& x) {

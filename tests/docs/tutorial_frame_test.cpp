@@ -72,6 +72,23 @@ TEST(TutorialFrame, JaxprsCompareTypesAndPrimitivesLookingThroughPjit) {
   in (c) })";
   EXPECT_FALSE(same_jaxpr(other_output, jax, &why));
   EXPECT_EQ(why, "outputs: jx [bool[5]], JAX [f32[5]]");
+  // JAX breaks a long list of inputs over lines.
+  const std::string wrapped = R"({ lambda ; a:i32[] b:i32[]
+    c:i32[]. let
+    d:i32[] = add a b
+    e:i32[] = mul d c
+  in (e,) })";
+  const std::string one_line = R"({ lambda ; a:i32[] b:i32[] c:i32[]. let
+    d:i32[] = add a b
+    e:i32[] = mul d c
+  in (e) })";
+  EXPECT_TRUE(same_jaxpr(one_line, wrapped, &why)) << why;
+  EXPECT_FALSE(same_jaxpr(R"({ lambda ; a:i32[] b:i32[]. let
+    d:i32[] = add a b
+    e:i32[] = mul d b
+  in (e) })",
+                          wrapped, &why));
+  EXPECT_EQ(why, "inputs: jx [i32[] i32[]], JAX [i32[] i32[] i32[]]");
 }
 
 // Runs a tutorial with std::cout captured; returns finish()'s exit status.

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "error_expectations.h"
@@ -92,5 +93,30 @@ TEST(At, UpdatesDropOutOfRangeIndicesUnlessClipped) {
   expect_contains(error_message<jx::ValueError>([&] { x.at(jnp::array(1)).set(5, {.mode = "wrap"}); }),
                   "invalid mode 'wrap'");
 }
+
+// A static C++ integer out of range throws IndexError (DESIGN.md), unless a mode is given: then it
+// follows the mode as an array index does (JAX's sharp-bits notebook: jnp.arange(10.0).at[11].get(
+// mode='fill', fill_value=jnp.nan) is nan).
+TEST(At, StaticIntegersFollowAModeGivenExplicitly) {
+  const jx::Array x = jnp::arange(10.0f);
+  EXPECT_THROW(x[11], jx::IndexError);
+  EXPECT_THROW(x.at(11).get(), jx::IndexError);
+  EXPECT_TRUE(std::isnan(x.at(11).get({.mode = "fill", .fill_value = jnp::nan}).item<float>()));
+  EXPECT_EQ(x.at(11).get({.mode = "clip"}).item<float>(), 9.0f);
+  EXPECT_EQ(x.at(3).get({.mode = "fill"}).item<float>(), 3.0f);
+  EXPECT_EQ(values(x.at(11).set(5, {.mode = "drop"})), values(x));
+  EXPECT_EQ(values(x.at(11).add(5, {.mode = "clip"}))[9], 14.0f);
+  EXPECT_THROW(x.at(11).set(5), jx::IndexError);
+  const jx::Array rows = jnp::reshape(jnp::arange(6.0f), {2, 3});
+  EXPECT_TRUE(same_values(rows.at(1, jx::Slice{}).get({.mode = "fill"}), {3, 4, 5}));
+  EXPECT_TRUE(same_values(rows.at(2, jx::Slice{}).get({.mode = "fill", .fill_value = -1}), {-1, -1, -1}));
+}
+
+// An index's result is a new array: assigning to it would be lost, so it does not compile (JAX raises
+// TypeError for x[1, :] = 1.0). Named arrays are assigned as usual.
+static_assert(!std::is_assignable_v<jx::Array&&, float>);
+static_assert(!std::is_assignable_v<jx::Array&&, const jx::Array&>);
+static_assert(std::is_assignable_v<jx::Array&, const jx::Array&>);
+static_assert(std::is_nothrow_move_assignable_v<jx::Array>);
 
 }  // namespace

@@ -86,6 +86,28 @@ TEST(ScalarBoundary, VjpJvpAndLinearizeTraceNumbers) {
   EXPECT_FLOAT_EQ(value_of(f_jvp(jnp::array(1.0f))), 6.0f);
 }
 
+// jax.vjp (and grad, value_and_grad through it) makes a Python scalar an array of the default dtype
+// first (canonicalize_value): strongly typed. jvp, linearize and jit keep it weak. JAX's autodiff
+// cookbook prints jit(f_vjp)(1.) for f = pi * x, vjp at 4., as (Array(3.1415927, dtype=float32),), and
+// jax.jvp's docstring prints weak results for f(x) = 3 sin(x) + cos(x / 2) at 2.
+TEST(ScalarBoundary, VjpAndGradMakeNumbersStrongJvpKeepsThemWeak) {
+  const auto scaled = [](const jx::Array& x) { return jnp::pi * x; };
+  auto [out, pullback] = jx::vjp(scaled, 4.0);
+  EXPECT_FALSE(out.weak_type());
+  const auto [ct] = jx::jit([&](const jx::Array& c) { return pullback(c); })(1.0);
+  EXPECT_FALSE(ct.weak_type());
+  EXPECT_FLOAT_EQ(value_of(ct), 3.1415927f);
+  auto [value, slope] = jx::value_and_grad(scaled)(4.0);
+  EXPECT_FALSE(value.weak_type());
+  EXPECT_FALSE(slope.weak_type());
+  const auto f = [](const jx::Array& x) { return 3.0 * jnp::sin(x) + jnp::cos(x / 2.0); };
+  auto [primal, tangent] = jx::jvp(f, std::tuple{2.0}, std::tuple{3.0});
+  EXPECT_TRUE(primal.weak_type());
+  EXPECT_TRUE(tangent.weak_type());
+  EXPECT_NEAR(value_of(primal), 3.2681944, 1e-6);
+  EXPECT_NEAR(value_of(tangent), -5.007528, 1e-6);
+}
+
 TEST(ScalarBoundary, JitTracesANumberOnceForAllItsValues) {
   const auto f = jx::jit([](const jx::Array& k) { return k * 2 + 1; });
   for (int k = 0; k < 5; ++k) {
@@ -165,9 +187,9 @@ TEST(ScalarBoundary, LoopCarriesGivenAsNumbersAreWeakArrays) {
       0, 10, [](const jx::Array& i, const jx::Array& acc) { return acc + i; }, 0);
   EXPECT_EQ(total.item<int>(), 45);
   EXPECT_EQ(total.dtype(), jx::DType::int32);
-  // The body adds the strong int32 index, so the weak carry is promoted, as JAX does
-  // (_promote_weak_typed_input in jax/_src/lax/control_flow/loops.py).
-  EXPECT_FALSE(total.weak_type());
+  // With static bounds JAX scans over (lower, init) with lower a Python int (fori_loop in
+  // jax/_src/lax/control_flow/loops.py), so the index is weak too and the sum stays weak.
+  EXPECT_TRUE(total.weak_type());
   const jx::Array halved = jx::lax::fori_loop(
       0, 3, [](const jx::Array&, const jx::Array& v) { return v / 2; }, 8.0);
   EXPECT_FLOAT_EQ(value_of(halved), 1.0f);

@@ -104,6 +104,21 @@ TEST(ControlFlow, ForiLoopStaticAndTracedBounds) {
             14);
 }
 
+// With static bounds the index is weakly typed, as JAX's Python-int bounds make it: the result stays
+// weak with a weak initial value (JAX's control-flow tutorial prints Array(45, dtype=int32,
+// weak_type=True)) and takes a strong carry's dtype.
+TEST(ControlFlow, ForiLoopStaticIndexIsWeak) {
+  auto add_index = [](const jx::Array& i, const jx::Array& x) { return x + i; };
+  const jx::Array weak = lax::fori_loop(0, 10, add_index, 0);
+  EXPECT_EQ(weak.item<int>(), 45);
+  EXPECT_TRUE(weak.weak_type());
+  EXPECT_EQ(weak.dtype(), jx::int32);
+  const jx::Array strong = lax::fori_loop(0, 10, add_index, jnp::array(0, jx::int16));
+  EXPECT_FALSE(strong.weak_type());
+  EXPECT_EQ(strong.dtype(), jx::int16);
+  EXPECT_EQ(lax::fori_loop(0, 4, add_index, jnp::array(0.5f, jx::float32)).item<float>(), 6.5f);
+}
+
 TEST(ControlFlow, ScanMatchesACppLoop) {
   const jx::Array xs = jnp::array({1.0f, 2.0f, 3.0f, 4.0f});
   auto cumulative = [](const jx::Array& carry, const jx::Array& x) { return std::pair{carry + x, carry * x}; };

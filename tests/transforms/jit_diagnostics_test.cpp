@@ -257,7 +257,7 @@ TEST(JitDiagnostics, LargeCapturedArraysStayProgramInputs) {
   EXPECT_EQ(program.count("add"), 1);
   const std::string type = "f32[" + std::to_string(n) + "]";
   EXPECT_EQ(program.to_string(), "{ lambda a:" + type + "; b:" + type + ". let\n    c:" + type +
-                                     " = mul a 2.0:f32[]\n    d:" + type + " = add b c\n  in (d) }");
+                                     " = mul a 2.0:f32[]\n    d:" + type + " = add b c\n  in (d,) }");
   const std::vector<float> result = jx::jit(f)(jnp::ones({n})).to_vector<float>();
   ASSERT_EQ(result.size(), static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; i += 97) EXPECT_EQ(result[static_cast<std::size_t>(i)], 1.0f + 2.0f * i) << i;

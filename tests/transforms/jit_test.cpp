@@ -135,9 +135,9 @@ TEST(Jit, JaxprText) {
             "    c:f32[128,1] = mul a b\n"
             "    d:f32[128,1] = sin c\n"
             "    e:f32[128,1] = add d 1.0:f32[]\n"
-            "  in (e) }");
+            "  in (e,) }");
   const jx::Program one = jx::make_jaxpr([](const jx::Array& x) { return jnp::sum(x, 0); })(jnp::ones({3}));
-  EXPECT_EQ(one.to_string(), "{ lambda ; a:f32[3]. let b:f32[] = reduce_sum[axes=(0,)] a in (b) }");
+  EXPECT_EQ(one.to_string(), "{ lambda ; a:f32[3]. let b:f32[] = reduce_sum[axes=(0,)] a in (b,) }");
 }
 
 TEST(Jit, ClosedOverArraysBecomeConstants) {
@@ -145,7 +145,7 @@ TEST(Jit, ClosedOverArraysBecomeConstants) {
   auto f = [&](const jx::Array& x) { return x * data; };
   const jx::Program program = jx::make_jaxpr(f)(jnp::ones({4}));
   EXPECT_EQ(program.consts.size(), 1u);
-  EXPECT_EQ(program.to_string(), "{ lambda a:f32[4]; b:f32[4]. let c:f32[4] = mul b a in (c) }");
+  EXPECT_EQ(program.to_string(), "{ lambda a:f32[4]; b:f32[4]. let c:f32[4] = mul b a in (c,) }");
   EXPECT_EQ(jx::jit(f)(jnp::ones({4}) * 2).to_vector<float>(), (std::vector<float>{0, 2, 4, 6}));
 }
 

@@ -256,6 +256,16 @@ TEST(Tree, DynamicMapToOtherValues) {
   EXPECT_EQ(norms["b"].value<float>(), 1.0f);
 }
 
+// JAX's tree.map(lambda x: x.shape, params): shapes are hashable static leaves.
+TEST(Tree, DynamicMapToShapes) {
+  tree::Tree params = tree::Tree::dict({{"w", jnp::zeros({2, 3})}, {"b", jnp::zeros({3})}});
+  auto shapes = tree::map([](const jx::Array& x) { return x.shape(); }, params);
+  EXPECT_EQ(shapes["w"].value<jx::Shape>(), (jx::Shape{2, 3}));
+  EXPECT_EQ(shapes["b"].value<jx::Shape>(), (jx::Shape{3}));
+  EXPECT_EQ(std::hash<jx::Shape>{}(jx::Shape{2, 3}), std::hash<jx::Shape>{}(jx::Shape{2, 3}));
+  EXPECT_NE(std::hash<jx::Shape>{}(jx::Shape{2, 3}), std::hash<jx::Shape>{}(jx::Shape{3, 2}));
+}
+
 TEST(Tree, UnflattenWithoutATypeGivesADynamicTree) {
   const models::Params p{jnp::ones({2}), jnp::zeros({})};
   auto [leaves, def] = tree::flatten(std::make_tuple(p, 3));

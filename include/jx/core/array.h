@@ -86,6 +86,15 @@ class Array {
 
   explicit Array(std::shared_ptr<ArrayImpl> impl) : impl_(std::move(impl)) {}
 
+  // Only named arrays can be assigned to: `x(1, jx::Slice{}) = 1.0` does not compile (JAX raises
+  // TypeError for it), since an index's result is a new array and the assignment would be lost. The
+  // update is x = x.at(1, jx::Slice{}).set(1.0).
+  Array(const Array&) = default;
+  Array(Array&&) noexcept = default;
+  Array& operator=(const Array&) & = default;
+  Array& operator=(Array&&) & noexcept = default;
+  ~Array() = default;
+
   // --- What the array is.
   const ArrayType& type() const;
   const Shape& shape() const { return type().shape; }

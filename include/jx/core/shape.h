@@ -10,7 +10,9 @@
 //   jnp::sum(x, -1);                  // one axis, counted from the end
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <span>
@@ -77,3 +79,10 @@ class Axes {
 };
 
 }  // namespace jx
+
+// Shapes are hashable, so that one can be a static leaf of a pytree (what tree::map of x.shape() over
+// a tree returns, as JAX's tree.map(lambda x: x.shape, tree) does).
+template <>
+struct std::hash<jx::Shape> {
+  std::size_t operator()(const jx::Shape& shape) const noexcept;
+};

@@ -8,7 +8,7 @@
 //   // { lambda ; a:f32[] b:f32[] c:f32[128,1] d:f32[128,1]. let
 //   //     e:f32[128,1] = mul a c
 //   //     ...
-//   //   in (k) }
+//   //   in (k,) }
 #pragma once
 
 #include <iosfwd>
@@ -64,7 +64,7 @@ class Program {
   std::vector<ArrayType> input_types() const;
   std::vector<ArrayType> output_types() const;
 
-  // Jaxpr-like text: "{ lambda c0:f32[3]; a:f32[]. let b:f32[] = sin a in (b) }".
+  // Jaxpr-like text: "{ lambda c0:f32[3]; a:f32[]. let b:f32[] = sin a in (b,) }".
   std::string to_string() const;
   // Checks the program is well formed (every variable defined once before use, every equation's
   // output types those its primitive infers); throws ValueError naming the first problem.

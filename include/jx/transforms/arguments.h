@@ -107,21 +107,28 @@ template <class F, std::size_t I, class... Args>
 using ArgumentType = std::conditional_t<traces_number_at<F, I, Args...>, Array,
                                         std::remove_cvref_t<std::tuple_element_t<I, std::tuple<Args...>>>>;
 
-// The I-th argument as the transformation passes it on: a traced number becomes a weakly typed array
-// (by value); anything else is forwarded unchanged.
+// How a traced number is typed. jit, vmap and jvp keep a Python scalar weakly typed; vjp (and so grad)
+// first makes it an array of the default dtype (jax.vjp's canonicalize_value), strongly typed.
+enum class NumberTyping { weak, strong };
+
+// A strongly typed 0-d array of the number's default dtype.
+Array strong_number(const Array& weak_number);
+
+// The I-th argument as the transformation passes it on: a traced number becomes an array (by value);
+// anything else is forwarded unchanged.
 template <class F, std::size_t I, class... Args, class A>
-decltype(auto) as_argument(A&& argument) {
+decltype(auto) as_argument(A&& argument, NumberTyping typing) {
   if constexpr (traces_number_at<F, I, Args...>)
-    return Array(argument);
+    return typing == NumberTyping::weak ? Array(argument) : strong_number(Array(argument));
   else
     return std::forward<A>(argument);
 }
 
 // Calls `next(arguments...)` with the arguments as F's transformation sees them.
-template <class F, class Next, class... Args>
+template <class F, NumberTyping typing = NumberTyping::weak, class Next, class... Args>
 decltype(auto) with_traced_numbers(const Next& next, Args&&... args) {
   return [&]<std::size_t... I>(std::index_sequence<I...>)->decltype(auto) {
-    return next(as_argument<F, I, Args...>(std::forward<Args>(args))...);
+    return next(as_argument<F, I, Args...>(std::forward<Args>(args), typing)...);
   }
   (std::index_sequence_for<Args...>{});
 }

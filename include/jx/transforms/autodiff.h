@@ -190,7 +190,7 @@ class Grad : public detail::CallWithLocation<Grad<F, Options, WithValue>> {
 
   template <class... Args>
   auto invoke(std::source_location where, const Args&... args) const {
-    return detail::with_traced_numbers<F>(
+    return detail::with_traced_numbers<F, detail::NumberTyping::strong>(
         [&](const auto&... arguments) {
           return call(where, std::index_sequence_for<Args...>{}, std::make_index_sequence<kArgnums.size()>{},
                       arguments...);
@@ -346,7 +346,8 @@ struct FlatCall {
 inline constexpr struct vjp_function : detail::CallWithLocation<vjp_function> {
   template <class F, class... Inputs>
   auto invoke(std::source_location where, const F& f, const Inputs&... primals) const {
-    return detail::with_traced_numbers<F>([&](const auto&... p) { return vjp_of(where, f, p...); }, primals...);
+    return detail::with_traced_numbers<F, detail::NumberTyping::strong>(
+        [&](const auto&... p) { return vjp_of(where, f, p...); }, primals...);
   }
 
  private:
@@ -393,7 +394,7 @@ auto jvp(const F& f, const std::tuple<Primals...>& primals, const std::tuple<Tan
                   },
                   [&]<std::size_t... I>(std::index_sequence<I...>) {
                     return std::tuple<detail::ArgumentType<F, I, Tangents...>...>(
-                        detail::as_argument<F, I, Tangents...>(std::get<I>(tangents))...);
+                        detail::as_argument<F, I, Tangents...>(std::get<I>(tangents), detail::NumberTyping::weak)...);
                   }(std::index_sequence_for<Tangents...>{}));
               auto [outputs, output_tangents] = detail::jvp_flat(primal_leaves, tangent_leaves, std::ref(call),
                                                                  "jvp called at " + format_location(where));

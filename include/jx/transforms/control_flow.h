@@ -200,8 +200,9 @@ auto scan(const F& f, const Init& init_value, const Xs& xs, ScanOptions options 
 }
 
 // for i in [lower, upper): carry = body_fn(i, carry). Static bounds lower to a scan (so the loop is
-// reverse-differentiable); traced bounds to a while_loop. A number as the initial carry is a weakly
-// typed array: fori_loop(0, 10, body, 0) returns an int32 array, as in JAX.
+// reverse-differentiable); traced bounds to a while_loop. With static bounds the index is a weakly
+// typed int, as JAX's Python-int bounds make it, and so is a number given as the initial carry:
+// fori_loop(0, 10, [](auto i, auto x) { return x + i; }, 0) is Array(45, dtype=int32, weak_type=True).
 template <class BodyFn, class Init>
 detail::Operand<Init> fori_loop(std::int64_t lower, std::int64_t upper, const BodyFn& body_fn, const Init& init,
                                 std::source_location where = std::source_location::current()) {
@@ -210,7 +211,7 @@ detail::Operand<Init> fori_loop(std::int64_t lower, std::int64_t upper, const Bo
   auto step = [&](const State& state, const std::tuple<>&) {
     return std::pair<State, std::tuple<>>{State{state.first + 1, body_fn(state.first, state.second)}, {}};
   };
-  const State start{jx::numpy::array(lower, default_int_dtype()), Carry(init)};
+  const State start{jx::numpy::array(lower), Carry(init)};
   return scan(step, start, std::tuple<>{}, {.length = std::max<std::int64_t>(upper - lower, 0)}, where).first.second;
 }
 
