@@ -156,13 +156,15 @@ Array([1, 2, 3], dtype=int32)                 has 1 leaves: [Array([1, 2, 3], dt
   Params params;
   t.cell("", [&] { params = init_mlp_params({1, 128, 128, 1}); });
 
-  // jax.tree.map(lambda x: x.shape, params): expected
-  //   [{'biases': (128,), 'weights': (1, 128)},
-  //    {'biases': (128,), 'weights': (128, 128)},
-  //    {'biases': (1,), 'weights': (128, 1)}]
-  // The translation, jx::tree::map([](const jx::Array& x) { return x.shape(); }, to_dynamic(params)),
-  // does not compile: a dynamic tree's non-array leaves must be hashable, and jx::Shape has no std::hash.
-  t.not_translated("tree::map returning x.shape(): jx::Shape is not hashable, so cannot be a static leaf (gap)");
+  // jax.tree.map(lambda x: x.shape, params): each leaf becomes its shape, a static leaf of the result.
+  // Python shows a shape as a tuple; jx::Shape prints the same way.
+  t.cell(R"([{'biases': (128,), 'weights': (1, 128)},
+ {'biases': (128,), 'weights': (128, 128)},
+ {'biases': (1,), 'weights': (128, 1)}])",
+         [&] {
+           std::cout << jx::tree::map([](const jx::Array& x) { return x.shape(); }, jx::tree::to_dynamic(params))
+                     << "\n";
+         });
 
   // forward, loss_fn and the jitted update are defined above main; defining them prints nothing.
   t.cell("", [] { (void)update; });
@@ -220,7 +222,12 @@ Key path of tree[2].name: (SequenceKey(idx=2), GetAttrKey(name='name')))",
     std::cout << tutorial::py_list(jx::tree::leaves(nones)) << "\n";
   });
 
-  t.not_translated("jax.tree.leaves(..., is_leaf=...): jx's tree functions take no is_leaf predicate (gap)");
+  // is_leaf makes None a leaf; it applies to dynamic trees, so the list is converted first.
+  t.cell("[None, None, None]", [] {
+    const Tree nones = jx::tree::to_dynamic(std::vector<std::optional<jx::Array>>(3));
+    const auto found = jx::tree::leaves(nones, jx::tree::IsLeaf{[](const Tree& x) { return x.is_none(); }});
+    std::cout << Tree::list(found) << "\n";
+  });
 
   // Dict keys must be sortable: JAX raises on {1: 7, "y": 42}, where sorting compares an int with a
   // str. JAX's text is the error jaxlib raises from that TypeError (jaxlib/pytree.cc,

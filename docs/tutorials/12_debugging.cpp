@@ -9,6 +9,8 @@
 #include <jx/jx.h>
 
 #include <iostream>
+#include <sstream>
+#include <string>
 
 #include "tutorial.h"
 
@@ -32,6 +34,34 @@ const auto& logged_identity() {
   static const auto f = jx::jit([](const jx::Array& x) {
     jx::debug::callback(log_value, x);
     return x;
+  });
+  return f;
+}
+
+// Cells 7 and 9: the debugger reads its commands from `commands` in place of the terminal.
+template <class Body>
+void with_debugger_input(const std::string& commands, const Body& body) {
+  std::istringstream input(commands);
+  std::streambuf* terminal = std::cin.rdbuf(input.rdbuf());
+  body();
+  std::cin.rdbuf(terminal);
+}
+
+// Cells 8 and 9: a breakpoint that only a non-finite value reaches.
+void breakpoint_if_nonfinite(const jx::Array& x) {
+  lax::cond(
+      jnp::all(jnp::isfinite(x)), [](const jx::Array&) {},
+      [](const jx::Array& v) {
+        jx::debug::breakpoint({{"x", v}});
+      },
+      x);
+}
+
+const auto& divide_and_check() {
+  static const auto f = jx::jit([](const jx::Array& x, const jx::Array& y) {
+    auto z = x / y;
+    breakpoint_if_nonfinite(z);
+    return z;
   });
   return f;
 }
@@ -106,14 +136,36 @@ jax.debug.print(y) -> 0.9092974)",
     std::cout << jx::repr(f(1, 2)) << "\n";
   });
 
-  // An interactive debugger session (not executed in JAX's docs either).
-  t.not_translated("jax.debug.breakpoint: jx has no interactive debugger (issue 20)");
+  // An interactive debugger session. JAX's docs do not run it (it waits for a person); here the
+  // commands come from a string in place of the terminal. The session's text follows JAX's jdb
+  // (jax/_src/debugger/cli_debugger.py: "Entering jdb:", the "(jdb) " prompt, `p` prints the repr);
+  // the values are NumPy's: np.float32(np.sin(2.0)) = 0.9092974, np.float32(np.cos(2.0)) =
+  // -0.41614684, and their float32 product -0.37840125. C++ has no frame to look into, so the
+  // breakpoint is given the values it shows, by name.
+  t.cell(R"(Entering jdb:
+(jdb) Array(0.9092974, dtype=float32, weak_type=True)
+(jdb) Array(-0.41614684, dtype=float32, weak_type=True)
+(jdb) Array(-0.37840125, dtype=float32, weak_type=True))",
+         [] {
+           auto f = jx::jit([](const jx::Array& x) {
+             auto y = jnp::sin(x);
+             auto z = jnp::cos(x);
+             jx::debug::breakpoint({{"y", y}, {"z", z}});
+             return y * z;
+           });
+           with_debugger_input("p y\np z\nc\n", [&] { std::cout << jx::repr(f(2.)) << "\n"; });
+         });
 
-  // A breakpoint in the false branch of a lax.cond; with finite values it is never reached.
-  t.not_translated("jax.debug.breakpoint, in a cond branch: jx has no interactive debugger (issue 20)");
+  // A breakpoint in the false branch of a lax.cond; with finite values it is never reached. (JAX's
+  // true_fn `pass` is a branch that returns nothing.)
+  t.cell("Array(2., dtype=float32, weak_type=True)",
+         [] { with_debugger_input("c\n", [] { std::cout << jx::repr(divide_and_check()(2., 1.)) << "\n"; }); });
 
-  // The same with a division by zero (not executed in JAX's docs either).
-  t.not_translated("jax.debug.breakpoint reached on a non-finite value: jx has no interactive debugger (issue 20)");
+  // The same with a division by zero: the breakpoint is reached, and z is inf.
+  t.cell(R"(Entering jdb:
+(jdb) Array(inf, dtype=float32, weak_type=True)
+(jdb) Array(inf, dtype=float32, weak_type=True))",
+         [] { with_debugger_input("p x\nc\n", [] { std::cout << jx::repr(divide_and_check()(2., 0.)) << "\n"; }); });
 
   // jax.debug.callback calls a host function with the run-time values; `f(1.0);` shows no result.
   t.cell("WARNING:root:Logged value: 1.0", [] { logged_identity()(1.0); });

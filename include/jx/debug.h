@@ -10,6 +10,7 @@
 //     return x * 2;
 //   });
 //   jx::debug::callback([](std::span<const jx::Array> values) { log(values[0]); }, {loss, accuracy});
+//   jx::debug::breakpoint({{"y", y}, {"z", z}});   // pauses every run: (jdb) p y
 #pragma once
 
 #include <functional>
@@ -96,5 +97,23 @@ inline constexpr struct callback_function : jx::detail::CallWithLocation<callbac
         std::string("callback ") + typeid(Fn).name(), std::move(leaves), where);
   }
 } callback{};
+
+// jax.debug.breakpoint: pauses the program each time this point runs (eagerly, or every call of a
+// jitted function; once per element under vmap; only when its branch of a cond is taken) and reads
+// debugger commands from standard input, as JAX's text debugger "jdb" does. C++ has no frame to look
+// into by name, so the values to inspect are given with their names:
+//
+//   jx::debug::breakpoint({{"y", y}, {"z", z}});
+//
+//   Entering jdb:
+//   (jdb) p y                      p NAME / NAME: repr; pp NAME: as print shows it
+//   Array(0.9092974, dtype=float32, weak_type=True)
+//   (jdb) c                        c(ont(inue)): resume
+//
+// Also l(ist) (the breakpoint's source lines), w(here)/bt, u(p), d(own), h(elp), and q(uit)/exit,
+// which ends the program as JAX's does. At the end of the input the program continues, so that a
+// run without a terminal (a CI job) does not stop silently.
+using NamedValues = std::vector<std::pair<std::string, Array>>;
+void breakpoint(NamedValues values = {}, std::source_location where = std::source_location::current());
 
 }  // namespace jx::debug

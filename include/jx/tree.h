@@ -195,6 +195,19 @@ auto map_leaves(const char* op, std::source_location where, F& f, const T& tree,
 }
 }  // namespace detail
 
+// JAX's is_leaf= for a dynamic tree: the subtrees the predicate accepts are leaves, taken whole, as
+// are arrays; None and static values are not leaves unless accepted.
+//
+//   auto nones = jx::tree::leaves(Tree::list({Tree(), Tree(), Tree()}),
+//                                 jx::tree::IsLeaf{[](const Tree& x) { return x.is_none(); }});  // 3 Nones
+struct IsLeaf {
+  std::function<bool(const Tree&)> predicate;
+};
+std::vector<Tree> leaves(const Tree& tree, const IsLeaf& is_leaf);
+namespace detail {
+Tree map_with_is_leaf(const std::function<Tree(const Tree&)>& f, const Tree& tree, const IsLeaf& is_leaf);
+}
+
 // jx::tree::map(f, tree, rest...): f applied to corresponding leaves of trees of the same structure.
 // The result has the first tree's type (f returns Arrays), or, for a dynamic tree, whatever f returns
 // at each leaf. Numbers in containers are leaves when f takes arrays: map(f, std::vector<int>{1, 2})
@@ -203,6 +216,15 @@ inline constexpr struct map_function : jx::detail::CallWithLocation<map_function
   template <class F, Pytree T, Pytree... Rest>
   auto invoke(std::source_location where, F&& f, const T& tree, const Rest&... rest) const {
     return detail::map_leaves<false>("tree::map", where, f, tree, rest...);
+  }
+  // map(f, tree, IsLeaf{...}) over a dynamic tree: f takes each leaf (see IsLeaf) as a Tree and
+  // returns what stands in its place.
+  template <class F>
+  requires std::is_invocable_v<const F&, const Tree&> Tree invoke(std::source_location where, const F& f,
+                                                                  const Tree& tree, const IsLeaf& is_leaf)
+  const {
+    CallSite site(where);
+    return detail::map_with_is_leaf([&f](const Tree& leaf) { return detail::as_dynamic_leaf(f(leaf)); }, tree, is_leaf);
   }
 } map{};
 

@@ -131,4 +131,52 @@ bool all_leaves(std::span<const Tree> trees) {
 
 bool is_tree_node(const Tree& tree) { return !(tree.is_array() || tree.is_static()); }
 
+// --- is_leaf over dynamic trees ------------------------------------------------------------------
+
+namespace {
+
+bool is_leaf_here(const Tree& node, const IsLeaf& is_leaf) {
+  return (is_leaf.predicate && is_leaf.predicate(node)) || node.is_array();
+}
+
+void collect_leaves(const Tree& node, const IsLeaf& is_leaf, std::vector<Tree>& out) {
+  if (is_leaf_here(node, is_leaf)) {
+    out.push_back(node);
+    return;
+  }
+  const detail::TreeDepthGuard depth("tree::leaves");
+  if (node.is_list()) {
+    for (const Tree& child : node.as_list()) collect_leaves(child, is_leaf, out);
+  } else if (node.is_dict()) {
+    for (const auto& [key, child] : node.as_dict()) collect_leaves(child, is_leaf, out);
+  }
+}
+
+}  // namespace
+
+std::vector<Tree> leaves(const Tree& tree, const IsLeaf& is_leaf) {
+  std::vector<Tree> out;
+  collect_leaves(tree, is_leaf, out);
+  return out;
+}
+
+namespace detail {
+
+Tree map_with_is_leaf(const std::function<Tree(const Tree&)>& f, const Tree& tree, const IsLeaf& is_leaf) {
+  if (is_leaf_here(tree, is_leaf)) return f(tree);
+  const TreeDepthGuard depth("tree::map");
+  if (tree.is_list()) {
+    Tree::List mapped;
+    for (const Tree& child : tree.as_list()) mapped.push_back(map_with_is_leaf(f, child, is_leaf));
+    return Tree::list(std::move(mapped));
+  }
+  if (tree.is_dict()) {
+    Tree::Dict mapped;
+    for (const auto& [key, child] : tree.as_dict()) mapped.emplace(key, map_with_is_leaf(f, child, is_leaf));
+    return Tree::dict(std::move(mapped));
+  }
+  return tree;  // None and static values are kept as they are
+}
+
+}  // namespace detail
 }  // namespace jx::tree

@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <type_traits>
+#include <vector>
 
 #include "error_expectations.h"
 #include "jx/core/error.h"
+#include "jx/debug.h"
 #include "jx/transforms/jit.h"
 
 namespace jnp = jx::numpy;
@@ -102,6 +105,27 @@ TEST(ControlFlow, ForiLoopStaticAndTracedBounds) {
                 jnp::array(4))
                 .item<int>(),
             14);
+}
+
+// Branches that only have effects return nothing, as JAX's branches that return None.
+TEST(ControlFlow, CondBranchesWithoutResults) {
+  std::vector<float> seen;
+  const auto report_if_negative = [&](const jx::Array& x) {
+    lax::cond(
+        x < 0,
+        [&](const jx::Array& v) {
+          jx::debug::callback([&](const jx::Array& c) { seen.push_back(c.item<float>()); }, v);
+        },
+        [](const jx::Array&) {}, x);
+    return x * 2;
+  };
+  const auto f = jx::jit(report_if_negative);
+  EXPECT_FLOAT_EQ(f(jnp::array(3.0f)).item<float>(), 6.0f);
+  EXPECT_FLOAT_EQ(f(jnp::array(-1.5f)).item<float>(), -3.0f);
+  report_if_negative(jnp::array(-4.0f));
+  EXPECT_EQ(seen, (std::vector<float>{-1.5f, -4.0f}));
+  static_assert(std::is_void_v<decltype(lax::cond(
+                    jnp::array(true), [](const jx::Array&) {}, [](const jx::Array&) {}, jnp::array(1.0f)))>);
 }
 
 // With static bounds the index is weakly typed, as JAX's Python-int bounds make it: the result stays

@@ -132,4 +132,41 @@ TEST(TreeDefHelpers, TupleIsLeafAndNodeTests) {
   static_assert(!tree::is_tree_node_type<jx::Array>());
 }
 
+// JAX's pytrees tutorial: jax.tree.leaves([None, None, None]) is [], and with
+// is_leaf=lambda x: x is None it is [None, None, None].
+TEST(IsLeaf, AcceptedSubtreesAreLeavesWhole) {
+  using tree::Tree;
+  const Tree nones = Tree::list({Tree(), Tree(), Tree()});
+  const tree::IsLeaf none_is_leaf{[](const Tree& x) { return x.is_none(); }};
+  EXPECT_TRUE(tree::leaves(nones).empty());
+  EXPECT_EQ(Tree::list(tree::leaves(nones, none_is_leaf)).repr(), "[None, None, None]");
+  // Arrays stay leaves; an accepted list is one leaf; static values are not leaves.
+  const Tree mixed = Tree::dict({{"a", Tree(jnp::array(1))},
+                                 {"b", Tree::list({Tree(jnp::array(2)), Tree(jnp::array(3))})},
+                                 {"c", Tree()},
+                                 {"d", Tree::static_value(7)}});
+  const tree::IsLeaf lists_are_leaves{[](const Tree& x) { return x.is_list(); }};
+  const std::vector<Tree> found = tree::leaves(mixed, lists_are_leaves);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].array().item<int>(), 1);
+  EXPECT_EQ(found[1].size(), 2u);
+  EXPECT_EQ(tree::leaves(mixed, tree::IsLeaf{}).size(), 3u);  // no predicate: the arrays
+}
+
+TEST(IsLeaf, MapReplacesTheAcceptedSubtrees) {
+  using tree::Tree;
+  const Tree params = Tree::dict({{"w", Tree(jnp::ones({2}))}, {"b", Tree()}});
+  const tree::IsLeaf none_is_leaf{[](const Tree& x) { return x.is_none(); }};
+  // Fill the missing entries with zeros; arrays pass through f too.
+  const Tree filled =
+      tree::map([](const Tree& leaf) { return leaf.is_none() ? Tree(jnp::zeros({2})) : Tree(leaf.array() * 2); },
+                params, none_is_leaf);
+  EXPECT_EQ(filled["w"].array().to_vector<float>(), (std::vector<float>{2, 2}));
+  EXPECT_EQ(filled["b"].array().to_vector<float>(), (std::vector<float>{0, 0}));
+  // f may return other values: they become static leaves.
+  const Tree kinds = tree::map([](const Tree& leaf) { return leaf.is_none() ? 0 : 1; }, params, none_is_leaf);
+  EXPECT_EQ(kinds["w"].value<int>(), 1);
+  EXPECT_EQ(kinds["b"].value<int>(), 0);
+}
+
 }  // namespace

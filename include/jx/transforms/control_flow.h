@@ -69,10 +69,17 @@ struct Packed {
         ...);
     return leaves;
   }
+  // A function returning nothing (a branch that only has effects, as JAX's `pass`) returns an empty
+  // tuple here: no outputs.
   template <class F>
   auto call(const F& f, std::span<const Array> leaves) const {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return f(tree::unflatten<Operands>(structures[I], leaves.subspan(offsets[I], offsets[I + 1] - offsets[I]))...);
+      if constexpr (std::is_void_v<std::invoke_result_t<const F&, const Operands&...>>) {
+        f(tree::unflatten<Operands>(structures[I], leaves.subspan(offsets[I], offsets[I + 1] - offsets[I]))...);
+        return std::tuple<>{};
+      } else {
+        return f(tree::unflatten<Operands>(structures[I], leaves.subspan(offsets[I], offsets[I + 1] - offsets[I]))...);
+      }
     }
     (std::index_sequence_for<Operands...>{});
   }
@@ -124,12 +131,13 @@ inline constexpr struct switch_function : detail::CallWithLocation<switch_functi
     }
     (std::make_index_sequence<num_branches>{});
     const ArrayList outputs = detail::cond_flat(index, flat, leaves, structure_of, where);
-    return tree::unflatten<Output>(structures[0], outputs);
+    if constexpr (!std::is_void_v<Output>) return tree::unflatten<Output>(structures[0], outputs);
   }
 } switch_{};
 
 // lax::cond(pred, true_fn, false_fn, operands...): pred ? true_fn(operands...) : false_fn(operands...),
-// with pred a boolean scalar.
+// with pred a boolean scalar. Branches may return nothing when they only have effects (a debug print
+// or breakpoint), as JAX branches that return None; cond then returns nothing.
 inline constexpr struct cond_function : detail::CallWithLocation<cond_function> {
   template <class TrueFn, class FalseFn, class... Operands>
   auto invoke(std::source_location where, const Array& pred, const TrueFn& true_fn, const FalseFn& false_fn,
