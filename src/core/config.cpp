@@ -23,6 +23,11 @@ RankPromotion env_rank_promotion() {
   return RankPromotion::allow;
 }
 
+DtypePromotion env_dtype_promotion() {
+  const char* value = std::getenv("JX_NUMPY_DTYPE_PROMOTION");
+  return value && std::strcmp(value, "strict") == 0 ? DtypePromotion::strict : DtypePromotion::standard;
+}
+
 // The process-wide flags. Reads are far more frequent than writes, so writers replace the whole
 // struct under a sequence number and readers copy it into their thread's cache when it changed.
 struct Global {
@@ -38,6 +43,7 @@ struct Global {
   std::atomic<bool> no_tracing{env_flag("JX_NO_TRACING", false)};
   std::atomic<bool> explain_cache_misses{env_flag("JX_EXPLAIN_CACHE_MISSES", false)};
   std::atomic<RankPromotion> numpy_rank_promotion{env_rank_promotion()};
+  std::atomic<DtypePromotion> numpy_dtype_promotion{env_dtype_promotion()};
 };
 
 Global& global() {
@@ -58,12 +64,12 @@ ThreadState& thread_state() {
 
 Flags read_global() {
   Global& g = global();
-  return {g.enable_x64.load(),          g.threefry_partitionable.load(),
-          g.debug_key_reuse.load(),     g.check_jit.load(),
-          g.log_compiles.load(),        g.debug_nans.load(),
-          g.debug_infs.load(),          g.disable_jit.load(),
-          g.no_tracing.load(),          g.explain_cache_misses.load(),
-          g.numpy_rank_promotion.load()};
+  return {g.enable_x64.load(),           g.threefry_partitionable.load(),
+          g.debug_key_reuse.load(),      g.check_jit.load(),
+          g.log_compiles.load(),         g.debug_nans.load(),
+          g.debug_infs.load(),           g.disable_jit.load(),
+          g.no_tracing.load(),           g.explain_cache_misses.load(),
+          g.numpy_rank_promotion.load(), g.numpy_dtype_promotion.load()};
 }
 
 void set(std::atomic<bool> Global::*member, bool on) {
@@ -101,6 +107,11 @@ void numpy_rank_promotion(RankPromotion mode) {
   g.numpy_rank_promotion.store(mode);
   g.version.fetch_add(1);
 }
+void numpy_dtype_promotion(DtypePromotion mode) {
+  Global& g = global();
+  g.numpy_dtype_promotion.store(mode);
+  g.version.fetch_add(1);
+}
 
 ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   ThreadState& state = thread_state();
@@ -116,6 +127,7 @@ ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   if (overrides.no_tracing) next.no_tracing = *overrides.no_tracing;
   if (overrides.explain_cache_misses) next.explain_cache_misses = *overrides.explain_cache_misses;
   if (overrides.numpy_rank_promotion) next.numpy_rank_promotion = *overrides.numpy_rank_promotion;
+  if (overrides.numpy_dtype_promotion) next.numpy_dtype_promotion = *overrides.numpy_dtype_promotion;
   state.flags = next;
   ++state.overrides;
 }
@@ -143,9 +155,11 @@ std::size_t allocator_cache_bytes() { return allocator::cache_limit(); }
 
 std::uint32_t result_affecting_key() {
   const Flags& f = flags();
-  // Rank promotion changes what tracing accepts, so a program traced under `allow` must not run under `raise`.
+  // Rank and dtype promotion change what tracing accepts, so a program traced under `allow` or
+  // `standard` must not run under `raise` or `strict`.
   return (f.enable_x64 ? 1u : 0u) | (f.threefry_partitionable ? 2u : 0u) | (f.debug_key_reuse ? 4u : 0u) |
-         (static_cast<std::uint32_t>(f.numpy_rank_promotion) << 3);
+         (static_cast<std::uint32_t>(f.numpy_rank_promotion) << 3) |
+         (static_cast<std::uint32_t>(f.numpy_dtype_promotion) << 5);
 }
 
 }  // namespace jx::config

@@ -17,9 +17,41 @@
 
 namespace jx::ops {
 
+namespace {
+
+// The kinds a weakly typed scalar may join under strict promotion: an int joins ints and floats, a
+// float joins floats (JAX's strict lattice: i* -> f* and every int type, f* -> every float type).
+int kind_rank(DType dtype) {
+  if (dtype == DType::bool_) return 0;
+  if (is_floating(dtype)) return 2;
+  return 1;  // signed and unsigned integers
+}
+
+bool strictly_promotable(PromotionType a, PromotionType b) {
+  if (a.dtype == b.dtype && a.weak == b.weak) return true;
+  if (a.weak && b.weak) return true;  // two scalars: int and float give a weak float
+  if (!a.weak && !b.weak) return a.dtype == b.dtype;
+  const PromotionType weak = a.weak ? a : b, strong = a.weak ? b : a;
+  return kind_rank(weak.dtype) > 0 && kind_rank(weak.dtype) <= kind_rank(strong.dtype);
+}
+
+}  // namespace
+
 PromotionType result_type(std::span<const Array> operands) {
+  const bool strict = config::numpy_dtype_promotion() == config::DtypePromotion::strict;
   PromotionType result = operands[0].type().promotion_type();
-  for (std::size_t i = 1; i < operands.size(); ++i) result = promote_types(result, operands[i].type().promotion_type());
+  for (std::size_t i = 1; i < operands.size(); ++i) {
+    const PromotionType next = operands[i].type().promotion_type();
+    if (strict && !strictly_promotable(result, next)) {
+      throw DTypeError("promote_types",
+                       fmt::format("input dtypes {}{} and {}{} have no available implicit dtype promotion path when "
+                                   "config::numpy_dtype_promotion is strict; convert explicitly (astype), or use "
+                                   "DtypePromotion::standard",
+                                   dtype_name(result.dtype), result.weak ? " (weak)" : "", dtype_name(next.dtype),
+                                   next.weak ? " (weak)" : ""));
+    }
+    result = promote_types(result, next);
+  }
   return result;
 }
 

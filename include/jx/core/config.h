@@ -12,7 +12,7 @@
 //
 // Environment variables set the initial values: JX_ENABLE_X64=1, JX_CHECK_JIT=1, JX_LOG_COMPILES=1,
 // JX_DEBUG_NANS=1, JX_DEBUG_INFS=1, JX_DISABLE_JIT=1, JX_NO_TRACING=1, JX_EXPLAIN_CACHE_MISSES=1,
-// JX_NUMPY_RANK_PROMOTION=allow|warn|raise.
+// JX_NUMPY_RANK_PROMOTION=allow|warn|raise, JX_NUMPY_DTYPE_PROMOTION=standard|strict.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +26,12 @@ namespace jx::config {
 // raise ShapeError.
 enum class RankPromotion : std::uint8_t { allow, warn, raise };
 
+// jax_numpy_dtype_promotion: `standard` promotes operands of different dtypes on JAX's lattice;
+// `strict` allows only what takes no choice (equal dtypes, and a weakly typed scalar joining an array
+// of its kind or a wider one: int into int or float, float into float) and raises DTypeError for the
+// rest, as JAX's TypePromotionError.
+enum class DtypePromotion : std::uint8_t { standard, strict };
+
 struct Flags {
   bool enable_x64 = false;             // 64-bit dtypes (jax_enable_x64)
   bool threefry_partitionable = true;  // JAX's default PRNG scheme since 0.5.0
@@ -38,6 +44,7 @@ struct Flags {
   bool no_tracing = false;             // a jitted call that would trace throws instead (jax_no_tracing)
   bool explain_cache_misses = false;   // print why a jitted function is traced again (jax_explain_cache_misses)
   RankPromotion numpy_rank_promotion = RankPromotion::allow;
+  DtypePromotion numpy_dtype_promotion = DtypePromotion::standard;
 };
 
 // The flags in effect on this thread.
@@ -54,6 +61,7 @@ void disable_jit(bool on);
 void no_tracing(bool on);
 void explain_cache_misses(bool on);
 void numpy_rank_promotion(RankPromotion mode);
+void numpy_dtype_promotion(DtypePromotion mode);
 
 inline bool enable_x64() { return flags().enable_x64; }
 inline bool threefry_partitionable() { return flags().threefry_partitionable; }
@@ -66,6 +74,7 @@ inline bool disable_jit() { return flags().disable_jit; }
 inline bool no_tracing() { return flags().no_tracing; }
 inline bool explain_cache_misses() { return flags().explain_cache_misses; }
 inline RankPromotion numpy_rank_promotion() { return flags().numpy_rank_promotion; }
+inline DtypePromotion numpy_dtype_promotion() { return flags().numpy_dtype_promotion; }
 
 // A thread-local override of some flags for the lifetime of the returned object.
 struct Overrides {
@@ -80,6 +89,7 @@ struct Overrides {
   std::optional<bool> no_tracing = std::nullopt;
   std::optional<bool> explain_cache_misses = std::nullopt;
   std::optional<RankPromotion> numpy_rank_promotion = std::nullopt;
+  std::optional<DtypePromotion> numpy_dtype_promotion = std::nullopt;
 };
 
 class [[nodiscard]] ScopedFlags {
