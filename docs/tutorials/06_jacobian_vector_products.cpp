@@ -9,9 +9,6 @@
 // Most cells print nothing; their checks are the tutorial's own asserts, which throw here when they
 // fail. The random W, b, X and V are not printed anywhere, so they are drawn in jx's default
 // (partitionable) threefry mode, as a current JAX would.
-//
-// jx has no jnp::tensordot yet (issue 18): cells 6 and 8 use tensordot2 below, the dot_general that
-// JAX's tensordot lowers to; swap in jnp::tensordot when it exists.
 #include <jx/jx.h>
 
 #include <algorithm>
@@ -61,14 +58,6 @@ void timeit(const Body& body) {
     best = std::min(best, elapsed.count() / 10);
   }
   std::cout << "10 loops, best of 3: " << best << " ms per loop\n";
-}
-
-// jnp.tensordot(a, b, 2): contracts a's last two axes with b's first two. jx has no jnp::tensordot
-// yet (issue 18); this is the dot_general JAX's own tensordot lowers to.
-jx::Array tensordot2(const jx::Array& a, const jx::Array& b) {
-  const int n = a.ndim();
-  return lax::dot_general(
-      a, b, {.lhs_contracting = {n - 2, n - 1}, .rhs_contracting = {0, 1}, .lhs_batch = {}, .rhs_batch = {}});
 }
 
 }  // namespace
@@ -131,8 +120,7 @@ int main() {
   };
   t.cell("", [] {});
 
-  // The forward-over-reverse HVP against the full Hessian contracted with V. JAX's tensordot is written
-  // as the dot_general it lowers to (see tensordot2 above).
+  // The forward-over-reverse HVP against the full Hessian contracted with V.
   auto f_tanh = [](const jx::Array& X) { return jnp::sum(jnp::power(jnp::tanh(X), 2)); };
   jx::Array X, V;
   auto hessian = [](const auto& fn) { return jx::jacfwd(jx::jacrev(fn)); };
@@ -142,7 +130,7 @@ int main() {
     X = jx::random::normal(subkey1, {30, 40});
     V = jx::random::normal(subkey2, {30, 40});
     auto ans1 = hvp(f_tanh, std::tuple{X}, std::tuple{V});
-    auto ans2 = tensordot2(hessian(f_tanh)(X), V);
+    auto ans2 = jnp::tensordot(hessian(f_tanh)(X), V, 2);
     std::cout << jnp::allclose(ans1, ans2, {.rtol = 1e-4, .atol = 1e-4}) << "\n";
   });
 
@@ -167,7 +155,7 @@ int main() {
     std::cout << "Reverse over reverse\n";
     timeit([&] { hvp_revrev(f_tanh, std::tuple{X}, std::tuple{V}); });
     std::cout << "Naive full Hessian materialization\n";
-    timeit([&] { tensordot2(jx::hessian(f_tanh)(X), V); });
+    timeit([&] { jnp::tensordot(jx::hessian(f_tanh)(X), V, 2); });
   });
 
   // Matrix-Jacobian products: a Python loop of VJPs against one vmapped VJP, which batches the

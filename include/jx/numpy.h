@@ -29,6 +29,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "jx/core/array.h"
@@ -485,6 +486,14 @@ inline constexpr struct inner_function {
 inline constexpr struct outer_function {
   Array operator()(const Array& a, const Array& b, Loc loc = Loc::current()) const;
 } outer{};
+// jnp.tensordot: sums over the last `axes` axes of a and the first `axes` of b (2 by default; 0 is the
+// outer product), or over the axes listed for each (negative ones count from the end). The result's
+// axes are a's remaining ones, then b's.
+inline constexpr struct tensordot_function {
+  Array operator()(const Array& a, const Array& b, int axes = 2, Loc loc = Loc::current()) const;
+  Array operator()(const Array& a, const Array& b, const std::pair<std::vector<int>, std::vector<int>>& axes,
+                   Loc loc = Loc::current()) const;
+} tensordot{};
 // Discrete linear convolution and cross-correlation of two 1-D arrays (jnp.convolve, jnp.correlate),
 // mode "full", "same" or "valid" (NumPy's defaults: "full" and "valid"). Integer and bool inputs are
 // promoted to floats, as NumPy's convolutions do; computed by lax::conv_general_dilated.

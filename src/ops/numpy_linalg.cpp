@@ -1,5 +1,5 @@
-// jx::numpy products: matmul, dot, vdot, inner, outer and einsum, lowered to dot_general; convolve and
-// correlate, lowered to conv_general_dilated.
+// jx::numpy products: matmul, dot, vdot, inner, outer, tensordot and einsum, lowered to dot_general;
+// convolve and correlate, lowered to conv_general_dilated.
 #include <fmt/format.h>
 
 #include <map>
@@ -85,6 +85,40 @@ Array inner_function::operator()(const Array& a, const Array& b, Loc loc) const 
 Array outer_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   return multiply(lax::reshape(ravel(a), Shape{a.size(), 1}), lax::reshape(ravel(b), Shape{1, b.size()}));
+}
+
+Array tensordot_function::operator()(const Array& a, const Array& b, int axes, Loc loc) const {
+  CallSite site(loc);
+  if (axes < 0 || axes > a.ndim() || axes > b.ndim()) {
+    throw ValueError("tensordot", fmt::format("axes={} does not fit operands of shapes {} and {}", axes,
+                                              a.shape().to_string(), b.shape().to_string()));
+  }
+  std::vector<int> a_axes, b_axes;
+  for (int i = 0; i < axes; ++i) {
+    a_axes.push_back(a.ndim() - axes + i);
+    b_axes.push_back(i);
+  }
+  return (*this)(a, b, {a_axes, b_axes}, loc);
+}
+
+Array tensordot_function::operator()(const Array& a, const Array& b,
+                                     const std::pair<std::vector<int>, std::vector<int>>& axes, Loc loc) const {
+  CallSite site(loc);
+  if (axes.first.size() != axes.second.size()) {
+    throw ValueError("tensordot", fmt::format("the operands' axis lists differ in length: {} and {}", axes.first.size(),
+                                              axes.second.size()));
+  }
+  std::vector<int> a_axes, b_axes;
+  for (std::size_t i = 0; i < axes.first.size(); ++i) {
+    a_axes.push_back(ops::normalize_axis("tensordot", axes.first[i], a.ndim()));
+    b_axes.push_back(ops::normalize_axis("tensordot", axes.second[i], b.ndim()));
+    if (a.shape()[a_axes.back()] != b.shape()[b_axes.back()]) {
+      throw ShapeError("tensordot", fmt::format("axis {} of {} and axis {} of {} differ in size", axes.first[i],
+                                                a.shape().to_string(), axes.second[i], b.shape().to_string()));
+    }
+  }
+  auto [x, y] = promoted(a, b);
+  return lax::dot_general(x, y, {a_axes, b_axes, {}, {}});
 }
 
 namespace {
