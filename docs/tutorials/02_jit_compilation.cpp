@@ -10,7 +10,6 @@
 // TracerBoolConversionError, the subclass of the ConcretizationTypeError that the notebook shows.
 #include <jx/jx.h>
 
-#include <chrono>
 #include <functional>
 #include <iostream>
 #include <sstream>
@@ -115,16 +114,6 @@ jx::Array g_inner_jitted_normal(const jx::Array& x, int n) {
   return x + i;
 }
 
-// %timeit: the mean time of `loops` calls, after one call that warms up (traces and compiles).
-template <class Call>
-void time_it(const char* what, int loops, const Call& call) {
-  call();
-  const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < loops; ++i) call();
-  const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
-  std::cout << what << elapsed.count() / loops << " us per loop (" << loops << " loops)\n";
-}
-
 }  // namespace
 
 int main() {
@@ -165,13 +154,17 @@ int main() {
 
   // SELU op by op on a million int32s.
   const auto x = jnp::arange(1000000);
-  t.timing_cell([&] { time_it("selu: ", 20, [&] { selu(x).block_until_ready(); }); });
+  t.timing_cell([&] {
+    tutorial::timeit(
+        "selu", [&] { selu(x).block_until_ready(); }, 20);
+  });
 
   // The same, jitted: one fused program. The warm-up call traces and compiles it.
   t.timing_cell([&] {
     const auto selu_jit = jx::jit([](const jx::Array& v) { return selu(v); });
     selu_jit(x).block_until_ready();
-    time_it("selu_jit: ", 200, [&] { selu_jit(x).block_until_ready(); });
+    tutorial::timeit(
+        "selu_jit", [&] { selu_jit(x).block_until_ready(); }, 200);
   });
 
   // An `if` on a traced value.
@@ -216,11 +209,14 @@ int main() {
   // jitted function traces once.
   t.timing_cell([] {
     std::cout << "jit called in a loop with partials:\n";
-    time_it("", 10, [] { g_inner_jitted_partial(10, 20).block_until_ready(); });
+    tutorial::timeit(
+        "g_inner_jitted_partial", [] { g_inner_jitted_partial(10, 20).block_until_ready(); }, 10);
     std::cout << "jit called in a loop with lambdas:\n";
-    time_it("", 10, [] { g_inner_jitted_lambda(10, 20).block_until_ready(); });
+    tutorial::timeit(
+        "g_inner_jitted_lambda", [] { g_inner_jitted_lambda(10, 20).block_until_ready(); }, 10);
     std::cout << "jit called in a loop with caching:\n";
-    time_it("", 10, [] { g_inner_jitted_normal(10, 20).block_until_ready(); });
+    tutorial::timeit(
+        "g_inner_jitted_normal", [] { g_inner_jitted_normal(10, 20).block_until_ready(); }, 10);
   });
 
   return t.finish();

@@ -16,32 +16,17 @@
 
 #include <iostream>
 
+#include "logistic_regression.h"
 #include "tutorial.h"
 
 namespace jnp = jx::numpy;
 
 namespace {
 
-// Cell 6's model: logistic regression on a toy data set, written once here and bound by the cells.
-jx::Array sigmoid(const jx::Array& x) { return 0.5 * (jnp::tanh(x / 2) + 1); }
-
-// Outputs the probability of each label being true.
-jx::Array predict(const jx::Array& W, const jx::Array& b, const jx::Array& inputs) {
-  return sigmoid(jnp::dot(inputs, W) + b);
-}
-
-const jx::Array& inputs() {
-  static const jx::Array value = jnp::array({{0.52, 1.12, 0.77},  //
-                                             {0.88, -1.08, 0.15},
-                                             {0.52, 0.06, -1.30},
-                                             {0.74, -2.49, 1.39}});
-  return value;
-}
-
-const jx::Array& targets() {
-  static const jx::Array value = jnp::array({true, true, false, true});
-  return value;
-}
+// Cell 6's model: logistic regression on a toy data set (logistic_regression.h), bound by the cells.
+using tutorial::logistic_regression::inputs;
+using tutorial::logistic_regression::predict;
+using tutorial::logistic_regression::targets;
 
 // The negative log-likelihood of the training examples.
 jx::Array loss(const jx::Array& W, const jx::Array& b) {
@@ -51,11 +36,7 @@ jx::Array loss(const jx::Array& W, const jx::Array& b) {
 }
 
 // Cell 8: the same loss, its parameters in a dict.
-jx::Array loss2(const jx::tree::Tree& params_dict) {
-  auto preds = predict(params_dict["W"].array(), params_dict["b"].array(), inputs());
-  auto label_probs = preds * targets() + (1 - preds) * (1 - targets());
-  return -jnp::sum(jnp::log(label_probs));
-}
+jx::Array loss2(const jx::tree::Tree& params_dict) { return loss(params_dict["W"].array(), params_dict["b"].array()); }
 
 }  // namespace
 

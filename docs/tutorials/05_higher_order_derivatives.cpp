@@ -11,7 +11,6 @@
 // notebooks' text was edited by hand or lacks the cell.
 #include <jx/jx.h>
 
-#include <chrono>
 #include <iostream>
 
 #include "tutorial.h"
@@ -157,19 +156,13 @@ grad(straight_through_f)(x): 1.0)",
        [ 1.2,  2.4, -1.2]], dtype=float32))",
          [&] { std::cout << jx::repr(perex_grads(theta, batched_s_tm1, batched_r_t, batched_s_t)) << "\n"; });
 
-  // %timeit of the eager and the jitted versions: mean time per call over a fixed number of loops.
+  // %timeit of the eager and the jitted versions.
   t.timing_cell([&] {
-    auto time_it = [](const char* what, int loops, const auto& call) {
-      call();  // warm up (traces and compiles the jitted one)
-      const auto start = std::chrono::steady_clock::now();
-      for (int i = 0; i < loops; ++i) call();
-      const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
-      std::cout << what << ": " << elapsed.count() / loops << " us per loop (" << loops << " loops)\n";
-    };
-    time_it("inefficient_perex_grads", 100,
-            [&] { inefficient_perex_grads(theta, batched_s_tm1, batched_r_t, batched_s_t).block_until_ready(); });
-    time_it("perex_grads", 10000,
-            [&] { perex_grads(theta, batched_s_tm1, batched_r_t, batched_s_t).block_until_ready(); });
+    tutorial::timeit(
+        "inefficient_perex_grads",
+        [&] { inefficient_perex_grads(theta, batched_s_tm1, batched_r_t, batched_s_t).block_until_ready(); }, 100);
+    tutorial::timeit(
+        "perex_grads", [&] { perex_grads(theta, batched_s_tm1, batched_r_t, batched_s_t).block_until_ready(); }, 10000);
   });
 
   // Hessian-vector product by reverse over reverse: the gradient of x -> grad(f)(x) . v.

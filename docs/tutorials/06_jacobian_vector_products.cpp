@@ -12,12 +12,12 @@
 #include <jx/jx.h>
 
 #include <algorithm>
-#include <chrono>
 #include <functional>
 #include <iostream>
 #include <stdexcept>
 #include <vector>
 
+#include "logistic_regression.h"
 #include "tutorial.h"
 
 namespace jnp = jx::numpy;
@@ -25,39 +25,13 @@ namespace lax = jx::lax;
 
 namespace {
 
-// Cell 1's model: logistic regression on a toy data set.
-jx::Array sigmoid(const jx::Array& x) { return 0.5 * (jnp::tanh(x / 2) + 1); }
-
-// Outputs the probability of a label being true.
-jx::Array predict(const jx::Array& W, const jx::Array& b, const jx::Array& inputs) {
-  return sigmoid(jnp::dot(inputs, W) + b);
-}
-
-const jx::Array& inputs() {
-  static const jx::Array value = jnp::array({{0.52, 1.12, 0.77},  //
-                                             {0.88, -1.08, 0.15},
-                                             {0.52, 0.06, -1.30},
-                                             {0.74, -2.49, 1.39}});
-  return value;
-}
+// Cell 1's model: logistic regression on a toy data set (logistic_regression.h).
+using tutorial::logistic_regression::inputs;
+using tutorial::logistic_regression::predict;
 
 // Python's `assert cond, message`.
 void check(const jx::Array& condition, const char* message) {
   if (!static_cast<bool>(condition)) throw std::runtime_error(message);
-}
-
-// IPython's `%timeit -n10 -r3 stmt`: best of 3 repeats of 10 loops (after one warm-up call).
-template <class Body>
-void timeit(const Body& body) {
-  body();
-  double best = 1e300;
-  for (int r = 0; r < 3; ++r) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < 10; ++i) body();
-    const std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
-    best = std::min(best, elapsed.count() / 10);
-  }
-  std::cout << "10 loops, best of 3: " << best << " ms per loop\n";
 }
 
 }  // namespace
@@ -148,14 +122,14 @@ int main() {
       const auto& [vec] = tangents;
       return jx::grad([&](const jx::Array& z) { return jnp::vdot(jx::grad(fn)(z), vec); })(x);
     };
-    std::cout << "Forward over reverse\n";
-    timeit([&] { hvp(f_tanh, std::tuple{X}, std::tuple{V}); });
-    std::cout << "Reverse over forward\n";
-    timeit([&] { hvp_revfwd(f_tanh, std::tuple{X}, std::tuple{V}); });
-    std::cout << "Reverse over reverse\n";
-    timeit([&] { hvp_revrev(f_tanh, std::tuple{X}, std::tuple{V}); });
-    std::cout << "Naive full Hessian materialization\n";
-    timeit([&] { jnp::tensordot(jx::hessian(f_tanh)(X), V, 2); });
+    tutorial::timeit(
+        "Forward over reverse", [&] { hvp(f_tanh, std::tuple{X}, std::tuple{V}); }, 10, 3);
+    tutorial::timeit(
+        "Reverse over forward", [&] { hvp_revfwd(f_tanh, std::tuple{X}, std::tuple{V}); }, 10, 3);
+    tutorial::timeit(
+        "Reverse over reverse", [&] { hvp_revrev(f_tanh, std::tuple{X}, std::tuple{V}); }, 10, 3);
+    tutorial::timeit(
+        "Naive full Hessian materialization", [&] { jnp::tensordot(jx::hessian(f_tanh)(X), V, 2); }, 10, 3);
   });
 
   // Matrix-Jacobian products: a Python loop of VJPs against one vmapped VJP, which batches the
@@ -178,12 +152,12 @@ int main() {
     auto U = jx::random::normal(key, {num_covecs, y.shape()[0]});
 
     auto loop_vs = loop_mjp(f, W, U);
-    std::cout << "Non-vmapped Matrix-Jacobian product\n";
-    timeit([&] { loop_mjp(f, W, U); });
+    tutorial::timeit(
+        "Non-vmapped Matrix-Jacobian product", [&] { loop_mjp(f, W, U); }, 10, 3);
 
-    std::cout << "\nVmapped Matrix-Jacobian product\n";
     auto vmap_vs = vmap_mjp(f, W, U);
-    timeit([&] { vmap_mjp(f, W, U); });
+    tutorial::timeit(
+        "Vmapped Matrix-Jacobian product", [&] { vmap_mjp(f, W, U); }, 10, 3);
 
     check(jnp::allclose(loop_vs, vmap_vs), "Vmap and non-vmapped Matrix-Jacobian Products should be identical");
   });
@@ -204,11 +178,11 @@ int main() {
     auto S = jx::random::normal(key, {num_vecs, W.shape()[0]});
 
     auto loop_vs = loop_jmp(f, W, S);
-    std::cout << "Non-vmapped Jacobian-Matrix product\n";
-    timeit([&] { loop_jmp(f, W, S); });
+    tutorial::timeit(
+        "Non-vmapped Jacobian-Matrix product", [&] { loop_jmp(f, W, S); }, 10, 3);
     auto vmap_vs = vmap_jmp(f, W, S);
-    std::cout << "\nVmapped Jacobian-Matrix product\n";
-    timeit([&] { vmap_jmp(f, W, S); });
+    tutorial::timeit(
+        "Vmapped Jacobian-Matrix product", [&] { vmap_jmp(f, W, S); }, 10, 3);
 
     check(jnp::allclose(loop_vs, vmap_vs), "Vmap and non-vmapped Jacobian-Matrix products should be identical");
   });

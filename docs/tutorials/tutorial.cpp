@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <exception>
@@ -198,124 +199,114 @@ Tutorial::Tutorial(std::string title, std::string source, int code_cells)
 
 void Tutorial::header() { std::cout << "\n---- cell " << outcomes_.size() + 1 << " ----\n"; }
 
-void Tutorial::record(std::string kind, std::string note) {
-  outcomes_.push_back({static_cast<int>(outcomes_.size()) + 1, std::move(kind), std::move(note)});
+void Tutorial::record(Kind kind, std::string note) {
+  outcomes_.push_back({static_cast<int>(outcomes_.size()) + 1, kind, std::move(note)});
 }
 
-std::string Tutorial::capture(const std::function<void()>& body) {
+void Tutorial::capture(const std::function<void()>& body, std::string& printed) {
   std::ostringstream captured;
   std::streambuf* console = std::cout.rdbuf(captured.rdbuf());
+  auto restore = [&] {
+    std::cout.rdbuf(console);
+    printed = captured.str();
+    std::cout << printed;
+  };
   try {
     body();
   } catch (...) {
-    std::cout.rdbuf(console);
-    std::cout << captured.str();
+    restore();
     throw;
   }
-  std::cout.rdbuf(console);
-  std::cout << captured.str();
-  return captured.str();
+  restore();
+}
+
+std::optional<std::string> Tutorial::run(const std::function<void()>& body) {
+  header();
+  std::string printed;
+  try {
+    capture(body, printed);
+  } catch (const std::exception& e) {
+    record(Kind::mismatch, std::string("threw: ") + e.what());
+    return std::nullopt;
+  }
+  return printed;
+}
+
+void Tutorial::record_comparison(bool same, std::string_view jax_printed, std::string why) {
+  if (same) {
+    record(Kind::matched);
+  } else {
+    std::cout << "[JAX printed]\n" << jax_printed << "\n";
+    record(Kind::mismatch, std::move(why));
+  }
 }
 
 void Tutorial::cell(std::string_view jax_printed, const std::function<void()>& body) { cell(jax_printed, 1e-6, body); }
 
 void Tutorial::cell(std::string_view jax_printed, double relative_tolerance, const std::function<void()>& body) {
-  header();
-  std::string printed;
-  try {
-    printed = capture(body);
-  } catch (const std::exception& e) {
-    record("mismatch", std::string("threw: ") + e.what());
-    return;
-  }
+  const auto printed = run(body);
+  if (!printed) return;
   std::string why;
-  if (same_printed_output(printed, jax_printed, relative_tolerance, &why)) {
-    record("matched");
-  } else {
-    std::cout << "[JAX printed]\n" << jax_printed << "\n";
-    record("mismatch", why);
-  }
+  const bool same = same_printed_output(*printed, jax_printed, relative_tolerance, &why);
+  record_comparison(same, jax_printed, std::move(why));
 }
 
 void Tutorial::jaxpr_cell(std::string_view jax_printed, const std::function<void()>& body) {
-  header();
-  std::string printed;
-  try {
-    printed = capture(body);
-  } catch (const std::exception& e) {
-    record("mismatch", std::string("threw: ") + e.what());
-    return;
-  }
+  const auto printed = run(body);
+  if (!printed) return;
   std::string why;
-  if (same_jaxpr(printed, jax_printed, &why)) {
-    record("matched");
-  } else {
-    std::cout << "[JAX printed]\n" << jax_printed << "\n";
-    record("mismatch", why);
-  }
+  const bool same = same_jaxpr(*printed, jax_printed, &why);
+  record_comparison(same, jax_printed, std::move(why));
 }
 
 void Tutorial::raising_cell_impl(std::string_view jax_error, std::string_view jax_printed_before,
                                  const std::function<void()>& body,
                                  const std::function<bool(const std::exception&)>& expected) {
   header();
-  std::ostringstream captured;
-  std::streambuf* console = std::cout.rdbuf(captured.rdbuf());
-  std::string outcome;
+  std::string printed, outcome;
   try {
-    body();
+    capture(body, printed);
     outcome = "did not throw; JAX raises " + std::string(jax_error);
   } catch (const std::exception& e) {
-    std::cout.rdbuf(console);
-    std::cout << captured.str();
     // The first line of the message is enough to show which error this is.
     const std::string message = e.what();
     std::cout << "[raised, as JAX raises " << jax_error << "] " << message.substr(0, message.find('\n')) << "\n";
     if (!expected(e)) outcome = "threw another kind of error than JAX's " + std::string(jax_error) + ": " + message;
   }
-  std::cout.rdbuf(console);
+  if (!outcome.empty()) {
+    record(Kind::mismatch, outcome);
+    return;
+  }
   std::string why;
-  if (outcome.empty() && !same_printed_output(captured.str(), jax_printed_before, 1e-6, &why)) outcome = why;
-  record(outcome.empty() ? "matched" : "mismatch", outcome);
+  const bool same = same_printed_output(printed, jax_printed_before, 1e-6, &why);
+  record_comparison(same, jax_printed_before, std::move(why));
 }
 
 void Tutorial::differing_cell(std::string_view jax_printed, std::string_view why, const std::function<void()>& body) {
-  header();
-  try {
-    capture(body);
-  } catch (const std::exception& e) {
-    record("mismatch", std::string("threw: ") + e.what());
-    return;
-  }
+  if (!run(body)) return;
   std::cout << "[JAX printed]\n" << jax_printed << "\n[differs by design] " << why << "\n";
-  record("differs", std::string(why));
+  record(Kind::differs, std::string(why));
 }
 
 void Tutorial::timing_cell(const std::function<void()>& body) {
-  header();
-  try {
-    capture(body);
-  } catch (const std::exception& e) {
-    record("mismatch", std::string("threw: ") + e.what());
-    return;
-  }
-  record("timing", "a measurement: run, not compared");
+  if (!run(body)) return;
+  record(Kind::timing, "a measurement: run, not compared");
 }
 
 void Tutorial::not_translated(std::string_view why) {
   header();
   std::cout << "[not translated] " << why << "\n";
-  record("not translated", std::string(why));
+  record(Kind::not_translated, std::string(why));
 }
 
 int Tutorial::finish() {
   int matched = 0, differs = 0, timing = 0, left = 0, mismatched = 0;
   for (const auto& outcome : outcomes_) {
-    matched += outcome.kind == "matched";
-    differs += outcome.kind == "differs";
-    timing += outcome.kind == "timing";
-    left += outcome.kind == "not translated";
-    mismatched += outcome.kind == "mismatch";
+    matched += outcome.kind == Kind::matched;
+    differs += outcome.kind == Kind::differs;
+    timing += outcome.kind == Kind::timing;
+    left += outcome.kind == Kind::not_translated;
+    mismatched += outcome.kind == Kind::mismatch;
   }
   const int cells = static_cast<int>(outcomes_.size());
   std::cout << "\n# " << title_ << ": " << cells << " of " << code_cells_ << " code cells accounted for; "
@@ -323,15 +314,32 @@ int Tutorial::finish() {
             << " differ by design, " << timing << " timings), " << left << " not translated, " << mismatched
             << " do not match\n";
   for (const auto& outcome : outcomes_) {
-    if (outcome.kind != "matched" && outcome.kind != "timing") {
-      std::cout << "#   cell " << outcome.number << " " << outcome.kind << ": " << outcome.note << "\n";
-    }
+    const char* kind = outcome.kind == Kind::differs          ? "differs"
+                       : outcome.kind == Kind::not_translated ? "not translated"
+                       : outcome.kind == Kind::mismatch       ? "mismatch"
+                                                              : nullptr;
+    if (kind) std::cout << "#   cell " << outcome.number << " " << kind << ": " << outcome.note << "\n";
   }
   if (cells != code_cells_) {
     std::cout << "# the translation accounts for " << cells << " cells, JAX's tutorial has " << code_cells_ << "\n";
     return 1;
   }
   return mismatched == 0 ? 0 : 1;
+}
+
+// %timeit as IPython prints it, in jx's words: one call to warm up (tracing and compiling), then the
+// best of `repeats` runs of `loops` calls.
+void timeit(std::string_view what, const std::function<void()>& call, int loops, int repeats) {
+  call();
+  double best_us = 0;
+  for (int r = 0; r < repeats; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < loops; ++i) call();
+    const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
+    const double per_loop = elapsed.count() / loops;
+    if (r == 0 || per_loop < best_us) best_us = per_loop;
+  }
+  std::cout << what << ": " << best_us << " us per loop (best of " << repeats << " runs of " << loops << " loops)\n";
 }
 
 }  // namespace tutorial

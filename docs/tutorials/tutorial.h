@@ -19,6 +19,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,23 +67,32 @@ class Tutorial {
   int finish();
 
  private:
+  enum class Kind { matched, differs, timing, not_translated, mismatch };
   struct Outcome {
     int number = 0;
-    std::string kind;  // "matched", "differs", "timing", "not translated", "mismatch"
+    Kind kind = Kind::matched;
     std::string note;
   };
   void raising_cell_impl(std::string_view jax_error, std::string_view jax_printed_before,
                          const std::function<void()>& body, const std::function<bool(const std::exception&)>& expected);
-  // Runs `body` with std::cout captured; returns what it printed. An exception escapes with the
-  // captured text restored to the console first.
-  std::string capture(const std::function<void()>& body);
-  void record(std::string kind, std::string note = {});
+  // Runs `body` with std::cout captured into `printed`, which is echoed to the console also when
+  // `body` throws (the exception then escapes).
+  static void capture(const std::function<void()>& body, std::string& printed);
+  // Starts a cell and runs its body: what it printed, or nothing once a throw is recorded as a mismatch.
+  std::optional<std::string> run(const std::function<void()>& body);
+  // Records a compared cell: matched, or a mismatch shown next to JAX's text.
+  void record_comparison(bool same, std::string_view jax_printed, std::string why);
+  void record(Kind kind, std::string note = {});
   void header();
 
   std::string title_, source_;
   int code_cells_;
   std::vector<Outcome> outcomes_;
 };
+
+// IPython's %timeit for a timing_cell: one warm-up call (tracing and compiling), then the best of
+// `repeats` runs of `loops` calls, printed per call in microseconds after `what`.
+void timeit(std::string_view what, const std::function<void()>& call, int loops, int repeats = 1);
 
 // Whether `actual` prints what `expected` does: tokens equal, numbers within `relative_tolerance`.
 // On a mismatch, `why` says where. Exposed for the frame's own tests.

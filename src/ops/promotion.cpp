@@ -28,7 +28,6 @@ int kind_rank(DType dtype) {
 }
 
 bool strictly_promotable(PromotionType a, PromotionType b) {
-  if (a.dtype == b.dtype && a.weak == b.weak) return true;
   if (a.weak && b.weak) return true;  // two scalars: int and float give a weak float
   if (!a.weak && !b.weak) return a.dtype == b.dtype;
   const PromotionType weak = a.weak ? a : b, strong = a.weak ? b : a;

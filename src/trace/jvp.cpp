@@ -8,9 +8,9 @@
 namespace jx {
 
 std::string JVPTracer::tracer_repr() const {
-  auto show = [](const Array& x) { return x.is_tracer() ? x.impl()->tracer_repr() : to_string(x); };
-  const std::string tangent = tangent_.valid() ? show(tangent_) : "Zero(" + aval_string(type()) + ")";
-  return "JVPTracer(primal=" + show(primal_) + ", tangent=" + tangent + ")";
+  // to_string shows a traced primal or tangent by its own tracer_repr.
+  const std::string tangent = tangent_.valid() ? to_string(tangent_) : "Zero(" + aval_string(type()) + ")";
+  return "JVPTracer(primal=" + to_string(primal_) + ", tangent=" + tangent + ")";
 }
 
 Array JVPTrace::new_input(Array primal, Array tangent) {
