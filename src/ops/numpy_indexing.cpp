@@ -350,22 +350,24 @@ Array combine(UpdateKind kind, const Array& old, const Array& update) {
 }
 
 // With a mode given explicitly, static integers out of range follow it as array indices do, as
-// JAX's at[...] does; without one they throw IndexError (static_index).
-std::vector<Index> with_mode_for_integers(const std::vector<Index>& indices, const IndexingOptions& options) {
+// JAX's at[...] does: they are made arrays, in `storage`. Without one the indices are used as given,
+// and a static integer out of range throws IndexError (static_index).
+const std::vector<Index>& with_mode_for_integers(const std::vector<Index>& indices, const IndexingOptions& options,
+                                                 std::vector<Index>& storage) {
   if (options.mode.empty()) return indices;
-  std::vector<Index> result;
   for (const Index& index : indices) {
     if (const auto* i = std::get_if<std::int64_t>(&index.value()))
-      result.emplace_back(jnp::array(*i, *i == static_cast<std::int32_t>(*i) ? DType::int32 : DType::int64));
+      storage.emplace_back(jnp::array(*i, *i == static_cast<std::int32_t>(*i) ? DType::int32 : DType::int64));
     else
-      result.push_back(index);
+      storage.push_back(index);
   }
-  return result;
+  return storage;
 }
 
 Array update(const Array& target, const std::vector<Index>& given_indices, const Array& values, UpdateKind kind,
              const IndexingOptions& options) {
-  const std::vector<Index> indices = with_mode_for_integers(given_indices, options);
+  std::vector<Index> storage;
+  const std::vector<Index>& indices = with_mode_for_integers(given_indices, options, storage);
   // Out-of-range updates are dropped ("fill", "drop", "promise_in_bounds") or clamped into range ("clip").
   const bool clip = parse_mode("at", options.mode, OutOfRange::fill,
                                {OutOfRange::fill, OutOfRange::clip, OutOfRange::promise_in_bounds}) == OutOfRange::clip;
@@ -435,7 +437,8 @@ Array IndexUpdate::get(IndexingOptions options, Loc loc) const {
   CallSite site(loc);
   const OutOfRange mode = parse_mode("at.get", options.mode, OutOfRange::promise_in_bounds,
                                      {OutOfRange::fill, OutOfRange::clip, OutOfRange::promise_in_bounds});
-  const std::vector<Index> indices = with_mode_for_integers(indices_, options);
+  std::vector<Index> storage;
+  const std::vector<Index>& indices = with_mode_for_integers(indices_, options, storage);
   if (mode != OutOfRange::fill) return target_.index_with(indices);
   const Array fill = fill_value_for(options, target_.dtype());
   return apply_plan(target_, plan_indices(target_.shape(), indices), &fill);
