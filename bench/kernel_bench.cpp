@@ -24,11 +24,11 @@ namespace {
 
 constexpr std::int64_t kRun = 4096;
 
-const char* const kUnaryNames[] = {"neg",      "abs",  "sign",   "floor",      "ceil",  "round", "is_finite", "not",
-                                   "exp",      "exp2", "expm1",  "log",        "log1p", "log2",  "log10",     "sqrt",
-                                   "rsqrt",    "cbrt", "square", "reciprocal", "sin",   "cos",   "tan",       "asin",
-                                   "acos",     "atan", "sinh",   "cosh",       "tanh",  "asinh", "acosh",     "atanh",
-                                   "logistic", "erf",  "erfc",   "erf_inv",    "lgamma"};
+const char* const kUnaryNames[] = {"neg",      "abs",  "sign",   "floor",      "ceil",   "round", "is_finite", "not",
+                                   "exp",      "exp2", "expm1",  "log",        "log1p",  "log2",  "log10",     "sqrt",
+                                   "rsqrt",    "cbrt", "square", "reciprocal", "sin",    "cos",   "tan",       "asin",
+                                   "acos",     "atan", "sinh",   "cosh",       "tanh",   "asinh", "acosh",     "atanh",
+                                   "logistic", "erf",  "erfc",   "erf_inv",    "lgamma", "real",  "imag",      "conj"};
 static_assert(std::size(kUnaryNames) == static_cast<std::size_t>(UnaryOp::kCount));
 
 const char* const kBinaryNames[] = {"add",
@@ -52,13 +52,15 @@ const char* const kBinaryNames[] = {"add",
                                     "lt",
                                     "le",
                                     "gt",
-                                    "ge"};
+                                    "ge",
+                                    "complex"};
 static_assert(std::size(kBinaryNames) == static_cast<std::size_t>(BinaryOp::kCount));
 
 bool is_float(DType d) { return d == DType::float32 || d == DType::float64; }
 
 bool defined_for(UnaryOp op, DType dtype) {
-  if (is_float(dtype)) return op != UnaryOp::not_;
+  const bool complex_only = op == UnaryOp::real || op == UnaryOp::imag || op == UnaryOp::conj;
+  if (is_float(dtype)) return op != UnaryOp::not_ && !complex_only;
   switch (op) {
     case UnaryOp::neg:
     case UnaryOp::abs:
@@ -76,6 +78,7 @@ bool defined_for(BinaryOp op, DType dtype) {
   const bool bitwise = op == BinaryOp::and_ || op == BinaryOp::or_ || op == BinaryOp::xor_ ||
                        op == BinaryOp::shift_left || op == BinaryOp::shift_right_logical ||
                        op == BinaryOp::shift_right_arithmetic;
+  if (op == BinaryOp::complex) return false;  // its output is complex: bench/complex_bench.cpp
   if (is_float(dtype)) return !bitwise;
   return op != BinaryOp::atan2 && op != BinaryOp::nextafter;
 }

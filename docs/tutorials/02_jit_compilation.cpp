@@ -26,7 +26,8 @@ namespace {
 // Cell 2: a function with a side effect, appending its argument to a global list.
 std::vector<jx::Array> global_list;
 
-jx::Array log2(const jx::Array& x) {
+// (log2_of: <complex> makes the C library's ::log2 visible, so JAX's name would be ambiguous here.)
+jx::Array log2_of(const jx::Array& x) {
   global_list.push_back(x);
   auto ln_x = jnp::log(x);
   auto ln_2 = jnp::log(2.0);
@@ -128,7 +129,7 @@ int main() {
     c:f32[] = log 2.0:f32[]
     d:f32[] = div b c
   in (d,) })",
-               [] { std::cout << jx::make_jaxpr(log2)(3.0) << "\n"; });
+               [] { std::cout << jx::make_jaxpr(log2_of)(3.0) << "\n"; });
 
   // The print runs once, while tracing, and shows a tracer. The notebook's run printed the verbose
   // Traced<ShapedArray(float32[], weak_type=True)>with<DynamicJaxprTrace(level=1/0)>; JAX's HEAD

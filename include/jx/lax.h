@@ -78,6 +78,14 @@ inline constexpr struct erf_inv_function {
   Array operator()(const Array& x, Loc loc = Loc::current()) const;
 } erf_inv{};
 inline constexpr struct lgamma_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } lgamma{};
+// The parts of a complex array, its conjugate, and a complex array from its parts (lax.complex: two
+// float32 give a complex64, two float64 a complex128). real, imag and conj take complex arrays only.
+inline constexpr struct real_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } real{};
+inline constexpr struct imag_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } imag{};
+inline constexpr struct conj_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } conj{};
+inline constexpr struct complex_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} complex{};
 
 inline constexpr struct add_function {
   Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;

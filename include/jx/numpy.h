@@ -38,8 +38,8 @@ namespace jx {
 namespace numpy {
 
 using Loc = std::source_location;
-using jx::bfloat16, jx::bool_, jx::float16, jx::float32, jx::float64, jx::int8, jx::int16, jx::int32, jx::int64,
-    jx::uint8, jx::uint16, jx::uint32, jx::uint64;
+using jx::bfloat16, jx::bool_, jx::complex64, jx::complex128, jx::float16, jx::float32, jx::float64, jx::int8,
+    jx::int16, jx::int32, jx::int64, jx::uint8, jx::uint16, jx::uint32, jx::uint64;
 
 // jnp.pi, jnp.e, jnp.euler_gamma, jnp.inf, jnp.nan and jnp.newaxis: C++ doubles (weakly typed when they
 // meet an array, as Python floats are) and jx::newaxis.
@@ -309,6 +309,24 @@ struct CloseOptions {
   bool equal_nan = false;
 };
 // |x - y| <= atol + rtol * |y| elementwise, an infinity close only to itself (jnp.isclose).
+// The parts and the conjugate of complex arrays (a real array is its own real part and conjugate,
+// and has zero imaginary part), its angle atan2(imag, real) in radians (degrees with deg), and
+// which elements (iscomplex, isreal) or arrays (iscomplexobj, isrealobj) are complex.
+inline constexpr struct real_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } real{};
+inline constexpr struct imag_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } imag{};
+inline constexpr struct conjugate_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} conjugate{};
+inline constexpr struct conj_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } conj{};
+inline constexpr struct angle_function {
+  Array operator()(const Array& x, bool deg = false, Loc loc = Loc::current()) const;
+} angle{};
+inline constexpr struct iscomplex_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} iscomplex{};
+inline constexpr struct isreal_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } isreal{};
+bool iscomplexobj(const Array& x);
+bool isrealobj(const Array& x);
 inline constexpr struct isclose_function {
   Array operator()(const Array& x, const Array& y, CloseOptions options = {}, Loc loc = Loc::current()) const;
 } isclose{};

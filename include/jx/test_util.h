@@ -3,6 +3,8 @@
 // check_grads compares jx's derivatives of f at `args` with central finite differences computed in
 // float64, in forward mode (jvp against a directional difference) and reverse mode (the vjp's inner
 // product with a direction against the same difference), and recursively to the requested order.
+// Complex arguments and results are checked in complex128, along complex directions, with the
+// pairing Re(sum(a * b)) that reverse mode transposes under (JAX's convention).
 //
 //   jx::test::check_grads([](const jx::Array& x) { return jnp::sin(x) * x; }, {jnp::ones({3})}, 2);
 //

@@ -103,6 +103,8 @@ Array Array::from_scalar(double value, DType /*dtype*/, bool weak) {
   return scalar_array(value, default_float_dtype(), weak);
 }
 
+Array Array::from_scalar(std::complex<double> value) { return scalar_array(value, default_complex_dtype(), true); }
+
 namespace {
 
 // The concrete value of x as a contiguous array of `dtype`, or a ConcretizationError for tracers.
@@ -111,6 +113,11 @@ Array host_copy(const Array& x, DType dtype, std::string_view what) {
   if (x.is_tracer()) throw_concretization_error(x, what);
   if (x.dtype() == DType::key || x.dtype() == DType::float0) {
     throw DTypeError(std::string(what), fmt::format("cannot read {} values as C++ numbers", dtype_name(x.dtype())));
+  }
+  if (is_complex(x.dtype()) && !is_complex(dtype)) {
+    throw DTypeError(std::string(what), fmt::format("cannot read {} values as real C++ numbers (read a std::complex, "
+                                                    "or take jx::numpy::real first)",
+                                                    dtype_name(x.dtype())));
   }
   if (x.dtype() == dtype) return cpu::contiguous(x);
   return cpu::convert(x, ArrayType{x.shape(), dtype});
@@ -137,6 +144,8 @@ template <Scalar T>
 T Array::item(std::source_location loc) const {
   if constexpr (std::is_same_v<T, bool>) {
     return read_item<bool>(*this, loc, "item");
+  } else if constexpr (is_complex_v<T>) {
+    return T(read_item<std::complex<double>>(*this, loc, "item"));
   } else if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(read_item<double>(*this, loc, "item"));
   } else if constexpr (std::is_signed_v<T>) {
@@ -149,10 +158,11 @@ T Array::item(std::source_location loc) const {
 template <Scalar T>
 std::vector<T> Array::to_vector(std::source_location loc) const {
   CallSite site(loc);
-  using Stored =
+  using Stored = std::conditional_t<
+      is_complex_v<T>, std::complex<double>,
       std::conditional_t<std::is_same_v<T, bool>, bool,
                          std::conditional_t<std::is_floating_point_v<T>, double,
-                                            std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>>;
+                                            std::conditional_t<std::is_signed_v<T>, std::int64_t, std::uint64_t>>>>;
   const Array values = host_copy(*this, dtype_of<Stored>(), "to_vector");
   const Stored* data = concrete(values).data_as<Stored>();
   std::vector<T> result(static_cast<std::size_t>(size()));
@@ -188,6 +198,8 @@ JX_INSTANTIATE_HOST_ACCESS(long long)
 JX_INSTANTIATE_HOST_ACCESS(unsigned long long)
 JX_INSTANTIATE_HOST_ACCESS(float)
 JX_INSTANTIATE_HOST_ACCESS(double)
+JX_INSTANTIATE_HOST_ACCESS(std::complex<float>)
+JX_INSTANTIATE_HOST_ACCESS(std::complex<double>)
 #undef JX_INSTANTIATE_HOST_ACCESS
 
 }  // namespace jx

@@ -28,13 +28,35 @@ constexpr std::array<DTypeInfo, kNumDTypes> kInfo = {{
     {"bfloat16", "bf16", 2},
     {"float32", "f32", 4},
     {"float64", "f64", 8},
+    {"complex64", "c64", 8},
+    {"complex128", "c128", 16},
     {"key<fry>", "key<fry>", 8},
     {"float0", "float0", 0},
 }};
 
-// JAX's promotion lattice (docs.jax.dev, "Type promotion semantics"), without complex types. Each
-// node lists the nodes directly above it; the promoted type of a pair is their least upper bound.
-enum Node : int { b1, u1, u2, u4, u8, i1, i2, i4, i8, bf, f2, f4, f8, weak_int, weak_float, kNumNodes };
+// JAX's promotion lattice (docs.jax.dev, "Type promotion semantics"). Each node lists the nodes
+// directly above it; the promoted type of a pair is their least upper bound.
+enum Node : int {
+  b1,
+  u1,
+  u2,
+  u4,
+  u8,
+  i1,
+  i2,
+  i4,
+  i8,
+  bf,
+  f2,
+  f4,
+  f8,
+  c8,
+  c16,
+  weak_int,
+  weak_float,
+  weak_complex,
+  kNumNodes
+};
 
 constexpr std::array<std::array<int, 3>, kNumNodes> kAbove = {{
     /* b1 */ {weak_int, -1, -1},
@@ -48,10 +70,13 @@ constexpr std::array<std::array<int, 3>, kNumNodes> kAbove = {{
     /* i8 */ {weak_float, -1, -1},
     /* bf */ {f4, -1, -1},
     /* f2 */ {f4, -1, -1},
-    /* f4 */ {f8, -1, -1},
-    /* f8 */ {-1, -1, -1},
+    /* f4 */ {f8, c8, -1},
+    /* f8 */ {c16, -1, -1},
+    /* c8 */ {c16, -1, -1},
+    /* c16 */ {-1, -1, -1},
     /* i* */ {u1, i1, -1},
-    /* f* */ {bf, f2, -1},
+    /* f* */ {bf, f2, weak_complex},
+    /* c* */ {c8, -1, -1},
 }};
 
 // Bit set of every node at or above `node`.
@@ -86,10 +111,12 @@ constexpr std::array<std::array<int, kNumNodes>, kNumNodes> kJoin = [] {
   return table;
 }();
 static_assert(kJoin[u8][i8] == weak_float && kJoin[bf][f2] == f4 && kJoin[weak_int][u1] == u1);
+static_assert(kJoin[f8][c8] == c16 && kJoin[bf][weak_complex] == c8 && kJoin[weak_int][weak_complex] == weak_complex);
 
 int node_of(PromotionType t) {
   if (t.weak && is_integer(t.dtype)) return weak_int;
   if (t.weak && is_floating(t.dtype)) return weak_float;
+  if (t.weak && is_complex(t.dtype)) return weak_complex;
   switch (t.dtype) {
     case DType::bool_:
       return b1;
@@ -117,15 +144,19 @@ int node_of(PromotionType t) {
       return f4;
     case DType::float64:
       return f8;
+    case DType::complex64:
+      return c8;
+    case DType::complex128:
+      return c16;
     default:
       return -1;
   }
 }
 
-constexpr std::array<DType, kNumNodes> kNodeDType = {DType::bool_,   DType::uint8,    DType::uint16,  DType::uint32,
-                                                     DType::uint64,  DType::int8,     DType::int16,   DType::int32,
-                                                     DType::int64,   DType::bfloat16, DType::float16, DType::float32,
-                                                     DType::float64, DType::int32,    DType::float32};
+constexpr std::array<DType, kNumNodes> kNodeDType = {
+    DType::bool_,   DType::uint8,     DType::uint16,     DType::uint32,   DType::uint64,  DType::int8,
+    DType::int16,   DType::int32,     DType::int64,      DType::bfloat16, DType::float16, DType::float32,
+    DType::float64, DType::complex64, DType::complex128, DType::int32,    DType::float32, DType::complex64};
 
 }  // namespace
 
@@ -142,6 +173,8 @@ DType canonicalize_dtype(DType dtype) {
       return DType::uint32;
     case DType::float64:
       return DType::float32;
+    case DType::complex128:
+      return DType::complex64;
     default:
       return dtype;
   }
@@ -149,6 +182,7 @@ DType canonicalize_dtype(DType dtype) {
 
 DType default_int_dtype() { return config::enable_x64() ? DType::int64 : DType::int32; }
 DType default_float_dtype() { return config::enable_x64() ? DType::float64 : DType::float32; }
+DType default_complex_dtype() { return config::enable_x64() ? DType::complex128 : DType::complex64; }
 
 PromotionType promote_types(PromotionType a, PromotionType b) {
   const int na = node_of(a);
@@ -160,6 +194,7 @@ PromotionType promote_types(PromotionType a, PromotionType b) {
   const int joined = kJoin[static_cast<std::size_t>(na)][static_cast<std::size_t>(nb)];
   if (joined == weak_int) return {default_int_dtype(), true};
   if (joined == weak_float) return {default_float_dtype(), true};
+  if (joined == weak_complex) return {default_complex_dtype(), true};
   return {canonicalize_dtype(kNodeDType[static_cast<std::size_t>(joined)]), false};
 }
 

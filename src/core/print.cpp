@@ -6,6 +6,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <complex>
 #include <functional>
 #include <ostream>
 #include <sstream>
@@ -67,6 +68,7 @@ std::string positional(double value, DType dtype) {
 }
 
 struct FloatFormat {
+  bool plus = false;  // a '+' before non-negative values: the imaginary parts of complex numbers
   bool exponential = false;
   int pad_left = 0, pad_right = 0;  // characters before and after the decimal point
   int precision = 0, exponent_digits = 2;
@@ -90,8 +92,10 @@ Scientific scientific_parts(double value, DType dtype) {
   return parts;
 }
 
-FloatFormat float_format(const std::vector<double>& values, DType dtype) {
+FloatFormat float_format(const std::vector<double>& values, DType dtype, bool plus = false) {
   FloatFormat f;
+  f.plus = plus;
+  const int sign_width = plus ? 1 : 0;  // the '+' that non-negative values get
   double max_value = 0, min_value = INFINITY;
   bool any_nonzero = false, any_nonfinite = false, negative_inf = false;
   for (double v : values) {
@@ -112,7 +116,8 @@ FloatFormat float_format(const std::vector<double>& values, DType dtype) {
     for (double v : values) {
       if (!std::isfinite(v)) continue;
       const Scientific parts = scientific_parts(v, dtype);
-      f.pad_left = std::max(f.pad_left, static_cast<int>(parts.integer.size()));
+      const int sign = std::signbit(v) ? 0 : sign_width;
+      f.pad_left = std::max(f.pad_left, sign + static_cast<int>(parts.integer.size()));
       f.precision = std::max(f.precision, static_cast<int>(parts.fraction.size()));
       longest_exponent = std::max(longest_exponent, parts.exponent.size() - 1);
     }
@@ -123,21 +128,23 @@ FloatFormat float_format(const std::vector<double>& values, DType dtype) {
       if (!std::isfinite(v)) continue;
       const std::string s = positional(v, dtype);
       const std::size_t point = s.find('.');
-      f.pad_left = std::max(f.pad_left, static_cast<int>(point));
+      const int sign = std::signbit(v) ? 0 : sign_width;
+      f.pad_left = std::max(f.pad_left, sign + static_cast<int>(point));
       f.pad_right = std::max(f.pad_right, static_cast<int>(s.size() - point - 1));
     }
   }
   if (any_nonfinite) {
     const int offset = f.pad_right + 1;
-    f.pad_left = std::max({f.pad_left, 3 - offset, 3 + (negative_inf ? 1 : 0) - offset});
+    f.pad_left = std::max({f.pad_left, 3 - offset, 3 + (negative_inf || plus ? 1 : 0) - offset});
   }
   return f;
 }
 
 std::string format_float(double v, DType dtype, const FloatFormat& f) {
   std::string body;
+  const std::string sign = f.plus && !std::signbit(v) ? "+" : "";
   if (!std::isfinite(v)) {
-    body = std::isnan(v) ? "nan" : (v < 0 ? "-inf" : "inf");
+    body = std::isnan(v) ? (f.plus ? "+nan" : "nan") : (v < 0 ? "-inf" : sign + "inf");
     const int width = f.pad_left + f.pad_right + 1;
     return std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(body.size()))), ' ') + body;
   }
@@ -146,11 +153,11 @@ std::string format_float(double v, DType dtype, const FloatFormat& f) {
     parts.fraction.resize(static_cast<std::size_t>(f.precision), '0');
     std::string exponent_digits = parts.exponent.substr(1);
     while (static_cast<int>(exponent_digits.size()) < f.exponent_digits) exponent_digits.insert(0, "0");
-    body = parts.integer + "." + parts.fraction + "e" + parts.exponent[0] + exponent_digits;
-    const int before = static_cast<int>(parts.integer.size());
+    body = sign + parts.integer + "." + parts.fraction + "e" + parts.exponent[0] + exponent_digits;
+    const int before = static_cast<int>(sign.size() + parts.integer.size());
     return std::string(static_cast<std::size_t>(std::max(0, f.pad_left - before)), ' ') + body;
   }
-  body = positional(v, dtype);
+  body = sign + positional(v, dtype);
   const std::size_t point = body.find('.');
   const int before = static_cast<int>(point), after = static_cast<int>(body.size() - point - 1);
   return std::string(static_cast<std::size_t>(std::max(0, f.pad_left - before)), ' ') + body +
@@ -158,18 +165,23 @@ std::string format_float(double v, DType dtype, const FloatFormat& f) {
 }
 
 // Formats elements (by flat index) of a concrete array; decides the shared format from `sample`.
+// Complex numbers are formatted as NumPy's ComplexFloatingFormat does: the real parts share one float
+// format, the imaginary parts another that always shows a sign, and 'j' follows the imaginary digits.
 class ElementFormatter {
  public:
   ElementFormatter(const Array& x, const std::vector<std::int64_t>& sample) : dtype_(x.dtype()) {
-    const bool is_float = is_floating(dtype_);
-    data_ = cpu::convert(
-        x, ArrayType{x.shape(), is_float ? DType::float64
-                                         : (dtype_ == DType::bool_
-                                                ? DType::bool_
-                                                : (is_unsigned_integer(dtype_) ? DType::uint64 : DType::int64))});
-    std::vector<double> values;
-    for (std::int64_t i : sample) values.push_back(as_double(i));
-    if (is_float) {
+    data_ = cpu::convert(x, ArrayType{x.shape(), wide_dtype(dtype_)});
+    if (is_complex(dtype_)) {
+      std::vector<double> real_parts, imag_parts;
+      for (std::int64_t i : sample) {
+        real_parts.push_back(complex_at(i).real());
+        imag_parts.push_back(complex_at(i).imag());
+      }
+      float_format_ = float_format(real_parts, real_dtype(dtype_));
+      imag_format_ = float_format(imag_parts, real_dtype(dtype_), /*plus=*/true);
+    } else if (is_floating(dtype_)) {
+      std::vector<double> values;
+      for (std::int64_t i : sample) values.push_back(as_double(i));
       float_format_ = float_format(values, dtype_);
     } else {
       for (std::int64_t i : sample) width_ = std::max(width_, static_cast<int>(raw(i).size()));
@@ -177,12 +189,27 @@ class ElementFormatter {
   }
 
   std::string operator()(std::int64_t i) const {
+    if (is_complex(dtype_)) {
+      const std::complex<double> z = complex_at(i);
+      std::string imag = format_float(z.imag(), real_dtype(dtype_), imag_format_);
+      std::size_t end = imag.size();
+      while (end > 0 && imag[end - 1] == ' ') --end;
+      imag.insert(end, "j");
+      return format_float(z.real(), real_dtype(dtype_), float_format_) + imag;
+    }
     if (is_floating(dtype_)) return format_float(as_double(i), dtype_, float_format_);
     std::string s = raw(i);
     return std::string(static_cast<std::size_t>(std::max(0, width_ - static_cast<int>(s.size()))), ' ') + s;
   }
 
  private:
+  static DType wide_dtype(DType dtype) {
+    if (is_complex(dtype)) return DType::complex128;
+    if (is_floating(dtype)) return DType::float64;
+    if (dtype == DType::bool_) return DType::bool_;
+    return is_unsigned_integer(dtype) ? DType::uint64 : DType::int64;
+  }
+  std::complex<double> complex_at(std::int64_t i) const { return concrete(data_).data_as<std::complex<double>>()[i]; }
   double as_double(std::int64_t i) const {
     const ConcreteArray& c = concrete(data_);
     switch (c.type().dtype) {
@@ -212,7 +239,7 @@ class ElementFormatter {
 
   DType dtype_;
   Array data_;
-  FloatFormat float_format_;
+  FloatFormat float_format_, imag_format_;
   int width_ = 0;
 };
 
@@ -306,8 +333,34 @@ std::string array_to_string(const Array& x, const std::string& separator, const 
 
 std::string tracer_description(const Array& x) { return x.impl()->tracer_repr(); }
 
+// Python's repr of one float part of a complex scalar: shortest digits, no ".0" for integral values.
+std::string complex_part_string(double v, DType dtype) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
+  std::string s = shortest(v, dtype, false);
+  const double magnitude = std::fabs(v);
+  if (magnitude != 0 && (magnitude >= 1e16 || magnitude < 1e-4)) {
+    const Scientific parts = scientific_parts(v, dtype);
+    std::string exponent = parts.exponent.substr(1);
+    while (exponent.size() < 2) exponent.insert(0, "0");
+    s = parts.integer + (parts.fraction.empty() ? "" : "." + parts.fraction) + "e" + parts.exponent[0] + exponent;
+  }
+  return s;
+}
+
+// str() of a 0-d complex, as NumPy's complex scalars print: "(3+4j)", and "4j" for a zero real part.
+std::string complex_scalar_string(const Array& x) {
+  const std::complex<double> z = cpu::convert(x, ArrayType{{}, DType::complex128}).item<std::complex<double>>();
+  const DType part = real_dtype(x.dtype());
+  std::string imag = complex_part_string(z.imag(), part);
+  if (z.real() == 0 && !std::signbit(z.real())) return imag + "j";
+  if (imag[0] != '-') imag = "+" + imag;
+  return "(" + complex_part_string(z.real(), part) + imag + "j)";
+}
+
 // str() of a 0-d float: the shortest repr, with ".0" for integral values (NumPy scalar str).
 std::string scalar_string(const Array& x) {
+  if (is_complex(x.dtype())) return complex_scalar_string(x);
   if (!is_floating(x.dtype())) return array_to_string(x, " ", "");
   const double v = cpu::convert(x, ArrayType{{}, DType::float64}).item<double>();
   if (std::isnan(v)) return "nan";

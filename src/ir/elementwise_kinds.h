@@ -47,6 +47,9 @@ enum class UnaryOp : std::uint8_t {
   erfc,
   erf_inv,
   lgamma,
+  real,  // real, imag, conj: complex inputs only (real and imag give the real type of the parts)
+  imag,
+  conj,
   kCount
 };
 
@@ -73,9 +76,10 @@ enum class BinaryOp : std::uint8_t {
   le,
   gt,
   ge,
+  complex,  // lax.complex(x, y) = x + i y: two float32 (float64) make a complex64 (complex128)
   kCount
 };
 
-constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::eq; }
+constexpr bool is_comparison(BinaryOp op) { return op >= BinaryOp::eq && op <= BinaryOp::ge; }
 
 }  // namespace jx

@@ -44,6 +44,7 @@ class Substitution {
 bool is_scalar_literal_equal_to(const Atom& a, double value) {
   if (!a.is_literal() || !a.literal.is_concrete()) return false;
   if (!is_numeric(a.literal.dtype()) || is_bool(a.literal.dtype())) return false;
+  if (is_complex(a.literal.dtype())) return a.literal.item<std::complex<double>>() == value;
   return a.literal.item<double>() == value;
 }
 

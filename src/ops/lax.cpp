@@ -28,6 +28,9 @@ Array unary(UnaryOp op, const Array& x, const Loc& loc) {
 // A weakly typed operand takes the other operand's dtype, as JAX's lax does for Python scalars.
 std::pair<Array, Array> match_weak_dtypes(const Array& x, const Array& y) {
   if (x.dtype() == y.dtype()) return {x, y};
+  // A weak complex never becomes a real type: that would drop its imaginary part.
+  if (x.weak_type() && !y.weak_type() && is_complex(x.dtype()) && !is_complex(y.dtype())) return {x, y};
+  if (y.weak_type() && !x.weak_type() && is_complex(y.dtype()) && !is_complex(x.dtype())) return {x, y};
   if (x.weak_type() && !y.weak_type()) return {bind1(ConvertElementType(y.dtype(), true), {x}), y};
   if (y.weak_type() && !x.weak_type()) return {x, bind1(ConvertElementType(x.dtype(), true), {y})};
   return {x, y};  // the primitive's shape rule reports the mismatch
@@ -75,6 +78,12 @@ Array sqrt_function::operator()(const Array& x, Loc loc) const { return unary(Un
 Array rsqrt_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::rsqrt, x, loc); }
 Array cbrt_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::cbrt, x, loc); }
 Array square_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::square, x, loc); }
+Array real_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::real, x, loc); }
+Array imag_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::imag, x, loc); }
+Array conj_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::conj, x, loc); }
+Array complex_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  return binary(BinaryOp::complex, x, y, loc);
+}
 Array reciprocal_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::reciprocal, x, loc); }
 Array sin_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::sin, x, loc); }
 Array cos_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::cos, x, loc); }

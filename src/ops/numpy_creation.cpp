@@ -24,6 +24,8 @@ DType natural_dtype() {
     return DType::bool_;
   else if constexpr (std::is_floating_point_v<T>)
     return default_float_dtype();
+  else if constexpr (is_complex_v<T>)
+    return default_complex_dtype();
   else if constexpr (std::is_same_v<T, char>)
     return canonicalize_dtype(DType::int8);
   else
@@ -141,6 +143,8 @@ JX_INSTANTIATE_ARRAY(long long)
 JX_INSTANTIATE_ARRAY(unsigned long long)
 JX_INSTANTIATE_ARRAY(float)
 JX_INSTANTIATE_ARRAY(double)
+JX_INSTANTIATE_ARRAY(std::complex<float>)
+JX_INSTANTIATE_ARRAY(std::complex<double>)
 #undef JX_INSTANTIATE_ARRAY
 
 Array array_function::operator()(const Array& x, std::optional<DType> dtype, Loc loc) const {

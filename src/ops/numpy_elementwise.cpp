@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "core/array_impl.h"
 #include "jx/core/error.h"
@@ -233,12 +234,12 @@ JX_INEXACT_UNARY(arctanh, atanh)
 // As in JAX (and the array API): integers and bools are already whole, so they come back unchanged.
 Array floor_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
-  return is_floating(x.dtype()) ? lax::floor(x) : x;
+  return is_integer(x.dtype()) || is_bool(x.dtype()) ? x : lax::floor(x);  // lax rejects complex
 }
 
 Array ceil_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
-  return is_floating(x.dtype()) ? lax::ceil(x) : x;
+  return is_integer(x.dtype()) || is_bool(x.dtype()) ? x : lax::ceil(x);
 }
 
 Array abs_function::operator()(const Array& x, Loc loc) const {
@@ -261,6 +262,8 @@ Array sign_function::operator()(const Array& x, Loc loc) const {
 
 Array round_function::operator()(const Array& x, int decimals, Loc loc) const {
   CallSite site(loc);
+  // NumPy rounds the parts of a complex number separately.
+  if (is_complex(x.dtype())) return lax::complex((*this)(lax::real(x), decimals), (*this)(lax::imag(x), decimals));
   if (!is_floating(x.dtype())) return x;
   if (decimals == 0) return lax::round(x);
   // As JAX: float16 is scaled in float32 (in float16, x * 10^d is already rounded off: 1.35 -> 1.4
@@ -362,30 +365,75 @@ Array invert_function::operator()(const Array& x, Loc loc) const {
   return lax::bitwise_not(x);
 }
 
+// A complex number is NaN (infinite) when either part is, as in NumPy.
 Array isnan_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
+  if (is_complex(x.dtype())) return lax::bitwise_or((*this)(lax::real(x)), (*this)(lax::imag(x)));
   if (!is_floating(x.dtype())) return full_like(x, Array(false), DType::bool_);
   return lax::ne(x, x);
 }
 
 Array isinf_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
+  if (is_complex(x.dtype())) return lax::bitwise_or((*this)(lax::real(x)), (*this)(lax::imag(x)));
   if (!is_floating(x.dtype())) return full_like(x, Array(false), DType::bool_);
   return lax::eq(lax::abs(x), constant_like(x, std::numeric_limits<double>::infinity()));
 }
 
 Array isfinite_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
-  if (!is_floating(x.dtype())) return full_like(x, Array(true), DType::bool_);
+  if (!is_inexact(x.dtype())) return full_like(x, Array(true), DType::bool_);
   return lax::is_finite(x);
 }
+
+Array real_function::operator()(const Array& x, Loc loc) const {
+  CallSite site(loc);
+  return is_complex(x.dtype()) ? lax::real(x) : x;
+}
+
+Array imag_function::operator()(const Array& x, Loc loc) const {
+  CallSite site(loc);
+  return is_complex(x.dtype()) ? lax::imag(x) : full_like(x, Array(0));
+}
+
+Array conjugate_function::operator()(const Array& x, Loc loc) const {
+  CallSite site(loc);
+  return is_complex(x.dtype()) ? lax::conj(x) : x;
+}
+
+Array conj_function::operator()(const Array& x, Loc loc) const {
+  CallSite site(loc);
+  return conjugate(x);
+}
+
+Array angle_function::operator()(const Array& x, bool deg, Loc loc) const {
+  CallSite site(loc);
+  const Array z = is_complex(x.dtype()) ? x : ops::to_inexact(x);
+  Array radians = lax::atan2(imag(z), real(z));
+  if (deg) radians = lax::mul(radians, 180.0 / std::numbers::pi);
+  return radians;
+}
+
+Array iscomplex_function::operator()(const Array& x, Loc loc) const {
+  CallSite site(loc);
+  return lax::ne(imag(x), constant_like(imag(x), 0));
+}
+
+Array isreal_function::operator()(const Array& x, Loc loc) const {
+  CallSite site(loc);
+  return lax::eq(imag(x), constant_like(imag(x), 0));
+}
+
+bool iscomplexobj(const Array& x) { return is_complex(x.dtype()); }
+bool isrealobj(const Array& x) { return !is_complex(x.dtype()); }
 
 Array isclose_function::operator()(const Array& x, const Array& y, CloseOptions options, Loc loc) const {
   CallSite site(loc);
   auto [a, b] = promote_and_broadcast("isclose", x, y);
-  if (!is_floating(a.dtype())) return lax::eq(a, b);
+  if (!is_inexact(a.dtype())) return lax::eq(a, b);
+  const Array magnitude = lax::abs(b);  // real for complex operands, as the tolerance is
   const Array tolerance =
-      lax::add(constant_like(a, options.atol), lax::mul(constant_like(a, options.rtol), lax::abs(b)));
+      lax::add(constant_like(magnitude, options.atol), lax::mul(constant_like(magnitude, options.rtol), magnitude));
   Array close = lax::le(lax::abs(lax::sub(a, b)), tolerance);
   // Infinities are close only to themselves (inf - inf is NaN, which the test above rejects).
   close = lax::select(lax::bitwise_or(isinf(a), isinf(b)), lax::eq(a, b), close);

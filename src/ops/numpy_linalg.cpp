@@ -71,7 +71,7 @@ Array dot_function::operator()(const Array& a, const Array& b, Loc loc) const {
 Array vdot_function::operator()(const Array& a, const Array& b, Loc loc) const {
   CallSite site(loc);
   if (a.size() != b.size()) throw ShapeError("vdot", "arrays must have the same number of elements");
-  return dot(ravel(a), ravel(b));
+  return dot(conjugate(ravel(a)), ravel(b));  // the first argument conjugated, as NumPy's vdot
 }
 
 Array inner_function::operator()(const Array& a, const Array& b, Loc loc) const {

@@ -91,6 +91,7 @@ Array all_impl(const Array& x, const ReduceOptions& o) {
 
 // The dtype means and variances are computed in: floats (float16 and bfloat16 widened to float32).
 DType mean_dtype(DType dtype) {
+  if (is_complex(dtype)) return dtype;
   if (!is_floating(dtype)) return default_float_dtype();
   if (dtype == DType::float16 || dtype == DType::bfloat16) return DType::float32;
   return dtype;
@@ -98,7 +99,7 @@ DType mean_dtype(DType dtype) {
 
 Array mean_impl(const Array& x, const ReduceOptions& o) {
   const std::vector<int> axes = normalize_axes("mean", o.axis, x.ndim());
-  const DType result = canonicalize_dtype(o.dtype.value_or(is_floating(x.dtype()) ? x.dtype() : default_float_dtype()));
+  const DType result = canonicalize_dtype(o.dtype.value_or(is_inexact(x.dtype()) ? x.dtype() : default_float_dtype()));
   const DType compute = mean_dtype(result);
   const Array total = lax::reduce_sum(lax::convert_element_type(x, compute), axes);
   const Array mean = lax::div(total, ops::convert_to(Array(static_cast<double>(count_of(x, axes))), {compute, true}));
@@ -107,16 +108,20 @@ Array mean_impl(const Array& x, const ReduceOptions& o) {
 
 Array var_impl(const Array& x, const ReduceOptions& o) {
   const std::vector<int> axes = normalize_axes("var", o.axis, x.ndim());
-  const DType result = canonicalize_dtype(o.dtype.value_or(is_floating(x.dtype()) ? x.dtype() : default_float_dtype()));
-  const DType compute = mean_dtype(result);
+  // The variance of complex numbers is the mean of |x - mean|^2: real, in the parts' type.
+  const DType result =
+      real_dtype(canonicalize_dtype(o.dtype.value_or(is_inexact(x.dtype()) ? x.dtype() : default_float_dtype())));
+  const DType compute = is_complex(x.dtype()) ? x.dtype() : mean_dtype(result);
   const Array wide = lax::convert_element_type(x, compute);
   const Array n = ops::convert_to(Array(static_cast<double>(count_of(x, axes))), {compute, true});
   const Array centered = lax::sub(
       wide, ops::broadcast_to_shape(keep_dims(lax::div(lax::reduce_sum(wide, axes), n), x.shape(), axes), x.shape()));
+  const Array squares =
+      is_complex(compute) ? lax::real(lax::mul(centered, lax::conj(centered))) : lax::mul(centered, centered);
   // As JAX, the variance is NaN where N - ddof is not positive (instead of ±inf or a negative value).
   const std::int64_t dof = count_of(x, axes) - o.ddof;
-  const Array divisor = ops::convert_to(Array(static_cast<double>(dof)), {compute, true});
-  Array variance = lax::div(lax::reduce_sum(lax::mul(centered, centered), axes), divisor);
+  const Array divisor = ops::convert_to(Array(static_cast<double>(dof)), {squares.dtype(), true});
+  Array variance = lax::div(lax::reduce_sum(squares, axes), divisor);
   if (dof <= 0) variance = full_like(variance, Array(std::numeric_limits<double>::quiet_NaN()));
   return finish(lax::convert_element_type(variance, result), x, axes, o.keepdims);
 }

@@ -19,10 +19,12 @@ namespace jx::ops {
 
 namespace {
 
-// The kinds a weakly typed scalar may join under strict promotion: an int joins ints and floats, a
-// float joins floats (JAX's strict lattice: i* -> f* and every int type, f* -> every float type).
+// The kinds a weakly typed scalar may join under strict promotion: an int joins ints, floats and
+// complex numbers, a float joins floats and complex numbers, a complex only complex numbers (JAX's
+// strict lattice: i* -> f* -> c*, each weak type above the strong types of its kind).
 int kind_rank(DType dtype) {
   if (dtype == DType::bool_) return 0;
+  if (is_complex(dtype)) return 3;
   if (is_floating(dtype)) return 2;
   return 1;  // signed and unsigned integers
 }
@@ -63,7 +65,7 @@ Array convert_to(const Array& x, PromotionType type) {
 }
 
 PromotionType inexact_type(PromotionType type) {
-  if (is_floating(type.dtype)) return type;
+  if (is_inexact(type.dtype)) return type;
   return {default_float_dtype(), type.weak};
 }
 

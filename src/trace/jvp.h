@@ -48,6 +48,6 @@ class JVPTrace final : public Trace {
 };
 
 // Whether a value of this dtype can carry a tangent (floating point).
-inline bool is_differentiable(DType dtype) { return is_floating(dtype); }
+inline bool is_differentiable(DType dtype) { return is_inexact(dtype); }
 
 }  // namespace jx

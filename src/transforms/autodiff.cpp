@@ -31,7 +31,7 @@ void check_like_primals(const char* transform, const char* what, std::span<const
                                               "corresponding primal, {}",
                                               what, i, given[i].shape().to_string(), primals[i].shape.to_string()));
     }
-    if (is_floating(primals[i].dtype) && !is_floating(given[i].dtype())) {
+    if (is_inexact(primals[i].dtype) && !is_inexact(given[i].dtype())) {
       throw TypeError(transform, fmt::format("{} {} has dtype {}, but its primal is {}", what, i,
                                              dtype_name(given[i].dtype()), dtype_name(primals[i].dtype)));
     }
@@ -68,7 +68,7 @@ std::vector<bool> differentiable_leaves(std::span<const Array> leaves, const tre
   std::vector<bool> mask;
   for (std::size_t i = 0; i < leaves.size(); ++i) {
     const DType dtype = leaves[i].dtype();
-    if (is_floating(dtype)) {
+    if (is_inexact(dtype)) {
       mask.push_back(true);
       continue;
     }
@@ -101,15 +101,35 @@ std::vector<Array> gradient_leaves(std::span<const Array> cotangents, std::span<
   return result;
 }
 
-void check_scalar_output(const Array& value, const char* transform) {
+void check_scalar_output(const Array& value, const char* transform, bool holomorphic) {
   if (value.ndim() != 0) {
     throw TypeError(transform,
                     fmt::format("{} is only defined for functions with a scalar output; the output has type {}",
                                 transform, value.type().to_string()));
   }
-  if (!is_floating(value.dtype())) {
+  if (holomorphic && !is_complex(value.dtype())) {
+    throw TypeError(transform, fmt::format("{} with jx::holomorphic requires a complex output; the output has dtype {}",
+                                           transform, dtype_name(value.dtype())));
+  }
+  if (!holomorphic && is_complex(value.dtype())) {
+    throw TypeError(transform, fmt::format("{} requires a real-valued output, but the output has dtype {}. For "
+                                           "holomorphic differentiation, pass jx::holomorphic; for functions with "
+                                           "complex outputs that are not holomorphic, use jx::vjp directly",
+                                           transform, dtype_name(value.dtype())));
+  }
+  if (!is_inexact(value.dtype())) {
     throw TypeError(transform, fmt::format("{} requires a floating-point output; the output has dtype {}", transform,
                                            dtype_name(value.dtype())));
+  }
+}
+
+void check_holomorphic_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, const char* transform) {
+  for (std::size_t i = 0; i < primals.size(); ++i) {
+    if (wrt[i] && !is_complex(primals[i].dtype())) {
+      throw TypeError(transform, fmt::format("{} with jx::holomorphic requires complex inputs, but input leaf {} has "
+                                             "dtype {}",
+                                             transform, i, dtype_name(primals[i].dtype())));
+    }
   }
 }
 

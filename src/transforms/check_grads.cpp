@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <complex>
 #include <random>
 
 #include "jx/core/config.h"
@@ -16,10 +17,20 @@ namespace {
 
 namespace jnp = jx::numpy;
 
+// Values are compared in double precision: float64, or complex128 for complex values.
+DType wide_dtype(const Array& x) { return is_complex(x.dtype()) ? DType::complex128 : DType::float64; }
+Array widen(const Array& x) { return x.astype(wide_dtype(x)); }
+
 std::vector<Array> random_like(const std::vector<Array>& values, std::mt19937& rng) {
   std::normal_distribution<double> normal;
   std::vector<Array> result;
   for (const Array& v : values) {
+    if (is_complex(v.dtype())) {
+      std::vector<std::complex<double>> data(static_cast<std::size_t>(v.size()));
+      for (auto& d : data) d = {normal(rng), normal(rng)};
+      result.push_back(jnp::array(data, v.shape(), DType::complex128));
+      continue;
+    }
     std::vector<double> data(static_cast<std::size_t>(v.size()));
     for (double& d : data) d = normal(rng);
     result.push_back(jnp::array(data, v.shape(), DType::float64));
@@ -33,21 +44,30 @@ std::vector<Array> axpy(const std::vector<Array>& x, double a, const std::vector
   return result;
 }
 
+// The pairing reverse mode transposes under: sum(a * b), and for complex values its real part
+// Re(sum(a * b)), without conjugation (JAX's convention, so that vjp . v == u . jvp holds).
 double inner(const Array& a, const Array& b) {
-  return jnp::sum(a.astype(DType::float64) * b.astype(DType::float64)).item<double>();
+  return jnp::real(jnp::sum(widen(a) * widen(b))).astype(DType::float64).item<double>();
+}
+
+// The real numbers a result is made of: x itself, or its real then imaginary parts.
+Array real_parts(const Array& x) {
+  const Array wide = widen(x);
+  if (!is_complex(wide.dtype())) return wide;
+  return jnp::concatenate({jnp::ravel(jnp::real(wide)), jnp::ravel(jnp::imag(wide))});
 }
 
 // The directional derivative of f at args along v, by central differences.
 Array numerical_jvp(const ArrayFunction& f, const std::vector<Array>& args, const std::vector<Array>& v, double eps) {
-  const Array plus = f(axpy(args, eps, v)).astype(DType::float64);
-  const Array minus = f(axpy(args, -eps, v)).astype(DType::float64);
+  const Array plus = widen(f(axpy(args, eps, v)));
+  const Array minus = widen(f(axpy(args, -eps, v)));
   return (plus - minus) / (2 * eps);
 }
 
 void check_close(const Array& actual, const Array& expected, double atol, double rtol, const std::string& what,
                  const std::source_location& loc) {
-  const std::vector<double> a = actual.astype(DType::float64).to_vector<double>();
-  const std::vector<double> e = expected.astype(DType::float64).to_vector<double>();
+  const std::vector<double> a = real_parts(actual).to_vector<double>();
+  const std::vector<double> e = real_parts(expected).to_vector<double>();
   if (a.size() != e.size())
     throw ValueError("check_grads", fmt::format("{}: shapes differ", what), format_location(loc));
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -114,7 +134,7 @@ void check_grads_flat(const ArrayFunction& f, const std::vector<Array>& args, in
                       double rtol, double eps, std::source_location loc) {
   auto x64 = config::scoped({.enable_x64 = true});
   std::vector<Array> wide;
-  for (const Array& a : args) wide.push_back(a.astype(DType::float64));
+  for (const Array& a : args) wide.push_back(widen(a));
   std::mt19937 rng(0);
   check(f, wide, order, modes, atol, rtol, eps, rng, loc);
 }

@@ -37,7 +37,7 @@ ArrayList checkpoint_flat(const FlatFunction& f, std::span<const Array> leaves, 
 
 std::vector<ArrayType> saved_residuals_flat(const FlatFunction& f, std::span<const Array> leaves) {
   std::vector<bool> wrt;
-  for (const Array& leaf : leaves) wrt.push_back(is_floating(leaf.dtype()));
+  for (const Array& leaf : leaves) wrt.push_back(is_inexact(leaf.dtype()));
   const auto linearized = linearize(leaves, wrt, f, "saved_residuals");
   std::vector<ArrayType> types;
   for (const Array& residual : linearized->linear.consts) types.push_back(residual.type());

@@ -123,7 +123,7 @@ class CustomJvpCall final : public PrimitiveBase<CustomJvpCall> {
         continue;
       }
       // JAX: the tangent must have the output's tangent dtype (its own, for floating outputs).
-      if (is_floating(outputs[i].dtype()) && tangent.dtype() != outputs[i].dtype()) {
+      if (is_inexact(outputs[i].dtype()) && tangent.dtype() != outputs[i].dtype()) {
         throw TypeError("custom_jvp", fmt::format("the rule's tangent {} has dtype {}, but the function's output "
                                                   "has dtype {}; they must be equal",
                                                   i, dtype_name(tangent.dtype()), dtype_name(outputs[i].dtype())));

@@ -13,7 +13,7 @@ namespace jx::detail {
 std::shared_ptr<const Program> trace_linear(const FlatFunction& f, std::span<const ArrayType> types,
                                             const std::string& description) {
   for (const ArrayType& type : types) {
-    if (!is_floating(type.dtype)) {
+    if (!is_inexact(type.dtype)) {
       throw TypeError("linear_transpose", fmt::format("linear_transpose requires floating-point inputs; an input "
                                                       "has type {}",
                                                       type.to_string()));

@@ -93,7 +93,7 @@ Program jvp_program(const Program& program, const std::vector<bool>& with_tangen
         detail::jvp(primals, tangents, evaluator(program), "jvp of a loop or branch body");
     ArrayList result = outputs;
     for (std::size_t k = 0; k < outputs.size(); ++k) {
-      if (is_floating(outputs[k].dtype())) result.push_back(output_tangents[k]);
+      if (is_inexact(outputs[k].dtype())) result.push_back(output_tangents[k]);
     }
     return result;
   };
@@ -123,7 +123,7 @@ SplitProgram linearize_program(const Program& program, const std::vector<bool>& 
   std::vector<Atom> outputs;
   for (std::size_t i = 0; i < linearized->output_types.size(); ++i) {
     const ArrayType& type = linearized->output_types[i];
-    if (!is_floating(type.dtype)) continue;
+    if (!is_inexact(type.dtype)) continue;
     const int slot = linearized->output_slots[i];
     outputs.push_back(slot >= 0 ? linear.outputs[static_cast<std::size_t>(slot)] : append_zeros(linear, type));
   }

@@ -15,14 +15,15 @@
 
 namespace {
 
-// The table's names: b1, u1..u8, i1..i8, bf, f2, f4, f8, and the weak i*, f*.
+// The table's names: b1, u1..u8, i1..i8, bf, f2, f4, f8, c8, c16, and the weak i*, f*, c*.
 bool parse_type(const std::string& name, jx::PromotionType& out) {
   static const std::map<std::string, jx::PromotionType> names = {
-      {"b1", {jx::bool_, false}},    {"u1", {jx::uint8, false}},   {"u2", {jx::uint16, false}},
-      {"u4", {jx::uint32, false}},   {"u8", {jx::uint64, false}},  {"i1", {jx::int8, false}},
-      {"i2", {jx::int16, false}},    {"i4", {jx::int32, false}},   {"i8", {jx::int64, false}},
-      {"bf", {jx::bfloat16, false}}, {"f2", {jx::float16, false}}, {"f4", {jx::float32, false}},
-      {"f8", {jx::float64, false}},  {"i*", {jx::int64, true}},    {"f*", {jx::float64, true}}};
+      {"b1", {jx::bool_, false}},    {"u1", {jx::uint8, false}},     {"u2", {jx::uint16, false}},
+      {"u4", {jx::uint32, false}},   {"u8", {jx::uint64, false}},    {"i1", {jx::int8, false}},
+      {"i2", {jx::int16, false}},    {"i4", {jx::int32, false}},     {"i8", {jx::int64, false}},
+      {"bf", {jx::bfloat16, false}}, {"f2", {jx::float16, false}},   {"f4", {jx::float32, false}},
+      {"f8", {jx::float64, false}},  {"c8", {jx::complex64, false}}, {"c16", {jx::complex128, false}},
+      {"i*", {jx::int64, true}},     {"f*", {jx::float64, true}},    {"c*", {jx::complex128, true}}};
   auto it = names.find(name);
   if (it == names.end()) return false;
   out = it->second;
@@ -46,15 +47,15 @@ TEST(DType, PromotionMatchesJaxTableWithX64) {
       continue;
     }
     jx::PromotionType a;
-    if (!parse_type(cells[0], a)) continue;  // complex rows: jx has no complex types yet
+    ASSERT_TRUE(parse_type(cells[0], a)) << cells[0];
     for (std::size_t c = 0; c < columns.size(); ++c) {
       jx::PromotionType b, expected;
-      if (!parse_type(columns[c], b) || !parse_type(cells[c + 1], expected)) continue;
+      ASSERT_TRUE(parse_type(columns[c], b) && parse_type(cells[c + 1], expected)) << columns[c];
       EXPECT_EQ(jx::promote_types(a, b), expected) << cells[0] << " + " << columns[c] << " should be " << cells[c + 1];
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 15 * 15);
+  EXPECT_EQ(checked, 18 * 18);
 }
 
 TEST(DType, WeakTypesCanonicalizeWithoutX64) {
@@ -71,12 +72,32 @@ TEST(DType, WeakTypesCanonicalizeWithoutX64) {
   EXPECT_EQ(jx::default_int_dtype(), jx::int64);
 }
 
+TEST(DType, ComplexCanonicalizesWithoutX64) {
+  // A weak complex (a C++ std::complex) keeps float32 at complex64, and float64 needs complex128,
+  // which is complex64 without x64.
+  EXPECT_EQ(jx::promote_types({jx::float32, false}, {jx::complex64, true}), (jx::PromotionType{jx::complex64, false}));
+  EXPECT_EQ(jx::promote_types({jx::int32, false}, {jx::complex64, true}), (jx::PromotionType{jx::complex64, true}));
+  EXPECT_EQ(jx::promote_types(jx::float64, jx::complex64), jx::complex64);
+  EXPECT_EQ(jx::canonicalize_dtype(jx::complex128), jx::complex64);
+  EXPECT_EQ(jx::default_complex_dtype(), jx::complex64);
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  EXPECT_EQ(jx::promote_types(jx::float64, jx::complex64), jx::complex128);
+  EXPECT_EQ(jx::default_complex_dtype(), jx::complex128);
+}
+
 TEST(DType, NamesAndSizes) {
   EXPECT_EQ(jx::dtype_name(jx::bfloat16), "bfloat16");
   EXPECT_EQ(jx::dtype_short_name(jx::float32), "f32");
   EXPECT_EQ(jx::itemsize(jx::float16), 2u);
   EXPECT_EQ(jx::itemsize(jx::DType::key), 8u);
   EXPECT_EQ(jx::dtype_of<double>(), jx::float64);
+  EXPECT_EQ(jx::dtype_name(jx::complex64), "complex64");
+  EXPECT_EQ(jx::dtype_short_name(jx::complex128), "c128");
+  EXPECT_EQ(jx::itemsize(jx::complex64), 8u);
+  EXPECT_EQ(jx::itemsize(jx::complex128), 16u);
+  EXPECT_EQ(jx::dtype_of<std::complex<float>>(), jx::complex64);
+  EXPECT_EQ(jx::real_dtype(jx::complex128), jx::float64);
+  EXPECT_EQ(jx::complex_dtype(jx::bfloat16), jx::complex64);
 }
 
 TEST(DType, HalfConversionsRoundToNearestEven) {

@@ -42,9 +42,10 @@ struct KeywordsOnly {
 };
 }  // namespace detail
 
-// C++ scalar types that convert to weakly typed 0-d arrays (bool converts to a strong bool array).
+// C++ scalar types that convert to weakly typed 0-d arrays (bool converts to a strong bool array):
+// the arithmetic types, and std::complex<float> and std::complex<double> (Python's complex).
 template <class T>
-concept Scalar = std::is_arithmetic_v<T>;
+concept Scalar = std::is_arithmetic_v<T> || is_complex_v<T>;
 
 // Index components, as in NumPy's x[1:3, None, ..., idx].
 struct Slice {
@@ -153,10 +154,13 @@ class Array {
   static Array from_scalar(bool value);
   static Array from_scalar(std::int64_t value, DType dtype, bool weak);
   static Array from_scalar(double value, DType dtype, bool weak);
+  static Array from_scalar(std::complex<double> value);
   template <Scalar T>
   static Array from_scalar(T value) {
     if constexpr (std::is_same_v<T, bool>)
       return from_scalar(static_cast<bool>(value));
+    else if constexpr (is_complex_v<T>)
+      return from_scalar(std::complex<double>(value));
     else if constexpr (std::is_floating_point_v<T>)
       return from_scalar(static_cast<double>(value), DType::float32, true);
     else

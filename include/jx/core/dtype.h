@@ -6,11 +6,13 @@
 //   jx::promote_types(jx::int32, jx::float16)          // float16
 //   x * 2      // float32 x stays float32; int8 x stays int8
 //   x * 0.5f   // int32 x becomes float32 (weakly typed)
+//   x * std::complex<float>(0, 1)   // float32 x becomes complex64 (a C++ complex is weak too)
 //
 // 64-bit types exist only while jx::config::enable_x64 is on; otherwise they canonicalize to their
 // 32-bit counterparts, as with jax_enable_x64=False.
 #pragma once
 
+#include <complex>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
@@ -33,10 +35,12 @@ enum class DType : std::uint8_t {
   bfloat16,
   float32,
   float64,
-  key,     // a threefry2x32 PRNG key: two uint32 words per element (JAX's key<fry>)
-  float0,  // the tangent type of integer and key values: carries no data (JAX's float0)
+  complex64,   // two float32: real, imaginary (NumPy's and C++'s layout)
+  complex128,  // two float64
+  key,         // a threefry2x32 PRNG key: two uint32 words per element (JAX's key<fry>)
+  float0,      // the tangent type of integer and key values: carries no data (JAX's float0)
 };
-inline constexpr int kNumDTypes = 15;
+inline constexpr int kNumDTypes = 17;
 
 // The dtypes as values, spelled as in jax.numpy: jx::float32, jx::int32, ...
 inline constexpr DType bool_ = DType::bool_;
@@ -52,6 +56,8 @@ inline constexpr DType float16 = DType::float16;
 inline constexpr DType bfloat16 = DType::bfloat16;
 inline constexpr DType float32 = DType::float32;
 inline constexpr DType float64 = DType::float64;
+inline constexpr DType complex64 = DType::complex64;
+inline constexpr DType complex128 = DType::complex128;
 inline constexpr DType float0 = DType::float0;
 
 std::string_view dtype_name(DType dtype);        // "float32"
@@ -63,10 +69,32 @@ constexpr bool is_signed_integer(DType d) { return d >= DType::int8 && d <= DTyp
 constexpr bool is_unsigned_integer(DType d) { return d >= DType::uint8 && d <= DType::uint64; }
 constexpr bool is_integer(DType d) { return is_signed_integer(d) || is_unsigned_integer(d); }
 constexpr bool is_floating(DType d) { return d >= DType::float16 && d <= DType::float64; }
+constexpr bool is_complex(DType d) { return d == DType::complex64 || d == DType::complex128; }
+// Floating or complex: the types derivatives are taken in (NumPy's np.inexact).
+constexpr bool is_inexact(DType d) { return is_floating(d) || is_complex(d); }
 constexpr bool is_key(DType d) { return d == DType::key; }
 // Types arithmetic applies to: not keys, not float0.
-constexpr bool is_numeric(DType d) { return d <= DType::float64; }
-constexpr bool is_64bit(DType d) { return d == DType::int64 || d == DType::uint64 || d == DType::float64; }
+constexpr bool is_numeric(DType d) { return d <= DType::complex128; }
+constexpr bool is_64bit(DType d) {
+  return d == DType::int64 || d == DType::uint64 || d == DType::float64 || d == DType::complex128;
+}
+
+// The real type of a complex type's parts (complex64 -> float32); other types are their own.
+constexpr DType real_dtype(DType d) {
+  return d == DType::complex64 ? DType::float32 : d == DType::complex128 ? DType::float64 : d;
+}
+// The complex type with parts of a floating type (float64 -> complex128, narrower -> complex64).
+constexpr DType complex_dtype(DType d) {
+  return d == DType::float64 || d == DType::complex128 ? DType::complex128 : DType::complex64;
+}
+
+// std::complex<float> and std::complex<double>: the C++ types of complex64 and complex128.
+template <class T>
+inline constexpr bool is_complex_v = false;
+template <>
+inline constexpr bool is_complex_v<std::complex<float>> = true;
+template <>
+inline constexpr bool is_complex_v<std::complex<double>> = true;
 
 // The dtype of a C++ element type: dtype_of<float>() == jx::float32.
 template <class T>
@@ -98,6 +126,10 @@ constexpr DType dtype_of() {
     return DType::float32;
   else if constexpr (std::is_same_v<U, double>)
     return DType::float64;
+  else if constexpr (std::is_same_v<U, std::complex<float>>)
+    return DType::complex64;
+  else if constexpr (std::is_same_v<U, std::complex<double>>)
+    return DType::complex128;
   else
     static_assert(sizeof(U) == 0, "no jx dtype for this C++ type");
 }
@@ -110,13 +142,15 @@ struct PromotionType {
 };
 
 // The join of two types on JAX's promotion lattice, canonicalized for the current x64 setting.
-// Weakly typed inputs stand for the lattice's i* and f*; the result is weak when the join is.
+// Weakly typed inputs stand for the lattice's i*, f* and c*; the result is weak when the join is.
 PromotionType promote_types(PromotionType a, PromotionType b);
 inline DType promote_types(DType a, DType b) { return promote_types({a, false}, {b, false}).dtype; }
 
-// The dtype a value of `dtype` gets under the current x64 setting (float64 -> float32 when off).
+// The dtype a value of `dtype` gets under the current x64 setting (float64 -> float32 and
+// complex128 -> complex64 when off).
 DType canonicalize_dtype(DType dtype);
-DType default_int_dtype();    // int32, or int64 with x64
-DType default_float_dtype();  // float32, or float64 with x64
+DType default_int_dtype();      // int32, or int64 with x64
+DType default_float_dtype();    // float32, or float64 with x64
+DType default_complex_dtype();  // complex64, or complex128 with x64
 
 }  // namespace jx

@@ -17,6 +17,12 @@
 //
 // Integer leaves of a differentiated argument are an error (as in JAX) unless jx::allow_int is
 // passed; their gradient is then an array of dtype float0. Keys never get a gradient (float0).
+//
+// Complex numbers follow JAX's convention: grad of a real-valued function of z = x + i y is
+// df/dx - i df/dy (2 conj(z) for |z|^2), so gradient descent steps against its conjugate.
+// A function with a complex output is differentiated with jx::holomorphic (its inputs must be
+// complex, and the result is df/dz), or with jx::vjp for functions that are not holomorphic:
+//   jx::grad(jnp::sin, jx::holomorphic)(std::complex<float>(3, 4))   // cos(3 + 4i)
 #pragma once
 
 #include <array>
@@ -47,6 +53,8 @@ struct HasAux {};
 inline constexpr HasAux has_aux{};
 struct AllowInt {};
 inline constexpr AllowInt allow_int{};
+struct Holomorphic {};
+inline constexpr Holomorphic holomorphic{};
 
 namespace detail {
 
@@ -69,13 +77,15 @@ std::vector<bool> differentiable_leaves(std::span<const Array> leaves, const tre
 // The gradient of each leaf: its cotangent, or zeros (float0 zeros for undifferentiated leaves).
 std::vector<Array> gradient_leaves(std::span<const Array> cotangents, std::span<const Array> primals,
                                    const std::vector<bool>& wrt);
-void check_scalar_output(const Array& value, const char* transform);
+// A scalar output, real (or complex for a holomorphic function, whose inputs must be complex too).
+void check_scalar_output(const Array& value, const char* transform, bool holomorphic = false);
+void check_holomorphic_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, const char* transform);
 
 template <class T>
 struct GradOptions;
 template <>
 struct GradOptions<std::tuple<>> {
-  static constexpr bool has_aux = false, allow_int = false, explicit_argnums = false;
+  static constexpr bool has_aux = false, allow_int = false, holomorphic = false, explicit_argnums = false;
 };
 template <int... I, class... Rest>
 struct GradOptions<std::tuple<Argnums<I...>, Rest...>> : GradOptions<std::tuple<Rest...>> {
@@ -89,6 +99,10 @@ struct GradOptions<std::tuple<HasAux, Rest...>> : GradOptions<std::tuple<Rest...
 template <class... Rest>
 struct GradOptions<std::tuple<AllowInt, Rest...>> : GradOptions<std::tuple<Rest...>> {
   static constexpr bool allow_int = true;
+};
+template <class... Rest>
+struct GradOptions<std::tuple<Holomorphic, Rest...>> : GradOptions<std::tuple<Rest...>> {
+  static constexpr bool holomorphic = true;
 };
 
 template <class Options>
@@ -227,11 +241,15 @@ class Grad : public detail::CallWithLocation<Grad<F, Options, WithValue>> {
         return {Array(output)};
       }
     };
+    const char* transform = WithValue ? "value_and_grad" : "grad";
+    if constexpr (Options::holomorphic) {
+      detail::check_holomorphic_inputs(differentiated.primals, differentiated.wrt, transform);
+    }
     const auto linearized = detail::linearize_flat(differentiated.primals, differentiated.wrt, fn,
                                                    "grad of the function called at " + format_location(where));
     const ArrayList outputs = detail::linearized_primals(*linearized);
     const Array& value = outputs[0];
-    detail::check_scalar_output(value, WithValue ? "value_and_grad" : "grad");
+    detail::check_scalar_output(value, transform, Options::holomorphic);
     ArrayList cotangents(outputs.size());
     cotangents[0] = detail::ones_like_scalar(value);
     const ArrayList input_cotangents = detail::linearized_transpose(*linearized, cotangents);
@@ -284,7 +302,7 @@ class Pullback {
     const ArrayList output_cotangents = tree::leaves(cotangent);
     const ArrayList input_cotangents = detail::linearized_transpose(*linearized_, output_cotangents);
     std::vector<bool> wrt;
-    for (const Array& p : *primals_) wrt.push_back(is_floating(p.dtype()));
+    for (const Array& p : *primals_) wrt.push_back(is_inexact(p.dtype()));
     const std::vector<Array> leaves = detail::gradient_leaves(input_cotangents, *primals_, wrt);
     std::size_t offset = 0;
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -358,7 +376,7 @@ inline constexpr struct vjp_function : detail::CallWithLocation<vjp_function> {
     auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
     auto leaves = std::make_shared<const std::vector<Array>>(call->flatten_inputs(primals...));
     std::vector<bool> wrt;
-    for (const Array& p : *leaves) wrt.push_back(is_floating(p.dtype()));
+    for (const Array& p : *leaves) wrt.push_back(is_inexact(p.dtype()));
     auto linearized = detail::linearize_flat(*leaves, wrt, std::ref(*call), "vjp called at " + format_location(where));
     const ArrayList outputs = detail::linearized_primals(*linearized);
     Output output = tree::unflatten<Output>(call->output_structure, outputs);
@@ -422,7 +440,7 @@ inline constexpr struct linearize_function : detail::CallWithLocation<linearize_
     auto call = std::make_shared<detail::FlatCall<F, Inputs...>>(detail::FlatCall<F, Inputs...>{f, {}, {}, {}});
     const std::vector<Array> leaves = call->flatten_inputs(primals...);
     std::vector<bool> wrt;
-    for (const Array& p : leaves) wrt.push_back(is_floating(p.dtype()));
+    for (const Array& p : leaves) wrt.push_back(is_inexact(p.dtype()));
     auto linearized =
         detail::linearize_flat(leaves, wrt, std::ref(*call), "linearize called at " + format_location(where));
     Output output = tree::unflatten<Output>(call->output_structure, detail::linearized_primals(*linearized));

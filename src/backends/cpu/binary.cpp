@@ -261,6 +261,7 @@ void binary_bool(BinaryOp op, const bool* a, int sa, const bool* b, int sb, bool
 
 void binary_run(BinaryOp op, DType dtype, const void* a, int a_step, const void* b, int b_step, void* out,
                 std::int64_t n) {
+  if (is_complex(dtype) || op == BinaryOp::complex) return binary_complex_run(op, dtype, a, a_step, b, b_step, out, n);
   visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
     if constexpr (std::is_same_v<T, bool>) {
       binary_bool(op, static_cast<const bool*>(a), a_step, static_cast<const bool*>(b), b_step, static_cast<bool*>(out),

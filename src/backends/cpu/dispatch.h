@@ -3,6 +3,7 @@
 //   visit_dtype(x.dtype(), [&]<class T>(TypeTag<T>) { sum_into<T>(...); });
 #pragma once
 
+#include <complex>
 #include <cstdint>
 #include <stdexcept>
 #include <type_traits>
@@ -50,6 +51,28 @@ decltype(auto) visit_dtype(DType dtype, F&& f) {
   }
 }
 
+// The complex types: std::complex<float> for complex64, std::complex<double> for complex128. Kept out
+// of visit_dtype so that the many real-only kernels need not compile a complex case.
+template <class F>
+decltype(auto) visit_complex_dtype(DType dtype, F&& f) {
+  if (dtype == DType::complex64) return f(TypeTag<std::complex<float>>{});
+  if (dtype == DType::complex128) return f(TypeTag<std::complex<double>>{});
+  throw std::logic_error("jx: not a complex dtype");
+}
+
+// Every numeric type, complex included: for the kernels that are defined on all of them.
+template <class F>
+decltype(auto) visit_numeric_dtype(DType dtype, F&& f) {
+  if (is_complex(dtype)) return visit_complex_dtype(dtype, f);
+  return visit_dtype(dtype, f);
+}
+
+// A 16-byte element (complex128), moved as a whole.
+struct alignas(16) Bytes16 {
+  std::uint64_t low, high;
+  friend bool operator==(const Bytes16&, const Bytes16&) = default;
+};
+
 // The same for element sizes only (copies and movement don't care about the type).
 template <class F>
 decltype(auto) visit_itemsize(std::size_t itemsize, F&& f) {
@@ -62,6 +85,8 @@ decltype(auto) visit_itemsize(std::size_t itemsize, F&& f) {
       return f(TypeTag<std::uint32_t>{});
     case 8:
       return f(TypeTag<std::uint64_t>{});
+    case 16:
+      return f(TypeTag<Bytes16>{});
     default:
       throw std::logic_error("jx: unsupported element size");
   }

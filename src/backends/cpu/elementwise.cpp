@@ -273,6 +273,15 @@ template <class From, class To>
 To convert_one(From x) {
   if constexpr (std::is_same_v<From, To>) {
     return x;
+  } else if constexpr (is_complex_v<From> && is_complex_v<To>) {
+    return To(static_cast<typename To::value_type>(x.real()), static_cast<typename To::value_type>(x.imag()));
+  } else if constexpr (is_complex_v<From>) {
+    // The imaginary part is dropped, as NumPy's astype (with its ComplexWarning) and XLA do; to bool,
+    // a complex is true when either part is nonzero.
+    if constexpr (std::is_same_v<To, bool>) return x != From(0);
+    return convert_one<typename From::value_type, To>(x.real());
+  } else if constexpr (is_complex_v<To>) {
+    return To(convert_one<From, typename To::value_type>(x), 0);
   } else if constexpr (is_half_v<From>) {
     return convert_one<float, To>(static_cast<float>(x));
   } else if constexpr (std::is_same_v<To, bool>) {
@@ -298,8 +307,8 @@ void convert_run(DType from, DType to, const void* in, void* out, std::int64_t n
     std::memcpy(out, in, static_cast<std::size_t>(n) * itemsize(from));
     return;
   }
-  visit_dtype(from, [&]<class F>(TypeTag<F>) {
-    visit_dtype(to, [&]<class T>(TypeTag<T>) {
+  visit_numeric_dtype(from, [&]<class F>(TypeTag<F>) {
+    visit_numeric_dtype(to, [&]<class T>(TypeTag<T>) {
       const F* src = static_cast<const F*>(in);
       T* dst = static_cast<T*>(out);
       for (std::int64_t i = 0; i < n; ++i) dst[i] = convert_one<F, T>(src[i]);
@@ -315,16 +324,19 @@ void select_run(const bool* pred, int p_step, std::size_t itemsize, const void* 
     T* o = static_cast<T*>(out);
     // The common cases with their steps known to the compiler, so that the loop becomes vector blends:
     // a ReLU's gradient mask is half true at random, and a branch per element mispredicts half the time.
-    const auto blend = [&]<int TrueStep, int FalseStep>() {
-      const auto* flags = reinterpret_cast<const std::uint8_t*>(pred);
-      for (std::int64_t i = 0; i < n; ++i) {
-        const T mask = static_cast<T>(T{0} - static_cast<T>(flags[i] != 0));  // all ones where true
-        o[i] = static_cast<T>((t[i * TrueStep] & mask) | (f[i * FalseStep] & static_cast<T>(~mask)));
-      }
-    };
-    if (p_step == 1 && t_step == 1 && f_step == 1) return blend.template operator()<1, 1>();
-    if (p_step == 1 && t_step == 1 && f_step == 0) return blend.template operator()<1, 0>();
-    if (p_step == 1 && t_step == 0 && f_step == 1) return blend.template operator()<0, 1>();
+    // (Not for the 16-byte elements of complex128, which take the plain loop below.)
+    if constexpr (std::is_integral_v<T>) {
+      const auto blend = [&]<int TrueStep, int FalseStep>() {
+        const auto* flags = reinterpret_cast<const std::uint8_t*>(pred);
+        for (std::int64_t i = 0; i < n; ++i) {
+          const T mask = static_cast<T>(T{0} - static_cast<T>(flags[i] != 0));  // all ones where true
+          o[i] = static_cast<T>((t[i * TrueStep] & mask) | (f[i * FalseStep] & static_cast<T>(~mask)));
+        }
+      };
+      if (p_step == 1 && t_step == 1 && f_step == 1) return blend.template operator()<1, 1>();
+      if (p_step == 1 && t_step == 1 && f_step == 0) return blend.template operator()<1, 0>();
+      if (p_step == 1 && t_step == 0 && f_step == 1) return blend.template operator()<0, 1>();
+    }
     for (std::int64_t i = 0; i < n; ++i) o[i] = pred[i * p_step] ? t[i * t_step] : f[i * f_step];
   });
 }

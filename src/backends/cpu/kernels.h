@@ -23,6 +23,11 @@ void unary_run(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t 
 void binary_run(BinaryOp op, DType dtype, const void* a, int a_step, const void* b, int b_step, void* out,
                 std::int64_t n);
 void convert_run(DType from, DType to, const void* in, void* out, std::int64_t n);
+// The complex cases of unary_run and binary_run (src/backends/cpu/complex_elementwise.cpp): `dtype`
+// is complex, except for BinaryOp::complex, whose inputs are the parts' real type.
+void unary_complex_run(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n);
+void binary_complex_run(BinaryOp op, DType dtype, const void* a, int a_step, const void* b, int b_step, void* out,
+                        std::int64_t n);
 // out[i] = pred[i*p_step] ? on_true[i*t_step] : on_false[i*f_step], for elements of `itemsize` bytes.
 void select_run(const bool* pred, int p_step, std::size_t itemsize, const void* on_true, int t_step,
                 const void* on_false, int f_step, void* out, std::int64_t n);

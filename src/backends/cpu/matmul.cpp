@@ -121,10 +121,17 @@ void gemm_blas(const MatrixStack& a, const MatrixStack& b, T* out, std::int64_t 
       cblas_sgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, pa,
                   static_cast<int>(a.leading), pb, static_cast<int>(b.leading), 0.0f, pc,
                   static_cast<int>(std::max<std::int64_t>(n, 1)));
-    } else {
+    } else if constexpr (std::is_same_v<T, double>) {
       cblas_dgemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, pa,
                   static_cast<int>(a.leading), pb, static_cast<int>(b.leading), 0.0, pc,
                   static_cast<int>(std::max<std::int64_t>(n, 1)));
+    } else {
+      // complex64 and complex128: BLAS's cgemm and zgemm, which take their scalars by pointer.
+      const T one(1), zero(0);
+      const auto gemm = std::is_same_v<T, std::complex<float>> ? cblas_cgemm : cblas_zgemm;
+      gemm(CblasRowMajor, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), &one, pa,
+           static_cast<int>(a.leading), pb, static_cast<int>(b.leading), &zero, pc,
+           static_cast<int>(std::max<std::int64_t>(n, 1)));
     }
   }
 }
@@ -200,6 +207,9 @@ void multiply_into(const Array& lhs, const Array& rhs, const DotDimensions& dims
     const Array result = dot_general(convert(lhs, ArrayType{lhs.shape(), DType::float32}),
                                      convert(rhs, ArrayType{rhs.shape(), DType::float32}), dims, wide);
     convert_run(DType::float32, dtype, concrete(result).data(), out, out_type.num_elements());
+  } else if (is_complex(dtype)) {
+    visit_complex_dtype(dtype,
+                        [&]<class C>(TypeTag<C>) { gemm_blas<C>(a, b, reinterpret_cast<C*>(out), m, n, k, batch); });
   } else {
     visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
       if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {

@@ -431,7 +431,68 @@ void reduce_partials(ReduceOp op, DType dtype, const void* partials, std::int64_
   });
 }
 
+namespace {
+
+// x (complex) seen as its parts: the real dtype, with a trailing axis of 2 (real, imaginary).
+Array complex_parts_view(const ConcreteArray& x) {
+  Shape shape = x.type().shape;
+  shape.push_back(2);
+  Strides strides;
+  for (std::int64_t stride : x.strides()) strides.push_back(2 * stride);
+  strides.push_back(1);
+  return make_view(x, ArrayType{shape, real_dtype(x.type().dtype)}, strides, 2 * x.offset());
+}
+
+// The reverse: an array of parts (trailing axis of 2, contiguous) as complex numbers.
+Array complex_from_parts(const Array& parts, const ArrayType& out_type) {
+  const ConcreteArray& c = concrete(contiguous(parts));
+  return make_view(c, out_type, row_major_strides(out_type.shape), c.offset() / 2);
+}
+
+Array reduce_complex(ReduceOp op, const Array& x, std::span<const int> axes, const ArrayType& out_type) {
+  if (op == ReduceOp::sum) {
+    // A sum adds the parts separately: the real kernels' careful summation, on both.
+    Shape parts_shape = out_type.shape;
+    parts_shape.push_back(2);
+    const Array parts =
+        reduce(op, complex_parts_view(concrete(x)), axes, ArrayType{parts_shape, real_dtype(out_type.dtype)});
+    return complex_from_parts(parts, out_type);
+  }
+  if (op != ReduceOp::prod) throw std::logic_error("jx: only sums and products reduce complex numbers");
+  // Products: reduced axes moved last and copied, then each row multiplied out in double precision.
+  const Shape& shape = x.shape();
+  Shape permuted_shape;
+  Strides permuted_strides;
+  const ConcreteArray& source = concrete(x);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int d = 0; d < shape.ndim(); ++d) {
+      const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
+      if (reduced != (pass == 1)) continue;
+      permuted_shape.push_back(shape[d]);
+      permuted_strides.push_back(source.strides()[static_cast<std::size_t>(d)]);
+    }
+  }
+  const Array rows =
+      contiguous(make_view(source, ArrayType{permuted_shape, x.dtype()}, permuted_strides, source.offset()));
+  const std::int64_t count = out_type.num_elements();
+  const std::int64_t length = count ? x.size() / count : 0;
+  auto out = allocate_array(out_type);
+  visit_complex_dtype(x.dtype(), [&]<class C>(TypeTag<C>) {
+    const C* data = concrete(rows).data_as<C>();
+    C* result = out->data_as<C>();
+    for (std::int64_t r = 0; r < count; ++r) {
+      std::complex<double> product = 1;
+      for (std::int64_t i = 0; i < length; ++i) product *= std::complex<double>(data[r * length + i]);
+      result[r] = C(product);
+    }
+  });
+  return wrap(std::move(out));
+}
+
+}  // namespace
+
 Array reduce(ReduceOp op, const Array& x, std::span<const int> axes, const ArrayType& out_type) {
+  if (is_complex(x.dtype())) return reduce_complex(op, x, axes, out_type);
   auto out = allocate_array(out_type);
   visit_dtype(x.dtype(), [&]<class T>(TypeTag<T>) { reduce_typed<T>(op, concrete(x), axes, *out); });
   return wrap(std::move(out));
@@ -467,6 +528,12 @@ Array argreduce(bool is_max, const Array& x, int axis, const ArrayType& out_type
 }
 
 Array cumulative(CumulativeOp op, const Array& x, int axis, bool reverse, const ArrayType& out_type) {
+  if (is_complex(x.dtype())) {
+    if (op != CumulativeOp::sum) throw std::logic_error("jx: only cumulative sums of complex numbers");
+    const Array parts = complex_parts_view(concrete(x));
+    const Array summed = cumulative(op, parts, axis, reverse, parts.type());
+    return complex_from_parts(summed, out_type);
+  }
   const Array dense = contiguous(x);
   auto out = allocate_array(out_type);
   const Shape& shape = out_type.shape;

@@ -203,6 +203,12 @@ TileRole tile_role(const Equation& e, const Program& p, std::int64_t& group_size
     return true;
   };
   group_size = n;
+  // Complex values run through their own kernels, one equation at a time: the tiles' temporaries are
+  // sized for elements of at most 8 bytes, and the run kernels for complex are scalar loops anyway.
+  if (is_complex(out.dtype)) return TileRole::none;
+  for (const Atom& a : e.inputs) {
+    if (is_complex(p.type_of(a).dtype)) return TileRole::none;
+  }
   if (dynamic_cast<const Unary*>(&primitive)) return first.num_elements() == n ? TileRole::elementwise : TileRole::none;
   if (dynamic_cast<const Binary*>(&primitive) || dynamic_cast<const SelectN*>(&primitive)) {
     return sizes_fit() ? TileRole::elementwise : TileRole::none;

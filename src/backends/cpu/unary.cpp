@@ -261,6 +261,9 @@ void unary_float(UnaryOp op, const T* in, void* out_raw, std::int64_t n) {
       }
       return;
     case UnaryOp::not_:
+    case UnaryOp::real:  // complex only: complex_elementwise.cpp
+    case UnaryOp::imag:
+    case UnaryOp::conj:
     case UnaryOp::kCount:
       break;
   }
@@ -307,6 +310,7 @@ void unary_bool(UnaryOp op, const bool* in, bool* out, std::int64_t n) {
 }  // namespace
 
 void unary_run(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n) {
+  if (is_complex(dtype)) return unary_complex_run(op, dtype, in, out, n);
   visit_dtype(dtype, [&]<class T>(TypeTag<T>) {
     if constexpr (std::is_same_v<T, bool>) {
       unary_bool(op, static_cast<const bool*>(in), static_cast<bool*>(out), n);

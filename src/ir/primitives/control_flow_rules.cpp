@@ -144,7 +144,7 @@ std::pair<ArrayList, ArrayList> While::jvp_with_primals(std::span<const Array> p
   // may become non-zero after an iteration, so all are carried).
   std::vector<bool> with_tangent = differentiable(body_consts, tangents.subspan(cc, bc));
   std::vector<bool> carry_float;
-  for (const Array& c : carry) carry_float.push_back(is_floating(c.dtype()));
+  for (const Array& c : carry) carry_float.push_back(is_inexact(c.dtype()));
   with_tangent.insert(with_tangent.end(), carry_float.begin(), carry_float.end());
   const Program jvp_body = detail::jvp_program(body(), with_tangent);
   // jvp_program orders inputs (consts, carry, const tangents, carry tangents); the loop wants
@@ -242,7 +242,7 @@ std::pair<ArrayList, ArrayList> Scan::jvp_with_primals(std::span<const Array> pr
   // Tangents: constants and scanned inputs that have them, and every floating carry.
   std::vector<bool> const_flags = differentiable(consts, tangents.subspan(0, nc));
   std::vector<bool> carry_flags;
-  for (const Array& c : carry) carry_flags.push_back(is_floating(c.dtype()));
+  for (const Array& c : carry) carry_flags.push_back(is_inexact(c.dtype()));
   std::vector<bool> x_flags = differentiable(xs, tangents.subspan(nc + ncarry, nx));
   std::vector<bool> with_tangent = const_flags;
   with_tangent.insert(with_tangent.end(), carry_flags.begin(), carry_flags.end());

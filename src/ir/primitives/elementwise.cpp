@@ -18,7 +18,7 @@ namespace jx::primitives {
 namespace {
 
 // Which dtypes each operation accepts.
-enum Accepts : unsigned { kFloat = 1, kInt = 2, kBool = 4, kAny = 7 };
+enum Accepts : unsigned { kFloat = 1, kInt = 2, kBool = 4, kComplex = 8, kReal = 7, kInexact = kFloat | kComplex };
 
 struct UnaryInfo {
   std::string_view name;
@@ -26,16 +26,46 @@ struct UnaryInfo {
 };
 
 constexpr std::array<UnaryInfo, static_cast<std::size_t>(UnaryOp::kCount)> kUnary = {{
-    {"neg", kFloat | kInt}, {"abs", kFloat | kInt}, {"sign", kFloat | kInt},   {"floor", kFloat},
-    {"ceil", kFloat},       {"round", kFloat},      {"is_finite", kFloat},     {"not", kInt | kBool},
-    {"exp", kFloat},        {"exp2", kFloat},       {"expm1", kFloat},         {"log", kFloat},
-    {"log1p", kFloat},      {"log2", kFloat},       {"log10", kFloat},         {"sqrt", kFloat},
-    {"rsqrt", kFloat},      {"cbrt", kFloat},       {"square", kFloat | kInt}, {"reciprocal", kFloat},
-    {"sin", kFloat},        {"cos", kFloat},        {"tan", kFloat},           {"asin", kFloat},
-    {"acos", kFloat},       {"atan", kFloat},       {"sinh", kFloat},          {"cosh", kFloat},
-    {"tanh", kFloat},       {"asinh", kFloat},      {"acosh", kFloat},         {"atanh", kFloat},
-    {"logistic", kFloat},   {"erf", kFloat},        {"erfc", kFloat},          {"erf_inv", kFloat},
+    {"neg", kInexact | kInt},
+    {"abs", kInexact | kInt},
+    {"sign", kInexact | kInt},
+    {"floor", kFloat},
+    {"ceil", kFloat},
+    {"round", kFloat},
+    {"is_finite", kInexact},
+    {"not", kInt | kBool},
+    {"exp", kInexact},
+    {"exp2", kInexact},
+    {"expm1", kInexact},
+    {"log", kInexact},
+    {"log1p", kInexact},
+    {"log2", kInexact},
+    {"log10", kInexact},
+    {"sqrt", kInexact},
+    {"rsqrt", kInexact},
+    {"cbrt", kFloat},
+    {"square", kInexact | kInt},
+    {"reciprocal", kInexact},
+    {"sin", kInexact},
+    {"cos", kInexact},
+    {"tan", kInexact},
+    {"asin", kInexact},
+    {"acos", kInexact},
+    {"atan", kInexact},
+    {"sinh", kInexact},
+    {"cosh", kInexact},
+    {"tanh", kInexact},
+    {"asinh", kInexact},
+    {"acosh", kInexact},
+    {"atanh", kInexact},
+    {"logistic", kInexact},
+    {"erf", kFloat},
+    {"erfc", kFloat},
+    {"erf_inv", kFloat},
     {"lgamma", kFloat},
+    {"real", kComplex},
+    {"imag", kComplex},
+    {"conj", kComplex},
 }};
 
 struct BinaryInfo {
@@ -44,14 +74,14 @@ struct BinaryInfo {
 };
 
 constexpr std::array<BinaryInfo, static_cast<std::size_t>(BinaryOp::kCount)> kBinary = {{
-    {"add", kFloat | kInt},
-    {"sub", kFloat | kInt},
-    {"mul", kFloat | kInt},
-    {"div", kFloat | kInt},
+    {"add", kInexact | kInt},
+    {"sub", kInexact | kInt},
+    {"mul", kInexact | kInt},
+    {"div", kInexact | kInt},
     {"rem", kFloat | kInt},
-    {"pow", kFloat | kInt},
-    {"max", kAny},
-    {"min", kAny},
+    {"pow", kInexact | kInt},
+    {"max", kReal},
+    {"min", kReal},
     {"atan2", kFloat},
     {"nextafter", kFloat},
     {"and", kInt | kBool},
@@ -60,18 +90,20 @@ constexpr std::array<BinaryInfo, static_cast<std::size_t>(BinaryOp::kCount)> kBi
     {"shift_left", kInt},
     {"shift_right_logical", kInt},
     {"shift_right_arithmetic", kInt},
-    {"eq", kAny},
-    {"ne", kAny},
-    {"lt", kAny},
-    {"le", kAny},
-    {"gt", kAny},
-    {"ge", kAny},
+    {"eq", kReal | kComplex},
+    {"ne", kReal | kComplex},
+    {"lt", kReal},
+    {"le", kReal},
+    {"gt", kReal},
+    {"ge", kReal},
+    {"complex", kFloat},  // float32 and float64 only, checked in infer
 }};
 
 unsigned kind_of(DType dtype) {
   if (is_floating(dtype)) return kFloat;
   if (is_integer(dtype)) return kInt;
   if (is_bool(dtype)) return kBool;
+  if (is_complex(dtype)) return kComplex;
   return 0;
 }
 
@@ -100,6 +132,10 @@ TypeList Unary::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
   check_accepts(name(), kUnary[static_cast<std::size_t>(op_)].accepts, x.dtype);
   if (op_ == UnaryOp::is_finite) return {ArrayType{x.shape, DType::bool_}};
+  // The magnitude and the parts of a complex number are real.
+  if (op_ == UnaryOp::abs || op_ == UnaryOp::real || op_ == UnaryOp::imag) {
+    return {ArrayType{x.shape, real_dtype(x.dtype), x.weak}};
+  }
   return {x};
 }
 
@@ -120,6 +156,13 @@ TypeList Binary::infer(std::span<const ArrayType> inputs) const {
   check_accepts(name(), kBinary[static_cast<std::size_t>(op_)].accepts, a.dtype);
   const Shape shape = binary_shape(name(), a, b);
   if (is_comparison(op_)) return {ArrayType{shape, DType::bool_}};
+  if (op_ == BinaryOp::complex) {
+    if (a.dtype != DType::float32 && a.dtype != DType::float64) {
+      throw DTypeError(std::string(name()),
+                       fmt::format("the parts must be float32 or float64, got {}", dtype_name(a.dtype)));
+    }
+    return {ArrayType{shape, complex_dtype(a.dtype), a.weak && b.weak}};
+  }
   return {ArrayType{shape, a.dtype, a.weak && b.weak}};
 }
 
@@ -131,8 +174,8 @@ ArrayList Binary::evaluate(std::span<const Array> inputs) const {
 // --- IntegerPow --------------------------------------------------------------------------------
 
 TypeList IntegerPow::infer(std::span<const ArrayType> inputs) const {
-  check_accepts(name(), kFloat | kInt, inputs[0].dtype);
-  if (y_ < 0 && !is_floating(inputs[0].dtype)) {
+  check_accepts(name(), kInexact | kInt, inputs[0].dtype);
+  if (y_ < 0 && !is_inexact(inputs[0].dtype)) {
     throw ValueError(std::string(name()), "integers cannot be raised to negative powers");
   }
   return {inputs[0]};
@@ -329,13 +372,26 @@ ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tang
   const Array& x = primals[0];
   const Array& t = tangents[0];
   const Array& y = outputs[0];
-  if (!t.valid() || !is_floating(y.dtype())) return {Array()};
+  if (!t.valid() || !is_inexact(y.dtype())) return {Array()};
   using std::numbers::pi;
   switch (op_) {
     case UnaryOp::neg:
       return {lax::neg(t)};
     case UnaryOp::abs:
+      if (is_complex(x.dtype())) {
+        // d|z| = Re(conj(z) dz) / |z|, with |z| = 0 replaced by 1 (as JAX, so 0 gives 0, not NaN).
+        const Array magnitude = lax::convert_element_type(
+            lax::select(lax::eq(y, 0.0), rules::broadcast_to(lax::convert_element_type(1.0, y.dtype()), y.shape()), y),
+            x.dtype());
+        return {lax::real(lax::mul(t, lax::div(lax::conj(x), magnitude)))};
+      }
       return {lax::select(lax::ge(x, 0.0), t, lax::neg(t))};  // 1 at 0, as JAX
+    case UnaryOp::real:
+      return {lax::real(t)};
+    case UnaryOp::imag:
+      return {lax::imag(t)};
+    case UnaryOp::conj:
+      return {lax::conj(t)};
     case UnaryOp::sign:
     case UnaryOp::floor:
     case UnaryOp::ceil:
@@ -409,8 +465,21 @@ ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tang
 
 ArrayList Unary::transpose(std::span<const Array> cotangents, std::span<const Array> /*inputs*/,
                            std::span<const ArrayType> /*types*/) const {
-  if (op_ != UnaryOp::neg) return Primitive::transpose(cotangents, {}, {});
-  return {lax::neg(cotangents[0])};
+  // The complex rules are JAX's: transposes under the pairing Re(ct * t), without conjugation, so
+  // that grad of a real function of z is the conjugate of df/dz (JAX's convention).
+  const Array& ct = cotangents[0];
+  switch (op_) {
+    case UnaryOp::neg:
+      return {lax::neg(ct)};
+    case UnaryOp::real:
+      return {lax::complex(ct, rules::zeros(ct.type()))};
+    case UnaryOp::imag:
+      return {lax::complex(rules::zeros(ct.type()), lax::neg(ct))};
+    case UnaryOp::conj:
+      return {lax::conj(ct)};
+    default:
+      return Primitive::transpose(cotangents, {}, {});
+  }
 }
 
 namespace {
@@ -430,9 +499,15 @@ ArrayList Binary::jvp(std::span<const Array> primals, std::span<const Array> tan
   const Array& ta = tangents[0];
   const Array& tb = tangents[1];
   const Array& out = outputs[0];
-  if (!is_floating(out.dtype())) return {Array()};
+  if (!is_inexact(out.dtype())) return {Array()};
   Array result;
   switch (op_) {
+    case BinaryOp::complex: {
+      const Array real_part = ta.valid() ? ta : rules::zeros(a.type());
+      const Array imag_part = tb.valid() ? tb : rules::zeros(b.type());
+      result = lax::complex(rules::broadcast_to(real_part, out.shape()), rules::broadcast_to(imag_part, out.shape()));
+      break;
+    }
     case BinaryOp::add:
       result = rules::add_tangents(ta, tb);
       break;
@@ -507,6 +582,9 @@ ArrayList Binary::transpose(std::span<const Array> cotangents, std::span<const A
     case BinaryOp::div:
       if (b_linear) break;  // linear in the numerator only
       return {rules::unbroadcast(lax::div(ct, inputs[1]), types[0]), Array()};
+    case BinaryOp::complex:
+      return {a_linear ? rules::unbroadcast(lax::real(ct), types[0]) : Array(),
+              b_linear ? rules::unbroadcast(lax::imag(lax::neg(ct)), types[1]) : Array()};
     default:
       break;
   }
@@ -525,7 +603,7 @@ ArrayList IntegerPow::jvp(std::span<const Array> primals, std::span<const Array>
 
 ArrayList ConvertElementType::jvp(std::span<const Array> primals, std::span<const Array> tangents,
                                   std::span<const Array> /*outputs*/) const {
-  if (!tangents[0].valid() || !is_floating(new_dtype_) || !is_floating(primals[0].dtype())) return {Array()};
+  if (!tangents[0].valid() || !is_inexact(new_dtype_) || !is_inexact(primals[0].dtype())) return {Array()};
   return {lax::convert_element_type(tangents[0], new_dtype_)};
 }
 

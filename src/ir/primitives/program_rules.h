@@ -60,14 +60,14 @@ inline std::vector<ArrayType> strong_types(std::span<const Array> values) {
 inline ArrayList spread_tangents(std::span<const Array> outputs, std::span<const Array> float_tangents) {
   ArrayList result;
   std::size_t next = 0;
-  for (const Array& out : outputs) result.push_back(is_floating(out.dtype()) ? float_tangents[next++] : Array());
+  for (const Array& out : outputs) result.push_back(is_inexact(out.dtype()) ? float_tangents[next++] : Array());
   return result;
 }
 
 inline std::vector<bool> differentiable(std::span<const Array> primals, std::span<const Array> tangents) {
   std::vector<bool> mask;
   for (std::size_t i = 0; i < primals.size(); ++i)
-    mask.push_back(tangents[i].valid() && is_floating(primals[i].dtype()));
+    mask.push_back(tangents[i].valid() && is_inexact(primals[i].dtype()));
   return mask;
 }
 

@@ -24,7 +24,7 @@ bool accepts(cpu::ReduceOp op, DType dtype) {
       return is_bool(dtype) || is_integer(dtype);
     case cpu::ReduceOp::max:
     case cpu::ReduceOp::min:
-      return is_numeric(dtype);
+      return is_numeric(dtype) && !is_complex(dtype);  // complex numbers have no order
     default:
       return is_numeric(dtype) && !is_bool(dtype);
   }
@@ -73,7 +73,7 @@ namespace {
 // n as a scalar of `dtype`; integers wrap as n repeated additions would (modulo 2^bits, as two's
 // complement for signed types).
 Array repeat_count(std::int64_t n, DType dtype) {
-  if (is_floating(dtype)) return lax::convert_element_type(Array(static_cast<double>(n)), dtype);
+  if (is_inexact(dtype)) return lax::convert_element_type(Array(static_cast<double>(n)), dtype);
   const std::size_t bits = 8 * itemsize(dtype);
   if (bits >= 64) return lax::convert_element_type(Array(n), dtype);
   std::uint64_t wrapped = static_cast<std::uint64_t>(n) & ((std::uint64_t{1} << bits) - 1);
@@ -123,6 +123,7 @@ Kernel Reduce::lower(const LoweringContext& context) const {
   // Planned kernels cover reductions of trailing axes (rows), which include full reductions; the
   // rest run through evaluate.
   const ArrayType& x = context.inputs[0];
+  if (is_complex(x.dtype)) return {};  // complex sums and products run through evaluate
   const int ndim = x.ndim();
   for (std::size_t i = 0; i < axes_.size(); ++i) {
     if (axes_[i] != ndim - static_cast<int>(axes_.size()) + static_cast<int>(i)) return {};
@@ -171,7 +172,7 @@ Kernel Reduce::lower(const LoweringContext& context) const {
 
 TypeList ArgReduce::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
-  if (!is_numeric(x.dtype))
+  if (!is_numeric(x.dtype) || is_complex(x.dtype))
     throw DTypeError(std::string(name()), fmt::format("does not accept dtype {}", dtype_name(x.dtype)));
   if (axis_ < 0 || axis_ >= x.ndim()) {
     throw ShapeError(std::string(name()), fmt::format("axis {} is out of range for {}", axis_, x.to_string()));
@@ -206,7 +207,8 @@ std::string_view Cumulative::name() const {
 
 TypeList Cumulative::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
-  if (!is_numeric(x.dtype) || is_bool(x.dtype))
+  const bool complex_order = is_complex(x.dtype) && op_ != cpu::CumulativeOp::sum;  // only cumsum is complex
+  if (!is_numeric(x.dtype) || is_bool(x.dtype) || complex_order)
     throw DTypeError(std::string(name()), fmt::format("does not accept dtype {}", dtype_name(x.dtype)));
   if (axis_ < 0 || axis_ >= x.ndim()) {
     throw ShapeError(std::string(name()), fmt::format("axis {} is out of range for {}", axis_, x.to_string()));
@@ -244,7 +246,7 @@ ArrayList Reduce::jvp(std::span<const Array> primals, std::span<const Array> tan
                       std::span<const Array> outputs) const {
   const Array& x = primals[0];
   const Array& t = tangents[0];
-  if (!t.valid() || !is_floating(x.dtype())) return {Array()};
+  if (!t.valid() || !is_inexact(x.dtype())) return {Array()};
   switch (op_) {
     case cpu::ReduceOp::sum:
       return {lax::reduce_sum(t, axes_)};
