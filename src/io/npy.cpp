@@ -30,7 +30,7 @@ struct DescrEntry {
   std::size_t size;
   DType dtype;
 };
-constexpr std::array<DescrEntry, 12> kDescrs = {{{'b', 1, DType::bool_},
+constexpr std::array<DescrEntry, 14> kDescrs = {{{'b', 1, DType::bool_},
                                                  {'i', 1, DType::int8},
                                                  {'i', 2, DType::int16},
                                                  {'i', 4, DType::int32},
@@ -41,7 +41,9 @@ constexpr std::array<DescrEntry, 12> kDescrs = {{{'b', 1, DType::bool_},
                                                  {'u', 8, DType::uint64},
                                                  {'f', 2, DType::float16},
                                                  {'f', 4, DType::float32},
-                                                 {'f', 8, DType::float64}}};
+                                                 {'f', 8, DType::float64},
+                                                 {'c', 8, DType::complex64},
+                                                 {'c', 16, DType::complex128}}};
 
 std::optional<DescrEntry> descr_of(DType dtype) {
   for (const DescrEntry& d : kDescrs) {
@@ -160,7 +162,7 @@ std::pair<DType, bool> parse_descr(const std::string& descr, Literal& literal) {
     if (d.kind == kind && d.size == size) return {d.dtype, order == '>' && size > 1};
   }
   literal.fail(
-      fmt::format("has dtype '{}', which jx has no counterpart for (it reads b1, i1-i8, u1-u8, f2-f8)", descr));
+      fmt::format("has dtype '{}', which jx has no counterpart for (it reads b1, i1-i8, u1-u8, f2-f8, c8, c16)", descr));
 }
 
 }  // namespace
@@ -240,7 +242,12 @@ std::shared_ptr<ConcreteArray> allocate_npy(const NpyHeader& header) {
 }
 
 Array finish_npy(std::shared_ptr<ConcreteArray> data, const NpyHeader& header) {
-  if (header.big_endian) byteswap_elements(data->data(), itemsize(header.dtype), data->type().num_elements());
+  if (header.big_endian) {
+    // A complex number is two floats, each stored in the file's byte order.
+    const std::size_t parts = is_complex(header.dtype) ? 2 : 1;
+    byteswap_elements(data->data(), itemsize(header.dtype) / parts,
+                      data->type().num_elements() * static_cast<std::int64_t>(parts));
+  }
   Array array = finish_read(std::move(data));
   if (header.fortran_order && array.ndim() > 1) array = cpu::contiguous(array.transpose());
   return array;

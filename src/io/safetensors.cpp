@@ -22,7 +22,8 @@ struct DTypeName {
   DType dtype;
   std::string_view name;
 };
-constexpr std::array<DTypeName, 13> kDTypeNames = {{{DType::bool_, "BOOL"},
+// complex64 is "C64" (safetensors 0.7); the format has no complex128.
+constexpr std::array<DTypeName, 14> kDTypeNames = {{{DType::bool_, "BOOL"},
                                                     {DType::int8, "I8"},
                                                     {DType::int16, "I16"},
                                                     {DType::int32, "I32"},
@@ -34,7 +35,8 @@ constexpr std::array<DTypeName, 13> kDTypeNames = {{{DType::bool_, "BOOL"},
                                                     {DType::float16, "F16"},
                                                     {DType::bfloat16, "BF16"},
                                                     {DType::float32, "F32"},
-                                                    {DType::float64, "F64"}}};
+                                                    {DType::float64, "F64"},
+                                                    {DType::complex64, "C64"}}};
 
 // Numbers in a header are JSON unsigned integers (nlohmann keeps non-negative integers unsigned).
 bool is_count(const json& value) { return value.is_number_unsigned(); }
@@ -107,7 +109,7 @@ TensorEntry parse_tensor(const FileReader& file, const std::string& name, const 
   if (!dtype_name.is_string()) fail("dtype is not a string");
   const std::optional<DType> dtype = dtype_from_safetensors_name(dtype_name.get_ref<const std::string&>());
   if (!dtype) {
-    fail(fmt::format("dtype '{}' is not one jx has (BOOL, I8..I64, U8..U64, F16, BF16, F32, F64)",
+    fail(fmt::format("dtype '{}' is not one jx has (BOOL, I8..I64, U8..U64, F16, BF16, F32, F64, C64)",
                      dtype_name.get_ref<const std::string&>().substr(0, 20)));
   }
   const json& shape = info.at("shape");
@@ -239,6 +241,12 @@ void write_safetensors(AtomicFile& file, std::span<const TensorToWrite> tensors,
                        const std::map<std::string, std::string>& metadata) {
   std::vector<TensorToWrite> layout;
   for (const TensorToWrite& t : tensors) {
+    if (t.data.valid() && !t.data.is_tracer() && t.data.dtype() == DType::complex128) {
+      throw DTypeError("io::save", fmt::format("tensor '{}' is complex128, which safetensors files cannot hold (the "
+                                               "format has C64 only); save it with jx::io::save_npy, or convert it "
+                                               "(astype(jx::complex64))",
+                                               t.name));
+    }
     layout.push_back({t.name, writable_array(t.data, "io::save", fmt::format("tensor '{}'", t.name))});
   }
   std::stable_sort(layout.begin(), layout.end(), [](const TensorToWrite& a, const TensorToWrite& b) {

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <complex>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -73,8 +75,9 @@ TEST(IoNpy, WritesTheHeaderNumPyWrites) {
 TEST(IoNpy, RoundTripsEveryNumPyDType) {
   auto scope = jx::config::scoped({.enable_x64 = true});
   TempDir dir;
-  const std::vector<jx::DType> dtypes = {jx::bool_,  jx::int8,   jx::int16,  jx::int32,   jx::int64,   jx::uint8,
-                                         jx::uint16, jx::uint32, jx::uint64, jx::float16, jx::float32, jx::float64};
+  const std::vector<jx::DType> dtypes = {jx::bool_,   jx::int8,    jx::int16,   jx::int32,     jx::int64,
+                                         jx::uint8,   jx::uint16,  jx::uint32,  jx::uint64,    jx::float16,
+                                         jx::float32, jx::float64, jx::complex64, jx::complex128};
   for (jx::DType dtype : dtypes) {
     const jx::Array x = (jnp::arange(24).reshape({2, 3, 4}) % 5).astype(dtype);
     jx::io::save_npy(dir / "x.npy", x);
@@ -98,6 +101,29 @@ TEST(IoNpy, ReadsBigEndianFortranOrderAndVersionTwo) {
   append_le(floats, 0x3fc00000, 4);  // 1.5f
   write_file(dir / "v2.npy", npy_file("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (1L,)}", floats, 2));
   EXPECT_EQ(jx::io::load_npy(dir / "v2.npy").to_vector<float>(), std::vector<float>{1.5f});
+
+  // np.array([1.5 - 2j], dtype='>c8'): each part is a big-endian float32.
+  std::vector<std::uint8_t> complex_parts;
+  append_be(complex_parts, 0x3fc00000, 4);  // 1.5f
+  append_be(complex_parts, 0xc0000000, 4);  // -2.0f
+  write_file(dir / "c.npy", npy_file("{'descr': '>c8', 'fortran_order': False, 'shape': (1,), }", complex_parts));
+  const jx::Array z = jx::io::load_npy(dir / "c.npy");
+  EXPECT_EQ(z.dtype(), jx::complex64);
+  EXPECT_EQ(z.to_vector<std::complex<float>>(), (std::vector<std::complex<float>>{{1.5f, -2.0f}}));
+}
+
+TEST(IoNpy, WritesComplexAsNumPyDoes) {
+  TempDir dir;
+  // np.save(f, np.array([1 + 2j], dtype=np.complex64)): descr '<c8', the parts real then imaginary.
+  jx::io::save_npy(dir / "z.npy", jnp::array({std::complex<float>(1, 2)}, jx::complex64));
+  const auto bytes = read_file(dir / "z.npy");
+  const std::string text(bytes.begin(), bytes.end());
+  EXPECT_NE(text.find("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }"), std::string::npos);
+  ASSERT_EQ(bytes.size(), 128u + 8);
+  float parts[2];
+  std::memcpy(parts, bytes.data() + 128, sizeof parts);
+  EXPECT_EQ(parts[0], 1.0f);
+  EXPECT_EQ(parts[1], 2.0f);
 }
 
 TEST(IoNpy, RefusesHeadersThatAreNotNumPys) {
@@ -111,7 +137,7 @@ TEST(IoNpy, RefusesHeadersThatAreNotNumPys) {
   EXPECT_NE(error("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 7).find("needs 8 bytes"),
             std::string::npos);
   EXPECT_NE(error("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }", 9).find("holds 9"), std::string::npos);
-  EXPECT_NE(error("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", 8).find("no counterpart"),
+  EXPECT_NE(error("{'descr': '<c32', 'fortran_order': False, 'shape': (1,), }", 32).find("no counterpart"),
             std::string::npos);
   EXPECT_NE(error("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", 8).find("does not read"),
             std::string::npos);

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <complex>
 #include <cstring>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -84,12 +86,27 @@ TEST(IoSafetensors, DTypeNamesAreTheFormats) {
   const std::vector<std::pair<jx::DType, std::string>> names = {
       {jx::bool_, "BOOL"},    {jx::int8, "I8"},     {jx::int16, "I16"},  {jx::int32, "I32"},  {jx::int64, "I64"},
       {jx::uint8, "U8"},      {jx::uint16, "U16"},  {jx::uint32, "U32"}, {jx::uint64, "U64"}, {jx::float16, "F16"},
-      {jx::bfloat16, "BF16"}, {jx::float32, "F32"}, {jx::float64, "F64"}};
+      {jx::bfloat16, "BF16"}, {jx::float32, "F32"}, {jx::float64, "F64"}, {jx::complex64, "C64"}};
   for (const auto& [dtype, name] : names) {
     EXPECT_EQ(jx::io::safetensors_dtype_name(dtype), name);
     EXPECT_EQ(jx::io::dtype_from_safetensors_name(name), dtype);
   }
   EXPECT_FALSE(jx::io::dtype_from_safetensors_name("F8_E4M3"));
+  EXPECT_EQ(jx::io::safetensors_dtype_name(jx::complex128), "");  // the format has no complex128
+}
+
+TEST(IoSafetensors, ComplexRoundTripsAsC64AndComplex128IsRefused) {
+  TempDir dir;
+  const std::map<std::string, jx::Array> arrays = {
+      {"z", jnp::array({std::complex<float>(1, -2), std::complex<float>(0.5f, 3)}, jx::complex64)}};
+  jx::io::save(dir / "z.safetensors", arrays);
+  const auto loaded = jx::io::load<std::map<std::string, jx::Array>>(dir / "z.safetensors");
+  EXPECT_EQ(loaded.at("z").dtype(), jx::complex64);
+  EXPECT_TRUE(jnp::array_equal(loaded.at("z"), arrays.at("z")).item<bool>());
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const std::map<std::string, jx::Array> wide = {{"z", jnp::array({std::complex<double>(1, 2)}, jx::complex128)}};
+  EXPECT_THROW(jx::io::save(dir / "wide.safetensors", wide), jx::DTypeError);
+  EXPECT_FALSE(std::filesystem::exists(dir / "wide.safetensors"));
 }
 
 TEST(IoSafetensors, ReadsScalarsAndEmptyTensors) {
