@@ -56,27 +56,36 @@ void elementwise(Table& table) {
   const double item = sizeof(c64);
   const double n = static_cast<double>(kElements);
 
-  row(table, "a * b, eager", 3 * n * item, compare([&] { do_not_optimize(jnp::multiply(a, b)); }, [&] {
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = a_values[i] * b_values[i];
-        do_not_optimize(out.data());
-      }),
+  row(table, "a * b, eager", 3 * n * item,
+      compare([&] { do_not_optimize(jnp::multiply(a, b)); },
+              [&] {
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = a_values[i] * b_values[i];
+                do_not_optimize(out.data());
+              }),
       "hand loop");
-  row(table, "exp(a), eager", 2 * n * item, compare([&] { do_not_optimize(jnp::exp(a)); }, [&] {
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::exp(a_values[i]);
-        do_not_optimize(out.data());
-      }),
+  row(table, "exp(a), eager", 2 * n * item,
+      compare([&] { do_not_optimize(jnp::exp(a)); },
+              [&] {
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::exp(a_values[i]);
+                do_not_optimize(out.data());
+              }),
       "hand loop");
-  const auto multiply_add = jx::jit([](const jx::Array& x, const jx::Array& y, const jx::Array& z) { return x * y + z; });
-  row(table, "a * b + c, jit", 4 * n * item, compare([&] { do_not_optimize(multiply_add(a, b, c)); }, [&] {
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = a_values[i] * b_values[i] + c_values[i];
-        do_not_optimize(out.data());
-      }),
+  const auto multiply_add =
+      jx::jit([](const jx::Array& x, const jx::Array& y, const jx::Array& z) { return x * y + z; });
+  row(table, "a * b + c, jit", 4 * n * item,
+      compare([&] { do_not_optimize(multiply_add(a, b, c)); },
+              [&] {
+                for (std::size_t i = 0; i < out.size(); ++i) out[i] = a_values[i] * b_values[i] + c_values[i];
+                do_not_optimize(out.data());
+              }),
       "hand loop");
-  row(table, "sum(a), eager", n * item, compare([&] { do_not_optimize(jnp::sum(a)); }, [&] {
-        std::complex<double> total = 0;
-        for (const c64& v : a_values) total += std::complex<double>(v);
-        do_not_optimize(total);
-      }),
+  row(table, "sum(a), eager", n * item,
+      compare([&] { do_not_optimize(jnp::sum(a)); },
+              [&] {
+                std::complex<double> total = 0;
+                for (const c64& v : a_values) total += std::complex<double>(v);
+                do_not_optimize(total);
+              }),
       "hand loop (double)");
 }
 
@@ -88,12 +97,13 @@ void matmul(Table& table) {
     const std::vector<c64> a_values = a.to_vector<c64>(), b_values = b.to_vector<c64>();
     std::vector<c64> out(static_cast<std::size_t>(size * size));
     const c64 one(1), zero(0);
-    const auto c = compare([&] { do_not_optimize(jnp::matmul(a, b)); }, [&] {
-      const int s = static_cast<int>(size);
-      cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, s, s, &one, a_values.data(), s, b_values.data(), s,
-                  &zero, out.data(), s);
-      do_not_optimize(out.data());
-    });
+    const auto c = compare([&] { do_not_optimize(jnp::matmul(a, b)); },
+                           [&] {
+                             const int s = static_cast<int>(size);
+                             cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s, s, s, &one, a_values.data(), s,
+                                         b_values.data(), s, &zero, out.data(), s);
+                             do_not_optimize(out.data());
+                           });
     const double flops = 8.0 * static_cast<double>(size * size * size);  // a complex multiply-add is 8
     table.row({.name = "matmul " + std::to_string(size) + "^3",
                .value = flops / c.candidate.median / 1e9,

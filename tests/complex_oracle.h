@@ -26,7 +26,9 @@ inline const nlohmann::json& complex_oracle() {
 }
 
 // Numbers are Python reprs ("0.5", "-inf", "nan"), exact as strtod reads them.
-inline double oracle_number(const nlohmann::json& text) { return std::strtod(text.get<std::string>().c_str(), nullptr); }
+inline double oracle_number(const nlohmann::json& text) {
+  return std::strtod(text.get<std::string>().c_str(), nullptr);
+}
 
 inline std::vector<std::complex<double>> oracle_complex(const nlohmann::json& pairs) {
   std::vector<std::complex<double>> values;
@@ -62,8 +64,9 @@ inline bool close_complex(std::complex<double> actual, std::complex<double> expe
          close_part(actual.imag(), expected.imag(), atol, rtol, std::abs(expected.imag()));
 }
 
-inline ::testing::AssertionResult matches_complex(const Array& actual, const std::vector<std::complex<double>>& expected,
-                                                  double atol, double rtol) {
+inline ::testing::AssertionResult matches_complex(const Array& actual,
+                                                  const std::vector<std::complex<double>>& expected, double atol,
+                                                  double rtol) {
   const std::vector<std::complex<double>> values = actual.to_vector<std::complex<double>>();
   if (values.size() != expected.size()) {
     return ::testing::AssertionFailure() << values.size() << " values, expected " << expected.size();

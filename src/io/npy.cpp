@@ -161,8 +161,8 @@ std::pair<DType, bool> parse_descr(const std::string& descr, Literal& literal) {
   for (const DescrEntry& d : kDescrs) {
     if (d.kind == kind && d.size == size) return {d.dtype, order == '>' && size > 1};
   }
-  literal.fail(
-      fmt::format("has dtype '{}', which jx has no counterpart for (it reads b1, i1-i8, u1-u8, f2-f8, c8, c16)", descr));
+  literal.fail(fmt::format(
+      "has dtype '{}', which jx has no counterpart for (it reads b1, i1-i8, u1-u8, f2-f8, c8, c16)", descr));
 }
 
 }  // namespace

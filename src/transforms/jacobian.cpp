@@ -75,18 +75,56 @@ std::vector<ArrayType> types_of(std::span<const Array> values) {
 }
 }  // namespace
 
-std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<const Array> primals,
-                                       const std::vector<bool>& wrt, std::size_t num_values, const char* transform) {
-  const std::span<const ArrayType> inputs(linearized.input_types);
-  const std::span<const ArrayType> values = std::span<const ArrayType>(linearized.output_types).first(num_values);
-  for (std::size_t i = 0; i < num_values; ++i) {
-    if (!is_floating(values[i].dtype)) {
-      throw TypeError(transform, fmt::format("jacrev requires floating-point outputs, but output leaf {} has "
-                                             "dtype {}; differentiate a floating-point function of it, or "
-                                             "use jx::vjp directly",
-                                             i, dtype_name(values[i].dtype)));
+void check_jacobian_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, bool holomorphic,
+                           const char* transform) {
+  const bool forward = std::string_view(transform) == "jacfwd";
+  for (std::size_t j = 0; j < primals.size(); ++j) {
+    const DType dtype = primals[j].dtype();
+    if (!wrt[j]) continue;
+    if (holomorphic && !is_complex(dtype)) {
+      throw TypeError(transform, fmt::format("{} with jx::holomorphic requires complex inputs, but input leaf {} has "
+                                             "dtype {}",
+                                             transform, j, dtype_name(dtype)));
+    }
+    if (!holomorphic && forward && is_complex(dtype)) {
+      throw TypeError(transform, fmt::format("jacfwd requires real-valued inputs, but input leaf {} has dtype {}. For "
+                                             "holomorphic differentiation, pass jx::holomorphic; for functions of "
+                                             "complex inputs that are not holomorphic, use jx::jvp directly",
+                                             j, dtype_name(dtype)));
     }
   }
+}
+
+// Outputs must be complex for holomorphic differentiation and real floats otherwise (JAX's rule).
+void check_jacobian_outputs(std::span<const ArrayType> values, bool holomorphic, const char* transform) {
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const DType dtype = values[i].dtype;
+    if (holomorphic && !is_complex(dtype)) {
+      throw TypeError(transform, fmt::format("{} with jx::holomorphic requires complex outputs, but output leaf {} "
+                                             "has dtype {}",
+                                             transform, i, dtype_name(dtype)));
+    }
+    if (!holomorphic && is_complex(dtype) && std::string_view(transform) == "jacrev") {
+      throw TypeError(transform, fmt::format("jacrev requires real-valued outputs, but output leaf {} has dtype {}. "
+                                             "For holomorphic differentiation, pass jx::holomorphic; for functions "
+                                             "with complex outputs that are not holomorphic, use jx::vjp directly",
+                                             i, dtype_name(dtype)));
+    }
+    if (!is_inexact(dtype)) {
+      throw TypeError(transform, fmt::format("{} requires floating-point outputs, but output leaf {} has dtype {}; "
+                                             "differentiate a floating-point function of it, or use jx::vjp "
+                                             "directly",
+                                             transform, i, dtype_name(dtype)));
+    }
+  }
+}
+
+std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<const Array> primals,
+                                       const std::vector<bool>& wrt, std::size_t num_values, const char* transform,
+                                       bool holomorphic) {
+  const std::span<const ArrayType> inputs(linearized.input_types);
+  const std::span<const ArrayType> values = std::span<const ArrayType>(linearized.output_types).first(num_values);
+  check_jacobian_outputs(values, holomorphic, transform);
   std::vector<ArrayList> blocks = zero_blocks(values, inputs, wrt, /*forward=*/false);
   const std::vector<bool> all_values(num_values, true);
   const Layout value_layout = layout_of(values, all_values);
@@ -122,7 +160,8 @@ std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<c
 }
 
 ForwardJacobian jacobian_forward(std::span<const Array> primals, const std::vector<bool>& wrt, const FlatFunction& fn,
-                                 const tree::TreeDef& value_structure, const std::string& description) {
+                                 const tree::TreeDef& value_structure, const std::string& description,
+                                 bool holomorphic) {
   const std::vector<ArrayType> inputs = types_of(primals);
   const Layout input_layout = layout_of(inputs, wrt);
   ForwardJacobian result;
@@ -162,6 +201,7 @@ ForwardJacobian jacobian_forward(std::span<const Array> primals, const std::vect
     result.outputs.push_back(lax::squeeze(lax::slice_in_dim(batched[num_values + i], 0, 1, 1, 0), {0}));
   }
   const std::vector<ArrayType> values = types_of(std::span<const Array>(result.outputs).first(num_values));
+  if (holomorphic) check_jacobian_outputs(values, holomorphic, "jacfwd");
   result.blocks = zero_blocks(values, inputs, wrt, /*forward=*/true);
   for (std::size_t i = 0; i < num_values; ++i) {
     // columns: (n, *value_i.shape), one pushforward per input element.

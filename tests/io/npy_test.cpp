@@ -75,8 +75,8 @@ TEST(IoNpy, WritesTheHeaderNumPyWrites) {
 TEST(IoNpy, RoundTripsEveryNumPyDType) {
   auto scope = jx::config::scoped({.enable_x64 = true});
   TempDir dir;
-  const std::vector<jx::DType> dtypes = {jx::bool_,   jx::int8,    jx::int16,   jx::int32,     jx::int64,
-                                         jx::uint8,   jx::uint16,  jx::uint32,  jx::uint64,    jx::float16,
+  const std::vector<jx::DType> dtypes = {jx::bool_,   jx::int8,    jx::int16,     jx::int32,     jx::int64,
+                                         jx::uint8,   jx::uint16,  jx::uint32,    jx::uint64,    jx::float16,
                                          jx::float32, jx::float64, jx::complex64, jx::complex128};
   for (jx::DType dtype : dtypes) {
     const jx::Array x = (jnp::arange(24).reshape({2, 3, 4}) % 5).astype(dtype);

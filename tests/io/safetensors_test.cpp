@@ -84,8 +84,8 @@ TEST(IoSafetensors, WritesTheFormatsLayout) {
 
 TEST(IoSafetensors, DTypeNamesAreTheFormats) {
   const std::vector<std::pair<jx::DType, std::string>> names = {
-      {jx::bool_, "BOOL"},    {jx::int8, "I8"},     {jx::int16, "I16"},  {jx::int32, "I32"},  {jx::int64, "I64"},
-      {jx::uint8, "U8"},      {jx::uint16, "U16"},  {jx::uint32, "U32"}, {jx::uint64, "U64"}, {jx::float16, "F16"},
+      {jx::bool_, "BOOL"},    {jx::int8, "I8"},     {jx::int16, "I16"},   {jx::int32, "I32"},    {jx::int64, "I64"},
+      {jx::uint8, "U8"},      {jx::uint16, "U16"},  {jx::uint32, "U32"},  {jx::uint64, "U64"},   {jx::float16, "F16"},
       {jx::bfloat16, "BF16"}, {jx::float32, "F32"}, {jx::float64, "F64"}, {jx::complex64, "C64"}};
   for (const auto& [dtype, name] : names) {
     EXPECT_EQ(jx::io::safetensors_dtype_name(dtype), name);

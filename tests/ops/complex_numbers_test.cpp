@@ -56,9 +56,8 @@ TEST(ComplexNumbers, PrintsAsNumpy) {
     SCOPED_TRACE(std::string(c.at("str")));
     auto x64 = jx::config::scoped({.enable_x64 = dtype == "complex128"});
     const std::vector<std::int64_t> dims = c.at("shape");
-    const Array x =
-        jnp::array(jx::testing::oracle_complex(c.at("values")), jx::Shape(dims.begin(), dims.end()),
-                   dtype == "complex64" ? jx::complex64 : jx::complex128);
+    const Array x = jnp::array(jx::testing::oracle_complex(c.at("values")), jx::Shape(dims.begin(), dims.end()),
+                               dtype == "complex64" ? jx::complex64 : jx::complex128);
     EXPECT_EQ(jx::to_string(x), std::string(c.at("str")));
     if (c.contains("repr")) {
       EXPECT_EQ(jx::repr(x), std::string(c.at("repr")));
@@ -71,8 +70,8 @@ TEST(ComplexNumbers, PrintsAsNumpy) {
 TEST(ComplexNumbers, ReductionsMatchNumpy) {
   const json& r = jx::testing::complex_oracle().at("reductions");
   const std::vector<std::int64_t> dims = r.at("shape");
-  const Array x = jnp::array(jx::testing::oracle_complex(r.at("input")), jx::Shape(dims.begin(), dims.end()),
-                             jx::complex64);
+  const Array x =
+      jnp::array(jx::testing::oracle_complex(r.at("input")), jx::Shape(dims.begin(), dims.end()), jx::complex64);
   for (const json& c : r.at("cases")) {
     const std::string op = c.at("op");
     SCOPED_TRACE(op + " over " + c.at("axis").dump());
@@ -95,9 +94,8 @@ TEST(ComplexNumbers, ReductionsMatchNumpy) {
     }
     // The same under jit (products and sums of complex numbers run as their own kernels there).
     if (op == "sum" || op == "prod") {
-      const Array jitted = jx::jit([&](const Array& v) {
-        return op == "sum" ? jnp::sum(v, {.axis = axis}) : jnp::prod(v, {.axis = axis});
-      })(x);
+      const Array jitted = jx::jit(
+          [&](const Array& v) { return op == "sum" ? jnp::sum(v, {.axis = axis}) : jnp::prod(v, {.axis = axis}); })(x);
       EXPECT_TRUE(jnp::allclose(jitted, result).item<bool>());
     }
   }
@@ -110,14 +108,17 @@ TEST(ComplexNumbers, MatmulAndVdotMatchNumpy) {
     auto x64 = jx::config::scoped({.enable_x64 = dtype_name == "complex128"});
     const jx::DType dtype = dtype_name == "complex64" ? jx::complex64 : jx::complex128;
     const std::vector<std::int64_t> a_shape = c.at("a_shape"), b_shape = c.at("b_shape");
-    const Array a = jnp::array(jx::testing::oracle_complex(c.at("a")), jx::Shape(a_shape.begin(), a_shape.end()), dtype);
-    const Array b = jnp::array(jx::testing::oracle_complex(c.at("b")), jx::Shape(b_shape.begin(), b_shape.end()), dtype);
+    const Array a =
+        jnp::array(jx::testing::oracle_complex(c.at("a")), jx::Shape(a_shape.begin(), a_shape.end()), dtype);
+    const Array b =
+        jnp::array(jx::testing::oracle_complex(c.at("b")), jx::Shape(b_shape.begin(), b_shape.end()), dtype);
     const double rtol = c.at("rtol");
     const Array product = jnp::matmul(a, b);
     EXPECT_EQ(product.dtype(), dtype);
     EXPECT_TRUE(jx::testing::matches_complex(product, jx::testing::oracle_complex(c.at("expected")), rtol, rtol));
-    EXPECT_TRUE(jx::testing::matches_complex(jx::jit([](const Array& x, const Array& y) { return jnp::matmul(x, y); })(a, b),
-                                             jx::testing::oracle_complex(c.at("expected")), rtol, rtol));
+    EXPECT_TRUE(
+        jx::testing::matches_complex(jx::jit([](const Array& x, const Array& y) { return jnp::matmul(x, y); })(a, b),
+                                     jx::testing::oracle_complex(c.at("expected")), rtol, rtol));
     // A transposed operand goes to BLAS as a transpose flag, not a copy: (b^T a^T)^T = a b.
     EXPECT_TRUE(jx::testing::matches_complex(jnp::matmul(b.transpose(), a.transpose()).transpose(),
                                              jx::testing::oracle_complex(c.at("expected")), rtol, rtol));

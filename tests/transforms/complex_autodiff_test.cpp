@@ -13,6 +13,7 @@
 #include "jx/numpy.h"
 #include "jx/test_util.h"
 #include "jx/transforms/autodiff.h"
+#include "jx/transforms/jacobian.h"
 #include "jx/transforms/jit.h"
 #include "jx/transforms/vmap.h"
 
@@ -24,6 +25,9 @@ using c64 = std::complex<float>;
 using c128 = std::complex<double>;
 
 c64 value(const Array& x) { return x.item<c64>(); }
+
+// The diagonal matrix with v on its diagonal.
+Array diagonal_matrix(const Array& v) { return jnp::eye(v.shape()[0], std::nullopt, 0, v.dtype()) * v; }
 
 void expect_near(c64 actual, c64 expected, float tolerance = 1e-5f) {
   EXPECT_NEAR(actual.real(), expected.real(), tolerance * (1 + std::abs(expected))) << actual << " vs " << expected;
@@ -68,7 +72,7 @@ TEST(ComplexAutodiff, JvpAndVjpOfHolomorphicFunctionsMultiplyByTheDerivative) {
 
 TEST(ComplexAutodiff, AbsIsDifferentiableAtZeroAndElsewhere) {
   const auto magnitude = [](const Array& z) { return jnp::abs(z); };
-  EXPECT_EQ(value(jx::grad(magnitude)(c64(0, 0))), c64(0, 0));  // |z| = 0 replaced by 1, as JAX
+  EXPECT_EQ(value(jx::grad(magnitude)(c64(0, 0))), c64(0, 0));           // |z| = 0 replaced by 1, as JAX
   expect_near(value(jx::grad(magnitude)(c64(3, 4))), c64(0.6f, -0.8f));  // conj(z) / |z|
 }
 
@@ -87,8 +91,10 @@ TEST(ComplexAutodiff, FiniteDifferencesAgreeInBothModes) {
       {jnp::real(z), jnp::imag(z)}, 2);
   // Matrix products (cgemm/zgemm) and their transposes.
   jx::test::check_grads(
-      [](const Array& a, const Array& b) { return jnp::matmul(a.reshape({3, 1}), b.reshape({1, 3})) * 1.5; }, {z, w},
-      1);
+      [](const Array& a, const Array& b) {
+        return jnp::matmul(a.reshape({3, 1}), b.reshape({1, 3})) * 1.5;
+      },
+      {z, w}, 1);
   // Astype between real and complex.
   jx::test::check_grads([](const Array& x) { return jnp::real(x).astype(x.dtype()) * x; }, {z}, 1);
 }
@@ -104,6 +110,31 @@ TEST(ComplexAutodiff, BatchedAndJittedGradients) {
     const c64 at = value(zs[i]);
     expect_near(value(single), c64(3 * at.real() * at.real() + at.imag() * at.imag(), -2 * at.real() * at.imag()));
   }
+}
+
+TEST(ComplexAutodiff, HolomorphicJacobiansAndHessian) {
+  // f(z) = z^2 + i z elementwise: the Jacobian is diag(2 z + i), forward and reverse alike.
+  const auto f = [](const Array& z) { return z * z + z * std::complex<double>(0, 1); };
+  const Array z = jnp::array({c64(1, 2), c64(-0.5f, 0.25f), c64(3, -1)}, jx::complex64);
+  const Array expected = diagonal_matrix(z * 2 + c64(0, 1));
+  EXPECT_TRUE(jnp::allclose(jx::jacfwd(f, jx::holomorphic)(z), expected).item<bool>());
+  EXPECT_TRUE(jnp::allclose(jx::jacrev(f, jx::holomorphic)(z), expected).item<bool>());
+  EXPECT_EQ(jx::jacrev(f, jx::holomorphic)(z).dtype(), jx::complex64);
+  // The Hessian of sum(z^3) is diag(6 z).
+  const auto cubes = [](const Array& x) { return jnp::sum(x * x * x); };
+  EXPECT_TRUE(jnp::allclose(jx::hessian(cubes, jx::holomorphic)(z), diagonal_matrix(z * 6)).item<bool>());
+  // jacrev of a real function of complex inputs is grad's convention, row by row.
+  const auto norms = [](const Array& x) { return jnp::abs(x) * jnp::abs(x); };
+  EXPECT_TRUE(jnp::allclose(jx::jacrev(norms)(z), diagonal_matrix(jnp::conj(z) * 2)).item<bool>());
+}
+
+TEST(ComplexAutodiff, JacobianDtypeRulesAreJaxs) {
+  const Array z = jnp::array({c64(1, 2)}, jx::complex64);
+  const auto f = [](const Array& x) { return x * x; };
+  EXPECT_THROW((void)jx::jacfwd(f)(z), jx::TypeError);  // complex input needs holomorphic
+  EXPECT_THROW((void)jx::jacrev(f)(z), jx::TypeError);  // complex output needs holomorphic
+  EXPECT_THROW((void)jx::jacrev(f, jx::holomorphic)(jnp::array({1.0f})), jx::TypeError);  // real input
+  EXPECT_THROW((void)jx::jacfwd([](const Array& x) { return jnp::abs(x); }, jx::holomorphic)(z), jx::TypeError);
 }
 
 TEST(ComplexAutodiff, ComplexOutputsNeedHolomorphicOrVjp) {

@@ -14,9 +14,11 @@
 //
 // jacfwd pushes forward one tangent per input element (jvp), jacrev pulls back one cotangent per output
 // element (vjp), both batched with vmap; pick the one whose side is smaller. Only jacfwd works through
-// loops whose trip count depends on data (lax::while_loop), as in JAX. jacrev needs floating-point
-// outputs and jacfwd floating-point inputs (jacrev takes jx::allow_int, giving float0 blocks for integer
-// inputs). Complex numbers, and with them holomorphic=, are not part of jx yet.
+// loops whose trip count depends on data (lax::while_loop), as in JAX. jacrev needs real floating-point
+// outputs and jacfwd real floating-point inputs (jacrev takes jx::allow_int, giving float0 blocks for
+// integer inputs, and complex inputs, giving df/dx - i df/dy as grad does). With jx::holomorphic, inputs
+// and outputs are complex and the blocks are the complex derivatives df/dz:
+//   jx::jacfwd(f, jx::holomorphic)(z)   // for f: C^n -> C^m holomorphic
 #pragma once
 
 #include <cstddef>
@@ -38,14 +40,20 @@ namespace detail {
 // shape output_i.shape + primal_j.shape (float0 zeros for primals not differentiated). Reverse mode,
 // from the linearized function:
 std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<const Array> primals,
-                                       const std::vector<bool>& wrt, std::size_t num_values, const char* transform);
+                                       const std::vector<bool>& wrt, std::size_t num_values, const char* transform,
+                                       bool holomorphic);
+// JAX's dtype rules for the differentiated inputs: complex with holomorphic; otherwise real floats for
+// jacfwd, and real or complex for jacrev.
+void check_jacobian_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, bool holomorphic,
+                           const char* transform);
 // Forward mode, from jvp; fn writes the structure of its differentiated outputs to value_structure.
 struct ForwardJacobian {
   ArrayList outputs;
   std::vector<ArrayList> blocks;
 };
 ForwardJacobian jacobian_forward(std::span<const Array> primals, const std::vector<bool>& wrt, const FlatFunction& fn,
-                                 const tree::TreeDef& value_structure, const std::string& description);
+                                 const tree::TreeDef& value_structure, const std::string& description,
+                                 bool holomorphic);
 
 template <class Value, class Differentiated>
 auto assemble_jacobian(const Differentiated& inputs, const tree::TreeDef& value_structure,
@@ -102,6 +110,7 @@ class Jacobian : public detail::CallWithLocation<Jacobian<F, Options, Forward>> 
     CallSite site(where);
     const std::tuple<const Args&...> arguments(args...);
     const detail::DifferentiatedArguments<kArgnums, Args...> inputs(arguments, !Forward && Options::allow_int, kName);
+    detail::check_jacobian_inputs(inputs.primals, inputs.wrt, Options::holomorphic, kName);
     tree::TreeDef value_structure;
     tree::TreeDef aux_structure;
     const detail::FlatFunction fn = [&](std::span<const Array> leaves) -> ArrayList {
@@ -122,13 +131,14 @@ class Jacobian : public detail::CallWithLocation<Jacobian<F, Options, Forward>> 
     std::vector<ArrayList> blocks;
     if constexpr (Forward) {
       detail::ForwardJacobian forward =
-          detail::jacobian_forward(inputs.primals, inputs.wrt, fn, value_structure, description);
+          detail::jacobian_forward(inputs.primals, inputs.wrt, fn, value_structure, description, Options::holomorphic);
       outputs = std::move(forward.outputs);
       blocks = std::move(forward.blocks);
     } else {
       const auto linearized = detail::linearize_flat(inputs.primals, inputs.wrt, fn, description);
       outputs = detail::linearized_primals(*linearized);
-      blocks = detail::jacobian_blocks(*linearized, inputs.primals, inputs.wrt, value_structure.num_leaves(), kName);
+      blocks = detail::jacobian_blocks(*linearized, inputs.primals, inputs.wrt, value_structure.num_leaves(), kName,
+                                       Options::holomorphic);
     }
     const std::size_t num_values = value_structure.num_leaves();
     if constexpr (Options::has_aux) {
@@ -161,7 +171,7 @@ auto jacfwd(F f, Options...) {
                 "jx::jacfwd: forward mode needs floating-point inputs (jx::allow_int is for jacrev and grad)");
   return Jacobian<F, detail::GradOptions<std::tuple<Options...>>, true>(std::move(f));
 }
-// The Hessian of a scalar function: jacfwd(jacrev(f)), with the same argnums and has_aux.
+// The Hessian of a scalar function: jacfwd(jacrev(f)), with the same argnums, has_aux and holomorphic.
 template <class F, class... Options>
 auto hessian(F f, Options... options) {
   return jacfwd(jacrev(std::move(f), options...), options...);
