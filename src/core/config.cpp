@@ -1,11 +1,15 @@
 #include "jx/core/config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "core/buffer.h"
+#include "jx/core/error.h"
 
 namespace jx::config {
 namespace {
@@ -21,6 +25,11 @@ RankPromotion env_rank_promotion() {
   if (value && std::strcmp(value, "raise") == 0) return RankPromotion::raise;
   if (value && std::strcmp(value, "warn") == 0) return RankPromotion::warn;
   return RankPromotion::allow;
+}
+
+MatmulPrecision env_matmul_precision() {
+  const char* value = std::getenv("JX_DEFAULT_MATMUL_PRECISION");
+  return value && *value ? matmul_precision_named(value) : MatmulPrecision::default_;
 }
 
 DtypePromotion env_dtype_promotion() {
@@ -44,6 +53,12 @@ struct Global {
   std::atomic<bool> explain_cache_misses{env_flag("JX_EXPLAIN_CACHE_MISSES", false)};
   std::atomic<RankPromotion> numpy_rank_promotion{env_rank_promotion()};
   std::atomic<DtypePromotion> numpy_dtype_promotion{env_dtype_promotion()};
+  std::atomic<bool> enable_checks{env_flag("JX_ENABLE_CHECKS", false)};
+  std::atomic<bool> check_tracer_leaks{env_flag("JX_CHECK_TRACER_LEAKS", false)};
+  std::atomic<bool> no_execution{env_flag("JX_NO_EXECUTION", false)};
+  std::atomic<bool> allow_f16_reductions{env_flag("JX_ALLOW_F16_REDUCTIONS", true)};
+  std::atomic<bool> softmax_custom_jvp{env_flag("JX_SOFTMAX_CUSTOM_JVP", false)};
+  std::atomic<MatmulPrecision> default_matmul_precision{env_matmul_precision()};
 };
 
 Global& global() {
@@ -64,17 +79,30 @@ ThreadState& thread_state() {
 
 Flags read_global() {
   Global& g = global();
-  return {g.enable_x64.load(),           g.threefry_partitionable.load(),
-          g.debug_key_reuse.load(),      g.check_jit.load(),
-          g.log_compiles.load(),         g.debug_nans.load(),
-          g.debug_infs.load(),           g.disable_jit.load(),
-          g.no_tracing.load(),           g.explain_cache_misses.load(),
-          g.numpy_rank_promotion.load(), g.numpy_dtype_promotion.load()};
+  return {g.enable_x64.load(),
+          g.threefry_partitionable.load(),
+          g.debug_key_reuse.load(),
+          g.check_jit.load(),
+          g.log_compiles.load(),
+          g.debug_nans.load(),
+          g.debug_infs.load(),
+          g.disable_jit.load(),
+          g.no_tracing.load(),
+          g.explain_cache_misses.load(),
+          g.enable_checks.load(),
+          g.check_tracer_leaks.load(),
+          g.no_execution.load(),
+          g.allow_f16_reductions.load(),
+          g.softmax_custom_jvp.load(),
+          g.numpy_rank_promotion.load(),
+          g.numpy_dtype_promotion.load(),
+          g.default_matmul_precision.load()};
 }
 
-void set(std::atomic<bool> Global::*member, bool on) {
+template <class T>
+void set(std::atomic<T> Global::*member, T value) {
   Global& g = global();
-  (g.*member).store(on);
+  (g.*member).store(value);
   g.version.fetch_add(1);
 }
 
@@ -102,15 +130,28 @@ void debug_infs(bool on) { set(&Global::debug_infs, on); }
 void disable_jit(bool on) { set(&Global::disable_jit, on); }
 void no_tracing(bool on) { set(&Global::no_tracing, on); }
 void explain_cache_misses(bool on) { set(&Global::explain_cache_misses, on); }
-void numpy_rank_promotion(RankPromotion mode) {
-  Global& g = global();
-  g.numpy_rank_promotion.store(mode);
-  g.version.fetch_add(1);
-}
-void numpy_dtype_promotion(DtypePromotion mode) {
-  Global& g = global();
-  g.numpy_dtype_promotion.store(mode);
-  g.version.fetch_add(1);
+void numpy_rank_promotion(RankPromotion mode) { set(&Global::numpy_rank_promotion, mode); }
+void numpy_dtype_promotion(DtypePromotion mode) { set(&Global::numpy_dtype_promotion, mode); }
+void enable_checks(bool on) { set(&Global::enable_checks, on); }
+void check_tracer_leaks(bool on) { set(&Global::check_tracer_leaks, on); }
+void no_execution(bool on) { set(&Global::no_execution, on); }
+void allow_f16_reductions(bool on) { set(&Global::allow_f16_reductions, on); }
+void softmax_custom_jvp(bool on) { set(&Global::softmax_custom_jvp, on); }
+void default_matmul_precision(MatmulPrecision precision) { set(&Global::default_matmul_precision, precision); }
+
+MatmulPrecision matmul_precision_named(std::string_view name) {
+  constexpr std::pair<std::string_view, MatmulPrecision> kNames[] = {{"default", MatmulPrecision::default_},
+                                                                     {"high", MatmulPrecision::high},
+                                                                     {"highest", MatmulPrecision::highest},
+                                                                     {"bfloat16", MatmulPrecision::bfloat16},
+                                                                     {"tensorfloat32", MatmulPrecision::tensorfloat32},
+                                                                     {"float32", MatmulPrecision::float32}};
+  for (const auto& [spelling, precision] : kNames) {
+    if (spelling == name) return precision;
+  }
+  throw ValueError("config::default_matmul_precision",
+                   fmt::format("'{}' is not a precision (default, high, highest, bfloat16, tensorfloat32, float32)",
+                               name.substr(0, 40)));
 }
 
 ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
@@ -128,6 +169,12 @@ ScopedFlags::ScopedFlags(const Overrides& overrides) : saved_(flags()) {
   if (overrides.explain_cache_misses) next.explain_cache_misses = *overrides.explain_cache_misses;
   if (overrides.numpy_rank_promotion) next.numpy_rank_promotion = *overrides.numpy_rank_promotion;
   if (overrides.numpy_dtype_promotion) next.numpy_dtype_promotion = *overrides.numpy_dtype_promotion;
+  if (overrides.enable_checks) next.enable_checks = *overrides.enable_checks;
+  if (overrides.check_tracer_leaks) next.check_tracer_leaks = *overrides.check_tracer_leaks;
+  if (overrides.no_execution) next.no_execution = *overrides.no_execution;
+  if (overrides.allow_f16_reductions) next.allow_f16_reductions = *overrides.allow_f16_reductions;
+  if (overrides.softmax_custom_jvp) next.softmax_custom_jvp = *overrides.softmax_custom_jvp;
+  if (overrides.default_matmul_precision) next.default_matmul_precision = *overrides.default_matmul_precision;
   state.flags = next;
   ++state.overrides;
 }
@@ -157,9 +204,11 @@ std::uint32_t result_affecting_key() {
   const Flags& f = flags();
   // Rank and dtype promotion change what tracing accepts, so a program traced under `allow` or
   // `standard` must not run under `raise` or `strict`.
+  // So do the flags JAX keys its jit cache on: f16 sums, softmax's rule, the matmul precision.
   return (f.enable_x64 ? 1u : 0u) | (f.threefry_partitionable ? 2u : 0u) | (f.debug_key_reuse ? 4u : 0u) |
          (static_cast<std::uint32_t>(f.numpy_rank_promotion) << 3) |
-         (static_cast<std::uint32_t>(f.numpy_dtype_promotion) << 5);
+         (static_cast<std::uint32_t>(f.numpy_dtype_promotion) << 5) | (f.allow_f16_reductions ? 0u : 1u << 6) |
+         (f.softmax_custom_jvp ? 1u << 7 : 0u) | (static_cast<std::uint32_t>(f.default_matmul_precision) << 8);
 }
 
 }  // namespace jx::config

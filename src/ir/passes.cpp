@@ -3,6 +3,8 @@
 // never removed, merged or moved.
 #include "ir/passes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +17,8 @@
 #include "ir/primitives/elementwise.h"
 #include "ir/primitives/reduction.h"
 #include "ir/primitives/structural.h"
+#include "jx/core/config.h"
+#include "jx/core/error.h"
 
 namespace jx::passes {
 namespace {
@@ -395,12 +399,29 @@ bool inline_calls(Program& program) {
   return inlined;
 }
 
+namespace {
+void verify_after(const Program& program, const char* pass) {
+  try {
+    program.verify();
+  } catch (const ValueError& e) {
+    throw ValueError("enable_checks", fmt::format("the program is malformed after the {} pass: {}", pass, e.detail()));
+  }
+}
+}  // namespace
+
 void optimize(Program& program) {
+  // config::enable_checks verifies the program after every pass, so a pass that breaks it is named.
+  const bool checks = config::enable_checks();
+  const auto run = [&](const char* name, auto&& pass) {
+    const bool changed = pass();
+    if (checks) verify_after(program, name);
+    return changed;
+  };
   for (int round = 0; round < 4; ++round) {
-    bool changed = simplify_algebra(program);
-    changed |= fold_constants(program, kFoldLimit);
-    changed |= eliminate_common_subexpressions(program);
-    changed |= eliminate_dead_code(program);
+    bool changed = run("simplify_algebra", [&] { return simplify_algebra(program); });
+    changed |= run("fold_constants", [&] { return fold_constants(program, kFoldLimit); });
+    changed |= run("eliminate_common_subexpressions", [&] { return eliminate_common_subexpressions(program); });
+    changed |= run("eliminate_dead_code", [&] { return eliminate_dead_code(program); });
     if (!changed) break;
   }
 }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <numbers>
 
+#include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/scipy.h"
@@ -85,14 +86,30 @@ Array logsumexp_keepdims(const Array& v, const std::vector<int>& axes) {
 }
 }  // namespace
 
+namespace {
+Array normalized_exponentials(const Array& v, int axis) {
+  const Array shifted = v - lax::stop_gradient(jnp::max(v, {.axis = axis, .keepdims = true}));
+  const Array e = jnp::exp(shifted);
+  return e / jnp::sum(e, {.axis = axis, .keepdims = true});
+}
+}  // namespace
+
 Array softmax_function::operator()(const Array& x, int axis, Loc loc) const {
   CallSite site(loc);
   const Array v = ops::to_inexact(x);
   const int d = ops::normalize_axis("softmax", axis, v.ndim());
   if (v.size() == 0) return v;  // nothing to normalize (and no maximum to shift by)
-  const Array shifted = v - lax::stop_gradient(jnp::max(v, {.axis = d, .keepdims = true}));
-  const Array e = jnp::exp(shifted);
-  return e / jnp::sum(e, {.axis = d, .keepdims = true});
+  if (!config::softmax_custom_jvp()) return normalized_exponentials(v, d);
+  // config::softmax_custom_jvp: JAX's rule (jax-ml/jax#15677), dy = y (t - sum(y t)), which saves y
+  // alone instead of the exponentials and their sum.
+  const auto softmax_with_rule =
+      custom_jvp([d](const Array& input) { return normalized_exponentials(input, d); },
+                 [d](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
+                   const Array y = normalized_exponentials(std::get<0>(primals), d);
+                   const Array& t = std::get<0>(tangents);
+                   return std::pair{y, y * (t - jnp::sum(y * t, {.axis = d, .keepdims = true}))};
+                 });
+  return softmax_with_rule(v);
 }
 
 Array log_softmax_function::operator()(const Array& x, int axis, Loc loc) const {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <exception>
+
 #include "core/nonfinite.h"
 #include "core/subnormals.h"
 #include "jx/core/config.h"
@@ -21,7 +23,17 @@ Trace*& current() {
 Trace::Trace(Trace* parent, std::string description)
     : parent_(parent), tag_(std::make_shared<TraceTag>(TraceTag{this, std::move(description)})) {}
 
-Trace::~Trace() { tag_->trace = nullptr; }
+Trace::~Trace() noexcept(false) {
+  tag_->trace = nullptr;
+  const long leaked = tag_.use_count() - 1;
+  if (leaked > 0 && config::check_tracer_leaks() && std::uncaught_exceptions() == 0) [[unlikely]] {
+    throw TracerLeakError("check_tracer_leaks",
+                          fmt::format("{} traced array{} created by {} outlived it: stored in a global, a captured "
+                                      "variable or a container the transformation does not return. Return values "
+                                      "from the transformed function instead.",
+                                      leaked, leaked == 1 ? "" : "s", tag_->description));
+  }
+}
 
 bool Trace::encloses(const Trace* other) const {
   for (const Trace* t = other; t; t = t->parent()) {
@@ -90,6 +102,9 @@ ArrayList bind(const Primitive& primitive, std::span<const Array> inputs) {
   }
   for (const Array& x : inputs) {
     if (x.is_tracer()) throw_leaked_tracer(x, primitive.name());
+  }
+  if (config::no_execution()) [[unlikely]] {
+    throw ValueError(std::string(primitive.name()), "would compute now, but config::no_execution is set");
   }
   ArrayList outputs;
   try {

@@ -8,7 +8,10 @@
 //
 // Tracers point to their trace through a shared TraceTag. When the trace ends the tag forgets it, so a
 // tracer that escaped (stored in a global, returned through a side channel) is detected on its next
-// use and reported as a TracerLeakError instead of crashing.
+// use and reported as a TracerLeakError instead of crashing. With config::check_tracer_leaks the
+// escape is reported when the trace ends: every tracer holds the tag, and by then the transformation
+// has dropped all of its own (its locals and the derived trace's members go first), so any reference
+// left beyond the trace's own is a leaked tracer.
 #pragma once
 
 #include <initializer_list>
@@ -43,7 +46,9 @@ class Tracer : public ArrayImpl {
 class Trace {
  public:
   Trace(Trace* parent, std::string description);
-  virtual ~Trace();
+  // Throws TracerLeakError under config::check_tracer_leaks when tracers outlive the trace (unless an
+  // exception is already unwinding the transformation).
+  virtual ~Trace() noexcept(false);
   Trace(const Trace&) = delete;
   Trace& operator=(const Trace&) = delete;
 

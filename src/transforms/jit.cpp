@@ -238,6 +238,7 @@ struct JitCore::State {
     const std::int64_t start = profiled ? profiler::detail::now_ns() : 0;
     auto entry = std::make_shared<Entry>();
     Traced traced = trace(structure, leaves, fn);
+    if (config::enable_checks()) traced.program.verify();
     if (config::check_jit()) entry->traced = std::make_unique<Program>(traced.program);
     passes::optimize(traced.program);
     traced.program.verify();
@@ -363,6 +364,9 @@ JitCore::Result JitCore::call(const tree::TreeDef& structure, LeafPointers leave
 
 JitCore::Result JitCore::run(const tree::TreeDef& structure, LeafPointers leaves, std::span<const bool> donated,
                              const TraceFunction& trace) {
+  if (config::no_execution()) [[unlikely]] {
+    throw ValueError("jit", fmt::format("{} would run, but config::no_execution is set", state_->description));
+  }
   const std::uint32_t config = config::result_affecting_key();
   const std::size_t hash = signature_hash(structure, leaves, config);
   std::shared_ptr<Entry> entry = state_->find(hash, structure, leaves, config);

@@ -2,6 +2,7 @@
 
 #include "ir/passes.h"
 #include "ir/primitives/structural.h"
+#include "jx/core/config.h"
 #include "jx/lax.h"
 #include "jx/transforms/vmap.h"
 #include "trace/staging.h"
@@ -38,6 +39,14 @@ Atom append_zeros(Program& program, const ArrayType& type) {
   return Atom::variable(var);
 }
 
+namespace {
+// config::enable_checks: every program a transformation builds is verified before it is used.
+Program checked(Program program) {
+  if (config::enable_checks()) program.verify();
+  return program;
+}
+}  // namespace
+
 Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
   StagingTrace staging(nullptr, what);
   ArrayList inputs;
@@ -48,7 +57,7 @@ Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, c
     UserCodeScope user;  // f may be the user's (a custom derivative's function): errors name their line
     outputs = f(inputs);
   }
-  return staging.finish(outputs);
+  return checked(staging.finish(outputs));
 }
 
 Program trace_in_context(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
@@ -61,7 +70,7 @@ Program trace_in_context(const FlatFunction& f, std::span<const ArrayType> types
     UserCodeScope user;
     outputs = f(inputs);
   }
-  return staging.finish(outputs);
+  return checked(staging.finish(outputs));
 }
 
 ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {

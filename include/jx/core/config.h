@@ -12,12 +12,16 @@
 //
 // Environment variables set the initial values: JX_ENABLE_X64=1, JX_CHECK_JIT=1, JX_LOG_COMPILES=1,
 // JX_DEBUG_NANS=1, JX_DEBUG_INFS=1, JX_DISABLE_JIT=1, JX_NO_TRACING=1, JX_EXPLAIN_CACHE_MISSES=1,
-// JX_NUMPY_RANK_PROMOTION=allow|warn|raise, JX_NUMPY_DTYPE_PROMOTION=standard|strict.
+// JX_ENABLE_CHECKS=1, JX_CHECK_TRACER_LEAKS=1, JX_NO_EXECUTION=1, JX_ALLOW_F16_REDUCTIONS=0,
+// JX_SOFTMAX_CUSTOM_JVP=1, JX_NUMPY_RANK_PROMOTION=allow|warn|raise,
+// JX_NUMPY_DTYPE_PROMOTION=standard|strict,
+// JX_DEFAULT_MATMUL_PRECISION=default|high|highest|bfloat16|tensorfloat32|float32.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace jx::config {
 
@@ -32,6 +36,12 @@ enum class RankPromotion : std::uint8_t { allow, warn, raise };
 // rest, as JAX's TypePromotionError.
 enum class DtypePromotion : std::uint8_t { standard, strict };
 
+// jax_default_matmul_precision: the precision of float32 matrix products and convolutions when an
+// operation names none. On the CPU, as in XLA's CPU backend, every level computes in float32 (bfloat16
+// and tensorfloat32 passes exist on accelerators only), so the setting changes no result here; it is
+// kept, validated and part of the jit cache key so that programs written for accelerators run as is.
+enum class MatmulPrecision : std::uint8_t { default_, high, highest, bfloat16, tensorfloat32, float32 };
+
 struct Flags {
   bool enable_x64 = false;             // 64-bit dtypes (jax_enable_x64)
   bool threefry_partitionable = true;  // JAX's default PRNG scheme since 0.5.0
@@ -43,8 +53,14 @@ struct Flags {
   bool disable_jit = false;            // jitted functions run op by op, eagerly (jax.disable_jit)
   bool no_tracing = false;             // a jitted call that would trace throws instead (jax_no_tracing)
   bool explain_cache_misses = false;   // print why a jitted function is traced again (jax_explain_cache_misses)
+  bool enable_checks = false;          // verify every program jx builds, after each pass (jax_enable_checks)
+  bool check_tracer_leaks = false;     // throw TracerLeakError when a trace ends with a tracer still alive
+  bool no_execution = false;           // computing anything (eagerly or a jitted call) throws (jax_no_execution)
+  bool allow_f16_reductions = true;    // false: sums of float16/bfloat16 throw DTypeError
+  bool softmax_custom_jvp = false;     // nn::softmax differentiates by its own rule, y (t - sum(y t))
   RankPromotion numpy_rank_promotion = RankPromotion::allow;
   DtypePromotion numpy_dtype_promotion = DtypePromotion::standard;
+  MatmulPrecision default_matmul_precision = MatmulPrecision::default_;
 };
 
 // The flags in effect on this thread.
@@ -62,6 +78,14 @@ void no_tracing(bool on);
 void explain_cache_misses(bool on);
 void numpy_rank_promotion(RankPromotion mode);
 void numpy_dtype_promotion(DtypePromotion mode);
+void enable_checks(bool on);
+void check_tracer_leaks(bool on);
+void no_execution(bool on);
+void allow_f16_reductions(bool on);
+void softmax_custom_jvp(bool on);
+void default_matmul_precision(MatmulPrecision precision);
+// The precision named as JAX names it ("bfloat16", "highest", ...); ValueError for other names.
+MatmulPrecision matmul_precision_named(std::string_view name);
 
 inline bool enable_x64() { return flags().enable_x64; }
 inline bool threefry_partitionable() { return flags().threefry_partitionable; }
@@ -75,6 +99,12 @@ inline bool no_tracing() { return flags().no_tracing; }
 inline bool explain_cache_misses() { return flags().explain_cache_misses; }
 inline RankPromotion numpy_rank_promotion() { return flags().numpy_rank_promotion; }
 inline DtypePromotion numpy_dtype_promotion() { return flags().numpy_dtype_promotion; }
+inline bool enable_checks() { return flags().enable_checks; }
+inline bool check_tracer_leaks() { return flags().check_tracer_leaks; }
+inline bool no_execution() { return flags().no_execution; }
+inline bool allow_f16_reductions() { return flags().allow_f16_reductions; }
+inline bool softmax_custom_jvp() { return flags().softmax_custom_jvp; }
+inline MatmulPrecision default_matmul_precision() { return flags().default_matmul_precision; }
 
 // A thread-local override of some flags for the lifetime of the returned object.
 struct Overrides {
@@ -90,6 +120,12 @@ struct Overrides {
   std::optional<bool> explain_cache_misses = std::nullopt;
   std::optional<RankPromotion> numpy_rank_promotion = std::nullopt;
   std::optional<DtypePromotion> numpy_dtype_promotion = std::nullopt;
+  std::optional<bool> enable_checks = std::nullopt;
+  std::optional<bool> check_tracer_leaks = std::nullopt;
+  std::optional<bool> no_execution = std::nullopt;
+  std::optional<bool> allow_f16_reductions = std::nullopt;
+  std::optional<bool> softmax_custom_jvp = std::nullopt;
+  std::optional<MatmulPrecision> default_matmul_precision = std::nullopt;
 };
 
 class [[nodiscard]] ScopedFlags {
@@ -104,6 +140,8 @@ class [[nodiscard]] ScopedFlags {
 };
 
 inline ScopedFlags scoped(const Overrides& overrides) { return ScopedFlags(overrides); }
+// jax.checking_leaks(): check_tracer_leaks for a scope.
+inline ScopedFlags checking_leaks() { return ScopedFlags({.check_tracer_leaks = true}); }
 
 // The most signatures one jitted function keeps compiled; the least recently used go first (JAX's
 // default, 4096; env JX_JIT_CACHE_SIZE). Not a flag of the scoped kind: it is process-wide.

@@ -10,6 +10,7 @@
 #include "backends/cpu/lowering.h"
 #include "core/array_impl.h"
 #include "ir/primitives/rules.h"
+#include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "trace/trace.h"
@@ -54,6 +55,12 @@ TypeList Reduce::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
   if (!accepts(op_, x.dtype))
     throw DTypeError(std::string(name()), fmt::format("does not accept dtype {}", dtype_name(x.dtype)));
+  if (op_ == cpu::ReduceOp::sum && (x.dtype == DType::float16 || x.dtype == DType::bfloat16) &&
+      !config::allow_f16_reductions()) {
+    throw DTypeError(std::string(name()), fmt::format("a sum of {} values, and config::allow_f16_reductions is off; "
+                                                      "convert to float32 first",
+                                                      dtype_name(x.dtype)));
+  }
   Shape shape;
   int previous = -1;
   for (int axis : axes_) {
