@@ -12,6 +12,14 @@
 //   });
 //   count(); count(); std::cout << count();   // 3
 //
+// empty_ref(type) makes a ref of a given shape and dtype (zeros here; JAX leaves the contents
+// unspecified). freeze(ref) returns the ref's final value and free_ref(ref) discards it; either way
+// the ref may not be used again (JAX's jax.freeze and jax.free_ref):
+//
+//   jx::Ref sums = jx::empty_ref(jx::ArrayType{{3}, jx::float32});
+//   for (const auto& x : batch) sums.set(sums.get() + x);
+//   jx::Array total = jx::freeze(sums);   // sums.get() now throws
+//
 // Rules, as JAX's: a Ref is not an argument or result of a transformation (close over it instead);
 // the value it holds keeps its shape and dtype; under grad or vmap a Ref created outside may be read
 // but only written with concrete values (refs created inside the function are unrestricted). Calls of
@@ -42,11 +50,16 @@ class Ref {
 
  private:
   friend Ref new_ref(const Array& value, std::source_location loc);
+  friend Array freeze(const Ref& ref, std::source_location loc);
+  friend void free_ref(const Ref& ref, std::source_location loc);
   explicit Ref(std::shared_ptr<detail::RefCell> cell) : cell_(std::move(cell)) {}
   std::shared_ptr<detail::RefCell> cell_;
 };
 
 Ref new_ref(const Array& value, std::source_location loc = std::source_location::current());
+Ref empty_ref(const ArrayType& type, std::source_location loc = std::source_location::current());
+Array freeze(const Ref& ref, std::source_location loc = std::source_location::current());
+void free_ref(const Ref& ref, std::source_location loc = std::source_location::current());
 
 namespace detail {
 [[noreturn]] void throw_ref_in_pytree();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "jx/numpy.h"
 #include "trace/staging.h"
 #include "transforms/ref_cell.h"
 
@@ -16,6 +17,25 @@ const Trace* outermost_trace() {
   const Trace* t = current_trace();
   while (t && t->parent()) t = t->parent();
   return t;
+}
+
+void check_usable(const detail::RefCell& cell, const char* op, std::source_location loc) {
+  if (cell.invalidated_by) {
+    throw ValueError(op, fmt::format("the ref was invalidated by {}: it may not be used again", cell.invalidated_by),
+                     format_location(loc));
+  }
+}
+
+// freeze and free_ref end a ref's life where it was made: a ref a traced function closes over belongs
+// to the caller, who would find it invalidated by a trace.
+void invalidate(detail::RefCell& cell, const char* op, std::source_location loc) {
+  check_usable(cell, op, loc);
+  const Trace* root = outermost_trace();
+  if (root && root != cell.created_under) {
+    throw TypeError(op, "cannot invalidate a ref created outside " + root->description() + ": do it where it was made",
+                    format_location(loc));
+  }
+  cell.invalidated_by = op;
 }
 
 void check_type(const detail::RefCell& cell, const Array& value, std::source_location loc) {
@@ -105,8 +125,28 @@ Ref new_ref(const Array& value, std::source_location loc) {
   return Ref(std::move(cell));
 }
 
+Ref empty_ref(const ArrayType& type, std::source_location loc) {
+  if (!is_numeric(type.dtype)) {
+    throw DTypeError("empty_ref", fmt::format("cannot hold {}", dtype_name(type.dtype)), format_location(loc));
+  }
+  return new_ref(numpy::zeros(type.shape, type.dtype), loc);
+}
+
+Array freeze(const Ref& ref, std::source_location loc) {
+  const Array value = ref.get(loc);
+  std::lock_guard lock(ref.cell_->mutex);
+  invalidate(*ref.cell_, "freeze", loc);
+  return value;
+}
+
+void free_ref(const Ref& ref, std::source_location loc) {
+  std::lock_guard lock(ref.cell_->mutex);
+  invalidate(*ref.cell_, "free_ref", loc);
+}
+
 Array Ref::get(std::source_location loc) const {
   detail::RefCell& cell = *cell_;
+  check_usable(cell, "Ref.get", loc);
   const Trace* root = outermost_trace();
   if (root && root != cell.created_under) {
     if (detail::RefFunctionalizer* functionalizer = detail::current_functionalizer()) {
@@ -120,6 +160,7 @@ Array Ref::get(std::source_location loc) const {
 
 void Ref::set(const Array& value, std::source_location loc) const {
   detail::RefCell& cell = *cell_;
+  check_usable(cell, "Ref.set", loc);
   check_type(cell, value, loc);
   const Trace* root = outermost_trace();
   if (root && root != cell.created_under) {

@@ -23,6 +23,7 @@ struct RefCell {
   ArrayType type;                             // fixed at creation: shape, dtype (the weak flag may change)
   const Trace* created_under = nullptr;       // the outermost trace active at creation, if any
   StagingTrace* functionalized_by = nullptr;  // the jit trace turning it into inputs and outputs now
+  const char* invalidated_by = nullptr;       // "freeze" or "free_ref" once the ref may not be used
 };
 
 // A ref a jitted function touched while it was traced: an input of the program (its value before

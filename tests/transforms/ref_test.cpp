@@ -98,6 +98,31 @@ TEST(Ref, GradOfAFunctionUsingRefsInternally) {
   EXPECT_THROW(leaky(jnp::array(1.0f)), jx::TypeError);
 }
 
+TEST(Ref, EmptyRefFreezeAndFreeRef) {
+  jx::Ref sums = jx::empty_ref(jx::ArrayType{{3}, jx::float32});
+  EXPECT_EQ(sums.get().to_vector<float>(), (std::vector<float>{0, 0, 0}));
+  for (float step : {1.0f, 2.5f}) sums.set(sums.get() + step);
+  const jx::Array total = jx::freeze(sums);
+  EXPECT_EQ(total.to_vector<float>(), (std::vector<float>{3.5f, 3.5f, 3.5f}));
+  EXPECT_THROW((void)sums.get(), jx::ValueError);
+  EXPECT_THROW(sums.set(total), jx::ValueError);
+  EXPECT_THROW((void)jx::freeze(sums), jx::ValueError);
+  jx::Ref scratch = jx::new_ref(jnp::ones({2}));
+  jx::free_ref(scratch);
+  EXPECT_THROW((void)scratch.get(), jx::ValueError);
+  // Inside a jitted function: a ref made there may be frozen there; one it closes over may not.
+  const jx::Array doubled = jx::jit([](const jx::Array& x) {
+    jx::Ref local = jx::empty_ref(x.type());
+    local.set(x * 2);
+    return jx::freeze(local);
+  })(jnp::array({1.0f, 2.0f}));
+  EXPECT_EQ(doubled.to_vector<float>(), (std::vector<float>{2, 4}));
+  jx::Ref outer = jx::new_ref(jnp::zeros({2}));
+  EXPECT_THROW(jx::jit([&](const jx::Array& x) { return jx::freeze(outer) + x; })(jnp::ones({2})), jx::TypeError);
+  EXPECT_NO_THROW((void)outer.get());
+  EXPECT_THROW((void)jx::empty_ref(jx::ArrayType{{1}, jx::float0}), jx::DTypeError);
+}
+
 TEST(Ref, RefsAreNotArgumentsOrResults) {
   const jx::Ref r = jx::new_ref(jnp::array(1.0f));
   auto takes = jx::jit([](const jx::Ref& ref) { return ref.get(); });
