@@ -23,16 +23,31 @@ Trace*& current() {
 Trace::Trace(Trace* parent, std::string description)
     : parent_(parent), tag_(std::make_shared<TraceTag>(TraceTag{this, std::move(description)})) {}
 
-Trace::~Trace() noexcept(false) {
+namespace {
+std::string& pending_leak() {
+  thread_local std::string message;
+  return message;
+}
+}  // namespace
+
+Trace::~Trace() {
   tag_->trace = nullptr;
   const long leaked = tag_.use_count() - 1;
   if (leaked > 0 && config::check_tracer_leaks() && std::uncaught_exceptions() == 0) [[unlikely]] {
-    throw TracerLeakError("check_tracer_leaks",
-                          fmt::format("{} traced array{} created by {} outlived it: stored in a global, a captured "
-                                      "variable or a container the transformation does not return. Return values "
-                                      "from the transformed function instead.",
-                                      leaked, leaked == 1 ? "" : "s", tag_->description));
+    pending_leak() = fmt::format(
+        "{} traced array{} created by {} outlived it: stored in a global, a captured "
+        "variable or a container the transformation does not return. Return values from "
+        "the transformed function instead.",
+        leaked, leaked == 1 ? "" : "s", tag_->description);
   }
+}
+
+void report_leaked_tracers() {
+  if (pending_leak().empty()) [[likely]]
+    return;
+  std::string message = std::move(pending_leak());
+  pending_leak().clear();
+  throw TracerLeakError("check_tracer_leaks", std::move(message));
 }
 
 bool Trace::encloses(const Trace* other) const {

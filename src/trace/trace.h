@@ -9,9 +9,11 @@
 // Tracers point to their trace through a shared TraceTag. When the trace ends the tag forgets it, so a
 // tracer that escaped (stored in a global, returned through a side channel) is detected on its next
 // use and reported as a TracerLeakError instead of crashing. With config::check_tracer_leaks the
-// escape is reported when the trace ends: every tracer holds the tag, and by then the transformation
-// has dropped all of its own (its locals and the derived trace's members go first), so any reference
-// left beyond the trace's own is a leaked tracer.
+// escape is reported as soon as the transformation finishes: every tracer holds the tag, and when the
+// trace ends the transformation has dropped all of its own (its locals and the derived trace's
+// members go first), so any reference left beyond the trace's own is a leaked tracer. The trace
+// records that, and the transformation calls report_leaked_tracers() once it has returned from the
+// scope that held the trace (a destructor must not throw).
 #pragma once
 
 #include <initializer_list>
@@ -46,9 +48,9 @@ class Tracer : public ArrayImpl {
 class Trace {
  public:
   Trace(Trace* parent, std::string description);
-  // Throws TracerLeakError under config::check_tracer_leaks when tracers outlive the trace (unless an
-  // exception is already unwinding the transformation).
-  virtual ~Trace() noexcept(false);
+  // Under config::check_tracer_leaks, records tracers that outlive the trace for
+  // report_leaked_tracers() (unless an exception is already unwinding the transformation).
+  virtual ~Trace();
   Trace(const Trace&) = delete;
   Trace& operator=(const Trace&) = delete;
 
@@ -68,6 +70,9 @@ class Trace {
   Trace* parent_;
   std::shared_ptr<TraceTag> tag_;
 };
+
+// Throws the TracerLeakError a trace that ended on this thread recorded, if any (see ~Trace).
+void report_leaked_tracers();
 
 // The trace ops bind to on this thread; null means eager evaluation.
 Trace* current_trace();

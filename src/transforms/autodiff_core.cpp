@@ -93,8 +93,9 @@ ArrayList backward_pass(const Program& program, std::span<const Array> output_co
   return result;
 }
 
-std::shared_ptr<Linearized> linearize(std::span<const Array> primals, const std::vector<bool>& wrt,
-                                      const FlatFunction& fn, const std::string& description) {
+// linearize's work; its traces live in this call, so leaks are reported once it has returned.
+static std::shared_ptr<Linearized> linearize_traced(std::span<const Array> primals, const std::vector<bool>& wrt,
+                                                    const FlatFunction& fn, const std::string& description) {
   Trace* parent = current_trace();
   StagingTrace tangents(parent, description, /*partial_eval=*/true);
   JVPTrace jvp_trace(parent, &tangents, description);
@@ -172,8 +173,15 @@ ArrayList Linearized::apply(std::span<const Array> input_tangents) const {
   return result;
 }
 
-std::pair<ArrayList, ArrayList> jvp(std::span<const Array> primals, std::span<const Array> tangents,
-                                    const FlatFunction& fn, const std::string& description) {
+std::shared_ptr<Linearized> linearize(std::span<const Array> primals, const std::vector<bool>& wrt,
+                                      const FlatFunction& fn, const std::string& description) {
+  std::shared_ptr<Linearized> result = linearize_traced(primals, wrt, fn, description);
+  report_leaked_tracers();
+  return result;
+}
+
+static std::pair<ArrayList, ArrayList> jvp_traced(std::span<const Array> primals, std::span<const Array> tangents,
+                                                  const FlatFunction& fn, const std::string& description) {
   Trace* parent = current_trace();
   JVPTrace jvp_trace(parent, parent, description);
   ArrayList inputs;
@@ -195,6 +203,13 @@ std::pair<ArrayList, ArrayList> jvp(std::span<const Array> primals, std::span<co
     output_tangents.push_back(tangent.valid() ? tangent : zeros(ArrayType{primal.shape(), primal.dtype()}));
   }
   return {std::move(primal_outputs), std::move(output_tangents)};
+}
+
+std::pair<ArrayList, ArrayList> jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                                    const FlatFunction& fn, const std::string& description) {
+  auto result = jvp_traced(primals, tangents, fn, description);
+  report_leaked_tracers();
+  return result;
 }
 
 }  // namespace jx::detail

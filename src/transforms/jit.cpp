@@ -238,6 +238,7 @@ struct JitCore::State {
     const std::int64_t start = profiled ? profiler::detail::now_ns() : 0;
     auto entry = std::make_shared<Entry>();
     Traced traced = trace(structure, leaves, fn);
+    report_leaked_tracers();
     if (config::enable_checks()) traced.program.verify();
     if (config::check_jit()) entry->traced = std::make_unique<Program>(traced.program);
     passes::optimize(traced.program);
@@ -266,6 +267,7 @@ struct JitCore::State {
   // check_jit: the function must trace to the same program every time.
   void check_pure(Entry& entry, const tree::TreeDef& structure, LeafPointers leaves, const TraceFunction& fn) {
     Traced traced = trace(structure, leaves, fn);
+    report_leaked_tracers();
     std::lock_guard lock(trace_mutex);  // other threads may set or compare the reference meanwhile
     if (!entry.traced) {                // compiled before check_jit was on: this trace is the reference from now on
       entry.traced = std::make_unique<Program>(std::move(traced.program));

@@ -47,8 +47,10 @@ Program checked(Program program) {
 }
 }  // namespace
 
-Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
-  StagingTrace staging(nullptr, what);
+// trace_program's and trace_in_context's work; the trace lives in this call, so leaks are reported
+// once it has returned.
+static Program traced(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what, Trace* parent) {
+  StagingTrace staging(parent, what);
   ArrayList inputs;
   for (const ArrayType& t : types) inputs.push_back(staging.new_input(t));
   ArrayList outputs;
@@ -60,17 +62,16 @@ Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, c
   return checked(staging.finish(outputs));
 }
 
+Program trace_program(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
+  Program program = traced(f, types, what, nullptr);
+  report_leaked_tracers();
+  return program;
+}
+
 Program trace_in_context(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {
-  StagingTrace staging(current_trace(), what);
-  ArrayList inputs;
-  for (const ArrayType& t : types) inputs.push_back(staging.new_input(t));
-  ArrayList outputs;
-  {
-    TraceScope scope(&staging);
-    UserCodeScope user;
-    outputs = f(inputs);
-  }
-  return checked(staging.finish(outputs));
+  Program program = traced(f, types, what, current_trace());
+  report_leaked_tracers();
+  return program;
 }
 
 ClosedBody trace_closure(const FlatFunction& f, std::span<const ArrayType> types, const std::string& what) {

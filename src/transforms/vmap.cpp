@@ -10,9 +10,11 @@
 
 namespace jx::detail {
 
-ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
-                    std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description) {
+// vmap_flat's work; the BatchTrace lives in this call, so leaks are reported once it has returned.
+static ArrayList vmap_traced(const FlatFunction& f, std::span<const Array> leaves,
+                             std::span<const std::optional<int>> axes, std::span<const int> argument_of_leaf,
+                             std::optional<std::int64_t> axis_size, const AxisSpec& out_axes,
+                             const tree::TreeDef& output_structure, const std::string& description) {
   // Normalize the axes and agree on the batch size.
   std::vector<int> batch_axes;
   std::optional<std::int64_t> size = axis_size;
@@ -79,6 +81,15 @@ ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::s
     permutation.insert(permutation.begin() + target, 0);
     results.push_back(lax::transpose(front, permutation));
   }
+  return results;
+}
+
+ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
+                    std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
+                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description) {
+  ArrayList results =
+      vmap_traced(f, leaves, axes, argument_of_leaf, axis_size, out_axes, output_structure, description);
+  report_leaked_tracers();
   return results;
 }
 

@@ -31,10 +31,8 @@ jx::Program program_with_a_wrong_output_type() {
   const int input = program.new_var(jx::ArrayType{jx::Shape{3}, jx::float32});
   const int output = program.new_var(jx::ArrayType{jx::Shape{4}, jx::float32});
   program.inputs = {input};
-  program.equations.push_back(jx::Equation{std::make_shared<jx::primitives::Unary>(jx::UnaryOp::sin),
-                                           {jx::Atom::variable(input)},
-                                           {output},
-                                           std::nullopt});
+  program.equations.push_back(jx::Equation{
+      std::make_shared<jx::primitives::Unary>(jx::UnaryOp::sin), {jx::Atom::variable(input)}, {output}, std::nullopt});
   program.outputs = {jx::Atom::variable(output)};
   return program;
 }

@@ -156,6 +156,21 @@ TEST(ComplexNumbers, ClosenessAndRounding) {
   EXPECT_TRUE(jx::testing::matches_complex(jnp::round(jnp::array({c64(1.25f, -2.75f)}), 1), {{1.2, -2.8}}, 1e-6, 0));
 }
 
+TEST(ComplexNumbers, IndexedUpdatesAndWhatHasNoComplexOrder) {
+  const Array z = jnp::array({c64(1, 2), c64(3, -4), c64(0, 1)});
+  EXPECT_EQ(z.at(1).set(c64(9, 9)).to_vector<c64>(), (std::vector<c64>{c64(1, 2), c64(9, 9), c64(0, 1)}));
+  EXPECT_EQ(z.at(jnp::array({0, 0})).add(c64(1, 1)).to_vector<c64>(),
+            (std::vector<c64>{c64(3, 4), c64(3, -4), c64(0, 1)}));  // repeated indices accumulate
+  EXPECT_EQ(z.at(2).mul(c64(0, 1)).to_vector<c64>(), (std::vector<c64>{c64(1, 2), c64(3, -4), c64(-1, 0)}));
+  EXPECT_TRUE(jnp::array_equal(jnp::where(jnp::array({true, false, true}), z, jnp::conj(z)),
+                               jnp::array({c64(1, 2), c64(3, 4), c64(0, 1)}))
+                  .item<bool>());
+  EXPECT_THROW((void)z.at(0).min(c64(0, 0)), jx::DTypeError);
+  EXPECT_THROW((void)jnp::sort(z), jx::DTypeError);
+  EXPECT_THROW((void)jnp::convolve(z, z), jx::DTypeError);
+  EXPECT_THROW((void)jnp::cumprod(z), jx::DTypeError);
+}
+
 TEST(ComplexNumbers, VmapOfComplexFunction) {
   // |z|^2 of each row, batched, against a loop.
   const Array z = jnp::array({c64(1, 2), c64(3, -4), c64(0.5f, 0.5f), c64(-2, 1)}).reshape({2, 2});

@@ -133,6 +133,16 @@ T combine_update(ScatterMode mode, T old, T update) {
       case ScatterMode::min:
         return old && update;
     }
+  } else if constexpr (is_complex_v<T>) {
+    // Complex numbers have no order: Scatter::infer allows set, add and mul only.
+    switch (mode) {
+      case ScatterMode::add:
+        return old + update;
+      case ScatterMode::mul:
+        return old * update;
+      default:
+        return update;
+    }
   } else if constexpr (is_half_v<T>) {
     const float a = static_cast<float>(old), b = static_cast<float>(update);
     switch (mode) {
@@ -183,7 +193,7 @@ Array scatter(ScatterMode mode, const Array& x, const Array& indices, const Arra
   const Shape& update_shape = updates.shape();
   if (update_shape.num_elements() == 0) return result;
   const std::int64_t run = trailing_run(update_shape, axis, index, out_type.shape, target_strides);
-  visit_dtype(out_type.dtype, [&]<class T>(TypeTag<T>) {
+  visit_numeric_dtype(out_type.dtype, [&]<class T>(TypeTag<T>) {
     T* dst = target.data_as<T>();
     const T* src = concrete(dense_updates).data_as<T>();
     if (run >= kMinRun) {

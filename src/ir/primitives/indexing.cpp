@@ -77,6 +77,10 @@ TypeList Scatter::infer(std::span<const ArrayType> inputs) const {
     throw ShapeError(std::string(name()), fmt::format("updates {} must have dtype {} and shape {}", updates.to_string(),
                                                       dtype_name(x.dtype), expected.to_string()));
   }
+  if (is_complex(x.dtype) && (mode_ == cpu::ScatterMode::min || mode_ == cpu::ScatterMode::max)) {
+    throw DTypeError(std::string(name()),
+                     fmt::format("complex numbers have no order: {} cannot take min or max", dtype_name(x.dtype)));
+  }
   return {x};
 }
 
@@ -102,7 +106,9 @@ TypeList Sort::infer(std::span<const ArrayType> inputs) const {
   TypeList out;
   for (const ArrayType& x : inputs) {
     if (x.shape != first.shape) throw ShapeError(std::string(name()), "all operands must have the same shape");
-    if (!is_numeric(x.dtype)) throw DTypeError(std::string(name()), fmt::format("cannot sort {}", dtype_name(x.dtype)));
+    if (!is_numeric(x.dtype) || is_complex(x.dtype)) {  // NumPy's lexicographic complex order: not yet
+      throw DTypeError(std::string(name()), fmt::format("cannot sort {}", dtype_name(x.dtype)));
+    }
     out.push_back(x);
   }
   return out;

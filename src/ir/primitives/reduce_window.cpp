@@ -58,7 +58,7 @@ Shape window_shape(std::string_view op, const ArrayType& operand, const WindowPa
 }
 
 void check_dtype(std::string_view op, const ArrayType& x) {
-  if (!is_numeric(x.dtype) || is_bool(x.dtype)) {
+  if (!is_numeric(x.dtype) || is_bool(x.dtype) || is_complex(x.dtype)) {
     throw DTypeError(std::string(op), fmt::format("does not accept dtype {} ({})", dtype_name(x.dtype), x.to_string()));
   }
 }

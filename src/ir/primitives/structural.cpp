@@ -267,7 +267,7 @@ ArrayList Concatenate::evaluate(std::span<const Array> inputs) const {
 TypeList Iota::infer(std::span<const ArrayType> /*inputs*/) const {
   ArrayType{shape_, dtype_}.validate(name());
   check_axis(name(), dimension_, shape_.ndim());
-  if (!is_numeric(dtype_) || is_bool(dtype_))
+  if (!is_numeric(dtype_) || is_bool(dtype_) || is_complex(dtype_))
     throw DTypeError(std::string(name()), fmt::format("cannot count in {}", dtype_name(dtype_)));
   return {ArrayType{shape_, dtype_}};
 }
