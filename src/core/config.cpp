@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -27,9 +28,17 @@ RankPromotion env_rank_promotion() {
   return RankPromotion::allow;
 }
 
+// An unknown name in the environment is reported and ignored: throwing here would end the program
+// before main.
 MatmulPrecision env_matmul_precision() {
   const char* value = std::getenv("JX_DEFAULT_MATMUL_PRECISION");
-  return value && *value ? matmul_precision_named(value) : MatmulPrecision::default_;
+  if (!value || !*value) return MatmulPrecision::default_;
+  try {
+    return matmul_precision_named(value);
+  } catch (const ValueError& e) {
+    std::fprintf(stderr, "jx warning: JX_DEFAULT_MATMUL_PRECISION ignored: %s\n", e.what());
+    return MatmulPrecision::default_;
+  }
 }
 
 DtypePromotion env_dtype_promotion() {
