@@ -333,18 +333,21 @@ std::string array_to_string(const Array& x, const std::string& separator, const 
 
 std::string tracer_description(const Array& x) { return x.impl()->tracer_repr(); }
 
-// Python's repr of one float part of a complex scalar: shortest digits, no ".0" for integral values.
-std::string complex_part_string(double v, DType dtype) {
+// Python's repr of a float in `dtype`'s precision: the shortest digits, in scientific notation outside
+// [1e-4, 1e16). An integral value written positionally gets `integral_suffix`: ".0" for a float
+// scalar (NumPy's str), nothing for a part of a complex scalar ("3+4j").
+std::string python_float_repr(double v, DType dtype, std::string_view integral_suffix) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  std::string s = shortest(v, dtype, false);
   const double magnitude = std::fabs(v);
   if (magnitude != 0 && (magnitude >= 1e16 || magnitude < 1e-4)) {
     const Scientific parts = scientific_parts(v, dtype);
     std::string exponent = parts.exponent.substr(1);
     while (exponent.size() < 2) exponent.insert(0, "0");
-    s = parts.integer + (parts.fraction.empty() ? "" : "." + parts.fraction) + "e" + parts.exponent[0] + exponent;
+    return parts.integer + (parts.fraction.empty() ? "" : "." + parts.fraction) + "e" + parts.exponent[0] + exponent;
   }
+  std::string s = shortest(v, dtype, false);
+  if (s.find('.') == std::string::npos) s += integral_suffix;
   return s;
 }
 
@@ -352,29 +355,17 @@ std::string complex_part_string(double v, DType dtype) {
 std::string complex_scalar_string(const Array& x) {
   const std::complex<double> z = cpu::convert(x, ArrayType{{}, DType::complex128}).item<std::complex<double>>();
   const DType part = real_dtype(x.dtype());
-  std::string imag = complex_part_string(z.imag(), part);
+  std::string imag = python_float_repr(z.imag(), part, "");
   if (z.real() == 0 && !std::signbit(z.real())) return imag + "j";
   if (imag[0] != '-') imag = "+" + imag;
-  return "(" + complex_part_string(z.real(), part) + imag + "j)";
+  return "(" + python_float_repr(z.real(), part, "") + imag + "j)";
 }
 
 // str() of a 0-d float: the shortest repr, with ".0" for integral values (NumPy scalar str).
 std::string scalar_string(const Array& x) {
   if (is_complex(x.dtype())) return complex_scalar_string(x);
   if (!is_floating(x.dtype())) return array_to_string(x, " ", "");
-  const double v = cpu::convert(x, ArrayType{{}, DType::float64}).item<double>();
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
-  const double magnitude = std::fabs(v);
-  if (magnitude != 0 && (magnitude >= 1e16 || magnitude < 1e-4)) {
-    const Scientific parts = scientific_parts(v, x.dtype());
-    std::string exponent = parts.exponent.substr(1);
-    while (exponent.size() < 2) exponent.insert(0, "0");
-    return parts.integer + (parts.fraction.empty() ? "" : "." + parts.fraction) + "e" + parts.exponent[0] + exponent;
-  }
-  std::string s = shortest(v, x.dtype(), false);
-  if (s.find('.') == std::string::npos) s += ".0";
-  return s;
+  return python_float_repr(cpu::convert(x, ArrayType{{}, DType::float64}).item<double>(), x.dtype(), ".0");
 }
 
 // A key array prints as JAX prints one (str and repr alike): its shape and key type, then the uint32

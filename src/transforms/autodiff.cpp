@@ -107,19 +107,24 @@ void check_scalar_output(const Array& value, const char* transform, bool holomor
                     fmt::format("{} is only defined for functions with a scalar output; the output has type {}",
                                 transform, value.type().to_string()));
   }
-  if (holomorphic && !is_complex(value.dtype())) {
-    throw TypeError(transform, fmt::format("{} with jx::holomorphic requires a complex output; the output has dtype {}",
-                                           transform, dtype_name(value.dtype())));
+  check_differentiated_output(value.dtype(), holomorphic, transform, "the output");
+}
+
+void check_differentiated_output(DType dtype, bool holomorphic, const char* transform, const std::string& what) {
+  if (holomorphic && !is_complex(dtype)) {
+    throw TypeError(transform, fmt::format("{} with jx::holomorphic requires complex outputs, but {} has dtype {}",
+                                           transform, what, dtype_name(dtype)));
   }
-  if (!holomorphic && is_complex(value.dtype())) {
-    throw TypeError(transform, fmt::format("{} requires a real-valued output, but the output has dtype {}. For "
-                                           "holomorphic differentiation, pass jx::holomorphic; for functions with "
-                                           "complex outputs that are not holomorphic, use jx::vjp directly",
-                                           transform, dtype_name(value.dtype())));
+  if (!holomorphic && is_complex(dtype)) {
+    throw TypeError(transform, fmt::format("{} requires real-valued outputs, but {} has dtype {}. For holomorphic "
+                                           "differentiation, pass jx::holomorphic; for functions with complex "
+                                           "outputs that are not holomorphic, use jx::vjp directly",
+                                           transform, what, dtype_name(dtype)));
   }
-  if (!is_inexact(value.dtype())) {
-    throw TypeError(transform, fmt::format("{} requires a floating-point output; the output has dtype {}", transform,
-                                           dtype_name(value.dtype())));
+  if (!is_inexact(dtype)) {
+    throw TypeError(transform, fmt::format("{} requires floating-point outputs, but {} has dtype {}; differentiate "
+                                           "a floating-point function of it, or use jx::vjp directly",
+                                           transform, what, dtype_name(dtype)));
   }
 }
 

@@ -76,46 +76,23 @@ std::vector<ArrayType> types_of(std::span<const Array> values) {
 }  // namespace
 
 void check_jacobian_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, bool holomorphic,
-                           const char* transform) {
-  const bool forward = std::string_view(transform) == "jacfwd";
+                           bool forward) {
+  if (holomorphic) return check_holomorphic_inputs(primals, wrt, forward ? "jacfwd" : "jacrev");
+  if (!forward) return;  // jacrev takes complex inputs: its blocks are grad's df/dx - i df/dy
   for (std::size_t j = 0; j < primals.size(); ++j) {
     const DType dtype = primals[j].dtype();
-    if (!wrt[j]) continue;
-    if (holomorphic && !is_complex(dtype)) {
-      throw TypeError(transform, fmt::format("{} with jx::holomorphic requires complex inputs, but input leaf {} has "
-                                             "dtype {}",
-                                             transform, j, dtype_name(dtype)));
-    }
-    if (!holomorphic && forward && is_complex(dtype)) {
-      throw TypeError(transform, fmt::format("jacfwd requires real-valued inputs, but input leaf {} has dtype {}. For "
-                                             "holomorphic differentiation, pass jx::holomorphic; for functions of "
-                                             "complex inputs that are not holomorphic, use jx::jvp directly",
-                                             j, dtype_name(dtype)));
+    if (wrt[j] && is_complex(dtype)) {
+      throw TypeError("jacfwd", fmt::format("jacfwd requires real-valued inputs, but input leaf {} has dtype {}. For "
+                                            "holomorphic differentiation, pass jx::holomorphic; for functions of "
+                                            "complex inputs that are not holomorphic, use jx::jvp directly",
+                                            j, dtype_name(dtype)));
     }
   }
 }
 
-// Outputs must be complex for holomorphic differentiation and real floats otherwise (JAX's rule).
 void check_jacobian_outputs(std::span<const ArrayType> values, bool holomorphic, const char* transform) {
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const DType dtype = values[i].dtype;
-    if (holomorphic && !is_complex(dtype)) {
-      throw TypeError(transform, fmt::format("{} with jx::holomorphic requires complex outputs, but output leaf {} "
-                                             "has dtype {}",
-                                             transform, i, dtype_name(dtype)));
-    }
-    if (!holomorphic && is_complex(dtype) && std::string_view(transform) == "jacrev") {
-      throw TypeError(transform, fmt::format("jacrev requires real-valued outputs, but output leaf {} has dtype {}. "
-                                             "For holomorphic differentiation, pass jx::holomorphic; for functions "
-                                             "with complex outputs that are not holomorphic, use jx::vjp directly",
-                                             i, dtype_name(dtype)));
-    }
-    if (!is_inexact(dtype)) {
-      throw TypeError(transform, fmt::format("{} requires floating-point outputs, but output leaf {} has dtype {}; "
-                                             "differentiate a floating-point function of it, or use jx::vjp "
-                                             "directly",
-                                             transform, i, dtype_name(dtype)));
-    }
+    check_differentiated_output(values[i].dtype, holomorphic, transform, fmt::format("output leaf {}", i));
   }
 }
 

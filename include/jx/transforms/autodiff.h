@@ -79,6 +79,9 @@ std::vector<Array> gradient_leaves(std::span<const Array> cotangents, std::span<
                                    const std::vector<bool>& wrt);
 // A scalar output, real (or complex for a holomorphic function, whose inputs must be complex too).
 void check_scalar_output(const Array& value, const char* transform, bool holomorphic = false);
+// JAX's rule for a value derivatives are taken of: complex with holomorphic, a real float otherwise.
+// `what` names the value in the error ("the output", "output leaf 2").
+void check_differentiated_output(DType dtype, bool holomorphic, const char* transform, const std::string& what);
 void check_holomorphic_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, const char* transform);
 
 template <class T>

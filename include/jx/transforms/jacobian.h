@@ -45,7 +45,7 @@ std::vector<ArrayList> jacobian_blocks(const Linearized& linearized, std::span<c
 // JAX's dtype rules for the differentiated inputs: complex with holomorphic; otherwise real floats for
 // jacfwd, and real or complex for jacrev.
 void check_jacobian_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, bool holomorphic,
-                           const char* transform);
+                           bool forward);
 // Forward mode, from jvp; fn writes the structure of its differentiated outputs to value_structure.
 struct ForwardJacobian {
   ArrayList outputs;
@@ -110,7 +110,7 @@ class Jacobian : public detail::CallWithLocation<Jacobian<F, Options, Forward>> 
     CallSite site(where);
     const std::tuple<const Args&...> arguments(args...);
     const detail::DifferentiatedArguments<kArgnums, Args...> inputs(arguments, !Forward && Options::allow_int, kName);
-    detail::check_jacobian_inputs(inputs.primals, inputs.wrt, Options::holomorphic, kName);
+    detail::check_jacobian_inputs(inputs.primals, inputs.wrt, Options::holomorphic, Forward);
     tree::TreeDef value_structure;
     tree::TreeDef aux_structure;
     const detail::FlatFunction fn = [&](std::span<const Array> leaves) -> ArrayList {

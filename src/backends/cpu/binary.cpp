@@ -13,23 +13,6 @@
 namespace jx::cpu {
 namespace {
 
-// out[i] = f(a[i*sa], b[i*sb]), with the three step patterns spelled out so each loop vectorizes.
-template <class T, class R, class F>
-void map2(const T* a, int sa, const T* b, int sb, R* out, std::int64_t n, F f) {
-  if (sa && sb) {
-    for (std::int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
-  } else if (sb) {
-    const T x = a[0];
-    for (std::int64_t i = 0; i < n; ++i) out[i] = f(x, b[i]);
-  } else if (sa) {
-    const T y = b[0];
-    for (std::int64_t i = 0; i < n; ++i) out[i] = f(a[i], y);
-  } else {
-    const R value = f(a[0], b[0]);
-    for (std::int64_t i = 0; i < n; ++i) out[i] = value;
-  }
-}
-
 template <class T>
 bool comparison(BinaryOp op, const T* a, int sa, const T* b, int sb, bool* out, std::int64_t n) {
   switch (op) {

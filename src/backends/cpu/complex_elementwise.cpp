@@ -129,32 +129,26 @@ void unary_typed(UnaryOp op, const C* in, void* out_raw, std::int64_t n) {
   throw std::logic_error("jx: unary op not defined for complex types");
 }
 
-// out[i] = f(a[i*sa], b[i*sb]) for steps 0 or 1.
-template <class T, class R, class F>
-void map_steps(const T* a, int sa, const T* b, int sb, R* out, std::int64_t n, F f) {
-  for (std::int64_t i = 0; i < n; ++i) out[i] = f(a[sa ? i : 0], b[sb ? i : 0]);
-}
-
 template <class C>
 void binary_typed(BinaryOp op, const C* a, int sa, const C* b, int sb, void* out_raw, std::int64_t n) {
   C* out = static_cast<C*>(out_raw);
   bool* flags = static_cast<bool*>(out_raw);
   switch (op) {
     case BinaryOp::add:
-      return map_steps(a, sa, b, sb, out, n, [](C x, C y) { return x + y; });
+      return map2(a, sa, b, sb, out, n, [](C x, C y) { return x + y; });
     case BinaryOp::sub:
-      return map_steps(a, sa, b, sb, out, n, [](C x, C y) { return x - y; });
+      return map2(a, sa, b, sb, out, n, [](C x, C y) { return x - y; });
     case BinaryOp::mul:
-      return map_steps(a, sa, b, sb, out, n, [](C x, C y) { return x * y; });
+      return map2(a, sa, b, sb, out, n, [](C x, C y) { return x * y; });
     case BinaryOp::div:
-      return map_steps(a, sa, b, sb, out, n, [](C x, C y) { return x / y; });
+      return map2(a, sa, b, sb, out, n, [](C x, C y) { return x / y; });
     case BinaryOp::pow:
       // exp(y log x), with 0^y = 0 (libstdc++'s convention, and XLA's for y with a positive real part).
-      return map_steps(a, sa, b, sb, out, n, [](C x, C y) { return std::pow(x, y); });
+      return map2(a, sa, b, sb, out, n, [](C x, C y) { return std::pow(x, y); });
     case BinaryOp::eq:
-      return map_steps(a, sa, b, sb, flags, n, [](C x, C y) { return x == y; });
+      return map2(a, sa, b, sb, flags, n, [](C x, C y) { return x == y; });
     case BinaryOp::ne:
-      return map_steps(a, sa, b, sb, flags, n, [](C x, C y) { return x != y; });
+      return map2(a, sa, b, sb, flags, n, [](C x, C y) { return x != y; });
     default:
       break;
   }
@@ -171,8 +165,8 @@ void binary_complex_run(BinaryOp op, DType dtype, const void* a, int a_step, con
                         std::int64_t n) {
   if (op == BinaryOp::complex) {
     auto assemble = [&]<class R>(TypeTag<R>) {
-      map_steps(static_cast<const R*>(a), a_step, static_cast<const R*>(b), b_step, static_cast<std::complex<R>*>(out),
-                n, [](R x, R y) { return std::complex<R>(x, y); });
+      map2(static_cast<const R*>(a), a_step, static_cast<const R*>(b), b_step, static_cast<std::complex<R>*>(out), n,
+           [](R x, R y) { return std::complex<R>(x, y); });
     };
     if (dtype == DType::float32) return assemble(TypeTag<float>{});
     if (dtype == DType::float64) return assemble(TypeTag<double>{});

@@ -1,4 +1,5 @@
-// src/backends/cpu/dispatch.h — calling a template with the C++ type of a runtime dtype.
+// src/backends/cpu/dispatch.h — calling a template with the C++ type of a runtime dtype, and the small
+// type helpers and loops the kernels written that way share.
 //
 //   visit_dtype(x.dtype(), [&]<class T>(TypeTag<T>) { sum_into<T>(...); });
 #pragma once
@@ -89,6 +90,23 @@ decltype(auto) visit_itemsize(std::size_t itemsize, F&& f) {
       return f(TypeTag<Bytes16>{});
     default:
       throw std::logic_error("jx: unsupported element size");
+  }
+}
+
+// out[i] = f(a[i*sa], b[i*sb]), with the three step patterns spelled out so each loop vectorizes.
+template <class T, class R, class F>
+void map2(const T* a, int sa, const T* b, int sb, R* out, std::int64_t n, F f) {
+  if (sa && sb) {
+    for (std::int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+  } else if (sb) {
+    const T x = a[0];
+    for (std::int64_t i = 0; i < n; ++i) out[i] = f(x, b[i]);
+  } else if (sa) {
+    const T y = b[0];
+    for (std::int64_t i = 0; i < n; ++i) out[i] = f(a[i], y);
+  } else {
+    const R value = f(a[0], b[0]);
+    for (std::int64_t i = 0; i < n; ++i) out[i] = value;
   }
 }
 

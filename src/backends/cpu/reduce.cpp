@@ -386,22 +386,29 @@ void reduce_typed(ReduceOp op, const ConcreteArray& x, std::span<const int> axes
   reduce_runs(op, dense.get(), rows, num_out, num_reduced, 1, result);
 }
 
-// Moves `axis` last and returns a contiguous copy, with rows of length shape[axis].
-Array axis_last_contiguous(const Array& x, int axis) {
+// Moves `axes` (sorted) last, in order, and returns a contiguous copy: rows of the axes' elements.
+Array axes_last_contiguous(const Array& x, std::span<const int> axes) {
   const ConcreteArray& source = concrete(x);
   const Shape& shape = source.type().shape;
-  if (axis == shape.ndim() - 1) return contiguous(x);
   Shape permuted_shape;
   Strides permuted_strides;
-  for (int d = 0; d < shape.ndim(); ++d) {
-    if (d == axis) continue;
+  const auto append = [&](int d) {
     permuted_shape.push_back(shape[d]);
     permuted_strides.push_back(source.strides()[static_cast<std::size_t>(d)]);
+  };
+  for (int d = 0; d < shape.ndim(); ++d) {
+    if (std::find(axes.begin(), axes.end(), d) == axes.end()) append(d);
   }
-  permuted_shape.push_back(shape[axis]);
-  permuted_strides.push_back(source.strides()[static_cast<std::size_t>(axis)]);
+  for (int d : axes) append(d);
   return contiguous(
       make_view(source, ArrayType{permuted_shape, source.type().dtype}, permuted_strides, source.offset()));
+}
+
+// Moves `axis` last and returns a contiguous copy, with rows of length shape[axis].
+Array axis_last_contiguous(const Array& x, int axis) {
+  if (axis == x.ndim() - 1) return contiguous(x);
+  const int axes[] = {axis};
+  return axes_last_contiguous(x, axes);
 }
 
 }  // namespace
@@ -460,20 +467,7 @@ Array reduce_complex(ReduceOp op, const Array& x, std::span<const int> axes, con
   }
   if (op != ReduceOp::prod) throw std::logic_error("jx: only sums and products reduce complex numbers");
   // Products: reduced axes moved last and copied, then each row multiplied out in double precision.
-  const Shape& shape = x.shape();
-  Shape permuted_shape;
-  Strides permuted_strides;
-  const ConcreteArray& source = concrete(x);
-  for (int pass = 0; pass < 2; ++pass) {
-    for (int d = 0; d < shape.ndim(); ++d) {
-      const bool reduced = std::find(axes.begin(), axes.end(), d) != axes.end();
-      if (reduced != (pass == 1)) continue;
-      permuted_shape.push_back(shape[d]);
-      permuted_strides.push_back(source.strides()[static_cast<std::size_t>(d)]);
-    }
-  }
-  const Array rows =
-      contiguous(make_view(source, ArrayType{permuted_shape, x.dtype()}, permuted_strides, source.offset()));
+  const Array rows = axes_last_contiguous(x, axes);
   const std::int64_t count = out_type.num_elements();
   const std::int64_t length = count ? x.size() / count : 0;
   auto out = allocate_array(out_type);

@@ -367,6 +367,14 @@ Kernel SelectN::lower(const LoweringContext& context) const {
 
 namespace jx::primitives {
 
+namespace {
+// x with its zeros replaced by ones (JAX's _replace_zero): a safe divisor or log argument where the
+// rule's factor is zero anyway.
+Array zeros_to_ones(const Array& x) {
+  return lax::select(lax::eq(x, 0.0), rules::broadcast_to(lax::convert_element_type(1.0, x.dtype()), x.shape()), x);
+}
+}  // namespace
+
 ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tangents,
                      std::span<const Array> outputs) const {
   const Array& x = primals[0];
@@ -380,9 +388,7 @@ ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tang
     case UnaryOp::abs:
       if (is_complex(x.dtype())) {
         // d|z| = Re(conj(z) dz) / |z|, with |z| = 0 replaced by 1 (as JAX, so 0 gives 0, not NaN).
-        const Array magnitude = lax::convert_element_type(
-            lax::select(lax::eq(y, 0.0), rules::broadcast_to(lax::convert_element_type(1.0, y.dtype()), y.shape()), y),
-            x.dtype());
+        const Array magnitude = lax::convert_element_type(zeros_to_ones(y), x.dtype());
         return {lax::real(lax::mul(t, lax::div(lax::conj(x), magnitude)))};
       }
       return {lax::select(lax::ge(x, 0.0), t, lax::neg(t))};  // 1 at 0, as JAX
@@ -536,9 +542,7 @@ ArrayList Binary::jvp(std::span<const Array> primals, std::span<const Array> tan
         da = lax::mul(ta, lax::select(lax::eq(b, 0.0), rules::zeros(factor.type()), factor));
       }
       if (tb.valid()) {
-        const Array safe_a =
-            lax::select(lax::eq(a, 0.0), rules::broadcast_to(lax::convert_element_type(1.0, a.dtype()), a.shape()), a);
-        db = lax::mul(tb, lax::mul(lax::log(safe_a), out));
+        db = lax::mul(tb, lax::mul(lax::log(zeros_to_ones(a)), out));
       }
       result = rules::add_tangents(da, db);
       break;
