@@ -9,7 +9,7 @@ packages=(
   libopenblas-dev libdnnl-dev libsleef-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libbackward-cpp-dev libdw-dev
   libplplot-dev plplot-driver-cairo
-  python3-numpy
+  python3-numpy python3-scipy
   dataset-fashion-mnist
   libtorch-dev
   clang-format clang-tidy

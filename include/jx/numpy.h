@@ -527,5 +527,42 @@ inline constexpr struct einsum_function {
   Array operator()(const std::string& subscripts, const Array& a, const Array& b, Loc loc = Loc::current()) const;
 } einsum{};
 
+// --- Triangles and diagonals --------------------------------------------------------------------
+// The lower (upper) triangle of the last two axes: entries with column - row <= k (>= k) kept, the
+// rest zero (jnp.tril, jnp.triu).
+inline constexpr struct tril_function {
+  Array operator()(const Array& x, int k = 0, Loc loc = Loc::current()) const;
+} tril{};
+inline constexpr struct triu_function {
+  Array operator()(const Array& x, int k = 0, Loc loc = Loc::current()) const;
+} triu{};
+struct DiagonalOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  int offset = 0;  // above the main diagonal when positive
+  int axis1 = 0;
+  int axis2 = 1;
+};
+// The diagonal of the (axis1, axis2) planes, as a new last axis (jnp.diagonal).
+inline constexpr struct diagonal_function {
+  Array operator()(const Array& x, DiagonalOptions options = {}, Loc loc = Loc::current()) const;
+} diagonal{};
+// The sum of that diagonal (jnp.trace), with jnp.sum's dtype rule.
+inline constexpr struct trace_function {
+  Array operator()(const Array& x, DiagonalOptions options = {}, Loc loc = Loc::current()) const;
+} trace{};
+// The last two axes swapped (jnp.matrix_transpose).
+inline constexpr struct matrix_transpose_function {
+  Array operator()(const Array& x, Loc loc = Loc::current()) const;
+} matrix_transpose{};
+// sum(conj(x) * y) over `axis`, broadcasting the others (jnp.vecdot).
+inline constexpr struct vecdot_function {
+  Array operator()(const Array& x, const Array& y, int axis = -1, Loc loc = Loc::current()) const;
+} vecdot{};
+// The cross product of 3-vectors (or 2-vectors, giving the z component) along the last axis
+// (jnp.cross with axisa = axisb = axisc = axis).
+inline constexpr struct cross_function {
+  Array operator()(const Array& a, const Array& b, int axis = -1, Loc loc = Loc::current()) const;
+} cross{};
+
 }  // namespace numpy
 }  // namespace jx

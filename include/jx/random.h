@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <source_location>
+#include <string_view>
 #include <utility>
 
 #include "jx/core/array.h"
@@ -201,16 +202,28 @@ inline constexpr struct permutation_function {
                    Loc loc = Loc::current()) const;
 } permutation{};
 
-// Normal vectors with mean (..., n) and covariance (..., n, n): mean + L z with L the Cholesky factor
-// of cov (JAX's method="cholesky"; jx has no eigh or svd yet, so the other methods are missing) and
-// z standard normal of shape `shape` + (n,). `shape` defaults to the broadcast batch shapes of mean
-// and cov, dtype to their promoted float type. A covariance that is not positive definite gives NaN.
+// Normal vectors with mean (..., n) and covariance (..., n, n): mean + A z with A A^T = cov and z
+// standard normal of shape `shape` + (n,). method "cholesky" (JAX's default; A the Cholesky factor,
+// NaN for a covariance that is not positive definite), "svd" (A = U sqrt(S)) or "eigh" (A = V sqrt(W);
+// both also take positive semidefinite covariances). `shape` defaults to the broadcast batch shapes of
+// mean and cov, dtype to their promoted float type.
 inline constexpr struct multivariate_normal_function {
   Array operator()(const Key& prng_key, const Array& mean, const Array& cov, std::optional<Shape> shape = std::nullopt,
-                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+                   std::optional<DType> dtype = std::nullopt, std::string_view method = "cholesky",
+                   Loc loc = Loc::current()) const;
   Array operator()(const Key& prng_key, const Array& mean, const Array& cov, const Shape& shape,
-                   std::optional<DType> dtype = std::nullopt, Loc loc = Loc::current()) const;
+                   std::optional<DType> dtype = std::nullopt, std::string_view method = "cholesky",
+                   Loc loc = Loc::current()) const;
 } multivariate_normal{};
+
+// Matrices drawn uniformly (by Haar measure) from the orthogonal (unitary, for complex dtypes) n x m
+// matrices (m = n by default), with batch shape `shape`: the QR factor of a normal matrix, its
+// columns' signs fixed by R's diagonal (jax.random.orthogonal).
+inline constexpr struct orthogonal_function {
+  Array operator()(const Key& prng_key, std::int64_t n, const Shape& shape = {},
+                   std::optional<DType> dtype = std::nullopt, std::optional<std::int64_t> m = std::nullopt,
+                   Loc loc = Loc::current()) const;
+} orthogonal{};
 
 }  // namespace random
 }  // namespace jx

@@ -1,7 +1,11 @@
 #include "jx/nn/initializers.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 
+#include "jx/core/error.h"
+#include "jx/linalg.h"
 #include "jx/numpy.h"
 
 namespace jx::nn::initializers {
@@ -77,5 +81,31 @@ Initializer glorot_uniform() { return variance_scaling(1.0, FanMode::fan_avg, Di
 Initializer glorot_normal() { return variance_scaling(1.0, FanMode::fan_avg, Distribution::truncated_normal); }
 Initializer he_normal() { return variance_scaling(2.0, FanMode::fan_in, Distribution::truncated_normal); }
 Initializer he_uniform() { return variance_scaling(2.0, FanMode::fan_in, Distribution::uniform); }
+
+Initializer orthogonal(double scale, int column_axis) {
+  return [scale, column_axis](const Key& key, const Shape& shape, DType dtype) {
+    if (shape.ndim() < 2) {
+      throw ShapeError("orthogonal", fmt::format("needs a shape of at least 2 dimensions, got {}", shape.to_string()));
+    }
+    const int axis = column_axis < 0 ? column_axis + shape.ndim() : column_axis;
+    if (axis < 0 || axis >= shape.ndim()) {
+      throw ShapeError("orthogonal",
+                       fmt::format("column_axis {} is out of range for {}", column_axis, shape.to_string()));
+    }
+    const std::int64_t cols = shape[axis], rows = shape.num_elements() / std::max<std::int64_t>(cols, 1);
+    // The QR factor of a normal matrix with R's diagonal made positive is Haar-distributed.
+    const bool wide = rows < cols;
+    const Array a = random::normal(key, wide ? Shape{cols, rows} : Shape{rows, cols}, dtype);
+    const auto [q, r] = numpy::linalg::qr(a);
+    Array matrix = numpy::multiply(q, numpy::expand_dims(numpy::sign(numpy::diagonal(r)), 0));
+    if (wide) matrix = numpy::swapaxes(matrix, 0, 1);
+    Shape moved;
+    for (int d = 0; d < shape.ndim(); ++d) {
+      if (d != axis) moved.push_back(shape[d]);
+    }
+    moved.push_back(cols);
+    return numpy::multiply(numpy::moveaxis(numpy::reshape(matrix, moved), -1, axis), Array(scale));
+  };
+}
 
 }  // namespace jx::nn::initializers

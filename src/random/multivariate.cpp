@@ -1,5 +1,8 @@
-// jx::random::multivariate_normal: JAX's method="cholesky", mean + L z with cov = L L^T.
+// jx::random::multivariate_normal (mean + A z with A A^T = cov, A by Cholesky, SVD or eigh, as JAX) and
+// jx::random::orthogonal (Haar-distributed orthogonal matrices from a normal matrix's QR factor).
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -18,7 +21,8 @@ Shape leading(const Shape& shape, int drop) { return Shape(shape.begin(), shape.
 }  // namespace
 
 Array multivariate_normal_function::operator()(const Key& prng_key, const Array& mean, const Array& cov,
-                                               std::optional<Shape> shape, std::optional<DType> dtype, Loc loc) const {
+                                               std::optional<Shape> shape, std::optional<DType> dtype,
+                                               std::string_view method, Loc loc) const {
   CallSite site(loc);
   constexpr std::string_view op = "multivariate_normal";
   detail::check_single_key(op, prng_key);
@@ -41,7 +45,19 @@ Array multivariate_normal_function::operator()(const Key& prng_key, const Array&
   }
   Shape samples = detail::sample_shape(op, shape, {leading(m.shape(), 1), leading(c.shape(), 2)});
   samples.push_back(n);
-  const Array factor = jnp::linalg::cholesky(c, loc);
+  Array factor;
+  if (method == "cholesky") {
+    factor = jnp::linalg::cholesky(c, {}, loc);
+  } else if (method == "svd") {
+    const auto [u, s, vh] = jnp::linalg::svd(c, {}, loc);
+    factor = jnp::multiply(u, jnp::expand_dims(jnp::sqrt(s), -2));
+  } else if (method == "eigh") {
+    const auto [w, v] = jnp::linalg::eigh(c, {}, loc);
+    factor = jnp::multiply(v, jnp::expand_dims(jnp::sqrt(w), -2));
+  } else {
+    throw ValueError(std::string(op),
+                     fmt::format("method must be \"cholesky\", \"svd\" or \"eigh\", got \"{}\"", method));
+  }
   const Array z = detail::normal_draw(prng_key, samples, d, detail::key_use(op, loc));
   // L z for every batch entry: (..., n, n) @ (..., n, 1), batch dimensions broadcast.
   const Array product = jnp::matmul(factor, jnp::expand_dims(z, -1));
@@ -49,8 +65,46 @@ Array multivariate_normal_function::operator()(const Key& prng_key, const Array&
 }
 
 Array multivariate_normal_function::operator()(const Key& prng_key, const Array& mean, const Array& cov,
-                                               const Shape& shape, std::optional<DType> dtype, Loc loc) const {
-  return multivariate_normal(prng_key, mean, cov, std::optional<Shape>(shape), dtype, loc);
+                                               const Shape& shape, std::optional<DType> dtype, std::string_view method,
+                                               Loc loc) const {
+  return multivariate_normal(prng_key, mean, cov, std::optional<Shape>(shape), dtype, method, loc);
+}
+
+Array orthogonal_function::operator()(const Key& prng_key, std::int64_t n, const Shape& shape,
+                                      std::optional<DType> dtype, std::optional<std::int64_t> m, Loc loc) const {
+  CallSite site(loc);
+  constexpr std::string_view op = "orthogonal";
+  detail::check_single_key(op, prng_key);
+  const std::int64_t columns = m.value_or(n);
+  if (n < 0 || columns < 0) {
+    throw ValueError(std::string(op), fmt::format("n and m must be non-negative, got n={} m={}", n, columns));
+  }
+  Shape full = shape;
+  full.push_back(n);
+  full.push_back(columns);
+  const DType d = dtype.value_or(default_float_dtype());
+  Array z;
+  if (is_complex(d)) {  // real and imaginary parts each of variance 1/2, as JAX's complex normal
+    const DType real = real_dtype(d);
+    const Array parts = detail::normal_draw(
+        prng_key,
+        [&] {
+          Shape both = full;
+          both.push_back(2);
+          return both;
+        }(),
+        real, detail::key_use(op, loc));
+    const Array scale = jnp::array(std::sqrt(0.5), real);
+    z = lax::complex(jnp::multiply(jnp::take(parts, jnp::array(0), -1), scale),
+                     jnp::multiply(jnp::take(parts, jnp::array(1), -1), scale));
+  } else {
+    z = detail::normal_draw(prng_key, full, detail::float_dtype(op, d), detail::key_use(op, loc));
+  }
+  const auto [q, r] = jnp::linalg::qr(z);
+  // q's columns times the phases of R's diagonal: the distribution no longer depends on LAPACK's signs.
+  const Array diagonal = jnp::linalg::diagonal(r);
+  const Array magnitude = jnp::astype(jnp::abs(diagonal), diagonal.dtype());
+  return jnp::multiply(q, jnp::expand_dims(jnp::divide(diagonal, magnitude), -2));
 }
 
 }  // namespace jx::random

@@ -183,6 +183,68 @@ TEST(Examples, LinearRegressionFitsTheLeastSquaresLineAndPlotsIt) {
   std::filesystem::remove_all(directory);
 }
 
+#ifdef JX_EXAMPLE_GAUSSIAN_PROCESS
+// -log p(y) for the RBF kernel with these hyperparameters, in double precision by a hand-written
+// Cholesky factorization: an oracle for the example's jx linear algebra.
+double gaussian_process_nll(const std::vector<float>& x, const std::vector<float>& y, double length_scale,
+                            double amplitude, double noise) {
+  const std::size_t n = x.size();
+  std::vector<double> k(n * n), l(n * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < n; ++j) {
+      const double d = (x[i] - x[j]) / length_scale;
+      k[i * n + j] = amplitude * amplitude * std::exp(-0.5 * d * d) + (i == j ? noise * noise + 1e-6 : 0.0);
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j <= i; ++j) {
+      double sum = k[i * n + j];
+      for (std::size_t p = 0; p < j; ++p) sum -= l[i * n + p] * l[j * n + p];
+      l[i * n + j] = i == j ? std::sqrt(sum) : sum / l[j * n + j];
+    }
+  }
+  std::vector<double> z(n);  // L z = y, so y^T K^-1 y = |z|^2
+  double quadratic = 0, log_det = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    double sum = y[i];
+    for (std::size_t p = 0; p < i; ++p) sum -= l[i * n + p] * z[p];
+    z[i] = sum / l[i * n + i];
+    quadratic += z[i] * z[i];
+    log_det += 2 * std::log(l[i * n + i]);
+  }
+  return 0.5 * quadratic + 0.5 * log_det + 0.5 * static_cast<double>(n) * std::log(2 * M_PI);
+}
+
+TEST(Examples, GaussianProcessFitsItsHyperparametersAndPlots) {
+  const std::filesystem::path directory =
+      std::filesystem::temp_directory_path() / ("jx_example_gp_" + std::to_string(getpid()));
+  std::filesystem::create_directories(directory);
+  const std::filesystem::path png = directory / "gp.png";
+  const ProgramRun r = run(JX_EXAMPLE_GAUSSIAN_PROCESS, {"--out", png.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const double initial = number_after(r.output, {"likelihood: "});
+  const double final_nll = number_after(r.output, {"likelihood: ", "-> "});
+  const double length_scale = number_after(r.output, {"fitted:", "length scale "});
+  const double amplitude = number_after(r.output, {"fitted:", "amplitude "});
+  const double noise = number_after(r.output, {"fitted:", "noise stddev "});
+  EXPECT_LT(final_nll, initial) << r.output;
+  // The same data, drawn here, and the likelihood at the printed hyperparameters, computed independently.
+  auto [x_key, noise_key] = jx::random::split(jx::random::PRNGKey(0));
+  const jx::Array x = jx::random::uniform(x_key, {40}, jx::float32, -3.0f, 3.0f);
+  const jx::Array y = jx::numpy::sin(3 * x) + 0.3f * x + 0.2f * jx::random::normal(noise_key, {40});
+  EXPECT_NEAR(gaussian_process_nll(x.to_vector<float>(), y.to_vector<float>(), length_scale, amplitude, noise),
+              final_nll, 1e-3 * (1 + std::abs(final_nll)))
+      << r.output;
+  // The data's noise was 0.2 and its function smooth: the fit recovers both.
+  EXPECT_GT(noise, 0.1) << r.output;
+  EXPECT_LT(noise, 0.35) << r.output;
+  EXPECT_LT(number_after(r.output, {"RMS error "}), 0.25) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(png));
+  EXPECT_GT(std::filesystem::file_size(png), 10000u);
+  std::filesystem::remove_all(directory);
+}
+#endif
+
 TEST(Examples, LinearRegressionOptions) {
   const ProgramRun help = run(JX_EXAMPLE_LINEAR_REGRESSION, {"--help"});
   EXPECT_EQ(help.exit_code, 0);

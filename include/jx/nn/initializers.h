@@ -31,4 +31,9 @@ Initializer glorot_normal();   // variance_scaling(1, fan_avg, truncated_normal)
 Initializer he_normal();       // variance_scaling(2, fan_in, truncated_normal)
 Initializer he_uniform();      // variance_scaling(2, fan_in, uniform)
 
+// scale times a uniformly random orthogonal matrix: the shape flattened to (rows, shape[column_axis])
+// with the column axis last, orthonormal columns (or rows, when there are fewer rows than columns),
+// as hk.initializers.Orthogonal and jax.nn.initializers.orthogonal. Needs at least 2 dimensions.
+Initializer orthogonal(double scale = 1.0, int column_axis = -1);
+
 }  // namespace jx::nn::initializers

@@ -1,8 +1,6 @@
-// src/backends/cpu/cholesky.h — the CPU kernels behind the cholesky and triangular_solve primitives.
-//
-// Both work on a batch of row-major matrices of float32 or float64, one after another in memory. A
-// matrix that is not positive definite factors to all NaN, as JAX's CPU lowering reports a failed
-// LAPACK potrf; triangular solves go to BLAS's trsm.
+// src/backends/cpu/triangular_solve.h — the CPU kernel behind the triangular_solve primitive: BLAS's
+// trsm, which OpenBLAS blocks and vectorizes, on a batch of row-major matrices of float32, float64,
+// complex64 or complex128, one after another in memory.
 #pragma once
 
 #include <cstdint>
@@ -11,14 +9,11 @@
 
 namespace jx::cpu {
 
-// The lower Cholesky factors of `batch` n x n matrices, reading only their lower triangles; the
-// factors' upper triangles are zero.
-void cholesky(DType dtype, std::int64_t batch, std::int64_t n, const void* in, void* out);
-
 struct TriangularSolveSpec {
   bool left_side = false;      // solve op(a) x = b (else x op(a) = b)
   bool lower = false;          // a is lower triangular (only that triangle is read)
-  bool transpose_a = false;    // op(a) = a^T
+  bool transpose_a = false;    // op(a) = a^T (a^H with conjugate_a)
+  bool conjugate_a = false;    // op(a) = conj(a) (conj(a)^T = a^H with transpose_a)
   bool unit_diagonal = false;  // a's diagonal is taken to be ones
 };
 

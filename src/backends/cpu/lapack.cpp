@@ -1,0 +1,500 @@
+// The decomposition kernels of lapack.h. Each follows one pattern: query the workspace once per call,
+// then for each matrix of the batch transpose it into a column-major buffer, call LAPACK, and transpose
+// the factors back (or fill them with NaN where LAPACK reports failure).
+#include "backends/cpu/lapack.h"
+
+#include <algorithm>
+#include <complex>
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "backends/cpu/lapack_routines.h"
+
+namespace jx::cpu {
+namespace {
+
+using lapack::c128;
+using lapack::c64;
+
+template <class T>
+struct RealOf {
+  using type = T;
+};
+template <class T>
+struct RealOf<std::complex<T>> {
+  using type = T;
+};
+template <class T>
+using Real = typename RealOf<T>::type;
+
+template <class T>
+inline constexpr bool kComplex = !std::is_same_v<T, Real<T>>;
+
+// The matrix (rows x cols, row-major) at `in`, written transposed (cols x rows, row-major) to `out`:
+// row-major to column-major and back are both this.
+template <class T>
+void transpose_matrix(const T* in, std::int64_t rows, std::int64_t cols, T* out) {
+  constexpr std::int64_t kBlock = 32;  // blocks keep both sides of the copy in cache
+  for (std::int64_t i0 = 0; i0 < rows; i0 += kBlock) {
+    for (std::int64_t j0 = 0; j0 < cols; j0 += kBlock) {
+      const std::int64_t i1 = std::min(rows, i0 + kBlock), j1 = std::min(cols, j0 + kBlock);
+      for (std::int64_t i = i0; i < i1; ++i) {
+        for (std::int64_t j = j0; j < j1; ++j) out[j * rows + i] = in[i * cols + j];
+      }
+    }
+  }
+}
+
+template <class T>
+void fill_nan(T* out, std::int64_t count) {
+  std::fill(out, out + count, T(std::numeric_limits<Real<T>>::quiet_NaN()));
+}
+
+// A workspace size as LAPACK's query reports it (in the first element of `work`).
+template <class T>
+int workspace_size(const T& reported) {
+  return std::max(1, static_cast<int>(std::real(reported)));
+}
+
+int as_int(std::int64_t n) {
+  if (n > std::numeric_limits<int>::max()) throw std::length_error("jx::cpu LAPACK kernels: dimension exceeds 2^31");
+  return static_cast<int>(n);
+}
+
+// Calls f.template operator()<T>() with T the element type of a float or complex dtype.
+template <class F>
+void visit_inexact(DType dtype, const char* kernel, F&& f) {
+  switch (dtype) {
+    case DType::float32: return f.template operator()<float>();
+    case DType::float64: return f.template operator()<double>();
+    case DType::complex64: return f.template operator()<c64>();
+    case DType::complex128: return f.template operator()<c128>();
+    default:
+      throw std::logic_error(std::string("jx::cpu::") + kernel + ": float or complex dtypes only (shape rules check)");
+  }
+}
+
+// --- LU and QR ---------------------------------------------------------------------------------------
+
+template <class T>
+void lu_factor_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T* a, T* lu, std::int32_t* pivots) {
+  const std::int64_t k = std::min(m, n);
+  std::vector<T> work(static_cast<std::size_t>(m * n));
+  std::vector<int> ipiv(static_cast<std::size_t>(std::max<std::int64_t>(k, 1)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    transpose_matrix(a + b * m * n, m, n, work.data());
+    int info = 0;
+    if (k > 0) lapack::getrf(as_int(m), as_int(n), work.data(), as_int(std::max<std::int64_t>(m, 1)), ipiv.data(), &info);
+    // info > 0 is an exactly singular U: still a valid factorization, as in JAX.
+    transpose_matrix(work.data(), n, m, lu + b * m * n);
+    for (std::int64_t i = 0; i < k; ++i) pivots[b * k + i] = ipiv[static_cast<std::size_t>(i)] - 1;
+  }
+}
+
+template <class T>
+void householder_qr_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T* a, T* reflectors, T* taus) {
+  const std::int64_t k = std::min(m, n);
+  if (k == 0) {
+    std::copy(a, a + batch * m * n, reflectors);
+    return;
+  }
+  std::vector<T> matrix(static_cast<std::size_t>(m * n));
+  const int lda = as_int(m);
+  int info = 0;
+  T query{};
+  lapack::geqrf(as_int(m), as_int(n), matrix.data(), lda, taus, &query, -1, &info);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(query)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    transpose_matrix(a + b * m * n, m, n, matrix.data());
+    lapack::geqrf(as_int(m), as_int(n), matrix.data(), lda, taus + b * k, work.data(), as_int(std::ssize(work)), &info);
+    transpose_matrix(matrix.data(), n, m, reflectors + b * m * n);
+  }
+}
+
+template <class T>
+void householder_product_typed(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
+                               std::int64_t columns, const T* reflectors, const T* taus, T* q) {
+  if (m == 0 || columns == 0) return;
+  // orgqr expands the reflectors in place: the buffer holds `columns` columns of the m x n input.
+  std::vector<T> matrix(static_cast<std::size_t>(m * columns), T(0));
+  const int lda = as_int(m);
+  int info = 0;
+  T query{};
+  lapack::orgqr(as_int(m), as_int(columns), as_int(k), matrix.data(), lda, taus, &query, -1, &info);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(query)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    const T* in = reflectors + b * m * n;
+    std::fill(matrix.begin(), matrix.end(), T(0));
+    for (std::int64_t i = 0; i < m; ++i) {
+      for (std::int64_t j = 0; j < std::min(n, columns); ++j) matrix[static_cast<std::size_t>(j * m + i)] = in[i * n + j];
+    }
+    lapack::orgqr(as_int(m), as_int(columns), as_int(k), matrix.data(), lda, taus + b * k, work.data(),
+                  as_int(std::ssize(work)), &info);
+    transpose_matrix(matrix.data(), columns, m, q + b * m * columns);
+  }
+}
+
+template <class T>
+void cholesky_typed(std::int64_t batch, std::int64_t n, const T* in, T* out) {
+  // The row-major buffer read column-major is B = A^T = conj(A), whose upper triangle is A's lower one.
+  // potrf factors B = U^H U; with A = L L^H that makes U = L^T, so the factored buffer read row-major
+  // again is L itself (its other triangle holds the untouched input, zeroed here).
+  std::vector<T> matrix(static_cast<std::size_t>(n * n));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    T* l = out + b * n * n;
+    std::copy(in + b * n * n, in + (b + 1) * n * n, matrix.begin());
+    int info = 0;
+    if (n > 0) lapack::potrf('U', as_int(n), matrix.data(), as_int(n), &info);
+    if (info != 0) {
+      fill_nan(l, n * n);
+      continue;
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (std::int64_t j = 0; j < n; ++j) l[i * n + j] = j <= i ? matrix[static_cast<std::size_t>(i * n + j)] : T(0);
+    }
+  }
+}
+
+// --- Eigenvalues and singular values ------------------------------------------------------------------
+
+template <class T>
+void eigh_typed(std::int64_t batch, std::int64_t n, bool lower, const T* a, T* v, Real<T>* w) {
+  if (n == 0) return;
+  using R = Real<T>;
+  const char jobz = 'V', uplo = lower ? 'L' : 'U';
+  const int order = as_int(n);
+  std::vector<T> matrix(static_cast<std::size_t>(n * n));
+  int info = 0, iwork_query = 0;
+  T work_query{};
+  R rwork_query{};
+  const int query = -1;
+  if constexpr (kComplex<T>) {
+    auto heevd = [](auto&&... args) {
+      if constexpr (std::is_same_v<T, c64>) {
+        lapack::cheevd_(args...);
+      } else {
+        lapack::zheevd_(args...);
+      }
+    };
+    heevd(&jobz, &uplo, &order, matrix.data(), &order, w, &work_query, &query, &rwork_query, &query, &iwork_query,
+          &query, &info, lapack::Len{1}, lapack::Len{1});
+    std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+    std::vector<R> rwork(static_cast<std::size_t>(workspace_size(rwork_query)));
+    std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
+    const int lwork = as_int(std::ssize(work)), lrwork = as_int(std::ssize(rwork)), liwork = as_int(std::ssize(iwork));
+    for (std::int64_t b = 0; b < batch; ++b) {
+      transpose_matrix(a + b * n * n, n, n, matrix.data());
+      heevd(&jobz, &uplo, &order, matrix.data(), &order, w + b * n, work.data(), &lwork, rwork.data(), &lrwork,
+            iwork.data(), &liwork, &info, lapack::Len{1}, lapack::Len{1});
+      if (info != 0) {
+        fill_nan(v + b * n * n, n * n);
+        fill_nan(w + b * n, n);
+      } else {
+        transpose_matrix(matrix.data(), n, n, v + b * n * n);
+      }
+    }
+  } else {
+    auto syevd = [](auto&&... args) {
+      if constexpr (std::is_same_v<T, float>) {
+        lapack::ssyevd_(args...);
+      } else {
+        lapack::dsyevd_(args...);
+      }
+    };
+    syevd(&jobz, &uplo, &order, matrix.data(), &order, w, &work_query, &query, &iwork_query, &query, &info,
+          lapack::Len{1}, lapack::Len{1});
+    std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+    std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
+    const int lwork = as_int(std::ssize(work)), liwork = as_int(std::ssize(iwork));
+    for (std::int64_t b = 0; b < batch; ++b) {
+      transpose_matrix(a + b * n * n, n, n, matrix.data());
+      syevd(&jobz, &uplo, &order, matrix.data(), &order, w + b * n, work.data(), &lwork, iwork.data(), &liwork, &info,
+            lapack::Len{1}, lapack::Len{1});
+      if (info != 0) {
+        fill_nan(v + b * n * n, n * n);
+        fill_nan(w + b * n, n);
+      } else {
+        transpose_matrix(matrix.data(), n, n, v + b * n * n);
+      }
+    }
+  }
+}
+
+template <class T>
+void identity_matrix(T* out, std::int64_t n) {
+  std::fill(out, out + n * n, T(0));
+  for (std::int64_t i = 0; i < n; ++i) out[i * n + i] = T(1);
+}
+
+template <class T>
+void svd_typed(std::int64_t batch, std::int64_t m, std::int64_t n, bool full_matrices, bool compute_uv, const T* a,
+               Real<T>* s, T* u, T* vt) {
+  using R = Real<T>;
+  const std::int64_t k = std::min(m, n);
+  const std::int64_t u_columns = full_matrices ? m : k, vt_rows = full_matrices ? n : k;
+  if (k == 0) {  // no singular values; the full factors of an empty matrix are identities
+    if (compute_uv && full_matrices) {
+      for (std::int64_t b = 0; b < batch; ++b) {
+        identity_matrix(u + b * m * m, m);
+        identity_matrix(vt + b * n * n, n);
+      }
+    }
+    return;
+  }
+  const char jobz = !compute_uv ? 'N' : full_matrices ? 'A' : 'S';
+  const int rows = as_int(m), cols = as_int(n), ldu = as_int(m), ldvt = as_int(std::max<std::int64_t>(vt_rows, 1));
+  std::vector<T> matrix(static_cast<std::size_t>(m * n));
+  std::vector<T> u_work(compute_uv ? static_cast<std::size_t>(m * u_columns) : 1);
+  std::vector<T> vt_work(compute_uv ? static_cast<std::size_t>(vt_rows * n) : 1);
+  std::vector<int> iwork(static_cast<std::size_t>(8 * k));
+  int info = 0;
+  T work_query{};
+  const int query = -1;
+  // Complex gesdd's real workspace (LAPACK 3.11's documented bound).
+  const std::int64_t big = std::max(m, n);
+  const std::int64_t rwork_size =
+      compute_uv ? std::max(5 * k * k + 5 * k, 2 * big * k + 2 * k * k + k) : 7 * k;
+  std::vector<R> rwork(kComplex<T> ? static_cast<std::size_t>(rwork_size) : 1);
+  auto gesdd = [&](T* work, int lwork, R* s_out) {
+    if constexpr (std::is_same_v<T, float>) {
+      lapack::sgesdd_(&jobz, &rows, &cols, matrix.data(), &rows, s_out, u_work.data(), &ldu, vt_work.data(), &ldvt,
+                      work, &lwork, iwork.data(), &info, 1);
+    } else if constexpr (std::is_same_v<T, double>) {
+      lapack::dgesdd_(&jobz, &rows, &cols, matrix.data(), &rows, s_out, u_work.data(), &ldu, vt_work.data(), &ldvt,
+                      work, &lwork, iwork.data(), &info, 1);
+    } else if constexpr (std::is_same_v<T, c64>) {
+      lapack::cgesdd_(&jobz, &rows, &cols, matrix.data(), &rows, s_out, u_work.data(), &ldu, vt_work.data(), &ldvt,
+                      work, &lwork, rwork.data(), iwork.data(), &info, 1);
+    } else {
+      lapack::zgesdd_(&jobz, &rows, &cols, matrix.data(), &rows, s_out, u_work.data(), &ldu, vt_work.data(), &ldvt,
+                      work, &lwork, rwork.data(), iwork.data(), &info, 1);
+    }
+  };
+  gesdd(&work_query, query, s);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    transpose_matrix(a + b * m * n, m, n, matrix.data());
+    gesdd(work.data(), as_int(std::ssize(work)), s + b * k);
+    if (info != 0) {
+      fill_nan(s + b * k, k);
+      if (compute_uv) {
+        fill_nan(u + b * m * u_columns, m * u_columns);
+        fill_nan(vt + b * vt_rows * n, vt_rows * n);
+      }
+      continue;
+    }
+    if (compute_uv) {
+      transpose_matrix(u_work.data(), u_columns, m, u + b * m * u_columns);
+      transpose_matrix(vt_work.data(), n, vt_rows, vt + b * vt_rows * n);
+    }
+  }
+}
+
+template <class T>
+void eig_typed(std::int64_t batch, std::int64_t n, const T* a, std::complex<Real<T>>* w, std::complex<Real<T>>* left,
+               std::complex<Real<T>>* right) {
+  using R = Real<T>;
+  using C = std::complex<R>;
+  if (n == 0) return;
+  const char jobvl = left ? 'V' : 'N', jobvr = right ? 'V' : 'N';
+  const int order = as_int(n);
+  std::vector<T> matrix(static_cast<std::size_t>(n * n));
+  std::vector<T> vl(left ? static_cast<std::size_t>(n * n) : 1), vr(right ? static_cast<std::size_t>(n * n) : 1);
+  const int ldvl = left ? order : 1, ldvr = right ? order : 1;
+  std::vector<R> wr(static_cast<std::size_t>(n)), wi(static_cast<std::size_t>(n)), rwork(static_cast<std::size_t>(2 * n));
+  std::vector<C> wc(static_cast<std::size_t>(n));
+  int info = 0;
+  auto geev = [&](T* work, int lwork) {
+    if constexpr (std::is_same_v<T, float>) {
+      lapack::sgeev_(&jobvl, &jobvr, &order, matrix.data(), &order, wr.data(), wi.data(), vl.data(), &ldvl, vr.data(),
+                     &ldvr, work, &lwork, &info, 1, 1);
+    } else if constexpr (std::is_same_v<T, double>) {
+      lapack::dgeev_(&jobvl, &jobvr, &order, matrix.data(), &order, wr.data(), wi.data(), vl.data(), &ldvl, vr.data(),
+                     &ldvr, work, &lwork, &info, 1, 1);
+    } else if constexpr (std::is_same_v<T, c64>) {
+      lapack::cgeev_(&jobvl, &jobvr, &order, matrix.data(), &order, wc.data(), vl.data(), &ldvl, vr.data(), &ldvr, work,
+                     &lwork, rwork.data(), &info, 1, 1);
+    } else {
+      lapack::zgeev_(&jobvl, &jobvr, &order, matrix.data(), &order, wc.data(), vl.data(), &ldvl, vr.data(), &ldvr, work,
+                     &lwork, rwork.data(), &info, 1, 1);
+    }
+  };
+  T work_query{};
+  geev(&work_query, -1);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  // Eigenvectors come back column-major; a real geev stores a conjugate pair (w[j], w[j+1]) as the
+  // real and imaginary parts in columns j and j + 1.
+  auto unpack_vectors = [&](const std::vector<T>& packed, C* out) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        if constexpr (kComplex<T>) {
+          out[i * n + j] = packed[static_cast<std::size_t>(j * n + i)];
+        } else {
+          const auto at = [&](std::int64_t column) { return packed[static_cast<std::size_t>(column * n + i)]; };
+          const R imag = wi[static_cast<std::size_t>(j)];
+          if (imag == 0) {
+            out[i * n + j] = C(at(j), 0);
+          } else if (imag > 0) {
+            out[i * n + j] = C(at(j), at(j + 1));
+          } else {
+            out[i * n + j] = C(at(j - 1), -at(j));
+          }
+        }
+      }
+    }
+  };
+  for (std::int64_t b = 0; b < batch; ++b) {
+    transpose_matrix(a + b * n * n, n, n, matrix.data());
+    geev(work.data(), as_int(std::ssize(work)));
+    C* w_out = w + b * n;
+    if (info != 0) {
+      fill_nan(w_out, n);
+      if (left) fill_nan(left + b * n * n, n * n);
+      if (right) fill_nan(right + b * n * n, n * n);
+      continue;
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      if constexpr (kComplex<T>) {
+        w_out[i] = wc[static_cast<std::size_t>(i)];
+      } else {
+        w_out[i] = C(wr[static_cast<std::size_t>(i)], wi[static_cast<std::size_t>(i)]);
+      }
+    }
+    if (left) unpack_vectors(vl, left + b * n * n);
+    if (right) unpack_vectors(vr, right + b * n * n);
+  }
+}
+
+template <class T>
+void schur_typed(std::int64_t batch, std::int64_t n, const T* a, T* t, T* z) {
+  using R = Real<T>;
+  if (n == 0) return;
+  const char jobvs = 'V', sort = 'N';
+  const int order = as_int(n);
+  int sdim = 0, info = 0;
+  std::vector<T> matrix(static_cast<std::size_t>(n * n)), vs(static_cast<std::size_t>(n * n));
+  std::vector<R> wr(static_cast<std::size_t>(n)), wi(static_cast<std::size_t>(n)), rwork(static_cast<std::size_t>(n));
+  std::vector<T> wc(static_cast<std::size_t>(n));
+  std::vector<int> bwork(static_cast<std::size_t>(n));
+  auto gees = [&](T* work, int lwork) {
+    if constexpr (std::is_same_v<T, float>) {
+      lapack::sgees_(&jobvs, &sort, nullptr, &order, matrix.data(), &order, &sdim, wr.data(), wi.data(), vs.data(),
+                     &order, work, &lwork, bwork.data(), &info, 1, 1);
+    } else if constexpr (std::is_same_v<T, double>) {
+      lapack::dgees_(&jobvs, &sort, nullptr, &order, matrix.data(), &order, &sdim, wr.data(), wi.data(), vs.data(),
+                     &order, work, &lwork, bwork.data(), &info, 1, 1);
+    } else if constexpr (std::is_same_v<T, c64>) {
+      lapack::cgees_(&jobvs, &sort, nullptr, &order, matrix.data(), &order, &sdim, wc.data(), vs.data(), &order, work,
+                     &lwork, rwork.data(), bwork.data(), &info, 1, 1);
+    } else {
+      lapack::zgees_(&jobvs, &sort, nullptr, &order, matrix.data(), &order, &sdim, wc.data(), vs.data(), &order, work,
+                     &lwork, rwork.data(), bwork.data(), &info, 1, 1);
+    }
+  };
+  T work_query{};
+  gees(&work_query, -1);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    transpose_matrix(a + b * n * n, n, n, matrix.data());
+    gees(work.data(), as_int(std::ssize(work)));
+    if (info != 0) {
+      fill_nan(t + b * n * n, n * n);
+      fill_nan(z + b * n * n, n * n);
+      continue;
+    }
+    transpose_matrix(matrix.data(), n, n, t + b * n * n);
+    transpose_matrix(vs.data(), n, n, z + b * n * n);
+  }
+}
+
+template <class T>
+void tridiagonal_solve_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T* dl, const T* d, const T* du,
+                             T* b) {
+  if (m == 0 || n == 0) return;
+  std::vector<T> lower(static_cast<std::size_t>(m)), main(static_cast<std::size_t>(m)),
+      upper(static_cast<std::size_t>(m)), rhs(static_cast<std::size_t>(m * n));
+  for (std::int64_t i = 0; i < batch; ++i) {
+    // jax.lax.linalg's dl[j] is A(j, j - 1) (dl[0] unused); LAPACK's DL(j) is A(j + 1, j).
+    std::copy(dl + i * m + 1, dl + (i + 1) * m, lower.begin());
+    std::copy(d + i * m, d + (i + 1) * m, main.begin());
+    std::copy(du + i * m, du + (i + 1) * m - 1, upper.begin());
+    T* x = b + i * m * n;
+    transpose_matrix(x, m, n, rhs.data());
+    int info = 0;
+    lapack::gtsv(as_int(m), as_int(n), lower.data(), main.data(), upper.data(), rhs.data(), as_int(m), &info);
+    if (info != 0) {
+      fill_nan(x, m * n);
+    } else {
+      transpose_matrix(rhs.data(), n, m, x);
+    }
+  }
+}
+
+}  // namespace
+
+void lu_factor(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* lu,
+               std::int32_t* pivots) {
+  visit_inexact(dtype, "lu_factor", [&]<class T>() {
+    lu_factor_typed(batch, m, n, static_cast<const T*>(a), static_cast<T*>(lu), pivots);
+  });
+}
+
+void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a,
+                    void* reflectors, void* taus) {
+  visit_inexact(dtype, "householder_qr", [&]<class T>() {
+    householder_qr_typed(batch, m, n, static_cast<const T*>(a), static_cast<T*>(reflectors), static_cast<T*>(taus));
+  });
+}
+
+void householder_product(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
+                         std::int64_t columns, const void* reflectors, const void* taus, void* q) {
+  visit_inexact(dtype, "householder_product", [&]<class T>() {
+    householder_product_typed(batch, m, n, k, columns, static_cast<const T*>(reflectors), static_cast<const T*>(taus),
+                              static_cast<T*>(q));
+  });
+}
+
+void cholesky(DType dtype, std::int64_t batch, std::int64_t n, const void* in, void* out) {
+  visit_inexact(dtype, "cholesky",
+                [&]<class T>() { cholesky_typed(batch, n, static_cast<const T*>(in), static_cast<T*>(out)); });
+}
+
+
+void eigh(DType dtype, std::int64_t batch, std::int64_t n, bool lower, const void* a, void* v, void* w) {
+  visit_inexact(dtype, "eigh", [&]<class T>() {
+    eigh_typed(batch, n, lower, static_cast<const T*>(a), static_cast<T*>(v), static_cast<Real<T>*>(w));
+  });
+}
+
+void svd(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, bool full_matrices, bool compute_uv,
+         const void* a, void* s, void* u, void* vt) {
+  visit_inexact(dtype, "svd", [&]<class T>() {
+    svd_typed(batch, m, n, full_matrices, compute_uv, static_cast<const T*>(a), static_cast<Real<T>*>(s),
+              static_cast<T*>(u), static_cast<T*>(vt));
+  });
+}
+
+void eig(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* w, void* left, void* right) {
+  visit_inexact(dtype, "eig", [&]<class T>() {
+    using C = std::complex<Real<T>>;
+    eig_typed(batch, n, static_cast<const T*>(a), static_cast<C*>(w), static_cast<C*>(left), static_cast<C*>(right));
+  });
+}
+
+void schur(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* t, void* z) {
+  visit_inexact(dtype, "schur", [&]<class T>() {
+    schur_typed(batch, n, static_cast<const T*>(a), static_cast<T*>(t), static_cast<T*>(z));
+  });
+}
+
+void tridiagonal_solve(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* dl,
+                       const void* d, const void* du, void* b) {
+  visit_inexact(dtype, "tridiagonal_solve", [&]<class T>() {
+    tridiagonal_solve_typed(batch, m, n, static_cast<const T*>(dl), static_cast<const T*>(d),
+                            static_cast<const T*>(du), static_cast<T*>(b));
+  });
+}
+
+}  // namespace jx::cpu

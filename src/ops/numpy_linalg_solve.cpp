@@ -1,0 +1,256 @@
+// jx::numpy::linalg's functions built on the LU factorization (det, slogdet, solve, inv and what
+// follows from them), the Cholesky wrapper, multi_dot, and the array-API aliases of jnp.linalg.
+// Everything is composed of lax::linalg primitives and jnp ops, so jit, vmap and grad see through it;
+// the derivatives of det and slogdet come from the LU rule, which equals JAX's trace(a^-1 da) form
+// away from singular matrices.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "jx/core/error.h"
+#include "jx/lax.h"
+#include "jx/linalg.h"
+#include "jx/numpy.h"
+#include "ops/linalg_common.h"
+#include "ops/promotion.h"
+
+namespace jx::numpy::linalg {
+namespace {
+
+// P a = L U: the permuted rows of b, then the two triangular solves. `b` is (..., n, k) with a's batch
+// shape.
+Array lu_solve_matrices(const lax::linalg::LuResult& factors, const Array& b) {
+  const Array row_order = broadcast_to(expand_dims(factors.permutation, -1), b.shape());
+  const Array permuted = take_along_axis(b, row_order, -2);
+  const Array y = lax::linalg::triangular_solve(factors.lu, permuted,
+                                                {.left_side = true, .lower = true, .unit_diagonal = true});
+  return lax::linalg::triangular_solve(factors.lu, y, {.left_side = true, .lower = false});
+}
+
+// The determinant's sign from the LU factors: (-1)^(row swaps), times the signs (phases) of U's
+// diagonal; 0 for a singular matrix.
+std::pair<Array, Array> sign_and_diagonal(const lax::linalg::LuResult& factors, DType dtype) {
+  const Array diag = diagonal(factors.lu);
+  const Array iota = lax::broadcasted_iota(DType::int32, factors.pivots.shape(), factors.pivots.ndim() - 1);
+  const Array swaps = sum(astype(not_equal(factors.pivots, iota), DType::int32), -1);
+  const Array odd = equal(remainder(swaps, array(2, DType::int32)), array(1, DType::int32));
+  const Array parity_sign = where(odd, array(-1, dtype), array(1, dtype));
+  return {parity_sign, diag};
+}
+
+}  // namespace
+
+Array cholesky_function::operator()(const Array& a, CholeskyOptions options, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("cholesky", a, true);
+  const Array l = lax::linalg::cholesky(ops::to_inexact(a), {}, loc);
+  return options.upper ? conj(swapaxes(l, -1, -2)) : l;
+}
+
+SlogdetResult slogdet_function::operator()(const Array& a, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("slogdet", a, true);
+  const Array x = ops::to_inexact(a);
+  const DType dtype = x.dtype();
+  const auto factors = lax::linalg::lu(x);
+  const auto [parity_sign, diag] = sign_and_diagonal(factors, dtype);
+  const Array magnitude = abs(diag);
+  const Array is_zero = any(equal(magnitude, zeros_like(magnitude)), -1);
+  // The phase of each pivot: its sign for real matrices, d / |d| for complex ones (0 / 0 is masked).
+  const Array safe = where(equal(magnitude, zeros_like(magnitude)), ones_like(magnitude), magnitude);
+  const Array phases = is_complex(dtype) ? divide(diag, astype(safe, dtype)) : sign(diag);
+  const Array sign_value = where(is_zero, zeros_like(parity_sign), multiply(parity_sign, prod(phases, -1)));
+  const Array logabsdet = sum(log(magnitude), -1);
+  return {sign_value, where(is_zero, full_like(logabsdet, -std::numeric_limits<double>::infinity()), logabsdet)};
+}
+
+Array det_function::operator()(const Array& a, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("det", a, true);
+  const Array x = ops::to_inexact(a);
+  const auto factors = lax::linalg::lu(x);
+  const auto [parity_sign, diag] = sign_and_diagonal(factors, x.dtype());
+  return multiply(parity_sign, prod(diag, -1));
+}
+
+Array solve_function::operator()(const Array& a, const Array& b, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("solve", a, true);
+  if (!b.valid()) throw ValueError("solve", "b is an empty jx::Array handle");
+  auto [x, y] = ops::promote_inexact(a, b);
+  const std::int64_t n = x.shape()[x.ndim() - 1];
+  if (y.ndim() == 0) throw ShapeError("solve", fmt::format("b must be at least 1-D, got {}", b.type().to_string()));
+  if (y.ndim() > 1 && x.ndim() == y.ndim() + 1 && x.shape()[x.ndim() - 1] == y.shape()[y.ndim() - 1] &&
+      x.shape()[x.ndim() - 1] != y.shape()[y.ndim() - 2]) {
+    throw ShapeError("solve", fmt::format("b of shape {} for a of shape {} is ambiguous: since JAX 0.5 a stack of "
+                                          "vectors is written solve(a, b[..., None])[..., 0]",
+                                          b.shape().to_string(), a.shape().to_string()));
+  }
+  const bool vector = y.ndim() == 1;
+  if (vector) y = expand_dims(y, -1);
+  if (y.shape()[y.ndim() - 2] != n) {
+    throw ShapeError("solve", fmt::format("a {} and b {} do not match: b needs {} rows", a.shape().to_string(),
+                                          b.shape().to_string(), n));
+  }
+  // Broadcast the batch dimensions of a and b against each other.
+  const Shape a_batch(x.shape().begin(), x.shape().end() - 2), b_batch(y.shape().begin(), y.shape().end() - 2);
+  const Shape batch = ops::broadcast_shapes("solve", a_batch, b_batch);
+  x = ops::with_batch(x, batch);
+  y = ops::with_batch(y, batch);
+  const Array solution = lu_solve_matrices(lax::linalg::lu(x), y);
+  return vector ? squeeze(solution, -1) : solution;
+}
+
+Array inv_function::operator()(const Array& a, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("inv", a, true);
+  const Array x = ops::to_inexact(a);
+  const Array identity = broadcast_to(eye(x.shape()[x.ndim() - 1], std::nullopt, 0, x.dtype()), x.shape());
+  return solve(x, identity, loc);
+}
+
+Array matrix_power_function::operator()(const Array& a, int n, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("matrix_power", a, true);
+  if (n == 0) return broadcast_to(eye(a.shape()[a.ndim() - 1], std::nullopt, 0, a.dtype()), a.shape());
+  Array base = n < 0 ? inv(a, loc) : a;
+  // Binary powering: multiply in the squares of the set bits of |n|.
+  std::int64_t remaining = std::abs(static_cast<std::int64_t>(n));
+  Array result;
+  while (remaining > 0) {
+    if (remaining & 1) result = result.valid() ? numpy::matmul(result, base) : base;
+    remaining >>= 1;
+    if (remaining > 0) base = numpy::matmul(base, base);
+  }
+  return result;
+}
+
+Array tensorinv_function::operator()(const Array& a, int ind, Loc loc) const {
+  CallSite site(loc);
+  if (!a.valid()) throw ValueError("tensorinv", "the operand is an empty jx::Array handle");
+  if (ind <= 0 || ind > a.ndim()) {
+    throw ValueError("tensorinv", fmt::format("ind must be in [1, {}] for {}, got {}", a.ndim(), a.type().to_string(), ind));
+  }
+  const Shape leading(a.shape().begin(), a.shape().begin() + ind), trailing(a.shape().begin() + ind, a.shape().end());
+  const std::int64_t rows = leading.num_elements(), cols = trailing.num_elements();
+  if (rows != cols) {
+    throw ShapeError("tensorinv", fmt::format("the first {} axes of {} must hold as many elements as the rest", ind,
+                                              a.shape().to_string()));
+  }
+  Shape result_shape = trailing;
+  for (std::int64_t dim : leading) result_shape.push_back(dim);
+  return reshape(inv(reshape(a, Shape{rows, cols}), loc), result_shape);
+}
+
+Array tensorsolve_function::operator()(const Array& a, const Array& b, std::optional<std::vector<int>> axes,
+                                       Loc loc) const {
+  CallSite site(loc);
+  if (!a.valid() || !b.valid()) throw ValueError("tensorsolve", "an operand is an empty jx::Array handle");
+  Array x = a;
+  if (axes) {  // move the listed axes of a to the end, in order
+    std::vector<int> moved;
+    for (int axis : *axes) moved.push_back(ops::normalize_axis("tensorsolve", axis, a.ndim()));
+    std::vector<int> order;
+    for (int d = 0; d < a.ndim(); ++d) {
+      if (std::find(moved.begin(), moved.end(), d) == moved.end()) order.push_back(d);
+    }
+    order.insert(order.end(), moved.begin(), moved.end());
+    x = lax::transpose(a, order);
+  }
+  if (b.ndim() > x.ndim()) {
+    throw ShapeError("tensorsolve", fmt::format("b {} has more axes than a {}", b.shape().to_string(), a.shape().to_string()));
+  }
+  const Shape solution_shape(x.shape().begin() + b.ndim(), x.shape().end());
+  const std::int64_t unknowns = solution_shape.num_elements();
+  if (unknowns != b.size()) {
+    throw ShapeError("tensorsolve", fmt::format("a {} and b {} do not form a square system", a.shape().to_string(),
+                                                b.shape().to_string()));
+  }
+  const Array flat = solve(reshape(x, Shape{b.size(), unknowns}), ravel(b), loc);
+  return reshape(flat, solution_shape);
+}
+
+Array multi_dot_function::operator()(const std::vector<Array>& arrays, Loc loc) const {
+  CallSite site(loc);
+  if (arrays.size() < 2) throw ValueError("multi_dot", "expects at least two arrays");
+  for (const Array& x : arrays) {
+    if (!x.valid()) throw ValueError("multi_dot", "an operand is an empty jx::Array handle");
+  }
+  std::vector<Array> chain = arrays;
+  const bool row_vector = chain.front().ndim() == 1, column_vector = chain.back().ndim() == 1;
+  if (row_vector) chain.front() = expand_dims(chain.front(), 0);
+  if (column_vector) chain.back() = expand_dims(chain.back(), -1);
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    if (chain[i].ndim() != 2) {
+      throw ShapeError("multi_dot", fmt::format("operand {} must be 2-D (the first and last may be 1-D), got {}", i,
+                                                arrays[i].type().to_string()));
+    }
+  }
+  // The classic matrix-chain order: cost[i][j] is the fewest scalar products for chain[i..j].
+  const std::size_t count = chain.size();
+  std::vector<std::int64_t> dims{chain[0].shape()[0]};
+  for (const Array& x : chain) dims.push_back(x.shape()[1]);
+  std::vector<std::vector<double>> cost(count, std::vector<double>(count, 0));
+  std::vector<std::vector<std::size_t>> split(count, std::vector<std::size_t>(count, 0));
+  for (std::size_t length = 1; length < count; ++length) {
+    for (std::size_t i = 0; i + length < count; ++i) {
+      const std::size_t j = i + length;
+      cost[i][j] = std::numeric_limits<double>::infinity();
+      for (std::size_t k = i; k < j; ++k) {
+        const double c = cost[i][k] + cost[k + 1][j] +
+                         static_cast<double>(dims[i]) * static_cast<double>(dims[k + 1]) * static_cast<double>(dims[j + 1]);
+        if (c < cost[i][j]) {
+          cost[i][j] = c;
+          split[i][j] = k;
+        }
+      }
+    }
+  }
+  auto product = [&](auto&& self, std::size_t i, std::size_t j) -> Array {
+    if (i == j) return chain[i];
+    return numpy::matmul(self(self, i, split[i][j]), self(self, split[i][j] + 1, j));
+  };
+  Array result = product(product, 0, count - 1);
+  if (row_vector) result = squeeze(result, 0);
+  if (column_vector) result = squeeze(result, -1);
+  return result;
+}
+
+// --- The array-API spellings ----------------------------------------------------------------------
+
+Array cross_function::operator()(const Array& x1, const Array& x2, int axis, Loc loc) const {
+  CallSite site(loc);
+  if (x1.valid() && x2.valid() && (x1.shape().empty() || x1.shape()[ops::normalize_axis("cross", axis, x1.ndim())] != 3)) {
+    throw ShapeError("cross", fmt::format("jnp.linalg.cross takes 3-vectors along axis {}, got {} and {}", axis,
+                                          x1.type().to_string(), x2.type().to_string()));
+  }
+  return numpy::cross(x1, x2, axis, loc);
+}
+Array outer_function::operator()(const Array& x1, const Array& x2, Loc loc) const {
+  CallSite site(loc);
+  if (x1.ndim() != 1 || x2.ndim() != 1) {
+    throw ShapeError("outer", fmt::format("jnp.linalg.outer takes 1-D arrays, got {} and {}", x1.type().to_string(),
+                                          x2.type().to_string()));
+  }
+  return numpy::outer(x1, x2, loc);
+}
+Array trace_function::operator()(const Array& x, int offset, Loc loc) const {
+  return numpy::trace(x, {.offset = offset, .axis1 = -2, .axis2 = -1}, loc);
+}
+Array diagonal_function::operator()(const Array& x, int offset, Loc loc) const {
+  return numpy::diagonal(x, {.offset = offset, .axis1 = -2, .axis2 = -1}, loc);
+}
+Array matmul_function::operator()(const Array& x1, const Array& x2, Loc loc) const {
+  return numpy::matmul(x1, x2, loc);
+}
+Array matrix_transpose_function::operator()(const Array& x, Loc loc) const { return numpy::matrix_transpose(x, loc); }
+Array vecdot_function::operator()(const Array& x1, const Array& x2, int axis, Loc loc) const {
+  return numpy::vecdot(x1, x2, axis, loc);
+}
+Array tensordot_function::operator()(const Array& x1, const Array& x2, int axes, Loc loc) const {
+  return numpy::tensordot(x1, x2, axes, loc);
+}
+
+}  // namespace jx::numpy::linalg

@@ -1,0 +1,104 @@
+// jnp.linalg's LU-based functions beyond their values (tests/ops/linalg_oracle_test.cpp has NumPy's):
+// derivatives by finite differences, singular matrices, JAX's shape rules for solve, multi_dot's
+// order, jit and vmap, and the errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "jx/core/config.h"
+#include "jx/core/error.h"
+#include "jx/linalg.h"
+#include "jx/numpy.h"
+#include "jx/random.h"
+#include "jx/test_util.h"
+#include "jx/transforms/autodiff.h"
+#include "jx/transforms/jit.h"
+#include "jx/transforms/vmap.h"
+
+namespace {
+
+namespace jnp = jx::numpy;
+namespace la = jx::numpy::linalg;
+using jx::Array;
+
+Array well_conditioned(int seed, const jx::Shape& shape) {
+  const std::int64_t n = shape[shape.ndim() - 1];
+  return jnp::add(jx::random::normal(jx::random::PRNGKey(seed), shape, jx::float64),
+                  jnp::multiply(jnp::eye(n, std::nullopt, 0, jx::float64), jnp::array(3.0)));
+}
+
+TEST(NumpyLinalgSolve, DerivativesMatchFiniteDifferences) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array a = well_conditioned(1, {3, 3});
+  const Array b = jx::random::normal(jx::random::PRNGKey(2), {3, 2}, jx::float64);
+  jx::test::check_grads([](const Array& x) { return la::det(x); }, {a}, 2);
+  jx::test::check_grads([](const Array& x) { return la::slogdet(x).logabsdet; }, {a}, 2);
+  jx::test::check_grads([](const Array& x) { return la::inv(x); }, {a}, 2);
+  jx::test::check_grads([](const Array& x, const Array& y) { return la::solve(x, y); }, {a, b}, 2);
+  jx::test::check_grads([](const Array& x) { return la::matrix_power(x, -2); }, {a}, 1);
+  // d log|det a| = trace(a^-1 da): the gradient is a^-T.
+  const Array gradient = jx::grad([](const Array& x) { return la::slogdet(x).logabsdet; })(a);
+  const auto g = gradient.to_vector<double>(), want = jnp::swapaxes(la::inv(a), 0, 1).to_vector<double>();
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], want[i], 1e-10);
+}
+
+TEST(NumpyLinalgSolve, SingularMatricesGiveZeroDeterminantAndMinusInfinity) {
+  const Array singular = jnp::array({{1.0f, 2.0f, 3.0f}, {2.0f, 4.0f, 6.0f}, {0.0f, 1.0f, 1.0f}});
+  EXPECT_EQ(la::det(singular).item<float>(), 0.0f);
+  const auto [sign, logabsdet] = la::slogdet(singular);
+  EXPECT_EQ(sign.item<float>(), 0.0f);
+  EXPECT_EQ(logabsdet.item<float>(), -std::numeric_limits<float>::infinity());
+  // A permutation matrix has determinant -1 from the row swap alone.
+  EXPECT_EQ(la::det(jnp::array({{0.0f, 1.0f}, {1.0f, 0.0f}})).item<float>(), -1.0f);
+  // Integer input is promoted to the default float type, as in JAX.
+  EXPECT_EQ(la::det(jnp::array({{2, 0}, {0, 3}})).dtype(), jx::float32);
+}
+
+TEST(NumpyLinalgSolve, SolveFollowsJaxShapeRules) {
+  const Array a = jnp::array({{2.0f, 1.0f}, {1.0f, 3.0f}});
+  const Array x = la::solve(a, jnp::array({3.0f, 5.0f}));  // vector b: x = [0.8, 1.4]
+  EXPECT_NEAR(x.to_vector<float>()[0], 0.8f, 1e-6);
+  EXPECT_NEAR(x.to_vector<float>()[1], 1.4f, 1e-6);
+  // Matrix b broadcasts against a's batch dimensions.
+  const Array batch = jnp::broadcast_to(a, {4, 2, 2});
+  EXPECT_EQ(la::solve(batch, jnp::ones({2, 3})).shape(), (jx::Shape{4, 2, 3}));
+  // (n, n) with (batch, n) would be a stack of vectors before JAX 0.5: refused with the fix.
+  try {
+    la::solve(jnp::broadcast_to(a, {3, 2, 2}), jnp::ones({3, 2}));
+    FAIL() << "expected ShapeError";
+  } catch (const jx::ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("b[..., None]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(la::solve(a, jnp::ones({3})), jx::ShapeError);
+  EXPECT_THROW(la::inv(jnp::ones({2, 3})), jx::ShapeError);
+}
+
+TEST(NumpyLinalgSolve, MultiDotPicksTheCheapOrderAndAgrees) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array a = jx::random::normal(jx::random::PRNGKey(3), {10, 100}, jx::float64);
+  const Array b = jx::random::normal(jx::random::PRNGKey(4), {100, 5}, jx::float64);
+  const Array c = jx::random::normal(jx::random::PRNGKey(5), {5, 50}, jx::float64);
+  const Array v = jx::random::normal(jx::random::PRNGKey(6), {50}, jx::float64);
+  const Array chained = jnp::matmul(jnp::matmul(jnp::matmul(a, b), c), v);
+  const Array product = la::multi_dot({a, b, c, v});
+  const auto p = product.to_vector<double>(), want = chained.to_vector<double>();
+  ASSERT_EQ(product.shape(), (jx::Shape{10}));
+  for (std::size_t i = 0; i < p.size(); ++i) EXPECT_NEAR(p[i], want[i], 1e-9 * (1 + std::abs(want[i])));
+  EXPECT_THROW(la::multi_dot({a}), jx::ValueError);
+}
+
+TEST(NumpyLinalgSolve, JitAndVmapAgreeWithEager) {
+  const Array a = jnp::astype(well_conditioned(7, {5, 3, 3}), jx::float32);
+  const Array eager = la::inv(a);
+  const Array jitted = jx::jit([](const Array& x) { return la::inv(x); })(a);
+  const Array mapped = jx::vmap([](const Array& x) { return la::inv(x); })(a);
+  const auto e = eager.to_vector<float>(), j = jitted.to_vector<float>(), m = mapped.to_vector<float>();
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    EXPECT_NEAR(j[i], e[i], 1e-5);
+    EXPECT_NEAR(m[i], e[i], 1e-5);
+  }
+}
+
+}  // namespace
