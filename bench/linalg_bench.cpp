@@ -38,10 +38,16 @@ using jx::bench::Table;
 // Workspace buffers of a direct LAPACK call, allocated once outside the timed loop.
 struct Direct {
   explicit Direct(const std::vector<double>& input, int size)
-      : a(input), matrix(input.size()), n(size), ipiv(static_cast<std::size_t>(size)),
-        iwork(static_cast<std::size_t>(8 * size + 64)), values(static_cast<std::size_t>(size)),
-        u(static_cast<std::size_t>(size) * size), vt(static_cast<std::size_t>(size) * size),
-        taus(static_cast<std::size_t>(size)), rhs(static_cast<std::size_t>(size)) {}
+      : a(input),
+        matrix(input.size()),
+        n(size),
+        ipiv(static_cast<std::size_t>(size)),
+        iwork(static_cast<std::size_t>(8 * size + 64)),
+        values(static_cast<std::size_t>(size)),
+        u(static_cast<std::size_t>(size) * size),
+        vt(static_cast<std::size_t>(size) * size),
+        taus(static_cast<std::size_t>(size)),
+        rhs(static_cast<std::size_t>(size)) {}
   std::vector<double> a, matrix;
   int n;
   std::vector<int> ipiv, iwork;
@@ -80,8 +86,8 @@ void run(Table& table, int n) {
                 std::copy(direct.a.begin(), direct.a.begin() + n, direct.rhs.begin());
                 lapack::getrf(n, n, direct.matrix.data(), n, direct.ipiv.data(), &info);
                 const char trans = 'N';
-                dgetrs_(&trans, &n, &one, direct.matrix.data(), &n, direct.ipiv.data(), direct.rhs.data(), &n,
-                                &info, 1);
+                dgetrs_(&trans, &n, &one, direct.matrix.data(), &n, direct.ipiv.data(), direct.rhs.data(), &n, &info,
+                        1);
                 do_not_optimize(direct.rhs.data());
               }),
       "dgetrf+dgetrs");

@@ -16,7 +16,8 @@ void check_matrix(std::string_view op, const Array& a, bool square) {
     throw DTypeError(std::string(op), fmt::format("expects a numeric matrix, got {}", a.type().to_string()));
   }
   if (a.ndim() < 2) {
-    throw ShapeError(std::string(op), fmt::format("expects an array of shape (..., m, n), got {}", a.type().to_string()));
+    throw ShapeError(std::string(op),
+                     fmt::format("expects an array of shape (..., m, n), got {}", a.type().to_string()));
   }
   if (square && a.shape()[a.ndim() - 1] != a.shape()[a.ndim() - 2]) {
     throw ShapeError(std::string(op),
@@ -39,10 +40,14 @@ Array with_batch(const Array& x, const Shape& batch) {
 
 double epsilon(DType dtype) {
   switch (real_dtype(dtype)) {
-    case DType::float64: return std::numeric_limits<double>::epsilon();
-    case DType::float16: return 0.0009765625;
-    case DType::bfloat16: return 0.0078125;
-    default: return std::numeric_limits<float>::epsilon();
+    case DType::float64:
+      return std::numeric_limits<double>::epsilon();
+    case DType::float16:
+      return 0.0009765625;
+    case DType::bfloat16:
+      return 0.0078125;
+    default:
+      return std::numeric_limits<float>::epsilon();
   }
 }
 

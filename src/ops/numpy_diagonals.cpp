@@ -24,7 +24,8 @@ Array band_mask(std::int64_t rows, std::int64_t cols, int k, bool upper) {
 Array triangle(std::string_view op, const Array& x, int k, bool upper) {
   if (!x.valid()) throw ValueError(std::string(op), "the operand is an empty jx::Array handle");
   if (x.ndim() < 2) {
-    throw ShapeError(std::string(op), fmt::format("expects an array of at least 2 dimensions, got {}", x.type().to_string()));
+    throw ShapeError(std::string(op),
+                     fmt::format("expects an array of at least 2 dimensions, got {}", x.type().to_string()));
   }
   const Array mask = band_mask(x.shape()[x.ndim() - 2], x.shape()[x.ndim() - 1], k, upper);
   return where(mask, x, zeros_like(x));
@@ -46,13 +47,14 @@ Array diagonal_function::operator()(const Array& x, DiagonalOptions options, Loc
   CallSite site(loc);
   if (!x.valid()) throw ValueError("diagonal", "the operand is an empty jx::Array handle");
   if (x.ndim() < 2) {
-    throw ShapeError("diagonal", fmt::format("expects an array of at least 2 dimensions, got {}", x.type().to_string()));
+    throw ShapeError("diagonal",
+                     fmt::format("expects an array of at least 2 dimensions, got {}", x.type().to_string()));
   }
   const int axis1 = ops::normalize_axis("diagonal", options.axis1, x.ndim());
   const int axis2 = ops::normalize_axis("diagonal", options.axis2, x.ndim());
   if (axis1 == axis2) {
-    throw ValueError("diagonal", fmt::format("axis1 and axis2 must differ, both are {} for {}", axis1,
-                                             x.type().to_string()));
+    throw ValueError("diagonal",
+                     fmt::format("axis1 and axis2 must differ, both are {} for {}", axis1, x.type().to_string()));
   }
   // Move the plane to the end, cut the square block the diagonal runs through, flatten it and take
   // every (d + 1)-th element: reshapes and slices, which every transformation understands.

@@ -24,8 +24,8 @@ namespace {
 Array lu_solve_matrices(const lax::linalg::LuResult& factors, const Array& b) {
   const Array row_order = broadcast_to(expand_dims(factors.permutation, -1), b.shape());
   const Array permuted = take_along_axis(b, row_order, -2);
-  const Array y = lax::linalg::triangular_solve(factors.lu, permuted,
-                                                {.left_side = true, .lower = true, .unit_diagonal = true});
+  const Array y =
+      lax::linalg::triangular_solve(factors.lu, permuted, {.left_side = true, .lower = true, .unit_diagonal = true});
   return lax::linalg::triangular_solve(factors.lu, y, {.left_side = true, .lower = false});
 }
 
@@ -131,7 +131,8 @@ Array tensorinv_function::operator()(const Array& a, int ind, Loc loc) const {
   CallSite site(loc);
   if (!a.valid()) throw ValueError("tensorinv", "the operand is an empty jx::Array handle");
   if (ind <= 0 || ind > a.ndim()) {
-    throw ValueError("tensorinv", fmt::format("ind must be in [1, {}] for {}, got {}", a.ndim(), a.type().to_string(), ind));
+    throw ValueError("tensorinv",
+                     fmt::format("ind must be in [1, {}] for {}, got {}", a.ndim(), a.type().to_string(), ind));
   }
   const Shape leading(a.shape().begin(), a.shape().begin() + ind), trailing(a.shape().begin() + ind, a.shape().end());
   const std::int64_t rows = leading.num_elements(), cols = trailing.num_elements();
@@ -160,7 +161,8 @@ Array tensorsolve_function::operator()(const Array& a, const Array& b, std::opti
     x = lax::transpose(a, order);
   }
   if (b.ndim() > x.ndim()) {
-    throw ShapeError("tensorsolve", fmt::format("b {} has more axes than a {}", b.shape().to_string(), a.shape().to_string()));
+    throw ShapeError("tensorsolve",
+                     fmt::format("b {} has more axes than a {}", b.shape().to_string(), a.shape().to_string()));
   }
   const Shape solution_shape(x.shape().begin() + b.ndim(), x.shape().end());
   const std::int64_t unknowns = solution_shape.num_elements();
@@ -199,8 +201,9 @@ Array multi_dot_function::operator()(const std::vector<Array>& arrays, Loc loc) 
       const std::size_t j = i + length;
       cost[i][j] = std::numeric_limits<double>::infinity();
       for (std::size_t k = i; k < j; ++k) {
-        const double c = cost[i][k] + cost[k + 1][j] +
-                         static_cast<double>(dims[i]) * static_cast<double>(dims[k + 1]) * static_cast<double>(dims[j + 1]);
+        const double c =
+            cost[i][k] + cost[k + 1][j] +
+            static_cast<double>(dims[i]) * static_cast<double>(dims[k + 1]) * static_cast<double>(dims[j + 1]);
         if (c < cost[i][j]) {
           cost[i][j] = c;
           split[i][j] = k;
@@ -222,7 +225,8 @@ Array multi_dot_function::operator()(const std::vector<Array>& arrays, Loc loc) 
 
 Array cross_function::operator()(const Array& x1, const Array& x2, int axis, Loc loc) const {
   CallSite site(loc);
-  if (x1.valid() && x2.valid() && (x1.shape().empty() || x1.shape()[ops::normalize_axis("cross", axis, x1.ndim())] != 3)) {
+  if (x1.valid() && x2.valid() &&
+      (x1.shape().empty() || x1.shape()[ops::normalize_axis("cross", axis, x1.ndim())] != 3)) {
     throw ShapeError("cross", fmt::format("jnp.linalg.cross takes 3-vectors along axis {}, got {} and {}", axis,
                                           x1.type().to_string(), x2.type().to_string()));
   }

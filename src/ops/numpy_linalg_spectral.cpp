@@ -41,8 +41,8 @@ Array sum_of_squares(const Array& x, std::optional<Axes> axis, bool keepdims) {
 Array vector_norm_of(const Array& x, const NormOrder& ord, std::optional<Axes> axis, bool keepdims) {
   const ReduceOptions options{.axis = axis, .keepdims = keepdims};
   if (ord.is_named()) {
-    throw ValueError("norm", fmt::format("invalid order '{}' for a vector norm (use a number; inf is a number)",
-                                         ord.name()));
+    throw ValueError("norm",
+                     fmt::format("invalid order '{}' for a vector norm (use a number; inf is a number)", ord.name()));
   }
   const double p = ord.value();
   if (p == 2) return sum_of_squares(x, axis, keepdims);
@@ -161,9 +161,7 @@ SVDResult svd_function::operator()(const Array& a, SvdOptions options, Loc loc) 
   return {result.u, result.s, result.vh};
 }
 
-Array svdvals_function::operator()(const Array& a, Loc loc) const {
-  return svd(a, {.compute_uv = false}, loc).S;
-}
+Array svdvals_function::operator()(const Array& a, Loc loc) const { return svd(a, {.compute_uv = false}, loc).S; }
 
 EighResult eigh_function::operator()(const Array& a, EighOptions options, Loc loc) const {
   CallSite site(loc);
@@ -253,7 +251,8 @@ LstsqResult lstsq_function::operator()(const Array& a, const Array& b, LstsqOpti
     const auto [u, values, vt] = svd(x, {.full_matrices = false});
     s = values;
     const Array largest = lax::slice_in_dim(s, 0, 1, 1, 0);
-    const Array mask = logical_and(greater(s, zeros_like(s)), greater_equal(s, multiply(array(rcond, real_type), largest)));
+    const Array mask =
+        logical_and(greater(s, zeros_like(s)), greater_equal(s, multiply(array(rcond, real_type), largest)));
     rank = sum(mask);
     const Array safe = astype(where(mask, s, ones_like(s)), dtype);
     const Array s_inv = expand_dims(where(mask, reciprocal(safe), zeros_like(safe)), -1);
@@ -298,8 +297,8 @@ Array cond_function::operator()(const Array& x, std::optional<NormOrder> p, Loc 
   if (two || (!p->is_named() && p->value() == -2)) {
     const Array s = svdvals(a);
     const std::int64_t k = s.shape()[s.ndim() - 1];
-    const Array ratio = two ? divide(last_column(s, 0), last_column(s, k - 1))
-                            : divide(last_column(s, k - 1), last_column(s, 0));
+    const Array ratio =
+        two ? divide(last_column(s, 0), last_column(s, k - 1)) : divide(last_column(s, k - 1), last_column(s, 0));
     if (two) return ratio;
     return where(logical_and(isnan(ratio), logical_not(any(isnan(a), {-2, -1}))), full_like(ratio, kInf), ratio);
   }

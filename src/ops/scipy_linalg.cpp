@@ -36,8 +36,8 @@ std::pair<Array, bool> as_right_hand_side(std::string_view op, const Array& a, c
                           : b.ndim() == 1 || (a.ndim() == b.ndim() + 1 && b.shape()[b.ndim() - 1] == n);
   Array matrices = vector ? jnp::expand_dims(b, -1) : b;
   if (matrices.ndim() < 2 || matrices.shape()[matrices.ndim() - 2] != a.shape()[a.ndim() - 1]) {
-    throw ShapeError(std::string(op), fmt::format("b {} does not match the {} matrix a", b.shape().to_string(),
-                                                  a.shape().to_string()));
+    throw ShapeError(std::string(op),
+                     fmt::format("b {} does not match the {} matrix a", b.shape().to_string(), a.shape().to_string()));
   }
   const Shape a_batch(a.shape().begin(), a.shape().end() - 2),
       b_batch(matrices.shape().begin(), matrices.shape().end() - 2);
@@ -55,10 +55,20 @@ std::pair<Array, Array> pade(const Array& a, int degree) {
   static const std::array<double, 8> b7{17297280., 8648640., 1995840., 277200., 25200., 1512., 56., 1.};
   static const std::array<double, 10> b9{17643225600., 8821612800., 2075673600., 302702400., 30270240.,
                                          2162160.,     110880.,     3960.,       90.,        1.};
-  static const std::array<double, 14> b13{
-      64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800., 129060195264000.,
-      10559470521600.,    670442572800.,      33522128640.,     1323241920.,      40840800.,
-      960960.,            16380.,             182.,             1.};
+  static const std::array<double, 14> b13{64764752532480000.,
+                                          32382376266240000.,
+                                          7771770303897600.,
+                                          1187353796428800.,
+                                          129060195264000.,
+                                          10559470521600.,
+                                          670442572800.,
+                                          33522128640.,
+                                          1323241920.,
+                                          40840800.,
+                                          960960.,
+                                          16380.,
+                                          182.,
+                                          1.};
   const std::int64_t n = a.shape()[a.ndim() - 1];
   const DType dtype = a.dtype();
   const Array identity = jnp::eye(n, std::nullopt, 0, dtype);
@@ -66,12 +76,16 @@ std::pair<Array, Array> pade(const Array& a, int degree) {
   const Array a2 = jnp::matmul(a, a);
   if (degree == 13) {
     const Array a4 = jnp::matmul(a2, a2), a6 = jnp::matmul(a4, a2);
-    const Array u_high = jnp::matmul(a6, jnp::add(jnp::add(scaled(b13[13], a6), scaled(b13[11], a4)), scaled(b13[9], a2)));
-    const Array u = jnp::matmul(a, jnp::add(jnp::add(jnp::add(u_high, scaled(b13[7], a6)), jnp::add(scaled(b13[5], a4), scaled(b13[3], a2))),
-                                            scaled(b13[1], identity)));
-    const Array v_high = jnp::matmul(a6, jnp::add(jnp::add(scaled(b13[12], a6), scaled(b13[10], a4)), scaled(b13[8], a2)));
-    const Array v = jnp::add(jnp::add(jnp::add(v_high, scaled(b13[6], a6)), jnp::add(scaled(b13[4], a4), scaled(b13[2], a2))),
-                             scaled(b13[0], identity));
+    const Array u_high =
+        jnp::matmul(a6, jnp::add(jnp::add(scaled(b13[13], a6), scaled(b13[11], a4)), scaled(b13[9], a2)));
+    const Array u = jnp::matmul(
+        a, jnp::add(jnp::add(jnp::add(u_high, scaled(b13[7], a6)), jnp::add(scaled(b13[5], a4), scaled(b13[3], a2))),
+                    scaled(b13[1], identity)));
+    const Array v_high =
+        jnp::matmul(a6, jnp::add(jnp::add(scaled(b13[12], a6), scaled(b13[10], a4)), scaled(b13[8], a2)));
+    const Array v =
+        jnp::add(jnp::add(jnp::add(v_high, scaled(b13[6], a6)), jnp::add(scaled(b13[4], a4), scaled(b13[2], a2))),
+                 scaled(b13[0], identity));
     return {u, v};
   }
   const double* b = degree == 3 ? b3.data() : degree == 5 ? b5.data() : degree == 7 ? b7.data() : b9.data();
@@ -96,13 +110,12 @@ Array expm_single(const Array& a) {
   // brings the norm under the degree's bound. (JAX rounds s down, which can leave the scaled norm at
   // twice the bound and costs digits: exp of a rotation by 40 radians is off by 1e-8 in float64.)
   const double max_norm = doubles ? 5.371920351148152 : 3.925724783138660;
-  const std::vector<double> thresholds =
-      doubles ? std::vector<double>{1.495585217958292e-2, 2.539398330063230e-1, 9.504178996162932e-1,
-                                    2.097847961257068e+0}
-              : std::vector<double>{4.258730016922831e-1, 1.880152677804762e+0};
+  const std::vector<double> thresholds = doubles ? std::vector<double>{1.495585217958292e-2, 2.539398330063230e-1,
+                                                                       9.504178996162932e-1, 2.097847961257068e+0}
+                                                 : std::vector<double>{4.258730016922831e-1, 1.880152677804762e+0};
   const Array norm1 = jnp::linalg::norm(a, {.ord = 1});
-  const Array squarings = jnp::maximum(jnp::zeros_like(norm1),
-                                       jnp::ceil(jnp::log2(jnp::divide(norm1, jnp::array(max_norm, real)))));
+  const Array squarings =
+      jnp::maximum(jnp::zeros_like(norm1), jnp::ceil(jnp::log2(jnp::divide(norm1, jnp::array(max_norm, real)))));
   const Array scaled = jnp::divide(a, jnp::astype(jnp::exp2(squarings), a.dtype()));
   Array index = jnp::zeros(Shape{}, DType::int32);
   for (double threshold : thresholds) {
@@ -149,9 +162,8 @@ Array sqrt_upper_triangular(const Array& t) {
                                        lax::slice_in_dim(root_diagonal, d, n, 1, root_diagonal.ndim() - 1));
     const Array numerator = jnp::subtract(target, products);
     // As JAX: an exactly cancelling numerator gives 0 even over a zero denominator.
-    const Array value =
-        jnp::where(jnp::equal(numerator, jnp::zeros_like(numerator)), jnp::zeros_like(numerator),
-                   jnp::divide(numerator, denominator));
+    const Array value = jnp::where(jnp::equal(numerator, jnp::zeros_like(numerator)), jnp::zeros_like(numerator),
+                                   jnp::divide(numerator, denominator));
     std::vector<std::pair<std::int64_t, std::int64_t>> widths(static_cast<std::size_t>(value.ndim()), {0, 0});
     widths.back() = {0, d};
     const Array placed = jnp::multiply(jnp::eye(n, std::nullopt, static_cast<std::int64_t>(d), t.dtype()),
@@ -170,8 +182,8 @@ LuResult lu_function::operator()(const Array& a, LuOptions options, Loc loc) con
   const Array x = ops::to_inexact(a);
   const auto factors = lax::linalg::lu(x);
   const std::int64_t m = x.shape()[x.ndim() - 2], n = x.shape()[x.ndim() - 1], k = std::min(m, n);
-  const Array l = jnp::add(jnp::tril(lax::slice_in_dim(factors.lu, 0, k, 1, x.ndim() - 1), -1),
-                           jnp::eye(m, k, 0, x.dtype()));
+  const Array l =
+      jnp::add(jnp::tril(lax::slice_in_dim(factors.lu, 0, k, 1, x.ndim() - 1), -1), jnp::eye(m, k, 0, x.dtype()));
   const Array u = jnp::triu(lax::slice_in_dim(factors.lu, 0, k, 1, x.ndim() - 2));
   // x[permutation] = L U, so x = P L U with P[permutation[i], i] = 1.
   const Array rows = lax::broadcasted_iota(DType::int32, Shape{m, m}, 0);
@@ -208,7 +220,8 @@ Array lu_solve_function::operator()(const std::pair<Array, Array>& lu_and_piv, c
   const Array y = lax::linalg::triangular_solve(
       factors, rhs, {.left_side = true, .lower = false, .transpose_a = true, .conjugate_a = conjugate});
   const Array z = lax::linalg::triangular_solve(
-      factors, y, {.left_side = true, .lower = true, .transpose_a = true, .conjugate_a = conjugate, .unit_diagonal = true});
+      factors, y,
+      {.left_side = true, .lower = true, .transpose_a = true, .conjugate_a = conjugate, .unit_diagonal = true});
   const Array inverse = jnp::argsort(permutation, -1);
   return finish(jnp::take_along_axis(z, rows_of(inverse), -2), vector);
 }
@@ -368,8 +381,7 @@ Array toeplitz_function::operator()(const Array& c, std::optional<Array> r, Loc 
   // T[i, j] = c[i - j] below the diagonal and r[j - i] above: one gather from [r reversed, c].
   const std::int64_t m = column.shape()[column.ndim() - 1], n = row.shape()[row.ndim() - 1];
   const int last = column.ndim() - 1;
-  const Array values =
-      jnp::concatenate({jnp::flip(lax::slice_in_dim(row, 1, n, 1, last), last), column}, last);
+  const Array values = jnp::concatenate({jnp::flip(lax::slice_in_dim(row, 1, n, 1, last), last), column}, last);
   const Array i = lax::broadcasted_iota(DType::int32, Shape{m, n}, 0);
   const Array j = lax::broadcasted_iota(DType::int32, Shape{m, n}, 1);
   const Array index = jnp::add(jnp::subtract(i, j), jnp::array(static_cast<std::int32_t>(n - 1), DType::int32));
@@ -387,8 +399,8 @@ Array solve_function::operator()(const Array& a, const Array& b, SolveOptions op
     return cho_solve(cho_factor(x, {.lower = options.lower}, loc), y, loc);
   }
   if (options.assume_a != "gen" && options.assume_a != "sym" && options.assume_a != "her") {
-    throw ValueError("solve", fmt::format("assume_a must be \"gen\", \"sym\", \"her\" or \"pos\", got \"{}\"",
-                                          options.assume_a));
+    throw ValueError(
+        "solve", fmt::format("assume_a must be \"gen\", \"sym\", \"her\" or \"pos\", got \"{}\"", options.assume_a));
   }
   auto [x, y] = ops::promote_inexact(a, b);
   auto [rhs, vector] = as_right_hand_side("solve", x, y);

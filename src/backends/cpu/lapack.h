@@ -23,13 +23,19 @@ void lu_factor(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, 
 
 // Householder QR as geqrf leaves it: `reflectors` (m x n) holds R on and above the diagonal and the
 // reflectors' vectors below it, `taus` (k per matrix) their scales.
-void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a,
-                    void* reflectors, void* taus);
+void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* reflectors,
+                    void* taus);
 
 // The first `columns` columns of the product of the k reflectors stored in `reflectors` (m x n, as
 // householder_qr writes them) and `taus`: orgqr/ungqr. Writes q (m x columns); columns <= m, k <= n.
 void householder_product(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k,
                          std::int64_t columns, const void* reflectors, const void* taus, void* q);
+
+// q (m x columns) and r (columns x n) with a = q r, columns = m (full) or k: geqrf then orgqr/ungqr on
+// one column-major buffer (what householder_qr and householder_product do in two steps, without
+// writing the reflectors back in between).
+void qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t columns, const void* a, void* q,
+        void* r);
 
 // The lower Cholesky factor (potrf) of each Hermitian positive definite n x n matrix, reading only its
 // lower triangle; the factor's upper triangle is zero. Not positive definite: all NaN.
@@ -55,7 +61,7 @@ void schur(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void*
 // Solves tridiagonal systems: for each matrix, the sub-, main and super-diagonals dl, d, du (m each;
 // dl[0] and du[m-1] ignored) and right-hand sides b (m x n), overwritten with the solution. Gaussian
 // elimination with partial pivoting (gtsv); a singular system gives infinities or NaNs.
-void tridiagonal_solve(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* dl,
-                       const void* d, const void* du, void* b);
+void tridiagonal_solve(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* dl, const void* d,
+                       const void* du, void* b);
 
 }  // namespace jx::cpu

@@ -51,15 +51,14 @@ void cheevd_(const char* jobz, const char* uplo, const int* n, c64* a, const int
 void zheevd_(const char* jobz, const char* uplo, const int* n, c128* a, const int* lda, double* w, c128* work,
              const int* lwork, double* rwork, const int* lrwork, int* iwork, const int* liwork, int* info, Len, Len);
 
-void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s, float* u,
-             const int* ldu, float* vt, const int* ldvt, float* work, const int* lwork, int* iwork, int* info, Len);
+void sgesdd_(const char* jobz, const int* m, const int* n, float* a, const int* lda, float* s, float* u, const int* ldu,
+             float* vt, const int* ldvt, float* work, const int* lwork, int* iwork, int* info, Len);
 void dgesdd_(const char* jobz, const int* m, const int* n, double* a, const int* lda, double* s, double* u,
              const int* ldu, double* vt, const int* ldvt, double* work, const int* lwork, int* iwork, int* info, Len);
 void cgesdd_(const char* jobz, const int* m, const int* n, c64* a, const int* lda, float* s, c64* u, const int* ldu,
              c64* vt, const int* ldvt, c64* work, const int* lwork, float* rwork, int* iwork, int* info, Len);
-void zgesdd_(const char* jobz, const int* m, const int* n, c128* a, const int* lda, double* s, c128* u,
-             const int* ldu, c128* vt, const int* ldvt, c128* work, const int* lwork, double* rwork, int* iwork,
-             int* info, Len);
+void zgesdd_(const char* jobz, const int* m, const int* n, c128* a, const int* lda, double* s, c128* u, const int* ldu,
+             c128* vt, const int* ldvt, c128* work, const int* lwork, double* rwork, int* iwork, int* info, Len);
 
 void sgeev_(const char* jobvl, const char* jobvr, const int* n, float* a, const int* lda, float* wr, float* wi,
             float* vl, const int* ldvl, float* vr, const int* ldvr, float* work, const int* lwork, int* info, Len, Len);
@@ -83,7 +82,8 @@ void dgees_(const char* jobvs, const char* sort, SelectDouble select, const int*
             int* sdim, double* wr, double* wi, double* vs, const int* ldvs, double* work, const int* lwork, int* bwork,
             int* info, Len, Len);
 void cgees_(const char* jobvs, const char* sort, SelectC64 select, const int* n, c64* a, const int* lda, int* sdim,
-            c64* w, c64* vs, const int* ldvs, c64* work, const int* lwork, float* rwork, int* bwork, int* info, Len, Len);
+            c64* w, c64* vs, const int* ldvs, c64* work, const int* lwork, float* rwork, int* bwork, int* info, Len,
+            Len);
 void zgees_(const char* jobvs, const char* sort, SelectC128 select, const int* n, c128* a, const int* lda, int* sdim,
             c128* w, c128* vs, const int* ldvs, c128* work, const int* lwork, double* rwork, int* bwork, int* info, Len,
             Len);

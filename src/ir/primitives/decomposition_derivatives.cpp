@@ -108,8 +108,7 @@ ArrayList Qr::jvp(std::span<const Array> primals, std::span<const Array> tangent
   if (m < n) {
     // x = [x1 x2] = q [r1 r2]: (q, r1) is the QR of the square x1, and r2 = q^H x2.
     const auto [dq, dr1] = thin_qr_jvp(q, columns(r, 0, m), columns(dx, 0, m));
-    const Array dr2 =
-        jnp::add(jnp::matmul(adjoint(dq), columns(x, m, n)), jnp::matmul(adjoint(q), columns(dx, m, n)));
+    const Array dr2 = jnp::add(jnp::matmul(adjoint(dq), columns(x, m, n)), jnp::matmul(adjoint(q), columns(dx, m, n)));
     return {dq, jnp::concatenate({dr1, dr2}, -1)};
   }
   if (full_matrices_ && m != n) {
@@ -210,9 +209,10 @@ ArrayList Svd::jvp(std::span<const Array> primals, std::span<const Array> tangen
 ArrayList Eig::jvp(std::span<const Array> primals, std::span<const Array> tangents,
                    std::span<const Array> /*outputs*/) const {
   if (compute_left_ || compute_right_) {
-    return {not_differentiable("eig", "only the eigenvalues of a general matrix are differentiable, as in JAX: call "
-                                      "eig with compute_left_eigenvectors and compute_right_eigenvectors false "
-                                      "(jnp::linalg::eigvals)"),
+    return {not_differentiable("eig",
+                               "only the eigenvalues of a general matrix are differentiable, as in JAX: call "
+                               "eig with compute_left_eigenvectors and compute_right_eigenvectors false "
+                               "(jnp::linalg::eigvals)"),
             Array(), Array()};
   }
   if (!tangents[0].valid()) return {Array()};
@@ -262,7 +262,8 @@ ArrayList TridiagonalSolve::transpose(std::span<const Array> cotangents, std::sp
   const int last = d.ndim() - 1;
   auto shifted = [&](const Array& diagonal, std::int64_t begin, std::int64_t end, bool to_front) {
     std::vector<std::pair<std::int64_t, std::int64_t>> widths(static_cast<std::size_t>(diagonal.ndim()), {0, 0});
-    widths.back() = to_front ? std::pair<std::int64_t, std::int64_t>{1, 0} : std::pair<std::int64_t, std::int64_t>{0, 1};
+    widths.back() =
+        to_front ? std::pair<std::int64_t, std::int64_t>{1, 0} : std::pair<std::int64_t, std::int64_t>{0, 1};
     return jnp::pad(lax::slice_in_dim(diagonal, begin, end, 1, last), widths);
   };
   const Array dl_t = m > 1 ? shifted(du, 0, m - 1, true) : du;

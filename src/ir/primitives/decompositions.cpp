@@ -1,5 +1,7 @@
 // The decomposition primitives' shape rules, evaluation (LAPACK through backends/cpu/lapack.h) and
 // batching; their derivatives are in decomposition_derivatives.cpp.
+#include "ir/primitives/decompositions.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include "backends/cpu/kernels.h"
 #include "backends/cpu/lapack.h"
 #include "core/array_impl.h"
-#include "ir/primitives/decompositions.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "trace/trace.h"
@@ -138,7 +139,8 @@ ArrayList LuPivotsToPermutation::evaluate(std::span<const Array> inputs) const {
   const Array dense = cpu::contiguous(inputs[0]);
   auto out = allocate_array(type);
   const std::int64_t k = inputs[0].shape()[inputs[0].ndim() - 1];
-  const std::int64_t count = k == 0 ? type.shape.num_elements() / std::max<std::int64_t>(permutation_size_, 1) : inputs[0].size() / k;
+  const std::int64_t count =
+      k == 0 ? type.shape.num_elements() / std::max<std::int64_t>(permutation_size_, 1) : inputs[0].size() / k;
   const auto* pivots = reinterpret_cast<const std::int32_t*>(data_of(dense));
   auto* permutation = reinterpret_cast<std::int32_t*>(out->data());
   for (std::int64_t b = 0; b < count; ++b) {
@@ -165,28 +167,10 @@ TypeList Qr::infer(std::span<const ArrayType> inputs) const {
 ArrayList Qr::evaluate(std::span<const Array> inputs) const {
   const TypeList types = infer(std::array{inputs[0].type()});
   const ArrayType x = inputs[0].type();
-  const std::int64_t batch = batch_count(x), m = rows(x), n = cols(x), k = std::min(m, n);
-  const std::int64_t q_columns = cols(types[0]);
-  const std::size_t item = itemsize(x.dtype);
   const Array dense = cpu::contiguous(inputs[0]);
-  auto reflectors = allocate_array(x);
-  auto taus = allocate_array(ArrayType{Shape{std::max<std::int64_t>(batch * k, 1)}, x.dtype});
-  cpu::householder_qr(x.dtype, batch, m, n, data_of(dense), reflectors->data(), taus->data());
   auto q = allocate_array(types[0]);
-  cpu::householder_product(x.dtype, batch, m, n, k, q_columns, reflectors->data(), taus->data(), q->data());
-  // R is the upper triangle of the first q_columns rows of the packed reflectors (zero rows below them).
   auto r = allocate_array(types[1]);
-  std::byte* r_data = r->data();
-  std::fill(r_data, r_data + types[1].shape.num_elements() * static_cast<std::int64_t>(item), std::byte{0});
-  for (std::int64_t b = 0; b < batch; ++b) {
-    const std::byte* packed = reflectors->data() + b * m * n * static_cast<std::int64_t>(item);
-    std::byte* out = r_data + b * q_columns * n * static_cast<std::int64_t>(item);
-    for (std::int64_t i = 0; i < std::min(q_columns, m); ++i) {
-      if (i >= n) break;
-      std::copy(packed + (i * n + i) * static_cast<std::int64_t>(item), packed + (i + 1) * n * static_cast<std::int64_t>(item),
-                out + (i * n + i) * static_cast<std::int64_t>(item));
-    }
-  }
+  cpu::qr(x.dtype, batch_count(x), rows(x), cols(x), cols(types[0]), data_of(dense), q->data(), r->data());
   return {wrap(std::move(q)), wrap(std::move(r))};
 }
 
@@ -237,8 +221,8 @@ ArrayList HouseholderProduct::evaluate(std::span<const Array> inputs) const {
   const Array a = cpu::contiguous(inputs[0]);
   const Array taus = cpu::contiguous(inputs[1]);
   auto q = allocate_array(type);
-  cpu::householder_product(type.dtype, batch_count(type), rows(type), cols(type), inputs[1].shape()[inputs[1].ndim() - 1],
-                           cols(type), data_of(a), data_of(taus), q->data());
+  cpu::householder_product(type.dtype, batch_count(type), rows(type), cols(type),
+                           inputs[1].shape()[inputs[1].ndim() - 1], cols(type), data_of(a), data_of(taus), q->data());
   return {wrap(std::move(q))};
 }
 
@@ -290,8 +274,8 @@ ArrayList Svd::evaluate(std::span<const Array> inputs) const {
   ArrayList outputs;
   std::vector<std::shared_ptr<ConcreteArray>> buffers;
   for (const ArrayType& type : types) buffers.push_back(allocate_array(type));
-  cpu::svd(x.dtype, batch_count(x), rows(x), cols(x), full_matrices_, compute_uv_, data_of(dense),
-           buffers[0]->data(), compute_uv_ ? buffers[1]->data() : nullptr, compute_uv_ ? buffers[2]->data() : nullptr);
+  cpu::svd(x.dtype, batch_count(x), rows(x), cols(x), full_matrices_, compute_uv_, data_of(dense), buffers[0]->data(),
+           compute_uv_ ? buffers[1]->data() : nullptr, compute_uv_ ? buffers[2]->data() : nullptr);
   for (auto& buffer : buffers) outputs.push_back(wrap(std::move(buffer)));
   return outputs;
 }
@@ -367,8 +351,7 @@ TypeList TridiagonalSolve::infer(std::span<const ArrayType> inputs) const {
 }
 
 ArrayList TridiagonalSolve::evaluate(std::span<const Array> inputs) const {
-  const ArrayType type =
-      infer(std::array{inputs[0].type(), inputs[1].type(), inputs[2].type(), inputs[3].type()})[0];
+  const ArrayType type = infer(std::array{inputs[0].type(), inputs[1].type(), inputs[2].type(), inputs[3].type()})[0];
   const Array dl = cpu::contiguous(inputs[0]), d = cpu::contiguous(inputs[1]), du = cpu::contiguous(inputs[2]);
   auto x = allocate_array(type);
   cpu::copy_to(concrete(inputs[3]), x->data());

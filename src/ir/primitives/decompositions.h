@@ -114,9 +114,7 @@ class Svd final : public PrimitiveBase<Svd> {
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
                 std::span<const Array> outputs) const override;
   BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
-  auto params() const {
-    return std::tuple{Param{"full_matrices", full_matrices_}, Param{"compute_uv", compute_uv_}};
-  }
+  auto params() const { return std::tuple{Param{"full_matrices", full_matrices_}, Param{"compute_uv", compute_uv_}}; }
 
  private:
   bool full_matrices_, compute_uv_;
