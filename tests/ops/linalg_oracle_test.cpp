@@ -46,9 +46,8 @@ double number(const json& v) {
 
 jx::DType dtype_from(const std::string& name) {
   static const std::map<std::string, jx::DType> names = {
-      {"float32", jx::float32},     {"float64", jx::float64}, {"complex64", jx::complex64},
-      {"complex128", jx::complex128}, {"int32", jx::int32},   {"int64", jx::int64},
-      {"bool", jx::bool_}};
+      {"float32", jx::float32}, {"float64", jx::float64}, {"complex64", jx::complex64}, {"complex128", jx::complex128},
+      {"int32", jx::int32},     {"int64", jx::int64},     {"bool", jx::bool_}};
   return names.at(name);
 }
 
@@ -155,8 +154,8 @@ const std::map<std::string, Op>& ops() {
        [](auto& a, auto&, double tolerance) { return std::vector{sorted_eigenvalues(la::eigvals(a[0]), tolerance)}; }},
       {"norm",
        [](auto& a, const json& p, double) {
-         return std::vector{
-             la::norm(a[0], {.ord = order_param(p.at("ord")), .axis = axes_param(p.at("axis")), .keepdims = p.at("keepdims")})};
+         return std::vector{la::norm(
+             a[0], {.ord = order_param(p.at("ord")), .axis = axes_param(p.at("axis")), .keepdims = p.at("keepdims")})};
        }},
       {"vector_norm",
        [](auto& a, const json& p, double) {
@@ -167,10 +166,8 @@ const std::map<std::string, Op>& ops() {
        [](auto& a, const json& p, double) {
          return std::vector{la::matrix_norm(a[0], {.ord = order_param(p.at("ord")), .keepdims = p.at("keepdims")})};
        }},
-      {"matrix_rank",
-       [](auto& a, const json& p, double) {
-         return std::vector{la::matrix_rank(a[0], {.rtol = optional_number(p, "rtol")})};
-       }},
+      {"matrix_rank", [](auto& a, const json& p,
+                         double) { return std::vector{la::matrix_rank(a[0], {.rtol = optional_number(p, "rtol")})}; }},
       {"matrix_power", [](auto& a, const json& p, double) { return std::vector{la::matrix_power(a[0], p.at("n"))}; }},
       {"cond", [](auto& a, const json& p, double) { return std::vector{la::cond(a[0], order_param(p.at("p")))}; }},
       {"lstsq",
@@ -184,7 +181,8 @@ const std::map<std::string, Op>& ops() {
       {"vecdot", [](auto& a, const json& p, double) { return std::vector{la::vecdot(a[0], a[1], p.at("axis"))}; }},
       {"trace",
        [](auto& a, const json& p, double) {
-         return std::vector{jnp::trace(a[0], {.offset = p.at("offset"), .axis1 = p.at("axis1"), .axis2 = p.at("axis2")})};
+         return std::vector{
+             jnp::trace(a[0], {.offset = p.at("offset"), .axis1 = p.at("axis1"), .axis2 = p.at("axis2")})};
        }},
       {"diagonal",
        [](auto& a, const json& p, double) {
@@ -193,14 +191,12 @@ const std::map<std::string, Op>& ops() {
        }},
       {"matrix_transpose", [](auto& a, auto&, double) { return std::vector{la::matrix_transpose(a[0])}; }},
       {"block_diag", [](auto& a, auto&, double) { return std::vector{sla::block_diag(a)}; }},
-      {"toeplitz",
-       [](auto& a, auto&, double) {
-         return std::vector{a.size() == 1 ? sla::toeplitz(a[0]) : sla::toeplitz(a[0], a[1])};
-       }},
+      {"toeplitz", [](auto& a, auto&,
+                      double) { return std::vector{a.size() == 1 ? sla::toeplitz(a[0]) : sla::toeplitz(a[0], a[1])}; }},
       {"tensorinv", [](auto& a, const json& p, double) { return std::vector{la::tensorinv(a[0], p.at("ind"))}; }},
       {"tensorsolve", [](auto& a, auto&, double) { return std::vector{la::tensorsolve(a[0], a[1])}; }},
-      {"lu_solve",
-       [](auto& a, const json& p, double) { return std::vector{sla::lu_solve(sla::lu_factor(a[0]), a[1], p.at("trans"))}; }},
+      {"lu_solve", [](auto& a, const json& p,
+                      double) { return std::vector{sla::lu_solve(sla::lu_factor(a[0]), a[1], p.at("trans"))}; }},
       {"cho_solve",
        [](auto& a, const json& p, double) {
          return std::vector{sla::cho_solve(sla::cho_factor(a[0], {.lower = p.at("lower")}), a[1])};
@@ -215,7 +211,11 @@ const std::map<std::string, Op>& ops() {
       {"scipy_solve",
        [](auto& a, const json& p, double) {
          const std::string assume = p.at("assume_a");
-         return std::vector{sla::solve(a[0], a[1], {.lower = p.at("lower"), .assume_a = assume == "pos" ? "pos" : assume == "sym" ? "sym" : "gen"})};
+         return std::vector{sla::solve(a[0], a[1],
+                                       {.lower = p.at("lower"),
+                                        .assume_a = assume == "pos"   ? "pos"
+                                                    : assume == "sym" ? "sym"
+                                                                      : "gen"})};
        }},
       {"expm", [](auto& a, auto&, double) { return std::vector{sla::expm(a[0])}; }},
       {"sqrtm", [](auto& a, auto&, double) { return std::vector{sla::sqrtm(a[0])}; }},
@@ -225,9 +225,7 @@ const std::map<std::string, Op>& ops() {
          return std::vector{u, positive};
        }},
       {"tridiagonal_solve",
-       [](auto& a, auto&, double) {
-         return std::vector{jx::lax::linalg::tridiagonal_solve(a[0], a[1], a[2], a[3])};
-       }},
+       [](auto& a, auto&, double) { return std::vector{jx::lax::linalg::tridiagonal_solve(a[0], a[1], a[2], a[3])}; }},
       {"lu_pivots_to_permutation",
        [](auto& a, const json& p, double) {
          return std::vector{jx::lax::linalg::lu_pivots_to_permutation(a[0], p.at("permutation_size"))};

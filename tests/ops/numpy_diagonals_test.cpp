@@ -39,8 +39,7 @@ TEST(NumpyDiagonals, DiagonalAndTraceFollowOffsetAndAxes) {
   // (2, 3, 4) with axis1 = 0, axis2 = 2: the diagonal of each x[:, j, :], as a last axis.
   const Array y = counting({2, 3, 4});
   EXPECT_EQ(jnp::diagonal(y, {.axis1 = 0, .axis2 = 2}).shape(), (jx::Shape{3, 2}));
-  EXPECT_EQ(jnp::diagonal(y, {.axis1 = 0, .axis2 = 2}).to_vector<float>(),
-            (std::vector<float>{0, 13, 4, 17, 8, 21}));
+  EXPECT_EQ(jnp::diagonal(y, {.axis1 = 0, .axis2 = 2}).to_vector<float>(), (std::vector<float>{0, 13, 4, 17, 8, 21}));
   EXPECT_THROW(jnp::diagonal(y, {.axis1 = 1, .axis2 = -2}), jx::ValueError);
   // Integer traces accumulate as jnp.sum does.
   EXPECT_EQ(jnp::trace(jnp::ones({3, 3}, jx::int8)).dtype(), jx::int32);
@@ -61,8 +60,8 @@ TEST(NumpyDiagonals, DerivativesAndJit) {
   const Array x = jnp::add(counting({3, 3}), jnp::array(0.5f));
   jx::test::check_grads([](const Array& a) { return jnp::trace(jnp::multiply(a, a)); }, {x}, 2, jx::test::Modes::both,
                         1e-2, 1e-2);
-  jx::test::check_grads([](const Array& a) { return jnp::tril(jnp::sin(a), -1); }, {x}, 1, jx::test::Modes::both,
-                        1e-2, 1e-2);
+  jx::test::check_grads([](const Array& a) { return jnp::tril(jnp::sin(a), -1); }, {x}, 1, jx::test::Modes::both, 1e-2,
+                        1e-2);
   jx::test::check_grads([](const Array& a, const Array& b) { return jnp::cross(a, b); },
                         {jnp::array({1.0f, 2.0f, 3.0f}), jnp::array({-1.0f, 0.5f, 2.0f})}, 1, jx::test::Modes::both,
                         1e-2, 1e-2);

@@ -61,8 +61,8 @@ TEST(NumpyLinalgSpectral, ResultStructsCarryJaxFieldNames) {
   const la::EigResult eig = la::eig(a);
   EXPECT_EQ(eig.eigenvalues.dtype(), jx::complex64);
   EXPECT_EQ(eig.eigenvectors.shape(), (jx::Shape{2, 2}));
-  const auto [x, residuals, rank, s] = la::lstsq(jnp::array({{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}),
-                                                jnp::array({1.0f, 2.0f, 4.0f}));
+  const auto [x, residuals, rank, s] =
+      la::lstsq(jnp::array({{1.0f, 0.0f}, {0.0f, 1.0f}, {1.0f, 1.0f}}), jnp::array({1.0f, 2.0f, 4.0f}));
   // The normal equations give x = (4/3, 7/3) with residual |b - a x|^2 = 1/3.
   expect_close(x, jnp::array({4.0f / 3, 7.0f / 3}), 1e-5);
   expect_close(residuals, jnp::array({1.0f / 3}), 1e-5);

@@ -53,9 +53,8 @@ TEST(ScipyLinalg, ExpmMatchesClosedForms) {
   const Array d = jnp::array({{2.0, 0.0, 0.0}, {0.0, -1.0, 0.0}, {0.0, 0.0, 30.0}});
   const Array stacked = sla::expm(jnp::stack({d, n}));
   expect_close(jx::lax::slice_in_dim(stacked, 0, 1, 1, 0),
-               jnp::expand_dims(jnp::array({{std::exp(2.0), 0.0, 0.0}, {0.0, std::exp(-1.0), 0.0},
-                                            {0.0, 0.0, std::exp(30.0)}}),
-                                0),
+               jnp::expand_dims(
+                   jnp::array({{std::exp(2.0), 0.0, 0.0}, {0.0, std::exp(-1.0), 0.0}, {0.0, 0.0, std::exp(30.0)}}), 0),
                1e-10);  // exp(30) after 3 squarings: a relative error of a few 1e-11
   expect_close(jx::lax::slice_in_dim(stacked, 1, 2, 1, 0), jnp::expand_dims(sla::expm(n), 0), 1e-14);
   // Under jit, the same.
@@ -109,8 +108,8 @@ TEST(ScipyLinalg, FactorAndSolvePairsSubstituteBack) {
   const auto permuted = sla::lu(a, {.permute_l = true});
   EXPECT_FALSE(permuted.P.valid());
   expect_close(permuted.L, jnp::matmul(p, l), 0);
-  jx::test::check_grads([](const Array& x, const Array& y) { return sla::lu_solve(sla::lu_factor(x), y, 2); },
-                        {a, b}, 1);
+  jx::test::check_grads([](const Array& x, const Array& y) { return sla::lu_solve(sla::lu_factor(x), y, 2); }, {a, b},
+                        1);
 }
 
 TEST(ScipyLinalg, BlockDiagAndToeplitz) {

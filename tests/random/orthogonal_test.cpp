@@ -68,18 +68,19 @@ TEST(MultivariateNormalMethods, SvdAndEighDrawTheSameDistribution) {
   constexpr std::int64_t kDraws = 200000;
   for (const char* method : {"svd", "eigh"}) {
     SCOPED_TRACE(method);
-    const jx::Array x = jr::multivariate_normal(jr::PRNGKey(7), jnp::zeros({2}), covariance, jx::Shape{kDraws},
-                                                std::nullopt, method);
+    const jx::Array x =
+        jr::multivariate_normal(jr::PRNGKey(7), jnp::zeros({2}), covariance, jx::Shape{kDraws}, std::nullopt, method);
     const auto v = x.to_vector<double>();
     double products[2][2] = {};
     std::vector<double> mahalanobis;
     const double det = cov[0][0] * cov[1][1] - cov[0][1] * cov[0][1];
     for (std::size_t s = 0; s < v.size(); s += 2) {
       for (int i = 0; i < 2; ++i)
-        for (int j = 0; j < 2; ++j) products[i][j] += v[s + static_cast<std::size_t>(i)] * v[s + static_cast<std::size_t>(j)];
+        for (int j = 0; j < 2; ++j)
+          products[i][j] += v[s + static_cast<std::size_t>(i)] * v[s + static_cast<std::size_t>(j)];
       // d^T cov^-1 d with the 2 x 2 inverse written out.
-      mahalanobis.push_back((cov[1][1] * v[s] * v[s] - 2 * cov[0][1] * v[s] * v[s + 1] + cov[0][0] * v[s + 1] * v[s + 1]) /
-                            det);
+      mahalanobis.push_back(
+          (cov[1][1] * v[s] * v[s] - 2 * cov[0][1] * v[s] * v[s + 1] + cov[0][0] * v[s + 1] * v[s + 1]) / det);
     }
     const double n = static_cast<double>(kDraws);
     for (int i = 0; i < 2; ++i) {
@@ -97,8 +98,8 @@ TEST(MultivariateNormalMethods, SemidefiniteCovarianceWorksWithTheSvd) {
   // Rank 1: every draw lies on the line x1 = 2 x0, and the draws spread along it (Cholesky gives NaN).
   // Off the line by sqrt(the float32 rounding of the zero singular value), as in JAX.
   const jx::Array covariance = jnp::array({{1.0f, 2.0f}, {2.0f, 4.0f}});
-  const jx::Array x = jr::multivariate_normal(jr::PRNGKey(8), jnp::zeros({2}), covariance, jx::Shape{100},
-                                              std::nullopt, "svd");
+  const jx::Array x =
+      jr::multivariate_normal(jr::PRNGKey(8), jnp::zeros({2}), covariance, jx::Shape{100}, std::nullopt, "svd");
   const auto v = x.to_vector<double>();
   double spread = 0;
   for (std::size_t s = 0; s < v.size(); s += 2) {

@@ -60,7 +60,10 @@ class Decompositions : public ::testing::TestWithParam<DTypeCase> {
  protected:
   jx::DType dtype() const {
     const std::string& n = GetParam().name;
-    return n == "float32" ? jx::float32 : n == "float64" ? jx::float64 : n == "complex64" ? jx::complex64 : jx::complex128;
+    return n == "float32"     ? jx::float32
+           : n == "float64"   ? jx::float64
+           : n == "complex64" ? jx::complex64
+                              : jx::complex128;
   }
   double tolerance() const { return GetParam().tolerance; }
 };
@@ -96,8 +99,8 @@ TEST_P(Decompositions, QrIsOrthogonalTimesUpperTriangular) {
       EXPECT_EQ(q.shape()[q.ndim() - 1], k);
       EXPECT_EQ(r.shape()[r.ndim() - 2], k);
       expect_close(jnp::matmul(q, r), a, tolerance());
-      expect_close(jnp::matmul(adjoint(q), q), jnp::broadcast_to(identity_like(k, dtype()), jnp::matmul(adjoint(q), q).shape()),
-                   tolerance());
+      expect_close(jnp::matmul(adjoint(q), q),
+                   jnp::broadcast_to(identity_like(k, dtype()), jnp::matmul(adjoint(q), q).shape()), tolerance());
       expect_close(jnp::tril(r, -1), jnp::zeros_like(r), 0);
     }
   }
@@ -152,7 +155,8 @@ TEST_P(Decompositions, SvdReconstructs) {
       EXPECT_EQ(s.dtype(), jx::real_dtype(dtype()));
       const Array u_k = jx::lax::slice_in_dim(u, 0, k, 1, u.ndim() - 1);
       const Array vh_k = jx::lax::slice_in_dim(vh, 0, k, 1, vh.ndim() - 2);
-      expect_close(jnp::matmul(jnp::multiply(u_k, jnp::expand_dims(jnp::astype(s, dtype()), -2)), vh_k), a, tolerance());
+      expect_close(jnp::matmul(jnp::multiply(u_k, jnp::expand_dims(jnp::astype(s, dtype()), -2)), vh_k), a,
+                   tolerance());
       const std::int64_t u_cols = full ? m : k;
       expect_close(jnp::matmul(adjoint(u), u),
                    jnp::broadcast_to(identity_like(u_cols, dtype()), jnp::matmul(adjoint(u), u).shape()), tolerance());
@@ -204,9 +208,10 @@ TEST_P(Decompositions, TridiagonalSolveSatisfiesTheSystem) {
   const Array b = random_matrix(11, {3, m, 2}, dtype());
   const Array x = linalg::tridiagonal_solve(dl, d, du, b);
   // The dense matrix: d on the diagonal, dl[1:] below it, du[:-1] above it.
-  const Array dense = jnp::add(jnp::add(jnp::multiply(jnp::eye(m, std::nullopt, 0, dtype()), jnp::expand_dims(d, -2)),
-                                        jnp::multiply(jnp::eye(m, std::nullopt, -1, dtype()), jnp::expand_dims(dl, -1))),
-                               jnp::multiply(jnp::eye(m, std::nullopt, 1, dtype()), jnp::expand_dims(du, -1)));
+  const Array dense =
+      jnp::add(jnp::add(jnp::multiply(jnp::eye(m, std::nullopt, 0, dtype()), jnp::expand_dims(d, -2)),
+                        jnp::multiply(jnp::eye(m, std::nullopt, -1, dtype()), jnp::expand_dims(dl, -1))),
+               jnp::multiply(jnp::eye(m, std::nullopt, 1, dtype()), jnp::expand_dims(du, -1)));
   expect_close(jnp::matmul(dense, x), b, tolerance());
 }
 
@@ -220,7 +225,8 @@ INSTANTIATE_TEST_SUITE_P(AllDTypes, Decompositions,
 // Real-valued functions of the factors that do not depend on their sign or phase freedom.
 TEST(DecompositionDerivatives, LuQrEighSvdMatchFiniteDifferences) {
   auto x64 = jx::config::scoped({.enable_x64 = true});
-  const Array square = jnp::add(random_matrix(20, {4, 4}, jx::float64), jnp::multiply(jnp::eye(4, std::nullopt, 0, jx::float64), jnp::array(3.0)));
+  const Array square = jnp::add(random_matrix(20, {4, 4}, jx::float64),
+                                jnp::multiply(jnp::eye(4, std::nullopt, 0, jx::float64), jnp::array(3.0)));
   const Array tall = random_matrix(21, {5, 3}, jx::float64);
   const Array wide = random_matrix(22, {3, 5}, jx::float64);
   jx::test::check_grads([](const Array& a) { return linalg::lu(a).lu; }, {square}, 2);
@@ -253,7 +259,8 @@ TEST(DecompositionDerivatives, LuQrEighSvdMatchFiniteDifferences) {
 
 TEST(DecompositionDerivatives, ComplexFactorizationsMatchFiniteDifferences) {
   auto x64 = jx::config::scoped({.enable_x64 = true});
-  const Array a = jnp::add(random_matrix(30, {3, 3}, jx::complex128), jnp::multiply(jnp::eye(3, std::nullopt, 0, jx::complex128), jnp::array(3.0)));
+  const Array a = jnp::add(random_matrix(30, {3, 3}, jx::complex128),
+                           jnp::multiply(jnp::eye(3, std::nullopt, 0, jx::complex128), jnp::array(3.0)));
   jx::test::check_grads([](const Array& x) { return linalg::lu(x).lu; }, {a}, 1);
   jx::test::check_grads([](const Array& x) { return linalg::qr(x, {.full_matrices = false}).second; }, {a}, 1);
   jx::test::check_grads([](const Array& x) { return linalg::svd(x, {.compute_uv = false}).s; }, {a}, 1);
@@ -275,16 +282,18 @@ TEST(DecompositionDerivatives, TridiagonalSolveInEveryArgument) {
   const Array dl = random_matrix(50, {5}, jx::float64), du = random_matrix(51, {5}, jx::float64);
   const Array d = jnp::add(random_matrix(52, {5}, jx::float64), jnp::array(4.0));
   const Array b = random_matrix(53, {5, 2}, jx::float64);
-  jx::test::check_grads([](const Array& l, const Array& m, const Array& u, const Array& r) {
-    return linalg::tridiagonal_solve(l, m, u, r);
-  }, {dl, d, du, b}, 2);
+  jx::test::check_grads([](const Array& l, const Array& m, const Array& u,
+                           const Array& r) { return linalg::tridiagonal_solve(l, m, u, r); },
+                        {dl, d, du, b}, 2);
 }
 
 TEST(DecompositionDerivatives, FullQrOfTallAndFullSvdOfNonSquareAreRejected) {
   auto x64 = jx::config::scoped({.enable_x64 = true});
   const Array tall = random_matrix(60, {5, 3}, jx::float64);
-  EXPECT_THROW(jx::jvp([](const Array& x) { return linalg::qr(x).first; }, std::tuple{tall}, std::tuple{tall}), jx::ValueError);
-  EXPECT_THROW(jx::jvp([](const Array& x) { return linalg::svd(x).u; }, std::tuple{tall}, std::tuple{tall}), jx::ValueError);
+  EXPECT_THROW(jx::jvp([](const Array& x) { return linalg::qr(x).first; }, std::tuple{tall}, std::tuple{tall}),
+               jx::ValueError);
+  EXPECT_THROW(jx::jvp([](const Array& x) { return linalg::svd(x).u; }, std::tuple{tall}, std::tuple{tall}),
+               jx::ValueError);
 }
 
 // --- jit, vmap, failures, errors ----------------------------------------------------------------------
@@ -337,7 +346,8 @@ TEST(Decompositions, BadInputRaisesNamedErrors) {
 TEST(Decompositions, LuPivotsToPermutationAppliesTheSwaps) {
   // Swap rows 0 and 2, then 1 and 2: [0 1 2] -> [2 1 0] -> [2 0 1].
   const Array pivots = jnp::array({2, 2}, jx::int32);
-  EXPECT_EQ(linalg::lu_pivots_to_permutation(pivots, 3).to_vector<std::int32_t>(), (std::vector<std::int32_t>{2, 0, 1}));
+  EXPECT_EQ(linalg::lu_pivots_to_permutation(pivots, 3).to_vector<std::int32_t>(),
+            (std::vector<std::int32_t>{2, 0, 1}));
 }
 
 }  // namespace
