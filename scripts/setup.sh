@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
-  libopenblas-dev libdnnl-dev libsleef-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libopenblas-dev libdnnl-dev libsleef-dev libfftw3-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libbackward-cpp-dev libdw-dev
   libplplot-dev plplot-driver-cairo
   python3-numpy python3-scipy

@@ -17,6 +17,7 @@
 #include "jx/core/config.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
+#include "oracle_cases.h"
 
 namespace {
 
@@ -24,64 +25,10 @@ namespace jnp = jx::numpy;
 using jx::Array;
 using json = nlohmann::json;
 
-const json& oracle() {
-  static const json data = [] {
-    std::ifstream file(std::string(JX_TEST_DATA_DIR) + "/linalg_oracle.json");
-    if (!file) throw std::runtime_error("tests/data/linalg_oracle.json is missing");
-    return json::parse(file);
-  }();
-  return data;
-}
+using jx::testing::case_array;
+using jx::testing::case_number;
 
-double number(const json& v) {
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s == "nan") return std::nan("");
-    if (s == "inf") return HUGE_VAL;
-    if (s == "-inf") return -HUGE_VAL;
-    throw std::runtime_error("bad number " + s);
-  }
-  return v.get<double>();
-}
-
-jx::DType dtype_from(const std::string& name) {
-  static const std::map<std::string, jx::DType> names = {
-      {"float32", jx::float32}, {"float64", jx::float64}, {"complex64", jx::complex64}, {"complex128", jx::complex128},
-      {"int32", jx::int32},     {"int64", jx::int64},     {"bool", jx::bool_}};
-  return names.at(name);
-}
-
-jx::Shape shape_from(const json& dims) {
-  jx::Shape shape;
-  for (const json& d : dims) shape.push_back(d.get<std::int64_t>());
-  return shape;
-}
-
-std::vector<std::complex<double>> values_of(const json& spec) {
-  std::vector<std::complex<double>> values;
-  for (const json& v : spec.at("data")) {
-    if (v.is_array()) {
-      values.emplace_back(number(v[0]), number(v[1]));
-    } else {
-      values.emplace_back(number(v), 0.0);
-    }
-  }
-  return values;
-}
-
-Array build(const json& spec) {
-  const jx::DType dtype = dtype_from(spec.at("dtype"));
-  const jx::Shape shape = shape_from(spec.at("shape"));
-  const auto values = values_of(spec);
-  if (jx::is_complex(dtype)) return jnp::array(std::span<const std::complex<double>>(values), shape, dtype);
-  std::vector<double> reals;
-  for (const auto& v : values) reals.push_back(v.real());
-  if (jx::is_integer(dtype)) {
-    std::vector<std::int64_t> integers(reals.begin(), reals.end());
-    return jnp::array(integers, shape, dtype);
-  }
-  return jnp::array(reals, shape, dtype);
-}
+const json& oracle_cases() { return jx::testing::oracle_cases("linalg_oracle.json"); }
 
 std::optional<jnp::linalg::NormOrder> order_param(const json& value) {
   if (value.is_null()) return std::nullopt;
@@ -103,8 +50,7 @@ std::optional<jx::Axes> axes_param(const json& value) {
 }
 
 std::optional<double> optional_number(const json& params, const char* key) {
-  if (!params.contains(key) || params.at(key).is_null()) return std::nullopt;
-  return number(params.at(key));
+  return jx::testing::optional_case_number(params, key);
 }
 
 // Sorts each row (the last axis) of complex eigenvalues by (real, imag), treating real parts within
@@ -236,40 +182,20 @@ const std::map<std::string, Op>& ops() {
   return table;
 }
 
-::testing::AssertionResult matches(const Array& actual, const json& expected, double rtol, double atol) {
-  const jx::DType dtype = dtype_from(expected.at("dtype"));
-  const jx::Shape shape = shape_from(expected.at("shape"));
-  if (actual.dtype() != dtype || actual.shape() != shape) {
-    return ::testing::AssertionFailure() << "got " << actual.type().to_string() << ", expected "
-                                         << jx::dtype_name(dtype) << shape.to_string();
-  }
-  const auto want = values_of(expected);
-  const auto got = actual.to_vector<std::complex<double>>();
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const auto e = want[i], g = got[i];
-    const bool finite = std::isfinite(e.real()) && std::isfinite(e.imag());
-    const bool ok = finite ? std::abs(g - e) <= atol + rtol * std::abs(e)
-                           : (std::isnan(e.real()) ? std::isnan(g.real()) : g.real() == e.real()) &&
-                                 (std::isnan(e.imag()) ? std::isnan(g.imag()) : g.imag() == e.imag());
-    if (!ok) return ::testing::AssertionFailure() << "element " << i << ": " << g << ", expected " << e;
-  }
-  return ::testing::AssertionSuccess();
-}
-
 void run_op(const std::string& op) {
   int ran = 0;
-  for (const json& c : oracle().at("cases")) {
+  for (const json& c : oracle_cases()) {
     if (c.at("op") != op) continue;
     SCOPED_TRACE(c.at("name").get<std::string>());
     auto x64 = jx::config::scoped({.enable_x64 = c.at("x64").get<bool>()});
     std::vector<Array> args;
-    for (const json& spec : c.at("args")) args.push_back(build(spec));
+    for (const json& spec : c.at("args")) args.push_back(case_array(spec));
     const double rtol = c.at("rtol"), atol = c.at("atol");
     const std::vector<Array> results = ops().at(op)(args, c.at("params"), std::max(atol, 1e-6));
     const json& expected = c.at("expected");
     ASSERT_EQ(results.size(), expected.size());
     for (std::size_t i = 0; i < results.size(); ++i) {
-      EXPECT_TRUE(matches(results[i], expected[i], rtol, atol)) << "result " << i;
+      EXPECT_TRUE(jx::testing::matches_case(results[i], expected[i], rtol, atol)) << "result " << i;
     }
     ++ran;
   }
@@ -290,7 +216,7 @@ INSTANTIATE_TEST_SUITE_P(Linalg, LinalgOracle, ::testing::ValuesIn(op_names()),
                          [](const auto& test) { return test.param; });
 
 TEST(LinalgOracle, EveryCaseHasAnOp) {
-  for (const json& c : oracle().at("cases")) EXPECT_TRUE(ops().contains(c.at("op"))) << c.at("name");
+  for (const json& c : oracle_cases()) EXPECT_TRUE(ops().contains(c.at("op"))) << c.at("name");
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ namespace {
 constexpr std::int64_t kTile = 4096;              // elements per tile
 constexpr std::int64_t kParallelTiles = 16;       // tiles per thread before splitting pays off
 constexpr int kMaxInputs = 3;                     // select's pred, on_true, on_false
-constexpr std::size_t kTileBytes = kTile * 8;     // room for one tile of the widest element type
+constexpr std::size_t kTileBytes = kTile * 16;    // room for one tile of the widest type (complex128)
 constexpr std::size_t kStreamingBytes = 8 << 20;  // outputs at least this large bypass the caches
 
 // Per-thread scratch: one tile per gathered input, one for a streamed output tile.

@@ -174,3 +174,25 @@ TEST(ComplexElementwise, OrderedOperationsRejectComplex) {
 }
 
 }  // namespace
+
+// Arrays of complex128 large enough (16 MiB) that the tile driver stages outputs through its scratch
+// tiles, and transposed inputs that it gathers into them: the tiles must hold 16-byte elements (they
+// held 8, and a 2^20-element lax.complex wrote past them).
+TEST(ComplexElementwise, LargeComplex128ArraysGoThroughTheScratchTiles) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  constexpr std::int64_t n = std::int64_t{1} << 20;
+  const jx::Array re = jnp::reshape(jnp::arange(static_cast<double>(n), jx::float64), {1024, 1024});
+  const jx::Array im = jnp::negative(re);
+  const jx::Array z = jx::lax::complex(re, im);
+  const jx::Array gathered = jx::lax::complex(jnp::transpose(re), jnp::transpose(im));
+  const jx::Array product = jnp::multiply(gathered, jnp::transpose(z));
+  const auto values = z.to_vector<std::complex<double>>();
+  const auto products = product.to_vector<std::complex<double>>();
+  for (std::int64_t i = 0; i < n; i += 4099) {
+    const auto k = static_cast<std::size_t>(i);
+    ASSERT_EQ(values[k], std::complex<double>(static_cast<double>(i), -static_cast<double>(i))) << i;
+    // Element (r, c) of the transposed products: (x - x i)^2 = -2 x^2 i with x = c * 1024 + r.
+    const double x = static_cast<double>((i % 1024) * 1024 + i / 1024);
+    ASSERT_EQ(products[k], std::complex<double>(0.0, -2 * x * x)) << i;
+  }
+}

@@ -1,0 +1,164 @@
+#include "fft/fftw_plans.h"
+
+#include <fftw3.h>
+
+#include <complex>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
+namespace jx::fft_kernels {
+namespace {
+
+// FFTW's two precisions behind one interface.
+template <class Real>
+struct Fftw;
+
+template <>
+struct Fftw<double> {
+  using Plan = fftw_plan;
+  using Complex = fftw_complex;
+  static Plan many(int rank, const int* n, int howmany, Complex* in, Complex* out, int sign, unsigned flags, int idist,
+                   int odist) {
+    return fftw_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
+  }
+  static Plan many_r2c(int rank, const int* n, int howmany, double* in, Complex* out, unsigned flags, int idist,
+                       int odist) {
+    return fftw_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+  }
+  static Plan many_c2r(int rank, const int* n, int howmany, Complex* in, double* out, unsigned flags, int idist,
+                       int odist) {
+    return fftw_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+  }
+  static void run(Plan p, Complex* in, Complex* out) { fftw_execute_dft(p, in, out); }
+  static void run(Plan p, double* in, Complex* out) { fftw_execute_dft_r2c(p, in, out); }
+  static void run(Plan p, Complex* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
+  static bool aligned(const void* p) { return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))) == 0; }
+};
+
+template <>
+struct Fftw<float> {
+  using Plan = fftwf_plan;
+  using Complex = fftwf_complex;
+  static Plan many(int rank, const int* n, int howmany, Complex* in, Complex* out, int sign, unsigned flags, int idist,
+                   int odist) {
+    return fftwf_plan_many_dft(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, sign, flags);
+  }
+  static Plan many_r2c(int rank, const int* n, int howmany, float* in, Complex* out, unsigned flags, int idist,
+                       int odist) {
+    return fftwf_plan_many_dft_r2c(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+  }
+  static Plan many_c2r(int rank, const int* n, int howmany, Complex* in, float* out, unsigned flags, int idist,
+                       int odist) {
+    return fftwf_plan_many_dft_c2r(rank, n, howmany, in, nullptr, 1, idist, out, nullptr, 1, odist, flags);
+  }
+  static void run(Plan p, Complex* in, Complex* out) { fftwf_execute_dft(p, in, out); }
+  static void run(Plan p, float* in, Complex* out) { fftwf_execute_dft_r2c(p, in, out); }
+  static void run(Plan p, Complex* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
+  static bool aligned(const void* p) { return fftwf_alignment_of(static_cast<float*>(const_cast<void*>(p))) == 0; }
+};
+
+// A plan is valid for any arrays with the same layout and alignment as those it was made for; plans
+// for unaligned arrays (a view starting mid-buffer) are made with FFTW_UNALIGNED.
+using PlanKey = std::tuple<Kind, std::vector<int>, int, bool>;
+
+template <class Real>
+class PlanCache {
+ public:
+  using Plan = typename Fftw<Real>::Plan;
+
+  // The plan for this transform, made on first use. fftw and fftwf are separate libraries with a
+  // planner each, so one lock per precision serializes every call into a planner.
+  template <class Make>
+  Plan get(const PlanKey& key, const Make& make) {
+    const std::lock_guard lock(mutex_);
+    auto it = plans_.find(key);
+    if (it != plans_.end()) return it->second;
+    const Plan plan = make();
+    if (plan == nullptr) throw std::runtime_error("jx fft: FFTW could not make a plan");
+    plans_.emplace(key, plan);
+    return plan;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<PlanKey, Plan> plans_;  // kept for the process's lifetime, as FFTW's wisdom is
+};
+
+template <class Real>
+PlanCache<Real>& cache() {
+  static auto* plans = new PlanCache<Real>();  // never destroyed: plans may run during static teardown
+  return *plans;
+}
+
+int as_int(std::int64_t n) {
+  if (n > (std::int64_t{1} << 31) - 1) throw std::length_error("jx fft: a dimension exceeds 2^31");
+  return static_cast<int>(n);
+}
+
+template <class Real>
+void execute_typed(Kind kind, std::span<const std::int64_t> lengths, std::int64_t batch, const void* in, void* out) {
+  using F = Fftw<Real>;
+  using C = typename F::Complex;
+  std::vector<int> n;
+  std::int64_t points = 1;
+  for (std::int64_t length : lengths) {
+    n.push_back(as_int(length));
+    points *= length;
+  }
+  if (batch == 0 || points == 0) return;
+  const std::int64_t half = points / lengths.back() * (lengths.back() / 2 + 1);  // complex side of r2c / c2r
+  const int rank = static_cast<int>(n.size()), howmany = as_int(batch);
+  switch (kind) {
+    case Kind::forward:
+    case Kind::inverse: {
+      auto* source = static_cast<C*>(const_cast<void*>(in));
+      auto* target = static_cast<C*>(out);
+      const bool aligned = F::aligned(source) && F::aligned(target);
+      const unsigned flags = FFTW_ESTIMATE | (aligned ? 0U : FFTW_UNALIGNED);
+      const int sign = kind == Kind::forward ? FFTW_FORWARD : FFTW_BACKWARD;
+      const auto plan = cache<Real>().get({kind, n, howmany, aligned}, [&] {
+        return F::many(rank, n.data(), howmany, source, target, sign, flags, as_int(points), as_int(points));
+      });
+      F::run(plan, source, target);
+      return;
+    }
+    case Kind::real_forward: {
+      auto* source = static_cast<Real*>(const_cast<void*>(in));
+      auto* target = static_cast<C*>(out);
+      const bool aligned = F::aligned(source) && F::aligned(target);
+      const unsigned flags = FFTW_ESTIMATE | (aligned ? 0U : FFTW_UNALIGNED);
+      const auto plan = cache<Real>().get({kind, n, howmany, aligned}, [&] {
+        return F::many_r2c(rank, n.data(), howmany, source, target, flags, as_int(points), as_int(half));
+      });
+      F::run(plan, source, target);
+      return;
+    }
+    case Kind::real_inverse: {
+      std::vector<C> scratch(static_cast<std::size_t>(half * batch));
+      std::memcpy(scratch.data(), in, scratch.size() * sizeof(C));
+      auto* target = static_cast<Real*>(out);
+      const bool aligned = F::aligned(scratch.data()) && F::aligned(target);
+      const unsigned flags = FFTW_ESTIMATE | FFTW_DESTROY_INPUT | (aligned ? 0U : FFTW_UNALIGNED);
+      const auto plan = cache<Real>().get({kind, n, howmany, aligned}, [&] {
+        return F::many_c2r(rank, n.data(), howmany, scratch.data(), target, flags, as_int(half), as_int(points));
+      });
+      F::run(plan, scratch.data(), target);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+void execute(Kind kind, DType real_dtype, std::span<const std::int64_t> lengths, std::int64_t batch, const void* in,
+             void* out) {
+  if (real_dtype == DType::float32) return execute_typed<float>(kind, lengths, batch, in, out);
+  if (real_dtype == DType::float64) return execute_typed<double>(kind, lengths, batch, in, out);
+  throw std::logic_error("jx fft: float32 or float64 precision only (the primitive's shape rule checks)");
+}
+
+}  // namespace jx::fft_kernels
