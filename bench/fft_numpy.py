@@ -3,22 +3,10 @@
 2^10 to 2^22 points), in a process of its own. Run with Debian's Python: /usr/bin/python3 bench/fft_numpy.py
 """
 import math
-import time
 
 import numpy as np
 
-
-def median_time(f, min_time=0.2):
-    f()
-    times = []
-    total = 0.0
-    while total < min_time or len(times) < 5:
-        start = time.perf_counter()
-        f()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        total += elapsed
-    return sorted(times)[len(times) // 2]
+from python_timing import median_time
 
 
 def main():

@@ -4,22 +4,9 @@ in a process of its own. Run with Debian's Python: /usr/bin/python3 bench/linalg
 
 NumPy calls the same OpenBLAS LAPACK as jx, so the two columns differ by what each adds around it.
 """
-import time
-
 import numpy as np
 
-
-def median_time(f, min_time=0.2):
-    f()
-    times = []
-    total = 0.0
-    while total < min_time or len(times) < 5:
-        start = time.perf_counter()
-        f()
-        elapsed = time.perf_counter() - start
-        times.append(elapsed)
-        total += elapsed
-    return sorted(times)[len(times) // 2]
+from python_timing import median_time
 
 
 def main():

@@ -71,7 +71,7 @@ NumPy and JAX agree on the rest, which `--verify` checks by replaying JAX's code
   * norm: None and "backward" are the same; "ortho" scales both directions by 1/sqrt(N); "forward"
     puts 1/N on the forward transform. Both spellings of the default appear in the cases.
 
-The JSON format (one case per line, so diffs stay readable):
+The JSON format (one case per line, so diffs stay readable; tools/oracle_cases.py writes it):
 
   {"cases": [
   {"name": unique case name, "op": the op (the C++ table's key), "x64": whether
@@ -103,17 +103,15 @@ to 1e-6 relative, and expected values within a quarter of their case's tolerance
 (tools/oracle_compare.py), since pocketfft's last bits may depend on the CPU.
 """
 
-import argparse
-import json
 import math
 import os
 import sys
-import zlib
 from collections import Counter, defaultdict
 
 import numpy as np
 
-import oracle_compare
+import oracle_cases
+from oracle_cases import COMPLEX, REAL, SHORT, Arr, eps, is_complex, rng_for, shape_name, uniform
 
 np.seterr(all="ignore")
 
@@ -124,98 +122,18 @@ OUT_PATH = os.path.join(ROOT, "tests", "data", "fft_oracle.json")
 # Dtypes, arrays and cases
 # ------------------------------------------------------------------------------------------------
 
-SHORT = {"float32": "f32", "float64": "f64", "complex64": "c64", "complex128": "c128"}
-NP = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64, "complex128": np.complex128}
-REAL = {"float32": "float32", "float64": "float64", "complex64": "float32", "complex128": "float64"}
-COMPLEX = {"float32": "complex64", "float64": "complex128", "complex64": "complex64",
-           "complex128": "complex128"}
-EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
 WIDE_DTYPES = ("float64", "complex128")
 TOL_FACTOR = 16.0
 FREQ_FACTOR = 8.0
 
-
-def is_complex(dtype):
-    return dtype.startswith("complex")
-
-
-def eps(dtype):
-    return EPS[REAL[dtype]]
-
-
-class Arr:
-    """An array of a dtype; the values are held in float64/complex128 (exactly)."""
-
-    def __init__(self, values, dtype):
-        self.dtype = dtype
-        self.values = np.asarray(values, dtype=np.complex128 if is_complex(dtype) else np.float64)
-
-
-def number(x):
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
-
-
-def encode(a):
-    flat = a.values.ravel()
-    if is_complex(a.dtype):
-        data = [[number(v.real), number(v.imag)] for v in flat]
-    else:
-        data = [number(v) for v in flat]
-    return {"dtype": a.dtype, "shape": list(a.values.shape), "data": data}
-
-
-CASES = []
-NAMES = set()
+CASES = oracle_cases.Cases(WIDE_DTYPES)
 # (case, the arguments and expected values as Arr) for --verify.
 RECORDS = []
 
 
 def add(name, op, args, expected, params=None, rtol=0.0, atol=0.0):
-    assert name not in NAMES, name
-    NAMES.add(name)
-    x64 = any(a.dtype in WIDE_DTYPES for a in list(args) + list(expected))
-    rtol, atol = float(rtol), float(atol)
-    assert math.isfinite(rtol) and math.isfinite(atol) and rtol >= 0 and atol >= 0, name
-    case = {"name": name, "op": op, "x64": x64, "args": [encode(a) for a in args],
-            "params": params or {}, "expected": [encode(e) for e in expected],
-            "rtol": rtol, "atol": atol}
-    CASES.append(case)
+    case = CASES.add(name, op, args, expected, params=params, rtol=rtol, atol=atol)
     RECORDS.append((case, list(args), list(expected)))
-
-
-def rng_for(name):
-    return np.random.default_rng(zlib.crc32(name.encode()))
-
-
-def shape_name(*shapes):
-    return "_".join("x".join(str(d) for d in s) if len(s) else "scalar" for s in shapes)
-
-
-def cplx(re, im):
-    out = np.empty(np.broadcast_shapes(np.shape(re), np.shape(im)), dtype=np.complex128)
-    out.real = re
-    out.imag = im
-    return out
-
-
-def rnd(values, dtype):
-    """The values rounded to dtype, held in float64 / complex128."""
-    v = np.asarray(values)
-    if not is_complex(dtype):
-        assert not np.iscomplexobj(v)
-    v = v.astype(NP[dtype])
-    return v.astype(np.complex128 if is_complex(dtype) else np.float64)
-
-
-def uniform(rng, shape, dtype, lo=-1.0, hi=1.0):
-    if is_complex(dtype):
-        return rnd(cplx(rng.uniform(lo, hi, shape), rng.uniform(lo, hi, shape)), dtype)
-    return rnd(rng.uniform(lo, hi, shape), dtype)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -652,7 +570,6 @@ def gen_shift():
 
 def generate():
     CASES.clear()
-    NAMES.clear()
     RECORDS.clear()
     gen_fft_ifft()
     gen_rfft_irfft()
@@ -889,51 +806,8 @@ def verify():
 
 # ------------------------------------------------------------------------------------------------
 
-def dumps(cases):
-    body = [json.dumps(c, separators=(",", ":"), allow_nan=False) for c in cases]
-    return '{"cases": [\n' + ",\n".join(body) + "\n]}\n"
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    parser.add_argument("--out", default=OUT_PATH)
-    parser.add_argument("--stats", action="store_true", help="only print the number of cases per op")
-    parser.add_argument("--verify", action="store_true",
-                        help="replay every case in its own precision and with likely mistakes")
-    args = parser.parse_args()
-    text = dumps(generate())
-    if args.stats:
-        for op, count in Counter(c["op"] for c in CASES).items():
-            print(f"{op}: {count}")
-        print(f"total: {len(CASES)}")
-        return 0
-    if args.verify:
-        return verify()
-    if args.check:
-        # Inputs and params must be identical, computed values within a fraction of their tolerance
-        # (pocketfft's last bits may depend on the CPU: tools/oracle_compare.py).
-        with open(args.out) as f:
-            committed = json.loads(f.read())["cases"]
-
-        def tolerance_at(path, node):
-            if "rtol" in node:
-                if path.endswith("/expected"):
-                    return oracle_compare.case_tolerance(node, "rtol", "atol")
-                if path.endswith("/args") or path.endswith("/params"):
-                    return (0.0, 0.0)
-            return None
-
-        difference = oracle_compare.first_difference(committed, json.loads(text)["cases"], tolerance_at)
-        if difference is not None:
-            print(f"{args.out} is stale at cases{difference}: regenerate it with /usr/bin/python3 {sys.argv[0]}",
-                  file=sys.stderr)
-            return 1
-        return 0
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(f"wrote {len(CASES)} cases, {len(text) / 1e6:.2f} MB, to {os.path.relpath(args.out, ROOT)}")
-    return 0
+    return oracle_cases.main(__doc__.split("\n")[0], generate, OUT_PATH, ROOT, exact_inputs=True, verify=verify)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ value is computed to JAX's rule (search for "JAX:"). In particular:
     SciPy's definition: a = p u with p = (a a^H)^(1/2) of shape (m, m).
   * cross: jnp.linalg.cross, which accepts only vectors of length 3 (jnp.cross also takes 2).
 
-The JSON format (one case per line, so diffs stay readable):
+The JSON format (one case per line, so diffs stay readable; tools/oracle_cases.py writes it):
 
   {"cases": [
   {"name": unique case name, "op": the op (the C++ table's key), "x64": whether
@@ -115,21 +115,18 @@ expected values within a quarter of their case's tolerance (tools/oracle_compare
 last bits depend on the CPU.
 """
 
-import argparse
-import json
 import math
 import os
 import sys
 import warnings
-import zlib
-from collections import Counter
 from functools import reduce
 
 import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import lapack
 
-import oracle_compare
+import oracle_cases
+from oracle_cases import COMPLEX, REAL, SHORT, Arr, cplx, eps, is_complex, rng_for, rnd, shape_name, uniform
 
 warnings.simplefilter("ignore")
 np.seterr(all="ignore")
@@ -142,24 +139,8 @@ OUT_PATH = os.path.join(ROOT, "tests", "data", "linalg_oracle.json")
 # ------------------------------------------------------------------------------------------------
 
 FLOATS = ("float32", "float64", "complex64", "complex128")
-SHORT = {"float32": "f32", "float64": "f64", "complex64": "c64", "complex128": "c128",
-         "int32": "i32", "int64": "i64", "bool": "b"}
-NP = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64,
-      "complex128": np.complex128, "int32": np.int32, "int64": np.int64, "bool": np.bool_}
-REAL = {"float32": "float32", "float64": "float64", "complex64": "float32", "complex128": "float64"}
-COMPLEX = {"float32": "complex64", "float64": "complex128", "complex64": "complex64",
-           "complex128": "complex128"}
-EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
 WIDE_DTYPES = ("float64", "complex128", "int64")
 INF = math.inf
-
-
-def is_complex(dtype):
-    return dtype.startswith("complex")
-
-
-def eps(dtype):
-    return EPS[REAL[dtype]]
 
 
 def default_int(dtype):
@@ -167,62 +148,8 @@ def default_int(dtype):
     return "int64" if dtype in ("float64", "complex128") else "int32"
 
 
-class Arr:
-    """An array of a dtype; the values are held in float64/complex128 (exactly) or Python ints."""
-
-    def __init__(self, values, dtype):
-        self.dtype = dtype
-        if dtype in ("int32", "int64"):
-            self.values = np.asarray(values, dtype=np.int64)
-        elif dtype == "bool":
-            self.values = np.asarray(values, dtype=np.bool_)
-        else:
-            self.values = np.asarray(values, dtype=np.complex128 if is_complex(dtype) else np.float64)
-
-
-def number(x):
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return x
-
-
-def encode(a):
-    flat = a.values.ravel()
-    if a.dtype in ("int32", "int64"):
-        data = [int(v) for v in flat]
-    elif a.dtype == "bool":
-        data = [bool(v) for v in flat]
-    elif is_complex(a.dtype):
-        data = [[number(v.real), number(v.imag)] for v in flat]
-    else:
-        data = [number(v) for v in flat]
-    return {"dtype": a.dtype, "shape": list(a.values.shape), "data": data}
-
-
-CASES = []
-NAMES = set()
-
-
-def add(name, op, args, expected, params=None, rtol=0.0, atol=0.0):
-    assert name not in NAMES, name
-    NAMES.add(name)
-    x64 = any(a.dtype in WIDE_DTYPES for a in list(args) + list(expected))
-    rtol, atol = float(rtol), float(atol)
-    assert math.isfinite(rtol) and math.isfinite(atol) and rtol >= 0 and atol >= 0, name
-    CASES.append({"name": name, "op": op, "x64": x64, "args": [encode(a) for a in args],
-                  "params": params or {}, "expected": [encode(e) for e in expected],
-                  "rtol": rtol, "atol": atol})
-
-
-def rng_for(name):
-    return np.random.default_rng(zlib.crc32(name.encode()))
-
-
-def shape_name(*shapes):
-    return "_".join("x".join(str(d) for d in s) if len(s) else "scalar" for s in shapes)
+CASES = oracle_cases.Cases(WIDE_DTYPES)
+add = CASES.add
 
 
 def max_abs(*arrays):
@@ -256,28 +183,6 @@ def ord_param(o):
 # ------------------------------------------------------------------------------------------------
 # Inputs: exact, CPU-independent constructions
 # ------------------------------------------------------------------------------------------------
-
-def cplx(re, im):
-    out = np.empty(np.broadcast_shapes(np.shape(re), np.shape(im)), dtype=np.complex128)
-    out.real = re
-    out.imag = im
-    return out
-
-
-def rnd(values, dtype):
-    """The values rounded to dtype, held in float64 / complex128."""
-    v = np.asarray(values)
-    if not is_complex(dtype):
-        assert not np.iscomplexobj(v)
-    v = v.astype(NP[dtype])
-    return v.astype(np.complex128 if is_complex(dtype) else np.float64)
-
-
-def uniform(rng, shape, dtype, lo=-1.0, hi=1.0):
-    if is_complex(dtype):
-        return rnd(cplx(rng.uniform(lo, hi, shape), rng.uniform(lo, hi, shape)), dtype)
-    return rnd(rng.uniform(lo, hi, shape), dtype)
-
 
 def scale(x, s):
     """x * s for a real s (broadcast), real and imaginary parts separately (no complex multiply)."""
@@ -1319,7 +1224,6 @@ def gen_lax():
 
 def generate():
     CASES.clear()
-    NAMES.clear()
     gen_det_slogdet_inv()
     gen_solve()
     gen_pinv()
@@ -1341,44 +1245,8 @@ def generate():
     return CASES
 
 
-def dumps(cases):
-    body = [json.dumps(c, separators=(",", ":"), allow_nan=False) for c in cases]
-    return '{"cases": [\n' + ",\n".join(body) + "\n]}\n"
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    parser.add_argument("--out", default=OUT_PATH)
-    parser.add_argument("--stats", action="store_true", help="only print the number of cases per op")
-    args = parser.parse_args()
-    text = dumps(generate())
-    if args.stats:
-        for op, count in Counter(c["op"] for c in CASES).items():
-            print(f"{op}: {count}")
-        print(f"total: {len(CASES)}")
-        return 0
-    if args.check:
-        # The cases must match, computed values within a fraction of their tolerance (LAPACK's last
-        # bits depend on the CPU: tools/oracle_compare.py).
-        with open(args.out) as f:
-            committed = json.loads(f.read())["cases"]
-
-        def tolerance_at(path, node):
-            if path.endswith("/expected") and "rtol" in node:
-                return oracle_compare.case_tolerance(node, "rtol", "atol")
-            return None
-
-        difference = oracle_compare.first_difference(committed, json.loads(text)["cases"], tolerance_at)
-        if difference is not None:
-            print(f"{args.out} is stale at cases{difference}: regenerate it with /usr/bin/python3 {sys.argv[0]}",
-                  file=sys.stderr)
-            return 1
-        return 0
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(f"wrote {len(CASES)} cases, {len(text) / 1e6:.2f} MB, to {os.path.relpath(args.out, ROOT)}")
-    return 0
+    return oracle_cases.main(__doc__.split("\n")[0], generate, OUT_PATH, ROOT)
 
 
 if __name__ == "__main__":
