@@ -9,8 +9,8 @@
 
 #include <cmath>
 #include <complex>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 

@@ -50,10 +50,10 @@ inline std::optional<double> optional_case_number(const json& params, const char
 }
 
 inline DType case_dtype(const std::string& name) {
-  static const std::map<std::string, DType> names = {
-      {"float32", DType::float32}, {"float64", DType::float64}, {"complex64", DType::complex64},
-      {"complex128", DType::complex128}, {"int32", DType::int32}, {"int64", DType::int64},
-      {"bool", DType::bool_}};
+  static const std::map<std::string, DType> names = {{"float32", DType::float32},     {"float64", DType::float64},
+                                                     {"complex64", DType::complex64}, {"complex128", DType::complex128},
+                                                     {"int32", DType::int32},         {"int64", DType::int64},
+                                                     {"bool", DType::bool_}};
   return names.at(name);
 }
 

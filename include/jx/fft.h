@@ -65,10 +65,10 @@ JX_DECLARE_FFT_1D(ihfft)  // its inverse, from a real signal
 
 // Several axes: s gives the lengths along `axes` (the last len(s) axes, or all, by default; the
 // 2-D forms default to the last two).
-#define JX_DECLARE_FFT_ND(name, default_axes)                                                      \
-  inline constexpr struct name##_function {                                                        \
-    Array operator()(const Array& a, Lengths s = std::nullopt, AxisList axes = default_axes,       \
-                     Norm norm = std::nullopt, Loc loc = Loc::current()) const;                    \
+#define JX_DECLARE_FFT_ND(name, default_axes)                                                                          \
+  inline constexpr struct name##_function {                                                                            \
+    Array operator()(const Array& a, Lengths s = std::nullopt, AxisList axes = default_axes, Norm norm = std::nullopt, \
+                     Loc loc = Loc::current()) const;                                                                  \
   } name{};
 JX_DECLARE_FFT_ND(fft2, (std::vector<int>{-2, -1}))
 JX_DECLARE_FFT_ND(ifft2, (std::vector<int>{-2, -1}))

@@ -22,10 +22,14 @@ namespace {
 
 std::string type_name(lax::FftType type) {
   switch (type) {
-    case lax::FftType::FFT: return "FFT";
-    case lax::FftType::IFFT: return "IFFT";
-    case lax::FftType::RFFT: return "RFFT";
-    case lax::FftType::IRFFT: return "IRFFT";
+    case lax::FftType::FFT:
+      return "FFT";
+    case lax::FftType::IFFT:
+      return "IFFT";
+    case lax::FftType::RFFT:
+      return "RFFT";
+    case lax::FftType::IRFFT:
+      return "IRFFT";
   }
   return "?";
 }
@@ -60,23 +64,23 @@ TypeList Fft::infer(std::span<const ArrayType> inputs) const {
   if (x.ndim() < rank) fail("x has fewer axes than fft_lengths");
   const bool real_input = type_ == lax::FftType::RFFT;
   if (real_input ? (x.dtype != DType::float32 && x.dtype != DType::float64) : !is_complex(x.dtype)) {
-    throw DTypeError(std::string(name()), fmt::format("{} takes {} input, got {}", type_name_,
-                                                      real_input ? "float32 or float64" : "complex64 or complex128",
-                                                      x.to_string()));
+    throw DTypeError(std::string(name()),
+                     fmt::format("{} takes {} input, got {}", type_name_,
+                                 real_input ? "float32 or float64" : "complex64 or complex128", x.to_string()));
   }
   Shape out = x.shape;
   for (int i = 0; i < rank; ++i) {
     const int axis = x.ndim() - rank + i;
     const bool last = i == rank - 1;
-    const std::int64_t expected =
-        type_ == lax::FftType::IRFFT && last ? lengths_[static_cast<std::size_t>(i)] / 2 + 1 : lengths_[static_cast<std::size_t>(i)];
+    const std::int64_t expected = type_ == lax::FftType::IRFFT && last ? lengths_[static_cast<std::size_t>(i)] / 2 + 1
+                                                                       : lengths_[static_cast<std::size_t>(i)];
     if (x.shape[axis] != expected) fail("the trailing axes of x do not match fft_lengths");
     if (last && type_ == lax::FftType::RFFT) out[axis] = lengths_.back() / 2 + 1;
     if (last && type_ == lax::FftType::IRFFT) out[axis] = lengths_.back();
   }
-  const DType dtype = type_ == lax::FftType::RFFT ? complex_dtype(x.dtype)
+  const DType dtype = type_ == lax::FftType::RFFT    ? complex_dtype(x.dtype)
                       : type_ == lax::FftType::IRFFT ? real_dtype(x.dtype)
-                                                      : x.dtype;
+                                                     : x.dtype;
   return {ArrayType{out, dtype}};
 }
 
@@ -85,8 +89,8 @@ ArrayList Fft::evaluate(std::span<const Array> inputs) const {
   const Array dense = cpu::contiguous(inputs[0]);
   auto out = allocate_array(out_type);
   const std::int64_t points = product(lengths_);
-  const std::int64_t batch = points == 0 ? 0 : (type_ == lax::FftType::IRFFT ? out_type.shape.num_elements()
-                                                                              : dense.size()) / points;
+  const std::int64_t batch =
+      points == 0 ? 0 : (type_ == lax::FftType::IRFFT ? out_type.shape.num_elements() : dense.size()) / points;
   const DType real = real_dtype(out_type.dtype);
   const fft_kernels::Kind kind = type_ == lax::FftType::FFT    ? fft_kernels::Kind::forward
                                  : type_ == lax::FftType::IFFT ? fft_kernels::Kind::inverse
@@ -98,8 +102,10 @@ ArrayList Fft::evaluate(std::span<const Array> inputs) const {
     const std::int64_t count = out_type.shape.num_elements();
     const double factor = 1.0 / static_cast<double>(points);
     if (type_ == lax::FftType::IFFT) {
-      if (real == DType::float32) scale<std::complex<float>>(out->data(), count, factor);
-      else scale<std::complex<double>>(out->data(), count, factor);
+      if (real == DType::float32)
+        scale<std::complex<float>>(out->data(), count, factor);
+      else
+        scale<std::complex<double>>(out->data(), count, factor);
     } else {
       auto* values = out->data();
       if (real == DType::float32) {
@@ -125,7 +131,8 @@ ArrayList Fft::transpose(std::span<const Array> cotangents, std::span<const Arra
   const int last = t.ndim() - 1;
   switch (type_) {
     case lax::FftType::FFT:
-    case lax::FftType::IFFT: return {jx::bind1(*this, {t})};
+    case lax::FftType::IFFT:
+      return {jx::bind1(*this, {t})};
     case lax::FftType::RFFT: {
       // RFFT(x) = the first n / 2 + 1 bins of FFT(x as complex): transposed, the bins padded back to n
       // with zeros, an FFT, and the real part (the transpose of the real-to-complex conversion).

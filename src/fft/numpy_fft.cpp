@@ -32,7 +32,8 @@ Array fft_function::operator()(const Array& x, FftType fft_type, const std::vect
     }
     input = ops::to_inexact(x);
   } else {
-    input = is_complex(x.dtype()) ? x : convert_element_type(ops::to_inexact(x), complex_dtype(ops::to_inexact(x).dtype()));
+    input =
+        is_complex(x.dtype()) ? x : convert_element_type(ops::to_inexact(x), complex_dtype(ops::to_inexact(x).dtype()));
   }
   if (fft_lengths.empty()) return input;
   return jx::bind1(primitives::Fft(fft_type, fft_lengths), {input});
@@ -67,8 +68,8 @@ Array fft_core(std::string_view function, lax::FftType type, const Array& a, con
       if (length < 0) throw ValueError(op, fmt::format("lengths must be non-negative, got ({})", fmt::join(*s, ", ")));
     }
     if (axes && s->size() != axes->size()) {
-      throw ValueError(op, fmt::format("s ({}) and axes ({}) have different lengths", fmt::join(*s, ", "),
-                                       fmt::join(*axes, ", ")));
+      throw ValueError(
+          op, fmt::format("s ({}) and axes ({}) have different lengths", fmt::join(*s, ", "), fmt::join(*axes, ", ")));
     }
   }
   std::vector<int> chosen;
@@ -129,9 +130,7 @@ Array fft_core(std::string_view function, lax::FftType type, const Array& a, con
   return lax::transpose(transformed, inverse);
 }
 
-Lengths one(std::optional<std::int64_t> n) {
-  return n ? Lengths(std::vector<std::int64_t>{*n}) : std::nullopt;
-}
+Lengths one(std::optional<std::int64_t> n) { return n ? Lengths(std::vector<std::int64_t>{*n}) : std::nullopt; }
 
 // jnp.fftshift / ifftshift: a roll by n / 2 (or -(n / 2)) along each axis, by slicing and joining.
 Array shift(std::string_view op, const Array& x, const std::optional<Axes>& axes, bool inverse) {
@@ -144,8 +143,8 @@ Array shift(std::string_view op, const Array& x, const std::optional<Axes>& axes
     const std::int64_t roll = inverse ? n - n / 2 : n / 2;  // rolling right by roll: the last roll elements first
     const std::int64_t split = n - roll;
     if (split == 0 || split == n) continue;
-    result = concatenate({lax::slice_in_dim(result, split, n, 1, axis), lax::slice_in_dim(result, 0, split, 1, axis)},
-                         axis);
+    result =
+        concatenate({lax::slice_in_dim(result, split, n, 1, axis), lax::slice_in_dim(result, 0, split, 1, axis)}, axis);
   }
   return result;
 }
@@ -203,11 +202,10 @@ Array ihfft_function::operator()(const Array& a, std::optional<std::int64_t> n, 
   return multiply(conj(output), array(1.0 / static_cast<double>(length), real_dtype(output.dtype())));
 }
 
-#define JX_DEFINE_FFT_ND(name, type)                                                              \
-  Array name##_function::operator()(const Array& a, Lengths s, AxisList axes, Norm norm, Loc loc) \
-      const {                                                                                     \
-    CallSite site(loc);                                                                           \
-    return fft_core(#name, lax::FftType::type, a, s, axes, norm);                                 \
+#define JX_DEFINE_FFT_ND(name, type)                                                                      \
+  Array name##_function::operator()(const Array& a, Lengths s, AxisList axes, Norm norm, Loc loc) const { \
+    CallSite site(loc);                                                                                   \
+    return fft_core(#name, lax::FftType::type, a, s, axes, norm);                                         \
   }
 JX_DEFINE_FFT_ND(fft2, FFT)
 JX_DEFINE_FFT_ND(ifft2, IFFT)

@@ -9,12 +9,14 @@
 #include <limits>
 #include <numeric>
 
+#include "ir/primitives/decompositions.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
 #include "ops/linalg_common.h"
 #include "ops/promotion.h"
+#include "trace/trace.h"
 
 namespace jx::numpy::linalg {
 namespace {
@@ -106,9 +108,7 @@ Array solve_function::operator()(const Array& a, const Array& b, Loc loc) const 
 Array inv_function::operator()(const Array& a, Loc loc) const {
   CallSite site(loc);
   ops::check_matrix("inv", a, true);
-  const Array x = ops::to_inexact(a);
-  const Array identity = broadcast_to(eye(x.shape()[x.ndim() - 1], std::nullopt, 0, x.dtype()), x.shape());
-  return solve(x, identity, loc);
+  return jx::bind1(primitives::Inverse(), {ops::to_inexact(a)});
 }
 
 Array matrix_power_function::operator()(const Array& a, int n, Loc loc) const {

@@ -29,7 +29,8 @@ using jx::Array;
 void expect_close(const Array& got, const Array& want, double tolerance) {
   ASSERT_EQ(got.shape(), want.shape());
   const auto g = got.to_vector<std::complex<double>>(), w = want.to_vector<std::complex<double>>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_LE(std::abs(g[i] - w[i]), tolerance) << i << ": " << g[i] << " vs " << w[i];
+  for (std::size_t i = 0; i < g.size(); ++i)
+    EXPECT_LE(std::abs(g[i] - w[i]), tolerance) << i << ": " << g[i] << " vs " << w[i];
 }
 
 Array complex_normal(int seed, const jx::Shape& shape, jx::DType real = jx::float32) {
@@ -67,7 +68,8 @@ TEST(Fft, RoundTripsAndNormModes) {
   }
   // "ortho" is unitary: it keeps the 2-norm.
   const double before = jnp::sum(jnp::square(jnp::abs(z))).item<double>();
-  const double after = jnp::sum(jnp::square(jnp::abs(fft::fftn(z, std::nullopt, std::nullopt, "ortho")))).item<double>();
+  const double after =
+      jnp::sum(jnp::square(jnp::abs(fft::fftn(z, std::nullopt, std::nullopt, "ortho")))).item<double>();
   EXPECT_NEAR(after, before, 1e-9 * before);
   // hfft inverts ihfft.
   const Array r = jx::random::normal(jx::random::PRNGKey(3), {9}, jx::float64);
@@ -95,11 +97,12 @@ TEST(Fft, JitVmapAndTheProgram) {
   const Array eager = fft::fft(z);
   expect_close(jx::jit([](const Array& a) { return fft::fft(a); })(z), eager, 1e-5);
   expect_close(jx::vmap([](const Array& a) { return fft::fft(a); })(z), eager, 1e-5);
-  expect_close(jx::vmap([](const Array& a) { return fft::fft(a); }, {.in_axes = {1}, .out_axes = 1})(
-                   jnp::swapaxes(z, 0, 1)),
-               jnp::swapaxes(eager, 0, 1), 1e-5);
-  const std::string program = jx::make_jaxpr([](const Array& a) { return jx::lax::fft(a, jx::lax::FftType::IRFFT, {16}); })(
-                                  complex_normal(7, {3, 9}))
+  expect_close(
+      jx::vmap([](const Array& a) { return fft::fft(a); }, {.in_axes = {1}, .out_axes = 1})(jnp::swapaxes(z, 0, 1)),
+      jnp::swapaxes(eager, 0, 1), 1e-5);
+  const std::string program = jx::make_jaxpr([](const Array& a) {
+                                return jx::lax::fft(a, jx::lax::FftType::IRFFT, {16});
+                              })(complex_normal(7, {3, 9}))
                                   .to_string();
   EXPECT_NE(program.find("fft[fft_type=IRFFT fft_lengths=(16,)]"), std::string::npos) << program;
 }

@@ -11,7 +11,10 @@
 
 #include "../complex_oracle.h"
 #include "jx/core/config.h"
+#include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/test_util.h"
+#include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
 #include "jx/transforms/vmap.h"
 
@@ -41,6 +44,24 @@ TEST(ComplexNumbers, CppComplexScalarsAreWeaklyTyped) {
   EXPECT_EQ((jnp::array({1.0}, jx::float64) + jnp::array({c64(1, 1)})).dtype(), jx::complex128);
   EXPECT_EQ((jnp::array({1.0f}, jx::float32) + jnp::array({c64(1, 1)}, jx::complex64)).dtype(), jx::complex64);
   EXPECT_EQ(jnp::array({c64(1, 1)}).dtype(), jx::complex128);  // a C++ complex is Python's: complex128 with x64
+}
+
+// Running products in the element type, as NumPy's cumprod; they also carry the derivative of prod.
+TEST(ComplexNumbers, CumulativeProductsAndTheDerivativeOfProd) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  using c128 = std::complex<double>;
+  const Array z = jnp::array({c128(1, 0.5), c128(2, -1), c128(-0.5, 2)});
+  const auto running = jnp::cumprod(z).to_vector<c128>();
+  const c128 a(1, 0.5), b(2, -1), c(-0.5, 2);
+  EXPECT_EQ(running, (std::vector<c128>{a, a * b, a * b * c}));
+  EXPECT_EQ(jnp::cumprod(jnp::reshape(z, {3, 1}), 0).to_vector<c128>(), (std::vector<c128>{a, a * b, a * b * c}));
+  // JAX's convention for a real function of complex input, grad f = df/dx - i df/dy: for Re(prod z)
+  // that is the holomorphic derivative, d prod / d z_i = the product of the others.
+  const auto gradient = jx::grad([](const Array& x) { return jnp::real(jnp::prod(x)); })(z).to_vector<c128>();
+  const std::vector<c128> others{b * c, a * c, a * b};
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_LT(std::abs(gradient[i] - others[i]), 1e-12) << i;
+  jx::test::check_grads([](const Array& x) { return jnp::prod(x); }, {z}, 2);
+  jx::test::check_grads([](const Array& x) { return jnp::cumprod(x); }, {z}, 1);
 }
 
 TEST(ComplexNumbers, ReadBackAsStdComplex) {
@@ -168,7 +189,7 @@ TEST(ComplexNumbers, IndexedUpdatesAndWhatHasNoComplexOrder) {
   EXPECT_THROW((void)z.at(0).min(c64(0, 0)), jx::DTypeError);
   EXPECT_THROW((void)jnp::sort(z), jx::DTypeError);
   EXPECT_THROW((void)jnp::convolve(z, z), jx::DTypeError);
-  EXPECT_THROW((void)jnp::cumprod(z), jx::DTypeError);
+  EXPECT_THROW((void)jx::lax::cummax(z, 0), jx::DTypeError);
 }
 
 TEST(ComplexNumbers, VmapOfComplexFunction) {

@@ -111,6 +111,24 @@ void lu_factor_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T
 }
 
 template <class T>
+void inverse_typed(std::int64_t batch, std::int64_t n, const T* a, T* out) {
+  if (n == 0) return;
+  std::copy(a, a + batch * n * n, out);
+  std::vector<int> ipiv(static_cast<std::size_t>(n));
+  int info = 0;
+  T query{};
+  lapack::getri(as_int(n), out, as_int(n), ipiv.data(), &query, -1, &info);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(query)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    T* matrix = out + b * n * n;
+    lapack::getrf(as_int(n), as_int(n), matrix, as_int(n), ipiv.data(), &info);
+    if (info == 0)
+      lapack::getri(as_int(n), matrix, as_int(n), ipiv.data(), work.data(), as_int(std::ssize(work)), &info);
+    if (info != 0) fill_nan(matrix, n * n);  // singular: getri computes nothing
+  }
+}
+
+template <class T>
 void householder_qr_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T* a, T* reflectors, T* taus) {
   const std::int64_t k = std::min(m, n);
   if (k == 0) {
@@ -491,6 +509,11 @@ void lu_factor(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, 
   visit_inexact(dtype, "lu_factor", [&]<class T>() {
     lu_factor_typed(batch, m, n, static_cast<const T*>(a), static_cast<T*>(lu), pivots);
   });
+}
+
+void inverse(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* out) {
+  visit_inexact(dtype, "inverse",
+                [&]<class T>() { inverse_typed(batch, n, static_cast<const T*>(a), static_cast<T*>(out)); });
 }
 
 void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* reflectors,

@@ -21,6 +21,10 @@ namespace jx::cpu {
 void lu_factor(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* lu,
                std::int32_t* pivots);
 
+// The inverses of n x n matrices (getrf then getri); a singular matrix gives all NaN. No transposes:
+// the row-major buffer read column-major is a^T, and inv(a^T) = inv(a)^T is inv(a) read row-major.
+void inverse(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* out);
+
 // Householder QR as geqrf leaves it: `reflectors` (m x n) holds R on and above the diagonal and the
 // reflectors' vectors below it, `taus` (k per matrix) their scales.
 void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* reflectors,

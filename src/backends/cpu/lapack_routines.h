@@ -88,6 +88,11 @@ void zgees_(const char* jobvs, const char* sort, SelectC128 select, const int* n
             c128* w, c128* vs, const int* ldvs, c128* work, const int* lwork, double* rwork, int* bwork, int* info, Len,
             Len);
 
+void sgetri_(const int* n, float* a, const int* lda, const int* ipiv, float* work, const int* lwork, int* info);
+void dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work, const int* lwork, int* info);
+void cgetri_(const int* n, c64* a, const int* lda, const int* ipiv, c64* work, const int* lwork, int* info);
+void zgetri_(const int* n, c128* a, const int* lda, const int* ipiv, c128* work, const int* lwork, int* info);
+
 void sgtsv_(const int* n, const int* nrhs, float* dl, float* d, float* du, float* b, const int* ldb, int* info);
 void dgtsv_(const int* n, const int* nrhs, double* dl, double* d, double* du, double* b, const int* ldb, int* info);
 void cgtsv_(const int* n, const int* nrhs, c64* dl, c64* d, c64* du, c64* b, const int* ldb, int* info);
@@ -126,6 +131,19 @@ inline void orgqr(int m, int n, int k, c64* a, int lda, const c64* tau, c64* wor
 }
 inline void orgqr(int m, int n, int k, c128* a, int lda, const c128* tau, c128* work, int lwork, int* info) {
   zungqr_(&m, &n, &k, a, &lda, tau, work, &lwork, info);
+}
+
+inline void getri(int n, float* a, int lda, const int* ipiv, float* work, int lwork, int* info) {
+  sgetri_(&n, a, &lda, ipiv, work, &lwork, info);
+}
+inline void getri(int n, double* a, int lda, const int* ipiv, double* work, int lwork, int* info) {
+  dgetri_(&n, a, &lda, ipiv, work, &lwork, info);
+}
+inline void getri(int n, c64* a, int lda, const int* ipiv, c64* work, int lwork, int* info) {
+  cgetri_(&n, a, &lda, ipiv, work, &lwork, info);
+}
+inline void getri(int n, c128* a, int lda, const int* ipiv, c128* work, int lwork, int* info) {
+  zgetri_(&n, a, &lda, ipiv, work, &lwork, info);
 }
 
 inline void potrf(char uplo, int n, float* a, int lda, int* info) { spotrf_(&uplo, &n, a, &lda, info, 1); }

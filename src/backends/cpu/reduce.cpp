@@ -483,6 +483,32 @@ Array reduce_complex(ReduceOp op, const Array& x, std::span<const int> axes, con
   return wrap(std::move(out));
 }
 
+// Running products along `axis`, in the element type, sequentially as NumPy's cumprod.
+Array cumulative_complex_product(const Array& x, int axis, bool reverse, const ArrayType& out_type) {
+  const Array dense = contiguous(x);
+  auto out = allocate_array(out_type);
+  const Shape& shape = out_type.shape;
+  std::int64_t inner = 1;
+  for (int d = axis + 1; d < shape.ndim(); ++d) inner *= shape[d];
+  const std::int64_t length = shape[axis];
+  const std::int64_t outer = (length * inner != 0) ? out_type.num_elements() / (length * inner) : 0;
+  visit_complex_dtype(x.dtype(), [&]<class C>(TypeTag<C>) {
+    const C* src = concrete(dense).data_as<C>();
+    C* dst = out->data_as<C>();
+    for (std::int64_t o = 0; o < outer; ++o) {
+      for (std::int64_t k = 0; k < inner; ++k) {
+        C running(1);
+        for (std::int64_t step = 0; step < length; ++step) {
+          const std::int64_t at = (o * length + (reverse ? length - 1 - step : step)) * inner + k;
+          running = step == 0 ? src[at] : running * src[at];
+          dst[at] = running;
+        }
+      }
+    }
+  });
+  return wrap(std::move(out));
+}
+
 }  // namespace
 
 Array reduce(ReduceOp op, const Array& x, std::span<const int> axes, const ArrayType& out_type) {
@@ -523,10 +549,13 @@ Array argreduce(bool is_max, const Array& x, int axis, const ArrayType& out_type
 
 Array cumulative(CumulativeOp op, const Array& x, int axis, bool reverse, const ArrayType& out_type) {
   if (is_complex(x.dtype())) {
-    if (op != CumulativeOp::sum) throw std::logic_error("jx: only cumulative sums of complex numbers");
-    const Array parts = complex_parts_view(concrete(x));
-    const Array summed = cumulative(op, parts, axis, reverse, parts.type());
-    return complex_from_parts(summed, out_type);
+    if (op == CumulativeOp::sum) {  // the parts' cumulative sums
+      const Array parts = complex_parts_view(concrete(x));
+      const Array summed = cumulative(op, parts, axis, reverse, parts.type());
+      return complex_from_parts(summed, out_type);
+    }
+    if (op != CumulativeOp::prod) throw std::logic_error("jx: complex numbers have no cumulative max or min");
+    return cumulative_complex_product(x, axis, reverse, out_type);
   }
   const Array dense = contiguous(x);
   auto out = allocate_array(out_type);

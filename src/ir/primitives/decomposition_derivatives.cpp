@@ -70,6 +70,16 @@ std::pair<Array, Array> thin_qr_jvp(const Array& q, const Array& r, const Array&
 
 }  // namespace
 
+// --- inverse -------------------------------------------------------------------------------------------
+
+ArrayList Inverse::jvp(std::span<const Array> /*primals*/, std::span<const Array> tangents,
+                       std::span<const Array> outputs) const {
+  if (!tangents[0].valid()) return {Array()};
+  // x a = I, so dx a + x da = 0 and dx = -x da x.
+  const Array& x = outputs[0];
+  return {lax::neg(jnp::matmul(jnp::matmul(x, tangents[0]), x))};
+}
+
 // --- lu ------------------------------------------------------------------------------------------------
 
 ArrayList Lu::jvp(std::span<const Array> /*primals*/, std::span<const Array> tangents,

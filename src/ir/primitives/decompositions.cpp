@@ -153,6 +153,25 @@ BatchResult LuPivotsToPermutation::batch(std::span<const Array> inputs, std::spa
   return batch_stacked(*this, inputs, axes);
 }
 
+// --- inverse -------------------------------------------------------------------------------------------
+
+TypeList Inverse::infer(std::span<const ArrayType> inputs) const {
+  check_square(name(), inputs[0]);
+  return {inputs[0]};
+}
+
+ArrayList Inverse::evaluate(std::span<const Array> inputs) const {
+  const ArrayType type = infer(std::array{inputs[0].type()})[0];
+  const Array dense = cpu::contiguous(inputs[0]);
+  auto out = allocate_array(type);
+  cpu::inverse(type.dtype, batch_count(type), rows(type), data_of(dense), out->data());
+  return {wrap(std::move(out))};
+}
+
+BatchResult Inverse::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  return batch_stacked(*this, inputs, axes);
+}
+
 // --- qr, geqrf, householder_product ---------------------------------------------------------------------
 
 TypeList Qr::infer(std::span<const ArrayType> inputs) const {

@@ -50,6 +50,20 @@ class LuPivotsToPermutation final : public PrimitiveBase<LuPivotsToPermutation> 
   std::int64_t permutation_size_;
 };
 
+// The inverse of square matrices, by getrf and getri (NaN for a singular matrix). d(a^-1) = -a^-1 da
+// a^-1, so it is differentiable to any order. (JAX composes inv from solve(a, I); one LAPACK call
+// does less work and no layout changes.)
+class Inverse final : public PrimitiveBase<Inverse> {
+ public:
+  std::string_view name() const override { return "inverse"; }
+  TypeList infer(std::span<const ArrayType> inputs) const override;
+  ArrayList evaluate(std::span<const Array> inputs) const override;
+  ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
+                std::span<const Array> outputs) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
+  auto params() const { return std::tuple<>{}; }
+};
+
 // a = q r with q's columns orthonormal and r upper triangular: q (m x k, or m x m with full_matrices)
 // and r (k x n, or m x n).
 class Qr final : public PrimitiveBase<Qr> {

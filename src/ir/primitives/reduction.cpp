@@ -214,7 +214,8 @@ std::string_view Cumulative::name() const {
 
 TypeList Cumulative::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
-  const bool complex_order = is_complex(x.dtype) && op_ != cpu::CumulativeOp::sum;  // only cumsum is complex
+  // Complex numbers have running sums and products, not maxima.
+  const bool complex_order = is_complex(x.dtype) && op_ != cpu::CumulativeOp::sum && op_ != cpu::CumulativeOp::prod;
   if (!is_numeric(x.dtype) || is_bool(x.dtype) || complex_order)
     throw DTypeError(std::string(name()), fmt::format("does not accept dtype {}", dtype_name(x.dtype)));
   if (axis_ < 0 || axis_ >= x.ndim()) {

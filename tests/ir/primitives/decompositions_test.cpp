@@ -319,6 +319,7 @@ TEST(Decompositions, FailuresGiveNanNotExceptions) {
   const Array singular = jnp::array({{1.0f, 2.0f}, {2.0f, 4.0f}});
   EXPECT_EQ(jnp::linalg::det(singular).item<float>(), 0.0f);
   EXPECT_FALSE(jnp::all(jnp::isfinite(jnp::linalg::solve(singular, jnp::array({1.0f, 1.0f})))).item<bool>());
+  EXPECT_TRUE(jnp::all(jnp::isnan(jnp::linalg::inv(singular))).item<bool>());
   // Empty stacks and empty matrices.
   EXPECT_EQ(linalg::svd(jnp::zeros({0, 3, 3}), {.compute_uv = false}).s.shape(), (jx::Shape{0, 3}));
   EXPECT_EQ(linalg::eigh(jnp::zeros({0, 2, 2})).second.shape(), (jx::Shape{0, 2}));
