@@ -105,6 +105,14 @@ void run(Table& table, int n) {
                 do_not_optimize(direct.matrix.data());
               }),
       "dgetrf+dgetri");
+  row(table, "lu" + size,
+      compare([&] { do_not_optimize(jx::lax::linalg::lu(a).lu); },
+              [&] {
+                direct.reset();
+                lapack::getrf(n, n, direct.matrix.data(), n, direct.ipiv.data(), &info);
+                do_not_optimize(direct.matrix.data());
+              }),
+      "dgetrf");
   row(table, "det" + size,
       compare([&] { do_not_optimize(la::det(a)); },
               [&] {

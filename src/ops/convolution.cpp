@@ -182,6 +182,17 @@ Array conv_general_dilated_function::operator()(const Array& lhs, const Array& r
     else
       b = bind1(primitives::ConvertElementType(a.dtype(), true), {b});
   }
+  if (is_complex(a.dtype()) && a.dtype() == b.dtype()) {
+    // The convolution is bilinear, so a complex one is three real ones (Gauss's product: with
+    // a = ar + i ai and b = br + i bi, k1 = (ar + ai) * br, k2 = ar * (bi - br), k3 = ai * (br + bi)
+    // give a * b = (k1 - k3) + i (k1 + k2)), and autodiff goes through the real ones.
+    const primitives::ConvGeneralDilated real_conv(std::move(p));
+    const Array ar = real(a), ai = imag(a), br = real(b), bi = imag(b);
+    const Array k1 = bind1(real_conv, {add(ar, ai), br});
+    const Array k2 = bind1(real_conv, {ar, sub(bi, br)});
+    const Array k3 = bind1(real_conv, {ai, add(br, bi)});
+    return complex(sub(k1, k3), add(k1, k2));
+  }
   return bind1(primitives::ConvGeneralDilated(std::move(p)), {a, b});
 }
 

@@ -138,6 +138,7 @@ Array convolve_1d(const char* op, const Array& a, const Array& v, std::string_vi
         op, fmt::format("inputs cannot be empty, got shapes {} and {}", a.shape().to_string(), v.shape().to_string()));
   }
   const bool is_convolve = std::string_view(op) == "convolve";
+  if (!is_convolve && is_complex(y.dtype())) y = lax::conj(y);  // NumPy's correlate conjugates v, as JAX's
   bool reversed = false;
   if (x.size() < y.size()) {
     std::swap(x, y);

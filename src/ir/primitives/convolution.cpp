@@ -86,7 +86,8 @@ TypeList ConvGeneralDilated::infer(std::span<const ArrayType> inputs) const {
   if (lhs.dtype != rhs.dtype) {
     throw DTypeError(std::string(name()), fmt::format("operands must have the same dtype ({})", operands));
   }
-  if (!is_numeric(lhs.dtype) || is_bool(lhs.dtype) || is_complex(lhs.dtype)) {  // complex: not yet
+  // Complex convolutions are three real ones (lax::conv_general_dilated); the primitive is real.
+  if (!is_numeric(lhs.dtype) || is_bool(lhs.dtype) || is_complex(lhs.dtype)) {
     throw DTypeError(std::string(name()), fmt::format("does not accept dtype {}", dtype_name(lhs.dtype)));
   }
   if (lhs.ndim() != rhs.ndim()) fail("lhs and rhs must have the same number of dimensions");
