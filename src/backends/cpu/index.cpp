@@ -5,6 +5,7 @@
 // axes. Gathers clamp indices into range; scatters drop out-of-range updates — JAX's defaults, so
 // eager and jitted code agree and no index can read or write outside a buffer.
 #include <algorithm>
+#include <complex>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -286,6 +287,14 @@ bool less_with_nan_last(T a, T b) {
   }
 }
 
+// Complex numbers in NumPy's (and JAX's) lexicographic order: by real part, then imaginary part.
+template <class R>
+bool less_with_nan_last(std::complex<R> a, std::complex<R> b) {
+  if (less_with_nan_last(a.real(), b.real())) return true;
+  if (less_with_nan_last(b.real(), a.real())) return false;
+  return less_with_nan_last(a.imag(), b.imag());
+}
+
 }  // namespace
 
 std::vector<Array> sort(std::span<const Array> operands, int axis, int num_keys) {
@@ -307,7 +316,7 @@ std::vector<Array> sort(std::span<const Array> operands, int axis, int num_keys)
       std::stable_sort(order.begin(), order.end(), [&](std::int64_t i, std::int64_t j) {
         for (int key = 0; key < num_keys; ++key) {
           bool less = false, greater = false;
-          visit_dtype(dense[static_cast<std::size_t>(key)].dtype(), [&]<class T>(TypeTag<T>) {
+          visit_numeric_dtype(dense[static_cast<std::size_t>(key)].dtype(), [&]<class T>(TypeTag<T>) {
             const T* data = concrete(dense[static_cast<std::size_t>(key)]).data_as<T>();
             const T a = data[base + i * inner], b = data[base + j * inner];
             less = less_with_nan_last(a, b);

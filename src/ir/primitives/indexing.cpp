@@ -106,7 +106,7 @@ TypeList Sort::infer(std::span<const ArrayType> inputs) const {
   TypeList out;
   for (const ArrayType& x : inputs) {
     if (x.shape != first.shape) throw ShapeError(std::string(name()), "all operands must have the same shape");
-    if (!is_numeric(x.dtype) || is_complex(x.dtype)) {  // NumPy's lexicographic complex order: not yet
+    if (!is_numeric(x.dtype)) {  // complex numbers sort lexicographically, as NumPy's
       throw DTypeError(std::string(name()), fmt::format("cannot sort {}", dtype_name(x.dtype)));
     }
     out.push_back(x);
