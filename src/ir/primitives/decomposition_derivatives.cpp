@@ -122,10 +122,20 @@ ArrayList Qr::jvp(std::span<const Array> primals, std::span<const Array> tangent
     return {dq, jnp::concatenate({dr1, dr2}, -1)};
   }
   if (full_matrices_ && m != n) {
-    return {not_differentiable("qr", fmt::format("the derivative of the complete QR of a tall matrix ({}) is not "
-                                                 "implemented; use full_matrices=false (jnp mode \"reduced\")",
-                                                 x.type().to_string())),
-            Array()};
+    // The complete Q of a tall matrix (Roberts and Roberts, arXiv:2409.13374, as JAX): the first n
+    // columns as in the thin case; the other m - n follow from the orthogonality of the whole, through
+    // Z = Q_pn (Q_nn - I)^-1 (singular where Q_nn has an eigenvalue 1, as the paper notes).
+    const Array q_mn = columns(q, 0, n), q_mp = columns(q, n, m);
+    const auto [dq_mn, dr_nn] = thin_qr_jvp(q_mn, row_block(r, 0, n), dx);
+    const Array q_nn = row_block(q_mn, 0, n), q_pn = row_block(q_mn, n, m);
+    const Array dq_nn = row_block(dq_mn, 0, n), dq_pn = row_block(dq_mn, n, m);
+    const Array shifted = jnp::subtract(q_nn, jnp::eye(n, std::nullopt, 0, q.dtype()));
+    const Array z_pn_h = jnp::linalg::solve(adjoint(shifted), adjoint(q_pn));
+    const Array z_pn = adjoint(z_pn_h);
+    const Array dq_mp = jnp::subtract(jnp::matmul(dq_mn, z_pn_h),
+                                      jnp::matmul(jnp::add(q_mn, jnp::matmul(q_mp, z_pn)),
+                                                  adjoint(jnp::subtract(dq_pn, jnp::matmul(z_pn, dq_nn)))));
+    return {jnp::concatenate({dq_mn, dq_mp}, -1), pad_matrix(dr_nn, m - n, 0)};
   }
   const auto [dq, dr] = thin_qr_jvp(q, r, dx);
   return {dq, dr};

@@ -2,8 +2,8 @@
 // QR (and its Householder pieces), the Hermitian eigensolver, SVD, the general eigensolver, Schur, and
 // tridiagonal solves. Each takes a stack of matrices (..., m, n) of float32, float64, complex64 or
 // complex128, runs LAPACK on the CPU (backends/cpu/lapack.h), and batches by stacking. The derivative
-// rules, JAX's, are in decomposition_derivatives.cpp; like JAX, QR with full_matrices on a tall
-// matrix, eigenvectors of a general matrix, Schur and the Householder pieces have none.
+// rules, JAX's, are in decomposition_derivatives.cpp; like JAX, eigenvectors of a general matrix,
+// Schur and the Householder pieces have none, and the full SVD of a non-square matrix neither.
 #pragma once
 
 #include <tuple>
