@@ -14,6 +14,7 @@
 #include "jx/lax.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
+#include "jx/transforms/custom_derivatives.h"
 #include "ops/linalg_common.h"
 #include "ops/promotion.h"
 #include "trace/trace.h"
@@ -68,13 +69,82 @@ SlogdetResult slogdet_function::operator()(const Array& a, Loc loc) const {
   return {sign_value, where(is_zero, full_like(logabsdet, -std::numeric_limits<double>::infinity()), logabsdet)};
 }
 
+namespace {
+
+// (det a, adj(a) b) by one LU factorization, finite also for a of rank n - 1 (JAX's _cofactor_solve):
+// with the last pivot of U replaced by 1 / (the determinant of the rest), the solves that give
+// det(a) a^-1 b = adj(a) b never divide by the zero pivot; matrices of lower rank, whose adjugate is
+// zero, are found by a solve against that U overflowing, and give zero.
+std::pair<Array, Array> cofactor_solve(const Array& a, const Array& b) {
+  const std::int64_t n = a.shape()[a.ndim() - 1];
+  const DType dtype = a.dtype();
+  const auto factors = lax::linalg::lu(a);
+  const auto [parity_sign, diag] = sign_and_diagonal(factors, dtype);
+  const Array partial = multiply(cumprod(diag, -1), expand_dims(parity_sign, -1));
+  const int last = partial.ndim() - 1;
+  const Array full_det = squeeze(lax::slice_in_dim(partial, n - 1, n, 1, last), -1);
+  const Array rest_det = lax::slice_in_dim(partial, n - 2, n - 1, 1, last);  // (..., 1)
+  const Array corner = logical_and(equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 0), array(static_cast<std::int32_t>(n - 1))),
+                                   equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 1), array(static_cast<std::int32_t>(n - 1))));
+  const Array lu = where(corner, expand_dims(reciprocal(rest_det), -1), factors.lu);
+  // Rank below n - 1: a solve against the modified U overflows.
+  const Array probe = lax::linalg::triangular_solve(lu, ones(Shape(a.shape()), dtype), {.left_side = true, .lower = false});
+  const Array deficient =
+      expand_dims(expand_dims(any(logical_or(isnan(probe), isinf(probe)), {-2, -1}), -1), -1);
+  Array x = where(deficient, zeros_like(b), b);
+  x = take_along_axis(x, broadcast_to(expand_dims(factors.permutation, -1), x.shape()), -2);
+  x = lax::linalg::triangular_solve(lu, x, {.left_side = true, .lower = true, .unit_diagonal = true});
+  const int rows = x.ndim() - 2;
+  x = concatenate({multiply(lax::slice_in_dim(x, 0, n - 1, 1, rows), expand_dims(expand_dims(full_det, -1), -1)),
+                   lax::slice_in_dim(x, n - 1, n, 1, rows)},
+                  rows);
+  x = lax::linalg::triangular_solve(lu, x, {.left_side = true, .lower = false});
+  return {full_det, where(deficient, zeros_like(x), x)};
+}
+
+Array det_by_lu(const Array& x) {
+  const auto factors = lax::linalg::lu(x);
+  const auto [parity_sign, diag] = sign_and_diagonal(factors, x.dtype());
+  return multiply(parity_sign, prod(diag, -1));
+}
+
+// The closed forms JAX uses for 2 x 2 and 3 x 3 matrices (autodiff through them is exact everywhere).
+Array entry(const Array& x, std::int64_t i, std::int64_t j) {
+  const int r = x.ndim() - 2;
+  return squeeze(squeeze(lax::slice_in_dim(lax::slice_in_dim(x, i, i + 1, 1, r), j, j + 1, 1, r + 1), -1), -1);
+}
+
+Array det_2x2(const Array& x) {
+  return subtract(multiply(entry(x, 0, 0), entry(x, 1, 1)), multiply(entry(x, 0, 1), entry(x, 1, 0)));
+}
+
+Array det_3x3(const Array& x) {
+  auto e = [&](std::int64_t i, std::int64_t j) { return entry(x, i, j); };
+  return add(subtract(multiply(e(0, 0), subtract(multiply(e(1, 1), e(2, 2)), multiply(e(1, 2), e(2, 1)))),
+                      multiply(e(0, 1), subtract(multiply(e(1, 0), e(2, 2)), multiply(e(1, 2), e(2, 0))))),
+             multiply(e(0, 2), subtract(multiply(e(1, 0), e(2, 1)), multiply(e(1, 1), e(2, 0)))));
+}
+
+}  // namespace
+
 Array det_function::operator()(const Array& a, Loc loc) const {
   CallSite site(loc);
   ops::check_matrix("det", a, true);
   const Array x = ops::to_inexact(a);
-  const auto factors = lax::linalg::lu(x);
-  const auto [parity_sign, diag] = sign_and_diagonal(factors, x.dtype());
-  return multiply(parity_sign, prod(diag, -1));
+  const std::int64_t n = x.shape()[x.ndim() - 1];
+  if (n == 2) return det_2x2(x);
+  if (n == 3) return det_3x3(x);
+  if (n < 2) return det_by_lu(x);
+  // As JAX: d det = trace(adj(a) da), which stays finite at singular matrices where the LU
+  // factorization's own derivative divides by the zero pivot.
+  static const auto det_with_jvp = custom_jvp([](const Array& m) { return det_by_lu(m); },
+                                              [](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
+                                                const auto [value, adjugate_times] =
+                                                    cofactor_solve(std::get<0>(primals), std::get<0>(tangents));
+                                                return std::pair{value, numpy::trace(adjugate_times,
+                                                                                     {.axis1 = -2, .axis2 = -1})};
+                                              });
+  return det_with_jvp(x);
 }
 
 Array solve_function::operator()(const Array& a, const Array& b, Loc loc) const {

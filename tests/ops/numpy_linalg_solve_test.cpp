@@ -44,6 +44,40 @@ TEST(NumpyLinalgSolve, DerivativesMatchFiniteDifferences) {
   for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], want[i], 1e-10);
 }
 
+// The gradient of det is the cofactor matrix, finite at singular matrices (JAX's rule): for rank n - 1
+// it is nonzero, for lower rank zero. The cofactors are computed here from 3 x 3 minors.
+TEST(NumpyLinalgSolve, DeterminantGradientIsTheCofactorMatrix) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  // Rank 3: the last row is the sum of the first two.
+  const Array a = jnp::array({{1.0, 2.0, 0.5, -1.0}, {0.0, 1.0, 3.0, 2.0}, {2.0, -1.0, 1.0, 0.5}, {1.0, 3.0, 3.5, 1.0}});
+  const Array gradient = jx::grad([](const Array& x) { return la::det(x); })(a);
+  const auto g = gradient.to_vector<double>();
+  const auto values = a.to_vector<double>();
+  double largest = 0;
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      std::vector<double> minor;
+      for (int r = 0; r < 4; ++r) {
+        for (int c = 0; c < 4; ++c) {
+          if (r != i && c != j) minor.push_back(values[static_cast<std::size_t>(4 * r + c)]);
+        }
+      }
+      const double m = minor[0] * (minor[4] * minor[8] - minor[5] * minor[7]) -
+                       minor[1] * (minor[3] * minor[8] - minor[5] * minor[6]) +
+                       minor[2] * (minor[3] * minor[7] - minor[4] * minor[6]);
+      const double cofactor = ((i + j) % 2 == 0 ? 1 : -1) * m;
+      largest = std::max(largest, std::abs(cofactor));
+      EXPECT_NEAR(g[static_cast<std::size_t>(4 * i + j)], cofactor, 1e-10) << i << "," << j;
+    }
+  }
+  EXPECT_GT(largest, 1.0);  // a rank-(n - 1) matrix has a nonzero adjugate
+  // Rank 2: every 3 x 3 minor vanishes, and so does the gradient.
+  const Array low = jnp::array({{1.0, 2.0, 3.0, 4.0}, {2.0, 4.0, 6.0, 8.0}, {0.0, 1.0, 1.0, 1.0}, {1.0, 3.0, 4.0, 5.0}});
+  const auto zero = jx::grad([](const Array& x) { return la::det(x); })(low).to_vector<double>();
+  for (double v : zero) EXPECT_EQ(v, 0.0);
+  jx::test::check_grads([](const Array& x) { return la::det(x); }, {well_conditioned(9, {2, 5, 5})}, 2);
+}
+
 TEST(NumpyLinalgSolve, SingularMatricesGiveZeroDeterminantAndMinusInfinity) {
   const Array singular = jnp::array({{1.0f, 2.0f, 3.0f}, {2.0f, 4.0f, 6.0f}, {0.0f, 1.0f, 1.0f}});
   EXPECT_EQ(la::det(singular).item<float>(), 0.0f);
