@@ -84,13 +84,14 @@ std::pair<Array, Array> cofactor_solve(const Array& a, const Array& b) {
   const int last = partial.ndim() - 1;
   const Array full_det = squeeze(lax::slice_in_dim(partial, n - 1, n, 1, last), -1);
   const Array rest_det = lax::slice_in_dim(partial, n - 2, n - 1, 1, last);  // (..., 1)
-  const Array corner = logical_and(equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 0), array(static_cast<std::int32_t>(n - 1))),
-                                   equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 1), array(static_cast<std::int32_t>(n - 1))));
+  const Array corner =
+      logical_and(equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 0), array(static_cast<std::int32_t>(n - 1))),
+                  equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 1), array(static_cast<std::int32_t>(n - 1))));
   const Array lu = where(corner, expand_dims(reciprocal(rest_det), -1), factors.lu);
   // Rank below n - 1: a solve against the modified U overflows.
-  const Array probe = lax::linalg::triangular_solve(lu, ones(Shape(a.shape()), dtype), {.left_side = true, .lower = false});
-  const Array deficient =
-      expand_dims(expand_dims(any(logical_or(isnan(probe), isinf(probe)), {-2, -1}), -1), -1);
+  const Array probe =
+      lax::linalg::triangular_solve(lu, ones(Shape(a.shape()), dtype), {.left_side = true, .lower = false});
+  const Array deficient = expand_dims(expand_dims(any(logical_or(isnan(probe), isinf(probe)), {-2, -1}), -1), -1);
   Array x = where(deficient, zeros_like(b), b);
   x = take_along_axis(x, broadcast_to(expand_dims(factors.permutation, -1), x.shape()), -2);
   x = lax::linalg::triangular_solve(lu, x, {.left_side = true, .lower = true, .unit_diagonal = true});
@@ -137,13 +138,12 @@ Array det_function::operator()(const Array& a, Loc loc) const {
   if (n < 2) return det_by_lu(x);
   // As JAX: d det = trace(adj(a) da), which stays finite at singular matrices where the LU
   // factorization's own derivative divides by the zero pivot.
-  static const auto det_with_jvp = custom_jvp([](const Array& m) { return det_by_lu(m); },
-                                              [](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
-                                                const auto [value, adjugate_times] =
-                                                    cofactor_solve(std::get<0>(primals), std::get<0>(tangents));
-                                                return std::pair{value, numpy::trace(adjugate_times,
-                                                                                     {.axis1 = -2, .axis2 = -1})};
-                                              });
+  static const auto det_with_jvp =
+      custom_jvp([](const Array& m) { return det_by_lu(m); },
+                 [](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
+                   const auto [value, adjugate_times] = cofactor_solve(std::get<0>(primals), std::get<0>(tangents));
+                   return std::pair{value, numpy::trace(adjugate_times, {.axis1 = -2, .axis2 = -1})};
+                 });
   return det_with_jvp(x);
 }
 

@@ -10,6 +10,7 @@
 #include "jx/lax.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
+#include "jx/transforms/custom_derivatives.h"
 #include "ops/linalg_common.h"
 #include "ops/promotion.h"
 
@@ -208,19 +209,47 @@ QRResult qr_function::operator()(const Array& a, std::string_view mode, Loc loc)
   return {q, r};
 }
 
-Array pinv_function::operator()(const Array& a, PinvOptions options, Loc loc) const {
-  CallSite site(loc);
-  ops::check_matrix("pinv", a, false);
-  const Array x = conj(ops::to_inexact(a));
-  const std::int64_t m = x.shape()[x.ndim() - 2], n = x.shape()[x.ndim() - 1];
-  if (m == 0 || n == 0) return swapaxes(x, -1, -2);
+namespace {
+
+Array pseudo_inverse(const Array& a, double rtol, bool hermitian) {
+  const Array x = conj(a);
   const DType real = real_dtype(x.dtype());
-  const double rtol = options.rtol.value_or(10.0 * static_cast<double>(std::max(m, n)) * ops::epsilon(x.dtype()));
   // Singular values at most rtol * the largest count as zero: their reciprocals are 1 / inf = 0.
-  const auto [u, s, vh] = svd(x, {.full_matrices = false, .hermitian = options.hermitian});
+  const auto [u, s, vh] = svd(x, {.full_matrices = false, .hermitian = hermitian});
   const Array cutoff = multiply(array(rtol, real), lax::slice_in_dim(s, 0, 1, 1, s.ndim() - 1));
   const Array kept = astype(where(greater(s, cutoff), s, full_like(s, kInf)), u.dtype());
   return numpy::matmul(swapaxes(vh, -1, -2), divide(swapaxes(u, -1, -2), expand_dims(kept, -1)));
+}
+
+}  // namespace
+
+Array pinv_function::operator()(const Array& a, PinvOptions options, Loc loc) const {
+  CallSite site(loc);
+  ops::check_matrix("pinv", a, false);
+  const Array x = ops::to_inexact(a);
+  const std::int64_t m = x.shape()[x.ndim() - 2], n = x.shape()[x.ndim() - 1];
+  if (m == 0 || n == 0) return swapaxes(x, -1, -2);
+  const double rtol = options.rtol.value_or(10.0 * static_cast<double>(std::max(m, n)) * ops::epsilon(x.dtype()));
+  const bool hermitian = options.hermitian;
+  // JAX's rule (Golub and Pereyra 1973), which holds at any rank, where the SVD's own derivative
+  // divides by the gaps between singular values:
+  //   dp = -p da p + p p^H da^H (I - a p) + (I - p a) da^H p^H p.
+  const auto with_jvp = custom_jvp(
+      [rtol, hermitian](const Array& matrix) { return pseudo_inverse(matrix, rtol, hermitian); },
+      [rtol, hermitian](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
+        const Array& matrix = std::get<0>(primals);
+        const Array& da = std::get<0>(tangents);
+        const Array p = pseudo_inverse(matrix, rtol, hermitian);
+        const std::int64_t rows = matrix.shape()[matrix.ndim() - 2], cols = matrix.shape()[matrix.ndim() - 1];
+        const Array p_h = ops::adjoint(p), da_h = ops::adjoint(da);
+        const Array left = subtract(eye(rows, std::nullopt, 0, matrix.dtype()), numpy::matmul(matrix, p));
+        const Array right = subtract(eye(cols, std::nullopt, 0, matrix.dtype()), numpy::matmul(p, matrix));
+        Array dp = negative(numpy::matmul(numpy::matmul(p, da), p));
+        dp = add(dp, numpy::matmul(numpy::matmul(numpy::matmul(p, p_h), da_h), left));
+        dp = add(dp, numpy::matmul(numpy::matmul(numpy::matmul(right, da_h), p_h), p));
+        return std::pair{p, dp};
+      });
+  return with_jvp(x);
 }
 
 LstsqResult lstsq_function::operator()(const Array& a, const Array& b, LstsqOptions options, Loc loc) const {

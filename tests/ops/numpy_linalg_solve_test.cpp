@@ -49,7 +49,8 @@ TEST(NumpyLinalgSolve, DerivativesMatchFiniteDifferences) {
 TEST(NumpyLinalgSolve, DeterminantGradientIsTheCofactorMatrix) {
   auto x64 = jx::config::scoped({.enable_x64 = true});
   // Rank 3: the last row is the sum of the first two.
-  const Array a = jnp::array({{1.0, 2.0, 0.5, -1.0}, {0.0, 1.0, 3.0, 2.0}, {2.0, -1.0, 1.0, 0.5}, {1.0, 3.0, 3.5, 1.0}});
+  const Array a =
+      jnp::array({{1.0, 2.0, 0.5, -1.0}, {0.0, 1.0, 3.0, 2.0}, {2.0, -1.0, 1.0, 0.5}, {1.0, 3.0, 3.5, 1.0}});
   const Array gradient = jx::grad([](const Array& x) { return la::det(x); })(a);
   const auto g = gradient.to_vector<double>();
   const auto values = a.to_vector<double>();
@@ -72,7 +73,8 @@ TEST(NumpyLinalgSolve, DeterminantGradientIsTheCofactorMatrix) {
   }
   EXPECT_GT(largest, 1.0);  // a rank-(n - 1) matrix has a nonzero adjugate
   // Rank 2: every 3 x 3 minor vanishes, and so does the gradient.
-  const Array low = jnp::array({{1.0, 2.0, 3.0, 4.0}, {2.0, 4.0, 6.0, 8.0}, {0.0, 1.0, 1.0, 1.0}, {1.0, 3.0, 4.0, 5.0}});
+  const Array low =
+      jnp::array({{1.0, 2.0, 3.0, 4.0}, {2.0, 4.0, 6.0, 8.0}, {0.0, 1.0, 1.0, 1.0}, {1.0, 3.0, 4.0, 5.0}});
   const auto zero = jx::grad([](const Array& x) { return la::det(x); })(low).to_vector<double>();
   for (double v : zero) EXPECT_EQ(v, 0.0);
   jx::test::check_grads([](const Array& x) { return la::det(x); }, {well_conditioned(9, {2, 5, 5})}, 2);

@@ -9,6 +9,7 @@
 
 #include "jx/core/config.h"
 #include "jx/core/error.h"
+#include "jx/lax.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
 #include "jx/random.h"
@@ -36,6 +37,18 @@ TEST(NumpyLinalgSpectral, NormDerivativesMatchFiniteDifferences) {
   jx::test::check_grads([](const Array& a) { return la::norm(a, {.ord = 2}); }, {x}, 1);
   jx::test::check_grads([](const Array& a) { return la::pinv(a); }, {x}, 1);
   jx::test::check_grads([](const Array& a) { return la::cond(a); }, {x}, 1);
+}
+
+// pinv's derivative holds at any rank (JAX's rule): a rank-deficient matrix, differentiated along
+// directions that keep its rank (a smooth family), matches finite differences.
+TEST(NumpyLinalgSpectral, PinvDerivativeAtLowRank) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array u = jx::random::normal(jx::random::PRNGKey(3), {5, 2}, jx::float64);
+  const Array v = jx::random::normal(jx::random::PRNGKey(4), {2, 4}, jx::float64);
+  // f(u) = pinv(u v): rank 2 for every u near this one.
+  jx::test::check_grads([&v](const Array& w) { return la::pinv(jnp::matmul(w, v)); }, {u}, 1);
+  const Array z = jx::lax::complex(u, jnp::multiply(u, jnp::array(0.5)));
+  jx::test::check_grads([](const Array& w) { return la::pinv(w); }, {z}, 1);
 }
 
 TEST(NumpyLinalgSpectral, HermitianSvdAgreesWithTheGeneralOne) {

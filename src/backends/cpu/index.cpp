@@ -5,8 +5,8 @@
 // axes. Gathers clamp indices into range; scatters drop out-of-range updates — JAX's defaults, so
 // eager and jitted code agree and no index can read or write outside a buffer.
 #include <algorithm>
-#include <complex>
 #include <cmath>
+#include <complex>
 #include <cstring>
 #include <numeric>
 #include <vector>

@@ -132,9 +132,9 @@ ArrayList Qr::jvp(std::span<const Array> primals, std::span<const Array> tangent
     const Array shifted = jnp::subtract(q_nn, jnp::eye(n, std::nullopt, 0, q.dtype()));
     const Array z_pn_h = jnp::linalg::solve(adjoint(shifted), adjoint(q_pn));
     const Array z_pn = adjoint(z_pn_h);
-    const Array dq_mp = jnp::subtract(jnp::matmul(dq_mn, z_pn_h),
-                                      jnp::matmul(jnp::add(q_mn, jnp::matmul(q_mp, z_pn)),
-                                                  adjoint(jnp::subtract(dq_pn, jnp::matmul(z_pn, dq_nn)))));
+    const Array dq_mp = jnp::subtract(
+        jnp::matmul(dq_mn, z_pn_h),
+        jnp::matmul(jnp::add(q_mn, jnp::matmul(q_mp, z_pn)), adjoint(jnp::subtract(dq_pn, jnp::matmul(z_pn, dq_nn)))));
     return {jnp::concatenate({dq_mn, dq_mp}, -1), pad_matrix(dr_nn, m - n, 0)};
   }
   const auto [dq, dr] = thin_qr_jvp(q, r, dx);
