@@ -34,19 +34,20 @@ template <class T>
 inline constexpr bool kComplex = !std::is_same_v<T, Real<T>>;
 
 // The matrix (rows x cols, row-major) at `in`, written transposed (cols x rows, row-major) to `out`:
-// row-major to column-major and back are both this. Blocks keep both sides of the copy in cache, and
-// large matrices split their block rows over the thread pool: at n = 1024 the two transposes around
-// a factorization are otherwise a third of an LU's time.
+// row-major to column-major and back are both this. 16 x 16 blocks, each written row by row: with the
+// writes contiguous and the reads strided, a power-of-two stride costs far less than the other way
+// round (256 x 256 doubles: 32 us instead of 190, measured here), as the strided side is only read.
+// Large matrices split their block rows over the thread pool.
 template <class T>
 void transpose_matrix(const T* in, std::int64_t rows, std::int64_t cols, T* out) {
-  constexpr std::int64_t kBlock = 32;
+  constexpr std::int64_t kBlock = 16;
   const std::int64_t block_rows = (rows + kBlock - 1) / kBlock;
   const auto transpose_blocks = [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t i0 = first * kBlock; i0 < std::min(rows, last * kBlock); i0 += kBlock) {
       for (std::int64_t j0 = 0; j0 < cols; j0 += kBlock) {
         const std::int64_t i1 = std::min(rows, i0 + kBlock), j1 = std::min(cols, j0 + kBlock);
-        for (std::int64_t i = i0; i < i1; ++i) {
-          for (std::int64_t j = j0; j < j1; ++j) out[j * rows + i] = in[i * cols + j];
+        for (std::int64_t j = j0; j < j1; ++j) {
+          for (std::int64_t i = i0; i < i1; ++i) out[j * rows + i] = in[i * cols + j];
         }
       }
     }
