@@ -180,7 +180,8 @@ inline constexpr struct matrix_norm_function {
 
 struct CholeskyOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  bool upper = false;  // return the upper factor U = L^H
+  bool upper = false;            // return the upper factor U = L^H
+  bool symmetrize_input = true;  // factor (a + a^H) / 2; else read only a's lower triangle
 };
 inline constexpr struct cholesky_function {
   Array operator()(const Array& a, CholeskyOptions options = {}, Loc loc = Loc::current()) const;

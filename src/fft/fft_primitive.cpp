@@ -61,6 +61,12 @@ TypeList Fft::infer(std::span<const ArrayType> inputs) const {
                                                       type_name_, fmt::join(lengths_, ", ")));
   };
   if (rank < 1 || rank > 3) fail("transforms 1 to 3 axes");
+  for (std::int64_t length : lengths_) {
+    if (length < 1) {
+      throw ValueError(std::string(name()), fmt::format("fft_lengths must be positive, got ({}) for x {}",
+                                                        fmt::join(lengths_, ", "), x.to_string()));
+    }
+  }
   if (x.ndim() < rank) fail("x has fewer axes than fft_lengths");
   const bool real_input = type_ == lax::FftType::RFFT;
   if (real_input ? (x.dtype != DType::float32 && x.dtype != DType::float64) : !is_complex(x.dtype)) {

@@ -37,6 +37,7 @@ struct Fftw<double> {
   static void run(Plan p, double* in, Complex* out) { fftw_execute_dft_r2c(p, in, out); }
   static void run(Plan p, Complex* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
   static bool aligned(const void* p) { return fftw_alignment_of(static_cast<double*>(const_cast<void*>(p))) == 0; }
+  static void destroy(Plan p) { fftw_destroy_plan(p); }
 };
 
 template <>
@@ -59,6 +60,7 @@ struct Fftw<float> {
   static void run(Plan p, float* in, Complex* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void run(Plan p, Complex* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
   static bool aligned(const void* p) { return fftwf_alignment_of(static_cast<float*>(const_cast<void*>(p))) == 0; }
+  static void destroy(Plan p) { fftwf_destroy_plan(p); }
 };
 
 // A plan is valid for any arrays with the same layout and alignment as those it was made for; plans
@@ -70,20 +72,36 @@ class PlanCache {
  public:
   using Plan = typename Fftw<Real>::Plan;
 
-  // The plan for this transform, made on first use. fftw and fftwf are separate libraries with a
-  // planner each, so one lock per precision serializes every call into a planner.
-  template <class Make>
-  Plan get(const PlanKey& key, const Make& make) {
-    const std::lock_guard lock(mutex_);
-    auto it = plans_.find(key);
-    if (it != plans_.end()) return it->second;
-    const Plan plan = make();
-    if (plan == nullptr) throw std::runtime_error("jx fft: FFTW could not make a plan");
-    plans_.emplace(key, plan);
-    return plan;
+  // Runs `run(plan)` with the plan for this transform, made on first use. fftw and fftwf are
+  // separate libraries with a planner each, so one lock per precision serializes every call into a
+  // planner (making and destroying plans); executing a plan on new arrays is thread-safe and runs
+  // outside it. Past kMaxPlans shapes (a program cycling through batch sizes), a plan is made for
+  // the call and destroyed after it, so the cache cannot grow without bound.
+  template <class Make, class Run>
+  void run(const PlanKey& key, const Make& make, const Run& run_plan) {
+    Plan plan = nullptr;
+    bool cached = true;
+    {
+      const std::lock_guard lock(mutex_);
+      auto it = plans_.find(key);
+      if (it != plans_.end()) {
+        plan = it->second;
+      } else {
+        plan = make();
+        if (plan == nullptr) throw std::runtime_error("jx fft: FFTW could not make a plan");
+        cached = plans_.size() < kMaxPlans;
+        if (cached) plans_.emplace(key, plan);
+      }
+    }
+    run_plan(plan);
+    if (!cached) {
+      const std::lock_guard lock(mutex_);
+      Fftw<Real>::destroy(plan);
+    }
   }
 
  private:
+  static constexpr std::size_t kMaxPlans = 512;
   std::mutex mutex_;
   std::map<PlanKey, Plan> plans_;  // kept for the process's lifetime, as FFTW's wisdom is
 };
@@ -120,10 +138,10 @@ void execute_typed(Kind kind, std::span<const std::int64_t> lengths, std::int64_
       const bool aligned = F::aligned(source) && F::aligned(target);
       const unsigned flags = FFTW_ESTIMATE | (aligned ? 0U : FFTW_UNALIGNED);
       const int sign = kind == Kind::forward ? FFTW_FORWARD : FFTW_BACKWARD;
-      const auto plan = cache<Real>().get({kind, n, howmany, aligned}, [&] {
-        return F::many(rank, n.data(), howmany, source, target, sign, flags, as_int(points), as_int(points));
-      });
-      F::run(plan, source, target);
+      cache<Real>().run(
+          {kind, n, howmany, aligned},
+          [&] { return F::many(rank, n.data(), howmany, source, target, sign, flags, as_int(points), as_int(points)); },
+          [&](auto plan) { F::run(plan, source, target); });
       return;
     }
     case Kind::real_forward: {
@@ -131,10 +149,10 @@ void execute_typed(Kind kind, std::span<const std::int64_t> lengths, std::int64_
       auto* target = static_cast<C*>(out);
       const bool aligned = F::aligned(source) && F::aligned(target);
       const unsigned flags = FFTW_ESTIMATE | (aligned ? 0U : FFTW_UNALIGNED);
-      const auto plan = cache<Real>().get({kind, n, howmany, aligned}, [&] {
-        return F::many_r2c(rank, n.data(), howmany, source, target, flags, as_int(points), as_int(half));
-      });
-      F::run(plan, source, target);
+      cache<Real>().run(
+          {kind, n, howmany, aligned},
+          [&] { return F::many_r2c(rank, n.data(), howmany, source, target, flags, as_int(points), as_int(half)); },
+          [&](auto plan) { F::run(plan, source, target); });
       return;
     }
     case Kind::real_inverse: {
@@ -143,10 +161,12 @@ void execute_typed(Kind kind, std::span<const std::int64_t> lengths, std::int64_
       auto* target = static_cast<Real*>(out);
       const bool aligned = F::aligned(scratch.data()) && F::aligned(target);
       const unsigned flags = FFTW_ESTIMATE | FFTW_DESTROY_INPUT | (aligned ? 0U : FFTW_UNALIGNED);
-      const auto plan = cache<Real>().get({kind, n, howmany, aligned}, [&] {
-        return F::many_c2r(rank, n.data(), howmany, scratch.data(), target, flags, as_int(half), as_int(points));
-      });
-      F::run(plan, scratch.data(), target);
+      cache<Real>().run(
+          {kind, n, howmany, aligned},
+          [&] {
+            return F::many_c2r(rank, n.data(), howmany, scratch.data(), target, flags, as_int(half), as_int(points));
+          },
+          [&](auto plan) { F::run(plan, scratch.data(), target); });
       return;
     }
   }

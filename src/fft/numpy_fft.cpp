@@ -58,6 +58,46 @@ double norm_factor(std::string_view function, Norm norm, std::int64_t points) {
                    fmt::format("norm must be \"backward\", \"ortho\" or \"forward\", got \"{}\"", mode));
 }
 
+// x's axes [first, first + count) moved to the end (or, with `back`, the last `count` axes moved to
+// position `first`).
+Array move_block(const Array& x, int first, int count, bool back) {
+  std::vector<int> order;
+  const int ndim = x.ndim();
+  if (!back) {
+    for (int d = 0; d < ndim; ++d) {
+      if (d < first || d >= first + count) order.push_back(d);
+    }
+    for (int d = first; d < first + count; ++d) order.push_back(d);
+  } else {
+    for (int d = 0; d < first; ++d) order.push_back(d);
+    for (int d = ndim - count; d < ndim; ++d) order.push_back(d);
+    for (int d = first; d < ndim - count; ++d) order.push_back(d);
+  }
+  return lax::transpose(x, order);
+}
+
+// lax.fft over the last lengths.size() axes of x, for any number of them: XLA's (and FFTW's plans
+// here) go to 3, so more are composed from transforms of up to 3 axes (two 2-D ones for 4), as
+// jnp.fft's _fft_core_nd does.
+Array fft_nd(const Array& x, lax::FftType type, const std::vector<std::int64_t>& lengths) {
+  const int count = static_cast<int>(lengths.size());
+  if (count <= 3) return lax::fft(x, type, lengths);
+  const int inner = count == 4 ? 2 : 3;
+  const int first = x.ndim() - count;
+  const std::vector<std::int64_t> outer_lengths(lengths.begin(), lengths.end() - inner),
+      inner_lengths(lengths.end() - inner, lengths.end());
+  if (type == lax::FftType::RFFT || type == lax::FftType::FFT) {
+    Array y = lax::fft(x, type, inner_lengths);
+    y = move_block(y, first, count - inner, false);
+    y = fft_nd(y, lax::FftType::FFT, outer_lengths);
+    return move_block(y, first, count - inner, true);
+  }
+  Array y = move_block(x, first, count - inner, false);
+  y = fft_nd(y, lax::FftType::IFFT, outer_lengths);
+  y = move_block(y, first, count - inner, true);
+  return lax::fft(y, type, inner_lengths);
+}
+
 // jnp.fft's _fft_core: the transform of `a` along `axes` with lengths `s`.
 Array fft_core(std::string_view function, lax::FftType type, const Array& a, const Lengths& s, const AxisList& axes,
                Norm norm) {
@@ -65,7 +105,7 @@ Array fft_core(std::string_view function, lax::FftType type, const Array& a, con
   if (!a.valid()) throw ValueError(op, "the operand is an empty jx::Array handle");
   if (s) {
     for (std::int64_t length : *s) {
-      if (length < 0) throw ValueError(op, fmt::format("lengths must be non-negative, got ({})", fmt::join(*s, ", ")));
+      if (length <= 0) throw ValueError(op, fmt::format("lengths must be positive, got ({})", fmt::join(*s, ", ")));
     }
     if (axes && s->size() != axes->size()) {
       throw ValueError(
@@ -85,10 +125,7 @@ Array fft_core(std::string_view function, lax::FftType type, const Array& a, con
   if (std::set<int>(chosen.begin(), chosen.end()).size() != chosen.size()) {
     throw ValueError(op, fmt::format("repeated axes ({}) are not supported", fmt::join(chosen, ", ")));
   }
-  if (chosen.size() > 3) {
-    throw ValueError(op, fmt::format("transforms at most 3 axes at once (as XLA), got {}", chosen.size()));
-  }
-  if (chosen.empty()) return a;
+  if (chosen.empty()) return lax::fft(a, type, {});
   // Move the transformed axes last, in the order given.
   const int rank = static_cast<int>(chosen.size());
   std::vector<int> order;
@@ -118,7 +155,13 @@ Array fft_core(std::string_view function, lax::FftType type, const Array& a, con
     for (int i = 0; i < rank; ++i) lengths.push_back(x.shape()[first + i]);
     if (type == lax::FftType::IRFFT) lengths.back() = std::max<std::int64_t>(0, 2 * (lengths.back() - 1));
   }
-  Array transformed = lax::fft(x, type, lengths);
+  for (std::int64_t length : lengths) {
+    if (length <= 0) {
+      throw ValueError(op, fmt::format("cannot transform {} points (lengths ({}) for {})", length,
+                                       fmt::join(lengths, ", "), a.type().to_string()));
+    }
+  }
+  Array transformed = fft_nd(x, type, lengths);
   std::int64_t points = 1;
   for (std::int64_t length : lengths) points *= length;
   const double factor = norm_factor(function, norm, points);

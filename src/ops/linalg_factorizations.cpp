@@ -6,6 +6,7 @@
 #include "ir/primitives/decompositions.h"
 #include "jx/core/error.h"
 #include "jx/linalg.h"
+#include "ops/linalg_common.h"
 #include "ops/promotion.h"
 #include "trace/trace.h"
 
@@ -36,8 +37,7 @@ void check_square(std::string_view op, const Array& x) {
 // (x + x^H) / 2, as JAX symmetrizes: a matrix symmetric only up to rounding decomposes as its
 // Hermitian part.
 Array symmetrized(const Array& x) {
-  const Array adjoint = numpy::conj(numpy::swapaxes(x, -1, -2));
-  return numpy::divide(numpy::add(x, adjoint), numpy::array(2, real_dtype(x.dtype())));
+  return numpy::divide(numpy::add(x, ops::adjoint(x)), numpy::array(2, real_dtype(x.dtype())));
 }
 
 ArrayList bind_all(const Primitive& p, std::initializer_list<Array> inputs) {
@@ -61,9 +61,15 @@ Array triangular_solve_function::operator()(const Array& a, const Array& b, Tria
   const cpu::TriangularSolveSpec spec{.left_side = options.left_side,
                                       .lower = options.lower,
                                       .transpose_a = options.transpose_a,
-                                      .conjugate_a = options.conjugate_a,
+                                      .conjugate_a = options.conjugate_a && is_complex(a.dtype()),
                                       .unit_diagonal = options.unit_diagonal};
-  return jx::bind1(primitives::TriangularSolve(spec), {a, b});
+  // As JAX: a b with one axis fewer than a is a stack of vectors (a column on the left side, a row on
+  // the right).
+  const bool vector = b.ndim() == a.ndim() - 1;
+  const int vector_axis = options.left_side ? -1 : -2;
+  const Array rhs = vector ? numpy::expand_dims(b, vector_axis) : b;
+  const Array x = jx::bind1(primitives::TriangularSolve(spec), {a, rhs});
+  return vector ? numpy::squeeze(x, vector_axis) : x;
 }
 
 LuResult lu_function::operator()(const Array& x, Loc loc) const {

@@ -1,8 +1,9 @@
 // jx::numpy::linalg's functions built on the LU factorization (det, slogdet, solve, inv and what
 // follows from them), the Cholesky wrapper, multi_dot, and the array-API aliases of jnp.linalg.
-// Everything is composed of lax::linalg primitives and jnp ops, so jit, vmap and grad see through it;
-// the derivatives of det and slogdet come from the LU rule, which equals JAX's trace(a^-1 da) form
-// away from singular matrices.
+// Everything is composed of lax::linalg primitives and jnp ops, so jit, vmap and grad see through it.
+// det has JAX's own derivative (closed forms up to 3 x 3, then a cofactor solve that stays finite at
+// singular matrices); slogdet's comes from the LU rule, which equals JAX's trace(a^-1 da) away from
+// singular matrices.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,7 +49,7 @@ std::pair<Array, Array> sign_and_diagonal(const lax::linalg::LuResult& factors, 
 Array cholesky_function::operator()(const Array& a, CholeskyOptions options, Loc loc) const {
   CallSite site(loc);
   ops::check_matrix("cholesky", a, true);
-  const Array l = lax::linalg::cholesky(ops::to_inexact(a), {}, loc);
+  const Array l = lax::linalg::cholesky(ops::to_inexact(a), {.symmetrize_input = options.symmetrize_input}, loc);
   return options.upper ? conj(swapaxes(l, -1, -2)) : l;
 }
 
@@ -233,6 +234,12 @@ Array tensorsolve_function::operator()(const Array& a, const Array& b, std::opti
   if (b.ndim() > x.ndim()) {
     throw ShapeError("tensorsolve",
                      fmt::format("b {} has more axes than a {}", b.shape().to_string(), a.shape().to_string()));
+  }
+  for (int d = 0; d < b.ndim(); ++d) {
+    if (x.shape()[d] != b.shape()[d]) {
+      throw ShapeError("tensorsolve", fmt::format("the leading axes of a {} (after moving axes) must be b's shape {}",
+                                                  x.shape().to_string(), b.shape().to_string()));
+    }
   }
   const Shape solution_shape(x.shape().begin() + b.ndim(), x.shape().end());
   const std::int64_t unknowns = solution_shape.num_elements();

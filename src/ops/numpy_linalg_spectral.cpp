@@ -237,8 +237,12 @@ Array pinv_function::operator()(const Array& a, PinvOptions options, Loc loc) co
   const auto with_jvp = custom_jvp(
       [rtol, hermitian](const Array& matrix) { return pseudo_inverse(matrix, rtol, hermitian); },
       [rtol, hermitian](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
-        const Array& matrix = std::get<0>(primals);
-        const Array& da = std::get<0>(tangents);
+        // With hermitian, the primal reads the Hermitian part of a (eigh symmetrizes): so does the rule.
+        const auto hermitian_part = [](const Array& h) {
+          return divide(add(h, ops::adjoint(h)), array(2, real_dtype(h.dtype())));
+        };
+        const Array matrix = hermitian ? hermitian_part(std::get<0>(primals)) : std::get<0>(primals);
+        const Array da = hermitian ? hermitian_part(std::get<0>(tangents)) : std::get<0>(tangents);
         const Array p = pseudo_inverse(matrix, rtol, hermitian);
         const std::int64_t rows = matrix.shape()[matrix.ndim() - 2], cols = matrix.shape()[matrix.ndim() - 1];
         const Array p_h = ops::adjoint(p), da_h = ops::adjoint(da);
@@ -322,20 +326,20 @@ Array cond_function::operator()(const Array& x, std::optional<NormOrder> p, Loc 
     throw ValueError("cond", fmt::format("the matrix must not be empty, got {}", x.type().to_string()));
   }
   const Array a = ops::to_inexact(x);
+  // A singular matrix gives NaN (0 / 0, or inv's NaNs); cond reports inf there unless a had NaNs.
+  const auto nan_to_inf = [&a](const Array& ratio) {
+    return where(logical_and(isnan(ratio), logical_not(any(isnan(a), {-2, -1}))), full_like(ratio, kInf), ratio);
+  };
   const bool two = !p || (!p->is_named() && p->value() == 2);
   if (two || (!p->is_named() && p->value() == -2)) {
     const Array s = svdvals(a);
     const std::int64_t k = s.shape()[s.ndim() - 1];
-    const Array ratio =
-        two ? divide(last_column(s, 0), last_column(s, k - 1)) : divide(last_column(s, k - 1), last_column(s, 0));
-    if (two) return ratio;
-    return where(logical_and(isnan(ratio), logical_not(any(isnan(a), {-2, -1}))), full_like(ratio, kInf), ratio);
+    if (two) return divide(last_column(s, 0), last_column(s, k - 1));  // as JAX: no NaN fix-up for 2
+    return nan_to_inf(divide(last_column(s, k - 1), last_column(s, 0)));
   }
   ops::check_matrix("cond", x, true);
   const NormOptions options{.ord = p, .axis = Axes{-2, -1}};
-  const Array ratio = multiply(norm(a, options), norm(inv(a), options));
-  // A singular matrix gives NaN from inv's infinities; cond reports inf unless the input had NaNs.
-  return where(logical_and(isnan(ratio), logical_not(any(isnan(a), {-2, -1}))), full_like(ratio, kInf), ratio);
+  return nan_to_inf(multiply(norm(a, options), norm(inv(a), options)));
 }
 
 }  // namespace jx::numpy::linalg

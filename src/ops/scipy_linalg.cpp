@@ -20,8 +20,8 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-// Which right-hand sides are vectors: lu_solve and cho_solve take b of a's rank (matrices) or one less
-// (vectors), as lax.linalg's solve shape check; solve_triangular takes any 1-D b as a vector, and b
+// Which right-hand sides are vectors: lu_solve takes b of a's rank (matrices) or one less (vectors),
+// as lax.linalg's solve shape check; solve_triangular and cho_solve take any 1-D b as a vector, and b
 // with one axis fewer than a and a's last dimension as a stack of vectors (JAX's deprecated reading).
 enum class VectorRule { rank_below_a, one_dimensional };
 
@@ -233,14 +233,19 @@ ChoFactor cho_factor_function::operator()(const Array& a, ChoFactorOptions optio
 
 Array cholesky_function::operator()(const Array& a, CholeskyOptions options, Loc loc) const {
   CallSite site(loc);
-  return jnp::linalg::cholesky(a, {.upper = !options.lower}, loc);
+  ops::check_matrix("cholesky", a, true);
+  // As SciPy and JAX: only the named triangle is read (no symmetrization), the upper one as the
+  // lower triangle of a^H, whose factor is U^H.
+  const Array x = ops::to_inexact(a);
+  const Array l = lax::linalg::cholesky(options.lower ? x : ops::adjoint(x), {.symmetrize_input = false}, loc);
+  return options.lower ? l : ops::adjoint(l);
 }
 
 Array cho_solve_function::operator()(const ChoFactor& c_and_lower, const Array& b, Loc loc) const {
   CallSite site(loc);
   const Array& c = c_and_lower.c;
   ops::check_matrix("cho_solve", c, true);
-  auto [rhs, vector] = as_right_hand_side("cho_solve", c, b);
+  auto [rhs, vector] = as_right_hand_side("cho_solve", c, b, VectorRule::one_dimensional);
   rhs = ops::convert_to(rhs, PromotionType{c.dtype(), false});
   // a = L L^H: solve L y = b, then L^H x = y (with c = U = L^H when upper).
   const bool lower = c_and_lower.lower;
@@ -380,6 +385,12 @@ Array toeplitz_function::operator()(const Array& c, std::optional<Array> r, Loc 
   const Array column = batched(first_column), row = batched(first_row);
   // T[i, j] = c[i - j] below the diagonal and r[j - i] above: one gather from [r reversed, c].
   const std::int64_t m = column.shape()[column.ndim() - 1], n = row.shape()[row.ndim() - 1];
+  if (m == 0 || n == 0) {
+    Shape empty = batch;
+    empty.push_back(m);
+    empty.push_back(n);
+    return jnp::zeros(empty, column.dtype());
+  }
   const int last = column.ndim() - 1;
   const Array values = jnp::concatenate({jnp::flip(lax::slice_in_dim(row, 1, n, 1, last), last), column}, last);
   const Array i = lax::broadcasted_iota(DType::int32, Shape{m, n}, 0);
@@ -402,9 +413,7 @@ Array solve_function::operator()(const Array& a, const Array& b, SolveOptions op
     throw ValueError(
         "solve", fmt::format("assume_a must be \"gen\", \"sym\", \"her\" or \"pos\", got \"{}\"", options.assume_a));
   }
-  auto [x, y] = ops::promote_inexact(a, b);
-  auto [rhs, vector] = as_right_hand_side("solve", x, y);
-  return finish(jnp::linalg::solve(x, rhs, loc), vector);
+  return jnp::linalg::solve(a, b, loc);  // as JAX: the general path is jnp.linalg.solve, with its b rule
 }
 
 }  // namespace jx::scipy::linalg

@@ -79,21 +79,19 @@ Array orthogonal_function::operator()(const Key& prng_key, std::int64_t n, const
   if (n < 0 || columns < 0) {
     throw ValueError(std::string(op), fmt::format("n and m must be non-negative, got n={} m={}", n, columns));
   }
+  // As JAX: the QR factor of a normal (max, min) matrix, its columns' signs (phases) made those of
+  // R's diagonal, transposed (conjugated) when n < m.
+  const std::int64_t tall = std::max(n, columns), narrow = std::min(n, columns);
   Shape full = shape;
-  full.push_back(n);
-  full.push_back(columns);
+  full.push_back(tall);
+  full.push_back(narrow);
   const DType d = dtype.value_or(default_float_dtype());
   Array z;
   if (is_complex(d)) {  // real and imaginary parts each of variance 1/2, as JAX's complex normal
     const DType real = real_dtype(d);
-    const Array parts = detail::normal_draw(
-        prng_key,
-        [&] {
-          Shape both = full;
-          both.push_back(2);
-          return both;
-        }(),
-        real, detail::key_use(op, loc));
+    Shape parts_shape = full;
+    parts_shape.push_back(2);
+    const Array parts = detail::normal_draw(prng_key, parts_shape, real, detail::key_use(op, loc));
     const Array scale = jnp::array(std::sqrt(0.5), real);
     z = lax::complex(jnp::multiply(jnp::take(parts, jnp::array(0), -1), scale),
                      jnp::multiply(jnp::take(parts, jnp::array(1), -1), scale));
@@ -101,10 +99,8 @@ Array orthogonal_function::operator()(const Key& prng_key, std::int64_t n, const
     z = detail::normal_draw(prng_key, full, detail::float_dtype(op, d), detail::key_use(op, loc));
   }
   const auto [q, r] = jnp::linalg::qr(z);
-  // q's columns times the phases of R's diagonal: the distribution no longer depends on LAPACK's signs.
-  const Array diagonal = jnp::linalg::diagonal(r);
-  const Array magnitude = jnp::astype(jnp::abs(diagonal), diagonal.dtype());
-  return jnp::multiply(q, jnp::expand_dims(jnp::divide(diagonal, magnitude), -2));
+  const Array signed_q = jnp::multiply(q, jnp::expand_dims(jnp::sign(jnp::linalg::diagonal(r)), -2));
+  return n < columns ? jnp::conj(jnp::swapaxes(signed_q, -1, -2)) : signed_q;
 }
 
 }  // namespace jx::random

@@ -124,6 +124,21 @@ TEST(Fft, PlansAreSharedAcrossThreadsAndUnalignedViews) {
   expect_close(fft::fft(shifted), fft::fft(jnp::array(shifted.to_vector<std::complex<float>>(), jx::complex64)), 1e-5);
 }
 
+// More than 3 axes: composed from transforms of up to 3 (two 2-D ones for 4), as jnp.fft does.
+TEST(Fft, FourAndFiveAxesComposeSmallerTransforms) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array z = complex_normal(10, {3, 4, 2, 5}, jx::float64);
+  // The 4-D transform is the 1-D transform along each axis in turn.
+  Array along_each = z;
+  for (int axis = 0; axis < 4; ++axis) along_each = fft::fft(along_each, std::nullopt, axis);
+  expect_close(fft::fftn(z), along_each, 1e-10);
+  expect_close(fft::ifftn(fft::fftn(z)), z, 1e-12);
+  const Array x = jx::random::normal(jx::random::PRNGKey(11), {2, 3, 2, 2, 6}, jx::float64);
+  const Array spectrum = fft::rfftn(x);
+  EXPECT_EQ(spectrum.shape(), (jx::Shape{2, 3, 2, 2, 4}));
+  expect_close(fft::irfftn(spectrum, std::vector<std::int64_t>{2, 3, 2, 2, 6}), x, 1e-12);
+}
+
 TEST(Fft, FrequenciesAndShifts) {
   expect_close(fft::fftfreq(5, 0.5), jnp::array({0.0f, 0.4f, 0.8f, -0.8f, -0.4f}), 1e-7);
   expect_close(fft::rfftfreq(6), jnp::array({0.0f, 1.0f / 6, 2.0f / 6, 0.5f}), 1e-7);
@@ -140,7 +155,9 @@ TEST(Fft, BadInputRaisesNamedErrors) {
   EXPECT_THROW(jx::lax::fft(z, jx::lax::FftType::RFFT, {4}), jx::DTypeError);
   EXPECT_THROW(fft::fft(z, std::nullopt, -1, "sideways"), jx::ValueError);
   EXPECT_THROW(fft::fftn(z, std::nullopt, std::vector<int>{0, 0}), jx::ValueError);
-  EXPECT_THROW(fft::fftn(z), jx::ValueError);  // four axes
+  EXPECT_THROW(fft::rfft(jnp::ones({4}), 0), jx::ValueError);         // no points
+  EXPECT_THROW(fft::irfft(complex_normal(12, {1})), jx::ValueError);  // 2 (1 - 1) = 0 points
+  EXPECT_THROW(jx::lax::fft(z, jx::lax::FftType::IRFFT, {-1}), jx::ValueError);
   EXPECT_THROW(fft::fft2(z, std::vector<std::int64_t>{-1, 4}), jx::ValueError);
   EXPECT_THROW(fft::fft(z, std::nullopt, 4), jx::ShapeError);
   EXPECT_THROW(fft::fftfreq(0), jx::ValueError);

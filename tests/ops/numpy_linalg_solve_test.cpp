@@ -123,6 +123,8 @@ TEST(NumpyLinalgSolve, MultiDotPicksTheCheapOrderAndAgrees) {
   ASSERT_EQ(product.shape(), (jx::Shape{10}));
   for (std::size_t i = 0; i < p.size(); ++i) EXPECT_NEAR(p[i], want[i], 1e-9 * (1 + std::abs(want[i])));
   EXPECT_THROW(la::multi_dot({a}), jx::ValueError);
+  // tensorsolve: a's leading axes must be b's shape, not just hold as many elements.
+  EXPECT_THROW(la::tensorsolve(jnp::ones({2, 3, 6}), jnp::ones({3, 2})), jx::ShapeError);
 }
 
 TEST(NumpyLinalgSolve, JitAndVmapAgreeWithEager) {

@@ -47,6 +47,10 @@ TEST(NumpyLinalgSpectral, PinvDerivativeAtLowRank) {
   const Array v = jx::random::normal(jx::random::PRNGKey(4), {2, 4}, jx::float64);
   // f(u) = pinv(u v): rank 2 for every u near this one.
   jx::test::check_grads([&v](const Array& w) { return la::pinv(jnp::matmul(w, v)); }, {u}, 1);
+  // hermitian: the function and its rule both read the Hermitian part of a.
+  const Array m = jx::random::normal(jx::random::PRNGKey(5), {4, 4}, jx::float64);
+  jx::test::check_grads([](const Array& w) { return la::pinv(w, {.hermitian = true}); },
+                        {jnp::add(m, jnp::swapaxes(m, 0, 1))}, 1);
   const Array z = jx::lax::complex(u, jnp::multiply(u, jnp::array(0.5)));
   jx::test::check_grads([](const Array& w) { return la::pinv(w); }, {z}, 1);
 }

@@ -112,6 +112,25 @@ TEST(ScipyLinalg, FactorAndSolvePairsSubstituteBack) {
                         1);
 }
 
+// As SciPy and JAX: cholesky reads only the named triangle (no symmetrization), and a 1-D b is one
+// right-hand side for every matrix of a stack.
+TEST(ScipyLinalg, CholeskyReadsOneTriangle) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array spd = jnp::array({{4.0, 2.0, 0.4}, {2.0, 3.0, 0.5}, {0.4, 0.5, 2.0}});
+  const Array garbage_above = jnp::add(jnp::tril(spd), jnp::triu(jnp::full_like(spd, 7.0), 1));
+  const Array garbage_below = jnp::add(jnp::triu(spd), jnp::tril(jnp::full_like(spd, -7.0), -1));
+  const Array l = sla::cholesky(garbage_above, {.lower = true});
+  expect_close(jnp::matmul(l, jnp::swapaxes(l, 0, 1)), spd, 1e-12);
+  const Array u = sla::cholesky(garbage_below);
+  expect_close(jnp::matmul(jnp::swapaxes(u, 0, 1), u), spd, 1e-12);
+  const Array stack = jnp::stack({spd, jnp::multiply(spd, jnp::array(2.0))});
+  const Array b = jnp::array({1.0, -1.0, 0.5});
+  const Array x = sla::cho_solve(sla::cho_factor(stack, {.lower = true}), b);
+  EXPECT_EQ(x.shape(), (jx::Shape{2, 3}));
+  expect_close(jnp::matmul(stack, jnp::expand_dims(x, -1)), jnp::broadcast_to(jnp::expand_dims(b, -1), {2, 3, 1}),
+               1e-12);
+}
+
 TEST(ScipyLinalg, BlockDiagAndToeplitz) {
   const Array blocks = sla::block_diag({jnp::array({{1.0f, 2.0f}}), jnp::array(3.0f), jnp::array({{4.0f}, {5.0f}})});
   EXPECT_EQ(blocks.shape(), (jx::Shape{4, 4}));
@@ -121,6 +140,7 @@ TEST(ScipyLinalg, BlockDiagAndToeplitz) {
   const Array hermitian = sla::toeplitz(jnp::array({std::complex<float>(1, 0), std::complex<float>(2, 1)}));
   EXPECT_EQ(hermitian.to_vector<std::complex<float>>()[1], std::complex<float>(2, -1));  // r = conj(c)
   EXPECT_THROW(sla::block_diag({jnp::ones({2, 2, 2})}), jx::ShapeError);
+  EXPECT_EQ(sla::toeplitz(jnp::ones({3}), jnp::zeros({0})).shape(), (jx::Shape{3, 0}));
 }
 
 TEST(ScipyLinalg, BadInputRaisesNamedErrors) {

@@ -56,6 +56,10 @@ TEST(Orthogonal, RectangularAndComplex) {
   const jx::Array tall = jr::orthogonal(jr::PRNGKey(1), 5, {}, jx::float64, 3);
   EXPECT_EQ(tall.shape(), (jx::Shape{5, 3}));
   expect_identity(gram(tall), 1e-12);
+  // n < m: orthonormal rows, as JAX (the conjugate transpose of a tall draw).
+  const jx::Array wide = jr::orthogonal(jr::PRNGKey(4), 3, {2}, jx::float64, 5);
+  EXPECT_EQ(wide.shape(), (jx::Shape{2, 3, 5}));
+  expect_identity(gram(jnp::swapaxes(wide, -1, -2)), 1e-12);
   const jx::Array unitary = jr::orthogonal(jr::PRNGKey(2), 4, {2}, jx::complex128);
   EXPECT_EQ(unitary.dtype(), jx::complex128);
   expect_identity(gram(unitary), 1e-12);

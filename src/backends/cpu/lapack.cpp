@@ -3,6 +3,8 @@
 // the factors back (or fill them with NaN where LAPACK reports failure).
 #include "backends/cpu/lapack.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <complex>
 #include <limits>
@@ -12,6 +14,7 @@
 
 #include "backends/cpu/lapack_routines.h"
 #include "backends/cpu/thread_pool.h"
+#include "jx/core/error.h"
 
 namespace jx::cpu {
 namespace {
@@ -65,15 +68,19 @@ void fill_nan(T* out, std::int64_t count) {
   std::fill(out, out + count, T(std::numeric_limits<Real<T>>::quiet_NaN()));
 }
 
-// A workspace size as LAPACK's query reports it (in the first element of `work`).
-template <class T>
-int workspace_size(const T& reported) {
-  return std::max(1, static_cast<int>(std::real(reported)));
+// LAPACK takes 32-bit sizes.
+int as_int(std::int64_t n) {
+  if (n > std::numeric_limits<int>::max()) {
+    throw ValueError("lapack", fmt::format("a dimension or workspace of {} exceeds LAPACK's 32-bit sizes", n));
+  }
+  return static_cast<int>(n);
 }
 
-int as_int(std::int64_t n) {
-  if (n > std::numeric_limits<int>::max()) throw std::length_error("jx::cpu LAPACK kernels: dimension exceeds 2^31");
-  return static_cast<int>(n);
+// A workspace size as LAPACK's query reports it, in the first element of `work` (a float for real
+// routines: rounded up, as a float may not hold the exact integer).
+template <class T>
+int workspace_size(const T& reported) {
+  return std::max(1, as_int(static_cast<std::int64_t>(std::ceil(static_cast<double>(std::real(reported))))));
 }
 
 // Calls f.template operator()<T>() with T the element type of a float or complex dtype.
@@ -446,8 +453,10 @@ void schur_typed(std::int64_t batch, std::int64_t n, const T* a, T* t, T* z) {
   const int order = as_int(n);
   int sdim = 0, info = 0;
   std::vector<T> matrix(static_cast<std::size_t>(n * n)), vs(static_cast<std::size_t>(n * n));
-  std::vector<R> wr(static_cast<std::size_t>(n)), wi(static_cast<std::size_t>(n)), rwork(static_cast<std::size_t>(n));
-  std::vector<T> wc(static_cast<std::size_t>(n));
+  // Eigenvalues as real and imaginary parts for real routines, complex for complex ones.
+  std::vector<R> wr(kComplex<T> ? 0 : static_cast<std::size_t>(n)), wi(kComplex<T> ? 0 : static_cast<std::size_t>(n)),
+      rwork(kComplex<T> ? static_cast<std::size_t>(n) : 0);
+  std::vector<T> wc(kComplex<T> ? static_cast<std::size_t>(n) : 0);
   std::vector<int> bwork(static_cast<std::size_t>(n));
   auto gees = [&](T* work, int lwork) {
     if constexpr (std::is_same_v<T, float>) {

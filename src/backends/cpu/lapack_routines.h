@@ -1,5 +1,7 @@
-// src/backends/cpu/lapack_routines.h — LAPACK's Fortran entry points, as OpenBLAS exports them, behind
-// one overload set per routine so that the kernels are written once for all four element types.
+// src/backends/cpu/lapack_routines.h — LAPACK's Fortran entry points, as OpenBLAS exports them. The
+// routines whose arguments agree across the four element types have one overload set here (getrf,
+// geqrf, orgqr/ungqr, getri, potrf, gtsv), so kernels are written once; those whose real and complex
+// forms take different arguments (syevd/heevd, gesdd, geev, gees) are called by name in lapack.cpp.
 //
 // Debian ships no LAPACKE with OpenBLAS, so these are the Fortran symbols: every argument by pointer,
 // and for each CHARACTER argument a hidden length appended by value (gfortran's convention; leaving

@@ -1,9 +1,14 @@
 #include "backends/cpu/triangular_solve.h"
 
 #include <cblas.h>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <complex>
+#include <limits>
 #include <stdexcept>
+
+#include "jx/core/error.h"
 
 namespace jx::cpu {
 namespace {
@@ -22,6 +27,9 @@ void triangular_solve(DType dtype, std::int64_t batch, std::int64_t m, std::int6
   const auto side = spec.left_side ? CblasLeft : CblasRight;
   const auto uplo = spec.lower ? CblasLower : CblasUpper;
   const auto diag = spec.unit_diagonal ? CblasUnit : CblasNonUnit;
+  if (std::max(m, n) > std::numeric_limits<int>::max()) {
+    throw ValueError("triangular_solve", fmt::format("a dimension of {} x {} exceeds BLAS's 32-bit sizes", m, n));
+  }
   const int rows = static_cast<int>(m), cols = static_cast<int>(n), order = static_cast<int>(k);
   const bool complex = dtype == DType::complex64 || dtype == DType::complex128;
   // BLAS has a conjugate transpose but no plain conjugate: conj(a) x = b is solved as a conj(x) = conj(b).

@@ -47,7 +47,7 @@ Array row_block(const Array& x, std::int64_t begin, std::int64_t end) {
   return lax::slice_in_dim(x, begin, end, 1, x.ndim() - 2);
 }
 
-Array not_differentiable(std::string_view op, std::string_view why) {
+[[noreturn]] void not_differentiable(std::string_view op, std::string_view why) {
   throw ValueError(std::string(op), std::string(why));
 }
 
@@ -172,10 +172,9 @@ ArrayList Svd::jvp(std::span<const Array> primals, std::span<const Array> tangen
   const Array& da = tangents[0];
   const std::int64_t m = rows(a.type()), n = cols(a.type());
   if (compute_uv_ && full_matrices_ && m != n) {
-    return {not_differentiable("svd", fmt::format("the derivative of the SVD with full_matrices=true of a non-square "
-                                                  "matrix ({}) is not defined, as in JAX; use full_matrices=false",
-                                                  a.type().to_string())),
-            Array(), Array()};
+    not_differentiable("svd", fmt::format("the derivative of the SVD with full_matrices=true of a non-square "
+                                          "matrix ({}) is not defined, as in JAX; use full_matrices=false",
+                                          a.type().to_string()));
   }
   // The reduced factors (the primal outputs when they are those, else computed again).
   ArrayList factors;
@@ -190,14 +189,17 @@ ArrayList Svd::jvp(std::span<const Array> primals, std::span<const Array> tangen
   const DType dtype = a.dtype();
   const Array ut = adjoint(u), v = adjoint(vt);
   // u^H da v = diag(ds) + (skew parts that give du and dv): Townsend's "Differentiating the singular
-  // value decomposition" (2016), with the degenerate s_i = s_j and s_i = 0 terms masked as JAX does.
+  // value decomposition" (2016), with the s_i = 0 terms masked as JAX does.
   const Array ds_full = jnp::matmul(jnp::matmul(ut, da), v);
   const Array ds = jnp::real(jnp::diagonal(ds_full, {.axis1 = -2, .axis2 = -1}));
   if (!compute_uv_) return {ds};
   const Array s_row = jnp::expand_dims(s, -2);  // (..., 1, k)
   const Array s_column = jnp::expand_dims(s, -1);
   const Array s_diffs = jnp::multiply(jnp::add(s_row, s_column), jnp::subtract(s_row, s_column));
-  const Array s_diffs_zeros = as_dtype(jnp::equal(s_diffs, jnp::zeros_like(s_diffs)), s.dtype());
+  // Masked on the diagonal only, as JAX: repeated singular values make F infinite, because the
+  // singular vectors of a repeated value are not differentiable.
+  const Array s_diffs_zeros =
+      jnp::broadcast_to(jnp::eye(s.shape()[s.ndim() - 1], std::nullopt, 0, s.dtype()), s_diffs.shape());
   const Array f = jnp::subtract(jnp::reciprocal(jnp::add(s_diffs, s_diffs_zeros)), s_diffs_zeros);
   const Array s_zeros = as_dtype(jnp::equal(s, jnp::zeros_like(s)), s.dtype());
   const Array s_inv = jnp::subtract(jnp::reciprocal(jnp::add(s, s_zeros)), s_zeros);
@@ -229,11 +231,10 @@ ArrayList Svd::jvp(std::span<const Array> primals, std::span<const Array> tangen
 ArrayList Eig::jvp(std::span<const Array> primals, std::span<const Array> tangents,
                    std::span<const Array> /*outputs*/) const {
   if (compute_left_ || compute_right_) {
-    return {not_differentiable("eig",
-                               "only the eigenvalues of a general matrix are differentiable, as in JAX: call "
-                               "eig with compute_left_eigenvectors and compute_right_eigenvectors false "
-                               "(jnp::linalg::eigvals)"),
-            Array(), Array()};
+    not_differentiable("eig",
+                       "only the eigenvalues of a general matrix are differentiable, as in JAX: call eig "
+                       "with compute_left_eigenvectors and compute_right_eigenvectors false "
+                       "(jnp::linalg::eigvals)");
   }
   if (!tangents[0].valid()) return {Array()};
   // a = v diag(w) v^-1, so dw = diag(v^-1 da v) (Magnus 1985; Giles 2008 eq. 4.60).

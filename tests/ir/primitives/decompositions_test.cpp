@@ -351,6 +351,15 @@ TEST(Decompositions, BadInputRaisesNamedErrors) {
   }
 }
 
+// As JAX's wrapper: b with one axis fewer than a is a stack of vectors.
+TEST(Decompositions, TriangularSolveTakesVectors) {
+  const Array a = jnp::array({{2.0f, 0.0f}, {1.0f, 4.0f}});
+  const Array x = linalg::triangular_solve(a, jnp::array({2.0f, 9.0f}), {.left_side = true, .lower = true});
+  expect_close(x, jnp::array({1.0f, 2.0f}), 1e-6);
+  const Array row = linalg::triangular_solve(a, jnp::array({4.0f, 8.0f}), {.lower = true});  // x a = b
+  expect_close(row, jnp::array({1.0f, 2.0f}), 1e-6);
+}
+
 TEST(Decompositions, LuPivotsToPermutationAppliesTheSwaps) {
   // Swap rows 0 and 2, then 1 and 2: [0 1 2] -> [2 1 0] -> [2 0 1].
   const Array pivots = jnp::array({2, 2}, jx::int32);
