@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/fft.h"
@@ -27,10 +28,7 @@ namespace fft = jx::numpy::fft;
 using jx::Array;
 
 void expect_close(const Array& got, const Array& want, double tolerance) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const auto g = got.to_vector<std::complex<double>>(), w = want.to_vector<std::complex<double>>();
-  for (std::size_t i = 0; i < g.size(); ++i)
-    EXPECT_LE(std::abs(g[i] - w[i]), tolerance) << i << ": " << g[i] << " vs " << w[i];
+  EXPECT_TRUE(jx::testing::all_close(got, want, tolerance));
 }
 
 Array complex_normal(int seed, const jx::Shape& shape, jx::DType real = jx::float32) {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -23,9 +24,7 @@ namespace la = jx::numpy::linalg;
 using jx::Array;
 
 void expect_close(const Array& got, const Array& want, double tolerance) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const auto g = got.to_vector<double>(), w = want.to_vector<double>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], w[i], tolerance * (1 + std::abs(w[i]))) << i;
+  EXPECT_TRUE(jx::testing::all_close(got, want, tolerance, tolerance));
 }
 
 TEST(NumpyLinalgSpectral, NormDerivativesMatchFiniteDifferences) {

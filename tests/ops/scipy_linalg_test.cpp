@@ -8,6 +8,7 @@
 #include <complex>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -24,9 +25,7 @@ namespace sla = jx::scipy::linalg;
 using jx::Array;
 
 void expect_close(const Array& got, const Array& want, double tolerance) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const auto g = got.to_vector<std::complex<double>>(), w = want.to_vector<std::complex<double>>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_LE(std::abs(g[i] - w[i]), tolerance * (1 + std::abs(w[i]))) << i;
+  EXPECT_TRUE(jx::testing::all_close(got, want, tolerance, tolerance));
 }
 
 Array adjoint(const Array& x) { return jnp::conj(jnp::swapaxes(x, -1, -2)); }

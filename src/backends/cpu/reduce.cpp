@@ -483,15 +483,24 @@ Array reduce_complex(ReduceOp op, const Array& x, std::span<const int> axes, con
   return wrap(std::move(out));
 }
 
+// A cumulative operation's lines along `axis`: `outer` blocks of `length` steps, `inner` apart.
+struct ScanLines {
+  std::int64_t outer, length, inner;
+};
+ScanLines scan_lines(const Shape& shape, int axis) {
+  std::int64_t inner = 1;
+  for (int d = axis + 1; d < shape.ndim(); ++d) inner *= shape[d];
+  const std::int64_t length = shape[axis];
+  const std::int64_t outer = (length * inner != 0) ? shape.num_elements() / (length * inner) : 0;
+  return {outer, length, inner};
+}
+
 // Running products along `axis`, in the element type, sequentially as NumPy's cumprod.
 Array cumulative_complex_product(const Array& x, int axis, bool reverse, const ArrayType& out_type) {
   const Array dense = contiguous(x);
   auto out = allocate_array(out_type);
-  const Shape& shape = out_type.shape;
-  std::int64_t inner = 1;
-  for (int d = axis + 1; d < shape.ndim(); ++d) inner *= shape[d];
-  const std::int64_t length = shape[axis];
-  const std::int64_t outer = (length * inner != 0) ? out_type.num_elements() / (length * inner) : 0;
+  const ScanLines lines = scan_lines(out_type.shape, axis);
+  const std::int64_t outer = lines.outer, length = lines.length, inner = lines.inner;
   visit_complex_dtype(x.dtype(), [&]<class C>(TypeTag<C>) {
     const C* src = concrete(dense).data_as<C>();
     C* dst = out->data_as<C>();
@@ -559,11 +568,8 @@ Array cumulative(CumulativeOp op, const Array& x, int axis, bool reverse, const 
   }
   const Array dense = contiguous(x);
   auto out = allocate_array(out_type);
-  const Shape& shape = out_type.shape;
-  std::int64_t inner = 1;
-  for (int d = axis + 1; d < shape.ndim(); ++d) inner *= shape[d];
-  const std::int64_t length = shape[axis];
-  const std::int64_t outer = (length * inner != 0) ? out_type.num_elements() / (length * inner) : 0;
+  const ScanLines lines = scan_lines(out_type.shape, axis);
+  const std::int64_t outer = lines.outer, length = lines.length, inner = lines.inner;
   const ReduceOp reduce_op = op == CumulativeOp::sum    ? ReduceOp::sum
                              : op == CumulativeOp::prod ? ReduceOp::prod
                              : op == CumulativeOp::max  ? ReduceOp::max

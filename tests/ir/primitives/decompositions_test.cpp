@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -29,13 +30,7 @@ using jx::Array;
 
 // |got - want| <= tolerance * (1 + max |want|), over all elements (complex ones by magnitude).
 void expect_close(const Array& got, const Array& want, double tolerance) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const auto g = got.to_vector<std::complex<double>>(), w = want.to_vector<std::complex<double>>();
-  double scale = 1;
-  for (const auto& v : w) scale = std::max(scale, std::abs(v));
-  for (std::size_t i = 0; i < g.size(); ++i) {
-    EXPECT_LE(std::abs(g[i] - w[i]), tolerance * scale) << "element " << i << ": " << g[i] << " vs " << w[i];
-  }
+  EXPECT_TRUE(jx::testing::all_close(got, want, tolerance * jx::testing::magnitude_scale(want)));
 }
 
 Array adjoint(const Array& x) { return jnp::conj(jnp::swapaxes(x, -1, -2)); }
