@@ -105,7 +105,7 @@ TEST(Fft, JitVmapAndTheProgram) {
   EXPECT_NE(program.find("fft[fft_type=IRFFT fft_lengths=(16,)]"), std::string::npos) << program;
 }
 
-TEST(Fft, PlansAreSharedAcrossThreadsAndUnalignedViews) {
+TEST(Fft, ConcurrentCallsSharePlansAndUnalignedViewsGetTheirOwn) {
   const Array z = complex_normal(8, {64, 128});
   const Array expected = fft::fft(z);
   std::vector<Array> results(4);
