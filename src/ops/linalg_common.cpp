@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "jx/core/error.h"
+#include "jx/linalg.h"
 #include "jx/numpy.h"
 #include "ops/promotion.h"
 
@@ -52,5 +53,24 @@ double epsilon(DType dtype) {
 }
 
 Array adjoint(const Array& x) { return numpy::conj(numpy::swapaxes(x, -1, -2)); }
+
+Array lu_solve(const Array& lu, const Array& permutation, const Array& b, int trans) {
+  // x[order] along the row axis, for each column.
+  const auto rows_in = [](const Array& x, const Array& order) {
+    return numpy::take_along_axis(x, numpy::broadcast_to(numpy::expand_dims(order, -1), x.shape()), -2);
+  };
+  if (trans == 0) {  // a[permutation] = L U: x = U^-1 L^-1 b[permutation]
+    const Array y = lax::linalg::triangular_solve(lu, rows_in(b, permutation),
+                                                  {.left_side = true, .lower = true, .unit_diagonal = true});
+    return lax::linalg::triangular_solve(lu, y, {.left_side = true, .lower = false});
+  }
+  // op(a) = U^T L^T P (or with ^H): x = P^T L^-T U^-T b, P^T being the inverse row order.
+  const bool conjugate = trans == 2;
+  const Array y = lax::linalg::triangular_solve(
+      lu, b, {.left_side = true, .lower = false, .transpose_a = true, .conjugate_a = conjugate});
+  const Array z = lax::linalg::triangular_solve(
+      lu, y, {.left_side = true, .lower = true, .transpose_a = true, .conjugate_a = conjugate, .unit_diagonal = true});
+  return rows_in(z, numpy::argsort(permutation, -1));
+}
 
 }  // namespace jx::ops

@@ -19,5 +19,8 @@ Array with_batch(const Array& x, const Shape& batch);
 double epsilon(DType dtype);
 // The conjugate transpose of the last two axes.
 Array adjoint(const Array& x);
+// x with op(a) x = b from a's packed LU factors (lax.linalg.lu) and row permutation: op(a) = a for
+// trans 0, a^T for 1, a^H for 2; b is (..., n, k) with the factors' batch shape.
+Array lu_solve(const Array& lu, const Array& permutation, const Array& b, int trans);
 
 }  // namespace jx::ops

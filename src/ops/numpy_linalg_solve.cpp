@@ -23,16 +23,6 @@
 namespace jx::numpy::linalg {
 namespace {
 
-// P a = L U: the permuted rows of b, then the two triangular solves. `b` is (..., n, k) with a's batch
-// shape.
-Array lu_solve_matrices(const lax::linalg::LuResult& factors, const Array& b) {
-  const Array row_order = broadcast_to(expand_dims(factors.permutation, -1), b.shape());
-  const Array permuted = take_along_axis(b, row_order, -2);
-  const Array y =
-      lax::linalg::triangular_solve(factors.lu, permuted, {.left_side = true, .lower = true, .unit_diagonal = true});
-  return lax::linalg::triangular_solve(factors.lu, y, {.left_side = true, .lower = false});
-}
-
 // The determinant's sign from the LU factors: (-1)^(row swaps), times the signs (phases) of U's
 // diagonal; 0 for a singular matrix.
 std::pair<Array, Array> sign_and_diagonal(const lax::linalg::LuResult& factors, DType dtype) {
@@ -172,7 +162,8 @@ Array solve_function::operator()(const Array& a, const Array& b, Loc loc) const 
   const Shape batch = ops::broadcast_shapes("solve", a_batch, b_batch);
   x = ops::with_batch(x, batch);
   y = ops::with_batch(y, batch);
-  const Array solution = lu_solve_matrices(lax::linalg::lu(x), y);
+  const auto factors = lax::linalg::lu(x);
+  const Array solution = ops::lu_solve(factors.lu, factors.permutation, y, 0);
   return vector ? squeeze(solution, -1) : solution;
 }
 

@@ -209,21 +209,7 @@ Array lu_solve_function::operator()(const std::pair<Array, Array>& lu_and_piv, c
   rhs = ops::convert_to(rhs, PromotionType{factors.dtype(), false});
   const std::int64_t n = factors.shape()[factors.ndim() - 1];
   const Array permutation = lax::linalg::lu_pivots_to_permutation(pivots, n);
-  auto rows_of = [&](const Array& order) { return jnp::broadcast_to(jnp::expand_dims(order, -1), rhs.shape()); };
-  if (trans == 0) {  // a = P^T L U: x = U^-1 L^-1 (P b)
-    const Array y = lax::linalg::triangular_solve(factors, jnp::take_along_axis(rhs, rows_of(permutation), -2),
-                                                  {.left_side = true, .lower = true, .unit_diagonal = true});
-    return finish(lax::linalg::triangular_solve(factors, y, {.left_side = true, .lower = false}), vector);
-  }
-  // op(a) = U^T L^T P (or with ^H): x = P^T L^-T U^-T b.
-  const bool conjugate = trans == 2;
-  const Array y = lax::linalg::triangular_solve(
-      factors, rhs, {.left_side = true, .lower = false, .transpose_a = true, .conjugate_a = conjugate});
-  const Array z = lax::linalg::triangular_solve(
-      factors, y,
-      {.left_side = true, .lower = true, .transpose_a = true, .conjugate_a = conjugate, .unit_diagonal = true});
-  const Array inverse = jnp::argsort(permutation, -1);
-  return finish(jnp::take_along_axis(z, rows_of(inverse), -2), vector);
+  return finish(ops::lu_solve(factors, permutation, rhs, trans), vector);
 }
 
 ChoFactor cho_factor_function::operator()(const Array& a, ChoFactorOptions options, Loc loc) const {
