@@ -244,58 +244,37 @@ void eigh_typed(std::int64_t batch, std::int64_t n, bool lower, const T* a, T* v
   const char jobz = 'V', uplo = lower ? 'L' : 'U';
   const int order = as_int(n);
   std::vector<T> matrix(static_cast<std::size_t>(n * n));
-  int info = 0, iwork_query = 0;
+  int info = 0;
+  // syevd and heevd differ only in heevd's real workspace; lwork etc. -1 is the workspace query.
+  auto decompose = [&](R* w_out, T* work, int lwork, R* rwork, int lrwork, int* iwork, int liwork) {
+    if constexpr (std::is_same_v<T, float>) {
+      lapack::ssyevd_(&jobz, &uplo, &order, matrix.data(), &order, w_out, work, &lwork, iwork, &liwork, &info, 1, 1);
+    } else if constexpr (std::is_same_v<T, double>) {
+      lapack::dsyevd_(&jobz, &uplo, &order, matrix.data(), &order, w_out, work, &lwork, iwork, &liwork, &info, 1, 1);
+    } else if constexpr (std::is_same_v<T, c64>) {
+      lapack::cheevd_(&jobz, &uplo, &order, matrix.data(), &order, w_out, work, &lwork, rwork, &lrwork, iwork, &liwork,
+                      &info, 1, 1);
+    } else {
+      lapack::zheevd_(&jobz, &uplo, &order, matrix.data(), &order, w_out, work, &lwork, rwork, &lrwork, iwork, &liwork,
+                      &info, 1, 1);
+    }
+  };
   T work_query{};
   R rwork_query{};
-  const int query = -1;
-  if constexpr (kComplex<T>) {
-    auto heevd = [](auto&&... args) {
-      if constexpr (std::is_same_v<T, c64>) {
-        lapack::cheevd_(args...);
-      } else {
-        lapack::zheevd_(args...);
-      }
-    };
-    heevd(&jobz, &uplo, &order, matrix.data(), &order, w, &work_query, &query, &rwork_query, &query, &iwork_query,
-          &query, &info, lapack::Len{1}, lapack::Len{1});
-    std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
-    std::vector<R> rwork(static_cast<std::size_t>(workspace_size(rwork_query)));
-    std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
-    const int lwork = as_int(std::ssize(work)), lrwork = as_int(std::ssize(rwork)), liwork = as_int(std::ssize(iwork));
-    for (std::int64_t b = 0; b < batch; ++b) {
-      transpose_matrix(a + b * n * n, n, n, matrix.data());
-      heevd(&jobz, &uplo, &order, matrix.data(), &order, w + b * n, work.data(), &lwork, rwork.data(), &lrwork,
-            iwork.data(), &liwork, &info, lapack::Len{1}, lapack::Len{1});
-      if (info != 0) {
-        fill_nan(v + b * n * n, n * n);
-        fill_nan(w + b * n, n);
-      } else {
-        transpose_matrix(matrix.data(), n, n, v + b * n * n);
-      }
-    }
-  } else {
-    auto syevd = [](auto&&... args) {
-      if constexpr (std::is_same_v<T, float>) {
-        lapack::ssyevd_(args...);
-      } else {
-        lapack::dsyevd_(args...);
-      }
-    };
-    syevd(&jobz, &uplo, &order, matrix.data(), &order, w, &work_query, &query, &iwork_query, &query, &info,
-          lapack::Len{1}, lapack::Len{1});
-    std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
-    std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
-    const int lwork = as_int(std::ssize(work)), liwork = as_int(std::ssize(iwork));
-    for (std::int64_t b = 0; b < batch; ++b) {
-      transpose_matrix(a + b * n * n, n, n, matrix.data());
-      syevd(&jobz, &uplo, &order, matrix.data(), &order, w + b * n, work.data(), &lwork, iwork.data(), &liwork, &info,
-            lapack::Len{1}, lapack::Len{1});
-      if (info != 0) {
-        fill_nan(v + b * n * n, n * n);
-        fill_nan(w + b * n, n);
-      } else {
-        transpose_matrix(matrix.data(), n, n, v + b * n * n);
-      }
+  int iwork_query = 0;
+  decompose(w, &work_query, -1, &rwork_query, -1, &iwork_query, -1);
+  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  std::vector<R> rwork(kComplex<T> ? static_cast<std::size_t>(workspace_size(rwork_query)) : 1);
+  std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
+  for (std::int64_t b = 0; b < batch; ++b) {
+    transpose_matrix(a + b * n * n, n, n, matrix.data());
+    decompose(w + b * n, work.data(), as_int(std::ssize(work)), rwork.data(), as_int(std::ssize(rwork)), iwork.data(),
+              as_int(std::ssize(iwork)));
+    if (info != 0) {
+      fill_nan(v + b * n * n, n * n);
+      fill_nan(w + b * n, n);
+    } else {
+      transpose_matrix(matrix.data(), n, n, v + b * n * n);
     }
   }
 }
