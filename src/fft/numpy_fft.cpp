@@ -31,9 +31,11 @@ Array fft_function::operator()(const Array& x, FftType fft_type, const std::vect
       throw DTypeError("fft", fmt::format("RFFT takes real input, got {}", x.type().to_string()));
     }
     input = ops::to_inexact(x);
+  } else if (is_complex(x.dtype())) {
+    input = x;
   } else {
-    input =
-        is_complex(x.dtype()) ? x : convert_element_type(ops::to_inexact(x), complex_dtype(ops::to_inexact(x).dtype()));
+    const Array inexact = ops::to_inexact(x);
+    input = convert_element_type(inexact, complex_dtype(inexact.dtype()));
   }
   if (fft_lengths.empty()) return input;
   return jx::bind1(primitives::Fft(fft_type, fft_lengths), {input});
