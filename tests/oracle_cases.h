@@ -33,6 +33,7 @@ inline const json& oracle_cases(const std::string& file) {
   return parsed.emplace(file, json::parse(in).at("cases")).first->second;
 }
 
+// A JSON number (a bool counts as 0 or 1), or one of the strings "nan", "inf", "-inf".
 inline double case_number(const json& v) {
   if (v.is_string()) {
     const std::string s = v.get<std::string>();
@@ -41,6 +42,7 @@ inline double case_number(const json& v) {
     if (s == "-inf") return -HUGE_VAL;
     throw std::runtime_error("bad number " + s);
   }
+  if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
   return v.get<double>();
 }
 

@@ -39,6 +39,7 @@
 #include "jx/numpy.h"
 #include "jx/scipy.h"
 #include "jx/transforms/jit.h"
+#include "oracle_cases.h"
 
 namespace {
 
@@ -120,24 +121,10 @@ jx::DType dtype_from(const std::string& name) {
   return it->second;
 }
 
-jx::Shape shape_from(const json& dims) {
-  jx::Shape shape;
-  for (const json& d : dims) shape.push_back(d.get<std::int64_t>());
-  return shape;
-}
+jx::Shape shape_from(const json& dims) { return jx::testing::case_shape(dims); }
 
-// A JSON number, or one of the strings "nan", "inf", "-inf".
-double number(const json& v) {
-  if (v.is_string()) {
-    const std::string s = v.get<std::string>();
-    if (s == "nan") return std::nan("");
-    if (s == "inf") return HUGE_VAL;
-    if (s == "-inf") return -HUGE_VAL;
-    throw std::runtime_error("bad number " + s);
-  }
-  if (v.is_boolean()) return v.get<bool>() ? 1.0 : 0.0;
-  return v.get<double>();
-}
+// A JSON number, or one of the strings "nan", "inf", "-inf" (the format the oracle files share).
+double number(const json& v) { return jx::testing::case_number(v); }
 
 std::int64_t integer(const json& v) {
   if (v.is_boolean()) return v.get<bool>() ? 1 : 0;
