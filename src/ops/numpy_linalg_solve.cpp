@@ -1,9 +1,8 @@
 // jx::numpy::linalg's functions built on the LU factorization (det, slogdet, solve, inv and what
 // follows from them), the Cholesky wrapper, multi_dot, and the array-API aliases of jnp.linalg.
-// Everything is composed of lax::linalg primitives and jnp ops, so jit, vmap and grad see through it.
-// det has JAX's own derivative (closed forms up to 3 x 3, then a cofactor solve that stays finite at
-// singular matrices); slogdet's comes from the LU rule, which equals JAX's trace(a^-1 da) away from
-// singular matrices.
+// Everything is composed of primitives and jnp ops, so jit, vmap and grad see through it. solve, det
+// and slogdet are one primitive each (one getrf, no layout changes: the common case costs what LAPACK
+// does), whose derivatives are JAX's, from the lu primitive (ir/primitives/lu_derivatives.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,26 +14,11 @@
 #include "jx/lax.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
-#include "jx/transforms/custom_derivatives.h"
 #include "ops/linalg_common.h"
 #include "ops/promotion.h"
 #include "trace/trace.h"
 
 namespace jx::numpy::linalg {
-namespace {
-
-// The determinant's sign from the LU factors: (-1)^(row swaps), times the signs (phases) of U's
-// diagonal; 0 for a singular matrix.
-std::pair<Array, Array> sign_and_diagonal(const lax::linalg::LuResult& factors, DType dtype) {
-  const Array diag = diagonal(factors.lu);
-  const Array iota = lax::broadcasted_iota(DType::int32, factors.pivots.shape(), factors.pivots.ndim() - 1);
-  const Array swaps = sum(astype(not_equal(factors.pivots, iota), DType::int32), -1);
-  const Array odd = equal(remainder(swaps, array(2, DType::int32)), array(1, DType::int32));
-  const Array parity_sign = where(odd, array(-1, dtype), array(1, dtype));
-  return {parity_sign, diag};
-}
-
-}  // namespace
 
 Array cholesky_function::operator()(const Array& a, CholeskyOptions options, Loc loc) const {
   CallSite site(loc);
@@ -46,59 +30,11 @@ Array cholesky_function::operator()(const Array& a, CholeskyOptions options, Loc
 SlogdetResult slogdet_function::operator()(const Array& a, Loc loc) const {
   CallSite site(loc);
   ops::check_matrix("slogdet", a, true);
-  const Array x = ops::to_inexact(a);
-  const DType dtype = x.dtype();
-  const auto factors = lax::linalg::lu(x);
-  const auto [parity_sign, diag] = sign_and_diagonal(factors, dtype);
-  const Array magnitude = abs(diag);
-  const Array is_zero = any(equal(magnitude, zeros_like(magnitude)), -1);
-  // The phase of each pivot: its sign for real matrices, d / |d| for complex ones (0 / 0 is masked).
-  const Array safe = where(equal(magnitude, zeros_like(magnitude)), ones_like(magnitude), magnitude);
-  const Array phases = is_complex(dtype) ? divide(diag, astype(safe, dtype)) : sign(diag);
-  const Array sign_value = where(is_zero, zeros_like(parity_sign), multiply(parity_sign, prod(phases, -1)));
-  const Array logabsdet = sum(log(magnitude), -1);
-  return {sign_value, where(is_zero, full_like(logabsdet, -std::numeric_limits<double>::infinity()), logabsdet)};
+  const ArrayList outputs = jx::bind(primitives::Determinant(true), ArrayList{ops::to_inexact(a)});
+  return {outputs[0], outputs[1]};
 }
 
 namespace {
-
-// (det a, adj(a) b) by one LU factorization, finite also for a of rank n - 1 (JAX's _cofactor_solve):
-// with the last pivot of U replaced by 1 / (the determinant of the rest), the solves that give
-// det(a) a^-1 b = adj(a) b never divide by the zero pivot; matrices of lower rank, whose adjugate is
-// zero, are found by a solve against that U overflowing, and give zero.
-std::pair<Array, Array> cofactor_solve(const Array& a, const Array& b) {
-  const std::int64_t n = a.shape()[a.ndim() - 1];
-  const DType dtype = a.dtype();
-  const auto factors = lax::linalg::lu(a);
-  const auto [parity_sign, diag] = sign_and_diagonal(factors, dtype);
-  const Array partial = multiply(cumprod(diag, -1), expand_dims(parity_sign, -1));
-  const int last = partial.ndim() - 1;
-  const Array full_det = squeeze(lax::slice_in_dim(partial, n - 1, n, 1, last), -1);
-  const Array rest_det = lax::slice_in_dim(partial, n - 2, n - 1, 1, last);  // (..., 1)
-  const Array corner =
-      logical_and(equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 0), array(static_cast<std::int32_t>(n - 1))),
-                  equal(lax::broadcasted_iota(DType::int32, Shape{n, n}, 1), array(static_cast<std::int32_t>(n - 1))));
-  const Array lu = where(corner, expand_dims(reciprocal(rest_det), -1), factors.lu);
-  // Rank below n - 1: a solve against the modified U overflows.
-  const Array probe =
-      lax::linalg::triangular_solve(lu, ones(Shape(a.shape()), dtype), {.left_side = true, .lower = false});
-  const Array deficient = expand_dims(expand_dims(any(logical_or(isnan(probe), isinf(probe)), {-2, -1}), -1), -1);
-  Array x = where(deficient, zeros_like(b), b);
-  x = take_along_axis(x, broadcast_to(expand_dims(factors.permutation, -1), x.shape()), -2);
-  x = lax::linalg::triangular_solve(lu, x, {.left_side = true, .lower = true, .unit_diagonal = true});
-  const int rows = x.ndim() - 2;
-  x = concatenate({multiply(lax::slice_in_dim(x, 0, n - 1, 1, rows), expand_dims(expand_dims(full_det, -1), -1)),
-                   lax::slice_in_dim(x, n - 1, n, 1, rows)},
-                  rows);
-  x = lax::linalg::triangular_solve(lu, x, {.left_side = true, .lower = false});
-  return {full_det, where(deficient, zeros_like(x), x)};
-}
-
-Array det_by_lu(const Array& x) {
-  const auto factors = lax::linalg::lu(x);
-  const auto [parity_sign, diag] = sign_and_diagonal(factors, x.dtype());
-  return multiply(parity_sign, prod(diag, -1));
-}
 
 // The closed forms JAX uses for 2 x 2 and 3 x 3 matrices (autodiff through them is exact everywhere).
 Array entry(const Array& x, std::int64_t i, std::int64_t j) {
@@ -123,19 +59,12 @@ Array det_function::operator()(const Array& a, Loc loc) const {
   CallSite site(loc);
   ops::check_matrix("det", a, true);
   const Array x = ops::to_inexact(a);
+  // As JAX, the closed forms for 2 x 2 and 3 x 3 matrices; LU otherwise, with JAX's derivative
+  // (lu_derivatives.cpp), which stays finite at singular matrices.
   const std::int64_t n = x.shape()[x.ndim() - 1];
   if (n == 2) return det_2x2(x);
   if (n == 3) return det_3x3(x);
-  if (n < 2) return det_by_lu(x);
-  // As JAX: d det = trace(adj(a) da), which stays finite at singular matrices where the LU
-  // factorization's own derivative divides by the zero pivot.
-  static const auto det_with_jvp =
-      custom_jvp([](const Array& m) { return det_by_lu(m); },
-                 [](const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
-                   const auto [value, adjugate_times] = cofactor_solve(std::get<0>(primals), std::get<0>(tangents));
-                   return std::pair{value, numpy::trace(adjugate_times, {.axis1 = -2, .axis2 = -1})};
-                 });
-  return det_with_jvp(x);
+  return jx::bind1(primitives::Determinant(false), {x});
 }
 
 Array solve_function::operator()(const Array& a, const Array& b, Loc loc) const {
@@ -162,8 +91,7 @@ Array solve_function::operator()(const Array& a, const Array& b, Loc loc) const 
   const Shape batch = ops::broadcast_shapes("solve", a_batch, b_batch);
   x = ops::with_batch(x, batch);
   y = ops::with_batch(y, batch);
-  const auto factors = lax::linalg::lu(x);
-  const Array solution = ops::lu_solve(factors.lu, factors.permutation, y, 0);
+  const Array solution = jx::bind1(primitives::Solve(), {x, y});
   return vector ? squeeze(solution, -1) : solution;
 }
 

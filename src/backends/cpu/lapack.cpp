@@ -6,14 +6,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <complex>
 #include <limits>
 #include <stdexcept>
 #include <type_traits>
-#include <vector>
 
 #include "backends/cpu/lapack_routines.h"
-#include "backends/cpu/thread_pool.h"
+#include "backends/cpu/matrix_transpose.h"
+#include "backends/cpu/scratch.h"
 #include "jx/core/error.h"
 
 namespace jx::cpu {
@@ -35,33 +36,6 @@ using Real = typename RealOf<T>::type;
 
 template <class T>
 inline constexpr bool kComplex = !std::is_same_v<T, Real<T>>;
-
-// The matrix (rows x cols, row-major) at `in`, written transposed (cols x rows, row-major) to `out`:
-// row-major to column-major and back are both this. 16 x 16 blocks, each written row by row: with the
-// writes contiguous and the reads strided, a power-of-two stride costs far less than the other way
-// round (256 x 256 doubles: 32 us instead of 190, measured here), as the strided side is only read.
-// Large matrices split their block rows over the thread pool.
-template <class T>
-void transpose_matrix(const T* in, std::int64_t rows, std::int64_t cols, T* out) {
-  constexpr std::int64_t kBlock = 16;
-  const std::int64_t block_rows = (rows + kBlock - 1) / kBlock;
-  const auto transpose_blocks = [&](std::int64_t first, std::int64_t last) {
-    for (std::int64_t i0 = first * kBlock; i0 < std::min(rows, last * kBlock); i0 += kBlock) {
-      for (std::int64_t j0 = 0; j0 < cols; j0 += kBlock) {
-        const std::int64_t i1 = std::min(rows, i0 + kBlock), j1 = std::min(cols, j0 + kBlock);
-        for (std::int64_t j = j0; j < j1; ++j) {
-          for (std::int64_t i = i0; i < i1; ++i) out[j * rows + i] = in[i * cols + j];
-        }
-      }
-    }
-  };
-  constexpr std::int64_t kParallelElements = std::int64_t{1} << 16;
-  if (rows * cols < kParallelElements) {
-    transpose_blocks(0, block_rows);
-  } else {
-    parallel_for(block_rows, 1, transpose_blocks);
-  }
-}
 
 template <class T>
 void fill_nan(T* out, std::int64_t count) {
@@ -105,8 +79,8 @@ void visit_inexact(DType dtype, const char* kernel, F&& f) {
 template <class T>
 void lu_factor_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T* a, T* lu, std::int32_t* pivots) {
   const std::int64_t k = std::min(m, n);
-  std::vector<T> work(static_cast<std::size_t>(m * n));
-  std::vector<int> ipiv(static_cast<std::size_t>(std::max<std::int64_t>(k, 1)));
+  Scratch<T> work(m * n);
+  Scratch<int> ipiv(std::max<std::int64_t>(k, 1));
   for (std::int64_t b = 0; b < batch; ++b) {
     transpose_matrix(a + b * m * n, m, n, work.data());
     int info = 0;
@@ -122,17 +96,79 @@ template <class T>
 void inverse_typed(std::int64_t batch, std::int64_t n, const T* a, T* out) {
   if (n == 0) return;
   std::copy(a, a + batch * n * n, out);
-  std::vector<int> ipiv(static_cast<std::size_t>(n));
+  Scratch<int> ipiv(n);
   int info = 0;
   T query{};
   lapack::getri(as_int(n), out, as_int(n), ipiv.data(), &query, -1, &info);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(query)));
+  Scratch<T> work(workspace_size(query));
   for (std::int64_t b = 0; b < batch; ++b) {
     T* matrix = out + b * n * n;
     lapack::getrf(as_int(n), as_int(n), matrix, as_int(n), ipiv.data(), &info);
     if (info == 0)
       lapack::getri(as_int(n), matrix, as_int(n), ipiv.data(), work.data(), as_int(std::ssize(work)), &info);
     if (info != 0) fill_nan(matrix, n * n);  // singular: getri computes nothing
+  }
+}
+
+// A x = b without transposing a: the row-major buffer read column-major is a^T, whose factors P a^T =
+// L U getrf computes in place; getrs with trans 'T' then solves (a^T)^T x = b. b and x are row-major
+// n x nrhs, so only their column-major copies need moving (nothing for a single right-hand side).
+template <class T>
+void solve_typed(std::int64_t batch, std::int64_t n, std::int64_t nrhs, const T* a, const T* b, T* x) {
+  if (n == 0 || nrhs == 0) return;
+  Scratch<T> factors(n * n);
+  Scratch<T> rhs(nrhs > 1 ? n * nrhs : 0);
+  Scratch<int> ipiv(n);
+  for (std::int64_t i = 0; i < batch; ++i) {
+    std::copy(a + i * n * n, a + (i + 1) * n * n, factors.data());
+    T* out = x + i * n * nrhs;
+    T* columns = nrhs > 1 ? rhs.data() : out;
+    if (nrhs > 1) {
+      transpose_matrix(b + i * n * nrhs, n, nrhs, columns);
+    } else {
+      std::copy(b + i * n, b + (i + 1) * n, out);
+    }
+    int info = 0;
+    lapack::getrf(as_int(n), as_int(n), factors.data(), as_int(n), ipiv.data(), &info);
+    // A singular matrix (info > 0) still solves, to infinities and NaNs, as the triangular solves do.
+    lapack::getrs('T', as_int(n), as_int(nrhs), factors.data(), as_int(n), ipiv.data(), columns, as_int(n), &info);
+    if (nrhs > 1) transpose_matrix(columns, nrhs, n, out);
+  }
+}
+
+// det(a) = det(a^T): the product of U's diagonal from getrf on the row-major buffer as it is, negated
+// once per row swap. With `log`, the sign (phase) and log|det| instead, which do not overflow.
+template <class T>
+void determinant_typed(std::int64_t batch, std::int64_t n, const T* a, T* det_or_sign, Real<T>* logabsdet) {
+  using R = Real<T>;
+  Scratch<T> factors(n * n);
+  Scratch<int> ipiv(n);
+  for (std::int64_t i = 0; i < batch; ++i) {
+    std::copy(a + i * n * n, a + (i + 1) * n * n, factors.data());
+    int info = 0;
+    if (n > 0) lapack::getrf(as_int(n), as_int(n), factors.data(), as_int(n), ipiv.data(), &info);
+    bool odd = false;
+    for (std::int64_t k = 0; k < n; ++k) odd = odd != (ipiv[static_cast<std::size_t>(k)] != k + 1);
+    T value(odd ? R(-1) : R(1));
+    if (logabsdet == nullptr) {
+      for (std::int64_t k = 0; k < n; ++k) value *= factors[static_cast<std::size_t>(k * n + k)];
+      det_or_sign[i] = value;
+      continue;
+    }
+    R log_magnitude = 0;
+    for (std::int64_t k = 0; k < n; ++k) {
+      const T pivot = factors[static_cast<std::size_t>(k * n + k)];
+      const R magnitude = std::abs(pivot);
+      if (magnitude == 0) {
+        value = T(0);
+        log_magnitude = -std::numeric_limits<R>::infinity();
+        break;
+      }
+      value *= pivot / magnitude;
+      log_magnitude += std::log(magnitude);
+    }
+    det_or_sign[i] = value;
+    logabsdet[i] = log_magnitude;
   }
 }
 
@@ -143,12 +179,12 @@ void householder_qr_typed(std::int64_t batch, std::int64_t m, std::int64_t n, co
     std::copy(a, a + batch * m * n, reflectors);
     return;
   }
-  std::vector<T> matrix(static_cast<std::size_t>(m * n));
+  Scratch<T> matrix(m * n);
   const int lda = as_int(m);
   int info = 0;
   T query{};
   lapack::geqrf(as_int(m), as_int(n), matrix.data(), lda, taus, &query, -1, &info);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(query)));
+  Scratch<T> work(workspace_size(query));
   for (std::int64_t b = 0; b < batch; ++b) {
     transpose_matrix(a + b * m * n, m, n, matrix.data());
     lapack::geqrf(as_int(m), as_int(n), matrix.data(), lda, taus + b * k, work.data(), as_int(std::ssize(work)), &info);
@@ -161,12 +197,12 @@ void householder_product_typed(std::int64_t batch, std::int64_t m, std::int64_t 
                                const T* reflectors, const T* taus, T* q) {
   if (m == 0 || columns == 0) return;
   // orgqr expands the reflectors in place: the buffer holds `columns` columns of the m x n input.
-  std::vector<T> matrix(static_cast<std::size_t>(m * columns), T(0));
+  Scratch<T> matrix(m * columns);
   const int lda = as_int(m);
   int info = 0;
   T query{};
   lapack::orgqr(as_int(m), as_int(columns), as_int(k), matrix.data(), lda, taus, &query, -1, &info);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(query)));
+  Scratch<T> work(workspace_size(query));
   for (std::int64_t b = 0; b < batch; ++b) {
     const T* in = reflectors + b * m * n;
     std::fill(matrix.begin(), matrix.end(), T(0));
@@ -187,15 +223,14 @@ void qr_typed(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t c
   if (m == 0) return;
   // One column-major buffer of max(n, columns) columns: A, then the reflectors, then Q.
   const std::int64_t width = std::max(n, columns);
-  std::vector<T> matrix(static_cast<std::size_t>(m * width)),
-      taus(static_cast<std::size_t>(std::max<std::int64_t>(k, 1)));
+  Scratch<T> matrix(m * width), taus(std::max<std::int64_t>(k, 1));
   const int lda = as_int(m);
   int info = 0;
   T factor_query{}, expand_query{};
   if (k > 0) lapack::geqrf(as_int(m), as_int(n), matrix.data(), lda, taus.data(), &factor_query, -1, &info);
   if (columns > 0)
     lapack::orgqr(as_int(m), as_int(columns), as_int(k), matrix.data(), lda, taus.data(), &expand_query, -1, &info);
-  std::vector<T> work(static_cast<std::size_t>(std::max(workspace_size(factor_query), workspace_size(expand_query))));
+  Scratch<T> work(std::max(workspace_size(factor_query), workspace_size(expand_query)));
   const int lwork = as_int(std::ssize(work));
   for (std::int64_t b = 0; b < batch; ++b) {
     transpose_matrix(a + b * m * n, m, n, matrix.data());
@@ -219,7 +254,7 @@ void cholesky_typed(std::int64_t batch, std::int64_t n, const T* in, T* out) {
   // The row-major buffer read column-major is B = A^T = conj(A), whose upper triangle is A's lower one.
   // potrf factors B = U^H U; with A = L L^H that makes U = L^T, so the factored buffer read row-major
   // again is L itself (its other triangle holds the untouched input, zeroed here).
-  std::vector<T> matrix(static_cast<std::size_t>(n * n));
+  Scratch<T> matrix(n * n);
   for (std::int64_t b = 0; b < batch; ++b) {
     T* l = out + b * n * n;
     std::copy(in + b * n * n, in + (b + 1) * n * n, matrix.begin());
@@ -243,7 +278,7 @@ void eigh_typed(std::int64_t batch, std::int64_t n, bool lower, const T* a, T* v
   using R = Real<T>;
   const char jobz = 'V', uplo = lower ? 'L' : 'U';
   const int order = as_int(n);
-  std::vector<T> matrix(static_cast<std::size_t>(n * n));
+  Scratch<T> matrix(n * n);
   int info = 0;
   // syevd and heevd differ only in heevd's real workspace; lwork etc. -1 is the workspace query.
   auto decompose = [&](R* w_out, T* work, int lwork, R* rwork, int lrwork, int* iwork, int liwork) {
@@ -263,9 +298,9 @@ void eigh_typed(std::int64_t batch, std::int64_t n, bool lower, const T* a, T* v
   R rwork_query{};
   int iwork_query = 0;
   decompose(w, &work_query, -1, &rwork_query, -1, &iwork_query, -1);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
-  std::vector<R> rwork(kComplex<T> ? static_cast<std::size_t>(workspace_size(rwork_query)) : 1);
-  std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iwork_query)));
+  Scratch<T> work(workspace_size(work_query));
+  Scratch<R> rwork(kComplex<T> ? workspace_size(rwork_query) : 1);
+  Scratch<int> iwork(std::max(1, iwork_query));
   for (std::int64_t b = 0; b < batch; ++b) {
     transpose_matrix(a + b * n * n, n, n, matrix.data());
     decompose(w + b * n, work.data(), as_int(std::ssize(work)), rwork.data(), as_int(std::ssize(rwork)), iwork.data(),
@@ -302,17 +337,17 @@ void svd_typed(std::int64_t batch, std::int64_t m, std::int64_t n, bool full_mat
   }
   const char jobz = !compute_uv ? 'N' : full_matrices ? 'A' : 'S';
   const int rows = as_int(m), cols = as_int(n), ldu = as_int(m), ldvt = as_int(std::max<std::int64_t>(vt_rows, 1));
-  std::vector<T> matrix(static_cast<std::size_t>(m * n));
-  std::vector<T> u_work(compute_uv ? static_cast<std::size_t>(m * u_columns) : 1);
-  std::vector<T> vt_work(compute_uv ? static_cast<std::size_t>(vt_rows * n) : 1);
-  std::vector<int> iwork(static_cast<std::size_t>(8 * k));
+  Scratch<T> matrix(m * n);
+  Scratch<T> u_work(compute_uv ? m * u_columns : 1);
+  Scratch<T> vt_work(compute_uv ? vt_rows * n : 1);
+  Scratch<int> iwork(8 * k);
   int info = 0;
   T work_query{};
   const int query = -1;
   // Complex gesdd's real workspace (LAPACK 3.11's documented bound).
   const std::int64_t big = std::max(m, n);
   const std::int64_t rwork_size = compute_uv ? std::max(5 * k * k + 5 * k, 2 * big * k + 2 * k * k + k) : 7 * k;
-  std::vector<R> rwork(kComplex<T> ? static_cast<std::size_t>(rwork_size) : 1);
+  Scratch<R> rwork(kComplex<T> ? rwork_size : 1);
   auto gesdd = [&](T* work, int lwork, R* s_out) {
     if constexpr (std::is_same_v<T, float>) {
       lapack::sgesdd_(&jobz, &rows, &cols, matrix.data(), &rows, s_out, u_work.data(), &ldu, vt_work.data(), &ldvt,
@@ -329,7 +364,7 @@ void svd_typed(std::int64_t batch, std::int64_t m, std::int64_t n, bool full_mat
     }
   };
   gesdd(&work_query, query, s);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  Scratch<T> work(workspace_size(work_query));
   for (std::int64_t b = 0; b < batch; ++b) {
     transpose_matrix(a + b * m * n, m, n, matrix.data());
     gesdd(work.data(), as_int(std::ssize(work)), s + b * k);
@@ -356,12 +391,11 @@ void eig_typed(std::int64_t batch, std::int64_t n, const T* a, std::complex<Real
   if (n == 0) return;
   const char jobvl = left ? 'V' : 'N', jobvr = right ? 'V' : 'N';
   const int order = as_int(n);
-  std::vector<T> matrix(static_cast<std::size_t>(n * n));
-  std::vector<T> vl(left ? static_cast<std::size_t>(n * n) : 1), vr(right ? static_cast<std::size_t>(n * n) : 1);
+  Scratch<T> matrix(n * n);
+  Scratch<T> vl(left ? n * n : 1), vr(right ? n * n : 1);
   const int ldvl = left ? order : 1, ldvr = right ? order : 1;
-  std::vector<R> wr(static_cast<std::size_t>(n)), wi(static_cast<std::size_t>(n)),
-      rwork(static_cast<std::size_t>(2 * n));
-  std::vector<C> wc(static_cast<std::size_t>(n));
+  Scratch<R> wr(n), wi(n), rwork(2 * n);
+  Scratch<C> wc(n);
   int info = 0;
   auto geev = [&](T* work, int lwork) {
     if constexpr (std::is_same_v<T, float>) {
@@ -380,10 +414,10 @@ void eig_typed(std::int64_t batch, std::int64_t n, const T* a, std::complex<Real
   };
   T work_query{};
   geev(&work_query, -1);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  Scratch<T> work(workspace_size(work_query));
   // Eigenvectors come back column-major; a real geev stores a conjugate pair (w[j], w[j+1]) as the
   // real and imaginary parts in columns j and j + 1.
-  auto unpack_vectors = [&](const std::vector<T>& packed, C* out) {
+  auto unpack_vectors = [&](const Scratch<T>& packed, C* out) {
     for (std::int64_t j = 0; j < n; ++j) {
       for (std::int64_t i = 0; i < n; ++i) {
         if constexpr (kComplex<T>) {
@@ -431,12 +465,11 @@ void schur_typed(std::int64_t batch, std::int64_t n, const T* a, T* t, T* z) {
   const char jobvs = 'V', sort = 'N';
   const int order = as_int(n);
   int sdim = 0, info = 0;
-  std::vector<T> matrix(static_cast<std::size_t>(n * n)), vs(static_cast<std::size_t>(n * n));
+  Scratch<T> matrix(n * n), vs(n * n);
   // Eigenvalues as real and imaginary parts for real routines, complex for complex ones.
-  std::vector<R> wr(kComplex<T> ? 0 : static_cast<std::size_t>(n)), wi(kComplex<T> ? 0 : static_cast<std::size_t>(n)),
-      rwork(kComplex<T> ? static_cast<std::size_t>(n) : 0);
-  std::vector<T> wc(kComplex<T> ? static_cast<std::size_t>(n) : 0);
-  std::vector<int> bwork(static_cast<std::size_t>(n));
+  Scratch<R> wr(kComplex<T> ? 0 : n), wi(kComplex<T> ? 0 : n), rwork(kComplex<T> ? n : 0);
+  Scratch<T> wc(kComplex<T> ? n : 0);
+  Scratch<int> bwork(n);
   auto gees = [&](T* work, int lwork) {
     if constexpr (std::is_same_v<T, float>) {
       lapack::sgees_(&jobvs, &sort, nullptr, &order, matrix.data(), &order, &sdim, wr.data(), wi.data(), vs.data(),
@@ -454,7 +487,7 @@ void schur_typed(std::int64_t batch, std::int64_t n, const T* a, T* t, T* z) {
   };
   T work_query{};
   gees(&work_query, -1);
-  std::vector<T> work(static_cast<std::size_t>(workspace_size(work_query)));
+  Scratch<T> work(workspace_size(work_query));
   for (std::int64_t b = 0; b < batch; ++b) {
     transpose_matrix(a + b * n * n, n, n, matrix.data());
     gees(work.data(), as_int(std::ssize(work)));
@@ -472,8 +505,7 @@ template <class T>
 void tridiagonal_solve_typed(std::int64_t batch, std::int64_t m, std::int64_t n, const T* dl, const T* d, const T* du,
                              T* b) {
   if (m == 0 || n == 0) return;
-  std::vector<T> lower(static_cast<std::size_t>(m)), main(static_cast<std::size_t>(m)),
-      upper(static_cast<std::size_t>(m)), rhs(static_cast<std::size_t>(m * n));
+  Scratch<T> lower(m), main(m), upper(m), rhs(m * n);
   for (std::int64_t i = 0; i < batch; ++i) {
     // jax.lax.linalg's dl[j] is A(j, j - 1) (dl[0] unused); LAPACK's DL(j) is A(j + 1, j).
     std::copy(dl + i * m + 1, dl + (i + 1) * m, lower.begin());
@@ -503,6 +535,24 @@ void lu_factor(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, 
 void inverse(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* out) {
   visit_inexact(dtype, "inverse",
                 [&]<class T>() { inverse_typed(batch, n, static_cast<const T*>(a), static_cast<T*>(out)); });
+}
+
+void solve(DType dtype, std::int64_t batch, std::int64_t n, std::int64_t nrhs, const void* a, const void* b, void* x) {
+  visit_inexact(dtype, "solve", [&]<class T>() {
+    solve_typed(batch, n, nrhs, static_cast<const T*>(a), static_cast<const T*>(b), static_cast<T*>(x));
+  });
+}
+
+void determinant(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* det) {
+  visit_inexact(dtype, "determinant", [&]<class T>() {
+    determinant_typed<T>(batch, n, static_cast<const T*>(a), static_cast<T*>(det), nullptr);
+  });
+}
+
+void log_determinant(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* sign, void* logabsdet) {
+  visit_inexact(dtype, "log_determinant", [&]<class T>() {
+    determinant_typed<T>(batch, n, static_cast<const T*>(a), static_cast<T*>(sign), static_cast<Real<T>*>(logabsdet));
+  });
 }
 
 void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* reflectors,

@@ -25,6 +25,16 @@ void lu_factor(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, 
 // the row-major buffer read column-major is a^T, and inv(a^T) = inv(a)^T is inv(a) read row-major.
 void inverse(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* out);
 
+// x = a^-1 b for n x n matrices a and n x nrhs right-hand sides b, by getrf and getrs on a as it is
+// stored (no transposes of a; see lapack.cpp). A singular matrix gives infinities or NaNs.
+void solve(DType dtype, std::int64_t batch, std::int64_t n, std::int64_t nrhs, const void* a, const void* b, void* x);
+
+// The determinants of n x n matrices by getrf (det(a) = det(a^T), so again no transposes). The log
+// form writes the sign (a unit-modulus phase for complex input; 0 for a singular matrix) in a's dtype
+// and log|det| (-inf when singular) in its real dtype.
+void determinant(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* det);
+void log_determinant(DType dtype, std::int64_t batch, std::int64_t n, const void* a, void* sign, void* logabsdet);
+
 // Householder QR as geqrf leaves it: `reflectors` (m x n) holds R on and above the diagonal and the
 // reflectors' vectors below it, `taus` (k per matrix) their scales.
 void householder_qr(DType dtype, std::int64_t batch, std::int64_t m, std::int64_t n, const void* a, void* reflectors,

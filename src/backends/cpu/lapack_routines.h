@@ -1,6 +1,6 @@
 // src/backends/cpu/lapack_routines.h — LAPACK's Fortran entry points, as OpenBLAS exports them. The
 // routines whose arguments agree across the four element types have one overload set here (getrf,
-// geqrf, orgqr/ungqr, getri, potrf, gtsv), so kernels are written once; those whose real and complex
+// geqrf, orgqr/ungqr, getri, getrs, potrf, gtsv), so kernels are written once; those whose real and complex
 // forms take different arguments (syevd/heevd, gesdd, geev, gees) are called by name in lapack.cpp.
 //
 // Debian ships no LAPACKE with OpenBLAS, so these are the Fortran symbols: every argument by pointer,
@@ -90,6 +90,15 @@ void zgees_(const char* jobvs, const char* sort, SelectC128 select, const int* n
             c128* w, c128* vs, const int* ldvs, c128* work, const int* lwork, double* rwork, int* bwork, int* info, Len,
             Len);
 
+void sgetrs_(const char* trans, const int* n, const int* nrhs, const float* a, const int* lda, const int* ipiv,
+             float* b, const int* ldb, int* info, Len);
+void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda, const int* ipiv,
+             double* b, const int* ldb, int* info, Len);
+void cgetrs_(const char* trans, const int* n, const int* nrhs, const c64* a, const int* lda, const int* ipiv, c64* b,
+             const int* ldb, int* info, Len);
+void zgetrs_(const char* trans, const int* n, const int* nrhs, const c128* a, const int* lda, const int* ipiv, c128* b,
+             const int* ldb, int* info, Len);
+
 void sgetri_(const int* n, float* a, const int* lda, const int* ipiv, float* work, const int* lwork, int* info);
 void dgetri_(const int* n, double* a, const int* lda, const int* ipiv, double* work, const int* lwork, int* info);
 void cgetri_(const int* n, c64* a, const int* lda, const int* ipiv, c64* work, const int* lwork, int* info);
@@ -133,6 +142,21 @@ inline void orgqr(int m, int n, int k, c64* a, int lda, const c64* tau, c64* wor
 }
 inline void orgqr(int m, int n, int k, c128* a, int lda, const c128* tau, c128* work, int lwork, int* info) {
   zungqr_(&m, &n, &k, a, &lda, tau, work, &lwork, info);
+}
+
+// Solves op(A) X = B with A's factors from getrf; trans 'N', 'T' or 'C' (conjugate transpose).
+inline void getrs(char trans, int n, int nrhs, const float* a, int lda, const int* ipiv, float* b, int ldb, int* info) {
+  sgetrs_(&trans, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1);
+}
+inline void getrs(char trans, int n, int nrhs, const double* a, int lda, const int* ipiv, double* b, int ldb,
+                  int* info) {
+  dgetrs_(&trans, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1);
+}
+inline void getrs(char trans, int n, int nrhs, const c64* a, int lda, const int* ipiv, c64* b, int ldb, int* info) {
+  cgetrs_(&trans, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1);
+}
+inline void getrs(char trans, int n, int nrhs, const c128* a, int lda, const int* ipiv, c128* b, int ldb, int* info) {
+  zgetrs_(&trans, &n, &nrhs, a, &lda, ipiv, b, &ldb, info, 1);
 }
 
 inline void getri(int n, float* a, int lda, const int* ipiv, float* work, int lwork, int* info) {

@@ -18,6 +18,7 @@
 
 #include "backends/cpu/dispatch.h"
 #include "backends/cpu/kernels.h"
+#include "backends/cpu/scratch.h"
 #include "backends/cpu/strided.h"
 #include "backends/cpu/thread_pool.h"
 #include "core/buffer.h"
@@ -214,24 +215,6 @@ void accumulate_four_float32_rows(double* acc, const float* row0, std::int64_t s
   for (std::int64_t k = 0; k < n; ++k) acc[k] += static_cast<double>((row0[k] + row1[k]) + (row2[k] + row3[k]));
 }
 
-// Scratch memory from jx's caching allocator: large temporaries are not handed back to the OS (and
-// faulted in again) on every call, as glibc does for blocks of 32 MiB and more.
-template <class U>
-class Scratch {
- public:
-  explicit Scratch(std::int64_t n)
-      : bytes_(std::max<std::size_t>(1, static_cast<std::size_t>(n) * sizeof(U))),
-        data_(static_cast<U*>(allocator::allocate(bytes_))) {}
-  ~Scratch() { allocator::deallocate(data_, bytes_); }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  U* get() const { return data_; }
-
- private:
-  std::size_t bytes_;
-  U* data_;
-};
-
 // Splits of the reduced axis into chunks of fixed size, so that the partition, and with it every
 // rounding, depends on the shape alone: results are the same whatever the number of threads.
 constexpr std::int64_t kRunChunk = std::int64_t{1} << 16;  // elements of one row per task
@@ -260,18 +243,18 @@ void reduce_runs(ReduceOp op, const T* base, const CollapsedLayout& kept, std::i
   Scratch<std::int64_t> offsets(num_out);
   std::int64_t out_index = 0;
   for_each_run(kept, 0, num_out, [&](std::int64_t offset, std::int64_t kept_step, std::int64_t length) {
-    for (std::int64_t i = 0; i < length; ++i) offsets.get()[out_index++] = offset + i * kept_step;
+    for (std::int64_t i = 0; i < length; ++i) offsets.data()[out_index++] = offset + i * kept_step;
   });
   Scratch<Acc> partial(num_out * chunks);
   parallel_for(num_out * chunks, 1, [&](std::int64_t first, std::int64_t last) {
     for (std::int64_t task = first; task < last; ++task) {
       const std::int64_t o = task / chunks, begin = task % chunks * kRunChunk;
       const std::int64_t length = std::min(kRunChunk, num_reduced - begin);
-      partial.get()[task] = reduce_run(op, base + offsets.get()[o] + begin * step, length, step);
+      partial.data()[task] = reduce_run(op, base + offsets.data()[o] + begin * step, length, step);
     }
   });
   for (std::int64_t o = 0; o < num_out; ++o)
-    result[o] = narrow<T>(combine_pairwise(op, partial.get() + o * chunks, chunks));
+    result[o] = narrow<T>(combine_pairwise(op, partial.data() + o * chunks, chunks));
 }
 
 // Reduces leading axes onto a contiguous kept axis (column sums): out[k] = reduce over rows r of
@@ -313,7 +296,7 @@ void reduce_columns(ReduceOp op, const T* base, const CollapsedLayout& rows, std
                      for (; r < length; ++r) accumulate_row(op, acc, base + offset + r * step + column, columns);
                    });
       if (partial) {
-        std::copy_n(acc, columns, partial->get() + chunk * num_out + column);
+        std::copy_n(acc, columns, partial->data() + chunk * num_out + column);
       } else {
         for (std::int64_t k = 0; k < columns; ++k) result[column + k] = narrow<T>(acc[k]);
       }
@@ -322,9 +305,9 @@ void reduce_columns(ReduceOp op, const T* base, const CollapsedLayout& rows, std
   if (!partial) return;
   parallel_for(num_out, 1024, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t k = begin; k < end; ++k) {
-      Acc total = partial->get()[k];
+      Acc total = partial->data()[k];
       for (std::int64_t chunk = 1; chunk < row_chunks; ++chunk) {
-        total = combine(op, total, partial->get()[chunk * num_out + k]);
+        total = combine(op, total, partial->data()[chunk * num_out + k]);
       }
       result[k] = narrow<T>(total);
     }
@@ -381,9 +364,9 @@ void reduce_typed(ReduceOp op, const ConcreteArray& x, std::span<const int> axes
   }
   const ConcreteArray view(ArrayType{permuted_shape, x.type().dtype}, x.buffer(), permuted_strides, x.offset());
   Scratch<T> dense(permuted_shape.num_elements());
-  copy_to(view, reinterpret_cast<std::byte*>(dense.get()));
+  copy_to(view, reinterpret_cast<std::byte*>(dense.data()));
   const CollapsedLayout rows = collapse(Shape{num_out}, Strides{num_reduced});
-  reduce_runs(op, dense.get(), rows, num_out, num_reduced, 1, result);
+  reduce_runs(op, dense.data(), rows, num_out, num_reduced, 1, result);
 }
 
 // Moves `axes` (sorted) last, in order, and returns a contiguous copy: rows of the axes' elements.

@@ -172,6 +172,59 @@ BatchResult Inverse::batch(std::span<const Array> inputs, std::span<const int> a
   return batch_stacked(*this, inputs, axes);
 }
 
+// --- solve, det, slogdet --------------------------------------------------------------------------------
+
+TypeList Solve::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType &a = inputs[0], &b = inputs[1];
+  check_square(name(), a);
+  matrix::check_inexact_matrices(name(), b, "the right-hand side");
+  if (b.dtype != a.dtype || b.ndim() != a.ndim() || rows(b) != rows(a) ||
+      !std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin())) {
+    throw ShapeError(
+        std::string(name()),
+        fmt::format("b must be (..., n, k) with a's batch shape and dtype; a {}, b {}", a.to_string(), b.to_string()));
+  }
+  return {b};
+}
+
+ArrayList Solve::evaluate(std::span<const Array> inputs) const {
+  const ArrayType type = infer(std::array{inputs[0].type(), inputs[1].type()})[0];
+  const Array a = cpu::contiguous(inputs[0]), b = cpu::contiguous(inputs[1]);
+  auto x = allocate_array(type);
+  cpu::solve(type.dtype, batch_count(type), rows(type), cols(type), data_of(a), data_of(b), x->data());
+  return {wrap(std::move(x))};
+}
+
+BatchResult Solve::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  return batch_stacked(*this, inputs, axes);
+}
+
+TypeList Determinant::infer(std::span<const ArrayType> inputs) const {
+  const ArrayType& a = inputs[0];
+  check_square(name(), a);
+  const Shape batch(a.shape.begin(), a.shape.end() - 2);
+  if (!log_) return {ArrayType{batch, a.dtype}};
+  return {ArrayType{batch, a.dtype}, ArrayType{batch, real_dtype(a.dtype)}};
+}
+
+ArrayList Determinant::evaluate(std::span<const Array> inputs) const {
+  const TypeList types = infer(std::array{inputs[0].type()});
+  const ArrayType& a = inputs[0].type();
+  const Array dense = cpu::contiguous(inputs[0]);
+  auto value = allocate_array(types[0]);
+  if (!log_) {
+    cpu::determinant(a.dtype, batch_count(a), rows(a), data_of(dense), value->data());
+    return {wrap(std::move(value))};
+  }
+  auto logabsdet = allocate_array(types[1]);
+  cpu::log_determinant(a.dtype, batch_count(a), rows(a), data_of(dense), value->data(), logabsdet->data());
+  return {wrap(std::move(value)), wrap(std::move(logabsdet))};
+}
+
+BatchResult Determinant::batch(std::span<const Array> inputs, std::span<const int> axes) const {
+  return batch_stacked(*this, inputs, axes);
+}
+
 // --- qr, geqrf, householder_product ---------------------------------------------------------------------
 
 TypeList Qr::infer(std::span<const ArrayType> inputs) const {

@@ -64,6 +64,45 @@ class Inverse final : public PrimitiveBase<Inverse> {
   auto params() const { return std::tuple<>{}; }
 };
 
+// x = a^-1 b for square matrices a (..., n, n) and right-hand sides b (..., n, k) with the same batch
+// shape: getrf and getrs per matrix, with no layout changes (a singular a gives infinities or NaNs).
+// Differentiated, it runs as the lu primitive and triangular solves instead (lu_derivatives.cpp), so
+// that the tangent, and in reverse mode the cotangent, reuse the one factorization, as JAX's
+// custom_linear_solve does.
+class Solve final : public PrimitiveBase<Solve> {
+ public:
+  std::string_view name() const override { return "solve"; }
+  TypeList infer(std::span<const ArrayType> inputs) const override;
+  ArrayList evaluate(std::span<const Array> inputs) const override;
+  bool jvp_computes_primals() const override { return true; }
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals,
+                                                   std::span<const Array> tangents) const override;
+  // Linear in b (a rule's tangent may solve against a primal matrix): the cotangent is a^-T ct.
+  ArrayList transpose(std::span<const Array> cotangents, std::span<const Array> inputs,
+                      std::span<const ArrayType> types) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
+  auto params() const { return std::tuple<>{}; }
+};
+
+// det(a) of square matrices, or with `log` (sign, log|det|): one getrf per matrix. Differentiated, it
+// too runs from the lu primitive, with JAX's rules (lu_derivatives.cpp): d det = trace(adj(a) da),
+// finite at singular matrices; d log|det| = re trace(a^-1 da).
+class Determinant final : public PrimitiveBase<Determinant> {
+ public:
+  explicit Determinant(bool log) : log_(log) {}
+  std::string_view name() const override { return log_ ? "slogdet" : "det"; }
+  TypeList infer(std::span<const ArrayType> inputs) const override;
+  ArrayList evaluate(std::span<const Array> inputs) const override;
+  bool jvp_computes_primals() const override { return true; }
+  std::pair<ArrayList, ArrayList> jvp_with_primals(std::span<const Array> primals,
+                                                   std::span<const Array> tangents) const override;
+  BatchResult batch(std::span<const Array> inputs, std::span<const int> axes) const override;
+  auto params() const { return std::tuple{Param{"log", log_}}; }
+
+ private:
+  bool log_;
+};
+
 // a = q r with q's columns orthonormal and r upper triangular: q (m x k, or m x m with full_matrices)
 // and r (k x n, or m x n).
 class Qr final : public PrimitiveBase<Qr> {
