@@ -2,16 +2,20 @@
 
 #include <fftw3.h>
 
+#include <array>
+#include <compare>
 #include <complex>
 #include <cstring>
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <tuple>
-#include <vector>
+
+#include "backends/cpu/scratch.h"
 
 namespace jx::fft_kernels {
 namespace {
+
+constexpr std::size_t kMaxRank = 3;  // FFTW's plans here, as XLA's FFT, take 1 to 3 axes
 
 // FFTW's two precisions behind one interface.
 template <class Real>
@@ -64,8 +68,16 @@ struct Fftw<float> {
 };
 
 // A plan is valid for any arrays with the same layout and alignment as those it was made for; plans
-// for unaligned arrays (a view starting mid-buffer) are made with FFTW_UNALIGNED.
-using PlanKey = std::tuple<Kind, std::vector<int>, int, bool>;
+// for unaligned arrays (a view starting mid-buffer) are made with FFTW_UNALIGNED. A plain value (no
+// heap allocation): at 2^10 points the transform itself takes about a microsecond, so the lookup must
+// cost next to nothing.
+struct PlanKey {
+  Kind kind;
+  std::array<int, kMaxRank> lengths;  // unused trailing entries 0
+  int howmany;
+  bool aligned;
+  auto operator<=>(const PlanKey&) const = default;
+};
 
 template <class Real>
 class PlanCache {
@@ -121,15 +133,17 @@ template <class Real>
 void execute_typed(Kind kind, std::span<const std::int64_t> lengths, std::int64_t batch, const void* in, void* out) {
   using F = Fftw<Real>;
   using C = typename F::Complex;
-  std::vector<int> n;
+  if (lengths.empty() || lengths.size() > kMaxRank)
+    throw std::logic_error("jx fft: 1 to 3 axes (the primitive checks)");
+  std::array<int, kMaxRank> n{};
   std::int64_t points = 1;
-  for (std::int64_t length : lengths) {
-    n.push_back(as_int(length));
-    points *= length;
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    n[i] = as_int(lengths[i]);
+    points *= lengths[i];
   }
   if (batch == 0 || points == 0) return;
   const std::int64_t half = points / lengths.back() * (lengths.back() / 2 + 1);  // complex side of r2c / c2r
-  const int rank = static_cast<int>(n.size()), howmany = as_int(batch);
+  const int rank = static_cast<int>(lengths.size()), howmany = as_int(batch);
   switch (kind) {
     case Kind::forward:
     case Kind::inverse: {
@@ -156,7 +170,7 @@ void execute_typed(Kind kind, std::span<const std::int64_t> lengths, std::int64_
       return;
     }
     case Kind::real_inverse: {
-      std::vector<C> scratch(static_cast<std::size_t>(half * batch));
+      cpu::Scratch<C> scratch(half * batch);  // c2r overwrites its input
       std::memcpy(scratch.data(), in, scratch.size() * sizeof(C));
       auto* target = static_cast<Real*>(out);
       const bool aligned = F::aligned(scratch.data()) && F::aligned(target);

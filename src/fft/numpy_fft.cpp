@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "fft/fft_primitive.h"
 #include "jx/core/error.h"
@@ -124,7 +123,9 @@ Array fft_core(std::string_view function, lax::FftType type, const Array& a, con
     }
     for (int d = a.ndim() - count; d < a.ndim(); ++d) chosen.push_back(d);
   }
-  if (std::set<int>(chosen.begin(), chosen.end()).size() != chosen.size()) {
+  std::vector<int> sorted = chosen;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
     throw ValueError(op, fmt::format("repeated axes ({}) are not supported", fmt::join(chosen, ", ")));
   }
   if (chosen.empty()) return lax::fft(a, type, {});
