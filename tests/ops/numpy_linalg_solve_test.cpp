@@ -200,4 +200,17 @@ TEST(NumpyLinalgSolve, SingularSystemsGiveNonFiniteValuesNotErrors) {
   EXPECT_EQ(la::slogdet(singular).logabsdet.item<float>(), -std::numeric_limits<float>::infinity());
 }
 
+// jnp.linalg's array-API aliases act on the last two axes (jnp.diagonal and jnp.trace default to the
+// first two), and tensordot and matmul are the NumPy functions.
+TEST(NumpyLinalgSolve, ArrayApiAliasesUseTheLastTwoAxes) {
+  const Array x = jnp::reshape(jnp::arange(18, jx::float32), {2, 3, 3});
+  EXPECT_EQ(la::diagonal(x).to_vector<float>(), (std::vector<float>{0, 4, 8, 9, 13, 17}));
+  EXPECT_EQ(la::diagonal(x, 1).to_vector<float>(), (std::vector<float>{1, 5, 10, 14}));
+  EXPECT_EQ(la::trace(x).to_vector<float>(), (std::vector<float>{12, 39}));
+  const Array a = jnp::array({{1.0f, 2.0f}, {3.0f, 4.0f}}), b = jnp::array({{5.0f, 6.0f}, {7.0f, 8.0f}});
+  EXPECT_EQ(la::matmul(a, b).to_vector<float>(), (std::vector<float>{19, 22, 43, 50}));
+  EXPECT_EQ(la::tensordot(a, b).item<float>(), 70.0f);  // sum of a * b over both axes
+  EXPECT_EQ(la::tensordot(a, b, 1).to_vector<float>(), (std::vector<float>{19, 22, 43, 50}));
+}
+
 }  // namespace

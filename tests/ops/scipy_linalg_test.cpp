@@ -4,6 +4,7 @@
 // inputs are in tests/ops/linalg_oracle_test.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <vector>
@@ -151,6 +152,29 @@ TEST(ScipyLinalg, BadInputRaisesNamedErrors) {
   EXPECT_THROW(sla::qr(a, "reduced"), jx::ValueError);
   EXPECT_THROW(sla::polar(a, "up"), jx::ValueError);
   EXPECT_THROW(sla::schur(a, "quaternion"), jx::ValueError);
+}
+
+// scipy.linalg.eigh returns (w, v), eigenvalues first; scipy.linalg.svd (U, s, Vh). Checked by
+// reconstruction, as the eigenvectors' and singular vectors' signs are free.
+TEST(ScipyLinalg, EighAndSvdReconstructTheMatrix) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array m = jx::random::normal(jx::random::PRNGKey(21), {4, 4}, jx::float64);
+  const Array symmetric = jnp::add(m, jnp::swapaxes(m, 0, 1));
+  const auto [w, v] = sla::eigh(symmetric);
+  const Array rebuilt = jnp::matmul(jnp::multiply(v, jnp::expand_dims(w, 0)), jnp::swapaxes(v, 0, 1));
+  const auto want = symmetric.to_vector<double>(), got = rebuilt.to_vector<double>();
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-12);
+  const auto values = w.to_vector<double>();
+  EXPECT_TRUE(std::is_sorted(values.begin(), values.end()));
+  EXPECT_EQ(sla::eigh(symmetric, {.eigvals_only = true}).first.to_vector<double>(), values);
+
+  const Array tall = jx::random::normal(jx::random::PRNGKey(22), {5, 3}, jx::float64);
+  const auto [u, s, vh] = sla::svd(tall, {.full_matrices = false});
+  EXPECT_EQ(u.shape(), (jx::Shape{5, 3}));
+  const Array product = jnp::matmul(jnp::multiply(u, jnp::expand_dims(s, 0)), vh);
+  const auto t = tall.to_vector<double>(), p = product.to_vector<double>();
+  for (std::size_t i = 0; i < t.size(); ++i) EXPECT_NEAR(p[i], t[i], 1e-12);
+  EXPECT_EQ(sla::svd(tall).U.shape(), (jx::Shape{5, 5}));
 }
 
 }  // namespace

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""How much of JAX's public API jx has, counted so that the count cannot lie.
+
+A JAX name counts as present only when a compiled test (tests/**/*_test.cpp) uses jx's spelling of
+it: a qualified call such as `jnp::median(` (namespace aliases of each file resolved), or for the
+methods of jax.Array a member access such as `.sum(`. Comments and string literals are stripped
+first, so a name mentioned in prose does not count. A name declared in a header but never tested
+does not count either.
+
+The lists of JAX's names are committed (tools/api_names/*.txt, one module per file) and were
+extracted from JAX's own sources, so the denominator is JAX's, not ours:
+
+  tools/api_coverage.py extract --jax PATH_TO_JAX_GIT_REPO   # rewrite tools/api_names/ (rarely)
+  tools/api_coverage.py write                                  # rewrite docs/api-coverage.md
+  tools/api_coverage.py check                                  # fail if docs/api-coverage.md is stale
+
+The spellings that are not the default mapping (`jax.numpy.sum` -> `jx::numpy::sum`) and the names
+that are not counted (dtype objects, classes, primitives, Python-only objects) are listed, each with
+its reason, in tools/api_names/spellings.txt.
+"""
+import argparse
+import difflib
+import pathlib
+import re
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NAMES = ROOT / "tools" / "api_names"
+TABLE = ROOT / "docs" / "api-coverage.md"
+
+# module -> (JAX source file, jx namespace). jax.Array's members are read from its type stub.
+MODULES = {
+    "jax.numpy": ("jax/numpy/__init__.py", "jx::numpy"),
+    "jax.numpy.linalg": ("jax/numpy/linalg.py", "jx::numpy::linalg"),
+    "jax.numpy.fft": ("jax/numpy/fft.py", "jx::numpy::fft"),
+    "jax.lax": ("jax/lax/__init__.py", "jx::lax"),
+    "jax.lax.linalg": ("jax/lax/linalg.py", "jx::lax::linalg"),
+    "jax.random": ("jax/random.py", "jx::random"),
+    "jax.nn": ("jax/nn/__init__.py", "jx::nn"),
+    "jax.nn.initializers": ("jax/nn/initializers.py", "jx::nn::initializers"),
+    "jax.scipy.special": ("jax/scipy/special.py", "jx::scipy::special"),
+    "jax.scipy.linalg": ("jax/scipy/linalg.py", "jx::scipy::linalg"),
+    "jax.scipy.stats": ("jax/scipy/stats/__init__.py", "jx::scipy::stats"),
+    "jax.Array": ("jax/_src/basearray.pyi", None),
+}
+
+# Explicit re-exports, as JAX writes them ("import x as x" / "x as x" inside from-imports).
+EXPORT = re.compile(r"\b([A-Za-z_]\w*) as \1\b")
+
+
+def git_show(repo, path):
+    return subprocess.run(["git", "-C", str(repo), "show", f"HEAD:{path}"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def exported(source):
+    names = []
+    for name in EXPORT.findall(source):
+        if not name.startswith("_") and name not in names:
+            names.append(name)
+    return names
+
+
+def array_members(stub):
+    """The public members of class Array in jax/_src/basearray.pyi."""
+    body = stub.split("\nclass Array", 1)[1]
+    body = re.split(r"\n\S", body, 1)[0]  # up to the next top-level statement
+    names = []
+    for name in re.findall(r"^\s+def (\w+)", body, re.M):
+        if not name.startswith("_") and name not in names:
+            names.append(name)
+    return names
+
+
+def extract(repo):
+    revision = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=7", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    NAMES.mkdir(exist_ok=True)
+    for module, (path, _) in MODULES.items():
+        source = git_show(repo, path)
+        if module == "jax.Array":
+            names = array_members(source)
+        elif module == "jax.scipy.stats":
+            names = []
+            for entry in exported(source):
+                try:
+                    functions = exported(git_show(repo, f"jax/scipy/stats/{entry}.py"))
+                except subprocess.CalledProcessError:  # a function (mode, sem, ...), not a distribution
+                    names.append(entry)
+                    continue
+                names.extend(f"{entry}.{function}" for function in functions)
+        else:
+            names = exported(source)
+        header = f"# {module}: the public names of jax-ml/jax at {revision} ({path})\n"
+        (NAMES / f"{module}.txt").write_text(header + "".join(f"{n}\n" for n in names))
+
+
+def read_names(module):
+    lines = (NAMES / f"{module}.txt").read_text().splitlines()
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def read_spellings():
+    """module.name -> ('skip', reason) or ('spell', [jx spellings]) from spellings.txt."""
+    rules = {}
+    for line in (NAMES / "spellings.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, _, rest = line.partition(" ")
+        kind, _, value = rest.strip().partition(" ")
+        if kind == "skip":
+            rules[key] = ("skip", value.strip())
+        elif kind == "as":
+            rules[key] = ("spell", value.split())
+        else:
+            raise SystemExit(f"spellings.txt: '{line}': expected '<name> skip <reason>' or '<name> as <spelling>...'")
+    return rules
+
+
+def strip_comments_and_strings(text):
+    pattern = re.compile(r'//[^\n]*|/\*.*?\*/|R"(\w*)\(.*?\)\1"|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
+    return pattern.sub(" ", text)
+
+
+def uses_in_tests():
+    """Every fully qualified jx name used in a test (aliases resolved), and every member called."""
+    qualified, members = set(), set()
+    for path in sorted((ROOT / "tests").rglob("*_test.cpp")):
+        text = strip_comments_and_strings(path.read_text())
+        aliases = {"jx": "jx"}
+        for alias, target in re.findall(r"namespace\s+(\w+)\s*=\s*([\w:]+)\s*;", text):
+            first, _, rest = target.partition("::")
+            resolved = aliases.get(first, first) + ("::" + rest if rest else "")
+            aliases[alias] = resolved
+        for name in re.findall(r"using\s+([\w:]+::\w+)\s*;", text):
+            first, _, rest = name.partition("::")
+            qualified.add(aliases.get(first, first) + "::" + rest)
+        for chain in re.findall(r"\b(?:\w+::)+~?\w+", text):
+            first, _, rest = chain.partition("::")
+            if first in aliases:
+                qualified.add(aliases[first] + "::" + rest)
+        members.update(re.findall(r"(?:\.|->)\s*(\w+)\s*[(<]", text))
+    return qualified, members
+
+
+DTYPE_OBJECTS = set("""bfloat16 bool_ cdouble csingle complex128 complex64 complex_ double float16 float32 float64 float_
+    int1 int2 int4 int8 int16 int32 int64 int_ single uint uint1 uint2 uint4 uint8 uint16 uint32 uint64""".split())
+SCALAR_TYPE_CLASSES = set("""character complexfloating flexible floating generic inexact integer number object_
+    signedinteger unsignedinteger""".split())
+SUBMODULES = {"fft", "linalg", "initializers"}
+COLLECTIVES = set("""all_gather all_to_all axis_index axis_size pbroadcast pcast pmax pmean pmin ppermute precv psend
+    pshuffle psum psum_scatter pswapaxes ragged_all_to_all with_sharding_constraint""".split())
+
+
+def rule_skip(module, name):
+    """Why a name is not counted, by rule (spellings.txt lists the single exceptions)."""
+    if name in SUBMODULES:
+        return "a submodule, counted on its own"
+    if name[0].isupper():
+        return "a class, enum or type alias"
+    if name.endswith("_p"):
+        return "a primitive object (jx's primitives are C++ classes in src/ir)"
+    if module == "jax.numpy" and (name in DTYPE_OBJECTS or name.startswith(("float8_", "float6_", "float4_"))):
+        return "a dtype object (jx::float32, ... in jx/core/dtype.h)"
+    if module == "jax.numpy" and name in SCALAR_TYPE_CLASSES:
+        return "a class of NumPy's scalar type hierarchy"
+    if module == "jax.lax" and name in COLLECTIVES:
+        return "a collective or sharding name: devices and named axes are counted apart"
+    return None
+
+
+def spellings_of(module, name, rules):
+    rule = rules.get(f"{module}.{name}")
+    if rule and rule[0] == "spell":
+        return rule[1], True
+    if module == "jax.Array":
+        return [f".{name}"], False
+    namespace = MODULES[module][1]
+    return [f"{namespace}::{name.replace('.', '::')}"], False
+
+
+def present(spelling, qualified, members):
+    if spelling.startswith("."):
+        return spelling[1:] in members
+    return spelling in qualified
+
+
+def count():
+    rules = read_spellings()
+    qualified, members = uses_in_tests()
+    report = {}
+    for module in MODULES:
+        rows = []
+        for name in read_names(module):
+            rule = rules.get(f"{module}.{name}")
+            if rule and rule[0] == "skip":
+                rows.append((name, "skipped", rule[1]))
+                continue
+            if not rule and (reason := rule_skip(module, name)):
+                rows.append((name, "skipped", reason))
+                continue
+            spellings, other = spellings_of(module, name, rules)
+            found = [s for s in spellings if present(s, qualified, members)]
+            if found:
+                rows.append((name, "present", ("≈ " if other else "") + found[0]))
+            else:
+                rows.append((name, "missing", " or ".join(spellings)))
+        report[module] = rows
+    return report
+
+
+def render(report):
+    out = ["# jx's coverage of JAX's public API",
+           "",
+           "Generated by `tools/api_coverage.py write`; do not edit (CI checks that it is current). A JAX name is",
+           "**present** only when a compiled test (`tests/**/*_test.cpp`) uses jx's spelling of it: the qualified",
+           "name (`jnp.median` → `jx::numpy::median`, namespace aliases resolved) or, for `jax.Array`, the member",
+           "(`x.sum()`). Comments and strings do not count. The names are JAX's own (`tools/api_names/`); the",
+           "other spellings (≈) and the names not counted, each with its reason, are in",
+           "`tools/api_names/spellings.txt`.",
+           "",
+           "| module | counted | present | coverage |",
+           "|---|---:|---:|---:|"]
+    total_counted = total_present = 0
+    for module, rows in report.items():
+        counted = sum(1 for _, state, _ in rows if state != "skipped")
+        found = sum(1 for _, state, _ in rows if state == "present")
+        total_counted += counted
+        total_present += found
+        share = f"{100 * found / counted:.0f}%" if counted else "–"
+        out.append(f"| {module} | {counted} | {found} | {share} |")
+    out.append(f"| **all** | **{total_counted}** | **{total_present}** | "
+               f"**{100 * total_present / total_counted:.0f}%** |")
+    for module, rows in report.items():
+        out += ["", f"## {module}", ""]
+        for state, title in (("missing", "Missing"), ("present", "Present"), ("skipped", "Not counted")):
+            chosen = [(name, detail) for name, s, detail in rows if s == state]
+            if not chosen:
+                continue
+            out.append(f"**{title}** ({len(chosen)}):")
+            out.append("")
+            if state == "missing":
+                out.append(", ".join(f"`{name}`" for name, _ in chosen))
+            else:
+                out += [f"- `{name}`: {detail}" for name, detail in chosen]
+            out.append("")
+        while out[-1] == "":
+            out.pop()
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    extract_parser = sub.add_parser("extract", help="rewrite tools/api_names/ from a JAX git repository")
+    extract_parser.add_argument("--jax", required=True, type=pathlib.Path)
+    sub.add_parser("write", help="rewrite docs/api-coverage.md")
+    sub.add_parser("check", help="fail if docs/api-coverage.md is not what write would produce")
+    args = parser.parse_args()
+    if args.command == "extract":
+        extract(args.jax)
+        return 0
+    table = render(count())
+    if args.command == "write":
+        TABLE.write_text(table)
+        return 0
+    current = TABLE.read_text() if TABLE.exists() else ""
+    if current != table:
+        sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), table.splitlines(True),
+                                                   "docs/api-coverage.md", "generated"))
+        print("docs/api-coverage.md is stale: run tools/api_coverage.py write", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
