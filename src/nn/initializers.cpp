@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <vector>
 
 #include "jx/core/error.h"
+#include "jx/lax.h"
 #include "jx/linalg.h"
 #include "jx/numpy.h"
 
@@ -81,6 +83,14 @@ Initializer glorot_uniform() { return variance_scaling(1.0, FanMode::fan_avg, Di
 Initializer glorot_normal() { return variance_scaling(1.0, FanMode::fan_avg, Distribution::truncated_normal); }
 Initializer he_normal() { return variance_scaling(2.0, FanMode::fan_in, Distribution::truncated_normal); }
 Initializer he_uniform() { return variance_scaling(2.0, FanMode::fan_in, Distribution::uniform); }
+Initializer lecun_uniform() { return variance_scaling(1.0, FanMode::fan_in, Distribution::uniform); }
+Initializer kaiming_normal() { return he_normal(); }
+Initializer kaiming_uniform() { return he_uniform(); }
+Initializer xavier_normal() { return glorot_normal(); }
+Initializer xavier_uniform() { return glorot_uniform(); }
+
+Initializer normal(double stddev) { return random_normal(stddev, 0.0); }
+Initializer uniform(double scale) { return random_uniform(0.0, scale); }
 
 Initializer orthogonal(double scale, int column_axis) {
   return [scale, column_axis](const Key& key, const Shape& shape, DType dtype) {
@@ -105,6 +115,29 @@ Initializer orthogonal(double scale, int column_axis) {
     }
     moved.push_back(cols);
     return numpy::multiply(numpy::moveaxis(numpy::reshape(matrix, moved), -1, axis), Array(scale));
+  };
+}
+
+Initializer delta_orthogonal(double scale, int column_axis) {
+  return [scale, column_axis](const Key& key, const Shape& shape, DType dtype) {
+    const int n = shape.ndim();
+    if (n < 3 || n > 5) {
+      throw ShapeError("delta_orthogonal",
+                       fmt::format("needs a 3-, 4- or 5-dimensional shape, got {}", shape.to_string()));
+    }
+    if (shape[n - 1] < shape[n - 2]) {
+      throw ShapeError("delta_orthogonal", fmt::format("fan_in must be at most fan_out, got {} (in {}, out {})",
+                                                       shape.to_string(), shape[n - 2], shape[n - 1]));
+    }
+    const Array matrix = orthogonal(scale, column_axis)(key, Shape{shape[n - 2], shape[n - 1]}, dtype);
+    Shape centre_shape;
+    for (int d = 0; d < n - 2; ++d) centre_shape.push_back(1);
+    centre_shape.push_back(shape[n - 2]);
+    centre_shape.push_back(shape[n - 1]);
+    std::vector<Array> start;
+    for (int d = 0; d < n; ++d)
+      start.push_back(jnp::array(static_cast<std::int32_t>(d < n - 2 ? (shape[d] - 1) / 2 : 0)));
+    return lax::dynamic_update_slice(jnp::zeros(shape, dtype), jnp::reshape(matrix, centre_shape), start);
   };
 }
 

@@ -59,4 +59,59 @@ TEST(Initializers, ConstantsFillTheShapeWithTheirValue) {
   EXPECT_EQ(init::ones()(jx::random::PRNGKey(7), {3, 2}, jx::float32).to_vector<float>(), ones.to_vector<float>());
 }
 
+// jax.nn.initializers' names: the aliases draw exactly what the names they stand for draw; JAX's
+// normal and uniform keep its small defaults; lecun_uniform has variance 1 / fan_in.
+TEST(Initializers, JaxNamesAndAliases) {
+  const jx::Key key = jx::random::PRNGKey(3);
+  const jx::Shape shape{1000, 1000};
+  const auto same = [&](const jx::nn::Initializer& a, const jx::nn::Initializer& b) {
+    return jnp::array_equal(a(key, {7, 5}, jx::float32), b(key, {7, 5}, jx::float32)).item<bool>();
+  };
+  EXPECT_TRUE(same(init::kaiming_normal(), init::he_normal()));
+  EXPECT_TRUE(same(init::kaiming_uniform(), init::he_uniform()));
+  EXPECT_TRUE(same(init::xavier_normal(), init::glorot_normal()));
+  EXPECT_TRUE(same(init::xavier_uniform(), init::glorot_uniform()));
+  EXPECT_TRUE(
+      same(init::lecun_uniform(), init::variance_scaling(1.0, init::FanMode::fan_in, init::Distribution::uniform)));
+  EXPECT_NEAR(variance(init::lecun_uniform()(key, shape, jx::float32)), 1.0 / 1000, 1e-5);
+  EXPECT_NEAR(variance(init::glorot_normal()(key, shape, jx::float32)), 1.0 / 1000, 1e-5);
+  EXPECT_NEAR(variance(init::he_uniform()(key, shape, jx::float32)), 2.0 / 1000, 2e-5);
+  EXPECT_NEAR(variance(init::normal()(key, shape, jx::float32)), 1e-4, 1e-6);
+  const jx::Array u = init::uniform()(key, shape, jx::float32);
+  EXPECT_GE(jnp::min(u).item<float>(), 0.0f);
+  EXPECT_LT(jnp::max(u).item<float>(), 0.01f);
+  EXPECT_NEAR(variance(u), 1e-4 / 12, 1e-7);  // U[0, s) has variance s^2 / 12
+}
+
+// delta_orthogonal: zero but at the kernel's spatial centre, where the (in, out) slice has orthonormal
+// rows (in <= out).
+TEST(Initializers, DeltaOrthogonalIsOrthogonalAtTheCentre) {
+  const jx::Array w = init::delta_orthogonal()(jx::random::PRNGKey(4), {3, 5, 4, 6}, jx::float32);
+  ASSERT_EQ(w.shape(), (jx::Shape{3, 5, 4, 6}));
+  const auto values = w.to_vector<float>();
+  std::vector<float> centre;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 5; ++j) {
+      for (int c = 0; c < 24; ++c) {
+        const float v = values[static_cast<std::size_t>((i * 5 + j) * 24 + c)];
+        if (i == 1 && j == 2) {
+          centre.push_back(v);
+        } else {
+          EXPECT_EQ(v, 0.0f);
+        }
+      }
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    for (int s = 0; s < 4; ++s) {
+      double dot = 0;
+      for (int c = 0; c < 6; ++c)
+        dot += centre[static_cast<std::size_t>(r * 6 + c)] * centre[static_cast<std::size_t>(s * 6 + c)];
+      EXPECT_NEAR(dot, r == s ? 1.0 : 0.0, 1e-5);
+    }
+  }
+  EXPECT_THROW(init::delta_orthogonal()(jx::random::PRNGKey(4), {4, 6}, jx::float32), jx::ShapeError);
+  EXPECT_THROW(init::delta_orthogonal()(jx::random::PRNGKey(4), {3, 6, 4}, jx::float32), jx::ShapeError);
+}
+
 }  // namespace

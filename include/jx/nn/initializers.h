@@ -30,10 +30,23 @@ Initializer glorot_uniform();  // variance_scaling(1, fan_avg, uniform)
 Initializer glorot_normal();   // variance_scaling(1, fan_avg, truncated_normal)
 Initializer he_normal();       // variance_scaling(2, fan_in, truncated_normal)
 Initializer he_uniform();      // variance_scaling(2, fan_in, uniform)
+Initializer lecun_uniform();   // variance_scaling(1, fan_in, uniform)
+// jax.nn.initializers' other names for the same initializers.
+Initializer kaiming_normal();   // he_normal
+Initializer kaiming_uniform();  // he_uniform
+Initializer xavier_normal();    // glorot_normal
+Initializer xavier_uniform();   // glorot_uniform
+// jax.nn.initializers.normal and .uniform, with JAX's defaults: N(0, stddev^2), and U[0, scale).
+Initializer normal(double stddev = 1e-2);
+Initializer uniform(double scale = 1e-2);
 
 // scale times a uniformly random orthogonal matrix: the shape flattened to (rows, shape[column_axis])
 // with the column axis last, orthonormal columns (or rows, when there are fewer rows than columns),
 // as hk.initializers.Orthogonal and jax.nn.initializers.orthogonal. Needs at least 2 dimensions.
 Initializer orthogonal(double scale = 1.0, int column_axis = -1);
+// For convolution kernels (3, 4 or 5 dimensions: spatial..., in, out, with in <= out): zero except at
+// the spatial centre, which holds orthogonal(scale, column_axis) of shape (in, out) (Xiao et al.
+// 2018's delta-orthogonal initialization, as jax.nn.initializers.delta_orthogonal).
+Initializer delta_orthogonal(double scale = 1.0, int column_axis = -1);
 
 }  // namespace jx::nn::initializers
