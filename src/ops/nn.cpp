@@ -1,4 +1,4 @@
-// jx::nn activations and jx::scipy::special, composed from jx::numpy and jx::lax (relu, as jax.nn.relu,
+// jx::nn's activations and softmax family, composed from jx::numpy and jx::lax (relu, as jax.nn.relu,
 // with a custom jvp).
 #include "jx/nn.h"
 
@@ -9,7 +9,6 @@
 #include "jx/core/config.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
-#include "jx/scipy.h"
 #include "jx/transforms/custom_derivatives.h"
 #include "ops/promotion.h"
 
@@ -148,48 +147,4 @@ Array one_hot_function::operator()(const Array& x, std::int64_t num_classes, std
 
 }  // namespace nn
 
-namespace scipy::special {
-
-Array erf_function::operator()(const Array& x, Loc loc) const {
-  CallSite site(loc);
-  return lax::erf(ops::to_inexact(x));
-}
-
-Array erfinv_function::operator()(const Array& x, Loc loc) const {
-  CallSite site(loc);
-  return lax::erf_inv(ops::to_inexact(x));
-}
-
-Array erfc_function::operator()(const Array& x, Loc loc) const {
-  CallSite site(loc);
-  return lax::erfc(ops::to_inexact(x));
-}
-
-Array expit_function::operator()(const Array& x, Loc loc) const {
-  CallSite site(loc);
-  return lax::logistic(ops::to_inexact(x));
-}
-
-Array logit_function::operator()(const Array& x, Loc loc) const {
-  CallSite site(loc);
-  const Array v = ops::to_inexact(x);
-  return jnp::log(v / (1 - v));
-}
-
-Array gammaln_function::operator()(const Array& x, Loc loc) const {
-  CallSite site(loc);
-  return lax::lgamma(ops::to_inexact(x));
-}
-
-Array logsumexp_function::operator()(const Array& x, numpy::ReduceOptions options, Loc loc) const {
-  CallSite site(loc);
-  return nn::logsumexp(x, options);
-}
-
-Array logsumexp_function::operator()(const Array& x, int axis, Loc loc) const {
-  CallSite site(loc);
-  return nn::logsumexp(x, axis);
-}
-
-}  // namespace scipy::special
 }  // namespace jx

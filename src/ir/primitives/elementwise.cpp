@@ -13,6 +13,7 @@
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
+#include "jx/scipy.h"
 
 namespace jx::primitives {
 namespace {
@@ -459,8 +460,8 @@ ArrayList Unary::jvp(std::span<const Array> primals, std::span<const Array> tang
       return {lax::mul(t, lax::mul(lax::exp(lax::neg(lax::mul(x, x))), -2.0 / std::sqrt(pi)))};
     case UnaryOp::erf_inv:
       return {lax::mul(t, lax::mul(lax::exp(lax::mul(y, y)), std::sqrt(pi) / 2.0))};
-    case UnaryOp::lgamma:
-      throw TypeError("lgamma", "the derivative of lgamma (digamma) is not implemented yet");
+    case UnaryOp::lgamma:  // digamma is composed of differentiable ops, so this goes to any order
+      return {lax::mul(t, scipy::special::digamma(x))};
     case UnaryOp::is_finite:
     case UnaryOp::not_:
     case UnaryOp::kCount:
