@@ -105,16 +105,24 @@ Array entr_function::operator()(const Array& x, Loc loc) const {
 
 namespace {
 
-// rel_entr and kl_div share the masks: both positive, or p = 0 with q >= 0; elsewhere inf.
+// rel_entr and kl_div share their masks (both positive; p = 0 with q >= 0; inf elsewhere) and the
+// term p log(p / q), computed on safe values so that no branch's NaN reaches a gradient.
 struct EntropyTerms {
-  Array both_positive, p_zero, safe_p, safe_q;
+  Array both_positive, p_zero, safe_p, safe_q, relative;
+
+  // `value` where both are positive, `at_p_zero` where p = 0 and q >= 0, inf elsewhere.
+  Array select(const Array& value, const Array& at_p_zero) const {
+    return jnp::where(both_positive, value,
+                      jnp::where(p_zero, at_p_zero, constant(std::numeric_limits<double>::infinity(), value)));
+  }
 };
 
 EntropyTerms entropy_terms(const Array& p, const Array& q) {
   const Array both_positive = jnp::logical_and(p > 0, q > 0);
   const Array p_zero = jnp::logical_and(jnp::equal(p, constant(0, p)), q >= 0);
-  return {both_positive, p_zero, jnp::where(both_positive, p, constant(1, p)),
-          jnp::where(both_positive, q, constant(1, q))};
+  const Array safe_p = jnp::where(both_positive, p, constant(1, p));
+  const Array safe_q = jnp::where(both_positive, q, constant(1, q));
+  return {both_positive, p_zero, safe_p, safe_q, xlogy(safe_p, safe_p) - xlogy(safe_p, safe_q)};
 }
 
 }  // namespace
@@ -123,20 +131,15 @@ Array rel_entr_function::operator()(const Array& p, const Array& q, Loc loc) con
   CallSite site(loc);
   const auto [a, b] = ops::promote_inexact(p, q);
   const EntropyTerms t = entropy_terms(a, b);
-  const Array value = xlogy(t.safe_p, t.safe_p) - xlogy(t.safe_p, t.safe_q);
-  return jnp::where(
-      t.both_positive, value,
-      jnp::where(t.p_zero, jnp::zeros_like(value), constant(std::numeric_limits<double>::infinity(), value)));
+  return t.select(t.relative, jnp::zeros_like(t.relative));
 }
 
 Array kl_div_function::operator()(const Array& p, const Array& q, Loc loc) const {
   CallSite site(loc);
   const auto [a, b] = ops::promote_inexact(p, q);
   const EntropyTerms t = entropy_terms(a, b);
-  const Array value = xlogy(t.safe_p, t.safe_p) - xlogy(t.safe_p, t.safe_q) + t.safe_q - t.safe_p;
-  return jnp::where(t.both_positive, value,
-                    jnp::where(t.p_zero, jnp::broadcast_to(b, value.shape()),
-                               constant(std::numeric_limits<double>::infinity(), value)));
+  const Array value = t.relative + t.safe_q - t.safe_p;
+  return t.select(value, jnp::broadcast_to(b, value.shape()));
 }
 
 // --- The normal distribution ------------------------------------------------------------------------------
