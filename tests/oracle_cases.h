@@ -55,6 +55,8 @@ inline DType case_dtype(const std::string& name) {
   static const std::map<std::string, DType> names = {{"float32", DType::float32},     {"float64", DType::float64},
                                                      {"complex64", DType::complex64}, {"complex128", DType::complex128},
                                                      {"int32", DType::int32},         {"int64", DType::int64},
+                                                     {"int8", DType::int8},           {"int16", DType::int16},
+                                                     {"uint8", DType::uint8},         {"uint32", DType::uint32},
                                                      {"bool", DType::bool_}};
   return names.at(name);
 }
@@ -80,14 +82,15 @@ inline std::vector<std::complex<double>> case_values(const json& spec) {
 inline Array case_array(const json& spec) {
   const DType dtype = case_dtype(spec.at("dtype"));
   const Shape shape = case_shape(spec.at("shape"));
+  if (is_integer(dtype)) {  // read exactly: int64 values need not fit a double
+    std::vector<std::int64_t> integers;
+    for (const json& v : spec.at("data")) integers.push_back(v.get<std::int64_t>());
+    return numpy::array(integers, shape, dtype);
+  }
   const auto values = case_values(spec);
   if (is_complex(dtype)) return numpy::array(std::span<const std::complex<double>>(values), shape, dtype);
   std::vector<double> reals;
   for (const auto& v : values) reals.push_back(v.real());
-  if (is_integer(dtype)) {
-    std::vector<std::int64_t> integers(reals.begin(), reals.end());
-    return numpy::array(integers, shape, dtype);
-  }
   return numpy::array(reals, shape, dtype);
 }
 

@@ -59,6 +59,7 @@ NP = {"float32": np.float32, "float64": np.float64, "complex64": np.complex64,
 REAL = {"float32": "float32", "float64": "float64", "complex64": "float32", "complex128": "float64"}
 COMPLEX = {"float32": "complex64", "float64": "complex128", "complex64": "complex64",
            "complex128": "complex128"}
+INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint32")
 EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
 
 
@@ -76,7 +77,7 @@ class Arr:
 
     def __init__(self, values, dtype):
         self.dtype = dtype
-        if dtype in ("int32", "int64"):
+        if dtype in INTEGER_DTYPES:
             self.values = np.asarray(values, dtype=np.int64)
         elif dtype == "bool":
             self.values = np.asarray(values, dtype=np.bool_)
@@ -95,7 +96,7 @@ def number(x):
 
 def encode(a):
     flat = a.values.ravel()
-    if a.dtype in ("int32", "int64"):
+    if a.dtype in INTEGER_DTYPES:
         data = [int(v) for v in flat]
     elif a.dtype == "bool":
         data = [bool(v) for v in flat]
