@@ -212,9 +212,205 @@ def math_cases():
         params={"axes": [2, 0, 1]})
 
 
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/shaping.h (rearrangements: exact)
+# ------------------------------------------------------------------------------------------------
+
+def shaping_cases():
+    family = "shaping"
+    x = arr(np.arange(24).reshape(2, 3, 4), "int32")
+    f = arr(draw("shaping_f", (3, 4), "float32"), "float32")
+    v = arr(np.arange(7), "int32")
+    for shift, axis in ((2, None), (-5, None), (1, 0), (-1, 2), (26, 1)):
+        add(family, f"roll_{shift}_{axis}", "roll", [x], arr(np.roll(x.values, shift, axis), "int32"),
+            params={"shift": shift, "axis": axis})
+    add(family, "roll_several", "roll", [x], arr(np.roll(x.values, (1, -2), (0, 2)), "int32"),
+        params={"shifts": [1, -2], "axes": [0, 2]})
+    add(family, "roll_empty", "roll", [arr(np.zeros((0, 3)), "float32")], arr(np.zeros((0, 3)), "float32"),
+        params={"shift": 1, "axis": 0})
+    for axis, start in ((2, 0), (0, 3), (1, 0), (-1, 1)):
+        add(family, f"rollaxis_{axis}_{start}", "rollaxis", [x], arr(np.rollaxis(x.values, axis, start), "int32"),
+            params={"axis": axis, "start": start})
+    for k in (-1, 0, 1, 2, 3, 5):
+        add(family, f"rot90_{k}", "rot90", [f], arr(np.rot90(f.values, k), "float32"), params={"k": k, "axes": [0, 1]})
+    add(family, "rot90_axes_2_0", "rot90", [x], arr(np.rot90(x.values, 1, (2, 0)), "int32"), params={"k": 1, "axes": [2, 0]})
+    add(family, "fliplr", "fliplr", [x], arr(np.fliplr(x.values), "int32"))
+    add(family, "flipud", "flipud", [x], arr(np.flipud(x.values), "int32"))
+    for op, fn in (("atleast_1d", np.atleast_1d), ("atleast_2d", np.atleast_2d), ("atleast_3d", np.atleast_3d)):
+        for name, a in (("scalar", arr(5.0, "float32")), ("vector", arr([1.0, 2.0], "float32")), ("matrix", f),
+                        ("rank3", arr(x.values, "int32"))):
+            add(family, f"{op}_{name}", op, [a], arr(fn(a.values), a.dtype))
+    a3, b3 = arr([1, 2, 3], "int32"), arr([4, 5, 6], "int32")
+    m23 = arr([[7, 8], [9, 10], [11, 12]], "int32")
+    add(family, "column_stack", "column_stack", [a3, b3, m23], arr(np.column_stack([a3.values, b3.values, m23.values]), "int32"))
+    add(family, "dstack", "dstack", [a3, b3], arr(np.dstack([a3.values, b3.values]), "int32"))
+    add(family, "dstack_matrices", "dstack", [f, f], arr(np.dstack([f.values, f.values]), "float32"))
+    e = arr(np.eye(2), "float32")
+    z = arr(np.zeros((2, 3)), "float32")
+    o = arr(np.ones((1, 2)), "float32")
+    w = arr(draw("block_w", (1, 3), "float32"), "float32")
+    add(family, "block_2x2", "block", [e, z, o, w], arr(np.block([[e.values, z.values], [o.values, w.values]]), "float32"),
+        params={"rows": [2, 2]})
+    add(family, "block_flat", "block", [a3, b3], arr(np.block([a3.values, b3.values]), "int32"), params={"rows": []})
+    add(family, "block_vectors_in_rows", "block", [a3, b3, b3, a3],
+        arr(np.block([[a3.values, b3.values], [b3.values, a3.values]]), "int32"), params={"rows": [2, 2]})
+    for sections in (1, 3, 5, 9):
+        add(family, f"array_split_{sections}", "array_split", [v], [arr(p_, "int32") for p_ in np.array_split(v.values, sections)],
+            params={"sections": sections, "axis": 0})
+    add(family, "array_split_indices", "array_split", [x], [arr(p_, "int32") for p_ in np.array_split(x.values, [1, 3, 2, 10], axis=2)],
+        params={"indices": [1, 3, 2, 10], "axis": 2})
+    add(family, "array_split_negative_indices", "array_split", [v], [arr(p_, "int32") for p_ in np.array_split(v.values, [-3, 5])],
+        params={"indices": [-3, 5], "axis": 0})
+    add(family, "hsplit_matrix", "hsplit", [f], [arr(p_, "float32") for p_ in np.hsplit(f.values, 2)], params={"sections": 2})
+    add(family, "hsplit_vector", "hsplit", [arr(np.arange(6), "int32")], [arr(p_, "int32") for p_ in np.hsplit(np.arange(6), [2, 3])],
+        params={"indices": [2, 3]})
+    add(family, "vsplit", "vsplit", [f], [arr(p_, "float32") for p_ in np.vsplit(f.values, [1])], params={"indices": [1]})
+    add(family, "dsplit", "dsplit", [x], [arr(p_, "int32") for p_ in np.dsplit(x.values, 2)], params={"sections": 2})
+    for axis in (0, 1, -1):
+        add(family, f"unstack_{axis}", "unstack", [x], [arr(p_, "int32") for p_ in np.moveaxis(x.values, axis, 0)],
+            params={"axis": axis})
+    add(family, "append_flat", "append", [f, arr([1.5, 2.5], "float32")], arr(np.append(f.values, [1.5, 2.5]), "float32"),
+        params={"axis": None})
+    add(family, "append_axis0", "append", [f, arr(np.ones((2, 4)), "float32")],
+        arr(np.append(f.values, np.ones((2, 4)), axis=0), "float32"), params={"axis": 0})
+    for name, index, axis in (("one", 2, None), ("negative", -1, 1), ("list", [0, 2, 2, -1], 2), ("axis0", [1], 0),
+                              ("none", [], 0)):
+        add(family, f"delete_{name}", "delete_", [x], arr(np.delete(x.values, index, axis), "int32"),
+            params={"index": index, "axis": axis})
+    add(family, "insert_scalar_flat", "insert", [v, arr(99, "int32")], arr(np.insert(v.values, 3, 99), "int32"),
+        params={"index": 3, "axis": None})
+    add(family, "insert_end", "insert", [v, arr(-1, "int32")], arr(np.insert(v.values, 7, -1), "int32"),
+        params={"index": 7, "axis": None})
+    add(family, "insert_row", "insert", [f, arr([1.0, 2.0, 3.0, 4.0], "float32")],
+        arr(np.insert(f.values, 1, [1.0, 2.0, 3.0, 4.0], axis=0), "float32"), params={"index": 1, "axis": 0})
+    add(family, "insert_column_values", "insert", [f, arr([5.0, 6.0, 7.0], "float32")],
+        arr(np.insert(f.values, -1, [5.0, 6.0, 7.0], axis=1), "float32"), params={"index": -1, "axis": 1})
+    two_columns = np.array([[5.0, 6.0, 7.0], [8.0, 9.0, 10.0]])  # NumPy moves its first axis to `axis`
+    add(family, "insert_two_columns", "insert", [f, arr(two_columns, "float32")],
+        arr(np.insert(f.values, 2, two_columns, axis=1), "float32"), params={"index": 2, "axis": 1})
+    add(family, "insert_sequence", "insert", [v, arr([10, 20, 30], "int32")],
+        arr(np.insert(v.values, [1, 1, 5], [10, 20, 30]), "int32"), params={"indices": [1, 1, 5], "axis": None})
+    add(family, "insert_sequence_axis1", "insert", [f, arr(7.0, "float32")],
+        arr(np.insert(f.values, [0, 4], 7.0, axis=1), "float32"), params={"indices": [0, 4], "axis": 1})
+    add(family, "insert_float_into_int", "insert", [v, arr(2.75, "float32")], arr(np.insert(v.values, 0, 2), "int32"),
+        params={"index": 0, "axis": None})
+    for shape in ((2, 5), (3,), (0,), (4, 4)):
+        add(family, f"resize_{'x'.join(map(str, shape))}", "resize", [v], arr(np.resize(v.values, shape), "int32"),
+            params={"shape": list(shape)})
+    add(family, "copy", "copy", [f], f)
+    t = arr([0, 0, 1, 2, 0, 3, 0, 0], "int32")
+    for trim in ("fb", "f", "b"):
+        add(family, f"trim_zeros_{trim}", "trim_zeros", [t], arr(np.trim_zeros(t.values, trim), "int32"),
+            params={"trim": trim})
+    add(family, "trim_zeros_all_zero", "trim_zeros", [arr([0.0, 0.0], "float32")], arr(np.zeros(0), "float32"),
+        params={"trim": "fb"})
+
+
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/grids.h
+# ------------------------------------------------------------------------------------------------
+
+def grids_cases():
+    family = "grids"
+    add(family, "empty", "empty", [], arr(np.zeros((2, 3)), "float32"), params={"shape": [2, 3]})
+    f = arr(draw("grids_f", (3, 4), "float32"), "float32")
+    add(family, "empty_like", "empty_like", [f], arr(np.zeros((3, 4)), "float32"))
+    for dt in ("float32", "float64"):
+        add(family, f"logspace_{dt}", "logspace", [], arr(np.logspace(-2, 3, 11), dt),
+            params={"start": -2.0, "stop": 3.0, "num": 11, "endpoint": True, "base": 10.0, "dtype": dt},
+            rtol=ulps(dt, 64))
+        add(family, f"logspace_base2_{dt}", "logspace", [], arr(np.logspace(0, 4, 4, endpoint=False, base=2.0), dt),
+            params={"start": 0.0, "stop": 4.0, "num": 4, "endpoint": False, "base": 2.0, "dtype": dt}, rtol=ulps(dt, 16))
+        add(family, f"geomspace_{dt}", "geomspace", [], arr(np.geomspace(1, 1000, 7), dt),
+            params={"start": 1.0, "stop": 1000.0, "num": 7, "endpoint": True, "dtype": dt}, rtol=ulps(dt, 64))
+        add(family, f"geomspace_negative_{dt}", "geomspace", [], arr(np.geomspace(-2, -512, 5), dt),
+            params={"start": -2.0, "stop": -512.0, "num": 5, "endpoint": True, "dtype": dt}, rtol=ulps(dt, 64))
+    for n, m, k in ((3, None, 0), (3, 5, 1), (4, 2, -1), (0, None, 0)):
+        add(family, f"tri_{n}_{m}_{k}", "tri", [], arr(np.tri(n, m, k), "float32"), params={"n": n, "m": m, "k": k})
+    add(family, "tri_int32", "tri", [], arr(np.tri(3, 3, 0), "int32"), params={"n": 3, "m": 3, "k": 0, "dtype": "int32"})
+    vec = arr([1.5, -2.0, 3.0], "float32")
+    for k in (0, 1, -2):
+        add(family, f"diag_vector_{k}", "diag", [vec], arr(np.diag(vec.values, k), "float32"), params={"k": k})
+        add(family, f"diag_matrix_{k}", "diag", [f], arr(np.diag(f.values, k), "float32"), params={"k": k})
+    add(family, "diagflat", "diagflat", [arr([[1, 2], [3, 4]], "int32")], arr(np.diagflat([[1, 2], [3, 4]], 1), "int32"),
+        params={"k": 1})
+    add(family, "diag_indices_3_2", "diag_indices", [], [arr(i, "int32") for i in np.diag_indices(3, 2)],
+        params={"n": 3, "ndim": 2})
+    add(family, "diag_indices_2_3", "diag_indices", [], [arr(i, "int32") for i in np.diag_indices(2, 3)],
+        params={"n": 2, "ndim": 3})
+    cube = arr(np.zeros((3, 3, 3)), "float32")
+    add(family, "diag_indices_from", "diag_indices_from", [cube], [arr(i, "int32") for i in np.diag_indices_from(np.zeros((3, 3, 3)))])
+    for n, k, m in ((4, 0, None), (3, 1, 5), (4, -1, 2)):
+        add(family, f"tril_indices_{n}_{k}_{m}", "tril_indices", [], [arr(i, "int32") for i in np.tril_indices(n, k, m)],
+            params={"n": n, "k": k, "m": m})
+        add(family, f"triu_indices_{n}_{k}_{m}", "triu_indices", [], [arr(i, "int32") for i in np.triu_indices(n, k, m)],
+            params={"n": n, "k": k, "m": m})
+    add(family, "tril_indices_from", "tril_indices_from", [f], [arr(i, "int32") for i in np.tril_indices_from(f.values, 1)],
+        params={"k": 1})
+    add(family, "triu_indices_from", "triu_indices_from", [f], [arr(i, "int32") for i in np.triu_indices_from(f.values, -1)],
+        params={"k": -1})
+    add(family, "mask_indices_triu", "mask_indices", [], [arr(i, "int32") for i in np.mask_indices(3, np.triu, 1)],
+        params={"n": 3, "k": 1, "mask": "triu"})
+    add(family, "mask_indices_tril", "mask_indices", [], [arr(i, "int32") for i in np.mask_indices(4, np.tril, -1)],
+        params={"n": 4, "k": -1, "mask": "tril"})
+    for shape, val, wrap in (((3, 3), [9.0], False), ((5, 3), [1.0, 2.0], False), ((7, 3), [4.0], True),
+                             ((3, 5), [8.0, 9.0, 10.0, 11.0], False), ((3, 3, 3), [5.0], False)):
+        base = draw(f"fill_{shape}", shape, "float32")
+        expected = base.astype(np.float32).copy()
+        np.fill_diagonal(expected, val, wrap=wrap)
+        add(family, f"fill_diagonal_{'x'.join(map(str, shape))}_{wrap}", "fill_diagonal",
+            [arr(base, "float32"), arr(val, "float32")], arr(expected, "float32"), params={"wrap": wrap})
+    add(family, "indices_2x3", "indices", [], arr(np.indices((2, 3)), "int32"), params={"shape": [2, 3]})
+    add(family, "indices_float", "indices", [], arr(np.indices((2, 1, 2)), "float32"), params={"shape": [2, 1, 2], "dtype": "float32"})
+    gx, gy, gz = arr([1.0, 2.0, 3.0], "float32"), arr([4.0, 5.0], "float32"), arr([7, 8, 9, 10], "int32")
+    for indexing in ("xy", "ij"):
+        for sparse in (False, True):
+            add(family, f"meshgrid_2_{indexing}_{sparse}", "meshgrid", [gx, gy],
+                [arr(g, "float32") for g in np.meshgrid(gx.values, gy.values, indexing=indexing, sparse=sparse)],
+                params={"indexing": indexing, "sparse": sparse})
+        add(family, f"meshgrid_3_{indexing}", "meshgrid", [gx, gy, gz],
+            [arr(g, dt) for g, dt in zip(np.meshgrid(gx.values, gy.values, gz.values, indexing=indexing),
+                                           ("float32", "float32", "int32"))],
+            params={"indexing": indexing, "sparse": False})
+    add(family, "mgrid_2", "mgrid", [], arr(np.mgrid[0:3, 1:7:2], "int32"), params={"slices": [[0, 3, 1], [1, 7, 2]]})
+    add(family, "mgrid_1", "mgrid", [], arr(np.mgrid[5:0:-2], "int32"), params={"slices": [[5, 0, -2]]})
+    add(family, "ogrid_2", "ogrid", [], [arr(g, "int32") for g in np.ogrid[0:3, 2:5]],
+        params={"slices": [[0, 3, 1], [2, 5, 1]]})
+    add(family, "ix_", "ix_", [arr([0, 2], "int32"), arr([1, 3, 0], "int32")],
+        [arr(g, "int32") for g in np.ix_([0, 2], [1, 3, 0])])
+    ka = arr(draw("kron_a", (2, 3), "float32"), "float32")
+    kb = arr(draw("kron_b", (3, 2), "float32"), "float32")
+    add(family, "kron_matrices", "kron", [ka, kb], arr(np.kron(ka.values, kb.values), "float32"), rtol=ulps("float32", 1))
+    add(family, "kron_vector_matrix", "kron", [arr([1, 2], "int32"), arr([[1, 10], [100, 1000]], "int32")],
+        arr(np.kron([1, 2], [[1, 10], [100, 1000]]), "int32"))
+    vx = arr([1, 2, 3, 5], "int32")
+    add(family, "vander", "vander", [vx], arr(np.vander(vx.values), "int32"), params={"n": None, "increasing": False})
+    add(family, "vander_increasing_3", "vander", [arr([0.5, -2.0], "float32")],
+        arr(np.vander([0.5, -2.0], 3, increasing=True), "float32"), params={"n": 3, "increasing": True})
+    ma = arr(draw("matvec_a", (2, 3, 4), "float32"), "float32")
+    mv = arr(draw("matvec_v", (4,), "float32"), "float32")
+    add(family, "matvec", "matvec", [ma, mv], arr(np.einsum("bij,j->bi", ma.values, mv.values), "float32"),
+        rtol=ulps("float32", 8), atol=ulps("float32", 8))
+    vv = arr(draw("vecmat_v", (2, 3), "float32"), "float32")
+    add(family, "vecmat", "vecmat", [vv, ma], arr(np.einsum("bi,bij->bj", vv.values, ma.values), "float32"),
+        rtol=ulps("float32", 8), atol=ulps("float32", 8))
+    add(family, "fromfunction", "fromfunction", [], arr(np.fromfunction(lambda i, j: i * 10 + j, (3, 4)), "float32"),
+        params={"shape": [3, 4]})
+    add(family, "frombuffer_int32", "frombuffer", [], arr(np.frombuffer(np.arange(5, dtype=np.int32).tobytes(), np.int32, 3, 4), "int32"),
+        params={"bytes": list(np.arange(5, dtype=np.int32).tobytes()), "dtype": "int32", "count": 3, "offset": 4})
+    add(family, "frombuffer_float32", "frombuffer", [], arr(np.frombuffer(np.array([1.5, -2.25], np.float32).tobytes(), np.float32), "float32"),
+        params={"bytes": list(np.array([1.5, -2.25], np.float32).tobytes()), "dtype": "float32", "count": -1, "offset": 0})
+    add(family, "fromstring_comma", "fromstring", [], arr([1.0, 2.5, -3.0, 1e3], "float32"),
+        params={"text": "1, 2.5 ,-3,1e3", "sep": ",", "dtype": "float32", "count": -1})
+    add(family, "fromstring_space_count", "fromstring", [], arr([4, 5], "int32"),
+        params={"text": " 4  5\n6", "sep": " ", "dtype": "int32", "count": 2})
+
+
 def generate():
     CASES.clear()
     math_cases()
+    shaping_cases()
+    grids_cases()
     return CASES
 
 

@@ -1,19 +1,18 @@
 // jx::numpy's remaining elementwise functions (jx/numpy/math.h), composed from jx::lax primitives with
 // JAX's formulas where JAX defines them (jax/_src/numpy/ufuncs.py).
-#include "jx/numpy/math.h"
-
 #include <fmt/format.h>
 
 #include <cmath>
 #include <cstdint>
-#include <map>
-#include <numeric>
 #include <limits>
+#include <map>
 #include <numbers>
+#include <numeric>
 
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/numpy/math.h"
 #include "jx/transforms/control_flow.h"
 #include "ops/float_info.h"
 #include "ops/promotion.h"
@@ -37,7 +36,8 @@ std::pair<Array, Array> promote_inexact(std::string_view op, const Array& x, con
 }
 
 void reject_complex(std::string_view op, const Array& x) {
-  if (is_complex(x.dtype())) throw DTypeError(std::string(op), fmt::format("is not defined for {} inputs", dtype_name(x.dtype())));
+  if (is_complex(x.dtype()))
+    throw DTypeError(std::string(op), fmt::format("is not defined for {} inputs", dtype_name(x.dtype())));
 }
 
 void require_integers(std::string_view op, const Array& x) {
@@ -46,7 +46,9 @@ void require_integers(std::string_view op, const Array& x) {
   }
 }
 
-Array filled_like(const Array& x, double value) { return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {}); }
+Array filled_like(const Array& x, double value) {
+  return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {});
+}
 
 }  // namespace
 
@@ -116,7 +118,8 @@ Array trunc_function::operator()(const Array& x, Loc loc) const {
 Array signbit_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   reject_complex("signbit", x);
-  if (x.dtype() == DType::bool_ || is_unsigned_integer(x.dtype())) return lax::broadcast_in_dim(Array(false), x.shape(), {});
+  if (x.dtype() == DType::bool_ || is_unsigned_integer(x.dtype()))
+    return lax::broadcast_in_dim(Array(false), x.shape(), {});
   if (is_integer(x.dtype())) return lax::lt(x, constant_like(x, 0));
   // -0.0 is the only negative number that compares equal to 0; 1 / -0.0 is -inf.
   const Array zero = constant_like(x, 0);
@@ -201,11 +204,13 @@ Array ldexp_function::operator()(const Array& x, const Array& exponent, Loc loc)
   // The sum of the exponents, in floats (as JAX: an int32 sum could wrap). 2^e is taken in two halves
   // so that neither overflows (or underflows) when the product is representable.
   const Array total = ops::broadcast_to_shape(
-      lax::add(lax::convert_element_type(mantissa_exponent, v.dtype()), lax::convert_element_type(exponent, v.dtype())), shape);
+      lax::add(lax::convert_element_type(mantissa_exponent, v.dtype()), lax::convert_element_type(exponent, v.dtype())),
+      shape);
   const Array half = lax::floor(lax::mul(total, constant_like(v, 0.5)));
   const Array result = lax::mul(lax::mul(mantissa, lax::exp2(half)), lax::exp2(lax::sub(total, half)));
   const Array original = ops::broadcast_to_shape(v, shape);
-  const Array keep = lax::bitwise_or(lax::eq(original, constant_like(v, 0)), lax::bitwise_not(lax::is_finite(original)));
+  const Array keep =
+      lax::bitwise_or(lax::eq(original, constant_like(v, 0)), lax::bitwise_not(lax::is_finite(original)));
   return lax::select(keep, original, result);
 }
 
@@ -254,7 +259,8 @@ Array hypot_function::operator()(const Array& x, const Array& y, Loc loc) const 
   const Array abs_a = lax::abs(a), abs_b = lax::abs(b);
   const Array large = lax::max(abs_a, abs_b), small = lax::min(abs_a, abs_b);
   const Array zero = constant_like(a, 0);
-  const Array ratio = lax::div(small, lax::select(lax::eq(large, zero), lax::broadcast_in_dim(constant_like(a, 1), a.shape(), {}), large));
+  const Array ratio = lax::div(
+      small, lax::select(lax::eq(large, zero), lax::broadcast_in_dim(constant_like(a, 1), a.shape(), {}), large));
   const Array result = lax::mul(large, lax::sqrt(lax::add(constant_like(a, 1), lax::mul(ratio, ratio))));
   const Array infinite = lax::bitwise_or(lax::eq(abs_a, constant_like(a, std::numeric_limits<double>::infinity())),
                                          lax::eq(abs_b, constant_like(a, std::numeric_limits<double>::infinity())));
@@ -268,10 +274,12 @@ Array logaddexp2_function::operator()(const Array& x, const Array& y, Loc loc) c
   // logaddexp in units of log 2: max + log2(1 + 2^-|x - y|), with equal infinities giving themselves.
   const Array larger = lax::max(a, b);
   const Array difference = lax::sub(a, b);
-  const Array tail = lax::div(lax::log1p(lax::exp2(lax::neg(lax::abs(difference)))), constant_like(a, std::numbers::ln2));
+  const Array tail =
+      lax::div(lax::log1p(lax::exp2(lax::neg(lax::abs(difference)))), constant_like(a, std::numbers::ln2));
   const Array result = lax::add(larger, tail);
   // inf - inf is NaN: equal arguments (infinite ones included) give x + 1.
-  return lax::select(lax::eq(a, b), lax::add(a, constant_like(a, 1)), lax::select(isnan(difference), lax::add(a, b), result));
+  return lax::select(lax::eq(a, b), lax::add(a, constant_like(a, 1)),
+                     lax::select(isnan(difference), lax::add(a, b), result));
 }
 
 Array heaviside_function::operator()(const Array& x, const Array& y, Loc loc) const {
@@ -325,7 +333,8 @@ Array i0_function::operator()(const Array& x, Loc loc) const {
   }
   // e^x / sqrt(2 pi x) as e^(x/2) * (e^(x/2) / sqrt(...)), finite up to the largest finite result.
   const Array half_exp = lax::exp(lax::mul(large, constant_like(v, 0.5)));
-  const Array scale = lax::mul(half_exp, lax::div(half_exp, lax::sqrt(lax::mul(large, constant_like(v, 2 * std::numbers::pi)))));
+  const Array scale =
+      lax::mul(half_exp, lax::div(half_exp, lax::sqrt(lax::mul(large, constant_like(v, 2 * std::numbers::pi)))));
   return lax::select(lax::le(magnitude, constant_like(v, crossover)), series, lax::mul(scale, asymptotic));
 }
 
@@ -341,10 +350,13 @@ Array gcd_function::operator()(const Array& x, const Array& y, Loc loc) const {
   const Array zero = constant_like(a, 0);
   std::vector<int> all_axes(static_cast<std::size_t>(shape.ndim()));
   std::iota(all_axes.begin(), all_axes.end(), 0);
-  auto not_done = [zero, all_axes](const std::vector<Array>& c) { return lax::reduce_or(lax::ne(c[1], zero), all_axes); };
+  auto not_done = [zero, all_axes](const std::vector<Array>& c) {
+    return lax::reduce_or(lax::ne(c[1], zero), all_axes);
+  };
   auto step = [zero](const std::vector<Array>& c) {
     const Array nonzero = lax::ne(c[1], zero);
-    const Array divisor = lax::select(nonzero, c[1], lax::broadcast_in_dim(lax::convert_element_type(Array(1), c[1].dtype()), c[1].shape(), {}));
+    const Array divisor = lax::select(
+        nonzero, c[1], lax::broadcast_in_dim(lax::convert_element_type(Array(1), c[1].dtype()), c[1].shape(), {}));
     return std::vector<Array>{lax::select(nonzero, c[1], c[0]), lax::select(nonzero, lax::rem(c[0], divisor), c[1])};
   };
   return lax::while_loop(not_done, step, carry)[0];
@@ -356,7 +368,8 @@ Array lcm_function::operator()(const Array& x, const Array& y, Loc loc) const {
   require_integers("lcm", a);
   const Array divisor = gcd(a, b);
   const Array zero = constant_like(divisor, 0);
-  const Array safe = lax::select(lax::eq(divisor, zero), lax::broadcast_in_dim(constant_like(divisor, 1), divisor.shape(), {}), divisor);
+  const Array safe = lax::select(lax::eq(divisor, zero),
+                                 lax::broadcast_in_dim(constant_like(divisor, 1), divisor.shape(), {}), divisor);
   const Shape shape = divisor.shape();
   const Array abs_a = ops::broadcast_to_shape(lax::abs(a), shape), abs_b = ops::broadcast_to_shape(lax::abs(b), shape);
   return lax::select(lax::eq(divisor, zero), filled_like(divisor, 0), lax::mul(abs_a, lax::div(abs_b, safe)));
@@ -367,18 +380,20 @@ Array bitwise_count_function::operator()(const Array& x, Loc loc) const {
   require_integers("bitwise_count", x.dtype() == DType::bool_ ? lax::convert_element_type(x, DType::uint8) : x);
   // The bits of |x| as an unsigned number of the same width, counted by halving the word: pairs,
   // nibbles, bytes, then the bytes summed by a multiplication.
-  static const std::map<DType, DType> unsigned_of = {{DType::int8, DType::uint8},   {DType::int16, DType::uint16},
-                                                     {DType::int32, DType::uint32}, {DType::int64, DType::uint64},
-                                                     {DType::uint8, DType::uint8},  {DType::uint16, DType::uint16},
-                                                     {DType::uint32, DType::uint32}, {DType::uint64, DType::uint64},
-                                                     {DType::bool_, DType::uint8}};
+  static const std::map<DType, DType> unsigned_of = {
+      {DType::int8, DType::uint8},    {DType::int16, DType::uint16},  {DType::int32, DType::uint32},
+      {DType::int64, DType::uint64},  {DType::uint8, DType::uint8},   {DType::uint16, DType::uint16},
+      {DType::uint32, DType::uint32}, {DType::uint64, DType::uint64}, {DType::bool_, DType::uint8}};
   const DType word = unsigned_of.at(x.dtype());
   Array v = lax::convert_element_type(is_signed_integer(x.dtype()) ? lax::abs(x) : x, word);
   const int bits = static_cast<int>(itemsize(word)) * 8;
   auto c = [&](std::uint64_t value) { return array(value, word); };
-  auto mask = [&](std::uint64_t pattern) { return c(bits == 64 ? pattern : pattern & ((std::uint64_t{1} << bits) - 1)); };
+  auto mask = [&](std::uint64_t pattern) {
+    return c(bits == 64 ? pattern : pattern & ((std::uint64_t{1} << bits) - 1));
+  };
   v = lax::sub(v, lax::bitwise_and(lax::shift_right_logical(v, c(1)), mask(0x5555555555555555ULL)));
-  v = lax::add(lax::bitwise_and(v, mask(0x3333333333333333ULL)), lax::bitwise_and(lax::shift_right_logical(v, c(2)), mask(0x3333333333333333ULL)));
+  v = lax::add(lax::bitwise_and(v, mask(0x3333333333333333ULL)),
+               lax::bitwise_and(lax::shift_right_logical(v, c(2)), mask(0x3333333333333333ULL)));
   v = lax::bitwise_and(lax::add(v, lax::shift_right_logical(v, c(4))), mask(0x0F0F0F0F0F0F0F0FULL));
   if (bits > 8) v = lax::shift_right_logical(lax::mul(v, mask(0x0101010101010101ULL)), c(bits - 8));
   return lax::convert_element_type(v, DType::uint8);
@@ -394,8 +409,7 @@ Array nan_to_num_function::operator()(const Array& x, NanToNumOptions options, L
   if (!is_floating(x.dtype())) return x;
   const ops::FloatInfo info = ops::float_info(x.dtype());
   const Array replaced_nan = lax::select(lax::ne(x, x), filled_like(x, options.nan), x);
-  const Array replaced_pos =
-      lax::select(isposinf(x), filled_like(x, options.posinf.value_or(info.max)), replaced_nan);
+  const Array replaced_pos = lax::select(isposinf(x), filled_like(x, options.posinf.value_or(info.max)), replaced_nan);
   return lax::select(isneginf(x), filled_like(x, options.neginf.value_or(-info.max)), replaced_pos);
 }
 

@@ -45,8 +45,7 @@ const jx::testing::OracleOps& math_ops() {
       {"bitwise_left_shift", binary(jnp::bitwise_left_shift)},
       {"bitwise_right_shift", binary(jnp::bitwise_right_shift)},
       {"concat", {[](const Arrays& a, const json& p) { return Arrays{jnp::concat(a, p.at("axis").get<int>())}; }}},
-      {"permute_dims",
-       {[](const Arrays& a, const json& p) {
+      {"permute_dims", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::permute_dims(a.at(0), p.at("axes").get<std::vector<int>>())};
        }}},
       {"around",
@@ -64,19 +63,16 @@ const jx::testing::OracleOps& math_ops() {
       {"copysign", binary(jnp::copysign)},
       {"nextafter", binary(jnp::nextafter)},
       {"spacing", unary(jnp::spacing)},
-      {"frexp",
-       {[](const Arrays& a, const json&) {
+      {"frexp", {[](const Arrays& a, const json&) {
          auto [mantissa, exponent] = jnp::frexp(a.at(0));
          return Arrays{mantissa, exponent};
        }}},
       {"ldexp", binary(jnp::ldexp)},
-      {"modf",
-       {[](const Arrays& a, const json&) {
+      {"modf", {[](const Arrays& a, const json&) {
          auto [fractional, integral] = jnp::modf(a.at(0));
          return Arrays{fractional, integral};
        }}},
-      {"divmod",
-       {[](const Arrays& a, const json&) {
+      {"divmod", {[](const Arrays& a, const json&) {
          auto [quotient, remainder] = jnp::divmod(a.at(0), a.at(1));
          return Arrays{quotient, remainder};
        }}},
@@ -91,11 +87,11 @@ const jx::testing::OracleOps& math_ops() {
       {"gcd", binary(jnp::gcd)},
       {"lcm", binary(jnp::lcm)},
       {"bitwise_count", unary(jnp::bitwise_count)},
-      {"nan_to_num",
-       {[](const Arrays& a, const json& p) {
+      {"nan_to_num", {[](const Arrays& a, const json& p) {
          if (!p.contains("nan")) return Arrays{jnp::nan_to_num(a.at(0))};
          return Arrays{jnp::nan_to_num(
-             a.at(0), {.nan = p.at("nan"), .posinf = p.at("posinf").get<double>(), .neginf = p.at("neginf").get<double>()})};
+             a.at(0),
+             {.nan = p.at("nan"), .posinf = p.at("posinf").get<double>(), .neginf = p.at("neginf").get<double>()})};
        }}},
   };
   return ops;

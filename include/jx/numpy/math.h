@@ -20,12 +20,10 @@
 
 namespace jx::numpy {
 
-#define JX_NUMPY_UNARY(name)                                         \
-  inline constexpr struct name##_function {                         \
-    Array operator()(const Array& x, Loc loc = Loc::current()) const; \
-  } name{};
-#define JX_NUMPY_BINARY(name)                                                        \
-  inline constexpr struct name##_function {                                         \
+#define JX_NUMPY_UNARY(name) \
+  inline constexpr struct name##_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } name{};
+#define JX_NUMPY_BINARY(name)                                                         \
+  inline constexpr struct name##_function {                                           \
     Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const; \
   } name{};
 
@@ -92,9 +90,7 @@ struct ModfResult {
   Array fractional;
   Array integral;
 };
-inline constexpr struct modf_function {
-  ModfResult operator()(const Array& x, Loc loc = Loc::current()) const;
-} modf{};
+inline constexpr struct modf_function { ModfResult operator()(const Array& x, Loc loc = Loc::current()) const; } modf{};
 // (floor_divide(x, y), remainder(x, y)), computed together.
 struct DivmodResult {
   Array quotient;
