@@ -406,11 +406,252 @@ def grids_cases():
         params={"text": " 4  5\n6", "sep": " ", "dtype": "int32", "count": 2})
 
 
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/statistics.h
+# ------------------------------------------------------------------------------------------------
+
+HISTOGRAM_OPS = {"bincount", "histogram", "histogram_bin_edges", "histogram2d", "histogramdd", "searchsorted", "digitize"}
+DIFFERENCE_OPS = {"diff", "ediff1d", "gradient", "trapezoid", "interp", "unwrap"}
+
+
+def statistics_cases():
+    """The cases of the three parts of statistics.h: families statistics, histograms and differences."""
+    def add(_, name, op, *rest, **keywords):
+        family = "histograms" if op in HISTOGRAM_OPS else "differences" if op in DIFFERENCE_OPS else "statistics"
+        globals()["add"](family, name, op, *rest, **keywords)
+    family = "statistics"
+    x = arr(np.round(draw("stats_x", (5, 6), "float64", -3, 3), 1), "float32")  # rounded: ties included
+    xv = x.values
+    xn = arr(xv, "float32")
+    xn.values[1, 2] = NAN
+    xn.values[3, :] = NAN
+    xnv = xn.values
+    f32 = ulps("float32", 4)
+    scale = f32 * 4  # interpolation between values of size <= 3
+    for method in ("linear", "lower", "higher", "midpoint", "nearest"):
+        for axis in (None, 0, 1):
+            add(family, f"quantile_{method}_{axis}", "quantile", [x, arr([0.0, 0.3, 0.5, 0.9, 1.0], "float32")],
+                arr(np.quantile(xv, [0.0, 0.3, 0.5, 0.9, 1.0], axis=axis, method=method), "float32"),
+                params={"axis": axis, "method": method}, rtol=f32, atol=scale)
+        add(family, f"nanquantile_{method}", "nanquantile", [xn, arr(0.4, "float32")],
+            arr(np.nanquantile(xnv, 0.4, axis=1, method=method), "float32"), params={"axis": 1, "method": method},
+            rtol=f32, atol=scale)
+    add(family, "quantile_keepdims_axes", "quantile", [x, arr([0.25, 0.75], "float32")],
+        arr(np.quantile(xv, [0.25, 0.75], axis=(0, 1), keepdims=True), "float32"),
+        params={"axis": [0, 1], "method": "linear", "keepdims": True}, rtol=f32, atol=scale)
+    add(family, "quantile_nan_propagates", "quantile", [xn, arr(0.5, "float32")],
+        arr(np.quantile(xnv, 0.5, axis=0), "float32"), params={"axis": 0, "method": "linear"}, rtol=f32, atol=scale)
+    x64 = arr(draw("stats_x64", (7, 3), "float64"), "float64")
+    add(family, "quantile_float64", "quantile", [x64, arr([0.1, 0.95], "float64")],
+        arr(np.quantile(x64.values, [0.1, 0.95], axis=0), "float64"), params={"axis": 0, "method": "linear"},
+        rtol=ulps("float64", 4), atol=ulps("float64", 4))
+    xi = arr([[3, 1, 4], [1, 5, 9], [2, 6, 5], [3, 5, 8]], "int32")
+    add(family, "quantile_int32", "quantile", [xi, arr(0.5, "float32")],
+        arr(np.quantile(xi.values, 0.5, axis=0), "float32"), params={"axis": 0, "method": "linear"}, rtol=f32)
+    add(family, "percentile", "percentile", [x, arr([10.0, 50.0, 99.0], "float32")],
+        arr(np.percentile(xv, [10.0, 50.0, 99.0], axis=1), "float32"), params={"axis": 1, "method": "linear"},
+        rtol=f32, atol=scale)
+    add(family, "nanpercentile", "nanpercentile", [xn, arr(75.0, "float32")],
+        arr(np.nanpercentile(xnv, 75.0, axis=0), "float32"), params={"axis": 0, "method": "linear"}, rtol=f32, atol=scale)
+    for axis in (None, 0, 1):
+        add(family, f"median_{axis}", "median", [x], arr(np.median(xv, axis=axis), "float32"), params={"axis": axis},
+            rtol=f32, atol=scale)
+        add(family, f"nanmedian_{axis}", "nanmedian", [xn], arr(np.nanmedian(xnv, axis=axis), "float32"),
+            params={"axis": axis}, rtol=f32, atol=scale)
+    add(family, "median_keepdims", "median", [x], arr(np.median(xv, axis=1, keepdims=True), "float32"),
+        params={"axis": 1, "keepdims": True}, rtol=f32, atol=scale)
+    w = arr(draw("stats_w", (5, 6), "float32", 0.1, 2.0), "float32")
+    w1 = arr(draw("stats_w1", (6,), "float32", 0.1, 2.0), "float32")
+    add(family, "average_plain", "average", [x], arr(np.average(xv, axis=0), "float32"), params={"axis": 0},
+        rtol=f32, atol=scale)
+    add(family, "average_weights", "average", [x, w], arr(np.average(xv, weights=w.values), "float32"),
+        params={"axis": None}, rtol=f32 * 8, atol=scale * 8)
+    add(family, "average_weights_axis", "average", [x, w1], arr(np.average(xv, axis=1, weights=w1.values), "float32"),
+        params={"axis": 1}, rtol=f32 * 4, atol=scale * 4)
+    add(family, "ptp", "ptp", [x], arr(np.ptp(xv, axis=0), "float32"), params={"axis": 0})
+    add(family, "ptp_int", "ptp", [xi], arr(np.ptp(xi.values), "int32"), params={"axis": None})
+    zeros_mixed = arr([[0, 1, 0], [2, 0, 0]], "int32")
+    for axis in (None, 0, 1):
+        add(family, f"count_nonzero_{axis}", "count_nonzero", [zeros_mixed],
+            arr(np.count_nonzero(zeros_mixed.values, axis=axis), "int32"), params={"axis": axis})
+    m = arr(draw("cov_m", (3, 8), "float32", -2, 2), "float32")
+    mv = m.values
+    cov_tol = dict(rtol=f32 * 8, atol=f32 * 16)
+    add(family, "cov", "cov", [m], arr(np.cov(mv), "float32"), params={}, **cov_tol)
+    add(family, "cov_columns_bias", "cov", [arr(mv.T, "float32")], arr(np.cov(mv.T, rowvar=False, bias=True), "float32"),
+        params={"rowvar": False, "bias": True}, **cov_tol)
+    add(family, "cov_ddof", "cov", [m], arr(np.cov(mv, ddof=3), "float32"), params={"ddof": 3}, **cov_tol)
+    fw = np.array([1, 2, 1, 3, 1, 1, 2, 1])
+    aw = draw("cov_aw", (8,), "float32", 0.2, 1.0)
+    add(family, "cov_weights", "cov", [m, arr(fw, "int32"), arr(aw, "float32")],
+        arr(np.cov(mv, fweights=fw, aweights=aw), "float32"), params={"weights": True}, **cov_tol)
+    y = arr(draw("cov_y", (8,), "float32"), "float32")
+    add(family, "cov_with_y", "cov", [arr(mv[0], "float32"), y], arr(np.cov(mv[0], y.values), "float32"),
+        params={"y": True}, **cov_tol)
+    add(family, "cov_one_variable", "cov", [y], arr(np.cov(y.values), "float32"), params={}, **cov_tol)
+    add(family, "corrcoef", "corrcoef", [m], arr(np.corrcoef(mv), "float32"), params={}, **cov_tol)
+    add(family, "corrcoef_y_columns", "corrcoef", [arr(mv.T[:, :2], "float32"), arr(mv.T[:, 2:], "float32")],
+        arr(np.corrcoef(mv.T[:, :2], mv.T[:, 2:], rowvar=False), "float32"), params={"y": True, "rowvar": False}, **cov_tol)
+    with np.errstate(all="ignore"):
+        for op, fn in (("nansum", np.nansum), ("nanprod", np.nanprod), ("nanmax", np.nanmax), ("nanmin", np.nanmin),
+                       ("nanmean", np.nanmean), ("nanvar", np.nanvar), ("nanstd", np.nanstd)):
+            for axis in (None, 0, 1):
+                tol = 0.0 if op in ("nanmax", "nanmin") else f32 * 8
+                add(family, f"{op}_{axis}", op, [xn], arr(fn(xnv, axis=axis), "float32"), params={"axis": axis},
+                    rtol=tol, atol=tol * 30)
+        add(family, "nanvar_ddof_keepdims", "nanvar", [xn], arr(np.nanvar(xnv, axis=1, ddof=1, keepdims=True), "float32"),
+            params={"axis": 1, "ddof": 1, "keepdims": True}, rtol=f32 * 8, atol=f32 * 30)
+    add(family, "nansum_int", "nansum", [xi], arr(np.sum(xi.values, axis=0), "int32"), params={"axis": 0})
+    for op, fn in (("nanargmax", np.nanargmax), ("nanargmin", np.nanargmin)):
+        add(family, f"{op}_0", op, [xn], arr(fn(np.where(np.isnan(xnv).all(0), 0, xnv), axis=0), "int32"),
+            params={"axis": 0})
+        # JAX: a slice of NaNs gives -1 (NumPy raises).
+        expected = [fn(row) if not np.isnan(row).all() else -1 for row in xnv]
+        add(family, f"{op}_1", op, [xn], arr(expected, "int32"), params={"axis": 1})
+    for op, fn in (("nancumsum", np.nancumsum), ("nancumprod", np.nancumprod)):
+        add(family, f"{op}_1", op, [xn], arr(fn(xnv, axis=1), "float32"), params={"axis": 1}, rtol=f32 * 8, atol=f32 * 30)
+        add(family, f"{op}_flat", op, [xn], arr(fn(xnv), "float32"), params={"axis": None}, rtol=f32 * 16,
+            atol=f32 * 300)
+    v = arr([1, 2, 3, 4], "int32")
+    add(family, "cumulative_sum", "cumulative_sum", [v], arr(np.cumsum([1, 2, 3, 4]), "int32"), params={})
+    add(family, "cumulative_sum_initial", "cumulative_sum", [xi], arr(np.concatenate([np.zeros((4, 1), int), np.cumsum(xi.values, 1)], 1), "int32"),
+        params={"axis": 1, "include_initial": True})
+    add(family, "cumulative_prod_initial", "cumulative_prod", [v], arr([1, 1, 2, 6, 24], "int32"),
+        params={"include_initial": True})
+    add(family, "cumulative_prod_dtype", "cumulative_prod", [xi], arr(np.cumprod(xi.values, 0), "float32"),
+        params={"axis": 0, "dtype": "float32"})
+    # Counts.
+    labels = arr([0, 3, 1, 3, 3, 7, 1], "int32")
+    add(family, "bincount", "bincount", [labels], arr(np.bincount(labels.values), "int32"), params={}, )
+    add(family, "bincount_minlength", "bincount", [labels], arr(np.bincount(labels.values, minlength=10), "int32"),
+        params={"minlength": 10})
+    add(family, "bincount_length_drops", "bincount", [labels], arr(np.bincount(labels.values)[:5], "int32"),
+        params={"length": 5})
+    bw = arr([0.5, 1.0, 2.0, 0.25, 1.0, 3.0, -1.0], "float32")
+    add(family, "bincount_weights", "bincount", [labels, bw], arr(np.bincount(labels.values, bw.values), "float32"),
+        params={"weights": True}, rtol=f32)
+    # JAX: negative values count as 0 (NumPy raises).
+    add(family, "bincount_negative", "bincount", [arr([-2, 0, 1], "int32")], arr([2, 1], "int32"), params={"length": 2})
+    samples = arr(draw("hist", (50,), "float32", -2, 3), "float32")
+    sv = samples.values
+    h, e = np.histogram(sv, 7)
+    add(family, "histogram_bins", "histogram", [samples], [arr(h, "int32"), arr(e, "float32")], params={"bins": 7},
+        rtol=f32, atol=f32 * 4)
+    h, e = np.histogram(sv, 4, range=(-1, 1))
+    add(family, "histogram_range", "histogram", [samples], [arr(h, "int32"), arr(e, "float32")],
+        params={"bins": 4, "range": [-1, 1]}, rtol=f32, atol=f32)
+    edges = [-2.0, -0.5, 0.0, 2.0, 3.5]
+    hw = draw("hist_w", (50,), "float32", 0, 1)
+    h, e = np.histogram(sv, edges, weights=hw)
+    add(family, "histogram_edges_weights", "histogram", [samples, arr(edges, "float32"), arr(hw, "float32")],
+        [arr(h, "float32"), arr(e, "float32")], params={"weights": True}, rtol=f32 * 8, atol=f32 * 8)
+    h, e = np.histogram(sv, 5, density=True)
+    add(family, "histogram_density", "histogram", [samples], [arr(h, "float32"), arr(e, "float32")],
+        params={"bins": 5, "density": True}, rtol=f32 * 16, atol=f32 * 16)
+    h, e = np.histogram([2.0, 2.0, 2.0], 3)
+    add(family, "histogram_degenerate", "histogram", [arr([2.0, 2.0, 2.0], "float32")], [arr(h, "int32"), arr(e, "float32")],
+        params={"bins": 3}, rtol=f32)
+    add(family, "histogram_bin_edges", "histogram_bin_edges", [samples], arr(np.histogram_bin_edges(sv, 6), "float32"),
+        params={"bins": 6}, rtol=f32, atol=f32 * 4)
+    px = arr(draw("h2x", (40,), "float32", 0, 1), "float32")
+    py = arr(draw("h2y", (40,), "float32", -1, 1), "float32")
+    h, ex, ey = np.histogram2d(px.values, py.values, (3, 4))
+    add(family, "histogram2d", "histogram2d", [px, py], [arr(h, "int32"), arr(ex, "float32"), arr(ey, "float32")],
+        params={"bins": [3, 4]}, rtol=f32, atol=f32 * 4)
+    h, ex, ey = np.histogram2d(px.values, py.values, (2, 2), range=[(0, 0.5), (-1, 0)], density=True)
+    add(family, "histogram2d_range_density", "histogram2d", [px, py], [arr(h, "float32"), arr(ex, "float32"), arr(ey, "float32")],
+        params={"bins": [2, 2], "range": [[0, 0.5], [-1, 0]], "density": True}, rtol=f32 * 16, atol=f32 * 16)
+    pts = arr(draw("hdd", (30, 3), "float32", -1, 1), "float32")
+    h, es = np.histogramdd(pts.values, (2, 3, 2))
+    add(family, "histogramdd", "histogramdd", [pts], [arr(h, "int32")] + [arr(e_, "float32") for e_ in es],
+        params={"bins": [2, 3, 2]}, rtol=f32, atol=f32 * 4)
+    # Differences.
+    d = arr(draw("diff", (4, 5), "float32", -5, 5), "float32")
+    dv = d.values
+    for n_, axis in ((1, -1), (2, -1), (1, 0), (3, 1), (0, 0)):
+        add(family, f"diff_{n_}_{axis}", "diff", [d], arr(np.diff(dv, n_, axis), "float32"), params={"n": n_, "axis": axis},
+            rtol=f32, atol=f32 * 40)
+    add(family, "diff_prepend_append", "diff", [d, arr(0.0, "float32"), arr(np.ones((4, 2)), "float32")],
+        arr(np.diff(dv, 1, 1, prepend=0.0, append=np.ones((4, 2))), "float32"),
+        params={"n": 1, "axis": 1, "prepend": True, "append": True}, rtol=f32, atol=f32 * 20)
+    add(family, "diff_bool", "diff", [arr([True, True, False, True], "bool")], arr(np.diff([True, True, False, True]), "bool"),
+        params={"n": 1, "axis": -1})
+    add(family, "diff_int", "diff", [xi], arr(np.diff(xi.values, axis=0), "int32"), params={"n": 1, "axis": 0})
+    add(family, "ediff1d", "ediff1d", [xi], arr(np.ediff1d(xi.values), "int32"), params={})
+    add(family, "ediff1d_ends", "ediff1d", [v, arr([9, 8], "int32"), arr(-1, "int32")],
+        arr(np.ediff1d(v.values, to_end=[9, 8], to_begin=-1), "int32"), params={"to_end": True, "to_begin": True})
+    g = arr(draw("grad", (5, 4), "float64", -2, 2), "float64")
+    gv = g.values
+    gt = dict(rtol=ulps("float64", 64), atol=ulps("float64", 64))
+    add(family, "gradient_1d", "gradient", [arr(gv[:, 0], "float64")], [arr(np.gradient(gv[:, 0]), "float64")], params={}, **gt)
+    add(family, "gradient_2d", "gradient", [g], [arr(a_, "float64") for a_ in np.gradient(gv)], params={}, **gt)
+    add(family, "gradient_step", "gradient", [g, arr(0.5, "float64")], [arr(a_, "float64") for a_ in np.gradient(gv, 0.5)],
+        params={"spacing": 1}, **gt)
+    coords = np.array([0.0, 0.5, 1.5, 1.75])
+    add(family, "gradient_coordinates_axis1", "gradient", [g, arr(coords, "float64")],
+        [arr(np.gradient(gv, coords, axis=1), "float64")], params={"spacing": 1, "axis": 1}, **gt)
+    add(family, "gradient_two_spacings", "gradient", [g, arr(2.0, "float64"), arr(coords, "float64")],
+        [arr(a_, "float64") for a_ in np.gradient(gv, 2.0, coords)], params={"spacing": 2}, **gt)
+    add(family, "trapezoid_dx", "trapezoid", [d], arr(np.trapz(dv, dx=0.5), "float32"), params={"dx": 0.5},
+        rtol=f32 * 8, atol=f32 * 40)
+    tx = np.array([0.0, 0.1, 0.5, 0.6, 2.0])
+    add(family, "trapezoid_x", "trapezoid", [d, arr(tx, "float32")], arr(np.trapz(dv, tx.astype(np.float32)), "float32"),
+        params={"x": True}, rtol=f32 * 8, atol=f32 * 40)
+    add(family, "trapezoid_axis0", "trapezoid", [d], arr(np.trapz(dv, axis=0), "float32"), params={"axis": 0},
+        rtol=f32 * 8, atol=f32 * 40)
+    xp = np.array([0.0, 1.0, 1.0, 2.5, 4.0])
+    fp = np.array([1.0, 3.0, -1.0, 2.0, 0.0])
+    at = np.array([-1.0, 0.0, 0.5, 1.0, 1.7, 2.5, 3.9, 4.0, 5.0])
+    add(family, "interp", "interp", [arr(at, "float32"), arr(xp, "float32"), arr(fp, "float32")],
+        arr(np.interp(at, xp, fp), "float32"), params={}, rtol=f32 * 4, atol=f32 * 4)
+    add(family, "interp_left_right", "interp", [arr(at, "float32"), arr(xp, "float32"), arr(fp, "float32"), arr(-9.0, "float32"),
+                                                 arr(9.0, "float32")],
+        arr(np.interp(at, xp, fp, left=-9.0, right=9.0), "float32"), params={"left": True, "right": True},
+        rtol=f32 * 4, atol=f32 * 4)
+    pxp = np.array([350.0, 10.0, 180.0])
+    pfp = np.array([0.0, 1.0, 2.0])
+    pat = np.array([0.0, 5.0, 355.0, 90.0, 720.0 + 20])
+    add(family, "interp_period", "interp", [arr(pat, "float64"), arr(pxp, "float64"), arr(pfp, "float64")],
+        arr(np.interp(pat, pxp, pfp, period=360), "float64"), params={"period": 360.0}, rtol=ulps("float64", 16),
+        atol=ulps("float64", 16))
+    phase = np.array([0.0, 1.0, 3.0, 6.0, 0.5, -2.5, 3.2, 12.0])
+    add(family, "unwrap", "unwrap", [arr(phase, "float64")], arr(np.unwrap(phase), "float64"), params={},
+        rtol=ulps("float64", 16), atol=ulps("float64", 64))
+    add(family, "unwrap_period_discont", "unwrap", [arr(phase, "float64")],
+        arr(np.unwrap(phase, discont=4.0, period=5.0), "float64"), params={"discont": 4.0, "period": 5.0},
+        rtol=ulps("float64", 16), atol=ulps("float64", 64))
+    add(family, "unwrap_axis0", "unwrap", [arr(gv * 3, "float64")], arr(np.unwrap(gv * 3, axis=0), "float64"),
+        params={"axis": 0}, rtol=ulps("float64", 16), atol=ulps("float64", 64))
+    # Searching.
+    sorted_a = arr([-1.0, 0.0, 0.0, 2.5, 2.5, 2.5, 7.0, NAN], "float32")
+    queries = arr([[-5.0, 0.0, 1.0], [2.5, 7.0, NAN]], "float32")
+    for side in ("left", "right"):
+        add(family, f"searchsorted_{side}", "searchsorted", [sorted_a, queries],
+            arr(np.searchsorted(sorted_a.values.astype(np.float32), queries.values.astype(np.float32), side), "int32"),
+            params={"side": side})
+    unsorted = arr([3, 1, 2, 9, 5], "int32")
+    add(family, "searchsorted_sorter", "searchsorted", [unsorted, arr([0, 2, 6, 10], "int32"), arr(np.argsort([3, 1, 2, 9, 5]), "int32")],
+        arr(np.searchsorted([3, 1, 2, 9, 5], [0, 2, 6, 10], sorter=np.argsort([3, 1, 2, 9, 5])), "int32"),
+        params={"side": "left", "sorter": True})
+    add(family, "searchsorted_empty", "searchsorted", [arr(np.zeros(0), "float32"), arr([1.0, 2.0], "float32")],
+        arr([0, 0], "int32"), params={"side": "left"})
+    add(family, "searchsorted_one", "searchsorted", [arr([1.0], "float32"), arr([0.0, 1.0, 2.0], "float32")],
+        arr(np.searchsorted([1.0], [0.0, 1.0, 2.0], "right"), "int32"), params={"side": "right"})
+    bins_up = np.array([0.0, 1.0, 2.5, 4.0])
+    probe = np.array([-1.0, 0.0, 0.5, 1.0, 2.5, 3.0, 4.0, 9.0])
+    for right in (False, True):
+        add(family, f"digitize_increasing_{right}", "digitize", [arr(probe, "float32"), arr(bins_up, "float32")],
+            arr(np.digitize(probe, bins_up, right), "int32"), params={"right": right})
+        add(family, f"digitize_decreasing_{right}", "digitize", [arr(probe, "float32"), arr(bins_up[::-1].copy(), "float32")],
+            arr(np.digitize(probe, bins_up[::-1], right), "int32"), params={"right": right})
+
+
 def generate():
     CASES.clear()
     math_cases()
     shaping_cases()
     grids_cases()
+    statistics_cases()
     return CASES
 
 

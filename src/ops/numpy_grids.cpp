@@ -1,9 +1,6 @@
 // jx/numpy/grids.h: constructors of index grids, triangles, progressions and structured matrices.
 // Index sets known from static sizes (tril_indices, diag_indices) are computed here and become
 // constants; everything that depends on an operand is built from jx::lax primitives.
-#include "jx/numpy/grids.h"
-#include "jx/numpy/shaping.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,11 +11,13 @@
 #include <numeric>
 #include <string>
 
+#include "io/host_arrays.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/numpy/grids.h"
+#include "jx/numpy/shaping.h"
 #include "jx/transforms/jit.h"
-#include "io/host_arrays.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
@@ -99,8 +98,8 @@ Array geomspace_function::operator()(double start, double stop, std::int64_t num
   const DType dtype = options.dtype.value_or(default_float_dtype());
   const DType compute = is_floating(dtype) ? dtype : default_float_dtype();
   const double sign_of_ends = start < 0 ? -1.0 : 1.0;
-  const Array exponents =
-      linspace(std::log10(sign_of_ends * start), std::log10(sign_of_ends * stop), num, {.endpoint = options.endpoint, .dtype = compute});
+  const Array exponents = linspace(std::log10(sign_of_ends * start), std::log10(sign_of_ends * stop), num,
+                                   {.endpoint = options.endpoint, .dtype = compute});
   Array result = lax::mul(power(array(10.0, compute), exponents), array(sign_of_ends, compute));
   // The ends exactly, as NumPy sets them.
   if (num > 0) result = result.at(0).set(array(start, compute));
@@ -295,10 +294,11 @@ std::vector<Array> ix__function::operator()(const std::vector<Array>& xs, Loc lo
   std::vector<Array> out;
   for (std::size_t i = 0; i < n; ++i) {
     const Array& x = xs[i];
-    if (x.ndim() != 1) throw ShapeError("ix_", fmt::format("arguments must be 1-D, argument {} is {}", i, x.shape().to_string()));
+    if (x.ndim() != 1)
+      throw ShapeError("ix_", fmt::format("arguments must be 1-D, argument {} is {}", i, x.shape().to_string()));
     if (!is_integer(x.dtype()) && x.dtype() != DType::bool_) {
-      throw DTypeError("ix_", fmt::format("arguments must be integer or bool arrays, argument {} is {}", i,
-                                          dtype_name(x.dtype())));
+      throw DTypeError(
+          "ix_", fmt::format("arguments must be integer or bool arrays, argument {} is {}", i, dtype_name(x.dtype())));
     }
     std::vector<std::int64_t> shape(n, 1);
     shape[i] = x.size();
@@ -335,9 +335,10 @@ Array vander_function::operator()(const Array& x, std::optional<std::int64_t> n,
   const std::int64_t columns = checked_size("vander", n.value_or(x.size()), "N");
   // Powers by cumulative products (exact for integers), x^0 = 1 first.
   const Array lifted = x.dtype() == DType::bool_ ? astype(x, default_int_dtype()) : x;
-  Array powers = concatenate({ones_like(reshape(lifted, {x.size(), 1})),
-                              broadcast_to(reshape(lifted, {x.size(), 1}), {x.size(), std::max<std::int64_t>(columns - 1, 0)})},
-                             1);
+  Array powers =
+      concatenate({ones_like(reshape(lifted, {x.size(), 1})),
+                   broadcast_to(reshape(lifted, {x.size(), 1}), {x.size(), std::max<std::int64_t>(columns - 1, 0)})},
+                  1);
   powers = cumprod(powers, 1);
   return increasing ? powers : flip(powers, 1);
 }
@@ -381,7 +382,8 @@ Array frombuffer_function::operator()(std::span<const std::byte> buffer, DType d
   }
   if (count < 0) {
     if (available % size != 0) {
-      throw ValueError("frombuffer", fmt::format("buffer size {} must be a multiple of the element size {}", available, size));
+      throw ValueError("frombuffer",
+                       fmt::format("buffer size {} must be a multiple of the element size {}", available, size));
     }
     count = available / size;
   } else if (count * size > available) {

@@ -1,6 +1,4 @@
 // jx/numpy/shaping.h: rearranging arrays with static slices, reversals and concatenations.
-#include "jx/numpy/shaping.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/numpy/shaping.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
@@ -74,7 +73,8 @@ Array rollaxis_function::operator()(const Array& x, int axis, int start, Loc loc
 
 Array rot90_function::operator()(const Array& x, int k, std::pair<int, int> axes, Loc loc) const {
   CallSite site(loc);
-  if (x.ndim() < 2) throw ShapeError("rot90", fmt::format("needs an array of rank 2 or more, got {}", x.shape().to_string()));
+  if (x.ndim() < 2)
+    throw ShapeError("rot90", fmt::format("needs an array of rank 2 or more, got {}", x.shape().to_string()));
   const int first = normalize_axis("rot90", axes.first, x.ndim());
   const int second = normalize_axis("rot90", axes.second, x.ndim());
   if (first == second) throw ValueError("rot90", "the two axes must differ");
@@ -92,7 +92,8 @@ Array rot90_function::operator()(const Array& x, int k, std::pair<int, int> axes
 
 Array fliplr_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
-  if (x.ndim() < 2) throw ShapeError("fliplr", fmt::format("needs an array of rank 2 or more, got {}", x.shape().to_string()));
+  if (x.ndim() < 2)
+    throw ShapeError("fliplr", fmt::format("needs an array of rank 2 or more, got {}", x.shape().to_string()));
   return flip(x, 1);
 }
 
@@ -175,7 +176,8 @@ Array block_function::operator()(const std::vector<std::vector<Array>>& rows, Lo
 
 std::vector<Array> array_split_function::operator()(const Array& x, std::int64_t sections, int axis, Loc loc) const {
   CallSite site(loc);
-  if (sections <= 0) throw ValueError("array_split", fmt::format("number of sections must be positive, got {}", sections));
+  if (sections <= 0)
+    throw ValueError("array_split", fmt::format("number of sections must be positive, got {}", sections));
   const int a = normalize_axis("array_split", axis, x.ndim());
   const std::int64_t n = x.shape()[a];
   std::vector<std::int64_t> boundaries;
@@ -187,8 +189,8 @@ std::vector<Array> array_split_function::operator()(const Array& x, std::int64_t
   return (*this)(x, boundaries, a);
 }
 
-std::vector<Array> array_split_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries, int axis,
-                                                    Loc loc) const {
+std::vector<Array> array_split_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries,
+                                                    int axis, Loc loc) const {
   CallSite site(loc);
   const int a = normalize_axis("array_split", axis, x.ndim());
   const std::int64_t n = x.shape()[a];
@@ -210,7 +212,8 @@ namespace {
 int hsplit_axis(const Array& x) { return x.ndim() == 1 ? 0 : 1; }
 void require_rank(std::string_view op, const Array& x, int rank) {
   if (x.ndim() < rank) {
-    throw ShapeError(std::string(op), fmt::format("needs an array of rank {} or more, got {}", rank, x.shape().to_string()));
+    throw ShapeError(std::string(op),
+                     fmt::format("needs an array of rank {} or more, got {}", rank, x.shape().to_string()));
   }
 }
 }  // namespace
@@ -220,7 +223,8 @@ std::vector<Array> hsplit_function::operator()(const Array& x, std::int64_t sect
   require_rank("hsplit", x, 1);
   return split(x, sections, hsplit_axis(x));
 }
-std::vector<Array> hsplit_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries, Loc loc) const {
+std::vector<Array> hsplit_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries,
+                                               Loc loc) const {
   CallSite site(loc);
   require_rank("hsplit", x, 1);
   return split(x, boundaries, hsplit_axis(x));
@@ -230,7 +234,8 @@ std::vector<Array> vsplit_function::operator()(const Array& x, std::int64_t sect
   require_rank("vsplit", x, 2);
   return split(x, sections, 0);
 }
-std::vector<Array> vsplit_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries, Loc loc) const {
+std::vector<Array> vsplit_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries,
+                                               Loc loc) const {
   CallSite site(loc);
   require_rank("vsplit", x, 2);
   return split(x, boundaries, 0);
@@ -240,7 +245,8 @@ std::vector<Array> dsplit_function::operator()(const Array& x, std::int64_t sect
   require_rank("dsplit", x, 3);
   return split(x, sections, 2);
 }
-std::vector<Array> dsplit_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries, Loc loc) const {
+std::vector<Array> dsplit_function::operator()(const Array& x, const std::vector<std::int64_t>& boundaries,
+                                               Loc loc) const {
   CallSite site(loc);
   require_rank("dsplit", x, 3);
   return split(x, boundaries, 2);
@@ -280,7 +286,8 @@ Array delete_function::operator()(const Array& x, const std::vector<std::int64_t
   const std::int64_t n = target.shape()[a];
   std::set<std::int64_t> removed;
   for (std::int64_t i : positions) {
-    if (i < -n || i >= n) throw IndexError("delete", fmt::format("index {} is out of bounds for axis {} with size {}", i, a, n));
+    if (i < -n || i >= n)
+      throw IndexError("delete", fmt::format("index {} is out of bounds for axis {} with size {}", i, a, n));
     removed.insert(i < 0 ? i + n : i);
   }
   // The kept runs between removed positions, joined.
@@ -353,7 +360,9 @@ Array insert_function::operator()(const Array& x, const std::vector<std::int64_t
 Array resize_function::operator()(const Array& x, const Shape& new_shape, Loc loc) const {
   CallSite site(loc);
   for (std::int64_t d : new_shape) {
-    if (d < 0) throw ValueError("resize", fmt::format("all elements of new_shape must be non-negative, got {}", new_shape.to_string()));
+    if (d < 0)
+      throw ValueError("resize",
+                       fmt::format("all elements of new_shape must be non-negative, got {}", new_shape.to_string()));
   }
   const std::int64_t total = new_shape.num_elements();
   const Array flat = ravel(x);
@@ -378,7 +387,8 @@ Array trim_zeros_function::operator()(const Array& x, std::string_view trim, Loc
   }
   const std::vector<bool> nonzero = [&] {
     std::vector<bool> flags;
-    for (auto v : lax::ne(x, ops::convert_to(Array(0), {x.dtype(), true})).to_vector<std::uint8_t>()) flags.push_back(v != 0);
+    for (auto v : lax::ne(x, ops::convert_to(Array(0), {x.dtype(), true})).to_vector<std::uint8_t>())
+      flags.push_back(v != 0);
     return flags;
   }();
   const auto n = static_cast<std::int64_t>(nonzero.size());

@@ -31,57 +31,56 @@ std::optional<jx::DType> optional_dtype(const json& p) {
 }
 std::vector<jx::Slice> slices_of(const json& p) {
   std::vector<jx::Slice> slices;
-  for (const json& s : p.at("slices")) slices.push_back({s[0].get<std::int64_t>(), s[1].get<std::int64_t>(), s[2].get<std::int64_t>()});
+  for (const json& s : p.at("slices"))
+    slices.push_back({s[0].get<std::int64_t>(), s[1].get<std::int64_t>(), s[2].get<std::int64_t>()});
   return slices;
 }
 
 const jx::testing::OracleOps& grid_ops() {
   static const jx::testing::OracleOps ops = {
-      {"empty", {[](const Arrays&, const json& p) { return Arrays{jnp::empty(jx::testing::case_shape(p.at("shape")))}; }}},
+      {"empty",
+       {[](const Arrays&, const json& p) { return Arrays{jnp::empty(jx::testing::case_shape(p.at("shape")))}; }}},
       {"empty_like", {[](const Arrays& a, const json&) { return Arrays{jnp::empty_like(a.at(0))}; }}},
-      {"logspace",
-       {[](const Arrays&, const json& p) {
+      {"logspace", {[](const Arrays&, const json& p) {
          return Arrays{jnp::logspace(p.at("start"), p.at("stop"), p.at("num"),
                                      {.endpoint = p.at("endpoint"), .base = p.at("base"), .dtype = optional_dtype(p)})};
        }}},
-      {"geomspace",
-       {[](const Arrays&, const json& p) {
-         return Arrays{
-             jnp::geomspace(p.at("start"), p.at("stop"), p.at("num"), {.endpoint = p.at("endpoint"), .dtype = optional_dtype(p)})};
+      {"geomspace", {[](const Arrays&, const json& p) {
+         return Arrays{jnp::geomspace(p.at("start"), p.at("stop"), p.at("num"),
+                                      {.endpoint = p.at("endpoint"), .dtype = optional_dtype(p)})};
        }}},
-      {"tri",
-       {[](const Arrays&, const json& p) {
+      {"tri", {[](const Arrays&, const json& p) {
          return Arrays{jnp::tri(p.at("n"), optional_size(p, "m"), p.at("k").get<int>(), optional_dtype(p))};
        }}},
       {"diag", {[](const Arrays& a, const json& p) { return Arrays{jnp::diag(a.at(0), p.at("k").get<int>())}; }}},
-      {"diagflat", {[](const Arrays& a, const json& p) { return Arrays{jnp::diagflat(a.at(0), p.at("k").get<int>())}; }}},
-      {"diag_indices", {[](const Arrays&, const json& p) { return jnp::diag_indices(p.at("n"), p.at("ndim").get<int>()); }}},
+      {"diagflat",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::diagflat(a.at(0), p.at("k").get<int>())}; }}},
+      {"diag_indices",
+       {[](const Arrays&, const json& p) { return jnp::diag_indices(p.at("n"), p.at("ndim").get<int>()); }}},
       {"diag_indices_from", {[](const Arrays& a, const json&) { return jnp::diag_indices_from(a.at(0)); }}},
-      {"tril_indices",
-       {[](const Arrays&, const json& p) { return jnp::tril_indices(p.at("n"), p.at("k").get<int>(), optional_size(p, "m")); }}},
-      {"triu_indices",
-       {[](const Arrays&, const json& p) { return jnp::triu_indices(p.at("n"), p.at("k").get<int>(), optional_size(p, "m")); }}},
+      {"tril_indices", {[](const Arrays&, const json& p) {
+         return jnp::tril_indices(p.at("n"), p.at("k").get<int>(), optional_size(p, "m"));
+       }}},
+      {"triu_indices", {[](const Arrays&, const json& p) {
+         return jnp::triu_indices(p.at("n"), p.at("k").get<int>(), optional_size(p, "m"));
+       }}},
       {"tril_indices_from",
        {[](const Arrays& a, const json& p) { return jnp::tril_indices_from(a.at(0), p.at("k").get<int>()); }}},
       {"triu_indices_from",
        {[](const Arrays& a, const json& p) { return jnp::triu_indices_from(a.at(0), p.at("k").get<int>()); }}},
-      {"mask_indices",
-       {[](const Arrays&, const json& p) {
+      {"mask_indices", {[](const Arrays&, const json& p) {
          auto lower = [](const Array& m, int k) { return jnp::tril(m, k); };
          auto upper = [](const Array& m, int k) { return jnp::triu(m, k); };
          if (p.at("mask") == "tril") return jnp::mask_indices(p.at("n"), lower, p.at("k").get<int>());
          return jnp::mask_indices(p.at("n"), upper, p.at("k").get<int>());
        }}},
-      {"fill_diagonal",
-       {[](const Arrays& a, const json& p) {
+      {"fill_diagonal", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::fill_diagonal(a.at(0), a.at(1), {.wrap = p.at("wrap").get<bool>()})};
        }}},
-      {"indices",
-       {[](const Arrays&, const json& p) {
+      {"indices", {[](const Arrays&, const json& p) {
          return Arrays{jnp::indices(jx::testing::case_shape(p.at("shape")), optional_dtype(p))};
        }}},
-      {"meshgrid",
-       {[](const Arrays& a, const json& p) {
+      {"meshgrid", {[](const Arrays& a, const json& p) {
          const std::string indexing = p.at("indexing");
          const jnp::MeshgridOptions options{.sparse = p.at("sparse").get<bool>(), .indexing = indexing};
          if (a.size() == 2) return jnp::meshgrid(a[0], a[1], options);
@@ -91,27 +90,24 @@ const jx::testing::OracleOps& grid_ops() {
       {"ogrid", {[](const Arrays&, const json& p) { return jnp::ogrid(slices_of(p)); }}},
       {"ix_", {[](const Arrays& a, const json&) { return jnp::ix_(a); }}},
       {"kron", {[](const Arrays& a, const json&) { return Arrays{jnp::kron(a.at(0), a.at(1))}; }}},
-      {"vander",
-       {[](const Arrays& a, const json& p) {
+      {"vander", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::vander(a.at(0), optional_size(p, "n"), p.at("increasing").get<bool>())};
        }}},
       {"matvec", {[](const Arrays& a, const json&) { return Arrays{jnp::matvec(a.at(0), a.at(1))}; }}},
       {"vecmat", {[](const Arrays& a, const json&) { return Arrays{jnp::vecmat(a.at(0), a.at(1))}; }}},
-      {"fromfunction",
-       {[](const Arrays&, const json& p) {
+      {"fromfunction", {[](const Arrays&, const json& p) {
          return Arrays{jnp::fromfunction([](const std::vector<Array>& ij) { return ij[0] * 10.0f + ij[1]; },
                                          jx::testing::case_shape(p.at("shape")))};
        }}},
-      {"frombuffer",
-       {[](const Arrays&, const json& p) {
+      {"frombuffer", {[](const Arrays&, const json& p) {
          std::vector<std::byte> bytes;
          for (const json& b : p.at("bytes")) bytes.push_back(static_cast<std::byte>(b.get<int>()));
          return Arrays{jnp::frombuffer(bytes, jx::testing::case_dtype(p.at("dtype")), p.at("count"), p.at("offset"))};
        }}},
-      {"fromstring",
-       {[](const Arrays&, const json& p) {
+      {"fromstring", {[](const Arrays&, const json& p) {
          const std::string text = p.at("text"), sep = p.at("sep");
-         return Arrays{jnp::fromstring(text, jx::testing::case_dtype(p.at("dtype")), p.at("count").get<std::int64_t>(), sep)};
+         return Arrays{
+             jnp::fromstring(text, jx::testing::case_dtype(p.at("dtype")), p.at("count").get<std::int64_t>(), sep)};
        }}},
   };
   return ops;

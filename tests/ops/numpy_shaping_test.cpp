@@ -33,19 +33,17 @@ OracleOp unary(F f) {
 
 const jx::testing::OracleOps& shaping_ops() {
   static const jx::testing::OracleOps ops = {
-      {"roll",
-       {[](const Arrays& a, const json& p) {
+      {"roll", {[](const Arrays& a, const json& p) {
          if (p.contains("shifts")) {
-           return Arrays{jnp::roll(a.at(0), p.at("shifts").get<std::vector<std::int64_t>>(), p.at("axes").get<std::vector<int>>())};
+           return Arrays{jnp::roll(a.at(0), p.at("shifts").get<std::vector<std::int64_t>>(),
+                                   p.at("axes").get<std::vector<int>>())};
          }
          return Arrays{jnp::roll(a.at(0), p.at("shift").get<std::int64_t>(), optional_axis(p))};
        }}},
-      {"rollaxis",
-       {[](const Arrays& a, const json& p) {
+      {"rollaxis", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::rollaxis(a.at(0), p.at("axis").get<int>(), p.at("start").get<int>())};
        }}},
-      {"rot90",
-       {[](const Arrays& a, const json& p) {
+      {"rot90", {[](const Arrays& a, const json& p) {
          const auto axes = p.at("axes").get<std::vector<int>>();
          return Arrays{jnp::rot90(a.at(0), p.at("k").get<int>(), {axes[0], axes[1]})};
        }}},
@@ -56,61 +54,58 @@ const jx::testing::OracleOps& shaping_ops() {
       {"atleast_3d", unary([](const Array& x) { return jnp::atleast_3d(x); })},
       {"column_stack", {[](const Arrays& a, const json&) { return Arrays{jnp::column_stack(a)}; }}},
       {"dstack", {[](const Arrays& a, const json&) { return Arrays{jnp::dstack(a)}; }}},
-      {"block",
-       {[](const Arrays& a, const json& p) {
+      {"block", {[](const Arrays& a, const json& p) {
          const auto widths = p.at("rows").get<std::vector<std::size_t>>();
          if (widths.empty()) return Arrays{jnp::block(a)};
          std::vector<Arrays> rows;
          std::size_t next = 0;
          for (std::size_t w : widths) {
-           rows.emplace_back(a.begin() + static_cast<std::ptrdiff_t>(next), a.begin() + static_cast<std::ptrdiff_t>(next + w));
+           rows.emplace_back(a.begin() + static_cast<std::ptrdiff_t>(next),
+                             a.begin() + static_cast<std::ptrdiff_t>(next + w));
            next += w;
          }
          return Arrays{jnp::block(rows)};
        }}},
-      {"array_split",
-       {[](const Arrays& a, const json& p) {
+      {"array_split", {[](const Arrays& a, const json& p) {
          const int axis = p.at("axis").get<int>();
          if (p.contains("sections")) return jnp::array_split(a.at(0), p.at("sections").get<std::int64_t>(), axis);
          return jnp::array_split(a.at(0), p.at("indices").get<std::vector<std::int64_t>>(), axis);
        }}},
-      {"hsplit",
-       {[](const Arrays& a, const json& p) {
+      {"hsplit", {[](const Arrays& a, const json& p) {
          if (p.contains("sections")) return jnp::hsplit(a.at(0), p.at("sections").get<std::int64_t>());
          return jnp::hsplit(a.at(0), p.at("indices").get<std::vector<std::int64_t>>());
        }}},
-      {"vsplit",
-       {[](const Arrays& a, const json& p) {
+      {"vsplit", {[](const Arrays& a, const json& p) {
          if (p.contains("sections")) return jnp::vsplit(a.at(0), p.at("sections").get<std::int64_t>());
          return jnp::vsplit(a.at(0), p.at("indices").get<std::vector<std::int64_t>>());
        }}},
-      {"dsplit",
-       {[](const Arrays& a, const json& p) {
+      {"dsplit", {[](const Arrays& a, const json& p) {
          if (p.contains("sections")) return jnp::dsplit(a.at(0), p.at("sections").get<std::int64_t>());
          return jnp::dsplit(a.at(0), p.at("indices").get<std::vector<std::int64_t>>());
        }}},
       {"unstack", {[](const Arrays& a, const json& p) { return jnp::unstack(a.at(0), p.at("axis").get<int>()); }}},
-      {"append", {[](const Arrays& a, const json& p) { return Arrays{jnp::append(a.at(0), a.at(1), optional_axis(p))}; }}},
-      {"delete_",
-       {[](const Arrays& a, const json& p) {
+      {"append",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::append(a.at(0), a.at(1), optional_axis(p))}; }}},
+      {"delete_", {[](const Arrays& a, const json& p) {
          const json& index = p.at("index");
          if (index.is_number()) return Arrays{jnp::delete_(a.at(0), index.get<std::int64_t>(), optional_axis(p))};
          return Arrays{jnp::delete_(a.at(0), index.get<std::vector<std::int64_t>>(), optional_axis(p))};
        }}},
-      {"insert",
-       {[](const Arrays& a, const json& p) {
+      {"insert", {[](const Arrays& a, const json& p) {
          if (p.contains("indices")) {
-           return Arrays{jnp::insert(a.at(0), p.at("indices").get<std::vector<std::int64_t>>(), a.at(1), optional_axis(p))};
+           return Arrays{
+               jnp::insert(a.at(0), p.at("indices").get<std::vector<std::int64_t>>(), a.at(1), optional_axis(p))};
          }
          return Arrays{jnp::insert(a.at(0), p.at("index").get<std::int64_t>(), a.at(1), optional_axis(p))};
        }}},
-      {"resize",
-       {[](const Arrays& a, const json& p) {
+      {"resize", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::resize(a.at(0), jx::testing::case_shape(p.at("shape")))};
        }}},
       {"copy", unary(jnp::copy)},
       {"trim_zeros",
-       {[](const Arrays& a, const json& p) { return Arrays{jnp::trim_zeros(a.at(0), p.at("trim").get<std::string>())}; },
+       {[](const Arrays& a, const json& p) {
+          return Arrays{jnp::trim_zeros(a.at(0), p.at("trim").get<std::string>())};
+        },
         false}},
   };
   return ops;

@@ -89,8 +89,8 @@ inline constexpr struct triu_indices_from_function {
 // The indices of the nonzero entries of mask_function(ones(n, n), k), as tril_indices gives them
 // (mask_indices(n, jnp::triu) is triu_indices(n)).
 inline constexpr struct mask_indices_function {
-  std::vector<Array> operator()(std::int64_t n, const std::function<Array(const Array&, int)>& mask_function,
-                                int k = 0, Loc loc = Loc::current()) const;
+  std::vector<Array> operator()(std::int64_t n, const std::function<Array(const Array&, int)>& mask_function, int k = 0,
+                                Loc loc = Loc::current()) const;
 } mask_indices{};
 struct FillDiagonalOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};

@@ -83,11 +83,11 @@ inline constexpr struct array_split_function {
                                 Loc loc = Loc::current()) const;
 } array_split{};
 // split along axis 1 (axis 0 for 1-D arrays), axis 0, and axis 2.
-#define JX_NUMPY_SPLIT(name)                                                                                  \
-  inline constexpr struct name##_function {                                                                  \
-    std::vector<Array> operator()(const Array& x, std::int64_t sections, Loc loc = Loc::current()) const;     \
-    std::vector<Array> operator()(const Array& x, const std::vector<std::int64_t>& boundaries,                \
-                                  Loc loc = Loc::current()) const;                                            \
+#define JX_NUMPY_SPLIT(name)                                                                              \
+  inline constexpr struct name##_function {                                                               \
+    std::vector<Array> operator()(const Array& x, std::int64_t sections, Loc loc = Loc::current()) const; \
+    std::vector<Array> operator()(const Array& x, const std::vector<std::int64_t>& boundaries,            \
+                                  Loc loc = Loc::current()) const;                                        \
   } name{};
 JX_NUMPY_SPLIT(hsplit)
 JX_NUMPY_SPLIT(vsplit)
@@ -124,9 +124,7 @@ inline constexpr struct resize_function {
   Array operator()(const Array& x, const Shape& new_shape, Loc loc = Loc::current()) const;
 } resize{};
 // A copy of x (jx arrays are immutable: x itself, as jnp.copy's result is indistinguishable from it).
-inline constexpr struct copy_function {
-  Array operator()(const Array& x, Loc loc = Loc::current()) const;
-} copy{};
+inline constexpr struct copy_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } copy{};
 // A 1-D array without its leading ('f'), trailing ('b') or both ("fb") zeros. The result's length depends
 // on the values: concrete arrays only (a traced one raises ConcretizationError), as in JAX.
 inline constexpr struct trim_zeros_function {
