@@ -646,12 +646,287 @@ def statistics_cases():
             arr(np.digitize(probe, bins_up[::-1], right), "int32"), params={"right": right})
 
 
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/selection.h
+# ------------------------------------------------------------------------------------------------
+
+def selection_cases():
+    family = "selection"
+    m = arr([[0, 3, 0], [1, 0, 2]], "int32")
+    f = arr([[0.0, -1.5, NAN], [0.0, 2.0, 0.0]], "float32")
+    for name, a in (("int", m), ("float", f), ("vector", arr([0, 0, 5, 0, 7], "int32")), ("empty", arr(np.zeros((0, 2)), "float32"))):
+        add(family, f"nonzero_{name}", "nonzero", [a], [arr(i, "int32") for i in np.nonzero(a.values)], params={})
+    # JAX: with size, missing entries hold fill_value (0 by default); extra ones are cut.
+    idx = np.nonzero(m.values)
+    add(family, "nonzero_size_fill", "nonzero", [m], [arr(list(i) + [-1, -1], "int32") for i in idx],
+        params={"size": 5, "fill_value": -1})
+    add(family, "nonzero_size_short", "nonzero", [m], [arr(i[:2], "int32") for i in idx], params={"size": 2})
+    add(family, "nonzero_size_default_fill", "nonzero", [m], [arr(list(i) + [0], "int32") for i in idx], params={"size": 4})
+    add(family, "argwhere", "argwhere", [m], arr(np.argwhere(m.values), "int32"), params={})
+    add(family, "argwhere_size", "argwhere", [m], arr(np.concatenate([np.argwhere(m.values), [[0, 0]]]), "int32"),
+        params={"size": 4})
+    add(family, "flatnonzero", "flatnonzero", [f], arr(np.flatnonzero(f.values), "int32"), params={})
+    add(family, "flatnonzero_size", "flatnonzero", [f], arr([1, 2, 4, 9, 9], "int32"), params={"size": 5, "fill_value": 9})
+    cond = arr([[True, False, True], [False, True, True]], "bool")
+    add(family, "extract", "extract", [cond, f], arr(np.extract(cond.values, f.values), "float32"), params={})
+    add(family, "extract_size", "extract", [cond, f], arr(list(np.extract(cond.values, f.values)) + [-7.0], "float32"),
+        params={"size": 5, "fill_value": -7.0})
+    c1 = arr([True, False, True], "bool")
+    x = arr(np.arange(12).reshape(3, 4), "int32")
+    add(family, "compress_axis0", "compress", [c1, x], arr(np.compress(c1.values, x.values, 0), "int32"), params={"axis": 0})
+    add(family, "compress_axis1_short", "compress", [c1, x], arr(np.compress(c1.values, x.values, 1), "int32"),
+        params={"axis": 1})
+    add(family, "compress_flat", "compress", [arr([False, True, True], "bool"), x], arr(np.compress([False, True, True], x.values), "int32"),
+        params={})
+    add(family, "compress_size", "compress", [c1, x], arr(np.concatenate([np.compress(c1.values, x.values, 0), np.full((1, 4), -1)]), "int32"),
+        params={"axis": 0, "size": 3, "fill_value": -1})
+    v = arr(np.linspace(-2, 2, 9), "float32")
+    vv = v.values
+    conds = [vv < -1, vv > 1, vv < 0]
+    choices = [vv * 10, vv ** 2, -vv]
+    add(family, "select", "select", [arr(c, "bool") for c in conds] + [arr(c, "float32") for c in choices] + [arr(0.5, "float32")],
+        arr(np.select(conds, choices, 0.5), "float32"), params={"n": 3})
+    a = arr([[0, 2, 1], [3, -1, 4]], "int32")
+    ch = [arr(np.arange(6).reshape(2, 3) * 10 ** k, "int32") for k in range(3)]
+    for mode in ("wrap", "clip"):
+        add(family, f"choose_{mode}", "choose", [a] + ch, arr(np.choose(a.values, [c.values for c in ch], mode=mode), "int32"),
+            params={"mode": mode})
+    add(family, "choose_raise", "choose", [arr([[0, 2, 1], [1, 0, 2]], "int32")] + ch,
+        arr(np.choose([[0, 2, 1], [1, 0, 2]], [c.values for c in ch]), "int32"), params={"mode": "raise"})
+    pw = np.piecewise(vv, [vv < 0, vv > 1], [lambda t: -t, lambda t: t * 3, lambda t: t + 100])
+    add(family, "piecewise_otherwise", "piecewise", [v, arr(vv < 0, "bool"), arr(vv > 1, "bool")], arr(pw, "float32"),
+        params={"otherwise": True})
+    pw2 = np.piecewise(vv, [vv < 0.5, vv < -1], [lambda t: t * 2, lambda t: t - 5])
+    add(family, "piecewise_later_wins", "piecewise", [v, arr(vv < 0.5, "bool"), arr(vv < -1, "bool")], arr(pw2, "float32"),
+        params={"otherwise": False})
+    base = np.arange(10, dtype=np.float32).reshape(2, 5)
+    mask = base % 3 == 0
+    placed = base.copy()
+    np.place(placed, mask, [-1.0, -2.0])
+    add(family, "place", "place", [arr(base, "float32"), arr(mask, "bool"), arr([-1.0, -2.0], "float32")], arr(placed, "float32"))
+    put_base = np.arange(8, dtype=np.int32)
+    for mode, ind in ((None, [1, 5, 30]), ("clip", [1, 5, 30, -3]), ("wrap", [1, 9, -1])):
+        expected = put_base.copy()
+        values = [100, 200]
+        if mode is None:
+            # JAX: out-of-range indices are dropped (NumPy raises).
+            for i_, val in zip(ind, [100, 200, 100]):
+                if 0 <= i_ < 8:
+                    expected[i_] = val
+        else:
+            np.put(expected, ind, values, mode=mode)
+        add(family, f"put_{mode}", "put", [arr(put_base, "int32"), arr(ind, "int32"), arr(values, "int32")],
+            arr(expected, "int32"), params={"mode": mode})
+    pa = np.arange(12, dtype=np.float32).reshape(3, 4)
+    pind = np.array([[1], [0], [3]])
+    expected = pa.copy()
+    np.put_along_axis(expected, pind, -5.0, axis=1)
+    add(family, "put_along_axis", "put_along_axis", [arr(pa, "float32"), arr(pind, "int32"), arr(-5.0, "float32")],
+        arr(expected, "float32"), params={"axis": 1})
+    pind0 = np.array([[2, 0, 1, 2]])
+    expected = pa.copy()
+    np.put_along_axis(expected, pind0, np.array([[7.0, 8.0, 9.0, 10.0]]), axis=0)
+    add(family, "put_along_axis_0", "put_along_axis", [arr(pa, "float32"), arr(pind0, "int32"), arr([[7.0, 8.0, 9.0, 10.0]], "float32")],
+        arr(expected, "float32"), params={"axis": 0})
+    flat = arr([0, 5, 11, 23, -1, -24], "int32")
+    # JAX: negative indices count from the end, out-of-range ones are clipped.
+    add(family, "unravel_index", "unravel_index", [flat], [arr(i, "int32") for i in np.unravel_index([0, 5, 11, 23, 23, 0], (2, 3, 4))],
+        params={"shape": [2, 3, 4]})
+    add(family, "unravel_index_clipped", "unravel_index", [arr([30, -30], "int32")], [arr([1, 0], "int32"), arr([3, 0], "int32")],
+        params={"shape": [2, 4]})
+    mi = [arr([0, 1, 1], "int32"), arr([2, 0, 3], "int32")]
+    add(family, "ravel_multi_index", "ravel_multi_index", mi, arr(np.ravel_multi_index(([0, 1, 1], [2, 0, 3]), (2, 4)), "int32"),
+        params={"dims": [2, 4], "mode": "raise"})
+    for mode in ("wrap", "clip"):
+        wi = [arr([0, 3, -1], "int32"), arr([5, 0, 2], "int32")]
+        add(family, f"ravel_multi_index_{mode}", "ravel_multi_index", wi,
+            arr(np.ravel_multi_index(([0, 3, -1], [5, 0, 2]), (2, 4), mode=mode), "int32"), params={"dims": [2, 4], "mode": mode})
+    k1 = arr([1, 0, 1, 0, 1], "int32")
+    k2 = arr([3.0, 3.0, 1.0, 1.0, 2.0], "float32")
+    add(family, "lexsort", "lexsort", [k1, k2], arr(np.lexsort((k1.values, k2.values)), "int32"), params={})
+    k3 = arr(np.array([[2, 1, 2], [0, 1, 0]]), "int32")
+    k4 = arr(np.array([[1, 1, 0], [5, 4, 5]]), "int32")
+    add(family, "lexsort_axis0", "lexsort", [k3, k4], arr(np.lexsort((k3.values, k4.values), axis=0), "int32"), params={"axis": 0})
+    pdata = arr([5.0, -1.0, 3.0, 3.0, 0.5, 9.0], "float32")
+    add(family, "partition", "partition", [pdata], arr(np.sort(pdata.values), "float32"), params={"kth": 2})
+    add(family, "argpartition", "argpartition", [pdata], arr(np.argsort(pdata.values, kind="stable"), "int32"), params={"kth": -1})
+    cdata = arr([1 + 2j, 1 - 1j, -3 + 0j, 1 + 0j], "complex64")
+    add(family, "sort_complex", "sort_complex", [cdata], arr(np.sort_complex(cdata.values), "complex64"))
+    add(family, "sort_complex_real", "sort_complex", [arr([3, 1, 2], "int32")], arr([1, 2, 3], "complex64"))
+    scores = arr([[0.5, 2.0, NAN, -1.0, 2.0], [3.0, 1.0, 0.0, 4.0, -2.0]], "float32")
+    sv = scores.values
+    top_vals, top_idx = [], []
+    for row in sv:
+        order = sorted(range(len(row)), key=lambda j: (0 if np.isnan(row[j]) else 1, -row[j] if not np.isnan(row[j]) else 0, j))[:3]
+        top_vals.append([row[j] for j in order])
+        top_idx.append(order)
+    add(family, "top_k", "top_k", [scores], [arr(top_vals, "float32"), arr(top_idx, "int32")], params={"k": 3})
+    add(family, "top_k_int", "top_k", [arr([3, -7, 3, 9], "int32")], [arr([9, 3], "int32"), arr([3, 0], "int32")], params={"k": 2})
+    cube = arr(np.arange(24, dtype=np.float32).reshape(2, 3, 4), "float32")
+    add(family, "apply_along_axis_sum", "apply_along_axis", [cube], arr(np.apply_along_axis(np.sum, 1, cube.values), "float32"),
+        params={"axis": 1, "function": "sum"})
+    add(family, "apply_along_axis_outer", "apply_along_axis", [cube],
+        arr(np.apply_along_axis(lambda t: np.outer(t, t[:2]), 2, cube.values), "float32"), params={"axis": 2, "function": "outer"})
+    add(family, "apply_over_axes", "apply_over_axes", [cube], arr(np.apply_over_axes(np.sum, cube.values, [0, 2]), "float32"),
+        params={"axes": [0, 2]})
+
+
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/sets.h
+# ------------------------------------------------------------------------------------------------
+
+def sets_cases():
+    family = "sets"
+    x = arr([[3, 1, 2], [3, 7, 1]], "int32")
+    xv = x.values
+    u, i, inv, c = np.unique(xv, return_index=True, return_inverse=True, return_counts=True)
+    # JAX: the inverse has the input's shape (NumPy 1.24 flattens it).
+    add(family, "unique_all_options", "unique", [x], [arr(u, "int32"), arr(i, "int32"), arr(inv.reshape(xv.shape), "int32"),
+                                                      arr(c, "int32")], params={"return_all": True})
+    add(family, "unique_values", "unique", [x], [arr(u, "int32")], params={})
+    add(family, "unique_size_fill", "unique", [x], [arr(list(u) + [-1, -1], "int32")], params={"size": 6, "fill_value": -1})
+    add(family, "unique_size_default_fill", "unique", [x], [arr(list(u) + [u[0]], "int32"), arr(list(i) + [i[0]], "int32"),
+                                                              arr(inv.reshape(xv.shape), "int32"), arr(list(c) + [0], "int32")],
+        params={"size": 5, "return_all": True})
+    add(family, "unique_size_short", "unique", [x], [arr(u[:2], "int32"), arr(i[:2], "int32"), arr(inv.reshape(xv.shape), "int32"),
+                                                       arr(c[:2], "int32")], params={"size": 2, "return_all": True})
+    fn = arr([2.0, NAN, -1.0, NAN, 2.0, -0.0, 0.0], "float32")
+    add(family, "unique_nan_equal", "unique", [fn], [arr([-1.0, 0.0, 2.0, NAN], "float32")], params={})
+    add(family, "unique_values_nan_distinct", "unique_values", [fn], arr([-1.0, 0.0, 2.0, NAN, NAN], "float32"), params={})
+    rows = arr([[1, 2], [0, 5], [1, 2], [0, 4]], "int32")
+    ur, ri, rinv, rc = np.unique(rows.values, axis=0, return_index=True, return_inverse=True, return_counts=True)
+    add(family, "unique_axis0", "unique", [rows], [arr(ur, "int32"), arr(ri, "int32"), arr(rinv.ravel(), "int32"), arr(rc, "int32")],
+        params={"axis": 0, "return_all": True})
+    ucols = np.unique(rows.values, axis=1)
+    add(family, "unique_axis1", "unique", [rows], [arr(ucols, "int32")], params={"axis": 1})
+    add(family, "unique_empty", "unique", [arr(np.zeros(0), "float32")], [arr(np.zeros(0), "float32")], params={})
+    add(family, "unique_all", "unique_all", [x], [arr(u, "int32"), arr(i, "int32"), arr(inv.reshape(xv.shape), "int32"), arr(c, "int32")])
+    add(family, "unique_counts", "unique_counts", [x], [arr(u, "int32"), arr(c, "int32")])
+    add(family, "unique_inverse", "unique_inverse", [x], [arr(u, "int32"), arr(inv.reshape(xv.shape), "int32")])
+    el = arr([[1, 4], [7, 2]], "int32")
+    te = arr([2, 7, 9], "int32")
+    add(family, "isin", "isin", [el, te], arr(np.isin(el.values, te.values), "bool"), params={"invert": False})
+    add(family, "isin_invert", "isin", [el, te], arr(np.isin(el.values, te.values, invert=True), "bool"), params={"invert": True})
+    a1 = arr([5, 1, 3, 3, 9, 0], "int32")
+    a2 = arr([3, 7, 0, 0, 2], "int32")
+    for op, fn in (("union1d", np.union1d), ("intersect1d", np.intersect1d), ("setdiff1d", np.setdiff1d),
+                   ("setxor1d", np.setxor1d)):
+        expected = fn(a1.values, a2.values)
+        add(family, op, op, [a1, a2], arr(expected, "int32"), params={})
+        add(family, f"{op}_size", op, [a1, a2], arr(list(expected) + [-9] * 2, "int32"), params={"size": len(expected) + 2, "fill_value": -9})
+    d1 = arr([4, 2, 8], "int32")
+    d2 = arr([2, 5], "int32")
+    add(family, "setdiff1d_assume_unique", "setdiff1d", [d1, d2], arr(np.setdiff1d(d1.values, d2.values, assume_unique=True), "int32"),
+        params={"assume_unique": True})
+    add(family, "intersect1d_assume_unique", "intersect1d", [d1, d2], arr(np.intersect1d(d1.values, d2.values, assume_unique=True), "int32"),
+        params={"assume_unique": True})
+    add(family, "union1d_mixed_types", "union1d", [arr([1.5, 2.0], "float32"), arr([2, 3], "int32")],
+        arr([1.5, 2.0, 3.0], "float32"), params={})
+
+
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/polynomials.h and jx/numpy/windows.h
+# ------------------------------------------------------------------------------------------------
+
+def polynomial_cases():
+    family = "polynomials"
+    p = arr([2.0, -3.0, 0.5, 4.0], "float64")
+    q = arr([1.0, 2.0], "float64")
+    x = arr(np.linspace(-2, 3, 7), "float64")
+    f64 = ulps("float64", 16)
+    add(family, "polyval", "polyval", [p, x], arr(np.polyval(p.values, x.values), "float64"), rtol=f64, atol=f64 * 10)
+    add(family, "polyval_int", "polyval", [arr([1, 0, -1], "int32"), arr([2, 3], "int32")], arr([3.0, 8.0], "float32"))
+    add(family, "polyadd", "polyadd", [p, q], arr(np.polyadd(p.values, q.values), "float64"))
+    add(family, "polysub", "polysub", [q, p], arr(np.polysub(q.values, p.values), "float64"))
+    add(family, "polyadd_int", "polyadd", [arr([1, 2], "int32"), arr([3, 4, 5], "int32")], arr([3, 5, 7], "int32"))
+    add(family, "polymul", "polymul", [p, q], arr(np.polymul(p.values, q.values), "float64"), rtol=f64, atol=f64)
+    add(family, "polymul_trim", "polymul", [arr([0.0, 0.0, 1.0, 2.0], "float64"), q],
+        arr(np.polymul([0.0, 0.0, 1.0, 2.0], q.values), "float64"), params={"trim": True, "eager_only": True}, rtol=f64, atol=f64)
+    quotient, remainder = np.polydiv(p.values, q.values)
+    # JAX: the remainder keeps the dividend's length (leading zeros) unless trimmed.
+    add(family, "polydiv", "polydiv", [p, q], [arr(quotient, "float64"), arr(np.concatenate([np.zeros(3), remainder]), "float64")],
+        rtol=f64, atol=f64 * 10)
+    add(family, "polydiv_trim", "polydiv", [p, arr([1.0, -1.0, 2.0], "float64")],
+        [arr(a_, "float64") for a_ in np.polydiv(p.values, [1.0, -1.0, 2.0])], params={"trim": True, "eager_only": True}, rtol=f64, atol=f64 * 10)
+    for m in (0, 1, 2, 5):
+        add(family, f"polyder_{m}", "polyder", [p], arr(np.polyder(p.values, m), "float64"), params={"m": m})
+    add(family, "polyint_1", "polyint", [p], arr(np.polyint(p.values), "float64"), params={"m": 1}, rtol=f64)
+    add(family, "polyint_2_k", "polyint", [p, arr([4.0, 5.0], "float64")], arr(np.polyint(p.values, 2, [4.0, 5.0]), "float64"),
+        params={"m": 2, "k": True}, rtol=f64)
+    add(family, "polyint_scalar_k", "polyint", [q, arr(3.0, "float64")], arr(np.polyint(q.values, 2, 3.0), "float64"),
+        params={"m": 2, "k": True}, rtol=f64)
+    xs = np.linspace(-1, 1, 12)
+    ys = 0.5 * xs ** 3 - xs + 0.25 + 0.01 * draw("polyfit_noise", (12,), "float64")
+    fit_tol = dict(rtol=1e-10, atol=1e-10)
+    add(family, "polyfit", "polyfit", [arr(xs, "float64"), arr(ys, "float64")], arr(np.polyfit(xs, ys, 3), "float64"),
+        params={"deg": 3}, **fit_tol)
+    w = draw("polyfit_w", (12,), "float64", 0.5, 2.0)
+    add(family, "polyfit_weighted", "polyfit", [arr(xs, "float64"), arr(ys, "float64"), arr(w, "float64")],
+        arr(np.polyfit(xs, ys, 2, w=w), "float64"), params={"deg": 2, "w": True}, **fit_tol)
+    ys2 = np.stack([ys, 2 * xs - 1], axis=1)
+    add(family, "polyfit_columns", "polyfit", [arr(xs, "float64"), arr(ys2, "float64")], arr(np.polyfit(xs, ys2, 1), "float64"),
+        params={"deg": 1}, **fit_tol)
+    add(family, "poly_roots", "poly", [arr([1.0, 2.0, 3.0], "float64")], arr(np.poly([1.0, 2.0, 3.0]), "float64"), rtol=f64)
+    mat = np.array([[2.0, 1.0], [1.0, 3.0]])
+    # JAX: a matrix's characteristic polynomial is complex (NumPy returns it real here).
+    add(family, "poly_matrix", "poly", [arr(mat, "float64")], arr(np.poly(mat).astype(np.complex128), "complex128"),
+        rtol=1e-12, atol=1e-12)
+    r = np.sort_complex(np.roots([1.0, -6.0, 11.0, -6.0]))
+    add(family, "roots_real", "roots", [arr([1.0, -6.0, 11.0, -6.0], "float64")], arr(r, "complex128"),
+        params={"sorted": True}, rtol=1e-10, atol=1e-10)
+    r = np.sort_complex(np.roots([0.0, 0.0, 1.0, 0.0, 4.0, 0.0]))
+    add(family, "roots_strip_zeros", "roots", [arr([0.0, 0.0, 1.0, 0.0, 4.0, 0.0], "float64")], arr(r, "complex128"),
+        params={"sorted": True}, rtol=1e-10, atol=1e-10)
+    # JAX: without stripping, each leading zero gives a NaN root (last).
+    add(family, "roots_keep_zeros", "roots", [arr([0.0, 1.0, -3.0, 2.0], "float64")],
+        arr([1.0 + 0j, 2.0 + 0j, complex(NAN, NAN)], "complex128"), params={"sorted": True, "strip_zeros": False},
+        rtol=1e-10, atol=1e-10)
+
+
+def window_cases():
+    family = "windows"
+    for M in (0, 1, 2, 7, 16):
+        for op, fn in (("bartlett", np.bartlett), ("blackman", np.blackman), ("hamming", np.hamming), ("hanning", np.hanning)):
+            add(family, f"{op}_{M}", op, [], arr(fn(M), "float32"), params={"M": M}, rtol=ulps("float32", 4), atol=ulps("float32", 4))
+        add(family, f"kaiser_{M}", "kaiser", [], arr(np.kaiser(M, 8.6), "float32"), params={"M": M, "beta": 8.6},
+            rtol=ulps("float32", 32), atol=ulps("float32", 8))
+
+
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/dtypes.h: NumPy's tables
+# ------------------------------------------------------------------------------------------------
+
+CAST_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32",
+               "float64", "complex64", "complex128"]
+
+
+def dtype_cases():
+    family = "dtypes"
+    for casting in ("no", "safe", "same_kind", "unsafe"):
+        table = [[np.can_cast(np.dtype(a), np.dtype(b), casting) for b in CAST_DTYPES] for a in CAST_DTYPES]
+        add(family, f"can_cast_{casting}", "can_cast", [], arr(table, "bool"), params={"casting": casting, "dtypes": CAST_DTYPES})
+    for dt in ("float16", "float32", "float64"):
+        info = np.finfo(NP.get(dt, np.float16) if dt != "float16" else np.float16)
+        fields = [info.bits, info.eps, info.epsneg, info.max, info.min, info.tiny, info.smallest_normal,
+                  info.smallest_subnormal, info.resolution, info.precision, info.nmant, info.nexp, info.minexp,
+                  info.maxexp, info.machep, info.negep, info.iexp]
+        add(family, f"finfo_{dt}", "finfo", [], arr([float(v) for v in fields], "float64"), params={"dtype": dt})
+    for dt in ("int8", "int16", "int32", "uint8", "uint32"):
+        info = np.iinfo(np.dtype(dt))
+        add(family, f"iinfo_{dt}", "iinfo", [], arr([info.bits, info.min, info.max], "int64"), params={"dtype": dt})
+
+
 def generate():
     CASES.clear()
     math_cases()
     shaping_cases()
     grids_cases()
     statistics_cases()
+    selection_cases()
+    sets_cases()
+    polynomial_cases()
+    window_cases()
+    dtype_cases()
     return CASES
 
 

@@ -77,8 +77,9 @@ std::vector<Array> gradient_function::operator()(const Array& f, GradientOptions
     if (n < 2) {
       throw ValueError("gradient", fmt::format("needs at least 2 points along axis {}, got {}", axis, n));
     }
-    const Array spacing = options.spacing.empty() ? constant_like(values, 1)
-                          : ops::to_inexact(options.spacing[options.spacing.size() == 1 ? 0 : i]);
+    const Array spacing = options.spacing.empty()
+                              ? constant_like(values, 1)
+                              : ops::to_inexact(options.spacing[options.spacing.size() == 1 ? 0 : i]);
     // Steps between neighbours along the axis: a scalar, or the differences of the coordinates,
     // shaped to broadcast against the axis.
     Shape along(std::vector<std::int64_t>(static_cast<std::size_t>(values.ndim()), 1));
@@ -199,8 +200,8 @@ Array unwrap_function::operator()(const Array& p, UnwrapOptions options, Loc loc
   // keeping the sign of the original step; the corrections accumulate along the axis.
   const Array step = diff(values, 1, {.axis = axis});
   const double half = period / 2;
-  Array wrapped = subtract(remainder(add(step, constant_like(step, half)), constant_like(step, period)),
-                           constant_like(step, half));
+  Array wrapped =
+      subtract(remainder(add(step, constant_like(step, half)), constant_like(step, period)), constant_like(step, half));
   wrapped = where(logical_and(equal(wrapped, constant_like(step, -half)), greater(step, constant_like(step, 0))),
                   constant_like(step, half), wrapped);
   Array correction = subtract(wrapped, step);

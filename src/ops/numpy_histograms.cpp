@@ -133,7 +133,8 @@ Array equal_edges(const Array& x, std::int64_t bins, std::optional<std::pair<dou
   const Array degenerate = equal(low, high);
   low = where(degenerate, subtract(low, constant_like(values, 0.5)), low);
   high = where(degenerate, add(high, constant_like(values, 0.5)), high);
-  const Array steps = divide(astype(arange(bins + 1), values.dtype()), constant_like(values, static_cast<double>(bins)));
+  const Array steps =
+      divide(astype(arange(bins + 1), values.dtype()), constant_like(values, static_cast<double>(bins)));
   return add(low, multiply(steps, subtract(high, low)));
 }
 
@@ -206,7 +207,8 @@ HistogramddResult histogramdd_function::operator()(const Array& sample, const st
   for (std::int64_t b : bins) total *= b;
   Array weights = options.weights ? ravel(*options.weights) : ones({sample.shape()[0]}, default_int_dtype());
   if (options.density) weights = ops::to_inexact(weights);
-  Array counts = zeros({total}, weights.dtype()).at(where(inside, flat, array(total, index_dtype))).add(weights, {.mode = "drop"});
+  Array counts =
+      zeros({total}, weights.dtype()).at(where(inside, flat, array(total, index_dtype))).add(weights, {.mode = "drop"});
   Shape shape;
   for (std::int64_t b : bins) shape.push_back(b);
   counts = reshape(counts, shape);
@@ -222,7 +224,8 @@ HistogramddResult histogramdd_function::operator()(const Array& sample, const st
   return {counts, edges};
 }
 
-Histogram2dResult histogram2d_function::operator()(const Array& x, const Array& y, std::pair<std::int64_t, std::int64_t> bins,
+Histogram2dResult histogram2d_function::operator()(const Array& x, const Array& y,
+                                                   std::pair<std::int64_t, std::int64_t> bins,
                                                    HistogramddOptions options, Loc loc) const {
   CallSite site(loc);
   if (x.ndim() != 1 || x.shape() != y.shape()) {

@@ -87,9 +87,7 @@ Array quantile_impl(std::string_view op, const Array& x, const Array& q_in, cons
   const Array q_flat = ravel(q);
   const Array position = multiply(expand_dims(lax::sub(count, constant_like(a, 1)), -1), q_flat);
   const Array last = constant_like(a, static_cast<double>(n - 1));
-  auto clamp_index = [&](const Array& p) {
-    return astype(lax::clamp(constant_like(a, 0), p, last), DType::int32);
-  };
+  auto clamp_index = [&](const Array& p) { return astype(lax::clamp(constant_like(a, 0), p, last), DType::int32); };
   auto at = [&](const Array& p) { return take_along_axis(sorted, clamp_index(p), -1); };
   Array result;
   if (method == "nearest") {
@@ -211,13 +209,15 @@ Array cov_function::operator()(const Array& m, CovOptions options, Loc loc) cons
     factor = constant_like(x, static_cast<double>(observations - ddof));
   } else {
     if (w->ndim() != 1 || w->shape()[0] != observations) {
-      throw ShapeError("cov", fmt::format("weights of shape {} for {} observations", w->shape().to_string(), observations));
+      throw ShapeError("cov",
+                       fmt::format("weights of shape {} for {} observations", w->shape().to_string(), observations));
     }
     const Array weight_sum = sum(*w);
     average_value = divide(sum(multiply(x, *w), 1), weight_sum);
     factor = options.aweights
-                 ? subtract(weight_sum, divide(multiply(Array(static_cast<double>(ddof)), sum(multiply(*w, *options.aweights))),
-                                               weight_sum))
+                 ? subtract(weight_sum,
+                            divide(multiply(Array(static_cast<double>(ddof)), sum(multiply(*w, *options.aweights))),
+                                   weight_sum))
                  : subtract(weight_sum, Array(static_cast<double>(ddof)));
   }
   const Array centered = subtract(x, expand_dims(average_value, 1));
@@ -233,7 +233,8 @@ Array corrcoef_function::operator()(const Array& x, std::optional<Array> y, bool
   const Array stddev = sqrt(real(diagonal(c)));
   Array r = divide(divide(c, expand_dims(stddev, 1)), expand_dims(stddev, 0));
   // Rounding can push |r| past 1.
-  if (is_complex(r.dtype())) return lax::complex(clip(real(r), Array(-1.0), Array(1.0)), clip(imag(r), Array(-1.0), Array(1.0)));
+  if (is_complex(r.dtype()))
+    return lax::complex(clip(real(r), Array(-1.0), Array(1.0)), clip(imag(r), Array(-1.0), Array(1.0)));
   return clip(r, Array(-1.0), Array(1.0));
 }
 
@@ -336,7 +337,8 @@ Array cumulative(std::string_view op, const Array& x, const CumulativeArrayOptio
     throw ValueError(std::string(op), fmt::format("axis must be given for an array of rank {}", x.ndim()));
   }
   const int axis = ops::normalize_axis(op, options.axis.value_or(0), x.ndim());
-  Array result = product ? cumprod(x, {.axis = axis, .dtype = options.dtype}) : cumsum(x, {.axis = axis, .dtype = options.dtype});
+  Array result =
+      product ? cumprod(x, {.axis = axis, .dtype = options.dtype}) : cumsum(x, {.axis = axis, .dtype = options.dtype});
   const DType dtype = result.dtype();
   if (options.include_initial) {
     std::vector<std::pair<std::int64_t, std::int64_t>> widths(static_cast<std::size_t>(x.ndim()), {0, 0});

@@ -29,15 +29,15 @@ std::optional<std::pair<double, double>> range_of(const json& p) {
 
 const jx::testing::OracleOps& histogram_ops() {
   static const jx::testing::OracleOps ops = {
-      {"searchsorted",
-       {[](const Arrays& a, const json& p) {
+      {"searchsorted", {[](const Arrays& a, const json& p) {
          const std::string side = p.at("side");
          std::optional<Array> sorter;
          if (p.contains("sorter")) sorter = a.at(2);
          return Arrays{jnp::searchsorted(a.at(0), a.at(1), {.side = side, .sorter = sorter})};
        }}},
-      {"digitize",
-       {[](const Arrays& a, const json& p) { return Arrays{jnp::digitize(a.at(0), a.at(1), p.at("right").get<bool>())}; }}},
+      {"digitize", {[](const Arrays& a, const json& p) {
+         return Arrays{jnp::digitize(a.at(0), a.at(1), p.at("right").get<bool>())};
+       }}},
       // Without a static length the result's length is the largest value: eager only.
       {"bincount",
        {[](const Arrays& a, const json& p) {
@@ -47,32 +47,29 @@ const jx::testing::OracleOps& histogram_ops() {
           return Arrays{jnp::bincount(a.at(0), options)};
         },
         false}},
-      {"histogram",
-       {[](const Arrays& a, const json& p) {
-         const jnp::HistogramOptions options{.range = range_of(p),
-                                             .weights = p.contains("weights") ? std::optional<Array>(a.at(2)) : std::nullopt,
-                                             .density = p.value("density", false)};
+      {"histogram", {[](const Arrays& a, const json& p) {
+         const jnp::HistogramOptions options{
+             .range = range_of(p),
+             .weights = p.contains("weights") ? std::optional<Array>(a.at(2)) : std::nullopt,
+             .density = p.value("density", false)};
          auto [hist, edges] = p.contains("bins") ? jnp::histogram(a.at(0), p.at("bins").get<std::int64_t>(), options)
                                                  : jnp::histogram(a.at(0), a.at(1), options);
          return Arrays{hist, edges};
        }}},
-      {"histogram_bin_edges",
-       {[](const Arrays& a, const json& p) {
+      {"histogram_bin_edges", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::histogram_bin_edges(a.at(0), p.at("bins").get<std::int64_t>(), range_of(p))};
        }}},
-      {"histogram2d",
-       {[](const Arrays& a, const json& p) {
+      {"histogram2d", {[](const Arrays& a, const json& p) {
          jnp::HistogramddOptions options{.density = p.value("density", false)};
          if (p.contains("range")) {
            options.range = std::vector<std::pair<double, double>>{};
            for (const json& r : p.at("range")) options.range->emplace_back(r[0].get<double>(), r[1].get<double>());
          }
-         auto [hist, xedges, yedges] =
-             jnp::histogram2d(a.at(0), a.at(1), {p.at("bins")[0].get<std::int64_t>(), p.at("bins")[1].get<std::int64_t>()}, options);
+         auto [hist, xedges, yedges] = jnp::histogram2d(
+             a.at(0), a.at(1), {p.at("bins")[0].get<std::int64_t>(), p.at("bins")[1].get<std::int64_t>()}, options);
          return Arrays{hist, xedges, yedges};
        }}},
-      {"histogramdd",
-       {[](const Arrays& a, const json& p) {
+      {"histogramdd", {[](const Arrays& a, const json& p) {
          auto [hist, edges] = jnp::histogramdd(a.at(0), p.at("bins").get<std::vector<std::int64_t>>());
          Arrays out{hist};
          out.insert(out.end(), edges.begin(), edges.end());

@@ -62,16 +62,14 @@ const jx::testing::OracleOps& statistics_ops() {
       {"nanpercentile", quantile_op(jnp::nanpercentile)},
       {"median", median_op(jnp::median)},
       {"nanmedian", median_op(jnp::nanmedian)},
-      {"average",
-       {[](const Arrays& a, const json& p) {
+      {"average", {[](const Arrays& a, const json& p) {
          std::optional<Array> weights;
          if (a.size() > 1) weights = a[1];
          return Arrays{jnp::average(a.at(0), {.axis = axes_of(p), .weights = weights})};
        }}},
       {"ptp", reduce_op(jnp::ptp)},
       {"count_nonzero", reduce_op(jnp::count_nonzero)},
-      {"cov",
-       {[](const Arrays& a, const json& p) {
+      {"cov", {[](const Arrays& a, const json& p) {
          jnp::CovOptions options{.rowvar = p.value("rowvar", true), .bias = p.value("bias", false)};
          if (p.contains("ddof")) options.ddof = p.at("ddof").get<int>();
          if (p.contains("y")) options.y = a.at(1);
@@ -81,8 +79,7 @@ const jx::testing::OracleOps& statistics_ops() {
          }
          return Arrays{jnp::cov(a.at(0), options)};
        }}},
-      {"corrcoef",
-       {[](const Arrays& a, const json& p) {
+      {"corrcoef", {[](const Arrays& a, const json& p) {
          std::optional<Array> y;
          if (p.contains("y")) y = a.at(1);
          return Arrays{jnp::corrcoef(a.at(0), y, p.value("rowvar", true))};
@@ -94,17 +91,19 @@ const jx::testing::OracleOps& statistics_ops() {
       {"nanmean", reduce_op(jnp::nanmean)},
       {"nanvar", reduce_op(jnp::nanvar)},
       {"nanstd", reduce_op(jnp::nanstd)},
-      {"nanargmax", {[](const Arrays& a, const json& p) { return Arrays{jnp::nanargmax(a.at(0), {.axis = axis_of(p)})}; }}},
-      {"nanargmin", {[](const Arrays& a, const json& p) { return Arrays{jnp::nanargmin(a.at(0), {.axis = axis_of(p)})}; }}},
-      {"nancumsum", {[](const Arrays& a, const json& p) { return Arrays{jnp::nancumsum(a.at(0), {.axis = axis_of(p)})}; }}},
+      {"nanargmax",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::nanargmax(a.at(0), {.axis = axis_of(p)})}; }}},
+      {"nanargmin",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::nanargmin(a.at(0), {.axis = axis_of(p)})}; }}},
+      {"nancumsum",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::nancumsum(a.at(0), {.axis = axis_of(p)})}; }}},
       {"nancumprod",
        {[](const Arrays& a, const json& p) { return Arrays{jnp::nancumprod(a.at(0), {.axis = axis_of(p)})}; }}},
-      {"cumulative_sum",
-       {[](const Arrays& a, const json& p) {
-         return Arrays{jnp::cumulative_sum(a.at(0), {.axis = axis_of(p), .include_initial = p.value("include_initial", false)})};
+      {"cumulative_sum", {[](const Arrays& a, const json& p) {
+         return Arrays{
+             jnp::cumulative_sum(a.at(0), {.axis = axis_of(p), .include_initial = p.value("include_initial", false)})};
        }}},
-      {"cumulative_prod",
-       {[](const Arrays& a, const json& p) {
+      {"cumulative_prod", {[](const Arrays& a, const json& p) {
          std::optional<jx::DType> dtype;
          if (p.contains("dtype")) dtype = jx::testing::case_dtype(p.at("dtype"));
          return Arrays{jnp::cumulative_prod(

@@ -86,10 +86,10 @@ inline constexpr struct count_nonzero_function {
 
 struct CovOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::optional<Array> y = std::nullopt;  // more variables, stacked after x's
-  bool rowvar = true;                     // each row a variable (else each column)
-  bool bias = false;                      // divide by N (else N - 1)
-  std::optional<int> ddof = std::nullopt;  // overrides bias
+  std::optional<Array> y = std::nullopt;         // more variables, stacked after x's
+  bool rowvar = true;                            // each row a variable (else each column)
+  bool bias = false;                             // divide by N (else N - 1)
+  std::optional<int> ddof = std::nullopt;        // overrides bias
   std::optional<Array> fweights = std::nullopt;  // integer frequency weights, one per observation
   std::optional<Array> aweights = std::nullopt;  // observation weights
 };
@@ -106,12 +106,12 @@ inline constexpr struct corrcoef_function {
 // As sum, prod, max, ... with NaNs treated as absent: nansum and nanprod count them as 0 and 1, nanmean,
 // nanvar and nanstd divide by the number of non-NaN values, nanmax and nanmin are NaN only where every
 // value is NaN, nanargmax and nanargmin skip NaNs (-1 where all are NaN, as JAX gives).
-#define JX_DECLARE_NAN_REDUCTION(name)                                                                    \
-  inline constexpr struct name##_function {                                                               \
-    Array operator()(const Array& x, ReduceOptions options = {}, Loc loc = Loc::current()) const;         \
-    Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const {                          \
-      return (*this)(x, ReduceOptions{.axis = Axes(axis)}, loc);                                          \
-    }                                                                                                     \
+#define JX_DECLARE_NAN_REDUCTION(name)                                                            \
+  inline constexpr struct name##_function {                                                       \
+    Array operator()(const Array& x, ReduceOptions options = {}, Loc loc = Loc::current()) const; \
+    Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const {                  \
+      return (*this)(x, ReduceOptions{.axis = Axes(axis)}, loc);                                  \
+    }                                                                                             \
   } name{};
 JX_DECLARE_NAN_REDUCTION(nansum)
 JX_DECLARE_NAN_REDUCTION(nanprod)
@@ -181,8 +181,8 @@ inline constexpr struct histogram_function {
                              Loc loc = Loc::current()) const;
 } histogram{};
 inline constexpr struct histogram_bin_edges_function {
-  Array operator()(const Array& x, std::int64_t bins = 10, std::optional<std::pair<double, double>> range = std::nullopt,
-                   Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, std::int64_t bins = 10,
+                   std::optional<std::pair<double, double>> range = std::nullopt, Loc loc = Loc::current()) const;
 } histogram_bin_edges{};
 struct HistogramddOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
@@ -246,8 +246,8 @@ inline constexpr struct trapezoid_function {
 } trapezoid{};
 struct InterpOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::optional<Array> left = std::nullopt;   // the value below xp[0] (fp[0] when absent)
-  std::optional<Array> right = std::nullopt;  // the value above xp[-1] (fp[-1] when absent)
+  std::optional<Array> left = std::nullopt;     // the value below xp[0] (fp[0] when absent)
+  std::optional<Array> right = std::nullopt;    // the value above xp[-1] (fp[-1] when absent)
   std::optional<double> period = std::nullopt;  // xp and x taken modulo the period
 };
 // The piecewise-linear interpolant through (xp, fp) at x (xp increasing).
@@ -270,7 +270,7 @@ inline constexpr struct unwrap_function {
 
 struct SearchsortedOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::string_view side = "left";  // the first suitable position, or "right": the last
+  std::string_view side = "left";              // the first suitable position, or "right": the last
   std::optional<Array> sorter = std::nullopt;  // indices that sort a, when a is not sorted itself
 };
 // Where the values v would be inserted into the sorted 1-D array a to keep it sorted (a binary search of
