@@ -207,6 +207,21 @@ def math_cases():
     n = arr(draw("concat2", (1, 3), "float32"), "float32")
     add(family, "concat_axis0", "concat", [m, n], arr(np.concatenate([m.values, n.values]), "float32"),
         params={"axis": 0})
+    bits = arr([[1, 0, 3, 0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 0, 0, 0, 0, 1, 1, 1]], "int32")
+    for axis in (None, 1, 0):
+        for order in ("big", "little"):
+            add(family, f"packbits_{axis}_{order}", "packbits", [bits], arr(np.packbits(bits.values != 0, axis=axis, bitorder=order), "uint8"),
+                params={"axis": axis, "bitorder": order})
+    packed = arr([[7, 200], [255, 16]], "uint8")
+    for axis, count, order in ((None, None, "big"), (1, None, "little"), (0, 3, "big"), (None, -5, "big"), (1, 20, "big")):
+        add(family, f"unpackbits_{axis}_{count}_{order}", "unpackbits", [packed],
+            arr(np.unpackbits(packed.values.astype(np.uint8), axis=axis, count=count, bitorder=order), "uint8"),
+            params={"axis": axis, "count": count, "bitorder": order})
+    add(family, "array_equiv_broadcast", "array_equiv", [arr([[1, 2], [1, 2]], "int32"), arr([1, 2], "int32")],
+        arr(np.array_equiv([[1, 2], [1, 2]], [1, 2]), "bool"))
+    add(family, "array_equiv_different", "array_equiv", [arr([[1, 2], [1, 3]], "int32"), arr([1, 2], "int32")],
+        arr(np.array_equiv([[1, 2], [1, 3]], [1, 2]), "bool"))
+    add(family, "array_equiv_shapes", "array_equiv", [arr([1, 2, 3], "int32"), arr([1, 2], "int32")], arr(False, "bool"))
     t = arr(draw("permute", (2, 3, 4), "float32"), "float32")
     add(family, "permute_dims", "permute_dims", [t], arr(np.transpose(t.values, (2, 0, 1)), "float32"),
         params={"axes": [2, 0, 1]})
@@ -916,6 +931,34 @@ def dtype_cases():
         add(family, f"iinfo_{dt}", "iinfo", [], arr([info.bits, info.min, info.max], "int64"), params={"dtype": dt})
 
 
+
+# ------------------------------------------------------------------------------------------------
+# jx/numpy/einsum.h
+# ------------------------------------------------------------------------------------------------
+
+def einsum_cases():
+    family = "einsum"
+    shapes = {"a": (3, 4), "b": (4, 5), "c": (5, 2), "d": (2, 3), "v": (4,), "w": (5,), "t": (2, 3, 4), "u": (2, 4, 5),
+              "s": (3, 3), "q": (2, 3, 3), "e": (1, 4), "z": (6, 1, 4)}
+    for subscripts, names in (("ij,jk->ik", "ab"), ("ij,jk,kl->il", "abc"), ("ij,jk,kl,li->", "abcd"),
+                              ("ij,jk,kl", "abc"), ("i,i->", "vv"), ("ij,j,jk,k->i", "avbw"), ("bij,bjk->bik", "tu"),
+                              ("...ij,...jk->...ik", "tu"), ("...ii->...i", "q"), ("ii", "s"), ("ij,kj", "aa"),
+                              ("i...->...", "t"), ("...j,jk->...k", "zb"), ("ij,ij->ij", "ae"), ("bij,jk->ki", "tb")):
+        arrays = []
+        for k, name in enumerate(names):
+            value = np.round(draw(f"einsum_{subscripts}_{k}", shapes[name], "float64", -2, 2), 2)
+            arrays.append(value)
+        expected = np.einsum(subscripts.replace("ij,ij", "ij,ij"), *arrays)
+        scale = math.prod(max(shapes[n]) for n in names)
+        add(family, f"einsum_{subscripts}_{names}", "einsum", [arr(v, "float64") for v in arrays], arr(expected, "float64"),
+            params={"subscripts": subscripts}, rtol=ulps("float64", 64), atol=ulps("float64", 64) * scale)
+    add(family, "einsum_int", "einsum", [arr([[1, 2], [3, 4]], "int32"), arr([5, 6], "int32")],
+        arr(np.einsum("ij,j->i", [[1, 2], [3, 4]], [5, 6]), "int32"), params={"subscripts": "ij,j->i"})
+    add(family, "einsum_mixed_types", "einsum", [arr([[1, 2], [3, 4]], "int32"), arr([0.5, 1.5], "float32")],
+        arr(np.einsum("ij,j->i", [[1, 2], [3, 4]], [0.5, 1.5]), "float32"), params={"subscripts": "ij,j->i"},
+        rtol=ulps("float32", 4))
+
+
 def generate():
     CASES.clear()
     math_cases()
@@ -927,6 +970,7 @@ def generate():
     polynomial_cases()
     window_cases()
     dtype_cases()
+    einsum_cases()
     return CASES
 
 

@@ -521,11 +521,6 @@ inline constexpr struct convolve_function {
 inline constexpr struct correlate_function {
   Array operator()(const Array& a, const Array& v, std::string_view mode = "valid", Loc loc = Loc::current()) const;
 } correlate{};
-// One- and two-operand Einstein sums ("ij,jk->ik", "bij,bjk->bik", "ii->i", "ij->"), without "...".
-inline constexpr struct einsum_function {
-  Array operator()(const std::string& subscripts, const Array& a, Loc loc = Loc::current()) const;
-  Array operator()(const std::string& subscripts, const Array& a, const Array& b, Loc loc = Loc::current()) const;
-} einsum{};
 
 // --- Triangles and diagonals --------------------------------------------------------------------
 // The lower (upper) triangle of the last two axes: entries with column - row <= k (>= k) kept, the
@@ -566,3 +561,18 @@ inline constexpr struct cross_function {
 
 }  // namespace numpy
 }  // namespace jx
+
+// The rest of jax.numpy, one header per family (each can also be included on its own). jx/numpy/dtypes.h
+// (finfo, iinfo, result_type, can_cast, issubdtype, isdtype) is not included: its category names
+// (number, integer, floating, ...) are words that would clash with names in user code.
+#include "jx/numpy/einsum.h"
+#include "jx/numpy/grids.h"
+#include "jx/numpy/math.h"
+#include "jx/numpy/polynomials.h"
+#include "jx/numpy/printing.h"
+#include "jx/numpy/selection.h"
+#include "jx/numpy/sets.h"
+#include "jx/numpy/shaping.h"
+#include "jx/numpy/statistics.h"
+#include "jx/numpy/vectorize.h"
+#include "jx/numpy/windows.h"

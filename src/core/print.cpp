@@ -1,13 +1,15 @@
-// Printing arrays the way NumPy does (numpy/core/arrayprint.py, default options): elements share one
-// format — floats aligned on the decimal point with the shortest digits that round-trip (at most 8
-// after the point), switching to scientific notation for very large or small magnitudes — lines wrap
-// at 75 characters, and arrays over 1000 elements are summarized with "...".
+// Printing arrays the way NumPy does (numpy/core/arrayprint.py): elements share one format — floats
+// aligned on the decimal point with the shortest digits that round-trip (at most `precision` after the
+// point), switching to scientific notation for very large or small magnitudes — lines wrap at
+// `linewidth` characters, and arrays over `threshold` elements are summarized with "..." (the print
+// options of jx/core/print_options.h; NumPy's defaults 8, 75 and 1000).
 #include "core/print.h"
 
 #include <charconv>
 #include <cmath>
 #include <complex>
 #include <functional>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -16,14 +18,19 @@
 #include "backends/cpu/kernels.h"
 #include "core/array_impl.h"
 #include "jx/core/array.h"
+#include "jx/core/print_options.h"
 
 namespace jx {
 namespace {
 
-constexpr int kLineWidth = 75;
-constexpr std::int64_t kSummaryThreshold = 1000;
-constexpr std::int64_t kEdgeItems = 3;
-constexpr int kPrecision = 8;
+// The options in force (jx/core/print_options.h); read once per printed array.
+std::mutex options_mutex;
+PrintOptions current_options;
+
+PrintOptions options() {
+  std::lock_guard lock(options_mutex);
+  return current_options;
+}
 
 // Shortest decimal digits that read back as the same value in the array's own precision.
 std::string shortest(double value, DType dtype, bool scientific) {
@@ -54,13 +61,13 @@ std::string shortest(double value, DType dtype, bool scientific) {
   return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value, format).ptr);
 }
 
-// Positional digits: shortest unique, capped at kPrecision fractional digits, "1." for integers.
-std::string positional(double value, DType dtype) {
+// Positional digits: shortest unique, capped at `precision` fractional digits, "1." for integers.
+std::string positional(double value, DType dtype, int precision) {
   std::string s = shortest(value, dtype, false);
   std::size_t point = s.find('.');
-  if (point != std::string::npos && s.size() - point - 1 > static_cast<std::size_t>(kPrecision)) {
+  if (point != std::string::npos && s.size() - point - 1 > static_cast<std::size_t>(precision)) {
     char buffer[512];
-    s.assign(buffer, std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, kPrecision).ptr);
+    s.assign(buffer, std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, precision).ptr);
     while (s.back() == '0') s.pop_back();
   }
   if (s.find('.') == std::string::npos) s += '.';
@@ -68,7 +75,8 @@ std::string positional(double value, DType dtype) {
 }
 
 struct FloatFormat {
-  bool plus = false;  // a '+' before non-negative values: the imaginary parts of complex numbers
+  int max_digits = 8;  // the print options' precision
+  bool plus = false;   // a '+' before non-negative values: the imaginary parts of complex numbers
   bool exponential = false;
   int pad_left = 0, pad_right = 0;  // characters before and after the decimal point
   int precision = 0, exponent_digits = 2;
@@ -79,8 +87,20 @@ struct Scientific {
   std::string integer, fraction, exponent;
 };
 
-Scientific scientific_parts(double value, DType dtype) {
+Scientific scientific_parts(double value, DType dtype, int precision) {
   std::string s = shortest(value, dtype, true);
+  const std::size_t mark = s.find('e'), dot = s.find('.');
+  if (dot != std::string::npos && mark - dot - 1 > static_cast<std::size_t>(precision)) {
+    // More digits than the precision allows: rounded to it, trailing zeros dropped.
+    char buffer[64];
+    s.assign(buffer,
+             std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific, precision).ptr);
+    const std::size_t e = s.find('e');
+    std::size_t end = e;
+    while (end > 0 && s[end - 1] == '0') --end;
+    if (end > 0 && s[end - 1] == '.') --end;
+    s.erase(end, e - end);
+  }
   const std::size_t e = s.find('e');
   std::string mantissa = s.substr(0, e), exponent = s.substr(e + 1);
   const std::size_t point = mantissa.find('.');
@@ -92,8 +112,10 @@ Scientific scientific_parts(double value, DType dtype) {
   return parts;
 }
 
-FloatFormat float_format(const std::vector<double>& values, DType dtype, bool plus = false) {
+FloatFormat float_format(const std::vector<double>& values, DType dtype, const PrintOptions& options,
+                         bool plus = false) {
   FloatFormat f;
+  f.max_digits = options.precision;
   f.plus = plus;
   const int sign_width = plus ? 1 : 0;  // the '+' that non-negative values get
   double max_value = 0, min_value = INFINITY;
@@ -110,12 +132,13 @@ FloatFormat float_format(const std::vector<double>& values, DType dtype, bool pl
       min_value = std::min(min_value, std::fabs(v));
     }
   }
-  f.exponential = any_nonzero && (max_value >= 1e8 || min_value < 1e-4 || max_value / min_value > 1e3);
+  f.exponential =
+      any_nonzero && (max_value >= 1e8 || (!options.suppress && (min_value < 1e-4 || max_value / min_value > 1e3)));
   if (f.exponential) {
     std::size_t longest_exponent = 0;
     for (double v : values) {
       if (!std::isfinite(v)) continue;
-      const Scientific parts = scientific_parts(v, dtype);
+      const Scientific parts = scientific_parts(v, dtype, f.max_digits);
       const int sign = std::signbit(v) ? 0 : sign_width;
       f.pad_left = std::max(f.pad_left, sign + static_cast<int>(parts.integer.size()));
       f.precision = std::max(f.precision, static_cast<int>(parts.fraction.size()));
@@ -126,7 +149,7 @@ FloatFormat float_format(const std::vector<double>& values, DType dtype, bool pl
   } else {
     for (double v : values) {
       if (!std::isfinite(v)) continue;
-      const std::string s = positional(v, dtype);
+      const std::string s = positional(v, dtype, f.max_digits);
       const std::size_t point = s.find('.');
       const int sign = std::signbit(v) ? 0 : sign_width;
       f.pad_left = std::max(f.pad_left, sign + static_cast<int>(point));
@@ -149,7 +172,7 @@ std::string format_float(double v, DType dtype, const FloatFormat& f) {
     return std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(body.size()))), ' ') + body;
   }
   if (f.exponential) {
-    Scientific parts = scientific_parts(v, dtype);
+    Scientific parts = scientific_parts(v, dtype, f.max_digits);
     parts.fraction.resize(static_cast<std::size_t>(f.precision), '0');
     std::string exponent_digits = parts.exponent.substr(1);
     while (static_cast<int>(exponent_digits.size()) < f.exponent_digits) exponent_digits.insert(0, "0");
@@ -157,7 +180,7 @@ std::string format_float(double v, DType dtype, const FloatFormat& f) {
     const int before = static_cast<int>(sign.size() + parts.integer.size());
     return std::string(static_cast<std::size_t>(std::max(0, f.pad_left - before)), ' ') + body;
   }
-  body = sign + positional(v, dtype);
+  body = sign + positional(v, dtype, f.max_digits);
   const std::size_t point = body.find('.');
   const int before = static_cast<int>(point), after = static_cast<int>(body.size() - point - 1);
   return std::string(static_cast<std::size_t>(std::max(0, f.pad_left - before)), ' ') + body +
@@ -169,7 +192,8 @@ std::string format_float(double v, DType dtype, const FloatFormat& f) {
 // format, the imaginary parts another that always shows a sign, and 'j' follows the imaginary digits.
 class ElementFormatter {
  public:
-  ElementFormatter(const Array& x, const std::vector<std::int64_t>& sample) : dtype_(x.dtype()) {
+  ElementFormatter(const Array& x, const std::vector<std::int64_t>& sample, const PrintOptions& options)
+      : dtype_(x.dtype()) {
     data_ = cpu::convert(x, ArrayType{x.shape(), wide_dtype(dtype_)});
     if (is_complex(dtype_)) {
       std::vector<double> real_parts, imag_parts;
@@ -177,12 +201,12 @@ class ElementFormatter {
         real_parts.push_back(complex_at(i).real());
         imag_parts.push_back(complex_at(i).imag());
       }
-      float_format_ = float_format(real_parts, real_dtype(dtype_));
-      imag_format_ = float_format(imag_parts, real_dtype(dtype_), /*plus=*/true);
+      float_format_ = float_format(real_parts, real_dtype(dtype_), options);
+      imag_format_ = float_format(imag_parts, real_dtype(dtype_), options, /*plus=*/true);
     } else if (is_floating(dtype_)) {
       std::vector<double> values;
       for (std::int64_t i : sample) values.push_back(as_double(i));
-      float_format_ = float_format(values, dtype_);
+      float_format_ = float_format(values, dtype_, options);
     } else {
       for (std::int64_t i : sample) width_ = std::max(width_, static_cast<int>(raw(i).size()));
     }
@@ -244,7 +268,8 @@ class ElementFormatter {
 };
 
 // The flat indices shown (all, or the edges of each axis when summarizing).
-void shown_indices(const Shape& shape, bool summarize, int axis, std::int64_t base, std::vector<std::int64_t>& out) {
+void shown_indices(const Shape& shape, bool summarize, std::int64_t edge_items, int axis, std::int64_t base,
+                   std::vector<std::int64_t>& out) {
   if (axis == shape.ndim()) {
     out.push_back(base);
     return;
@@ -253,8 +278,8 @@ void shown_indices(const Shape& shape, bool summarize, int axis, std::int64_t ba
   std::int64_t stride = 1;
   for (int d = axis + 1; d < shape.ndim(); ++d) stride *= shape[d];
   for (std::int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) i = n - kEdgeItems;
-    shown_indices(shape, summarize, axis + 1, base + i * stride, out);
+    if (summarize && n > 2 * edge_items && i == edge_items) i = n - edge_items;
+    shown_indices(shape, summarize, edge_items, axis + 1, base + i * stride, out);
   }
 }
 
@@ -273,6 +298,7 @@ struct Layout {
   const ElementFormatter& format;
   std::string separator;
   bool summarize;
+  std::int64_t edge_items;
 };
 
 std::string format_nested(const Layout& layout, int axis, std::int64_t base, const std::string& indent, int width) {
@@ -280,12 +306,13 @@ std::string format_nested(const Layout& layout, int axis, std::int64_t base, con
   const std::int64_t n = shape[axis];
   std::int64_t stride = 1;
   for (int d = axis + 1; d < shape.ndim(); ++d) stride *= shape[d];
-  const bool show_summary = layout.summarize && n > 2 * kEdgeItems;
+  const std::int64_t edge_items = layout.edge_items;
+  const bool show_summary = layout.summarize && n > 2 * edge_items;
   std::vector<std::int64_t> items;
   for (std::int64_t i = 0; i < n; ++i) {
-    if (show_summary && i == kEdgeItems) {
+    if (show_summary && i == edge_items) {
       items.push_back(-1);  // the "..." marker
-      i = n - kEdgeItems;
+      i = n - edge_items;
     }
     items.push_back(i);
   }
@@ -321,14 +348,15 @@ std::string format_nested(const Layout& layout, int axis, std::int64_t base, con
 std::string array_to_string(const Array& x, const std::string& separator, const std::string& prefix,
                             int suffix_width = 0) {
   const Shape& shape = x.shape();
-  const bool summarize = shape.num_elements() > kSummaryThreshold;
+  const PrintOptions print_options = options();
+  const bool summarize = shape.num_elements() > print_options.threshold;
   std::vector<std::int64_t> sample;
-  shown_indices(shape, summarize, 0, 0, sample);
-  const ElementFormatter format(x, sample);
+  shown_indices(shape, summarize, print_options.edgeitems, 0, 0, sample);
+  const ElementFormatter format(x, sample, print_options);
   if (shape.ndim() == 0) return format(0);
   if (shape.num_elements() == 0) return "[]";
-  const Layout layout{shape, format, separator, summarize};
-  return format_nested(layout, 0, 0, std::string(prefix.size() + 1, ' '), kLineWidth - suffix_width);
+  const Layout layout{shape, format, separator, summarize, print_options.edgeitems};
+  return format_nested(layout, 0, 0, std::string(prefix.size() + 1, ' '), print_options.linewidth - suffix_width);
 }
 
 std::string tracer_description(const Array& x) { return x.impl()->tracer_repr(); }
@@ -341,7 +369,7 @@ std::string python_float_repr(double v, DType dtype, std::string_view integral_s
   if (std::isinf(v)) return v < 0 ? "-inf" : "inf";
   const double magnitude = std::fabs(v);
   if (magnitude != 0 && (magnitude >= 1e16 || magnitude < 1e-4)) {
-    const Scientific parts = scientific_parts(v, dtype);
+    const Scientific parts = scientific_parts(v, dtype, 17);  // Python's repr: every digit it needs
     std::string exponent = parts.exponent.substr(1);
     while (exponent.size() < 2) exponent.insert(0, "0");
     return parts.integer + (parts.fraction.empty() ? "" : "." + parts.fraction) + "e" + parts.exponent[0] + exponent;
@@ -390,6 +418,13 @@ std::string to_string(const Array& x) {
 
 std::ostream& operator<<(std::ostream& os, const Array& x) { return os << to_string(x); }
 
+PrintOptions get_print_options() { return options(); }
+
+void set_print_options(const PrintOptions& new_options) {
+  std::lock_guard lock(options_mutex);
+  current_options = new_options;
+}
+
 std::string repr(const Array& x) {
   if (!x.valid()) return "Array(<empty handle>)";
   if (x.is_tracer()) return tracer_description(x);
@@ -402,8 +437,9 @@ std::string repr(const Array& x) {
   const std::size_t last_newline = body.rfind('\n');
   const std::size_t last_line =
       last_newline == std::string::npos ? body.size() + prefix.size() : body.size() - last_newline;
-  const std::string separator =
-      last_line + dtype.size() + 2 > kLineWidth ? "\n" + std::string(prefix.size(), ' ') : " ";
+  const std::string separator = last_line + dtype.size() + 2 > static_cast<std::size_t>(options().linewidth)
+                                    ? "\n" + std::string(prefix.size(), ' ')
+                                    : " ";
   return prefix + body + "," + separator + dtype + ")";
 }
 

@@ -16,9 +16,10 @@ std::int64_t result_length(std::string_view op, const Array& mask, std::optional
     return *size;
   }
   if (mask.is_tracer()) {
-    throw ConcretizationError(std::string(op), "the length of the result depends on the values of a traced array; "
-                                               "pass a static size, e.g. {.size = 10} (and a fill_value for the "
-                                               "entries beyond those found)");
+    throw ConcretizationError(std::string(op),
+                              "the length of the result depends on the values of a traced array; "
+                              "pass a static size, e.g. {.size = 10} (and a fill_value for the "
+                              "entries beyond those found)");
   }
   return jnp::sum(mask, {.dtype = DType::int64}).item<std::int64_t>();
 }

@@ -109,9 +109,9 @@ Array array_function::operator()(std::initializer_list<std::initializer_list<std
   const std::size_t width = rows ? blocks.begin()->begin()->size() : 0;
   auto flat = std::make_unique<T[]>(blocks.size() * rows * width);
   std::size_t n = 0;
-  for (const auto& block : blocks) {
-    if (block.size() != rows) throw ValueError("array", "nested lists are ragged");
-    for (const auto& row : block) {
+  for (const auto& nested_block : blocks) {
+    if (nested_block.size() != rows) throw ValueError("array", "nested lists are ragged");
+    for (const auto& row : nested_block) {
       if (row.size() != width) throw ValueError("array", "nested lists are ragged");
       for (const T& v : row) flat[n++] = v;
     }

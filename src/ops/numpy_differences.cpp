@@ -77,22 +77,22 @@ std::vector<Array> gradient_function::operator()(const Array& f, GradientOptions
     if (n < 2) {
       throw ValueError("gradient", fmt::format("needs at least 2 points along axis {}, got {}", axis, n));
     }
-    const Array spacing = options.spacing.empty()
-                              ? constant_like(values, 1)
-                              : ops::to_inexact(options.spacing[options.spacing.size() == 1 ? 0 : i]);
+    const Array step_spec = options.spacing.empty()
+                                ? constant_like(values, 1)
+                                : ops::to_inexact(options.spacing[options.spacing.size() == 1 ? 0 : i]);
     // Steps between neighbours along the axis: a scalar, or the differences of the coordinates,
     // shaped to broadcast against the axis.
     Shape along(std::vector<std::int64_t>(static_cast<std::size_t>(values.ndim()), 1));
     Array step;
-    if (spacing.ndim() == 0) {
-      step = spacing;
+    if (step_spec.ndim() == 0) {
+      step = step_spec;
     } else {
-      if (spacing.ndim() != 1 || spacing.shape()[0] != n) {
+      if (step_spec.ndim() != 1 || step_spec.shape()[0] != n) {
         throw ShapeError("gradient", fmt::format("coordinates of shape {} along an axis of length {}",
-                                                 spacing.shape().to_string(), n));
+                                                 step_spec.shape().to_string(), n));
       }
       along[axis] = n - 1;
-      step = reshape(diff(spacing), along);
+      step = reshape(diff(step_spec), along);
     }
     const Array forward = diff(values, 1, {.axis = axis});  // f[i+1] - f[i]
     auto steps = [&](std::int64_t start, std::int64_t stop) {

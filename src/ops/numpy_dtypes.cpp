@@ -1,7 +1,5 @@
 // jx/numpy/dtypes.h: dtype limits, promotion and classification, from jx's dtype table and JAX's
 // promotion lattice (src/ops/promotion.h).
-#include "jx/numpy/dtypes.h"
-
 #include <fmt/format.h>
 
 #include <cmath>
@@ -9,6 +7,7 @@
 
 #include "jx/core/error.h"
 #include "jx/core/half.h"
+#include "jx/numpy/dtypes.h"
 #include "ops/float_info.h"
 #include "ops/promotion.h"
 
@@ -172,9 +171,10 @@ bool isdtype(DType dtype, std::string_view kind, std::source_location loc) {
   if (kind == "real floating") return is_floating(dtype);
   if (kind == "complex floating") return is_complex(dtype);
   if (kind == "numeric") return is_integer(dtype) || is_inexact(dtype);
-  throw ValueError("isdtype", fmt::format("unknown kind \"{}\": use \"bool\", \"signed integer\", \"unsigned integer\", "
-                                          "\"integral\", \"real floating\", \"complex floating\" or \"numeric\"",
-                                          kind));
+  throw ValueError("isdtype",
+                   fmt::format("unknown kind \"{}\": use \"bool\", \"signed integer\", \"unsigned integer\", "
+                               "\"integral\", \"real floating\", \"complex floating\" or \"numeric\"",
+                               kind));
 }
 
 }  // namespace jx::numpy

@@ -409,9 +409,9 @@ Array conj_function::operator()(const Array& x, Loc loc) const {
 Array angle_function::operator()(const Array& x, bool deg, Loc loc) const {
   CallSite site(loc);
   const Array z = is_complex(x.dtype()) ? x : ops::to_inexact(x);
-  Array radians = lax::atan2(imag(z), real(z));
-  if (deg) radians = lax::mul(radians, 180.0 / std::numbers::pi);
-  return radians;
+  Array angle_value = lax::atan2(imag(z), real(z));
+  if (deg) angle_value = lax::mul(angle_value, 180.0 / std::numbers::pi);
+  return angle_value;
 }
 
 Array iscomplex_function::operator()(const Array& x, Loc loc) const {

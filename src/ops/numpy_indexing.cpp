@@ -468,41 +468,41 @@ Array IndexUpdate::max(const Array& values, IndexingOptions options, Loc loc) co
 
 namespace numpy {
 
-Array take_function::operator()(const Array& x, const Array& indices, std::optional<int> axis, IndexingOptions options,
-                                Loc loc) const {
+Array take_function::operator()(const Array& x, const Array& positions, std::optional<int> axis,
+                                IndexingOptions options, Loc loc) const {
   CallSite site(loc);
-  if (!is_integer(indices.dtype()))
-    throw IndexError("take", fmt::format("indices must be integers, got {}", dtype_name(indices.dtype())));
+  if (!is_integer(positions.dtype()))
+    throw IndexError("take", fmt::format("positions must be integers, got {}", dtype_name(positions.dtype())));
   const OutOfRange mode =
       parse_mode("take", options.mode, OutOfRange::fill,
                  {OutOfRange::fill, OutOfRange::clip, OutOfRange::wrap, OutOfRange::promise_in_bounds});
   Array input = axis ? x : lax::reshape(x, Shape{x.size()});
   const int d = ops::normalize_axis("take", axis.value_or(0), input.ndim());
   const std::int64_t size = input.shape()[d];
-  if (size == 0 && indices.size() != 0)
+  if (size == 0 && positions.size() != 0)
     throw IndexError("take", "cannot take a non-empty selection from an empty axis");
-  Array i = lax::convert_element_type(indices, default_int_dtype());
+  Array i = lax::convert_element_type(positions, default_int_dtype());
   Array in_range;
   switch (mode) {
     case OutOfRange::wrap:
       i = jnp::remainder(i, std::max<std::int64_t>(size, 1));
       break;
     case OutOfRange::fill:
-      // JAX wraps negative indices, then fills what is still out of range (read clamped, then replaced).
+      // JAX wraps negative positions, then fills what is still out of range (read clamped, then replaced).
       i = where(i < 0, i + size, i);
       in_range = (i >= 0) & (i < size);
       break;
-    case OutOfRange::clip:  // JAX clamps without wrapping negative indices first
+    case OutOfRange::clip:  // JAX clamps without wrapping negative positions first
       break;
     case OutOfRange::promise_in_bounds:
       i = where(i < 0, i + size, i);
       break;
   }
-  // Shape the indices as (1, ..., n, ..., 1) and gather (which clamps); then unflatten the index axis.
+  // Shape the positions as (1, ..., n, ..., 1) and gather (which clamps); then unflatten the index axis.
   Shape index_shape, result;
   for (int k = 0; k < input.ndim(); ++k) index_shape.push_back(k == d ? i.size() : 1);
   for (int k = 0; k < d; ++k) result.push_back(input.shape()[k]);
-  for (std::int64_t s : indices.shape()) result.push_back(s);
+  for (std::int64_t s : positions.shape()) result.push_back(s);
   for (int k = d + 1; k < input.ndim(); ++k) result.push_back(input.shape()[k]);
   Array gathered = lax::gather(input, lax::reshape(i, index_shape), d);
   if (in_range.valid()) {
@@ -511,25 +511,25 @@ Array take_function::operator()(const Array& x, const Array& indices, std::optio
   return lax::reshape(gathered, result);
 }
 
-Array take_along_axis_function::operator()(const Array& x, const Array& indices, int axis, IndexingOptions options,
+Array take_along_axis_function::operator()(const Array& x, const Array& positions, int axis, IndexingOptions options,
                                            Loc loc) const {
   CallSite site(loc);
-  if (indices.ndim() != x.ndim()) {
-    throw ShapeError("take_along_axis", fmt::format("indices {} and array {} must have the same rank",
-                                                    indices.shape().to_string(), x.shape().to_string()));
+  if (positions.ndim() != x.ndim()) {
+    throw ShapeError("take_along_axis", fmt::format("positions {} and array {} must have the same rank",
+                                                    positions.shape().to_string(), x.shape().to_string()));
   }
   const OutOfRange mode = parse_mode("take_along_axis", options.mode, OutOfRange::fill,
                                      {OutOfRange::fill, OutOfRange::clip, OutOfRange::promise_in_bounds});
   const int d = ops::normalize_axis("take_along_axis", axis, x.ndim());
-  // Broadcast x against the indices on every axis but d.
+  // Broadcast x against the positions on every axis but d.
   Shape x_shape = x.shape();
   for (int k = 0; k < x.ndim(); ++k) {
-    if (k != d && x_shape[k] == 1) x_shape[k] = indices.shape()[k];
+    if (k != d && x_shape[k] == 1) x_shape[k] = positions.shape()[k];
   }
   const std::int64_t size = x.shape()[d];
   Array input = ops::broadcast_to_shape(x, x_shape);
-  Array i = lax::convert_element_type(indices, default_int_dtype());
-  i = where(i < 0, i + size, i);  // JAX wraps negative indices in every mode but promise_in_bounds
+  Array i = lax::convert_element_type(positions, default_int_dtype());
+  i = where(i < 0, i + size, i);  // JAX wraps negative positions in every mode but promise_in_bounds
   const Array gathered = lax::gather(input, i, d);
   if (mode != OutOfRange::fill) return gathered;
   return where((i >= 0) & (i < size), gathered, fill_value_for(options, x.dtype()));

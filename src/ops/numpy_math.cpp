@@ -354,10 +354,12 @@ Array gcd_function::operator()(const Array& x, const Array& y, Loc loc) const {
     return lax::reduce_or(lax::ne(c[1], zero), all_axes);
   };
   auto step = [zero](const std::vector<Array>& c) {
-    const Array nonzero = lax::ne(c[1], zero);
-    const Array divisor = lax::select(
-        nonzero, c[1], lax::broadcast_in_dim(lax::convert_element_type(Array(1), c[1].dtype()), c[1].shape(), {}));
-    return std::vector<Array>{lax::select(nonzero, c[1], c[0]), lax::select(nonzero, lax::rem(c[0], divisor), c[1])};
+    const Array remainder_nonzero = lax::ne(c[1], zero);
+    const Array divisor =
+        lax::select(remainder_nonzero, c[1],
+                    lax::broadcast_in_dim(lax::convert_element_type(Array(1), c[1].dtype()), c[1].shape(), {}));
+    return std::vector<Array>{lax::select(remainder_nonzero, c[1], c[0]),
+                              lax::select(remainder_nonzero, lax::rem(c[0], divisor), c[1])};
   };
   return lax::while_loop(not_done, step, carry)[0];
 }
@@ -414,5 +416,87 @@ Array nan_to_num_function::operator()(const Array& x, NanToNumOptions options, L
 }
 
 bool isscalar(const Array& x) { return x.ndim() == 0; }
+
+Array array_equiv_function::operator()(const Array& x, const Array& y, Loc loc) const {
+  CallSite site(loc);
+  try {
+    (void)ops::broadcast_shapes("array_equiv", x.shape(), y.shape());
+  } catch (const ShapeError&) {
+    return Array(false);
+  }
+  return all(equal(x, y));
+}
+
+// --- Bits -------------------------------------------------------------------------------------------
+
+namespace {
+void check_bitorder(std::string_view op, std::string_view bitorder) {
+  if (bitorder != "big" && bitorder != "little") {
+    throw ValueError(std::string(op), fmt::format("bitorder must be \"big\" or \"little\", got \"{}\"", bitorder));
+  }
+}
+// 2^(7 - i) (big) or 2^i (little) for the 8 bit positions, shaped to broadcast along `axis` of an
+// array of rank `ndim` whose axis has been split into (bytes, 8).
+Array bit_weights(std::string_view bitorder, int ndim, int axis) {
+  std::vector<std::int64_t> weights;
+  for (int i = 0; i < 8; ++i) weights.push_back(std::int64_t{1} << (bitorder == "big" ? 7 - i : i));
+  Shape shape(std::vector<std::int64_t>(static_cast<std::size_t>(ndim + 1), 1));
+  shape[axis + 1] = 8;
+  return reshape(array(weights, DType::uint8), shape);
+}
+}  // namespace
+
+Array packbits_function::operator()(const Array& x, PackbitsOptions options, Loc loc) const {
+  CallSite site(loc);
+  check_bitorder("packbits", options.bitorder);
+  if (!is_integer(x.dtype()) && x.dtype() != DType::bool_) {
+    throw DTypeError("packbits", fmt::format("needs an integer or bool array, got {}", dtype_name(x.dtype())));
+  }
+  const Array v = options.axis ? x : ravel(x);
+  const int axis = options.axis ? ops::normalize_axis("packbits", *options.axis, x.ndim()) : 0;
+  const std::int64_t n = v.shape()[axis];
+  const std::int64_t bytes = (n + 7) / 8;
+  std::vector<std::pair<std::int64_t, std::int64_t>> widths(static_cast<std::size_t>(v.ndim()), {0, 0});
+  widths[static_cast<std::size_t>(axis)] = {0, bytes * 8 - n};
+  const Array bits = pad(astype(not_equal(v, ops::convert_to(Array(0), {v.dtype(), true})), DType::uint8), widths);
+  Shape split = bits.shape();
+  split[axis] = bytes;
+  std::vector<std::int64_t> dims(split.begin(), split.end());
+  dims.insert(dims.begin() + axis + 1, 8);
+  const Array grouped = reshape(bits, Shape(dims));
+  return sum(multiply(grouped, bit_weights(options.bitorder, v.ndim(), axis)),
+             {.axis = axis + 1, .dtype = DType::uint8});
+}
+
+Array unpackbits_function::operator()(const Array& x, UnpackbitsOptions options, Loc loc) const {
+  CallSite site(loc);
+  check_bitorder("unpackbits", options.bitorder);
+  if (x.dtype() != DType::uint8) {
+    throw DTypeError("unpackbits", fmt::format("needs a uint8 array, got {}", dtype_name(x.dtype())));
+  }
+  const Array v = options.axis ? x : ravel(x);
+  const int axis = options.axis ? ops::normalize_axis("unpackbits", *options.axis, x.ndim()) : 0;
+  // Each byte's bits along a new axis after `axis`, then merged into it.
+  const Array expanded = expand_dims(v, axis + 1);
+  const Array bits = astype(not_equal(bitwise_and(expanded, bit_weights(options.bitorder, v.ndim(), axis)),
+                                      array(std::uint64_t{0}, DType::uint8)),
+                            DType::uint8);
+  Shape merged = v.shape();
+  merged[axis] *= 8;
+  Array result = reshape(bits, merged);
+  if (options.count) {
+    const std::int64_t total = merged[axis];
+    std::int64_t keep = *options.count >= 0 ? *options.count : total + *options.count;
+    keep = std::max<std::int64_t>(keep, 0);
+    if (keep <= total) {
+      result = lax::slice_in_dim(result, 0, keep, 1, axis);
+    } else {
+      std::vector<std::pair<std::int64_t, std::int64_t>> widths(static_cast<std::size_t>(result.ndim()), {0, 0});
+      widths[static_cast<std::size_t>(axis)] = {0, keep - total};
+      result = pad(result, widths);
+    }
+  }
+  return result;
+}
 
 }  // namespace jx::numpy

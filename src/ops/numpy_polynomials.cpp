@@ -1,7 +1,5 @@
 // jx/numpy/polynomials.h, with JAX's formulas (jax/_src/numpy/polynomial.py): static lengths, Horner's
 // rule, convolutions, and the companion matrix's eigenvalues for the roots.
-#include "jx/numpy/polynomials.h"
-
 #include <fmt/format.h>
 
 #include <cmath>
@@ -12,6 +10,7 @@
 #include "jx/linalg.h"
 #include "jx/numpy.h"
 #include "jx/numpy/grids.h"
+#include "jx/numpy/polynomials.h"
 #include "jx/numpy/shaping.h"
 #include "ops/float_info.h"
 #include "ops/promotion.h"
@@ -20,7 +19,8 @@ namespace jx::numpy {
 namespace {
 
 void require_vector(std::string_view op, const Array& p, const char* what) {
-  if (p.ndim() != 1) throw ShapeError(std::string(op), fmt::format("{} must be 1-D, got {}", what, p.shape().to_string()));
+  if (p.ndim() != 1)
+    throw ShapeError(std::string(op), fmt::format("{} must be 1-D, got {}", what, p.shape().to_string()));
 }
 
 // Both operands promoted together (to an inexact type, when asked).
@@ -34,12 +34,14 @@ std::pair<Array, Array> promoted(const Array& a, const Array& b, bool inexact_re
 // p with leading entries whose magnitude is at most `tolerance` removed (concrete p only).
 Array trim_leading(std::string_view op, const Array& p, double tolerance) {
   if (p.is_tracer()) {
-    throw ConcretizationError(std::string(op), "trim_leading_zeros reads the coefficients, which are traced here; "
-                                               "leave it false under jit");
+    throw ConcretizationError(std::string(op),
+                              "trim_leading_zeros reads the coefficients, which are traced here; "
+                              "leave it false under jit");
   }
   const auto magnitudes = astype(abs(p), DType::float64).to_vector<double>();
   std::int64_t first = 0;
-  while (first + 1 < static_cast<std::int64_t>(magnitudes.size()) && magnitudes[static_cast<std::size_t>(first)] <= tolerance) {
+  while (first + 1 < static_cast<std::int64_t>(magnitudes.size()) &&
+         magnitudes[static_cast<std::size_t>(first)] <= tolerance) {
     ++first;
   }
   return p(Slice{first, std::nullopt});
@@ -141,7 +143,8 @@ Array polyint_function::operator()(const Array& p, int m, std::optional<Array> k
   Array constants = k ? astype(*k, result.dtype()) : zeros({m}, result.dtype());
   if (constants.ndim() == 0) constants = broadcast_to(constants, {m});
   if (constants.ndim() != 1 || constants.size() != m) {
-    throw ValueError("polyint", fmt::format("k must be a scalar or have m = {} entries, got {}", m, constants.shape().to_string()));
+    throw ValueError(
+        "polyint", fmt::format("k must be a scalar or have m = {} entries, got {}", m, constants.shape().to_string()));
   }
   for (int i = 0; i < m; ++i) {
     // x^j integrates to x^(j+1) / (j + 1); the constant of this integration ends the coefficients.
@@ -158,7 +161,8 @@ Array polyfit_function::operator()(const Array& x, const Array& y, int deg, Poly
   if (deg < 0) throw ValueError("polyfit", fmt::format("the degree must be non-negative, got {}", deg));
   require_vector("polyfit", x, "x");
   if (y.ndim() < 1 || y.ndim() > 2 || y.shape()[0] != x.size()) {
-    throw ShapeError("polyfit", fmt::format("y of shape {} for x of shape {}", y.shape().to_string(), x.shape().to_string()));
+    throw ShapeError("polyfit",
+                     fmt::format("y of shape {} for x of shape {}", y.shape().to_string(), x.shape().to_string()));
   }
   auto [points, values] = promoted(x, y, true);
   // Vandermonde system, weighted, with columns scaled to unit norm for a better condition number.
@@ -185,7 +189,8 @@ Array poly_function::operator()(const Array& seq_of_zeros, Loc loc) const {
     }
     zeros_of = linalg::eigvals(zeros_of);  // complex, as JAX returns it
   } else if (zeros_of.ndim() != 1) {
-    throw ShapeError("poly", fmt::format("needs a 1-D array of roots or a square matrix, got {}", zeros_of.shape().to_string()));
+    throw ShapeError(
+        "poly", fmt::format("needs a 1-D array of roots or a square matrix, got {}", zeros_of.shape().to_string()));
   }
   zeros_of = ops::to_inexact(zeros_of);
   Array coefficients = ones({1}, zeros_of.dtype());
@@ -199,7 +204,7 @@ Array roots_function::operator()(const Array& p, RootsOptions options, Loc loc) 
   CallSite site(loc);
   require_vector("roots", p, "p");
   const Array coefficients = ops::to_inexact(p);
-  const DType complex_type = is_complex(coefficients.dtype())            ? coefficients.dtype()
+  const DType complex_type = is_complex(coefficients.dtype())         ? coefficients.dtype()
                              : coefficients.dtype() == DType::float64 ? DType::complex128
                                                                       : DType::complex64;
   if (coefficients.size() < 2) return zeros({0}, complex_type);
@@ -213,8 +218,9 @@ Array roots_function::operator()(const Array& p, RootsOptions options, Loc loc) 
   };
   if (options.strip_zeros) {
     if (coefficients.is_tracer()) {
-      throw ConcretizationError("roots", "strip_zeros reads the coefficients, which are traced here; pass "
-                                         "{.strip_zeros = false} under jit (leading zeros then give NaN roots)");
+      throw ConcretizationError("roots",
+                                "strip_zeros reads the coefficients, which are traced here; pass "
+                                "{.strip_zeros = false} under jit (leading zeros then give NaN roots)");
     }
     const auto values = astype(abs(coefficients), DType::float64).to_vector<double>();
     std::int64_t leading = 0, trailing = 0;
@@ -237,12 +243,15 @@ Array roots_function::operator()(const Array& p, RootsOptions options, Loc loc) 
   const Array found_roots = companion_roots(rolled);
   // Zero roots (from the rolled-in zeros) last, then those beyond n - 1 - leading replaced by NaN.
   const std::vector<Array> ordered = lax::sort({astype(equal(found_roots, zeros({}, complex_type)), DType::int32),
-                                                 lax::broadcasted_iota(DType::int32, found_roots.shape(), 0)},
-                                                0, 2);
+                                                lax::broadcasted_iota(DType::int32, found_roots.shape(), 0)},
+                                               0, 2);
   const Array sorted_roots = take(found_roots, ordered[1]);
-  const Array keep = less(arange(n - 1, default_int_dtype()), subtract(Array(n - 1), astype(leading, default_int_dtype())));
+  const Array keep =
+      less(arange(n - 1, default_int_dtype()), subtract(Array(n - 1), astype(leading, default_int_dtype())));
   const double not_a_number = std::numeric_limits<double>::quiet_NaN();
-  return where(keep, sorted_roots, lax::complex(array(not_a_number, real(sorted_roots).dtype()), array(not_a_number, real(sorted_roots).dtype())));
+  return where(
+      keep, sorted_roots,
+      lax::complex(array(not_a_number, real(sorted_roots).dtype()), array(not_a_number, real(sorted_roots).dtype())));
 }
 
 }  // namespace jx::numpy

@@ -1,7 +1,5 @@
 // jx/numpy/selection.h. The functions with value-dependent lengths compact their masks with
 // src/ops/compaction.h, as unique and the set functions do.
-#include "jx/numpy/selection.h"
-
 #include <fmt/format.h>
 
 #include <numeric>
@@ -9,6 +7,7 @@
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/numpy/selection.h"
 #include "jx/numpy/shaping.h"
 #include "jx/transforms/vmap.h"
 #include "ops/compaction.h"
@@ -40,16 +39,16 @@ std::vector<Array> nonzero_function::operator()(const Array& x, SizeOptions opti
   // Positions beyond the found ones are filled with an out-of-range flat index first, then with the fill.
   const Array flat = compact(mask, length, x.size());
   const Array valid = found(mask, length);
-  std::vector<Array> indices = unravel_index(flat, x.shape());
-  for (Array& index : indices) index = where(valid, index, astype(fill, index.dtype()));
-  return indices;
+  std::vector<Array> positions = unravel_index(flat, x.shape());
+  for (Array& index : positions) index = where(valid, index, astype(fill, index.dtype()));
+  return positions;
 }
 
 Array argwhere_function::operator()(const Array& x, SizeOptions options, Loc loc) const {
   CallSite site(loc);
   const Array v = x.ndim() == 0 ? reshape(x, {1}) : x;
-  const std::vector<Array> indices = nonzero(v, options);
-  return stack(indices, 1);
+  const std::vector<Array> positions = nonzero(v, options);
+  return stack(positions, 1);
 }
 
 Array flatnonzero_function::operator()(const Array& x, SizeOptions options, Loc loc) const {
@@ -102,7 +101,8 @@ Array select_function::operator()(const std::vector<Array>& condlist, const std:
     throw ValueError("select", fmt::format("{} conditions for {} choices", condlist.size(), choicelist.size()));
   }
   for (const Array& c : condlist) {
-    if (c.dtype() != DType::bool_) throw DTypeError("select", fmt::format("conditions must be bool, got {}", dtype_name(c.dtype())));
+    if (c.dtype() != DType::bool_)
+      throw DTypeError("select", fmt::format("conditions must be bool, got {}", dtype_name(c.dtype())));
   }
   // From the last choice to the first, so that the first true condition wins.
   Array result = default_value;
@@ -120,7 +120,8 @@ Array choose_function::operator()(const Array& a, const std::vector<Array>& choi
                                   Loc loc) const {
   CallSite site(loc);
   if (choices.empty()) throw ValueError("choose", "needs at least one choice");
-  if (!is_integer(a.dtype())) throw DTypeError("choose", fmt::format("a must be integers, got {}", dtype_name(a.dtype())));
+  if (!is_integer(a.dtype()))
+    throw DTypeError("choose", fmt::format("a must be integers, got {}", dtype_name(a.dtype())));
   const auto n = static_cast<std::int64_t>(choices.size());
   Array index = astype(a, default_int_dtype());
   if (mode == "wrap") {
@@ -129,8 +130,9 @@ Array choose_function::operator()(const Array& a, const std::vector<Array>& choi
     index = clip(index, index_constant(0), index_constant(n - 1));
   } else if (mode == "raise") {
     if (a.is_tracer()) {
-      throw ConcretizationError("choose", "mode \"raise\" checks the indices, which are traced here; use mode \"wrap\" "
-                                          "or \"clip\" under jit");
+      throw ConcretizationError("choose",
+                                "mode \"raise\" checks the indices, which are traced here; use mode \"wrap\" "
+                                "or \"clip\" under jit");
     }
     if (a.size() > 0 && (min(index).item<std::int64_t>() < 0 || max(index).item<std::int64_t>() >= n)) {
       throw IndexError("choose", fmt::format("indices must be in [0, {}) with mode \"raise\"", n));
@@ -153,8 +155,8 @@ Array piecewise_function::operator()(const Array& x, const std::vector<Array>& c
     throw ValueError("piecewise", fmt::format("{} functions for {} conditions (need as many, or one more)",
                                               functions.size(), conditions));
   }
-  Array result = functions.size() > conditions ? astype(broadcast_to(functions.back()(x), x.shape()), x.dtype())
-                                               : zeros_like(x);
+  Array result =
+      functions.size() > conditions ? astype(broadcast_to(functions.back()(x), x.shape()), x.dtype()) : zeros_like(x);
   // Later conditions override earlier ones, as in NumPy.
   for (std::size_t i = 0; i < conditions; ++i) {
     result = where(condlist[i], astype(functions[i](x), x.dtype()), result);
@@ -175,15 +177,16 @@ Array place_function::operator()(const Array& arr, const Array& mask, const Arra
   if (values.size() == 0) throw ValueError("place", "vals is empty");
   // The k-th true position takes vals[k % len(vals)].
   const Array rank = subtract(cumsum(flat_mask, {.dtype = default_int_dtype()}), index_constant(1));
-  const Array chosen = take(astype(values, arr.dtype()), remainder(maximum(rank, index_constant(0)), index_constant(values.size())));
+  const Array chosen =
+      take(astype(values, arr.dtype()), remainder(maximum(rank, index_constant(0)), index_constant(values.size())));
   return reshape(where(flat_mask, chosen, ravel(arr)), arr.shape());
 }
 
-Array put_function::operator()(const Array& a, const Array& indices, const Array& values, PutOptions options,
+Array put_function::operator()(const Array& a, const Array& positions, const Array& values, PutOptions options,
                                Loc loc) const {
   CallSite site(loc);
   const Array flat = ravel(a);
-  Array index = ravel(indices);
+  Array index = ravel(positions);
   const Array v = ravel(values);
   if (flat.size() == 0 || index.size() == 0 || v.size() == 0) return a;
   const Array repeated = resize(astype(v, a.dtype()), {index.size()});
@@ -199,17 +202,18 @@ Array put_function::operator()(const Array& a, const Array& indices, const Array
   return reshape(flat.at(index).set(repeated, {.mode = "drop"}), a.shape());
 }
 
-Array put_along_axis_function::operator()(const Array& arr, const Array& indices, const Array& values,
+Array put_along_axis_function::operator()(const Array& arr, const Array& positions, const Array& values,
                                           std::optional<int> axis, Loc loc) const {
   CallSite site(loc);
-  if (!axis) return put_along_axis(ravel(arr), ravel(indices), values, 0);
+  if (!axis) return put_along_axis(ravel(arr), ravel(positions), values, 0);
   const int a = ops::normalize_axis("put_along_axis", *axis, arr.ndim());
-  if (indices.ndim() != arr.ndim()) {
-    throw ShapeError("put_along_axis", fmt::format("indices of rank {} for an array of rank {}", indices.ndim(), arr.ndim()));
+  if (positions.ndim() != arr.ndim()) {
+    throw ShapeError("put_along_axis",
+                     fmt::format("indices of rank {} for an array of rank {}", positions.ndim(), arr.ndim()));
   }
   // Index arrays for every axis: the given ones along `axis`, the position itself along the others
-  // (broadcast against the indices' shape), as take_along_axis reads them.
-  Shape shape = indices.shape();
+  // (broadcast against the positions' shape), as take_along_axis reads them.
+  Shape shape = positions.shape();
   for (int d = 0; d < arr.ndim(); ++d) {
     if (d != a && shape[d] != 1 && arr.shape()[d] != 1 && shape[d] != arr.shape()[d]) {
       throw ShapeError("put_along_axis", fmt::format("indices of shape {} do not fit an array of shape {}",
@@ -220,7 +224,7 @@ Array put_along_axis_function::operator()(const Array& arr, const Array& indices
   std::vector<Index> index;
   for (int d = 0; d < arr.ndim(); ++d) {
     if (d == a) {
-      Array along = broadcast_to(indices, shape);
+      Array along = broadcast_to(positions, shape);
       along = where(less(along, Array(0)), add(along, Array(arr.shape()[a])), along);
       index.emplace_back(along);
     } else {
@@ -232,13 +236,14 @@ Array put_along_axis_function::operator()(const Array& arr, const Array& indices
 
 // --- Flat and multi-dimensional indices -------------------------------------------------------------
 
-std::vector<Array> unravel_index_function::operator()(const Array& indices, const Shape& shape, Loc loc) const {
+std::vector<Array> unravel_index_function::operator()(const Array& flat_indices, const Shape& shape, Loc loc) const {
   CallSite site(loc);
-  if (!is_integer(indices.dtype())) {
-    throw DTypeError("unravel_index", fmt::format("indices must be integers, got {}", dtype_name(indices.dtype())));
+  if (!is_integer(flat_indices.dtype())) {
+    throw DTypeError("unravel_index",
+                     fmt::format("indices must be integers, got {}", dtype_name(flat_indices.dtype())));
   }
   // Divide by the sizes from the last axis; what is left says whether the index was out of range.
-  Array rest = indices;
+  Array rest = flat_indices;
   std::vector<Array> out(static_cast<std::size_t>(shape.ndim()));
   for (int d = shape.ndim() - 1; d >= 0; --d) {
     auto [quotient, remainder_value] = std::pair{floor_divide(rest, Array(shape[d])), remainder(rest, Array(shape[d]))};
@@ -246,7 +251,8 @@ std::vector<Array> unravel_index_function::operator()(const Array& indices, cons
     rest = quotient;
   }
   const Array too_large = greater(rest, Array(0));
-  const Array too_small = is_unsigned_integer(indices.dtype()) ? zeros_like(rest, DType::bool_) : less(rest, Array(-1));
+  const Array too_small =
+      is_unsigned_integer(flat_indices.dtype()) ? zeros_like(rest, DType::bool_) : less(rest, Array(-1));
   for (int d = 0; d < shape.ndim(); ++d) {
     Array& index = out[static_cast<std::size_t>(d)];
     index = where(too_large, astype(Array(shape[d] - 1), index.dtype()), where(too_small, zeros_like(index), index));
@@ -258,10 +264,12 @@ Array ravel_multi_index_function::operator()(const std::vector<Array>& multi_ind
                                              std::string_view mode, Loc loc) const {
   CallSite site(loc);
   if (static_cast<int>(multi_index.size()) != dims.ndim()) {
-    throw ValueError("ravel_multi_index", fmt::format("{} index arrays for {} dimensions", multi_index.size(), dims.ndim()));
+    throw ValueError("ravel_multi_index",
+                     fmt::format("{} index arrays for {} dimensions", multi_index.size(), dims.ndim()));
   }
   if (mode != "raise" && mode != "wrap" && mode != "clip") {
-    throw ValueError("ravel_multi_index", fmt::format("mode must be \"raise\", \"wrap\" or \"clip\", got \"{}\"", mode));
+    throw ValueError("ravel_multi_index",
+                     fmt::format("mode must be \"raise\", \"wrap\" or \"clip\", got \"{}\"", mode));
   }
   Array flat = zeros({}, default_int_dtype());
   for (int d = 0; d < dims.ndim(); ++d) {
@@ -272,8 +280,9 @@ Array ravel_multi_index_function::operator()(const std::vector<Array>& multi_ind
     } else if (mode == "clip") {
       index = clip(index, index_constant(0), index_constant(n - 1));
     } else if (index.is_tracer()) {
-      throw ConcretizationError("ravel_multi_index", "mode \"raise\" checks the indices, which are traced here; use "
-                                                     "mode \"wrap\" or \"clip\" under jit");
+      throw ConcretizationError("ravel_multi_index",
+                                "mode \"raise\" checks the indices, which are traced here; use "
+                                "mode \"wrap\" or \"clip\" under jit");
     } else if (index.size() > 0 && (min(index).item<std::int64_t>() < 0 || max(index).item<std::int64_t>() >= n)) {
       throw IndexError("ravel_multi_index", fmt::format("index out of range for dimension {} of size {}", d, n));
     }
@@ -303,7 +312,8 @@ Array partition_function::operator()(const Array& x, std::int64_t kth, int axis,
   CallSite site(loc);
   const int a = ops::normalize_axis("partition", axis, x.ndim());
   const std::int64_t n = x.shape()[a];
-  if (kth < -n || kth >= n) throw IndexError("partition", fmt::format("kth {} out of range for an axis of length {}", kth, n));
+  if (kth < -n || kth >= n)
+    throw IndexError("partition", fmt::format("kth {} out of range for an axis of length {}", kth, n));
   return sort(x, a);
 }
 
@@ -311,16 +321,17 @@ Array argpartition_function::operator()(const Array& x, std::int64_t kth, int ax
   CallSite site(loc);
   const int a = ops::normalize_axis("argpartition", axis, x.ndim());
   const std::int64_t n = x.shape()[a];
-  if (kth < -n || kth >= n) throw IndexError("argpartition", fmt::format("kth {} out of range for an axis of length {}", kth, n));
+  if (kth < -n || kth >= n)
+    throw IndexError("argpartition", fmt::format("kth {} out of range for an axis of length {}", kth, n));
   return argsort(x, a);
 }
 
 Array sort_complex_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   const Array inexact = ops::to_inexact(x);
-  const DType complex_type = is_complex(inexact.dtype())            ? inexact.dtype()
+  const DType complex_type = is_complex(inexact.dtype())         ? inexact.dtype()
                              : inexact.dtype() == DType::float64 ? DType::complex128
-                                                                  : DType::complex64;
+                                                                 : DType::complex64;
   const Array values = astype(inexact, complex_type);
   if (values.ndim() == 0) return values;
   const int axis = values.ndim() - 1;
@@ -346,8 +357,8 @@ TopKResult top_k_function::operator()(const Array& x, std::int64_t k, Loc loc) c
   }
   operands.push_back(lax::broadcasted_iota(default_int_dtype(), x.shape(), axis));
   const Array order = lax::sort(operands, axis, static_cast<int>(operands.size())).back();
-  const Array indices = lax::slice_in_dim(order, 0, k, 1, axis);
-  return {take_along_axis(x, indices, axis), astype(indices, DType::int32)};
+  const Array chosen = lax::slice_in_dim(order, 0, k, 1, axis);
+  return {take_along_axis(x, chosen, axis), astype(chosen, DType::int32)};
 }
 
 // --- Functions along and over axes ------------------------------------------------------------------

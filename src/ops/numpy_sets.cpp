@@ -1,14 +1,13 @@
 // jx/numpy/sets.h. Everything starts from a stable lexicographic sort of the rows (a row is one element,
 // or one slice along the unique axis) and a mask of the rows that differ from their predecessor; the
 // distinct rows are then compacted into a result of static length (src/ops/compaction.h).
-#include "jx/numpy/sets.h"
-
 #include <fmt/format.h>
 
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
 #include "jx/numpy/selection.h"
+#include "jx/numpy/sets.h"
 #include "ops/compaction.h"
 #include "ops/promotion.h"
 
@@ -82,7 +81,8 @@ UniqueResult unique_function::operator()(const Array& x, UniqueOptions options, 
   values = reshape(values, options.axis ? slice_shape : Shape{length});
   if (options.axis) values = moveaxis(values, 0, axis);
   UniqueResult result{values, {}, {}, {}};
-  if (options.return_index) result.indices = n == 0 ? zeros({length}, default_int_dtype()) : take(sorted.order, positions);
+  if (options.return_index)
+    result.indices = n == 0 ? zeros({length}, default_int_dtype()) : take(sorted.order, positions);
   if (options.return_inverse) {
     const Array group = subtract(cumsum(sorted.first, {.dtype = default_int_dtype()}), index_constant(1));
     Array inverse = zeros({n}, default_int_dtype()).at(sorted.order).set(group);
@@ -97,8 +97,11 @@ UniqueResult unique_function::operator()(const Array& x, UniqueOptions options, 
 
 UniqueAllResult unique_all_function::operator()(const Array& x, UniqueSizeOptions options, Loc loc) const {
   CallSite site(loc);
-  const UniqueResult r = unique(x, {.return_index = true, .return_inverse = true, .return_counts = true,
-                                    .size = options.size, .fill_value = options.fill_value});
+  const UniqueResult r = unique(x, {.return_index = true,
+                                    .return_inverse = true,
+                                    .return_counts = true,
+                                    .size = options.size,
+                                    .fill_value = options.fill_value});
   return {r.values, r.indices, r.inverse, r.counts};
 }
 
@@ -123,8 +126,8 @@ Array isin_function::operator()(const Array& element, const Array& test_elements
   CallSite site(loc);
   // Every element against every test element: O(n m) work, no sorting, and exact under every transform.
   const Array tests = ravel(test_elements);
-  const Array hit = tests.size() == 0 ? zeros(element.shape(), DType::bool_)
-                                      : any(equal(expand_dims(element, -1), tests), -1);
+  const Array hit =
+      tests.size() == 0 ? zeros(element.shape(), DType::bool_) : any(equal(expand_dims(element, -1), tests), -1);
   return inverted ? logical_not(hit) : hit;
 }
 

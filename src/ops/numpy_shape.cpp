@@ -188,26 +188,27 @@ Array vstack_function::operator()(const std::vector<Array>& arrays, Loc loc) con
   return concatenate(rows, 0);
 }
 
-std::vector<Array> split(const Array& x, const std::vector<std::int64_t>& indices, int axis, Loc loc) {
+std::vector<Array> split(const Array& x, const std::vector<std::int64_t>& boundaries, int axis, Loc loc) {
   CallSite site(loc);
   const int d = normalize_axis("split", axis, x.ndim());
   const std::int64_t size = x.shape()[d];
-  // As JAX (whose parts are the differences of [0, indices..., size]), the indices must be ascending
-  // and within the axis: NumPy's clamping of indices past the end, or its overlapping parts for
+  // As JAX (whose parts are the differences of [0, boundaries..., size]), the boundaries must be ascending
+  // and within the axis: NumPy's clamping of boundaries past the end, or its overlapping parts for
   // descending ones, are errors there.
   std::int64_t previous = 0;
-  for (std::int64_t index : indices) {
+  for (std::int64_t index : boundaries) {
     if (index < previous || index > size) {
-      throw ValueError("split", fmt::format("split indices must be ascending and within [0, {}] (axis {} of shape {}), "
-                                            "got {}",
-                                            size, d, x.shape().to_string(), fmt::join(indices, ", ")));
+      throw ValueError("split",
+                       fmt::format("split boundaries must be ascending and within [0, {}] (axis {} of shape {}), "
+                                   "got {}",
+                                   size, d, x.shape().to_string(), fmt::join(boundaries, ", ")));
     }
     previous = index;
   }
   std::vector<Array> parts;
   std::int64_t start = 0;
-  for (std::size_t i = 0; i <= indices.size(); ++i) {
-    const std::int64_t end = i < indices.size() ? indices[i] : size;
+  for (std::size_t i = 0; i <= boundaries.size(); ++i) {
+    const std::int64_t end = i < boundaries.size() ? boundaries[i] : size;
     parts.push_back(lax::slice_in_dim(x, start, end, 1, d));
     start = end;
   }
@@ -222,9 +223,9 @@ std::vector<Array> split(const Array& x, std::int64_t sections, int axis, Loc lo
         "split", fmt::format("array split does not result in an equal division: axis {} of size {} into {} parts", d,
                              x.shape()[d], sections));
   }
-  std::vector<std::int64_t> indices;
-  for (std::int64_t i = 1; i < sections; ++i) indices.push_back(i * (x.shape()[d] / sections));
-  return split(x, indices, d);
+  std::vector<std::int64_t> boundaries;
+  for (std::int64_t i = 1; i < sections; ++i) boundaries.push_back(i * (x.shape()[d] / sections));
+  return split(x, boundaries, d);
 }
 
 Array tile_function::operator()(const Array& x, const std::vector<std::int64_t>& reps, Loc loc) const {

@@ -385,21 +385,21 @@ Array trim_zeros_function::operator()(const Array& x, std::string_view trim, Loc
                               "the length of the result depends on the values of a traced array; trim a concrete "
                               "array (outside jit), or use a mask of the same shape instead");
   }
-  const std::vector<bool> nonzero = [&] {
+  const std::vector<bool> is_nonzero = [&] {
     std::vector<bool> flags;
     for (auto v : lax::ne(x, ops::convert_to(Array(0), {x.dtype(), true})).to_vector<std::uint8_t>())
       flags.push_back(v != 0);
     return flags;
   }();
-  const auto n = static_cast<std::int64_t>(nonzero.size());
+  const auto n = static_cast<std::int64_t>(is_nonzero.size());
   std::int64_t first = 0, last = n;
   const bool front = trim.find_first_of("fF") != std::string_view::npos;
   const bool back = trim.find_first_of("bB") != std::string_view::npos;
   if (front) {
-    while (first < n && !nonzero[static_cast<std::size_t>(first)]) ++first;
+    while (first < n && !is_nonzero[static_cast<std::size_t>(first)]) ++first;
   }
   if (back) {
-    while (last > first && !nonzero[static_cast<std::size_t>(last - 1)]) --last;
+    while (last > first && !is_nonzero[static_cast<std::size_t>(last - 1)]) --last;
   }
   return slice_axis(x, first, last, 0);
 }

@@ -1,12 +1,11 @@
 // jx/numpy/windows.h: NumPy's window formulas over n = 0 .. M-1, in the default float type.
-#include "jx/numpy/windows.h"
-
 #include <numbers>
 
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
 #include "jx/numpy/math.h"
+#include "jx/numpy/windows.h"
 
 namespace jx::numpy {
 namespace {
@@ -33,7 +32,8 @@ Array bartlett_function::operator()(std::int64_t M, Loc loc) const {
   if (M == 1) return ones({1}, default_float_dtype());
   // 1 - |2n / (M - 1) - 1|
   const Array n = points(M);
-  return subtract(Array(1.0), abs(subtract(divide(multiply(n, Array(2.0)), Array(static_cast<double>(M - 1))), Array(1.0))));
+  return subtract(Array(1.0),
+                  abs(subtract(divide(multiply(n, Array(2.0)), Array(static_cast<double>(M - 1))), Array(1.0))));
 }
 
 Array blackman_function::operator()(std::int64_t M, Loc loc) const {

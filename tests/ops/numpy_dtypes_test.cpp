@@ -20,11 +20,13 @@ using jx::testing::Arrays;
 using jx::testing::json;
 
 jx::DType dtype_named(const std::string& name) {
-  static const std::map<std::string, jx::DType> names = {
-      {"bool", jx::bool_},     {"int8", jx::int8},       {"int16", jx::int16},       {"int32", jx::int32},
-      {"int64", jx::int64},    {"uint8", jx::uint8},     {"uint16", jx::uint16},     {"uint32", jx::uint32},
-      {"uint64", jx::uint64},  {"float16", jx::float16}, {"float32", jx::float32},   {"float64", jx::float64},
-      {"complex64", jx::complex64}, {"complex128", jx::complex128}};
+  static const std::map<std::string, jx::DType> names = {{"bool", jx::bool_},          {"int8", jx::int8},
+                                                         {"int16", jx::int16},         {"int32", jx::int32},
+                                                         {"int64", jx::int64},         {"uint8", jx::uint8},
+                                                         {"uint16", jx::uint16},       {"uint32", jx::uint32},
+                                                         {"uint64", jx::uint64},       {"float16", jx::float16},
+                                                         {"float32", jx::float32},     {"float64", jx::float64},
+                                                         {"complex64", jx::complex64}, {"complex128", jx::complex128}};
   return names.at(name);
 }
 
@@ -46,17 +48,31 @@ const jx::testing::OracleOps& dtype_ops() {
       {"finfo",
        {[](const Arrays&, const json& p) {
           const jnp::FloatLimits f = jnp::finfo(dtype_named(p.at("dtype")));
-          const std::vector<double> fields = {
-              double(f.bits),   f.eps,           f.epsneg,         f.max,          f.min,         f.tiny,
-              f.smallest_normal, f.smallest_subnormal, f.resolution, double(f.precision), double(f.nmant),
-              double(f.nexp),   double(f.minexp), double(f.maxexp), double(f.machep), double(f.negep), double(f.iexp)};
+          const std::vector<double> fields = {double(f.bits),
+                                              f.eps,
+                                              f.epsneg,
+                                              f.max,
+                                              f.min,
+                                              f.tiny,
+                                              f.smallest_normal,
+                                              f.smallest_subnormal,
+                                              f.resolution,
+                                              double(f.precision),
+                                              double(f.nmant),
+                                              double(f.nexp),
+                                              double(f.minexp),
+                                              double(f.maxexp),
+                                              double(f.machep),
+                                              double(f.negep),
+                                              double(f.iexp)};
           return Arrays{jnp::array(fields, jx::float64)};
         },
         false}},
       {"iinfo",
        {[](const Arrays&, const json& p) {
           const jnp::IntLimits i = jnp::iinfo(dtype_named(p.at("dtype")));
-          return Arrays{jnp::array(std::vector<std::int64_t>{i.bits, i.min, static_cast<std::int64_t>(i.max)}, jx::int64)};
+          return Arrays{
+              jnp::array(std::vector<std::int64_t>{i.bits, i.min, static_cast<std::int64_t>(i.max)}, jx::int64)};
         },
         false}},
   };

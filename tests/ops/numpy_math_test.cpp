@@ -5,6 +5,8 @@
 #include <cmath>
 #include <complex>
 #include <limits>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "jx/core/error.h"
@@ -87,6 +89,21 @@ const jx::testing::OracleOps& math_ops() {
       {"gcd", binary(jnp::gcd)},
       {"lcm", binary(jnp::lcm)},
       {"bitwise_count", unary(jnp::bitwise_count)},
+      {"array_equiv", binary(jnp::array_equiv)},
+      {"packbits", {[](const Arrays& a, const json& p) {
+         std::optional<int> axis;
+         if (!p.at("axis").is_null()) axis = p.at("axis").get<int>();
+         const std::string order = p.at("bitorder");
+         return Arrays{jnp::packbits(a.at(0), {.axis = axis, .bitorder = order})};
+       }}},
+      {"unpackbits", {[](const Arrays& a, const json& p) {
+         std::optional<int> axis;
+         if (!p.at("axis").is_null()) axis = p.at("axis").get<int>();
+         std::optional<std::int64_t> count;
+         if (!p.at("count").is_null()) count = p.at("count").get<std::int64_t>();
+         const std::string order = p.at("bitorder");
+         return Arrays{jnp::unpackbits(a.at(0), {.axis = axis, .count = count, .bitorder = order})};
+       }}},
       {"nan_to_num", {[](const Arrays& a, const json& p) {
          if (!p.contains("nan")) return Arrays{jnp::nan_to_num(a.at(0))};
          return Arrays{jnp::nan_to_num(

@@ -36,20 +36,17 @@ const jx::testing::OracleOps& polynomial_ops() {
           return Arrays{jnp::polymul(a.at(0), a.at(1), {.trim_leading_zeros = p.value("trim", false)})};
         },
         true}},
-      {"polydiv",
-       {[](const Arrays& a, const json& p) {
+      {"polydiv", {[](const Arrays& a, const json& p) {
          auto [quotient, remainder] = jnp::polydiv(a.at(0), a.at(1), {.trim_leading_zeros = p.value("trim", false)});
          return Arrays{quotient, remainder};
        }}},
       {"polyder", {[](const Arrays& a, const json& p) { return Arrays{jnp::polyder(a.at(0), p.at("m").get<int>())}; }}},
-      {"polyint",
-       {[](const Arrays& a, const json& p) {
+      {"polyint", {[](const Arrays& a, const json& p) {
          std::optional<Array> k;
          if (p.contains("k")) k = a.at(1);
          return Arrays{jnp::polyint(a.at(0), p.at("m").get<int>(), k)};
        }}},
-      {"polyfit",
-       {[](const Arrays& a, const json& p) {
+      {"polyfit", {[](const Arrays& a, const json& p) {
          std::optional<Array> w;
          if (p.contains("w")) w = a.at(2);
          return Arrays{jnp::polyfit(a.at(0), a.at(1), p.at("deg").get<int>(), {.w = w})};
@@ -83,7 +80,11 @@ TEST(NumpyPolynomials, DerivativesMatchFiniteDifferences) {
   const Array p = jnp::array({2.0, -3.0, 0.5}, jx::float64);
   const Array x = jnp::array({0.3, -1.1, 2.0}, jx::float64);
   jx::test::check_grads([](const Array& c, const Array& t) { return jnp::polyval(c, t); }, {p, x}, 2);
-  jx::test::check_grads([&](const Array& c) { return jnp::polydiv(c, jnp::array({1.0, 2.0}, jx::float64)).quotient; }, {p}, 2);
+  jx::test::check_grads(
+      [&](const Array& c) {
+        return jnp::polydiv(c, jnp::array({1.0, 2.0}, jx::float64)).quotient;
+      },
+      {p}, 2);
   // d/dx polyval(p, x) = polyval(polyder(p), x).
   const Array slope = jx::grad([&](const Array& t) { return jnp::sum(jnp::polyval(p, t)); })(x);
   EXPECT_TRUE(jnp::allclose(slope, jnp::polyval(jnp::polyder(p), x)).item<bool>());

@@ -44,20 +44,23 @@ const jx::testing::OracleOps& selection_ops() {
   static const jx::testing::OracleOps ops = {
       {"nonzero", {[](const Arrays& a, const json& p) { return jnp::nonzero(a.at(0), size_of(p)); }, false}},
       {"argwhere", {[](const Arrays& a, const json& p) { return Arrays{jnp::argwhere(a.at(0), size_of(p))}; }, false}},
-      {"flatnonzero", {[](const Arrays& a, const json& p) { return Arrays{jnp::flatnonzero(a.at(0), size_of(p))}; }, false}},
+      {"flatnonzero",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::flatnonzero(a.at(0), size_of(p))}; }, false}},
       {"extract",
-       {[](const Arrays& a, const json& p) { return Arrays{jnp::extract(a.at(0), a.at(1), size_of(p, a.at(1).dtype()))}; },
+       {[](const Arrays& a, const json& p) {
+          return Arrays{jnp::extract(a.at(0), a.at(1), size_of(p, a.at(1).dtype()))};
+        },
         false}},
       {"compress",
        {[](const Arrays& a, const json& p) {
           return Arrays{jnp::compress(a.at(0), a.at(1), axis_of(p), size_of(p, a.at(1).dtype()))};
         },
         false}},
-      {"select",
-       {[](const Arrays& a, const json& p) {
+      {"select", {[](const Arrays& a, const json& p) {
          const auto n = p.at("n").get<std::size_t>();
          const Arrays conditions(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n));
-         const Arrays choices(a.begin() + static_cast<std::ptrdiff_t>(n), a.begin() + static_cast<std::ptrdiff_t>(2 * n));
+         const Arrays choices(a.begin() + static_cast<std::ptrdiff_t>(n),
+                              a.begin() + static_cast<std::ptrdiff_t>(2 * n));
          return Arrays{jnp::select(conditions, choices, a.at(2 * n))};
        }}},
       {"choose",
@@ -66,8 +69,7 @@ const jx::testing::OracleOps& selection_ops() {
           return Arrays{jnp::choose(a.at(0), Arrays(a.begin() + 1, a.end()), mode)};
         },
         false}},
-      {"piecewise",
-       {[](const Arrays& a, const json& p) {
+      {"piecewise", {[](const Arrays& a, const json& p) {
          std::vector<std::function<Array(const Array&)>> functions;
          if (p.at("otherwise").get<bool>()) {
            functions = {[](const Array& t) { return -t; }, [](const Array& t) { return t * 3.0f; },
@@ -78,8 +80,7 @@ const jx::testing::OracleOps& selection_ops() {
          return Arrays{jnp::piecewise(a.at(0), {a.at(1), a.at(2)}, functions)};
        }}},
       {"place", {[](const Arrays& a, const json&) { return Arrays{jnp::place(a.at(0), a.at(1), a.at(2))}; }}},
-      {"put",
-       {[](const Arrays& a, const json& p) {
+      {"put", {[](const Arrays& a, const json& p) {
          jnp::PutOptions options;
          std::string mode;
          if (!p.at("mode").is_null()) {
@@ -88,10 +89,12 @@ const jx::testing::OracleOps& selection_ops() {
          }
          return Arrays{jnp::put(a.at(0), a.at(1), a.at(2), options)};
        }}},
-      {"put_along_axis",
-       {[](const Arrays& a, const json& p) { return Arrays{jnp::put_along_axis(a.at(0), a.at(1), a.at(2), axis_of(p))}; }}},
-      {"unravel_index",
-       {[](const Arrays& a, const json& p) { return jnp::unravel_index(a.at(0), jx::testing::case_shape(p.at("shape"))); }}},
+      {"put_along_axis", {[](const Arrays& a, const json& p) {
+         return Arrays{jnp::put_along_axis(a.at(0), a.at(1), a.at(2), axis_of(p))};
+       }}},
+      {"unravel_index", {[](const Arrays& a, const json& p) {
+         return jnp::unravel_index(a.at(0), jx::testing::case_shape(p.at("shape")));
+       }}},
       {"ravel_multi_index",
        {[](const Arrays& a, const json& p) {
           const std::string mode = p.at("mode");
@@ -100,21 +103,19 @@ const jx::testing::OracleOps& selection_ops() {
         false}},
       {"lexsort", {[](const Arrays& a, const json& p) { return Arrays{jnp::lexsort(a, p.value("axis", -1))}; }}},
       {"partition", {[](const Arrays& a, const json& p) { return Arrays{jnp::partition(a.at(0), p.at("kth"))}; }}},
-      {"argpartition", {[](const Arrays& a, const json& p) { return Arrays{jnp::argpartition(a.at(0), p.at("kth"))}; }}},
+      {"argpartition",
+       {[](const Arrays& a, const json& p) { return Arrays{jnp::argpartition(a.at(0), p.at("kth"))}; }}},
       {"sort_complex", {[](const Arrays& a, const json&) { return Arrays{jnp::sort_complex(a.at(0))}; }}},
-      {"top_k",
-       {[](const Arrays& a, const json& p) {
+      {"top_k", {[](const Arrays& a, const json& p) {
          auto [values, indices] = jnp::top_k(a.at(0), p.at("k"));
          return Arrays{values, indices};
        }}},
-      {"apply_along_axis",
-       {[](const Arrays& a, const json& p) {
+      {"apply_along_axis", {[](const Arrays& a, const json& p) {
          std::function<Array(const Array&)> f = [](const Array& t) { return jnp::sum(t); };
          if (p.at("function") == "outer") f = [](const Array& t) { return jnp::outer(t, t(jx::Slice{0, 2})); };
          return Arrays{jnp::apply_along_axis(f, p.at("axis").get<int>(), a.at(0))};
        }}},
-      {"apply_over_axes",
-       {[](const Arrays& a, const json& p) {
+      {"apply_over_axes", {[](const Arrays& a, const json& p) {
          return Arrays{jnp::apply_over_axes([](const Array& t, int axis) { return jnp::sum(t, axis); }, a.at(0),
                                             p.at("axes").get<std::vector<int>>())};
        }}},
@@ -126,7 +127,8 @@ TEST(NumpySelection, MatchesNumpy) { jx::testing::replay_family("selection", sel
 
 TEST(NumpySelection, StaticSizesWorkUnderJitAndVmap) {
   const Array mask = jnp::array({{0, 3, 0}, {1, 0, 2}});
-  const auto traced = jx::jit([](const Array& m) { return jnp::nonzero(m, {.size = 4, .fill_value = Array(-1)}); })(mask);
+  const auto traced =
+      jx::jit([](const Array& m) { return jnp::nonzero(m, {.size = 4, .fill_value = Array(-1)}); })(mask);
   EXPECT_EQ(traced[0].to_vector<int>(), (std::vector<int>{0, 1, 1, -1}));
   EXPECT_EQ(traced[1].to_vector<int>(), (std::vector<int>{1, 0, 2, -1}));
   const Array rows = jx::vmap([](const Array& row) { return jnp::flatnonzero(row, {.size = 2}); })(mask);
@@ -138,13 +140,17 @@ TEST(NumpySelection, StaticSizesWorkUnderJitAndVmap) {
   } catch (const jx::ConcretizationError& e) {
     EXPECT_NE(std::string(e.what()).find(".size"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(jx::jit([](const Array& a) { return jnp::choose(a, {a, a}); })(jnp::array({0, 1})), jx::ConcretizationError);
+  EXPECT_THROW(jx::jit([](const Array& a) {
+                 return jnp::choose(a, {a, a});
+               })(jnp::array({0, 1})),
+               jx::ConcretizationError);
 }
 
 TEST(NumpySelection, GradientsFlowThroughSelections) {
   const Array x = jnp::array({-2.0f, 0.5f, 3.0f});
   const Array g = jx::grad([](const Array& v) {
-    return jnp::sum(jnp::piecewise(v, {v < 0.0f}, {[](const Array& t) { return t * t; }, [](const Array& t) { return t * 3.0f; }}));
+    return jnp::sum(
+        jnp::piecewise(v, {v < 0.0f}, {[](const Array& t) { return t * t; }, [](const Array& t) { return t * 3.0f; }}));
   })(x);
   EXPECT_EQ(g.to_vector<float>(), (std::vector<float>{-4.0f, 3.0f, 3.0f}));
   const Array gt = jx::grad([](const Array& v) { return jnp::sum(jnp::top_k(v, 2).values); })(x);

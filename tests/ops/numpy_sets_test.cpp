@@ -33,7 +33,8 @@ jx::testing::OracleOp set_op(F f) {
   // Traced only when the case has a static size.
   return {[f](const Arrays& a, const json& p) {
             return Arrays{f(a.at(0), a.at(1),
-                            {.assume_unique = p.value("assume_unique", false), .size = size_of(p),
+                            {.assume_unique = p.value("assume_unique", false),
+                             .size = size_of(p),
                              .fill_value = fill_of(p, a.at(0).dtype())})};
           },
           false};
@@ -46,8 +47,11 @@ const jx::testing::OracleOps& set_ops() {
           const bool everything = p.value("return_all", false);
           std::optional<int> axis;
           if (p.contains("axis")) axis = p.at("axis").get<int>();
-          const auto r = jnp::unique(a.at(0), {.return_index = everything, .return_inverse = everything,
-                                               .return_counts = everything, .axis = axis, .size = size_of(p),
+          const auto r = jnp::unique(a.at(0), {.return_index = everything,
+                                               .return_inverse = everything,
+                                               .return_counts = everything,
+                                               .axis = axis,
+                                               .size = size_of(p),
                                                .fill_value = fill_of(p, a.at(0).dtype())});
           return everything ? Arrays{r.values, r.indices, r.inverse, r.counts} : Arrays{r.values};
         },
@@ -71,8 +75,9 @@ const jx::testing::OracleOps& set_ops() {
         },
         false}},
       {"unique_values", {[](const Arrays& a, const json&) { return Arrays{jnp::unique_values(a.at(0))}; }, false}},
-      {"isin",
-       {[](const Arrays& a, const json& p) { return Arrays{jnp::isin(a.at(0), a.at(1), p.at("invert").get<bool>())}; }}},
+      {"isin", {[](const Arrays& a, const json& p) {
+         return Arrays{jnp::isin(a.at(0), a.at(1), p.at("invert").get<bool>())};
+       }}},
       {"union1d", set_op(jnp::union1d)},
       {"intersect1d", set_op(jnp::intersect1d)},
       {"setdiff1d", set_op(jnp::setdiff1d)},
@@ -91,7 +96,8 @@ TEST(NumpySets, StaticSizesWorkUnderJitAndVmap) {
   })(x);
   EXPECT_EQ(counts[0].to_vector<int>(), (std::vector<int>{1, 2, 3, 7, -1}));
   EXPECT_EQ(counts[1].to_vector<int>(), (std::vector<int>{1, 1, 2, 2, 0}));
-  const Array per_row = jx::vmap([](const Array& row) { return jnp::unique(row, {.size = 3, .fill_value = Array(0)}).values; })(x);
+  const Array per_row =
+      jx::vmap([](const Array& row) { return jnp::unique(row, {.size = 3, .fill_value = Array(0)}).values; })(x);
   EXPECT_EQ(per_row.to_vector<int>(), (std::vector<int>{1, 3, 0, 2, 7, 0}));
   const Array common = jx::jit([](const Array& a, const Array& b) {
     return jnp::intersect1d(a, b, {.size = 3, .fill_value = Array(-1)});

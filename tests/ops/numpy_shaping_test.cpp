@@ -128,6 +128,7 @@ TEST(NumpyShaping, GradientsFlowBackToTheRightElements) {
 
 TEST(NumpyShaping, RejectsBadArguments) {
   const Array x = jnp::zeros({2, 3});
+  EXPECT_EQ(x(jnp::newaxis).shape(), (jx::Shape{1, 2, 3}));  // jnp.newaxis, as x[None]
   EXPECT_THROW(jnp::roll(x, 1, 2), jx::ShapeError);
   EXPECT_THROW(jnp::roll(x, {1, 2}, {0}), jx::ValueError);
   EXPECT_THROW(jnp::rot90(jnp::zeros({3})), jx::ShapeError);

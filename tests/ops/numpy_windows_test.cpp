@@ -23,8 +23,7 @@ TEST(NumpyWindows, MatchesNumpy) {
       {"blackman", window(jnp::blackman)},
       {"hamming", window(jnp::hamming)},
       {"hanning", window(jnp::hanning)},
-      {"kaiser",
-       {[](const Arrays&, const json& p) {
+      {"kaiser", {[](const Arrays&, const json& p) {
          return Arrays{jnp::kaiser(p.at("M").get<std::int64_t>(), p.at("beta").get<double>())};
        }}},
   };

@@ -70,7 +70,16 @@ bool can_cast(DType from, DType to, std::string_view casting = "safe",
               std::source_location loc = std::source_location::current());
 
 // NumPy's abstract scalar hierarchy, for issubdtype(x.dtype(), jnp::floating).
-enum class DTypeCategory { generic, number, inexact, floating, complexfloating, integer, signedinteger, unsignedinteger };
+enum class DTypeCategory {
+  generic,
+  number,
+  inexact,
+  floating,
+  complexfloating,
+  integer,
+  signedinteger,
+  unsignedinteger
+};
 inline constexpr DTypeCategory generic = DTypeCategory::generic;
 inline constexpr DTypeCategory number = DTypeCategory::number;
 inline constexpr DTypeCategory inexact = DTypeCategory::inexact;

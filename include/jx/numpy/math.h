@@ -12,8 +12,10 @@
 // turn ints and bools into the default float type).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <source_location>
+#include <string_view>
 
 #include "jx/core/array.h"
 #include "jx/numpy.h"
@@ -136,6 +138,33 @@ inline constexpr struct nan_to_num_function {
 
 // Whether x is a scalar: a 0-d array (jnp.isscalar).
 bool isscalar(const Array& x);
+// Whether x and y broadcast together and are equal everywhere: a bool scalar (False, not an error, for
+// shapes that do not broadcast).
+inline constexpr struct array_equiv_function {
+  Array operator()(const Array& x, const Array& y, Loc loc = Loc::current()) const;
+} array_equiv{};
+
+// The elements of an integer or bool array as bits (non-zero is 1), packed eight to a uint8 along the
+// axis (of the flattened array when absent), the first element in the highest bit ("big") or the lowest
+// ("little"); the last byte is padded with zeros. unpackbits is the inverse, count keeping only the
+// first bits (negative: all but the last -count).
+struct PackbitsOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  std::optional<int> axis = std::nullopt;
+  std::string_view bitorder = "big";
+};
+inline constexpr struct packbits_function {
+  Array operator()(const Array& x, PackbitsOptions options = {}, Loc loc = Loc::current()) const;
+} packbits{};
+struct UnpackbitsOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  std::optional<int> axis = std::nullopt;
+  std::optional<std::int64_t> count = std::nullopt;
+  std::string_view bitorder = "big";
+};
+inline constexpr struct unpackbits_function {
+  Array operator()(const Array& x, UnpackbitsOptions options = {}, Loc loc = Loc::current()) const;
+} unpackbits{};
 
 #undef JX_NUMPY_UNARY
 #undef JX_NUMPY_BINARY

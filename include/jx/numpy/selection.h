@@ -93,12 +93,12 @@ struct PutOptions {
 // a (flattened) with a[indices] = values, values repeated to the number of indices (jnp.put with
 // inplace=False).
 inline constexpr struct put_function {
-  Array operator()(const Array& a, const Array& indices, const Array& values, PutOptions options = {},
+  Array operator()(const Array& a, const Array& positions, const Array& values, PutOptions options = {},
                    Loc loc = Loc::current()) const;
 } put{};
 // arr with the entries take_along_axis would read set to values (broadcast) (inplace=False).
 inline constexpr struct put_along_axis_function {
-  Array operator()(const Array& arr, const Array& indices, const Array& values, std::optional<int> axis,
+  Array operator()(const Array& arr, const Array& positions, const Array& values, std::optional<int> axis,
                    Loc loc = Loc::current()) const;
 } put_along_axis{};
 
@@ -107,7 +107,7 @@ inline constexpr struct put_along_axis_function {
 // The index along each axis of `shape` of each flat index (negative ones count from the end; out of
 // range ones are clipped, as JAX does).
 inline constexpr struct unravel_index_function {
-  std::vector<Array> operator()(const Array& indices, const Shape& shape, Loc loc = Loc::current()) const;
+  std::vector<Array> operator()(const Array& flat_indices, const Shape& shape, Loc loc = Loc::current()) const;
 } unravel_index{};
 // The flat indices of multi-dimensional ones into an array of shape dims (row-major); mode "raise"
 // checks concrete indices, "wrap" and "clip" bring them into range.

@@ -22,13 +22,13 @@ namespace jx::numpy {
 
 struct UniqueOptions {
   [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  bool return_index = false;    // fill UniqueResult::indices
-  bool return_inverse = false;  // fill UniqueResult::inverse
-  bool return_counts = false;   // fill UniqueResult::counts
-  std::optional<int> axis = std::nullopt;  // unique slices along an axis; the flattened array when absent
-  bool equal_nan = true;                   // NaNs count as one value
+  bool return_index = false;                        // fill UniqueResult::indices
+  bool return_inverse = false;                      // fill UniqueResult::inverse
+  bool return_counts = false;                       // fill UniqueResult::counts
+  std::optional<int> axis = std::nullopt;           // unique slices along an axis; the flattened array when absent
+  bool equal_nan = true;                            // NaNs count as one value
   std::optional<std::int64_t> size = std::nullopt;  // the static number of results (needed under jit)
-  std::optional<Array> fill_value = std::nullopt;    // beyond the values found (the smallest value when absent)
+  std::optional<Array> fill_value = std::nullopt;   // beyond the values found (the smallest value when absent)
 };
 // The sorted distinct values and, as asked: the index of each one's first occurrence, the index of each
 // element's value among them (the input's shape, for the flattened case), and each one's count.
@@ -76,7 +76,8 @@ inline constexpr struct unique_values_function {
   Array operator()(const Array& x, UniqueSizeOptions options = {}, Loc loc = Loc::current()) const;
 } unique_values{};
 
-// Whether each element of `element` occurs in test_elements (or does not, with inverted: NumPy's invert): element's shape.
+// Whether each element of `element` occurs in test_elements (or does not, with inverted: NumPy's invert): element's
+// shape.
 inline constexpr struct isin_function {
   Array operator()(const Array& element, const Array& test_elements, bool inverted = false,
                    Loc loc = Loc::current()) const;
