@@ -1,8 +1,8 @@
-// Replaying the cases of tests/data/numpy_api_oracle.json (written by tools/numpy_api_oracle.py) for one
-// family of functions: each test file maps the ops of its family to calls of jx, and replay_family runs
-// every case eagerly, under jit, and under vmap (the arguments stacked twice along a new first axis, each
-// slice of the result checked against the expected value), unless the op is marked eager-only because
-// its result's shape depends on the values.
+// Replaying the cases of tests/data/numpy_api_oracle.json (written by tools/numpy_api_oracle.py) or
+// scipy_oracle.json (tools/scipy_oracle.py) for one family of functions: each test file maps the ops of its family to
+// calls of jx, and replay_family runs every case eagerly, under jit, and under vmap (the arguments stacked twice along
+// a new first axis, each slice of the result checked against the expected value), unless the op is marked eager-only
+// because its result's shape depends on the values.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -28,8 +28,6 @@ struct OracleOp {
   bool traceable = true;  // false: the result's shape depends on the values (no jit, no vmap)
 };
 using OracleOps = std::map<std::string, OracleOp>;
-
-inline const json& api_cases() { return oracle_cases("numpy_api_oracle.json"); }
 
 namespace detail {
 
@@ -57,11 +55,12 @@ inline void check_batched(const Arrays& results, const json& c, const std::strin
 
 }  // namespace detail
 
-// Runs every case of `family`; fails if an op of the family has no mapping or a mapping has no case.
-inline void replay_family(const std::string& family, const OracleOps& ops) {
+// Runs every case of `family` in tests/data/<file>; fails if an op of the family has no mapping or a
+// mapping has no case.
+inline void replay_family(const std::string& file, const std::string& family, const OracleOps& ops) {
   std::set<std::string> seen;
   int count = 0;
-  for (const json& c : api_cases()) {
+  for (const json& c : oracle_cases(file)) {
     if (c.at("params").value("family", "") != family) continue;
     ++count;
     const std::string op = c.at("op");
@@ -99,6 +98,11 @@ inline void replay_family(const std::string& family, const OracleOps& ops) {
   }
   EXPECT_GT(count, 0) << "no cases of family " << family;
   for (const auto& [op, fn] : ops) EXPECT_TRUE(seen.contains(op)) << "no cases for op '" << op << "'";
+}
+
+// The same for tests/data/numpy_api_oracle.json.
+inline void replay_family(const std::string& family, const OracleOps& ops) {
+  replay_family("numpy_api_oracle.json", family, ops);
 }
 
 }  // namespace jx::testing

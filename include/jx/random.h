@@ -227,3 +227,5 @@ inline constexpr struct orthogonal_function {
 
 }  // namespace random
 }  // namespace jx
+
+#include "jx/random/samplers.h"

@@ -121,3 +121,6 @@ inline constexpr struct log_softmax_function {
 } log_softmax{};
 
 }  // namespace jx::scipy::special
+
+#include "jx/scipy/special_functions.h"
+#include "jx/scipy/stats.h"

@@ -1,8 +1,6 @@
 // jx/numpy/einsum.h: subscripts parsed (with "..." expanded into labels of their own), each operand's
 // diagonals taken and lone labels summed, then operands contracted two at a time in greedy order, each
 // contraction one dot_general.
-#include "jx/numpy/einsum.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/numpy/einsum.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
@@ -60,7 +59,8 @@ Parsed parse(const std::string& subscripts, const std::vector<Array>& arrays) {
   const std::size_t arrow = text.find("->");
   const std::vector<std::string> inputs = split_inputs(arrow == std::string::npos ? text : text.substr(0, arrow));
   if (inputs.size() != arrays.size()) {
-    throw ValueError("einsum", fmt::format("'{}' names {} operands but {} were given", subscripts, inputs.size(), arrays.size()));
+    throw ValueError("einsum",
+                     fmt::format("'{}' names {} operands but {} were given", subscripts, inputs.size(), arrays.size()));
   }
   // How many axes "..." covers in each operand; the widest defines the ellipsis labels (right-aligned).
   std::vector<int> covered(inputs.size(), 0);
@@ -81,7 +81,8 @@ Parsed parse(const std::string& subscripts, const std::vector<Array>& arrays) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     std::string labels = inputs[i];
     const std::size_t dots = labels.find("...");
-    if (dots != std::string::npos) labels.replace(dots, 3, batch.substr(batch.size() - static_cast<std::size_t>(covered[i])));
+    if (dots != std::string::npos)
+      labels.replace(dots, 3, batch.substr(batch.size() - static_cast<std::size_t>(covered[i])));
     for (char c : labels) {
       if (!std::isalpha(static_cast<unsigned char>(c))) {
         throw ValueError("einsum", fmt::format("invalid subscript '{}' in '{}'", c, subscripts));
@@ -138,7 +139,8 @@ Operand reduce(Operand x, const std::string& keep) {
       if (x.labels[i] != x.labels[j]) continue;
       const std::int64_t n = x.value.shape()[static_cast<int>(i)];
       Shape mask_shape;
-      for (int d = 0; d < x.value.ndim(); ++d) mask_shape.push_back(d == static_cast<int>(i) || d == static_cast<int>(j) ? n : 1);
+      for (int d = 0; d < x.value.ndim(); ++d)
+        mask_shape.push_back(d == static_cast<int>(i) || d == static_cast<int>(j) ? n : 1);
       const Array mask = lax::broadcast_in_dim(eye(n, std::nullopt, 0, x.value.dtype()), mask_shape,
                                                {static_cast<int>(i), static_cast<int>(j)});
       x.value = lax::reduce_sum(multiply(x.value, mask), {static_cast<int>(j)});
@@ -195,7 +197,8 @@ Operand contract(const Operand& a, const Operand& b, const std::string& needed) 
 }
 
 // The labels every operand but those at i and j, and the output, need.
-std::string needed_besides(const std::vector<Operand>& operands, std::size_t i, std::size_t j, const std::string& output) {
+std::string needed_besides(const std::vector<Operand>& operands, std::size_t i, std::size_t j,
+                           const std::string& output) {
   std::string needed = output;
   for (std::size_t k = 0; k < operands.size(); ++k) {
     if (k != i && k != j) needed += operands[k].labels;

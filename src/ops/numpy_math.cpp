@@ -14,6 +14,7 @@
 #include "jx/numpy.h"
 #include "jx/numpy/math.h"
 #include "jx/transforms/control_flow.h"
+#include "ops/bessel.h"
 #include "ops/float_info.h"
 #include "ops/promotion.h"
 
@@ -308,34 +309,7 @@ Array i0_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   const Array v = to_inexact(x);
   reject_complex("i0", v);
-  const Array magnitude = lax::abs(v);
-  const bool wide = v.dtype() == DType::float64;
-  // Below the crossover, the power series sum (x^2/4)^k / (k!)^2, whose terms are all positive (no
-  // cancellation); above it, the asymptotic series e^x / sqrt(2 pi x) sum prod (2j-1)^2 / (8 j x),
-  // whose smallest term there is below the dtype's rounding.
-  const double crossover = wide ? 20.0 : 12.0;
-  const int series_terms = wide ? 64 : 36;
-  const int asymptotic_terms = wide ? 20 : 10;
-  const Array small = lax::min(magnitude, constant_like(v, crossover));
-  const Array quarter_square = lax::mul(lax::mul(small, small), constant_like(v, 0.25));
-  Array term = filled_like(v, 1), series = filled_like(v, 1);
-  for (int k = 1; k < series_terms; ++k) {
-    term = lax::mul(term, lax::div(quarter_square, constant_like(v, double(k) * k)));
-    series = lax::add(series, term);
-  }
-  const Array large = lax::max(magnitude, constant_like(v, crossover));
-  const Array inverse = lax::div(constant_like(v, 1), lax::mul(large, constant_like(v, 8)));
-  Array asymptotic_term = filled_like(v, 1), asymptotic = filled_like(v, 1);
-  for (int k = 1; k < asymptotic_terms; ++k) {
-    const double odd = 2.0 * k - 1;
-    asymptotic_term = lax::mul(asymptotic_term, lax::mul(inverse, constant_like(v, odd * odd / k)));
-    asymptotic = lax::add(asymptotic, asymptotic_term);
-  }
-  // e^x / sqrt(2 pi x) as e^(x/2) * (e^(x/2) / sqrt(...)), finite up to the largest finite result.
-  const Array half_exp = lax::exp(lax::mul(large, constant_like(v, 0.5)));
-  const Array scale =
-      lax::mul(half_exp, lax::div(half_exp, lax::sqrt(lax::mul(large, constant_like(v, 2 * std::numbers::pi)))));
-  return lax::select(lax::le(magnitude, constant_like(v, crossover)), series, lax::mul(scale, asymptotic));
+  return ops::bessel_i(v, 0, false);
 }
 
 // --- Integers ---------------------------------------------------------------------------------------

@@ -1,9 +1,8 @@
 // jx/numpy/printing.h: NumPy's spellings over jx's print options.
-#include "jx/numpy/printing.h"
-
 #include <fmt/format.h>
 
 #include "jx/core/error.h"
+#include "jx/numpy/printing.h"
 
 namespace jx::numpy {
 
@@ -12,16 +11,19 @@ PrintOptions get_printoptions() { return get_print_options(); }
 void set_printoptions(const PrintOptionsUpdate& update) {
   PrintOptions options = get_print_options();
   if (update.precision) {
-    if (*update.precision < 0) throw ValueError("set_printoptions", fmt::format("precision must be >= 0, got {}", *update.precision));
+    if (*update.precision < 0)
+      throw ValueError("set_printoptions", fmt::format("precision must be >= 0, got {}", *update.precision));
     options.precision = *update.precision;
   }
   if (update.threshold) options.threshold = *update.threshold;
   if (update.edgeitems) {
-    if (*update.edgeitems < 0) throw ValueError("set_printoptions", fmt::format("edgeitems must be >= 0, got {}", *update.edgeitems));
+    if (*update.edgeitems < 0)
+      throw ValueError("set_printoptions", fmt::format("edgeitems must be >= 0, got {}", *update.edgeitems));
     options.edgeitems = *update.edgeitems;
   }
   if (update.linewidth) {
-    if (*update.linewidth < 1) throw ValueError("set_printoptions", fmt::format("linewidth must be >= 1, got {}", *update.linewidth));
+    if (*update.linewidth < 1)
+      throw ValueError("set_printoptions", fmt::format("linewidth must be >= 1, got {}", *update.linewidth));
     options.linewidth = *update.linewidth;
   }
   if (update.suppress) options.suppress = *update.suppress;

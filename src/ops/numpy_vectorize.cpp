@@ -29,7 +29,8 @@ std::vector<std::vector<std::string>> parse_groups(std::string_view text, const 
     }
     if (text[i] != '(') throw ValueError("vectorize", fmt::format("not a valid gufunc signature: '{}'", whole));
     const std::size_t close = text.find(')', i);
-    if (close == std::string_view::npos) throw ValueError("vectorize", fmt::format("not a valid gufunc signature: '{}'", whole));
+    if (close == std::string_view::npos)
+      throw ValueError("vectorize", fmt::format("not a valid gufunc signature: '{}'", whole));
     std::vector<std::string> names;
     std::string name;
     for (char c : text.substr(i + 1, close - i - 1)) {
@@ -49,7 +50,8 @@ std::vector<std::vector<std::string>> parse_groups(std::string_view text, const 
 
 Signature parse_signature(const std::string& signature) {
   const std::size_t arrow = signature.find("->");
-  if (arrow == std::string::npos) throw ValueError("vectorize", fmt::format("not a valid gufunc signature: '{}'", signature));
+  if (arrow == std::string::npos)
+    throw ValueError("vectorize", fmt::format("not a valid gufunc signature: '{}'", signature));
   Signature s;
   s.inputs = parse_groups(std::string_view(signature).substr(0, arrow), signature);
   const auto outputs = parse_groups(std::string_view(signature).substr(arrow + 2), signature);
@@ -81,14 +83,16 @@ Array call_vectorized(const VectorizedBody& body, const std::vector<Array>& args
       const auto& names = signature->inputs[k];
       const int rank = static_cast<int>(names.size());
       if (a.ndim() < rank) {
-        throw ShapeError("vectorize", fmt::format("argument {} of shape {} has fewer axes than its core dimensions ({})",
-                                                  mapped[k], a.shape().to_string(), rank));
+        throw ShapeError("vectorize",
+                         fmt::format("argument {} of shape {} has fewer axes than its core dimensions ({})", mapped[k],
+                                     a.shape().to_string(), rank));
       }
       for (int d = 0; d < rank; ++d) {
         const std::int64_t n = a.shape()[a.ndim() - rank + d];
         auto [it, inserted] = core_sizes.emplace(names[static_cast<std::size_t>(d)], n);
         if (!inserted && it->second != n) {
-          throw ShapeError("vectorize", fmt::format("core dimension '{}' has sizes {} and {}", it->first, it->second, n));
+          throw ShapeError("vectorize",
+                           fmt::format("core dimension '{}' has sizes {} and {}", it->first, it->second, n));
         }
       }
       core_rank[mapped[k]] = rank;

@@ -39,7 +39,8 @@ TEST(NumpyEinsum, GreedyPathAvoidsLargeIntermediates) {
   EXPECT_EQ(path.path[1], (std::pair<int, int>{0, 1}));
   EXPECT_NE(path.description.find("(200 elements)"), std::string::npos) << path.description;
   // With a vector, the matrix-vector products come first: c, then b, then a.
-  const jnp::EinsumPath vector_path = jnp::einsum_path("ij,jk,k->i", {jnp::ones({5, 6}), jnp::ones({6, 7}), jnp::ones({7})});
+  const jnp::EinsumPath vector_path =
+      jnp::einsum_path("ij,jk,k->i", {jnp::ones({5, 6}), jnp::ones({6, 7}), jnp::ones({7})});
   EXPECT_EQ(vector_path.path[0], (std::pair<int, int>{1, 2}));
 }
 
@@ -48,8 +49,9 @@ TEST(NumpyEinsum, DerivativesMatchFiniteDifferences) {
   const Array a = jnp::reshape(jnp::arange(6.0, jx::float64) * 0.3, {2, 3});
   const Array b = jnp::reshape(jnp::arange(12.0, jx::float64) * -0.1, {3, 4});
   const Array c = jnp::reshape(jnp::arange(8.0, jx::float64) * 0.2, {4, 2});
-  jx::test::check_grads([](const Array& x, const Array& y, const Array& z) { return jnp::einsum("ij,jk,kl->il", x, y, z); },
-                        {a, b, c}, 2);
+  jx::test::check_grads(
+      [](const Array& x, const Array& y, const Array& z) { return jnp::einsum("ij,jk,kl->il", x, y, z); }, {a, b, c},
+      2);
 }
 
 TEST(NumpyEinsum, RejectsBadSubscripts) {

@@ -29,11 +29,13 @@ TEST(NumpyVectorize, ElementFunctionsBroadcastTheirArguments) {
 }
 
 TEST(NumpyVectorize, SignaturesNameCoreDimensions) {
-  auto dots = jnp::vectorize([](const Array& u, const Array& v) { return jnp::dot(u, v); }, {.signature = "(n),(n)->()"});
+  auto dots =
+      jnp::vectorize([](const Array& u, const Array& v) { return jnp::dot(u, v); }, {.signature = "(n),(n)->()"});
   const Array u = jnp::reshape(jnp::arange(12.0f), {4, 3});
   const Array v = jnp::array({1.0f, 0.0f, -1.0f});
   EXPECT_EQ(dots(u, v).to_vector<float>(), (std::vector<float>{-2.0f, -2.0f, -2.0f, -2.0f}));
-  auto matvec = jnp::vectorize([](const Array& m, const Array& x) { return jnp::matmul(m, x); }, {.signature = "(m,n),(n)->(m)"});
+  auto matvec =
+      jnp::vectorize([](const Array& m, const Array& x) { return jnp::matmul(m, x); }, {.signature = "(m,n),(n)->(m)"});
   const Array batch = jnp::reshape(jnp::arange(24.0f), {2, 3, 4});
   const Array x = jnp::ones({4});
   EXPECT_TRUE(jnp::array_equal(matvec(batch, x), jnp::sum(batch, -1)).item<bool>());
@@ -45,7 +47,8 @@ TEST(NumpyVectorize, SignaturesNameCoreDimensions) {
 }
 
 TEST(NumpyVectorize, ExcludedArgumentsPassThrough) {
-  auto shift = jnp::vectorize([](const Array& x, const Array& table) { return x + jnp::sum(table); }, {.excluded = {1}});
+  auto shift =
+      jnp::vectorize([](const Array& x, const Array& table) { return x + jnp::sum(table); }, {.excluded = {1}});
   EXPECT_EQ(shift(jnp::array({1.0f, 2.0f}), jnp::array({10.0f, 20.0f, 30.0f})).to_vector<float>(),
             (std::vector<float>{61.0f, 62.0f}));
 }

@@ -41,6 +41,8 @@ class PrintOptionsScope {
  private:
   PrintOptions saved_;
 };
-[[nodiscard]] inline PrintOptionsScope printoptions(const PrintOptionsUpdate& update) { return PrintOptionsScope(update); }
+[[nodiscard]] inline PrintOptionsScope printoptions(const PrintOptionsUpdate& update) {
+  return PrintOptionsScope(update);
+}
 
 }  // namespace jx::numpy
