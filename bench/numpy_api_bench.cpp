@@ -31,7 +31,8 @@ void searchsorted_row(Table& table, std::int64_t n, std::int64_t queries) {
   const auto c = compare([&] { do_not_optimize(jnp::searchsorted(a, v)); },
                          [&] {
                            for (std::size_t i = 0; i < host_v.size(); ++i) {
-                             out[i] = static_cast<std::int32_t>(std::lower_bound(host_a.begin(), host_a.end(), host_v[i]) - host_a.begin());
+                             out[i] = static_cast<std::int32_t>(
+                                 std::lower_bound(host_a.begin(), host_a.end(), host_v[i]) - host_a.begin());
                            }
                            do_not_optimize(out.data());
                          });
@@ -92,10 +93,10 @@ void einsum_row(Table& table, std::int64_t m, std::int64_t k) {
   const int im = static_cast<int>(m), ik = static_cast<int>(k);
   const auto r = compare([&] { do_not_optimize(jnp::einsum("ij,jk,kl->il", a, b, c)); },
                          [&] {
-                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, im, ik, ik, 1.0f, ha.data(), ik, hb.data(), ik,
-                                       0.0f, ab.data(), ik);
-                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, im, im, ik, 1.0f, ab.data(), ik, hc.data(), im,
-                                       0.0f, out.data(), im);
+                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, im, ik, ik, 1.0f, ha.data(), ik,
+                                       hb.data(), ik, 0.0f, ab.data(), ik);
+                           cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, im, im, ik, 1.0f, ab.data(), ik,
+                                       hc.data(), im, 0.0f, out.data(), im);
                            do_not_optimize(out.data());
                          });
   const double flops = 2.0 * static_cast<double>(m * k * k + m * k * m);

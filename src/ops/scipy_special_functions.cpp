@@ -25,7 +25,9 @@ constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
-Array filled_like(const Array& x, double value) { return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {}); }
+Array filled_like(const Array& x, double value) {
+  return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {});
+}
 
 // The operands promoted to their common float type and broadcast to one shape.
 std::vector<Array> float_operands(std::string_view op, std::vector<Array> operands) {
@@ -54,7 +56,8 @@ Array lower_series(const Array& a, const Array& x) {
     term = lax::mul(term, lax::div(x, denominator));
     total = lax::add(total, term);
   }
-  const Array log_prefactor = lax::sub(lax::sub(lax::mul(a, lax::log(x)), x), lax::lgamma(lax::add(a, constant_like(a, 1))));
+  const Array log_prefactor =
+      lax::sub(lax::sub(lax::mul(a, lax::log(x)), x), lax::lgamma(lax::add(a, constant_like(a, 1))));
   return lax::mul(total, lax::exp(log_prefactor));
 }
 
@@ -94,7 +97,8 @@ Array incomplete_gamma(std::string_view op, const Array& a_in, const Array& x_in
   Array result = lower ? lax::select(use_series, p, lax::sub(one, q)) : lax::select(use_series, lax::sub(one, p), q);
   const Array finite_x = lax::is_finite(x);
   result = lax::select(lax::eq(x, zero), filled_like(x, lower ? 0 : 1), result);
-  result = lax::select(lax::bitwise_and(lax::bitwise_not(finite_x), lax::gt(x, zero)), filled_like(x, lower ? 1 : 0), result);
+  result = lax::select(lax::bitwise_and(lax::bitwise_not(finite_x), lax::gt(x, zero)), filled_like(x, lower ? 1 : 0),
+                       result);
   const Array invalid = lax::bitwise_or(lax::bitwise_or(lax::le(a, zero), lax::lt(x, zero)),
                                         lax::bitwise_or(lax::ne(a, a), lax::ne(x, x)));
   return lax::select(invalid, filled_like(x, kNan), result);
@@ -111,8 +115,8 @@ Array beta_fraction(const Array& a, const Array& b, const Array& x) {
   for (int m = 1; m <= steps_for(a, 300, 120); ++m) {
     const Array m_value = constant_like(a, m), m2 = constant_like(a, 2.0 * m);
     // Even step.
-    Array aa = lax::div(lax::mul(lax::mul(m_value, lax::sub(b, m_value)), x),
-                        lax::mul(lax::add(qam, m2), lax::add(a, m2)));
+    Array aa =
+        lax::div(lax::mul(lax::mul(m_value, lax::sub(b, m_value)), x), lax::mul(lax::add(qam, m2), lax::add(a, m2)));
     d = lax::div(one, replace_tiny(lax::add(one, lax::mul(aa, d)), tiny));
     c = replace_tiny(lax::add(one, lax::div(aa, c)), tiny);
     h = lax::mul(h, lax::mul(d, c));
@@ -148,11 +152,13 @@ Array betainc_function::operator()(const Array& a_in, const Array& b_in, const A
   const Array inside = lax::bitwise_and(lax::gt(x, zero), lax::lt(x, one));
   const Array safe_x = lax::select(inside, x, filled_like(x, 0.5));
   // The fraction converges fast for x below the mean-ish point; above it, I_x(a, b) = 1 - I_(1-x)(b, a).
-  const Array direct = lax::lt(safe_x, lax::div(lax::add(safe_a, one), lax::add(lax::add(safe_a, safe_b), constant_like(a, 2))));
+  const Array direct =
+      lax::lt(safe_x, lax::div(lax::add(safe_a, one), lax::add(lax::add(safe_a, safe_b), constant_like(a, 2))));
   const Array first = lax::select(direct, safe_a, safe_b), second = lax::select(direct, safe_b, safe_a);
   const Array at = lax::select(direct, safe_x, lax::sub(one, safe_x));
-  const Array log_front = lax::add(lax::sub(lax::sub(lax::lgamma(lax::add(first, second)), lax::lgamma(first)), lax::lgamma(second)),
-                                   lax::add(lax::mul(first, lax::log(at)), lax::mul(second, lax::log1p(lax::neg(at)))));
+  const Array log_front =
+      lax::add(lax::sub(lax::sub(lax::lgamma(lax::add(first, second)), lax::lgamma(first)), lax::lgamma(second)),
+               lax::add(lax::mul(first, lax::log(at)), lax::mul(second, lax::log1p(lax::neg(at)))));
   const Array part = lax::div(lax::mul(lax::exp(log_front), beta_fraction(first, second, at)), first);
   Array result = lax::select(direct, part, lax::sub(one, part));
   result = lax::select(lax::le(x, zero), filled_like(x, 0), result);
@@ -175,10 +181,14 @@ Array ndtri_function::operator()(const Array& p_in, Loc loc) const {
   // Start from Abramowitz and Stegun 26.2.23 (error below 4.5e-4), then Newton steps on
   // log Phi(x) = log q, which converge quadratically in both float types and stay finite far in the tail.
   const Array t = lax::sqrt(lax::mul(constant_like(p, -2), lax::log(safe_q)));
-  const Array numerator = lax::add(constant_like(p, 2.515517), lax::mul(t, lax::add(constant_like(p, 0.802853), lax::mul(t, constant_like(p, 0.010328)))));
-  const Array denominator = lax::add(constant_like(p, 1),
-                                     lax::mul(t, lax::add(constant_like(p, 1.432788),
-                                                          lax::mul(t, lax::add(constant_like(p, 0.189269), lax::mul(t, constant_like(p, 0.001308)))))));
+  const Array numerator =
+      lax::add(constant_like(p, 2.515517),
+               lax::mul(t, lax::add(constant_like(p, 0.802853), lax::mul(t, constant_like(p, 0.010328)))));
+  const Array denominator = lax::add(
+      constant_like(p, 1),
+      lax::mul(t,
+               lax::add(constant_like(p, 1.432788),
+                        lax::mul(t, lax::add(constant_like(p, 0.189269), lax::mul(t, constant_like(p, 0.001308)))))));
   Array x = lax::neg(lax::sub(t, lax::div(numerator, denominator)));
   const Array log_target = lax::log(safe_q);
   const double log_root_two_pi = 0.5 * std::log(2 * std::numbers::pi);
@@ -192,7 +202,8 @@ Array ndtri_function::operator()(const Array& p_in, Loc loc) const {
   Array result = lax::select(upper, lax::neg(x), x);
   result = lax::select(lax::eq(p, constant_like(p, 0)), filled_like(p, -kInf), result);
   result = lax::select(lax::eq(p, constant_like(p, 1)), filled_like(p, kInf), result);
-  const Array outside = lax::bitwise_or(lax::bitwise_or(lax::lt(p, constant_like(p, 0)), lax::gt(p, constant_like(p, 1))), lax::ne(p, p));
+  const Array outside =
+      lax::bitwise_or(lax::bitwise_or(lax::lt(p, constant_like(p, 0)), lax::gt(p, constant_like(p, 1))), lax::ne(p, p));
   return lax::select(outside, filled_like(p, kNan), result);
 }
 
@@ -233,7 +244,8 @@ Array erfcx_function::operator()(const Array& x_in, Loc loc) const {
   const Array direct = lax::mul(lax::exp(lax::mul(direct_x, direct_x)), lax::erfc(direct_x));
   const Array large = lax::max(x, constant_like(x, crossover));
   Array fraction = large;
-  for (int k = steps_for(x, 60, 30); k >= 1; --k) fraction = lax::add(large, lax::div(constant_like(x, 0.5 * k), fraction));
+  for (int k = steps_for(x, 60, 30); k >= 1; --k)
+    fraction = lax::add(large, lax::div(constant_like(x, 0.5 * k), fraction));
   const Array tail = lax::div(constant_like(x, 1 / std::sqrt(std::numbers::pi)), fraction);
   return lax::select(lax::le(x, constant_like(x, crossover)), direct, tail);
 }
@@ -241,9 +253,8 @@ Array erfcx_function::operator()(const Array& x_in, Loc loc) const {
 namespace {
 // B_2j / (2j)! for j = 1 .. 12 (the Bernoulli numbers B_2 = 1/6, B_4 = -1/30, ..., B_24 = -236364091/2730).
 std::vector<double> bernoulli_over_factorial() {
-  const double b[] = {1.0 / 6,         -1.0 / 30,       1.0 / 42,           -1.0 / 30,
-                      5.0 / 66,        -691.0 / 2730,   7.0 / 6,            -3617.0 / 510,
-                      43867.0 / 798,   -174611.0 / 330, 854513.0 / 138,     -236364091.0 / 2730};
+  const double b[] = {1.0 / 6, -1.0 / 30,     1.0 / 42,      -1.0 / 30,       5.0 / 66,       -691.0 / 2730,
+                      7.0 / 6, -3617.0 / 510, 43867.0 / 798, -174611.0 / 330, 854513.0 / 138, -236364091.0 / 2730};
   std::vector<double> out;
   double factorial = 1;
   for (int j = 1; j <= 12; ++j) {
@@ -265,20 +276,22 @@ Array zeta_function::operator()(const Array& s_in, const Array& q_in, Loc loc) c
   // N = 10 so that q + N >= 10 and the corrections decrease fast.
   constexpr int kDirect = 10;
   Array total = filled_like(s, 0);
-  for (int k = 0; k < kDirect; ++k) total = lax::add(total, lax::pow(lax::add(safe_q, constant_like(q, k)), lax::neg(safe_s)));
+  for (int k = 0; k < kDirect; ++k)
+    total = lax::add(total, lax::pow(lax::add(safe_q, constant_like(q, k)), lax::neg(safe_s)));
   const Array w = lax::add(safe_q, constant_like(q, kDirect));
   const Array w_power = lax::pow(w, lax::neg(safe_s));  // w^-s
   total = lax::add(total, lax::div(lax::mul(w_power, w), lax::sub(safe_s, one)));
   total = lax::add(total, lax::mul(w_power, constant_like(s, 0.5)));
   // sum_j B_2j / (2j)! * s (s+1) ... (s + 2j - 2) * w^(-s - 2j + 1)
-  Array rising = safe_s;                         // s (s+1) ... (s + 2j - 2)
-  Array power = lax::div(w_power, w);            // w^(-s - 2j + 1) for j = 1
+  Array rising = safe_s;               // s (s+1) ... (s + 2j - 2)
+  Array power = lax::div(w_power, w);  // w^(-s - 2j + 1) for j = 1
   const Array inverse_square = lax::div(one, lax::mul(w, w));
   const std::vector<double> coefficients = bernoulli_over_factorial();
   for (std::size_t j = 0; j < coefficients.size(); ++j) {
     total = lax::add(total, lax::mul(constant_like(s, coefficients[j]), lax::mul(rising, power)));
     const double k = 2.0 * static_cast<double>(j) + 1;  // the next two factors: (s + k) (s + k + 1)
-    rising = lax::mul(rising, lax::mul(lax::add(safe_s, constant_like(s, k)), lax::add(safe_s, constant_like(s, k + 1))));
+    rising =
+        lax::mul(rising, lax::mul(lax::add(safe_s, constant_like(s, k)), lax::add(safe_s, constant_like(s, k + 1))));
     power = lax::mul(power, inverse_square);
   }
   Array result = lax::select(lax::eq(s, one), filled_like(s, kInf), total);
@@ -326,9 +339,10 @@ Array bernoulli_function::operator()(std::int64_t n, Loc loc) const {
       continue;
     }
     long double zeta_even = 0;
-    for (int j = 1; j <= 20; ++j) zeta_even += std::pow(static_cast<long double>(j), -2.0L * static_cast<long double>(k));
-    const long double magnitude =
-        2.0L * n_factorial * zeta_even / std::pow(2.0L * std::numbers::pi_v<long double>, 2.0L * static_cast<long double>(k));
+    for (int j = 1; j <= 20; ++j)
+      zeta_even += std::pow(static_cast<long double>(j), -2.0L * static_cast<long double>(k));
+    const long double magnitude = 2.0L * n_factorial * zeta_even /
+                                  std::pow(2.0L * std::numbers::pi_v<long double>, 2.0L * static_cast<long double>(k));
     values[static_cast<std::size_t>(2 * k)] = static_cast<double>(k % 2 == 1 ? magnitude : -magnitude);
   }
   return jnp::array(values, default_float_dtype());

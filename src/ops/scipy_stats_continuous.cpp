@@ -172,7 +172,8 @@ Array logpdf_function::operator()(const Array& x, const Array& location, const A
   CallSite site(caller);
   const Standardized s = standardize(x, location, scale);
   // -z - 2 log(1 + e^-z), written with softplus so that neither tail overflows.
-  const Array log_z = jnp::subtract(jnp::negative(jnp::abs(s.z)), jnp::multiply(nn::softplus(jnp::negative(jnp::abs(s.z))), 2.0));
+  const Array log_z =
+      jnp::subtract(jnp::negative(jnp::abs(s.z)), jnp::multiply(nn::softplus(jnp::negative(jnp::abs(s.z))), 2.0));
   return scaled_log_density(log_z, s);
 }
 Array pdf_function::operator()(const Array& x, const Array& location, const Array& scale, Loc caller) const {

@@ -30,9 +30,10 @@ Array ranks_1d(const Array& x, std::string_view method) {
   const Array inverse = jnp::zeros({n}, index_dtype).at(order).set(positions);
   if (method == "ordinal") return jnp::add(inverse, Array(1));
   // A new group starts where a sorted value differs from the one before.
-  const Array first = n == 0 ? jnp::zeros({0}, DType::bool_)
-                             : jnp::concatenate({jnp::ones({1}, DType::bool_),
-                                                 jnp::not_equal(sorted(Slice{1, std::nullopt}), sorted(Slice{0, n - 1}))});
+  const Array first = n == 0
+                          ? jnp::zeros({0}, DType::bool_)
+                          : jnp::concatenate({jnp::ones({1}, DType::bool_),
+                                              jnp::not_equal(sorted(Slice{1, std::nullopt}), sorted(Slice{0, n - 1}))});
   const Array group = jnp::subtract(jnp::cumsum(first, {.dtype = index_dtype}), Array(1));
   const Array element_group = jnp::take(group, inverse);
   if (method == "dense") return jnp::add(element_group, Array(1));
@@ -48,7 +49,8 @@ Array ranks_1d(const Array& x, std::string_view method) {
 
 }  // namespace
 
-Array rankdata_function::operator()(const Array& a, std::string_view method, std::optional<int> axis, Loc caller) const {
+Array rankdata_function::operator()(const Array& a, std::string_view method, std::optional<int> axis,
+                                    Loc caller) const {
   CallSite site(caller);
   if (method != "average" && method != "min" && method != "max" && method != "dense" && method != "ordinal") {
     throw ValueError("rankdata", fmt::format("method must be average, min, max, dense or ordinal, got \"{}\"", method));
@@ -72,8 +74,8 @@ ModeResult mode_function::operator()(const Array& a, std::optional<int> axis, bo
   // Per row: the sorted values, the count of each run, the first longest run (its value is the smallest).
   auto row_mode = [n](const Array& row) {
     const Array sorted = jnp::sort(row);
-    const Array first = jnp::concatenate({jnp::ones({1}, DType::bool_),
-                                          jnp::not_equal(sorted(Slice{1, std::nullopt}), sorted(Slice{0, n - 1}))});
+    const Array first = jnp::concatenate(
+        {jnp::ones({1}, DType::bool_), jnp::not_equal(sorted(Slice{1, std::nullopt}), sorted(Slice{0, n - 1}))});
     const Array group = jnp::subtract(jnp::cumsum(first, {.dtype = default_int_dtype()}), Array(1));
     const Array counts = jnp::zeros({n}, default_int_dtype()).at(group).add(Array(1));
     const Array best = jnp::argmax(counts);
@@ -117,7 +119,8 @@ gaussian_kde::gaussian_kde(const Array& dataset, std::string_view bw_method, std
   d_ = static_cast<int>(dataset_.shape()[0]);
   const std::int64_t n = dataset_.shape()[1];
   if (n < 2) throw ValueError("gaussian_kde", "needs at least 2 data points");
-  weights_ = weights ? jnp::astype(*weights, dataset_.dtype()) : jnp::full({n}, jnp::array(1.0 / static_cast<double>(n), dataset_.dtype()));
+  weights_ = weights ? jnp::astype(*weights, dataset_.dtype())
+                     : jnp::full({n}, jnp::array(1.0 / static_cast<double>(n), dataset_.dtype()));
   weights_ = jnp::divide(weights_, jnp::sum(weights_));
   neff_ = 1.0 / jnp::sum(jnp::square(weights_)).item<double>();
   const double exponent = -1.0 / (d_ + 4);
@@ -127,7 +130,8 @@ gaussian_kde::gaussian_kde(const Array& dataset, std::string_view bw_method, std
   } else if (bw_method == "silverman") {
     factor = std::pow(neff_ * (d_ + 2) / 4.0, exponent);
   } else {
-    throw ValueError("gaussian_kde", fmt::format("bw_method must be \"scott\" or \"silverman\" (or a factor), got \"{}\"", bw_method));
+    throw ValueError("gaussian_kde",
+                     fmt::format("bw_method must be \"scott\" or \"silverman\" (or a factor), got \"{}\"", bw_method));
   }
   set_bandwidth(factor);
 }
@@ -152,7 +156,8 @@ Array gaussian_kde::logpdf(const Array& points) const {
   }
   // Whitened by the kernel's Cholesky factor, the kernel is a standard normal.
   const Array white_data = scipy::linalg::solve_triangular(cholesky_, dataset_, {.lower = true});
-  const Array white_points = scipy::linalg::solve_triangular(cholesky_, jnp::astype(x, dataset_.dtype()), {.lower = true});
+  const Array white_points =
+      scipy::linalg::solve_triangular(cholesky_, jnp::astype(x, dataset_.dtype()), {.lower = true});
   // (n, m) squared distances.
   const Array difference = jnp::subtract(jnp::expand_dims(white_data, 2), jnp::expand_dims(white_points, 1));
   const Array squared = jnp::sum(jnp::square(difference), 0);

@@ -111,10 +111,11 @@ Array entropy_function::operator()(const Array& mu_in, const Array& location, Lo
   const Array terms = jnp::where(jnp::isneginf(log_pmf), 0.0, jnp::multiply(jnp::exp(log_pmf), log_pmf));
   const Array exact = jnp::negative(jnp::sum(terms, 0));
   const Array large_mu = jnp::maximum(mu, 150.0);
-  const Array asymptotic = jnp::subtract(
-      jnp::multiply(jnp::log(jnp::multiply(large_mu, 2 * std::numbers::pi * std::numbers::e)), 0.5),
-      jnp::add(jnp::add(jnp::divide(1.0, jnp::multiply(large_mu, 12.0)), jnp::divide(1.0, jnp::multiply(jnp::square(large_mu), 24.0))),
-               jnp::divide(19.0, jnp::multiply(jnp::power(large_mu, 3.0), 360.0))));
+  const Array asymptotic =
+      jnp::subtract(jnp::multiply(jnp::log(jnp::multiply(large_mu, 2 * std::numbers::pi * std::numbers::e)), 0.5),
+                    jnp::add(jnp::add(jnp::divide(1.0, jnp::multiply(large_mu, 12.0)),
+                                      jnp::divide(1.0, jnp::multiply(jnp::square(large_mu), 24.0))),
+                             jnp::divide(19.0, jnp::multiply(jnp::power(large_mu, 3.0), 360.0))));
   return jnp::where(jnp::less_equal(mu, 150.0), exact, asymptotic);
 }
 }  // namespace poisson
@@ -125,10 +126,12 @@ Array logpmf_function::operator()(const Array& k_in, const Array& n_in, const Ar
   CallSite site(caller);
   auto [k, n, p, l] = floats(k_in, n_in, p_in, location);
   const Array x = jnp::subtract(k, l);
-  const Array value = jnp::add(log_binomial(n, x), jnp::add(sp::xlogy(x, p), sp::xlog1py(jnp::subtract(n, x), jnp::negative(p))));
+  const Array value =
+      jnp::add(log_binomial(n, x), jnp::add(sp::xlogy(x, p), sp::xlog1py(jnp::subtract(n, x), jnp::negative(p))));
   return jnp::where(jnp::logical_and(on_support(x, 0), jnp::less_equal(x, n)), value, -kInf);
 }
-Array pmf_function::operator()(const Array& k, const Array& n, const Array& p, const Array& location, Loc caller) const {
+Array pmf_function::operator()(const Array& k, const Array& n, const Array& p, const Array& location,
+                               Loc caller) const {
   CallSite site(caller);
   return jnp::exp(logpmf(k, n, p, location));
 }
@@ -145,7 +148,8 @@ Array logpmf_function::operator()(const Array& k_in, const Array& n_in, const Ar
   const Array value = jnp::add(coefficient, jnp::add(sp::xlogy(n, p), sp::xlog1py(x, jnp::negative(p))));
   return jnp::where(on_support(x, 0), value, -kInf);
 }
-Array pmf_function::operator()(const Array& k, const Array& n, const Array& p, const Array& location, Loc caller) const {
+Array pmf_function::operator()(const Array& k, const Array& n, const Array& p, const Array& location,
+                               Loc caller) const {
   CallSite site(caller);
   return jnp::exp(logpmf(k, n, p, location));
 }
@@ -157,8 +161,9 @@ Array logpmf_function::operator()(const Array& k_in, const Array& n_in, const Ar
   CallSite site(caller);
   auto [k, n, a, b, l] = floats(k_in, n_in, a_in, b_in, location);
   const Array x = jnp::subtract(k, l);
-  const Array value = jnp::add(log_binomial(n, x), jnp::subtract(sp::betaln(jnp::add(x, a), jnp::add(jnp::subtract(n, x), b)),
-                                                                 sp::betaln(a, b)));
+  const Array value =
+      jnp::add(log_binomial(n, x),
+               jnp::subtract(sp::betaln(jnp::add(x, a), jnp::add(jnp::subtract(n, x), b)), sp::betaln(a, b)));
   return jnp::where(jnp::logical_and(on_support(x, 0), jnp::less_equal(x, n)), value, -kInf);
 }
 Array pmf_function::operator()(const Array& k, const Array& n, const Array& a, const Array& b, const Array& location,
@@ -173,11 +178,13 @@ Array logpdf_function::operator()(const Array& x_in, const Array& mean_in, const
   CallSite site(caller);
   auto [x, mean, cov] = floats(x_in, mean_in, cov_in);
   if (cov.ndim() != 2 || cov.shape()[0] != cov.shape()[1]) {
-    throw ShapeError("multivariate_normal.logpdf", fmt::format("cov must be a square matrix, got {}", cov.shape().to_string()));
+    throw ShapeError("multivariate_normal.logpdf",
+                     fmt::format("cov must be a square matrix, got {}", cov.shape().to_string()));
   }
   const std::int64_t d = cov.shape()[0];
   if (x.ndim() == 0 || x.shape()[x.ndim() - 1] != d) {
-    throw ShapeError("multivariate_normal.logpdf", fmt::format("x of shape {} for a covariance of size {}", x.shape().to_string(), d));
+    throw ShapeError("multivariate_normal.logpdf",
+                     fmt::format("x of shape {} for a covariance of size {}", x.shape().to_string(), d));
   }
   // With cov = L L^T: y = L^-1 (x - mean), log p = -(|y|^2 + d log 2 pi) / 2 - sum log diag L.
   const Array lower = jnp::linalg::cholesky(cov);
@@ -188,7 +195,8 @@ Array logpdf_function::operator()(const Array& x_in, const Array& mean_in, const
   batch = Shape(std::vector<std::int64_t>(batch.begin(), batch.end() - 1));
   const Array squared = jnp::reshape(jnp::sum(jnp::square(y), 0), batch);
   const Array log_det = jnp::sum(jnp::log(jnp::diagonal(lower)));
-  return jnp::subtract(jnp::multiply(jnp::add(squared, static_cast<double>(d) * std::log(2 * std::numbers::pi)), -0.5), log_det);
+  return jnp::subtract(jnp::multiply(jnp::add(squared, static_cast<double>(d) * std::log(2 * std::numbers::pi)), -0.5),
+                       log_det);
 }
 Array pdf_function::operator()(const Array& x, const Array& mean, const Array& cov, Loc caller) const {
   CallSite site(caller);
@@ -201,9 +209,10 @@ Array logpdf_function::operator()(const Array& x_in, const Array& alpha_in, Loc 
   CallSite site(caller);
   auto [x, alpha] = floats(x_in, alpha_in);
   if (alpha.ndim() != 1 || x.ndim() == 0 || x.shape()[0] != alpha.shape()[0]) {
-    throw ShapeError("dirichlet.logpdf", fmt::format("x of shape {} for alpha of shape {} (SciPy's layout: x's first axis "
-                                                     "holds the K components)",
-                                                     x.shape().to_string(), alpha.shape().to_string()));
+    throw ShapeError("dirichlet.logpdf",
+                     fmt::format("x of shape {} for alpha of shape {} (SciPy's layout: x's first axis "
+                                 "holds the K components)",
+                                 x.shape().to_string(), alpha.shape().to_string()));
   }
   // SciPy's layout: the components along x's first axis.
   Shape along(std::vector<std::int64_t>(static_cast<std::size_t>(x.ndim()), 1));
@@ -226,7 +235,8 @@ namespace multinomial {
 Array logpmf_function::operator()(const Array& x_in, const Array& n_in, const Array& p_in, Loc caller) const {
   CallSite site(caller);
   auto [x, n, p] = floats(x_in, n_in, p_in);
-  const Array value = jnp::add(sp::gammaln(jnp::add(n, 1.0)), jnp::sum(jnp::subtract(sp::xlogy(x, p), sp::gammaln(jnp::add(x, 1.0))), -1));
+  const Array value = jnp::add(sp::gammaln(jnp::add(n, 1.0)),
+                               jnp::sum(jnp::subtract(sp::xlogy(x, p), sp::gammaln(jnp::add(x, 1.0))), -1));
   const Array valid = jnp::logical_and(jnp::equal(jnp::sum(x, -1), n), jnp::all(on_support(x, 0), -1));
   return jnp::where(valid, value, -kInf);
 }

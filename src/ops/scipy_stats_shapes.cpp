@@ -43,9 +43,11 @@ Shaped shaped(const Array& x, const Array& a, const Array& b, const Array& locat
 Array log_gauss_mass(const Array& a, const Array& b) {
   // Both below 0: log Phi(b) + log(1 - Phi(a) / Phi(b)); both above: the same mirrored; straddling 0:
   // log(1 - Phi(a) - Phi(-b)).
-  const Array lower = jnp::add(sp::log_ndtr(b), jnp::log1p(jnp::negative(jnp::exp(jnp::subtract(sp::log_ndtr(a), sp::log_ndtr(b))))));
-  const Array upper = jnp::add(sp::log_ndtr(jnp::negative(a)),
-                               jnp::log1p(jnp::negative(jnp::exp(jnp::subtract(sp::log_ndtr(jnp::negative(b)), sp::log_ndtr(jnp::negative(a)))))));
+  const Array lower =
+      jnp::add(sp::log_ndtr(b), jnp::log1p(jnp::negative(jnp::exp(jnp::subtract(sp::log_ndtr(a), sp::log_ndtr(b))))));
+  const Array upper =
+      jnp::add(sp::log_ndtr(jnp::negative(a)), jnp::log1p(jnp::negative(jnp::exp(jnp::subtract(
+                                                   sp::log_ndtr(jnp::negative(b)), sp::log_ndtr(jnp::negative(a)))))));
   const Array middle = jnp::log1p(jnp::negative(jnp::add(sp::ndtr(a), sp::ndtr(jnp::negative(b)))));
   return jnp::where(jnp::less_equal(b, 0.0), lower, jnp::where(jnp::greater_equal(a, 0.0), upper, middle));
 }
@@ -62,11 +64,13 @@ Array logpdf_function::operator()(const Array& x, const Array& a, const Array& l
   const Array log_z = jnp::subtract(jnp::subtract(sp::xlogy(jnp::subtract(p.a, 1.0), p.s.z), p.s.z), sp::gammaln(p.a));
   return jnp::where(jnp::less(p.s.z, 0.0), -kInf, scaled_log_density(log_z, p.s));
 }
-Array pdf_function::operator()(const Array& x, const Array& a, const Array& location, const Array& scale, Loc caller) const {
+Array pdf_function::operator()(const Array& x, const Array& a, const Array& location, const Array& scale,
+                               Loc caller) const {
   CallSite site(caller);
   return jnp::exp(logpdf(x, a, location, scale));
 }
-Array cdf_function::operator()(const Array& x, const Array& a, const Array& location, const Array& scale, Loc caller) const {
+Array cdf_function::operator()(const Array& x, const Array& a, const Array& location, const Array& scale,
+                               Loc caller) const {
   CallSite site(caller);
   const Shaped p = shaped(x, a, location, scale);
   return sp::gammainc(p.a, jnp::maximum(p.s.z, 0.0));
@@ -76,7 +80,8 @@ Array logcdf_function::operator()(const Array& x, const Array& a, const Array& l
   CallSite site(caller);
   return jnp::log(cdf(x, a, location, scale));
 }
-Array sf_function::operator()(const Array& x, const Array& a, const Array& location, const Array& scale, Loc caller) const {
+Array sf_function::operator()(const Array& x, const Array& a, const Array& location, const Array& scale,
+                              Loc caller) const {
   CallSite site(caller);
   const Shaped p = shaped(x, a, location, scale);
   return sp::gammaincc(p.a, jnp::maximum(p.s.z, 0.0));
@@ -133,9 +138,10 @@ Array logpdf_function::operator()(const Array& x, const Array& df, const Array& 
   CallSite site(caller);
   const Shaped p = shaped(x, df, location, scale);
   const Array half = jnp::divide(jnp::add(p.a, 1.0), 2.0);
-  const Array normalization =
-      jnp::subtract(jnp::subtract(sp::gammaln(half), sp::gammaln(jnp::divide(p.a, 2.0))), jnp::multiply(jnp::log(jnp::multiply(p.a, kPi)), 0.5));
-  const Array log_z = jnp::subtract(normalization, jnp::multiply(half, jnp::log1p(jnp::divide(jnp::square(p.s.z), p.a))));
+  const Array normalization = jnp::subtract(jnp::subtract(sp::gammaln(half), sp::gammaln(jnp::divide(p.a, 2.0))),
+                                            jnp::multiply(jnp::log(jnp::multiply(p.a, kPi)), 0.5));
+  const Array log_z =
+      jnp::subtract(normalization, jnp::multiply(half, jnp::log1p(jnp::divide(jnp::square(p.s.z), p.a))));
   return scaled_log_density(log_z, p.s);
 }
 Array pdf_function::operator()(const Array& x, const Array& df, const Array& location, const Array& scale,
@@ -196,8 +202,9 @@ Array logpdf_function::operator()(const Array& x, const Array& beta, const Array
                                   Loc caller) const {
   CallSite site(caller);
   const Shaped p = shaped(x, beta, location, scale);
-  const Array log_z = jnp::subtract(jnp::subtract(jnp::subtract(jnp::log(p.a), std::log(2.0)), sp::gammaln(jnp::divide(1.0, p.a))),
-                                    jnp::power(jnp::abs(p.s.z), p.a));
+  const Array log_z =
+      jnp::subtract(jnp::subtract(jnp::subtract(jnp::log(p.a), std::log(2.0)), sp::gammaln(jnp::divide(1.0, p.a))),
+                    jnp::power(jnp::abs(p.s.z), p.a));
   return scaled_log_density(log_z, p.s);
 }
 Array pdf_function::operator()(const Array& x, const Array& beta, const Array& location, const Array& scale,
@@ -239,8 +246,9 @@ Array logpdf_function::operator()(const Array& x, const Array& c, const Array& l
   CallSite site(caller);
   const Shaped p = shaped(x, c, location, scale);
   const Array c2 = jnp::square(p.a);
-  const Array log_z = jnp::subtract(jnp::subtract(jnp::log1p(jnp::negative(c2)), std::log(2 * kPi)),
-                                    jnp::log(jnp::subtract(jnp::add(1.0, c2), jnp::multiply(jnp::multiply(p.a, 2.0), jnp::cos(p.s.z)))));
+  const Array log_z = jnp::subtract(
+      jnp::subtract(jnp::log1p(jnp::negative(c2)), std::log(2 * kPi)),
+      jnp::log(jnp::subtract(jnp::add(1.0, c2), jnp::multiply(jnp::multiply(p.a, 2.0), jnp::cos(p.s.z)))));
   const Array inside = jnp::logical_and(jnp::greater_equal(p.s.z, 0.0), jnp::less_equal(p.s.z, 2 * kPi));
   return jnp::where(inside, scaled_log_density(log_z, p.s), -kInf);
 }
@@ -258,18 +266,19 @@ Array logpdf_function::operator()(const Array& x, const Array& a, const Array& b
                                   const Array& scale, Loc caller) const {
   CallSite site(caller);
   const Shaped p = shaped(x, a, b, location, scale);
-  const Array log_z = jnp::subtract(jnp::add(sp::xlogy(jnp::subtract(p.a, 1.0), p.s.z), sp::xlog1py(jnp::subtract(p.b, 1.0), jnp::negative(p.s.z))),
-                                    sp::betaln(p.a, p.b));
+  const Array log_z = jnp::subtract(
+      jnp::add(sp::xlogy(jnp::subtract(p.a, 1.0), p.s.z), sp::xlog1py(jnp::subtract(p.b, 1.0), jnp::negative(p.s.z))),
+      sp::betaln(p.a, p.b));
   const Array outside = jnp::logical_or(jnp::less(p.s.z, 0.0), jnp::greater(p.s.z, 1.0));
   return jnp::where(outside, -kInf, scaled_log_density(log_z, p.s));
 }
-Array pdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location, const Array& scale,
-                               Loc caller) const {
+Array pdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location,
+                               const Array& scale, Loc caller) const {
   CallSite site(caller);
   return jnp::exp(logpdf(x, a, b, location, scale));
 }
-Array cdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location, const Array& scale,
-                               Loc caller) const {
+Array cdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location,
+                               const Array& scale, Loc caller) const {
   CallSite site(caller);
   const Shaped p = shaped(x, a, b, location, scale);
   return sp::betainc(p.a, p.b, jnp::clip(p.s.z, Array(0.0), Array(1.0)));
@@ -304,8 +313,8 @@ Array logpdf_function::operator()(const Array& x, const Array& a, const Array& b
   const Array outside = jnp::logical_or(jnp::less(p.s.z, p.a), jnp::greater(p.s.z, p.b));
   return jnp::where(outside, -kInf, scaled_log_density(log_z, p.s));
 }
-Array pdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location, const Array& scale,
-                               Loc caller) const {
+Array pdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location,
+                               const Array& scale, Loc caller) const {
   CallSite site(caller);
   return jnp::exp(logpdf(x, a, b, location, scale));
 }
@@ -317,8 +326,8 @@ Array logcdf_function::operator()(const Array& x, const Array& a, const Array& b
   const Array value = jnp::subtract(log_gauss_mass(p.a, z), log_gauss_mass(p.a, p.b));
   return jnp::where(jnp::less(p.s.z, p.a), -kInf, jnp::where(jnp::greater(p.s.z, p.b), 0.0, value));
 }
-Array cdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location, const Array& scale,
-                               Loc caller) const {
+Array cdf_function::operator()(const Array& x, const Array& a, const Array& b, const Array& location,
+                               const Array& scale, Loc caller) const {
   CallSite site(caller);
   return jnp::exp(logcdf(x, a, b, location, scale));
 }

@@ -62,7 +62,8 @@ Array weibull_min_function::operator()(const Key& prng_key, const Array& scale, 
   CallSite site(loc);
   check_single_key("weibull_min", prng_key);
   const DType d = detail::float_dtype("weibull_min", dtype);
-  const Array u = detail::uniform_draw(prng_key, shape, d, constant(0.0, d), constant(1.0, d), key_use("weibull_min", loc));
+  const Array u =
+      detail::uniform_draw(prng_key, shape, d, constant(0.0, d), constant(1.0, d), key_use("weibull_min", loc));
   // The inverse CDF.
   const Array exponent = jnp::divide(1.0, jnp::astype(concentration, d));
   return jnp::multiply(jnp::power(jnp::negative(jnp::log1p(jnp::negative(u))), exponent), jnp::astype(scale, d));
@@ -110,14 +111,16 @@ Array geometric_function::operator()(const Key& prng_key, const Array& p, std::o
   CallSite site(loc);
   check_single_key("geometric", prng_key);
   const DType result = canonicalize_dtype(dtype.value_or(default_int_dtype()));
-  if (!is_integer(result)) throw ValueError("geometric", fmt::format("dtype must be an integer type, got {}", dtype_name(result)));
+  if (!is_integer(result))
+    throw ValueError("geometric", fmt::format("dtype must be an integer type, got {}", dtype_name(result)));
   const Array probability = jnp::astype(p, is_floating(p.dtype()) ? p.dtype() : default_float_dtype());
   const DType d = probability.dtype();
   const Shape s = detail::sample_shape("geometric", shape, {p.shape()});
   Array u = detail::uniform_draw(prng_key, s, d, constant(0.0, d), constant(1.0, d), key_use("geometric", loc));
   // JAX maps u = 0 to 1 so that log(u) stays finite.
   u = jnp::where(jnp::equal(u, 0.0), 1.0, u);
-  const Array g = jnp::add(jnp::floor(jnp::divide(jnp::log(u), jnp::broadcast_to(jnp::log1p(jnp::negative(probability)), s))), 1.0);
+  const Array g =
+      jnp::add(jnp::floor(jnp::divide(jnp::log(u), jnp::broadcast_to(jnp::log1p(jnp::negative(probability)), s))), 1.0);
   return jnp::astype(g, result);
 }
 
@@ -131,8 +134,8 @@ Array triangular_function::operator()(const Key& prng_key, const Array& left, co
   const Array peak = jnp::divide(jnp::subtract(c, a), jnp::subtract(b, a));
   const Array u = detail::uniform_draw(prng_key, s, d, constant(0.0, d), constant(1.0, d), key_use("triangular", loc));
   const Array below = jnp::add(a, jnp::sqrt(jnp::multiply(jnp::multiply(u, jnp::subtract(b, a)), jnp::subtract(c, a))));
-  const Array above =
-      jnp::subtract(b, jnp::sqrt(jnp::multiply(jnp::multiply(jnp::subtract(1.0, u), jnp::subtract(b, a)), jnp::subtract(b, c))));
+  const Array above = jnp::subtract(
+      b, jnp::sqrt(jnp::multiply(jnp::multiply(jnp::subtract(1.0, u), jnp::subtract(b, a)), jnp::subtract(b, c))));
   return jnp::where(jnp::less(u, peak), below, above);
 }
 
@@ -148,8 +151,10 @@ Array wald_function::operator()(const Key& prng_key, const Array& mean, std::opt
   const Array z = uniform(k2, s, d);
   const Array y = jnp::square(v);
   const Array mu_sq = jnp::square(mu);
-  const Array root = jnp::sqrt(jnp::add(jnp::multiply(jnp::multiply(mu, 4.0), y), jnp::multiply(mu_sq, jnp::square(y))));
-  const Array x = jnp::subtract(jnp::add(mu, jnp::divide(jnp::multiply(mu_sq, y), 2.0)), jnp::multiply(jnp::divide(mu, 2.0), root));
+  const Array root =
+      jnp::sqrt(jnp::add(jnp::multiply(jnp::multiply(mu, 4.0), y), jnp::multiply(mu_sq, jnp::square(y))));
+  const Array x =
+      jnp::subtract(jnp::add(mu, jnp::divide(jnp::multiply(mu_sq, y), 2.0)), jnp::multiply(jnp::divide(mu, 2.0), root));
   return jnp::where(jnp::less_equal(z, jnp::divide(mu, jnp::add(mu, x))), x, jnp::divide(mu_sq, x));
 }
 

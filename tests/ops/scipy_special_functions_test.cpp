@@ -42,12 +42,12 @@ TEST(ScipySpecialFunctions, MatchScipy) {
       {"i1e", unary(special::i1e)},
       {"erfcx", unary(special::erfcx)},
       {"erfc", unary(special::erfc)},
-      {"zeta",
-       {[](const Arrays& a, const json&) {
+      {"zeta", {[](const Arrays& a, const json&) {
          return a.size() == 1 ? Arrays{special::zeta(a.at(0))} : Arrays{special::zeta(a.at(0), a.at(1))};
        }}},
       {"polygamma", binary(special::polygamma)},
-      {"bernoulli", {[](const Arrays&, const json& p) { return Arrays{special::bernoulli(p.at("n").get<std::int64_t>())}; }}},
+      {"bernoulli",
+       {[](const Arrays&, const json& p) { return Arrays{special::bernoulli(p.at("n").get<std::int64_t>())}; }}},
   };
   jx::testing::replay_family("scipy_oracle.json", "special", ops);
 }
@@ -69,7 +69,8 @@ TEST(ScipySpecialFunctions, DerivativesMatchClosedForms) {
   const Array b = jnp::array({-2.0, 0.5, 25.0}, jx::float64);
   const Array di0 = jx::grad([](const Array& t) { return jnp::sum(special::i0(t)); })(b);
   EXPECT_TRUE(jnp::allclose(di0, special::i1(b), {.rtol = 1e-12}).item<bool>());
-  jx::test::check_grads([](const Array& s) { return special::zeta(s, Array(2.0)); }, {jnp::array({1.5, 3.0}, jx::float64)}, 1);
+  jx::test::check_grads([](const Array& s) { return special::zeta(s, Array(2.0)); },
+                        {jnp::array({1.5, 3.0}, jx::float64)}, 1);
   jx::test::check_grads([](const Array& t) { return special::betainc(Array(2.0), Array(3.0), t); },
                         {jnp::array({0.2, 0.7}, jx::float64)}, 1);
 }

@@ -35,9 +35,7 @@ inline constexpr struct betainc_function {
   Array operator()(const Array& a, const Array& b, const Array& x, Loc loc = Loc::current()) const;
 } betainc{};
 // The inverse of ndtr: x with Phi(x) = p (-inf at 0, inf at 1, NaN outside [0, 1]).
-inline constexpr struct ndtri_function {
-  Array operator()(const Array& p, Loc loc = Loc::current()) const;
-} ndtri{};
+inline constexpr struct ndtri_function { Array operator()(const Array& p, Loc loc = Loc::current()) const; } ndtri{};
 
 // Modified Bessel functions of the first kind of orders 0 and 1, and the same times exp(-|x|).
 inline constexpr struct i0_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } i0{};

@@ -28,10 +28,10 @@ using Loc = std::source_location;
     Array operator()(const Array& x, const Array& location = Array(0.0), const Array& scale = Array(1.0), \
                      Loc caller = Loc::current()) const;                                                  \
   } name{};
-#define JX_STATS_SHAPE_LOC_SCALE(name)                                                                    \
-  inline constexpr struct name##_function {                                                               \
-    Array operator()(const Array& x, const Array& shape, const Array& location = Array(0.0),              \
-                     const Array& scale = Array(1.0), Loc caller = Loc::current()) const;                 \
+#define JX_STATS_SHAPE_LOC_SCALE(name)                                                       \
+  inline constexpr struct name##_function {                                                  \
+    Array operator()(const Array& x, const Array& shape, const Array& location = Array(0.0), \
+                     const Array& scale = Array(1.0), Loc caller = Loc::current()) const;    \
   } name{};
 #define JX_STATS_TWO_SHAPES_LOC_SCALE(name)                                                              \
   inline constexpr struct name##_function {                                                              \
@@ -39,66 +39,73 @@ using Loc = std::source_location;
                      const Array& scale = Array(1.0), Loc caller = Loc::current()) const;                \
   } name{};
 // A discrete distribution's function of `(k, <parameter>, loc = 0)`.
-#define JX_STATS_DISCRETE_1(name)                                                                          \
-  inline constexpr struct name##_function {                                                                \
-    Array operator()(const Array& k, const Array& parameter, const Array& location = Array(0.0),           \
-                     Loc caller = Loc::current()) const;                                                   \
+#define JX_STATS_DISCRETE_1(name)                                                                \
+  inline constexpr struct name##_function {                                                      \
+    Array operator()(const Array& k, const Array& parameter, const Array& location = Array(0.0), \
+                     Loc caller = Loc::current()) const;                                         \
   } name{};
-#define JX_STATS_DISCRETE_2(name)                                                                          \
-  inline constexpr struct name##_function {                                                                \
+#define JX_STATS_DISCRETE_2(name)                                                                                 \
+  inline constexpr struct name##_function {                                                                       \
     Array operator()(const Array& k, const Array& first, const Array& second, const Array& location = Array(0.0), \
-                     Loc caller = Loc::current()) const;                                                   \
+                     Loc caller = Loc::current()) const;                                                          \
   } name{};
 
 // Continuous distributions with a location and a scale.
 namespace norm {
-JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf)
-JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
+JX_STATS_LOC_SCALE(logpdf)
+JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf)
+    JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
 }  // namespace norm
 namespace cauchy {
-JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf)
-JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
+JX_STATS_LOC_SCALE(logpdf)
+JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf)
+    JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
 }  // namespace cauchy
 namespace expon {
-JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf)
-JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf)
+JX_STATS_LOC_SCALE(logpdf)
+JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf)
+    JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf)
 }  // namespace expon
 namespace laplace {
 JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf)
 }  // namespace laplace
 namespace logistic {
-JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(sf)
-JX_STATS_LOC_SCALE(isf) JX_STATS_LOC_SCALE(ppf)
+JX_STATS_LOC_SCALE(logpdf)
+JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(isf) JX_STATS_LOC_SCALE(ppf)
 }  // namespace logistic
 namespace uniform {
 JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf)
 }  // namespace uniform
 namespace gumbel_r {
-JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf)
-JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+JX_STATS_LOC_SCALE(logpdf)
+JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf)
+    JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
 }  // namespace gumbel_r
 namespace gumbel_l {
-JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf)
-JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+JX_STATS_LOC_SCALE(logpdf)
+JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf)
+    JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
 }  // namespace gumbel_l
 
 // Continuous distributions with shape parameters (gamma: a; chi2: df; t: df; pareto: b; gennorm: beta;
 // vonmises: kappa; wrapcauchy: c; beta and truncnorm: a, b).
 namespace gamma {
-JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf)
-JX_STATS_SHAPE_LOC_SCALE(logcdf) JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
+JX_STATS_SHAPE_LOC_SCALE(logpdf)
+JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf)
+    JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
 }  // namespace gamma
 namespace chi2 {
-JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf)
-JX_STATS_SHAPE_LOC_SCALE(logcdf) JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
+JX_STATS_SHAPE_LOC_SCALE(logpdf)
+JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf)
+    JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
 }  // namespace chi2
 namespace t {
 JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf)
 }  // namespace t
 namespace pareto {
-JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf)
-JX_STATS_SHAPE_LOC_SCALE(logcdf) JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
-JX_STATS_SHAPE_LOC_SCALE(ppf)
+JX_STATS_SHAPE_LOC_SCALE(logpdf)
+JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf)
+    JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf) JX_STATS_SHAPE_LOC_SCALE(ppf)
 }  // namespace pareto
 namespace gennorm {
 JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf)
@@ -110,12 +117,14 @@ namespace wrapcauchy {
 JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf)
 }  // namespace wrapcauchy
 namespace beta {
-JX_STATS_TWO_SHAPES_LOC_SCALE(logpdf) JX_STATS_TWO_SHAPES_LOC_SCALE(pdf) JX_STATS_TWO_SHAPES_LOC_SCALE(cdf)
-JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf) JX_STATS_TWO_SHAPES_LOC_SCALE(sf) JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(logpdf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(pdf) JX_STATS_TWO_SHAPES_LOC_SCALE(cdf) JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf)
+    JX_STATS_TWO_SHAPES_LOC_SCALE(sf) JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
 }  // namespace beta
 namespace truncnorm {
-JX_STATS_TWO_SHAPES_LOC_SCALE(logpdf) JX_STATS_TWO_SHAPES_LOC_SCALE(pdf) JX_STATS_TWO_SHAPES_LOC_SCALE(cdf)
-JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf) JX_STATS_TWO_SHAPES_LOC_SCALE(sf) JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(logpdf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(pdf) JX_STATS_TWO_SHAPES_LOC_SCALE(cdf) JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf)
+    JX_STATS_TWO_SHAPES_LOC_SCALE(sf) JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
 }  // namespace truncnorm
 
 // Discrete distributions (bernoulli: p; geom: p; poisson: mu; binom: n, p; nbinom: n, p).
@@ -126,9 +135,10 @@ namespace geom {
 JX_STATS_DISCRETE_1(logpmf) JX_STATS_DISCRETE_1(pmf)
 }  // namespace geom
 namespace poisson {
-JX_STATS_DISCRETE_1(logpmf) JX_STATS_DISCRETE_1(pmf) JX_STATS_DISCRETE_1(cdf)
-// The entropy of Poisson(mu): a series over k up to well past the mean.
-inline constexpr struct entropy_function {
+JX_STATS_DISCRETE_1(logpmf)
+JX_STATS_DISCRETE_1(pmf) JX_STATS_DISCRETE_1(cdf)
+    // The entropy of Poisson(mu): a series over k up to well past the mean.
+    inline constexpr struct entropy_function {
   Array operator()(const Array& mu, const Array& location = Array(0.0), Loc caller = Loc::current()) const;
 } entropy{};
 }  // namespace poisson
