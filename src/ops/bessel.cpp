@@ -9,12 +9,6 @@
 #include "ops/promotion.h"
 
 namespace jx::ops {
-namespace {
-Array constant_like(const Array& x, double value) { return convert_to(Array(value), {x.dtype(), true}); }
-Array filled_like(const Array& x, double value) {
-  return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {});
-}
-}  // namespace
 
 Array bessel_i(const Array& x, int order, bool scaled) {
   const Array magnitude = lax::abs(x);

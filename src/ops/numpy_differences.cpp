@@ -14,7 +14,7 @@
 namespace jx::numpy {
 namespace {
 
-Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
+using ops::constant_like;
 
 // x[start:stop] along axis.
 Array slice_axis(const Array& x, std::int64_t start, std::int64_t stop, int axis) {

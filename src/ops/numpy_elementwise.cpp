@@ -39,8 +39,7 @@ std::pair<Array, Array> promote_inexact_and_broadcast(std::string_view op, const
   return promote_and_broadcast(op, ops::convert_to(x, type), ops::convert_to(y, type));
 }
 
-// A scalar constant with x's dtype, weakly typed so it never changes x's type.
-Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
+using ops::constant_like;
 
 void reject_bool(std::string_view op, const Array& x) {
   if (x.dtype() == DType::bool_) throw DTypeError(std::string(op), "is not supported for bool arrays");

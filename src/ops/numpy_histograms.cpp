@@ -14,7 +14,7 @@
 namespace jx::numpy {
 namespace {
 
-Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
+using ops::constant_like;
 
 // a < b in NumPy's sort order, where NaNs come after every number.
 Array sort_less(const Array& a, const Array& b) {

@@ -24,8 +24,7 @@ namespace {
 using ops::promote_and_broadcast;
 using ops::to_inexact;
 
-// A scalar constant with x's dtype, weakly typed so that it never changes x's type.
-Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
+using ops::constant_like;
 
 // Both operands promoted to their common inexact type (JAX's promote_args_inexact) and broadcast.
 std::pair<Array, Array> promote_inexact(std::string_view op, const Array& x, const Array& y) {
@@ -47,9 +46,7 @@ void require_integers(std::string_view op, const Array& x) {
   }
 }
 
-Array filled_like(const Array& x, double value) {
-  return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {});
-}
+using ops::filled_like;
 
 }  // namespace
 

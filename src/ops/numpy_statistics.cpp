@@ -19,7 +19,7 @@ namespace {
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
+using ops::constant_like;
 
 // Both promoted to their common inexact type (JAX's promote_dtypes_inexact).
 std::pair<Array, Array> common_inexact(const Array& x, const Array& y) {

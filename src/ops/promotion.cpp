@@ -56,6 +56,12 @@ PromotionType result_type(std::span<const Array> operands) {
   return result;
 }
 
+Array constant_like(const Array& x, double value) { return convert_to(Array(value), {x.dtype(), true}); }
+
+Array filled_like(const Array& x, double value) {
+  return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {});
+}
+
 Array convert_to(const Array& x, PromotionType type) {
   if (x.dtype() == type.dtype && x.weak_type() == type.weak) return x;
   // A concrete scalar (a C++ scalar operand, typically) is converted now, as JAX converts Python

@@ -16,6 +16,10 @@ namespace jx::ops {
 PromotionType result_type(std::span<const Array> operands);
 // x converted to the dtype and weak flag of `type` (x itself if it already has them).
 Array convert_to(const Array& x, PromotionType type);
+// A weakly typed scalar of x's dtype (so that it never changes x's type in arithmetic), and the same
+// value broadcast to x's shape.
+Array constant_like(const Array& x, double value);
+Array filled_like(const Array& x, double value);
 // ints and bools become the default float type (jnp's promote_args_inexact); floats stay.
 Array to_inexact(const Array& x);
 PromotionType inexact_type(PromotionType type);

@@ -24,10 +24,8 @@ namespace jnp = jx::numpy;
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-Array constant_like(const Array& x, double value) { return ops::convert_to(Array(value), {x.dtype(), true}); }
-Array filled_like(const Array& x, double value) {
-  return lax::broadcast_in_dim(constant_like(x, value), x.shape(), {});
-}
+using ops::constant_like;
+using ops::filled_like;
 
 // The operands promoted to their common float type and broadcast to one shape.
 std::vector<Array> float_operands(std::string_view op, std::vector<Array> operands) {
