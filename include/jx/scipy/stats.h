@@ -50,21 +50,27 @@ using Loc = std::source_location;
                      Loc caller = Loc::current()) const;                                                          \
   } name{};
 
+// The declarations stay on the lines written: clang-format reflows a run of macro calls differently
+// on each pass.
+// clang-format off
 // Continuous distributions with a location and a scale.
 namespace norm {
 JX_STATS_LOC_SCALE(logpdf)
-JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf)
-    JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
+JX_STATS_LOC_SCALE(pdf)
+JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+    JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
 }  // namespace norm
 namespace cauchy {
 JX_STATS_LOC_SCALE(logpdf)
-JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf)
-    JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
+JX_STATS_LOC_SCALE(pdf)
+JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+    JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(isf)
 }  // namespace cauchy
 namespace expon {
 JX_STATS_LOC_SCALE(logpdf)
-JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf)
-    JX_STATS_LOC_SCALE(logsf) JX_STATS_LOC_SCALE(ppf)
+JX_STATS_LOC_SCALE(pdf)
+JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+    JX_STATS_LOC_SCALE(ppf)
 }  // namespace expon
 namespace laplace {
 JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf)
@@ -78,34 +84,39 @@ JX_STATS_LOC_SCALE(logpdf) JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(cdf) JX_ST
 }  // namespace uniform
 namespace gumbel_r {
 JX_STATS_LOC_SCALE(logpdf)
-JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf)
-    JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+JX_STATS_LOC_SCALE(pdf)
+JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(sf)
+    JX_STATS_LOC_SCALE(logsf)
 }  // namespace gumbel_r
 namespace gumbel_l {
 JX_STATS_LOC_SCALE(logpdf)
-JX_STATS_LOC_SCALE(pdf) JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf)
-    JX_STATS_LOC_SCALE(sf) JX_STATS_LOC_SCALE(logsf)
+JX_STATS_LOC_SCALE(pdf)
+JX_STATS_LOC_SCALE(logcdf) JX_STATS_LOC_SCALE(cdf) JX_STATS_LOC_SCALE(ppf) JX_STATS_LOC_SCALE(sf)
+    JX_STATS_LOC_SCALE(logsf)
 }  // namespace gumbel_l
 
 // Continuous distributions with shape parameters (gamma: a; chi2: df; t: df; pareto: b; gennorm: beta;
 // vonmises: kappa; wrapcauchy: c; beta and truncnorm: a, b).
 namespace gamma {
 JX_STATS_SHAPE_LOC_SCALE(logpdf)
-JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf)
-    JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
+JX_STATS_SHAPE_LOC_SCALE(pdf)
+JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf) JX_STATS_SHAPE_LOC_SCALE(sf)
+    JX_STATS_SHAPE_LOC_SCALE(logsf)
 }  // namespace gamma
 namespace chi2 {
 JX_STATS_SHAPE_LOC_SCALE(logpdf)
-JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf)
-    JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf)
+JX_STATS_SHAPE_LOC_SCALE(pdf)
+JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf) JX_STATS_SHAPE_LOC_SCALE(sf)
+    JX_STATS_SHAPE_LOC_SCALE(logsf)
 }  // namespace chi2
 namespace t {
 JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf)
 }  // namespace t
 namespace pareto {
 JX_STATS_SHAPE_LOC_SCALE(logpdf)
-JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf)
-    JX_STATS_SHAPE_LOC_SCALE(sf) JX_STATS_SHAPE_LOC_SCALE(logsf) JX_STATS_SHAPE_LOC_SCALE(ppf)
+JX_STATS_SHAPE_LOC_SCALE(pdf)
+JX_STATS_SHAPE_LOC_SCALE(cdf) JX_STATS_SHAPE_LOC_SCALE(logcdf) JX_STATS_SHAPE_LOC_SCALE(sf)
+    JX_STATS_SHAPE_LOC_SCALE(logsf) JX_STATS_SHAPE_LOC_SCALE(ppf)
 }  // namespace pareto
 namespace gennorm {
 JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf) JX_STATS_SHAPE_LOC_SCALE(cdf)
@@ -118,13 +129,15 @@ JX_STATS_SHAPE_LOC_SCALE(logpdf) JX_STATS_SHAPE_LOC_SCALE(pdf)
 }  // namespace wrapcauchy
 namespace beta {
 JX_STATS_TWO_SHAPES_LOC_SCALE(logpdf)
-JX_STATS_TWO_SHAPES_LOC_SCALE(pdf) JX_STATS_TWO_SHAPES_LOC_SCALE(cdf) JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf)
-    JX_STATS_TWO_SHAPES_LOC_SCALE(sf) JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(pdf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(cdf) JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf) JX_STATS_TWO_SHAPES_LOC_SCALE(sf)
+    JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
 }  // namespace beta
 namespace truncnorm {
 JX_STATS_TWO_SHAPES_LOC_SCALE(logpdf)
-JX_STATS_TWO_SHAPES_LOC_SCALE(pdf) JX_STATS_TWO_SHAPES_LOC_SCALE(cdf) JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf)
-    JX_STATS_TWO_SHAPES_LOC_SCALE(sf) JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(pdf)
+JX_STATS_TWO_SHAPES_LOC_SCALE(cdf) JX_STATS_TWO_SHAPES_LOC_SCALE(logcdf) JX_STATS_TWO_SHAPES_LOC_SCALE(sf)
+    JX_STATS_TWO_SHAPES_LOC_SCALE(logsf)
 }  // namespace truncnorm
 
 // Discrete distributions (bernoulli: p; geom: p; poisson: mu; binom: n, p; nbinom: n, p).
@@ -136,7 +149,8 @@ JX_STATS_DISCRETE_1(logpmf) JX_STATS_DISCRETE_1(pmf)
 }  // namespace geom
 namespace poisson {
 JX_STATS_DISCRETE_1(logpmf)
-JX_STATS_DISCRETE_1(pmf) JX_STATS_DISCRETE_1(cdf)
+JX_STATS_DISCRETE_1(pmf)
+JX_STATS_DISCRETE_1(cdf)
     // The entropy of Poisson(mu): a series over k up to well past the mean.
     inline constexpr struct entropy_function {
   Array operator()(const Array& mu, const Array& location = Array(0.0), Loc caller = Loc::current()) const;
@@ -160,6 +174,7 @@ inline constexpr struct pmf_function {
 } pmf{};
 }  // namespace betabinom
 
+// clang-format on
 #undef JX_STATS_LOC_SCALE
 #undef JX_STATS_SHAPE_LOC_SCALE
 #undef JX_STATS_TWO_SHAPES_LOC_SCALE
