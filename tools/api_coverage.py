@@ -181,13 +181,28 @@ def spellings_of(module, name, rules):
     return [f"{namespace}::{name.replace('.', '::')}"], False
 
 
+JX_ARRAY_MEMBERS = set()
+
+
+def jx_array_members():
+    """The member functions class jx::Array declares (include/jx/core/array.h), so that a call such as
+    `.max(` on another class (x.at(i).max(v)) never counts as jax.Array's method."""
+    text = strip_comments_and_strings((ROOT / "include/jx/core/array.h").read_text())
+    body = text.split("\nclass Array {", 1)[1].split("\n};", 1)[0]
+    names = set(re.findall(r"(\w+)\s*\(", body))
+    names.update(re.findall(r"JX_ARRAY_REDUCTION\((\w+)\)", body))
+    return names
+
+
 def present(spelling, qualified, members):
     if spelling.startswith("."):
-        return spelling[1:] in members
+        return spelling[1:] in members and spelling[1:] in JX_ARRAY_MEMBERS
     return spelling in qualified
 
 
 def count():
+    global JX_ARRAY_MEMBERS
+    JX_ARRAY_MEMBERS = jx_array_members()
     rules = read_spellings()
     qualified, members = uses_in_tests()
     report = {}

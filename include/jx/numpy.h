@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "jx/core/array.h"
+#include "jx/core/reduction_options.h"
 
 namespace jx {
 namespace numpy {
@@ -340,13 +341,8 @@ inline constexpr struct allclose_function {
 } allclose{};
 
 // --- Reductions ---------------------------------------------------------------------------------
-struct ReduceOptions {
-  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::optional<Axes> axis = std::nullopt;  // all axes when absent
-  bool keepdims = false;
-  std::optional<DType> dtype = std::nullopt;
-  int ddof = 0;  // var and std only: the divisor is N - ddof
-};
+// The options structs (ReduceOptions, ArgReduceOptions, CumulativeOptions, DiagonalOptions) are in
+// jx/core/reduction_options.h, shared with the jax.Array methods.
 
 // sum(x), sum(x, 0), sum(x, {0, 1}), sum(x, {.axis = 1, .keepdims = true}). The axis list is a
 // template so that a designated list can never be read as a list of axes.
@@ -372,11 +368,6 @@ JX_DECLARE_REDUCTION(var)
 JX_DECLARE_REDUCTION(std)
 #undef JX_DECLARE_REDUCTION
 
-struct ArgReduceOptions {
-  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::optional<int> axis = std::nullopt;  // the flattened array when absent
-  bool keepdims = false;
-};
 inline constexpr struct argmax_function {
   Array operator()(const Array& x, ArgReduceOptions options = {}, Loc loc = Loc::current()) const;
   Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
@@ -386,11 +377,6 @@ inline constexpr struct argmin_function {
   Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
 } argmin{};
 
-struct CumulativeOptions {
-  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  std::optional<int> axis = std::nullopt;  // the flattened array when absent
-  std::optional<DType> dtype = std::nullopt;
-};
 inline constexpr struct cumsum_function {
   Array operator()(const Array& x, CumulativeOptions options = {}, Loc loc = Loc::current()) const;
   Array operator()(const Array& x, int axis, Loc loc = Loc::current()) const;
@@ -531,12 +517,6 @@ inline constexpr struct tril_function {
 inline constexpr struct triu_function {
   Array operator()(const Array& x, int k = 0, Loc loc = Loc::current()) const;
 } triu{};
-struct DiagonalOptions {
-  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
-  int offset = 0;  // above the main diagonal when positive
-  int axis1 = 0;
-  int axis2 = 1;
-};
 // The diagonal of the (axis1, axis2) planes, as a new last axis (jnp.diagonal).
 inline constexpr struct diagonal_function {
   Array operator()(const Array& x, DiagonalOptions options = {}, Loc loc = Loc::current()) const;

@@ -170,6 +170,13 @@ std::vector<T> Array::to_vector(std::source_location loc) const {
   return result;
 }
 
+std::string Array::tobytes(std::source_location loc) const {
+  CallSite site(loc);
+  const Array values = host_copy(*this, valid() ? dtype() : DType::float32, "tobytes");
+  const std::byte* data = concrete(values).data();
+  return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(nbytes()));
+}
+
 Array::operator bool() const {
   if (valid() && is_tracer()) throw_concretization_error(*this, "bool(x)");
   if (valid() && size() != 1) {

@@ -320,13 +320,6 @@ Array Array::index_with(const std::vector<Index>& indices) const {
   return apply_plan(*this, plan_indices(shape(), indices));
 }
 
-Array Array::astype(DType dtype, std::source_location loc) const { return jnp::astype(*this, dtype, loc); }
-Array Array::reshape(const Shape& new_shape, std::source_location loc) const {
-  return jnp::reshape(*this, new_shape, loc);
-}
-Array Array::transpose(std::source_location loc) const { return jnp::transpose(*this, std::nullopt, loc); }
-Array Array::flatten(std::source_location loc) const { return jnp::ravel(*this, loc); }
-
 // --- Functional updates ------------------------------------------------------------------------
 
 namespace {

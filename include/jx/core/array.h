@@ -14,11 +14,14 @@
 //   auto z = std::move(y).at(0, 1).set(0);   // in place: y's buffer is reused
 #pragma once
 
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <source_location>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -27,20 +30,20 @@
 #include <vector>
 
 #include "jx/core/array_type.h"
+#include "jx/core/device.h"
 #include "jx/core/dtype.h"
+#include "jx/core/keywords_only.h"
+#include "jx/core/reduction_options.h"
 #include "jx/core/shape.h"
 
 namespace jx {
 
 class ArrayImpl;
-
-namespace detail {
-// The first member of every options struct: it cannot be initialized from a value, so a positional
-// brace list like {0, 1} never binds to an options struct — only designated initializers do.
-struct KeywordsOnly {
-  explicit KeywordsOnly() = default;
-};
-}  // namespace detail
+struct IndexingOptions;
+namespace numpy {
+struct SearchsortedOptions;  // jx/numpy/statistics.h
+struct SizeOptions;          // jx/numpy/selection.h
+}  // namespace numpy
 
 // C++ scalar types that convert to weakly typed 0-d arrays (bool converts to a strong bool array):
 // the arithmetic types, and std::complex<float> and std::complex<double> (Python's complex).
@@ -77,6 +80,8 @@ class Index {
 
 class Array {
  public:
+  using Loc = std::source_location;
+
   // An empty handle: a placeholder (e.g. a default-constructed struct field), usable only as a target
   // of assignment.
   Array() = default;
@@ -110,12 +115,88 @@ class Array {
   // host and returns from an operation once its result is written, so there is nothing to wait for.
   Array block_until_ready() const { return *this; }
   void copy_to_host_async() const {}
+  std::int64_t itemsize() const;                                     // bytes per element
+  std::int64_t nbytes() const { return size() * itemsize(); }        // bytes of the elements
+  std::int64_t on_device_size_in_bytes() const { return nbytes(); }  // the same: no padding on the CPU
 
-  // --- Methods as on jax.Array.
-  Array astype(DType dtype, std::source_location loc = std::source_location::current()) const;
-  Array reshape(const Shape& shape, std::source_location loc = std::source_location::current()) const;
-  Array transpose(std::source_location loc = std::source_location::current()) const;  // x.T
-  Array flatten(std::source_location loc = std::source_location::current()) const;
+  // --- Where the data lives (jx/core/device.h): one CPU device, whose memory is the host's.
+  Device device() const;
+  std::vector<Device> devices() const { return {device()}; }
+  std::string platform() const { return device().platform; }
+  bool committed() const { return false; }            // never pinned by a device_put, so jit may place it anywhere
+  bool is_fully_addressable() const { return true; }  // every shard is in this process
+  bool is_fully_replicated() const { return true; }   // one device holds all of it
+  Array to_device(const Device& target, Loc loc = Loc::current()) const;  // a ValueError for another device
+  // The address of the first element (concrete arrays only), as jax.Array's unsafe_buffer_pointer():
+  // valid while this array lives.
+  std::uintptr_t unsafe_buffer_pointer(Loc loc = Loc::current()) const;
+
+  // --- Methods as on jax.Array: each is the jax.numpy function of the same name (jx/numpy.h), with
+  // its options (jx/core/reduction_options.h), so x.sum({.axis = 0}) is jnp::sum(x, {.axis = 0}).
+  Array astype(DType dtype, Loc loc = Loc::current()) const;
+  Array reshape(const Shape& shape, Loc loc = Loc::current()) const;
+  Array transpose(Loc loc = Loc::current()) const;  // x.T: the axes reversed
+  Array mT(Loc loc = Loc::current()) const;         // the last two axes swapped
+  Array flatten(Loc loc = Loc::current()) const;
+  Array ravel(Loc loc = Loc::current()) const;
+  Array squeeze(Loc loc = Loc::current()) const;  // every axis of length 1
+  Array squeeze(int axis, Loc loc = Loc::current()) const;
+  Array squeeze(std::initializer_list<int> axes, Loc loc = Loc::current()) const;
+  Array swapaxes(int axis1, int axis2, Loc loc = Loc::current()) const;
+  Array copy(Loc loc = Loc::current()) const;
+  Array real(Loc loc = Loc::current()) const;
+  Array imag(Loc loc = Loc::current()) const;
+  Array conj(Loc loc = Loc::current()) const;
+  Array conjugate(Loc loc = Loc::current()) const;
+  Array round(int decimals = 0, Loc loc = Loc::current()) const;  // half to even, as jnp.round
+  Array clip(std::optional<Array> min = std::nullopt, std::optional<Array> max = std::nullopt,
+             Loc loc = Loc::current()) const;
+
+  // Reductions: x.sum(), x.sum(0), x.sum({0, 1}), x.sum({.axis = 1, .keepdims = true}).
+#define JX_ARRAY_REDUCTION(name)                                                                           \
+  Array name(const numpy::ReduceOptions& options = {}, Loc loc = Loc::current()) const;                    \
+  Array name(int axis, Loc loc = Loc::current()) const;                                                    \
+  template <std::same_as<int> T>                                                                           \
+  Array name(std::initializer_list<T> axes, Loc loc = Loc::current()) const {                              \
+    return name(numpy::ReduceOptions{.axis = Axes(std::span<const int>(axes.begin(), axes.size()))}, loc); \
+  }
+  JX_ARRAY_REDUCTION(sum)
+  JX_ARRAY_REDUCTION(prod)
+  JX_ARRAY_REDUCTION(mean)
+  JX_ARRAY_REDUCTION(var)
+  JX_ARRAY_REDUCTION(std)
+  JX_ARRAY_REDUCTION(max)
+  JX_ARRAY_REDUCTION(min)
+  JX_ARRAY_REDUCTION(all)
+  JX_ARRAY_REDUCTION(any)
+  JX_ARRAY_REDUCTION(ptp)
+#undef JX_ARRAY_REDUCTION
+  Array argmax(const numpy::ArgReduceOptions& options = {}, Loc loc = Loc::current()) const;
+  Array argmax(int axis, Loc loc = Loc::current()) const;
+  Array argmin(const numpy::ArgReduceOptions& options = {}, Loc loc = Loc::current()) const;
+  Array argmin(int axis, Loc loc = Loc::current()) const;
+  Array cumsum(const numpy::CumulativeOptions& options = {}, Loc loc = Loc::current()) const;
+  Array cumsum(int axis, Loc loc = Loc::current()) const;
+  Array cumprod(const numpy::CumulativeOptions& options = {}, Loc loc = Loc::current()) const;
+  Array cumprod(int axis, Loc loc = Loc::current()) const;
+  Array diagonal(const numpy::DiagonalOptions& options = {}, Loc loc = Loc::current()) const;
+  Array trace(const numpy::DiagonalOptions& options = {}, Loc loc = Loc::current()) const;
+  Array dot(const Array& other, Loc loc = Loc::current()) const;
+
+  // Sorting, searching and selecting.
+  Array sort(int axis = -1, Loc loc = Loc::current()) const;
+  Array argsort(int axis = -1, Loc loc = Loc::current()) const;
+  Array argpartition(std::int64_t kth, int axis = -1, Loc loc = Loc::current()) const;
+  Array searchsorted(const Array& values, Loc loc = Loc::current()) const;
+  Array searchsorted(const Array& values, const numpy::SearchsortedOptions& options, Loc loc = Loc::current()) const;
+  std::vector<Array> nonzero(Loc loc = Loc::current()) const;
+  std::vector<Array> nonzero(const numpy::SizeOptions& options, Loc loc = Loc::current()) const;
+  Array compress(const Array& condition, std::optional<int> axis = std::nullopt, Loc loc = Loc::current()) const;
+  Array choose(const std::vector<Array>& choices, std::string_view mode = "raise", Loc loc = Loc::current()) const;
+  Array take(const Array& indices, std::optional<int> axis = std::nullopt, Loc loc = Loc::current()) const;
+  Array take(const Array& indices, std::optional<int> axis, const IndexingOptions& options,
+             Loc loc = Loc::current()) const;
+  Array repeat(std::int64_t repeats, std::optional<int> axis = std::nullopt, Loc loc = Loc::current()) const;
 
   // --- Indexing: x[i], x[indices], x(i, jx::Slice{1, 3}, jx::newaxis, ...).
   Array operator[](Index index) const;
@@ -137,6 +218,8 @@ class Array {
   T item(std::source_location loc = std::source_location::current()) const;
   template <Scalar T>
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const;
+  // The elements' bytes in row-major order (jax.Array's tobytes(); NumPy's layout for each dtype).
+  std::string tobytes(Loc loc = Loc::current()) const;
   explicit operator bool() const;
   template <Scalar T>
   explicit operator T() const {
