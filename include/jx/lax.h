@@ -34,8 +34,13 @@ inline constexpr struct abs_function { Array operator()(const Array& x, Loc loc 
 inline constexpr struct sign_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } sign{};
 inline constexpr struct floor_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } floor{};
 inline constexpr struct ceil_function { Array operator()(const Array& x, Loc loc = Loc::current()) const; } ceil{};
+// How lax::round breaks ties (jax.lax.RoundingMethod).
+enum class RoundingMethod { away_from_zero, to_nearest_even };
+// To the nearest integer; halves away from zero by default, as JAX's (jnp::round rounds them to even).
 inline constexpr struct round_function {
-  Array operator()(const Array& x, Loc loc = Loc::current()) const;  // half to even
+  Array operator()(const Array& x, RoundingMethod rounding_method = RoundingMethod::away_from_zero,
+                   Loc loc = Loc::current()) const;
+  Array operator()(const Array& x, Loc loc) const { return (*this)(x, RoundingMethod::away_from_zero, loc); }
 } round{};
 inline constexpr struct is_finite_function {
   Array operator()(const Array& x, Loc loc = Loc::current()) const;
@@ -417,3 +422,14 @@ inline constexpr struct reduce_window_min_function {
 // ==== end of the convolution section ==============================================================
 
 }  // namespace jx::lax
+
+// The rest of jax.lax, one header per family (each can also be included on its own). Three are not
+// included here, because they bring pytrees or transformations into every file that includes lax.h:
+// jx/lax/reductions.h (reduce with a user computation), jx/lax/scans.h (associative_scan,
+// cumlogsumexp) and jx/lax/solves.h (custom_root, custom_linear_solve).
+#include "jx/lax/convolution_helpers.h"
+#include "jx/lax/numeric.h"
+#include "jx/lax/ragged.h"
+#include "jx/lax/random_bits.h"
+#include "jx/lax/shaping.h"
+#include "jx/lax/sorting.h"

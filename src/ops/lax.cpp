@@ -64,7 +64,15 @@ Array abs_function::operator()(const Array& x, Loc loc) const { return unary(Una
 Array sign_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::sign, x, loc); }
 Array floor_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::floor, x, loc); }
 Array ceil_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::ceil, x, loc); }
-Array round_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::round, x, loc); }
+Array round_function::operator()(const Array& x, RoundingMethod rounding_method, Loc loc) const {
+  const Array to_even = unary(UnaryOp::round, x, loc);
+  if (rounding_method == RoundingMethod::to_nearest_even) return to_even;
+  // Ties away from zero: x - trunc(x) is exact, so a half is recognized exactly.
+  CallSite site(loc);
+  const Array truncated = lax::mul(lax::sign(x), lax::floor(lax::abs(x)));
+  const Array half = lax::ge(lax::abs(lax::sub(x, truncated)), ops::constant_like(x, 0.5));
+  return lax::select(half, lax::add(truncated, lax::sign(x)), to_even);
+}
 Array is_finite_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::is_finite, x, loc); }
 Array bitwise_not_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::not_, x, loc); }
 Array exp_function::operator()(const Array& x, Loc loc) const { return unary(UnaryOp::exp, x, loc); }

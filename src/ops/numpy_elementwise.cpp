@@ -103,7 +103,8 @@ Array floor_divide_function::operator()(const Array& x, const Array& y, Loc loc)
   const Array quotient = lax::div(corrected, b);
   const Array adjust =
       lax::bitwise_and(lax::ne(modulo, constant_like(modulo, 0)), lax::ne(lax::sign(b), lax::sign(modulo)));
-  return lax::round(lax::select(adjust, lax::sub(quotient, constant_like(quotient, 1)), quotient));
+  return lax::round(lax::select(adjust, lax::sub(quotient, constant_like(quotient, 1)), quotient),
+                    lax::RoundingMethod::to_nearest_even);
 }
 
 namespace {
@@ -264,12 +265,12 @@ Array round_function::operator()(const Array& x, int decimals, Loc loc) const {
   // NumPy rounds the parts of a complex number separately.
   if (is_complex(x.dtype())) return lax::complex((*this)(lax::real(x), decimals), (*this)(lax::imag(x), decimals));
   if (!is_floating(x.dtype())) return x;
-  if (decimals == 0) return lax::round(x);
+  if (decimals == 0) return lax::round(x, lax::RoundingMethod::to_nearest_even);
   // As JAX: float16 is scaled in float32 (in float16, x * 10^d is already rounded off: 1.35 -> 1.4
   // at one decimal).
   const Array v = x.dtype() == DType::float16 ? ops::convert_to(x, {DType::float32, x.weak_type()}) : x;
   const Array factor = constant_like(v, std::pow(10.0, decimals));
-  const Array rounded = lax::div(lax::round(lax::mul(v, factor)), factor);
+  const Array rounded = lax::div(lax::round(lax::mul(v, factor), lax::RoundingMethod::to_nearest_even), factor);
   return ops::convert_to(rounded, x.type().promotion_type());
 }
 

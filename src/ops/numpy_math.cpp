@@ -100,8 +100,10 @@ Array fabs_function::operator()(const Array& x, Loc loc) const {
 Array rint_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
   const Array v = to_inexact(x);
-  if (is_complex(v.dtype())) return lax::complex(lax::round(lax::real(v)), lax::round(lax::imag(v)));
-  return lax::round(v);
+  if (is_complex(v.dtype()))
+    return lax::complex(lax::round(lax::real(v), lax::RoundingMethod::to_nearest_even),
+                        lax::round(lax::imag(v), lax::RoundingMethod::to_nearest_even));
+  return lax::round(v, lax::RoundingMethod::to_nearest_even);
 }
 
 Array trunc_function::operator()(const Array& x, Loc loc) const {

@@ -91,7 +91,7 @@ Array quantile_impl(std::string_view op, const Array& x, const Array& q_in, cons
   auto at = [&](const Array& p) { return take_along_axis(sorted, clamp_index(p), -1); };
   Array result;
   if (method == "nearest") {
-    result = at(lax::round(position));
+    result = at(lax::round(position, lax::RoundingMethod::to_nearest_even));
   } else {
     const Array low = lax::floor(position), high = lax::ceil(position);
     const Array low_value = at(low), high_value = at(high);

@@ -206,4 +206,17 @@ ArrayList scan_flat(const FlatFunction& body, std::span<const Array> init, std::
                   inputs);
 }
 
+std::int64_t map_length(std::span<const Array> leaves, std::int64_t batch_size) {
+  if (batch_size <= 0) throw ValueError("map", fmt::format("batch_size must be positive, got {}", batch_size));
+  if (leaves.empty()) throw ValueError("map", "xs has no arrays to map over");
+  const std::int64_t length = leaves[0].ndim() > 0 ? leaves[0].shape()[0] : -1;
+  for (const Array& leaf : leaves) {
+    if (leaf.ndim() == 0 || leaf.shape()[0] != length) {
+      throw ShapeError("map", fmt::format("every array of xs needs the same leading axis, got {} and {}",
+                                          leaves[0].type().to_string(), leaf.type().to_string()));
+    }
+  }
+  return length;
+}
+
 }  // namespace jx::detail

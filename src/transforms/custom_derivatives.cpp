@@ -78,9 +78,15 @@ BatchResult batch_function(const ArraysFunction& f, std::span<const Array> value
   return {std::move(outputs), std::vector<int>(count, 0)};
 }
 
+// The tangents with zeros where there are none: of the primal's type for inexact primals, float0 (JAX's
+// tangent type of integers, bools and keys, which a key's zero cannot be converted to) for the others.
 ArrayList with_zeros(std::span<const Array> primals, std::span<const Array> tangents) {
   ArrayList result;
-  for (std::size_t i = 0; i < primals.size(); ++i) result.push_back(rules::instantiate(tangents[i], primals[i].type()));
+  for (std::size_t i = 0; i < primals.size(); ++i) {
+    const ArrayType& type = primals[i].type();
+    result.push_back(is_inexact(type.dtype) ? rules::instantiate(tangents[i], type)
+                                            : rules::instantiate(tangents[i], ArrayType{type.shape, DType::float0}));
+  }
   return result;
 }
 

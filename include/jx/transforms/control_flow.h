@@ -30,6 +30,7 @@
 #include "jx/core/caller_location.h"
 #include "jx/core/error.h"
 #include "jx/numpy.h"
+#include "jx/transforms/vmap.h"
 #include "jx/tree.h"
 
 namespace jx {
@@ -98,6 +99,22 @@ FlatFunction flat_branch(const F& f, const Packed<Operands...>& packed, tree::Tr
   };
 }
 
+// Each leaf's leading axis cut to [start, start + count), optionally split into (count / batch, batch).
+template <class T>
+T leading_slice(const T& tree_value, std::int64_t start, std::int64_t count, std::int64_t batch) {
+  auto [leaves, structure] = tree::flatten(tree_value);
+  for (Array& leaf : leaves) {
+    leaf = leaf(Slice{start, start + count});
+    if (batch > 0) {
+      Shape shape = leaf.shape();
+      shape[0] = batch;
+      shape.insert(0, count / batch);
+      leaf = leaf.reshape(shape);
+    }
+  }
+  return tree::unflatten<T>(structure, leaves);
+}
+std::int64_t map_length(std::span<const Array> leaves, std::int64_t batch_size);
 }  // namespace detail
 
 namespace lax {
@@ -247,6 +264,39 @@ auto map(const F& f, const Xs& xs, std::source_location where = std::source_loca
              },
              std::tuple<>{}, xs, {}, where)
       .second;
+}
+
+struct MapOptions {
+  [[no_unique_address]] detail::KeywordsOnly keywords_only_{};
+  // Elements per loop step, as jax.lax.map's batch_size: each step runs vmap(f) on that many elements
+  // (fewer steps, more memory), and the elements left over are one more vmapped call.
+  std::optional<std::int64_t> batch_size = std::nullopt;
+};
+
+// map with options: map(f, xs, {.batch_size = 8}).
+template <class F, class Xs>
+auto map(const F& f, const Xs& xs, MapOptions options, std::source_location where = std::source_location::current()) {
+  if (!options.batch_size) return map(f, xs, where);
+  CallSite site(where);
+  const std::int64_t batch = *options.batch_size;
+  const std::int64_t length = detail::map_length(tree::leaves(xs), batch);
+  const std::int64_t batched = length - length % batch;
+  using Ys = std::remove_cvref_t<std::invoke_result_t<const F&, const Xs&>>;
+  const auto mapped = vmap([&f](const Xs& x) { return f(x); });
+  if (batched == 0) return Ys(mapped(xs));
+  // (steps, batch, ...) from the scan, merged back into one leading axis.
+  auto [stacked, structure] = tree::flatten(
+      map([&mapped](const Xs& x) { return Ys(mapped(x)); }, detail::leading_slice(xs, 0, batched, batch), where));
+  for (Array& leaf : stacked) {
+    Shape shape = leaf.shape();
+    shape.erase(0);
+    shape[0] = batched;
+    leaf = leaf.reshape(shape);
+  }
+  if (batched == length) return tree::unflatten<Ys>(structure, stacked);
+  const std::vector<Array> rest = tree::leaves(Ys(mapped(detail::leading_slice(xs, batched, length - batched, 0))));
+  for (std::size_t i = 0; i < stacked.size(); ++i) stacked[i] = numpy::concatenate({stacked[i], rest[i]}, 0);
+  return tree::unflatten<Ys>(structure, stacked);
 }
 
 }  // namespace lax
