@@ -29,6 +29,16 @@ struct OracleOp {
 };
 using OracleOps = std::map<std::string, OracleOp>;
 
+// An oracle op from a function of the case's first one or two arguments (the params unused).
+template <class F>
+OracleOp unary(F f) {
+  return {[f](const Arrays& a, const json&) { return Arrays{f(a.at(0))}; }};
+}
+template <class F>
+OracleOp binary(F f) {
+  return {[f](const Arrays& a, const json&) { return Arrays{f(a.at(0), a.at(1))}; }};
+}
+
 namespace detail {
 
 inline void check_results(const Arrays& results, const json& c, const std::string& what) {

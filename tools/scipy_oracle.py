@@ -29,9 +29,10 @@ from oracle_cases import Arr, rng_for  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT_PATH = os.path.join(ROOT, "tests", "data", "scipy_oracle.json")
-CASES = oracle_cases.Cases(("float64", "int64"))
+CASES = oracle_cases.Cases(("float64", "int64", "complex128"))
 EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
-NP = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64, "bool": np.bool_}
+NP = {"float32": np.float32, "float64": np.float64, "int32": np.int32, "int64": np.int64, "bool": np.bool_,
+      "complex64": np.complex64, "complex128": np.complex128}
 INF, NAN = math.inf, math.nan
 
 
@@ -228,6 +229,138 @@ def stats_cases():
         [arr(kde.evaluate(where_2d), d64), arr(kde.logpdf(where_2d), d64)], params={"bw_method": 0.6}, **tol)
 
 
+def special_integrals_cases():
+    """jx/scipy/special_integrals.h. Tolerances: float32 1e-5 relative; float64 1e-13 relative where the
+    algorithm reaches it (the series, continued fractions and rational approximations), looser where a
+    case says why."""
+    family = "special_integrals"
+    with np.errstate(all="ignore"):
+        for dt in ("float32", "float64"):
+            wide = dt == "float64"
+            rel = 1e-13 if wide else 1e-5
+            tiny = 1e-300 if wide else 1e-37
+            d = arr([-50.0, -7.0, -4.0, -1.0, -0.2, 0.0, 1e-5, 0.5, 2.0, 3.2, 3.3, 5.0, 6.3, 10.0, 1e3, 1e10,
+                     INF, -INF, NAN], dt)
+            add(family, f"dawsn_{dt}", "dawsn", [d], arr(sp.dawsn(d.values), dt), rtol=rel, atol=tiny)
+            n = arr([0, 1, 2, 3, 5, 10, 50, 1, 2, 1, 2, 3, 0, 1, 4, 7], "int32")
+            x = arr([0.5, 1e-10, 0.3, 1.9, 2.1, 3.0, 1.5, 20.0, 100.0, 0.0, 0.0, 0.0, 0.0, -1.0, INF, NAN], dt)
+            add(family, f"expn_{dt}", "expn", [n, x], arr(sp.expn(n.values, x.values), dt), rtol=rel, atol=tiny)
+            e = arr([0.0, 1e-10, 0.1, 1.0, 1.9, 2.1, 5.0, 20.0, 80.0, INF, -1.0, NAN]
+                    + ([700.0, 800.0] if wide else []), dt)
+            add(family, f"exp1_{dt}", "exp1", [e], arr(sp.exp1(e.values), dt), rtol=rel, atol=tiny)
+            # Away from Ei's zero at 0.3725, where only the absolute error stays small.
+            ei = arr([-800.0, -50.0, -5.0, -1.0, -0.01, 0.0, 1e-10, 0.1, 1.0, 5.0, 19.0, 21.0, 39.0, 41.0, 80.0,
+                      INF, -INF, NAN] + ([300.0, 700.0, 705.0, 720.0] if wide else [88.0, 95.0]), dt)
+            # SciPy 1.10's expi(inf) is NaN; the limit, inf, as jx (and JAX) give it.
+            add(family, f"expi_{dt}", "expi", [ei], arr(np.where(np.isposinf(ei.values), INF, sp.expi(ei.values)), dt),
+                rtol=rel, atol=tiny)
+            add(family, f"expi_near_zero_{dt}", "expi", [arr([0.3, 0.37, 0.38, 0.45], dt)],
+                arr(sp.expi(arr([0.3, 0.37, 0.38, 0.45], dt).values), dt), rtol=rel, atol=1e-15 if wide else 1e-6)
+            si = arr([-INF, -10.0, -1.0, 0.0, 1e-8, 0.5, 3.0, 3.9, 4.1, 6.0, 10.0, 50.0, 1e3, 1e7, 1e9, INF, NAN], dt)
+            add(family, f"sici_{dt}", "sici", [si], [arr(v, dt) for v in sp.sici(si.values)], rtol=rel * 10,
+                atol=tiny)
+            fr = arr([-INF, -3.0, -1.0, 0.0, 1e-5, 0.5, 1.4, 1.6, 2.5, 5.0, 10.0, INF, NAN]
+                     + ([100.0, 1000.0] if wide else []), dt)
+            # Far out the phase pi x^2 / 2 is only as exact as its rounding: 1e-12 at x = 1000.
+            add(family, f"fresnel_{dt}", "fresnel", [fr], [arr(v, dt) for v in sp.fresnel(fr.values)],
+                rtol=1e-12 if wide else rel, atol=tiny)
+            sx = arr([0.0, 1e-12, 0.1, 0.49, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 10.0, 1e10, -1.0, INF, NAN], dt)
+            add(family, f"spence_{dt}", "spence", [sx], arr(sp.spence(sx.values), dt), rtol=rel, atol=tiny)
+            # SciPy's Patefield-Tandy values are accurate to about 1e-12 relative (absolute 1e-16).
+            h = arr([0.0, 0.1, 1.0, 1.0, 2.0, 5.0, 10.0, -1.0, 1.0, 0.5, 0.0, INF, 3.0, 0.3, NAN, 0.7, 30.0], dt)
+            a = arr([0.5, 0.3, 0.5, 1.0, 1.5, 0.9, 3.0, 0.5, -2.0, INF, INF, 1.0, 0.0, 1e5, 1.0, -INF, 0.2], dt)
+            add(family, f"owens_t_{dt}", "owens_t", [h, a], arr(sp.owens_t(h.values, a.values), dt),
+                rtol=1e-11 if wide else rel, atol=tiny)
+            z = arr([-20.0, -5.5, -1.0, 0.0, 1e-6, 0.5, 3.0, 10.0, 24.0, INF, NAN], dt)
+            # Miller's recurrence normalized by a sum of terms of both signs: absolute accuracy.
+            # SciPy 1.10's jv(k, inf) is NaN; the limit, 0, as jx gives it.
+            bessel = np.stack([np.where(np.isinf(z.values), 0.0, sp.jv(k, z.values)) for k in range(5)])
+            add(family, f"bessel_jn_{dt}", "bessel_jn", [z], arr(bessel, dt),
+                params={"v": 4}, rtol=rel, atol=1e-12 if wide else 1e-6)
+            zz = arr([35.0, -12.0, 0.25], dt)
+            add(family, f"bessel_jn_n_iter_{dt}", "bessel_jn", [zz],
+                arr(np.stack([sp.jv(k, zz.values) for k in range(8)]), dt), params={"v": 7, "n_iter": 90},
+                rtol=rel, atol=1e-12 if wide else 1e-6)
+            ha = [0.5, 1.0, 2.5, -3.0, -2.5, 10.0, 0.1, 1.0, 0.5, -2.0, -1.0, 1.0, 0.0, 2.0, 3.0]
+            hb = [1.5, 2.0, 0.5, 4.0, 1.5, 3.0, 7.0, 2.0, 1.5, -2.0, -2.0, -2.0, 3.0, 2.0, 4.0]
+            hx = [-20.0, -5.0, -1.0, -5.0, -0.1, 3.0, 10.0, 40.0, 70.0, 1.0, 1.0, 1.0, 5.0, 3.0, NAN]
+            if wide:
+                ha, hb, hx = ha + [2.5, 1.0], hb + [0.5, 2.0], hx + [120.0, -60.0]
+            ha_, hb_, hx_ = arr(ha, dt), arr(hb, dt), arr(hx, dt)
+            # Kummer's transformation loses a few digits where b - a < 0 (10, 3, -5): 1e-12.
+            add(family, f"hyp1f1_{dt}", "hyp1f1", [ha_, hb_, hx_],
+                arr(sp.hyp1f1(ha_.values, hb_.values, hx_.values), dt), rtol=1e-12 if wide else rel, atol=tiny)
+            # JAX's convention 1F1(0; 0; x) = 1, where SciPy has inf.
+            add(family, f"hyp1f1_zero_zero_{dt}", "hyp1f1", [arr([0.0], dt), arr([0.0], dt), arr([2.0], dt)],
+                arr([1.0], dt))
+
+
+def special_hypergeometric_cases():
+    """hyp2f1, sph_harm_y and wofz (jx/scipy/special_integrals.h). Tolerances: float32 / complex64 1e-5
+    relative (more where a case says why); float64 1e-12 for hyp2f1 (its transformations near x = 1),
+    1e-13 for the spherical harmonics, 3e-13 for wofz (Weideman's N = 40 approximation, and the conditioning
+    of exp(-z^2) below the real axis)."""
+    family = "special_hypergeometric"
+    with np.errstate(all="ignore"):
+        for dt in ("float32", "float64"):
+            wide = dt == "float64"
+            # The power series (|x| <= 0.5), near x = 1 (c - a - b fractional: DLMF 15.8.4; an integer: 15.8.10;
+            # negative: Euler's transformation first), Pfaff's transformation for x < 0, polynomials (also for
+            # x > 1 and x < -1), Gauss's sum at x = 1.
+            rows = [
+                (0.5, 1.5, 2.5, 0.3), (1.0, 1.0, 2.0, 0.5), (2.5, -1.5, 4.2, 0.45), (0.3, 0.7, 1.9, 0.1),
+                (1.5, 2.0, 4.7, 0.8), (1.5, 2.0, 4.7, 0.95), (1.5, 2.0, 4.7, 0.999), (0.5, 1.0, 2.5, 0.97),
+                (1.0, 2.0, 3.0, 0.95), (1.0, 2.0, 3.0, 0.999), (0.5, 1.5, 4.0, 0.9), (0.5, 1.5, 2.0, 0.99),
+                (1.5, 2.5, 3.3, 0.7), (1.5, 2.5, 3.3, 0.99), (2.0, 3.0, 4.0, 0.95), (1.5, 2.5, 3.0, 0.6),
+                (0.5, 1.5, 2.5, -0.5), (0.5, 1.5, 2.5, -3.0), (2.0, 0.7, 3.5, -20.0), (1.2, 3.4, 2.2, -0.9),
+                (-3.0, 1.5, 2.5, 0.7), (-3.0, 1.5, 2.5, 2.0), (2.5, -4.0, 1.5, -5.0), (-2.0, -1.0, 3.0, 0.4),
+                (0.5, 1.0, 3.0, 1.0), (2.0, 3.0, 7.5, 1.0), (-3.0, 1.0, -4.0, 0.5), (3.0, 7.0, 2.0, 0.3),
+            ]
+            a, b, c, x = (arr([r[i] for r in rows], dt) for i in range(4))
+            # Near x = 1 the transformations' terms cancel a little: 1e-11 (float64), 1e-4 (float32).
+            add(family, f"hyp2f1_{dt}", "hyp2f1", [a, b, c, x],
+                arr(sp.hyp2f1(a.values, b.values, c.values, x.values), dt), rtol=1e-11 if wide else 1e-4)
+            # Special cases: x = 0 and a = 0 give 1; b = c and a = c (1 - x)^-a, (1 - x)^-b; poles at c = 0 and
+            # at negative integer c (-2.0 with a = 1, and a = -3 < c = -2); x > 1; x = 1 with c - a - b <= 0.
+            sa = arr([0.5, 0.0, 1.5, 0.7, 1.0, 1.0, -3.0, 1.0, 1.0, 1.0, NAN], dt)
+            sb = arr([1.5, 2.0, 2.5, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1.0], dt)
+            sc = arr([2.5, 3.0, 2.5, 0.7, 0.0, -2.0, -2.0, 2.0, 1.5, 2.0, 2.0], dt)
+            sx = arr([0.0, 0.7, 0.6, -2.0, 0.5, 0.5, 0.5, 1.5, 1.0, 1.0, 0.5], dt)
+            expected = [1.0, 1.0, 0.4 ** -1.5, 3.0 ** -1.5, INF, INF, INF, INF, INF, INF, NAN]
+            add(family, f"hyp2f1_special_{dt}", "hyp2f1", [sa, sb, sc, sx], arr(expected, dt),
+                rtol=ulps(dt, 8))
+            # sph_harm_y(n, m, theta, phi) is SciPy 1.10's sph_harm(m, n, phi, theta).
+            n = arr([0, 1, 1, 1, 2, 2, 3, 4, 5, 6, 8, 8, 3], "int32")
+            m = arr([0, -1, 0, 1, 2, -2, 1, -3, 5, 4, -7, 0, 4], "int32")
+            theta = arr([0.3, 1.2, 2.0, 0.0, 0.7, 3.0, 1.5, 0.4, 1.0, 2.5, 1.7, 3.14159, 0.9], dt)
+            phi = arr([0.1, 2.0, 5.0, 1.0, 4.0, 0.3, 6.0, 1.1, 3.3, 0.2, 5.5, 2.0, 1.0], dt)
+            cdt = "complex128" if wide else "complex64"
+            y = sp.sph_harm(m.values, n.values, phi.values, theta.values)
+            y = np.where(np.abs(m.values) > n.values, 0.0, y)  # JAX: undefined; jx 0 (SciPy NaN)
+            add(family, f"sph_harm_y_{dt}", "sph_harm_y", [n, m, theta, phi], arr(y, cdt),
+                params={"n_max": 8}, rtol=1e-13 if wide else 1e-5, atol=1e-15 if wide else 1e-6)
+            # n_max below a degree clips it (JAX's table lookup).
+            # n_max below a degree or order clips it where JAX looks up its table of P_n^|m|; the phase
+            # exp(i |m| phi) keeps the order given, and Y_n^-m = (-1)^m conj(Y_n^m).
+            order, degree = np.minimum(np.abs(m.values), 4), np.minimum(n.values, 4)
+            legendre = np.where(order > degree, 0.0, sp.sph_harm(np.minimum(order, degree), degree, 0.0,
+                                                                 theta.values).real)
+            y = legendre * np.exp(1j * np.abs(m.values) * phi.values)
+            y = np.where(m.values < 0, (-1.0) ** np.abs(m.values) * np.conj(y), y)
+            add(family, f"sph_harm_y_clipped_{dt}", "sph_harm_y", [n, m, theta, phi], arr(y, cdt),
+                params={"n_max": 4}, rtol=1e-13 if wide else 1e-5, atol=1e-15 if wide else 1e-6)
+            re = np.array([0.0, 0.5, -0.5, 2.0, -3.0, 5.5, -6.3, 10.0, 0.0, 0.0, 1e-3, 30.0, -1e4, 1.0, 4.0, -2.0,
+                           0.1, 25.0, INF, -INF, 0.0, NAN])
+            im = np.array([0.0, 0.5, 1.0, -0.3, -1e-3, 1e-3, 2.0, 10.0, -5.0, 20.0, -2.0, -0.5, 3.0, -3.0, -4.0,
+                           -10.0, 40.0, 1e5, 0.0, -1.0, INF, 0.0])
+            z = arr(re + 1j * im, cdt)
+            add(family, f"wofz_{cdt}", "wofz", [z], arr(sp.wofz(z.values), cdt),
+                rtol=3e-13 if wide else 2e-6, atol=1e-300 if wide else 1e-37)
+            real_x = arr([-4.0, -1.0, 0.0, 0.3, 2.0, 7.0], dt)
+            add(family, f"wofz_real_{dt}", "wofz", [real_x], arr(sp.wofz(real_x.values.astype(complex)), cdt),
+                rtol=3e-13 if wide else 2e-6)
+
+
 def draw_points():
     return rng_for("stats_points").uniform(-2, 2, (6, 3))
 
@@ -239,6 +372,8 @@ def draw_kde():
 def generate():
     CASES.clear()
     special_cases()
+    special_integrals_cases()
+    special_hypergeometric_cases()
     stats_cases()
     return CASES
 

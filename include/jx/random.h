@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <source_location>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -69,6 +70,16 @@ inline constexpr struct key_data_function {
 inline constexpr struct wrap_key_data_function {
   Key operator()(const Array& data, Loc loc = Loc::current()) const;
 } wrap_key_data{};
+// The same keys as new keys (jax.random.clone): under config::debug_key_reuse each copy may be
+// consumed once more; otherwise an identity.
+inline constexpr struct clone_function { Key operator()(const Key& keys, Loc loc = Loc::current()) const; } clone{};
+// The keys' PRNG implementation (jax.random.key_impl): "threefry2x32", jx's one implementation, as
+// JAX's default.
+inline constexpr struct key_impl_function {
+  std::string operator()(const Key& keys, Loc loc = Loc::current()) const;
+} key_impl{};
+// The dtype of typed keys (jax.random.key_dtype()).
+inline DType key_dtype() { return DType::key; }
 
 // split is the one function here that is not an object: split<3>(key) needs a function template.
 // Two new keys, for structured bindings: auto [a, b] = split(key).
@@ -228,4 +239,6 @@ inline constexpr struct orthogonal_function {
 }  // namespace random
 }  // namespace jx
 
+#include "jx/random/counts.h"
+#include "jx/random/gamma_family.h"
 #include "jx/random/samplers.h"

@@ -123,4 +123,5 @@ inline constexpr struct log_softmax_function {
 }  // namespace jx::scipy::special
 
 #include "jx/scipy/special_functions.h"
+#include "jx/scipy/special_integrals.h"
 #include "jx/scipy/stats.h"

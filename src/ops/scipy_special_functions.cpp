@@ -15,29 +15,20 @@
 #include "jx/scipy.h"
 #include "ops/bessel.h"
 #include "ops/promotion.h"
+#include "ops/scipy_special_common.h"
 
 namespace jx::scipy::special {
 namespace {
 
 namespace jnp = jx::numpy;
 
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using special_detail::kInf;
+using special_detail::kNan;
+using special_detail::real_arguments;
+using special_detail::steps_for;
 
 using ops::constant_like;
 using ops::filled_like;
-
-// The operands promoted to their common float type and broadcast to one shape.
-std::vector<Array> float_operands(std::string_view op, std::vector<Array> operands) {
-  const PromotionType type = ops::inexact_type(ops::result_type(operands));
-  if (is_complex(type.dtype)) throw DTypeError(std::string(op), "is not defined for complex arguments");
-  Shape shape;
-  for (const Array& a : operands) shape = ops::broadcast_shapes(op, shape, a.shape());
-  for (Array& a : operands) a = ops::broadcast_to_shape(ops::convert_to(a, {type.dtype, false}), shape);
-  return operands;
-}
-
-int steps_for(const Array& x, int wide, int narrow) { return x.dtype() == DType::float64 ? wide : narrow; }
 
 // A number the Lentz method uses in place of zero (NR's FPMIN), for the dtype.
 double tiny_for(const Array& x) { return x.dtype() == DType::float64 ? 1e-300 : 1e-30; }
@@ -80,7 +71,7 @@ Array upper_fraction(const Array& a, const Array& x) {
 
 // P (lower = true) or Q, with the edge values: NaN for a <= 0 or x < 0, P(a, 0) = 0, P(a, inf) = 1.
 Array incomplete_gamma(std::string_view op, const Array& a_in, const Array& x_in, bool lower) {
-  const std::vector<Array> operands = float_operands(op, {a_in, x_in});
+  const std::vector<Array> operands = real_arguments(op, {a_in, x_in});
   const Array &a = operands[0], &x = operands[1];
   const Array zero = constant_like(a, 0);
   // Each branch sees arguments that keep it finite; the other branch's elements are masked out.
@@ -142,7 +133,7 @@ Array gammaincc_function::operator()(const Array& a, const Array& x, Loc loc) co
 
 Array betainc_function::operator()(const Array& a_in, const Array& b_in, const Array& x_in, Loc loc) const {
   CallSite site(loc);
-  const std::vector<Array> operands = float_operands("betainc", {a_in, b_in, x_in});
+  const std::vector<Array> operands = real_arguments("betainc", {a_in, b_in, x_in});
   const Array &a = operands[0], &b = operands[1], &x = operands[2];
   const Array zero = constant_like(a, 0), one = constant_like(a, 1);
   const Array safe_a = lax::select(lax::gt(a, zero), a, filled_like(a, 1));
@@ -265,7 +256,7 @@ std::vector<double> bernoulli_over_factorial() {
 
 Array zeta_function::operator()(const Array& s_in, const Array& q_in, Loc loc) const {
   CallSite site(loc);
-  const std::vector<Array> operands = float_operands("zeta", {s_in, q_in});
+  const std::vector<Array> operands = real_arguments("zeta", {s_in, q_in});
   const Array &s = operands[0], &q = operands[1];
   const Array one = constant_like(s, 1);
   const Array valid = lax::bitwise_and(lax::gt(s, one), lax::gt(q, constant_like(q, 0)));
@@ -306,7 +297,7 @@ Array polygamma_function::operator()(const Array& n, const Array& x, Loc loc) co
   if (!is_integer(n.dtype()) && !is_floating(n.dtype())) {
     throw DTypeError("polygamma", fmt::format("n must be an integer, got {}", dtype_name(n.dtype())));
   }
-  const std::vector<Array> operands = float_operands("polygamma", {n, x});
+  const std::vector<Array> operands = real_arguments("polygamma", {n, x});
   const Array &order = operands[0], &at = operands[1];
   // (-1)^(n+1) n! zeta(n + 1, x), and digamma for n = 0.
   const Array one = constant_like(order, 1);

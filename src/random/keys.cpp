@@ -218,5 +218,18 @@ Array bits_function::operator()(const Key& prng_key, const Shape& shape, std::op
   return detail::random_bits(prng_key, static_cast<int>(itemsize(d) * 8), shape, detail::key_use("bits", loc));
 }
 
+Key clone_function::operator()(const Key& keys, Loc loc) const {
+  CallSite site(loc);
+  if (!keys.valid()) throw ValueError("clone", "the key is an empty jx::Key handle");
+  return Key(
+      jx::bind1(primitives::RandomWrap(config::debug_key_reuse()), {jx::bind1(primitives::RandomUnwrap(), {keys})}));
+}
+
+std::string key_impl_function::operator()(const Key& keys, Loc loc) const {
+  CallSite site(loc);
+  if (!keys.valid()) throw ValueError("key_impl", "the key is an empty jx::Key handle");
+  return "threefry2x32";
+}
+
 }  // namespace random
 }  // namespace jx

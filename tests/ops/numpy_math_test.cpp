@@ -21,16 +21,9 @@ namespace {
 namespace jnp = jx::numpy;
 using jx::Array;
 using jx::testing::Arrays;
+using jx::testing::binary;
 using jx::testing::json;
-
-template <class F>
-jx::testing::OracleOp unary(F f) {
-  return {[f](const Arrays& a, const json&) { return Arrays{f(a.at(0))}; }};
-}
-template <class F>
-jx::testing::OracleOp binary(F f) {
-  return {[f](const Arrays& a, const json&) { return Arrays{f(a.at(0), a.at(1))}; }};
-}
+using jx::testing::unary;
 
 const jx::testing::OracleOps& math_ops() {
   static const jx::testing::OracleOps ops = {

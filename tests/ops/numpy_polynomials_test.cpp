@@ -18,12 +18,8 @@ namespace {
 namespace jnp = jx::numpy;
 using jx::Array;
 using jx::testing::Arrays;
+using jx::testing::binary;
 using jx::testing::json;
-
-template <class F>
-jx::testing::OracleOp binary(F f) {
-  return {[f](const Arrays& a, const json&) { return Arrays{f(a.at(0), a.at(1))}; }};
-}
 
 const jx::testing::OracleOps& polynomial_ops() {
   static const jx::testing::OracleOps ops = {

@@ -16,6 +16,7 @@
 #include "jx/random.h"
 #include "jx/scipy.h"
 #include "jx/transforms/jit.h"
+#include "random/distribution_checks.h"
 
 namespace {
 
@@ -26,23 +27,7 @@ using jx::Array;
 
 constexpr std::int64_t kDraws = 20000;
 
-// The Kolmogorov-Smirnov distance between the draws and a CDF given as a jx function.
-double ks_distance(const Array& draws, const std::function<Array(const Array&)>& cdf) {
-  auto x64 = jx::config::scoped({.enable_x64 = true});
-  const Array sorted = jnp::sort(jnp::astype(jnp::ravel(draws), jx::float64));
-  const auto f = cdf(sorted).to_vector<double>();
-  double d = 0;
-  const auto n = static_cast<double>(f.size());
-  for (std::size_t i = 0; i < f.size(); ++i) {
-    d = std::max({d, std::fabs(f[i] - static_cast<double>(i + 1) / n), std::fabs(f[i] - static_cast<double>(i) / n)});
-  }
-  return d;
-}
-
-void expect_distributed(const Array& draws, const std::function<Array(const Array&)>& cdf, const char* what) {
-  const double critical = 1.95 / std::sqrt(static_cast<double>(draws.size()));
-  EXPECT_LT(ks_distance(draws, cdf), critical) << what;
-}
+using jx::testing::expect_distributed;
 
 TEST(RandomSamplers, MatchTheirDistributions) {
   const jx::Key key = random::PRNGKey(20261207);
