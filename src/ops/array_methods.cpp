@@ -22,8 +22,8 @@ Device Array::device() const { return jx::local_devices().front(); }
 Array Array::to_device(const Device& target, Loc loc) const {
   CallSite site(loc);
   if (target != device()) {
-    throw ValueError("to_device", fmt::format("{} is not a device of this process (jx::devices() lists them)",
-                                              to_string(target)));
+    throw ValueError("to_device",
+                     fmt::format("{} is not a device of this process (jx::devices() lists them)", to_string(target)));
   }
   return *this;
 }
@@ -55,10 +55,8 @@ Array Array::clip(std::optional<Array> min, std::optional<Array> max, Loc loc) c
   return jnp::clip(*this, std::move(min), std::move(max), loc);
 }
 
-#define JX_DEFINE_ARRAY_REDUCTION(name)                                          \
-  Array Array::name(const numpy::ReduceOptions& options, Loc loc) const {        \
-    return jnp::name(*this, options, loc);                                       \
-  }                                                                              \
+#define JX_DEFINE_ARRAY_REDUCTION(name)                                                                            \
+  Array Array::name(const numpy::ReduceOptions& options, Loc loc) const { return jnp::name(*this, options, loc); } \
   Array Array::name(int axis, Loc loc) const { return jnp::name(*this, axis, loc); }
 JX_DEFINE_ARRAY_REDUCTION(sum)
 JX_DEFINE_ARRAY_REDUCTION(prod)

@@ -1,6 +1,6 @@
-// src/ops/scipy_special_common.h — what the scipy_special_*.cpp files share: argument checks, per-dtype step counts, polynomial evaluation, complex arithmetic on (re, im)
-// pairs of real arrays (so that the continued fractions stay real programs, differentiable like any other),
-// and a Gauss-Legendre rule.
+// src/ops/scipy_special_common.h — what the scipy_special_*.cpp files share: argument checks, per-dtype step counts,
+// polynomial evaluation, complex arithmetic on (re, im) pairs of real arrays (so that the continued fractions stay real
+// programs, differentiable like any other), and a Gauss-Legendre rule.
 #pragma once
 
 #include <array>

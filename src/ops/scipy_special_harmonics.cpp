@@ -42,9 +42,9 @@ Array normalized_legendre(const Array& degree, const Array& order, const Array& 
     const Array above = order < ll;  // this element's recurrence has started
     const Array safe = jnp::where(above, order_squared, 0.0);
     const Array grow = jnp::sqrt((4.0 * ll * ll - 1.0) / (ll * ll - safe));
-    const Array shrink = l == 1 ? jnp::zeros_like(safe)
-                                : jnp::sqrt(jnp::maximum((ll - 1.0) * (ll - 1.0) - safe, 0.0) /
-                                            (4.0 * (ll - 1.0) * (ll - 1.0) - 1.0));
+    const Array shrink =
+        l == 1 ? jnp::zeros_like(safe)
+               : jnp::sqrt(jnp::maximum((ll - 1.0) * (ll - 1.0) - safe, 0.0) / (4.0 * (ll - 1.0) * (ll - 1.0) - 1.0));
     const Array next = grow * (cosine * current - shrink * previous);
     previous = jnp::where(above, current, previous);
     current = jnp::where(above, next, current);
@@ -55,15 +55,15 @@ Array normalized_legendre(const Array& degree, const Array& order, const Array& 
 
 }  // namespace
 
-Array sph_harm_y_function::operator()(const Array& n, const Array& m, const Array& theta, const Array& phi,
-                                      int diff_n, std::optional<int> n_max, Loc loc) const {
+Array sph_harm_y_function::operator()(const Array& n, const Array& m, const Array& theta, const Array& phi, int diff_n,
+                                      std::optional<int> n_max, Loc loc) const {
   CallSite site(loc);
   if (diff_n != 0) {
     throw ValueError("sph_harm_y", fmt::format("derivatives in n (diff_n = {}) are not supported", diff_n));
   }
   if (!is_integer(n.dtype()) || !is_integer(m.dtype())) {
-    throw DTypeError("sph_harm_y", fmt::format("n and m must be integer arrays, got {} and {}",
-                                               dtype_name(n.dtype()), dtype_name(m.dtype())));
+    throw DTypeError("sph_harm_y", fmt::format("n and m must be integer arrays, got {} and {}", dtype_name(n.dtype()),
+                                               dtype_name(m.dtype())));
   }
   if (!n_max) {
     // JAX: np.max(n), which needs n's value.

@@ -52,13 +52,16 @@ Array gauss_series(const Array& a, const Array& b, const Array& c, const Array& 
   // A loop primitive, not `steps` unrolled copies: programs stay small under jit.
   using State = std::tuple<Array, Array, Array>;  // k, the k-th term, the sum up to it
   const State start{jnp::zeros_like(x), jnp::ones_like(x), jnp::ones_like(x)};
-  const State end = lax::fori_loop(0, steps, [&](const Array&, const State& state) {
-    const auto& [k, term, sum] = state;
-    const Array top = (a + k) * (b + k), bottom = c + k;
-    const Array ratio = jnp::where(top == 0, 0.0, top / jnp::where(bottom == 0, 1.0, bottom));
-    const Array next = term * ratio * (x / (k + 1.0));
-    return State{k + 1.0, next, sum + next};
-  }, start);
+  const State end = lax::fori_loop(
+      0, steps,
+      [&](const Array&, const State& state) {
+        const auto& [k, term, sum] = state;
+        const Array top = (a + k) * (b + k), bottom = c + k;
+        const Array ratio = jnp::where(top == 0, 0.0, top / jnp::where(bottom == 0, 1.0, bottom));
+        const Array next = term * ratio * (x / (k + 1.0));
+        return State{k + 1.0, next, sum + next};
+      },
+      start);
   return std::get<2>(end);
 }
 
@@ -77,28 +80,33 @@ Array gauss_one_minus_x(const Array& a, const Array& b, const Array& c, const Ar
 //   - (-1)^m Gamma(c) / (Gamma(a) Gamma(b)) s^m sum_k (a + m)_k (b + m)_k / (k! (k + m)!) s^k
 //       (log s - psi(k + 1) - psi(k + m + 1) + psi(a + k + m) + psi(b + k + m)),
 // the digammas advanced by psi(v + 1) = psi(v) + 1 / v. The finite sum is cut at `finite_steps` terms.
-Array gauss_integer_gap(const Array& a, const Array& b, const Array& c, const Array& x, int steps,
-                        int finite_steps) {
+Array gauss_integer_gap(const Array& a, const Array& b, const Array& c, const Array& x, int steps, int finite_steps) {
   const Array m = jnp::maximum(jnp::round(c - a - b), 0.0), s = 1.0 - x;
   using Pair = std::tuple<Array, Array, Array>;  // k, the k-th term, the sum before it
-  const Pair finite_end = lax::fori_loop(0, finite_steps, [&](const Array&, const Pair& state) {
-    const auto& [k, term, sum] = state;
-    const Array more = m > k + 1.0;
-    const Array bottom = jnp::where(more, (k + 1.0) * (1.0 - m + k), 1.0);
-    return Pair{k + 1.0, jnp::where(more, term * (a + k) * (b + k) / bottom * s, 0.0),
-                sum + jnp::where(m > k, term, 0.0)};
-  }, Pair{jnp::zeros_like(x), jnp::ones_like(x), jnp::zeros_like(x)});
+  const Pair finite_end = lax::fori_loop(
+      0, finite_steps,
+      [&](const Array&, const Pair& state) {
+        const auto& [k, term, sum] = state;
+        const Array more = m > k + 1.0;
+        const Array bottom = jnp::where(more, (k + 1.0) * (1.0 - m + k), 1.0);
+        return Pair{k + 1.0, jnp::where(more, term * (a + k) * (b + k) / bottom * s, 0.0),
+                    sum + jnp::where(m > k, term, 0.0)};
+      },
+      Pair{jnp::zeros_like(x), jnp::ones_like(x), jnp::zeros_like(x)});
   const Array safe_m = jnp::maximum(m, 1.0);
   const Array finite = jnp::where(m > 0, gamma_ratio({safe_m, c}, {a + m, b + m}) * std::get<2>(finite_end), 0.0);
   const Array log_s = jnp::log(s);
   using Quad = std::tuple<Array, Array, Array, Array>;  // k, the k-th term, its digammas, the sum before it
   const Array psi = digamma(jnp::ones_like(m)) + digamma(m + 1.0) - digamma(a + m) - digamma(b + m);
-  const Quad infinite_end = lax::fori_loop(0, steps, [&](const Array&, const Quad& state) {
-    const auto& [k, term, digammas, sum] = state;
-    return Quad{k + 1.0, term * (a + m + k) * (b + m + k) / ((k + 1.0) * (m + k + 1.0)) * s,
-                digammas + 1.0 / (k + 1.0) + 1.0 / (m + k + 1.0) - 1.0 / (a + m + k) - 1.0 / (b + m + k),
-                sum + term * (log_s - digammas)};
-  }, Quad{jnp::zeros_like(x), jnp::exp(-gammaln(m + 1.0)), psi, jnp::zeros_like(x)});
+  const Quad infinite_end = lax::fori_loop(
+      0, steps,
+      [&](const Array&, const Quad& state) {
+        const auto& [k, term, digammas, sum] = state;
+        return Quad{k + 1.0, term * (a + m + k) * (b + m + k) / ((k + 1.0) * (m + k + 1.0)) * s,
+                    digammas + 1.0 / (k + 1.0) + 1.0 / (m + k + 1.0) - 1.0 / (a + m + k) - 1.0 / (b + m + k),
+                    sum + term * (log_s - digammas)};
+      },
+      Quad{jnp::zeros_like(x), jnp::exp(-gammaln(m + 1.0)), psi, jnp::zeros_like(x)});
   const Array& infinite = std::get<3>(infinite_end);
   const Array odd = jnp::fmod(m, Array(2.0)) == 1.0;
   const Array front = jnp::where(odd, 1.0, -1.0) * gamma_ratio({c}, {a, b}) * jnp::power(s, m);
@@ -165,12 +173,15 @@ Array hyp2f1_parameter_slope(const Array& a, const Array& b, const Array& c, con
   const int steps = x.dtype() == DType::float64 ? 400 : 200;
   const Array& p = which == 0 ? a : which == 1 ? b : c;
   using State = std::tuple<Array, Array, Array, Array>;  // k, the k-th term, psi(p + k) - psi(p), the sum
-  const State end = lax::fori_loop(0, steps, [&](const Array&, const State& state) {
-    const auto& [k, term, difference, total] = state;
-    const Array next = term * (a + k) * (b + k) / (c + k) * (x / (k + 1.0));
-    const Array next_difference = difference + 1.0 / (p + k);
-    return State{k + 1.0, next, next_difference, total + next * next_difference};
-  }, State{jnp::zeros_like(x), jnp::ones_like(x), jnp::zeros_like(x), jnp::zeros_like(x)});
+  const State end = lax::fori_loop(
+      0, steps,
+      [&](const Array&, const State& state) {
+        const auto& [k, term, difference, total] = state;
+        const Array next = term * (a + k) * (b + k) / (c + k) * (x / (k + 1.0));
+        const Array next_difference = difference + 1.0 / (p + k);
+        return State{k + 1.0, next, next_difference, total + next * next_difference};
+      },
+      State{jnp::zeros_like(x), jnp::ones_like(x), jnp::zeros_like(x), jnp::zeros_like(x)});
   const Array& sum = std::get<3>(end);
   return which == 2 ? -sum : sum;
 }
@@ -272,22 +283,16 @@ Array hyp2f1_function::operator()(const Array& a, const Array& b, const Array& c
   CallSite site(loc);
   const std::vector<Array> operands = real_arguments("hyp2f1", {a, b, c, x});
   static const auto with_jvp =
-      custom_jvp([](const Array& p, const Array& q, const Array& r, const Array& t) {
-        return hyp2f1_value(p, q, r, t);
-      })
-          .defjvps(
-              [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r, const Array& t) {
-                return tangent * hyp2f1_parameter_slope(p, q, r, t, 0);
-              },
-              [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r, const Array& t) {
-                return tangent * hyp2f1_parameter_slope(p, q, r, t, 1);
-              },
-              [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r, const Array& t) {
-                return tangent * hyp2f1_parameter_slope(p, q, r, t, 2);
-              },
-              [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r, const Array& t) {
-                return tangent * (p * q / r) * hyp2f1(p + 1.0, q + 1.0, r + 1.0, t);
-              });
+      custom_jvp(
+          [](const Array& p, const Array& q, const Array& r, const Array& t) { return hyp2f1_value(p, q, r, t); })
+          .defjvps([](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r,
+                      const Array& t) { return tangent * hyp2f1_parameter_slope(p, q, r, t, 0); },
+                   [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r,
+                      const Array& t) { return tangent * hyp2f1_parameter_slope(p, q, r, t, 1); },
+                   [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r,
+                      const Array& t) { return tangent * hyp2f1_parameter_slope(p, q, r, t, 2); },
+                   [](const Array& tangent, const Array&, const Array& p, const Array& q, const Array& r,
+                      const Array& t) { return tangent * (p * q / r) * hyp2f1(p + 1.0, q + 1.0, r + 1.0, t); });
   return with_jvp(operands[0], operands[1], operands[2], operands[3]);
 }
 

@@ -31,16 +31,16 @@ Array uniform_of(const Array& draw_key, const Shape& shape, DType d, const KeyUs
 Array poisson_knuth(const Key& prng_key, const Array& lam, const Shape& shape, const KeyUse& use) {
   using State = std::tuple<Array, Array, Array>;  // k, key, log of the product
   const Array neg_lam = -lam;
-  const State end = lax::while_loop(
-      [neg_lam](const State& s) { return jnp::any(std::get<2>(s) > neg_lam); },
-      [neg_lam, shape, use](const State& s) {
-        const auto& [k, loop_key, log_product] = s;
-        const Key keys = detail::split_keys(Key(loop_key), Shape{2}, use);
-        const Array next_k = jnp::where(log_product > neg_lam, k + 1.0f, k);
-        const Array u = uniform_of(keys[1], shape, DType::float32, use);
-        return State{next_k, Array(keys[0]), log_product + jnp::log(u)};
-      },
-      State{jnp::zeros(shape, DType::float32), Array(prng_key), jnp::zeros(shape, DType::float32)});
+  const State end =
+      lax::while_loop([neg_lam](const State& s) { return jnp::any(std::get<2>(s) > neg_lam); },
+                      [neg_lam, shape, use](const State& s) {
+                        const auto& [k, loop_key, log_product] = s;
+                        const Key keys = detail::split_keys(Key(loop_key), Shape{2}, use);
+                        const Array next_k = jnp::where(log_product > neg_lam, k + 1.0f, k);
+                        const Array u = uniform_of(keys[1], shape, DType::float32, use);
+                        return State{next_k, Array(keys[0]), log_product + jnp::log(u)};
+                      },
+                      State{jnp::zeros(shape, DType::float32), Array(prng_key), jnp::zeros(shape, DType::float32)});
   return std::get<0>(end) - 1.0f;
 }
 
@@ -64,7 +64,7 @@ Array poisson_rejection(const Key& prng_key, const Array& lam, const Shape& shap
         const Array s_value = jnp::log(v * inv_alpha / (a / (u_shifted * u_shifted) + b));
         const Array t_value = -lam + k * log_lam - lax::lgamma(k + 1.0f);
         const Array accept1 = jnp::logical_and(u_shifted >= 0.07f, v <= v_r);
-        const Array reject = jnp::logical_or(k < 0.0f, jnp::logical_and(u_shifted < 0.013f, v > u_shifted));
+        const Array reject = jnp::logical_or(k < 0.0f, jnp::logical_and(u_shifted<0.013f, v> u_shifted));
         const Array accept = jnp::logical_or(accept1, jnp::logical_and(jnp::logical_not(reject), s_value <= t_value));
         return State{jnp::where(accept, k, k_out), jnp::logical_or(accepted, accept), Array(keys[0])};
       },
@@ -76,12 +76,11 @@ Array poisson_rejection(const Key& prng_key, const Array& lam, const Shape& shap
 // _stirling_approx_tail).
 Array stirling_tail(const Array& k) {
   const DType d = k.dtype();
-  const Array table = jnp::astype(jnp::array(std::vector<double>{0.0810614667953272, 0.0413406959554092,
-                                                                 0.0276779256849983, 0.02079067210376509,
-                                                                 0.0166446911898211, 0.0138761288230707,
-                                                                 0.0118967099458917, 0.0104112652619720,
-                                                                 0.00925546218271273, 0.00833056343336287}),
-                                  d);
+  const Array table = jnp::astype(
+      jnp::array(std::vector<double>{0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                                     0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                                     0.00925546218271273, 0.00833056343336287}),
+      d);
   const Array use_table = k <= 9.0;
   const Array clamped = jnp::clip(k, 0.0, 9.0);
   const Array kp1_squared = (clamped + 1.0) * (clamped + 1.0);
@@ -96,23 +95,22 @@ Array binomial_inversion(const Key& prng_key, const Array& count, const Array& p
   const Array log1m_prob = jnp::log1p(-prob);
   const DType d = prob.dtype();
   using State = std::tuple<Array, Array, Array>;  // number of geometrics, their sum, key
-  const State end = lax::while_loop(
-      [count](const State& s) { return jnp::any(std::get<1>(s) <= count); },
-      [=](const State& s) {
-        const auto& [num_geom, geom_sum, loop_key] = s;
-        const Key keys = detail::split_keys(Key(loop_key), Shape{2}, use);  // JAX: subkey, key = split(key)
-        const Array next_num = jnp::where(geom_sum <= count, num_geom + 1.0, num_geom);
-        const Array u = uniform_of(keys[0], shape, d, use);
-        const Array geom = jnp::ceil(jnp::log(u) / log1m_prob);
-        return State{next_num, geom_sum + geom, Array(keys[1])};
-      },
-      State{jnp::zeros(shape, d), jnp::zeros(shape, d), Array(prng_key)});
+  const State end = lax::while_loop([count](const State& s) { return jnp::any(std::get<1>(s) <= count); },
+                                    [=](const State& s) {
+                                      const auto& [num_geom, geom_sum, loop_key] = s;
+                                      const Key keys = detail::split_keys(Key(loop_key), Shape{2},
+                                                                          use);  // JAX: subkey, key = split(key)
+                                      const Array next_num = jnp::where(geom_sum <= count, num_geom + 1.0, num_geom);
+                                      const Array u = uniform_of(keys[0], shape, d, use);
+                                      const Array geom = jnp::ceil(jnp::log(u) / log1m_prob);
+                                      return State{next_num, geom_sum + geom, Array(keys[1])};
+                                    },
+                                    State{jnp::zeros(shape, d), jnp::zeros(shape, d), Array(prng_key)});
   return std::get<0>(end) - 1.0;
 }
 
 // Large n p: Hormann's BTRS (transformed rejection with squeeze).
-Array binomial_btrs(const Key& prng_key, const Array& count, const Array& prob, const Shape& shape,
-                    const KeyUse& use) {
+Array binomial_btrs(const Key& prng_key, const Array& count, const Array& prob, const Shape& shape, const KeyUse& use) {
   const DType d = prob.dtype();
   const Array stddev = jnp::sqrt(count * prob * (1.0 - prob));
   const Array b = 1.15 + 2.53 * stddev;
@@ -133,7 +131,7 @@ Array binomial_btrs(const Key& prng_key, const Array& count, const Array& prob, 
         const Array us = 0.5 - jnp::abs(u);
         const Array accept1 = jnp::logical_and(us >= 0.07, v <= v_r);
         const Array k = jnp::floor((2.0 * a / us + b) * u + c);
-        const Array reject = jnp::logical_or(k < 0.0, k > count);
+        const Array reject = jnp::logical_or(k<0.0, k> count);
         const Array log_v = jnp::log(v * alpha / (a / (us * us) + b));
         const Array bound = (m + 0.5) * jnp::log((m + 1.0) / (r * (count - m + 1.0))) +
                             (count + 1.0) * jnp::log((count - m + 1.0) / (count - k + 1.0)) +
@@ -177,8 +175,8 @@ Array binomial_draw(const Key& prng_key, const Array& n, const Array& p, const S
   samples = jnp::where(jnp::logical_and(count_infinite, jnp::logical_not(invalid)),
                        constant(std::numeric_limits<double>::infinity(), d), samples);
   // Drawn with q = min(p, 1 - p): the count of failures when p >= 1/2.
-  const Array as_drawn = jnp::logical_or(jnp::logical_or(p_below_half, count_nan_or_negative),
-                                         jnp::logical_or(q_nan, count_infinite));
+  const Array as_drawn =
+      jnp::logical_or(jnp::logical_or(p_below_half, count_nan_or_negative), jnp::logical_or(q_nan, count_infinite));
   return jnp::where(as_drawn, samples, count - samples);
 }
 
@@ -191,8 +189,8 @@ Array poisson_function::operator()(const Key& prng_key, const Array& lam, std::o
   const KeyUse use = key_use("poisson", loc);
   const DType d = canonicalize_dtype(dtype.value_or(default_int_dtype()));
   if (!is_integer(d)) {
-    throw DTypeError("poisson", fmt::format("dtype argument to `poisson` must be an integer dtype, got {}",
-                                            dtype_name(d)));
+    throw DTypeError("poisson",
+                     fmt::format("dtype argument to `poisson` must be an integer dtype, got {}", dtype_name(d)));
   }
   const Shape s = shape.value_or(real_parameter("poisson", lam).shape());
   const Array rate = jnp::astype(jnp::broadcast_to(real_parameter("poisson", lam), s), DType::float32);
@@ -214,8 +212,8 @@ Array binomial_function::operator()(const Key& prng_key, const Array& n, const A
   return binomial_draw(prng_key, n, p, s, d, key_use("binomial", loc));
 }
 
-Array multinomial_function::operator()(const Key& prng_key, const Array& n, const Array& p,
-                                       std::optional<Shape> shape, std::optional<DType> dtype, Loc loc) const {
+Array multinomial_function::operator()(const Key& prng_key, const Array& n, const Array& p, std::optional<Shape> shape,
+                                       std::optional<DType> dtype, Loc loc) const {
   CallSite site(loc);
   check_single_key("multinomial", prng_key);
   const KeyUse use = key_use("multinomial", loc);

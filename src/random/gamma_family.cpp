@@ -41,22 +41,22 @@ Array gamma_one(const Key& prng_key, const Array& alpha_in, bool log_space) {
   const auto keep_going = [dd, d](const State& s) {
     const auto& [k, x_squared, v_cubed, u] = s;
     const Array squeeze = u >= constant(1.0, d) - constant(0.0331, d) * x_squared * x_squared;
-    const Array log_test = jnp::log(u) >= x_squared * constant(0.5, d) +
-                                              dd * (constant(1.0, d) - v_cubed + jnp::log(v_cubed));
+    const Array log_test =
+        jnp::log(u) >= x_squared * constant(0.5, d) + dd * (constant(1.0, d) - v_cubed + jnp::log(v_cubed));
     return jnp::logical_and(squeeze, log_test);
   };
   const auto propose = [c, d, use](const State& s) {
     const Key keys = detail::split_keys(Key(std::get<0>(s)), Shape{3}, use);
     // A normal x with v = 1 + c x > 0.
     using Proposal = std::tuple<Array, Array, Array>;  // key, x, v
-    const auto [unused_key, x, v] = lax::while_loop(
-        [d](const Proposal& p) { return std::get<2>(p) <= constant(0.0, d); },
-        [c, d, use](const Proposal& p) {
-          const Key next = detail::split_keys(Key(std::get<0>(p)), Shape{2}, use);
-          const Array x_new = detail::normal_draw(next[1], Shape{}, d, use);
-          return Proposal{Array(next[0]), x_new, constant(1.0, d) + x_new * c};
-        },
-        Proposal{Array(keys[1]), constant(0.0, d), constant(-1.0, d)});
+    const auto [unused_key, x, v] =
+        lax::while_loop([d](const Proposal& p) { return std::get<2>(p) <= constant(0.0, d); },
+                        [c, d, use](const Proposal& p) {
+                          const Key next = detail::split_keys(Key(std::get<0>(p)), Shape{2}, use);
+                          const Array x_new = detail::normal_draw(next[1], Shape{}, d, use);
+                          return Proposal{Array(next[0]), x_new, constant(1.0, d) + x_new * c};
+                        },
+                        Proposal{Array(keys[1]), constant(0.0, d), constant(-1.0, d)});
     const Array u = detail::uniform_draw(keys[2], Shape{}, d, constant(0.0, d), constant(1.0, d), use);
     return State{Array(keys[0]), x * x, v * v * v, u};
   };
@@ -94,15 +94,14 @@ Array gamma_sample(const Key& prng_key, const Array& alphas, bool log_space, con
   const Key keys = detail::split_keys(prng_key, Shape{n}, use);
   // The keys are not differentiated (nondiff_argnums<0>): they have no tangent space.
   const auto draws_with_jvp = [](bool in_log_space) {
-    return custom_jvp([in_log_space](const Array& k, const Array& a) { return gamma_draws(k, a, in_log_space); },
-                      [in_log_space](const Array& k, const std::tuple<Array>& primals,
-                                     const std::tuple<Array>& tangents) {
-                        const Array& a = std::get<0>(primals);
-                        const Array sample = gamma_draws(k, a, in_log_space);
-                        return std::pair{sample, std::get<0>(tangents) *
-                                                     gamma_sample_derivative(sample, a, in_log_space)};
-                      },
-                      nondiff_argnums<0>);
+    return custom_jvp(
+        [in_log_space](const Array& k, const Array& a) { return gamma_draws(k, a, in_log_space); },
+        [in_log_space](const Array& k, const std::tuple<Array>& primals, const std::tuple<Array>& tangents) {
+          const Array& a = std::get<0>(primals);
+          const Array sample = gamma_draws(k, a, in_log_space);
+          return std::pair{sample, std::get<0>(tangents) * gamma_sample_derivative(sample, a, in_log_space)};
+        },
+        nondiff_argnums<0>);
   };
   static const auto exact = draws_with_jvp(false);
   static const auto in_log_space = draws_with_jvp(true);
@@ -256,9 +255,10 @@ Array ball_function::operator()(const Key& prng_key, std::int64_t d, double p, c
   Shape with_dimension = shape;
   with_dimension.push_back(d);
   const Array g = generalized_normal_draw(keys[0], p, with_dimension, sample_dtype, use);
-  const Array e = jnp::negative(jnp::log1p(-detail::uniform_draw(keys[1], shape, sample_dtype, constant(0.0, sample_dtype),
-                                                                 constant(1.0, sample_dtype), use)));
-  const Array norm = jnp::power(jnp::sum(jnp::power(jnp::abs(g), constant(p, sample_dtype)), -1) + e, constant(1.0 / p, sample_dtype));
+  const Array e = jnp::negative(jnp::log1p(-detail::uniform_draw(
+      keys[1], shape, sample_dtype, constant(0.0, sample_dtype), constant(1.0, sample_dtype), use)));
+  const Array norm =
+      jnp::power(jnp::sum(jnp::power(jnp::abs(g), constant(p, sample_dtype)), -1) + e, constant(1.0 / p, sample_dtype));
   return g / jnp::expand_dims(norm, -1);
 }
 

@@ -1,9 +1,9 @@
 // jx's devices (src/core/device.cpp): one CPU device in one process, printed as JAX prints it.
+#include "jx/core/device.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
-
-#include "jx/core/device.h"
 
 namespace {
 

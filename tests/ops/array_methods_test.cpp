@@ -118,8 +118,7 @@ TEST(ArrayMethods, SortingSearchingSelecting) {
   EXPECT_EQ(ints(nz[1]), (std::vector<int>{1, 1}));
   const std::vector<Array> nz3 = mask.nonzero({.size = 3, .fill_value = Array(-1)});
   EXPECT_EQ(ints(nz3[0]), (std::vector<int>{0, 1, -1}));
-  EXPECT_EQ(values(v.compress(jnp::array({true, false, true, false, true}))),
-            (std::vector<float>{3, 2, 4}));
+  EXPECT_EQ(values(v.compress(jnp::array({true, false, true, false, true}))), (std::vector<float>{3, 2, 4}));
   EXPECT_EQ(values(sample().compress(jnp::array({false, true}), 0)), (std::vector<float>{4, 3, 6}));
   const Array which = jnp::array(std::vector<int>{0, 1, 1, 0});
   const std::vector<Array> choices = {jnp::array(std::vector<float>{1, 2, 3, 4}),

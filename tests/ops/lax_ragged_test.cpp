@@ -19,7 +19,6 @@ using jx::Array;
 
 using jx::testing::expect_close;
 
-
 // --- ragged_dot -----------------------------------------------------------------------------------
 TEST(LaxRaggedDot, MatchesNumPy) {
   const Array lhs = jnp::arange(10.0f).reshape({5, 2}) / 4;
@@ -42,6 +41,18 @@ TEST(LaxRaggedDot, MatchesNumPy) {
                expected);
   jx::test::check_grads([&](const Array& l, const Array& r) { return lax::ragged_dot(l, r, group_sizes); }, {lhs, rhs},
                         1, jx::test::Modes::both, 1e-2, 1e-2);
+  // ragged_dot is ragged_dot_general with lhs axis 1 contracted with rhs axis 1, lhs axis 0 ragged and rhs
+  // axis 0 the groups; the same product with rhs's axes swapped contracts rhs axis 2 instead.
+  const lax::RaggedDotDimensionNumbers numbers{
+      .dot_dimension_numbers = {.lhs_contracting = {1}, .rhs_contracting = {1}, .lhs_batch = {}, .rhs_batch = {}},
+      .lhs_ragged_dimensions = {0},
+      .rhs_group_dimensions = {0}};
+  expect_close(lax::ragged_dot_general(lhs, rhs, group_sizes, numbers), expected);
+  const lax::RaggedDotDimensionNumbers swapped{
+      .dot_dimension_numbers = {.lhs_contracting = {1}, .rhs_contracting = {2}, .lhs_batch = {}, .rhs_batch = {}},
+      .lhs_ragged_dimensions = {0},
+      .rhs_group_dimensions = {0}};
+  expect_close(lax::ragged_dot_general(lhs, jnp::swapaxes(rhs, 1, 2), group_sizes, swapped), expected);
   EXPECT_THROW(lax::ragged_dot(lhs, rhs, jnp::array({2, 3})), jx::ShapeError);
   EXPECT_THROW(lax::ragged_dot(lhs, rhs.reshape({6, 2}), group_sizes), jx::ShapeError);
 }

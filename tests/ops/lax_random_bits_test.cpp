@@ -15,8 +15,6 @@ namespace jnp = jx::numpy;
 namespace lax = jx::lax;
 using jx::Array;
 
-
-
 // --- rng_bit_generator ----------------------------------------------------------------------------
 TEST(LaxRngBitGenerator, PureAndShaped) {
   const Array key = jnp::array({0u, 42u, 1u, 2u});

@@ -19,7 +19,6 @@ using jx::Array;
 
 using jx::testing::expect_close;
 
-
 TEST(LaxReduce, MatchesNumPy) {
   const Array x = jnp::array({3.0f, -1.0f, 4.0f, 1.0f, 5.0f, -9.0f}).reshape({2, 3});
   // NumPy: x.prod(axis=1) == [-12, -45]; x.max(axis=0) == [3, 5, 4].

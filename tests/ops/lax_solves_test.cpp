@@ -19,7 +19,6 @@ using jx::Array;
 
 using jx::testing::expect_close;
 
-
 // --- custom_root ----------------------------------------------------------------------------------
 Array newton_sqrt(const Array& a) {
   const auto f = [a](const Array& x) { return x * x - a; };

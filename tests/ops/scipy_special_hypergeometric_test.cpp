@@ -34,9 +34,8 @@ bool close(const Array& actual, const Array& expected, double rtol, double atol 
 
 TEST(ScipySpecialHypergeometric, MatchScipy) {
   const jx::testing::OracleOps ops = {
-      {"hyp2f1", {[](const Arrays& a, const json&) {
-         return Arrays{special::hyp2f1(a.at(0), a.at(1), a.at(2), a.at(3))};
-       }}},
+      {"hyp2f1",
+       {[](const Arrays& a, const json&) { return Arrays{special::hyp2f1(a.at(0), a.at(1), a.at(2), a.at(3))}; }}},
       // n_max is static (JAX's too): under jit, n is traced.
       {"sph_harm_y", {[](const Arrays& a, const json& p) {
          return Arrays{special::sph_harm_y(a.at(0), a.at(1), a.at(2), a.at(3), 0, p.at("n_max").get<int>())};
@@ -59,7 +58,8 @@ TEST(ScipySpecialHypergeometric, Hyp2f1Identities) {
   const Array p = special::hyp2f1(Array(-2.0), Array(1.5), Array(2.5), x);
   EXPECT_TRUE(close(p, 1.0 - 2.0 * 1.5 * x / 2.5 + 1.5 * 2.5 * x * x / (2.5 * 3.5), 1e-12));
   // float32 stays float32; integers become the default float type.
-  EXPECT_EQ(special::hyp2f1(Array(1.0f), Array(1.0f), Array(2.0f), jnp::array({0.5f}, jx::float32)).dtype(), jx::float32);
+  EXPECT_EQ(special::hyp2f1(Array(1.0f), Array(1.0f), Array(2.0f), jnp::array({0.5f}, jx::float32)).dtype(),
+            jx::float32);
 }
 
 TEST(ScipySpecialHypergeometric, Hyp2f1Derivatives) {
@@ -73,9 +73,8 @@ TEST(ScipySpecialHypergeometric, Hyp2f1Derivatives) {
   jx::test::check_grads([&](const Array& p, const Array& q, const Array& r) { return special::hyp2f1(p, q, r, x); },
                         {a, b, c}, 1, jx::test::Modes::both, 1e-7, 1e-7);
   // At b = c (the closed form (1 - x)^-a), d/db and d/dc are still 2F1's, not 0.
-  const Array db = jx::grad([](const Array& q) {
-    return special::hyp2f1(Array(1.0), q, Array(2.0), Array(0.5));
-  })(Array(2.0));
+  const Array db =
+      jx::grad([](const Array& q) { return special::hyp2f1(Array(1.0), q, Array(2.0), Array(0.5)); })(Array(2.0));
   const double h = 1e-6;
   const double central = (special::hyp2f1(Array(1.0), Array(2.0 + h), Array(2.0), Array(0.5)).item<double>() -
                           special::hyp2f1(Array(1.0), Array(2.0 - h), Array(2.0), Array(0.5)).item<double>()) /
@@ -92,12 +91,14 @@ TEST(ScipySpecialHypergeometric, SphHarmY) {
   };
   // Y_1^0 = sqrt(3 / 4 pi) cos(theta); Y_1^1 = -sqrt(3 / 8 pi) sin(theta) e^(i phi).
   EXPECT_TRUE(close(jnp::real(y(1, 0)), std::sqrt(3 / (4 * std::numbers::pi)) * jnp::cos(theta), 1e-14));
-  EXPECT_TRUE(close(jnp::imag(y(1, 1)), -std::sqrt(3 / (8 * std::numbers::pi)) * jnp::sin(theta) * jnp::sin(phi),
-                    1e-14, 1e-15));
+  EXPECT_TRUE(close(jnp::imag(y(1, 1)), -std::sqrt(3 / (8 * std::numbers::pi)) * jnp::sin(theta) * jnp::sin(phi), 1e-14,
+                    1e-15));
   // Y_n^-m = (-1)^m conj(Y_n^m).
   EXPECT_TRUE(close(y(5, -3), -jnp::conj(y(5, 3)), 1e-14, 1e-15));
   EXPECT_EQ(y(2, 1).dtype(), jx::complex128);
-  EXPECT_EQ(special::sph_harm_y(Array(2), Array(1), jnp::array({0.5f}, jx::float32), jnp::array({0.5f}, jx::float32)).dtype(), jx::complex64);
+  EXPECT_EQ(
+      special::sph_harm_y(Array(2), Array(1), jnp::array({0.5f}, jx::float32), jnp::array({0.5f}, jx::float32)).dtype(),
+      jx::complex64);
   // Under jit, n_max must be given (n is traced); with it, the same values.
   const Array n = jnp::array({0, 3, 6}, jx::int32), m = jnp::array({0, -2, 5}, jx::int32);
   EXPECT_THROW(jx::jit([&](const Array& degree) { return special::sph_harm_y(degree, m, theta, phi); })(n),
@@ -112,14 +113,13 @@ TEST(ScipySpecialHypergeometric, SphHarmY) {
   const Array slope = jx::grad([&](const Array& azimuth) { return jnp::sum(imag_part(azimuth)); })(phi);
   const Array value = special::sph_harm_y(jnp::full({3}, 4, jx::int32), jnp::full({3}, 2, jx::int32), theta, phi);
   EXPECT_TRUE(close(slope, 2.0 * jnp::real(value), 1e-13, 1e-15));
-  jx::test::check_grads(
-      [&](const Array& polar) { return jnp::real(special::sph_harm_y(n, m, polar, phi)); }, {theta}, 1);
+  jx::test::check_grads([&](const Array& polar) { return jnp::real(special::sph_harm_y(n, m, polar, phi)); }, {theta},
+                        1);
 }
 
 TEST(ScipySpecialHypergeometric, Wofz) {
   auto x64 = jx::config::scoped({.enable_x64 = true});
-  const Array z = jnp::array({0.3, -2.0, 1.5, 0.0}, jx::float64) *
-                      std::complex<double>(1, 0) +
+  const Array z = jnp::array({0.3, -2.0, 1.5, 0.0}, jx::float64) * std::complex<double>(1, 0) +
                   jnp::array({0.4, 1.0, -0.7, 2.0}, jx::float64) * std::complex<double>(0, 1);
   // w(iy) = erfcx(y) for real y; w(x) has real part exp(-x^2) and imaginary part 2 dawsn(x) / sqrt(pi).
   const Array y = jnp::array({0.0, 0.5, 3.0, 30.0}, jx::float64);

@@ -23,9 +23,9 @@ namespace jnp = jx::numpy;
 namespace special = jx::scipy::special;
 using jx::Array;
 using jx::testing::Arrays;
+using jx::testing::binary;
 using jx::testing::json;
 using jx::testing::unary;
-using jx::testing::binary;
 
 template <class F>
 jx::testing::OracleOp pair(F f) {

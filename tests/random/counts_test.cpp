@@ -106,6 +106,28 @@ TEST(RandomCounts, MultinomialTotalsAndMarginals) {
   EXPECT_EQ(random::multinomial(key, Array(5.0f), p).shape(), jx::Shape({3}));
 }
 
+// JAX's corner cases (its tests testPoissonCornerCases and testBinomialCornerCases): a negative or NaN
+// rate gives -1; NaN for an invalid count or probability, inf for an infinite count.
+TEST(RandomCounts, JaxCornerCases) {
+  const jx::Key key = random::PRNGKey(0);
+  EXPECT_EQ(random::poisson(key, jnp::array(std::vector<float>{-1, 0, NAN}), jx::Shape{3}).to_vector<int>(),
+            (std::vector<int>{-1, 0, -1}));
+  const auto by_count =
+      random::binomial(key, jnp::array(std::vector<float>{-1, 0, NAN, INFINITY}), Array(0.5f), jx::Shape{4})
+          .to_vector<float>();
+  EXPECT_TRUE(std::isnan(by_count[0]));
+  EXPECT_EQ(by_count[1], 0.0f);
+  EXPECT_TRUE(std::isnan(by_count[2]));
+  EXPECT_EQ(by_count[3], INFINITY);
+  const auto by_probability =
+      random::binomial(key, Array(5.0f), jnp::array(std::vector<float>{NAN, 0, -0.1f, 1.1f}), jx::Shape{4})
+          .to_vector<float>();
+  EXPECT_TRUE(std::isnan(by_probability[0]));
+  EXPECT_EQ(by_probability[1], 0.0f);
+  EXPECT_TRUE(std::isnan(by_probability[2]));
+  EXPECT_TRUE(std::isnan(by_probability[3]));
+}
+
 TEST(RandomCounts, JitAndVmapGiveTheEagerDraws) {
   const jx::Key key = random::PRNGKey(9);
   const Array lam = jnp::array(std::vector<float>{1.0f, 15.0f});

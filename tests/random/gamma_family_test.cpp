@@ -17,8 +17,8 @@
 #include "jx/scipy.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
-#include "random/distribution_checks.h"
 #include "jx/transforms/vmap.h"
+#include "random/distribution_checks.h"
 
 namespace {
 
@@ -57,8 +57,8 @@ TEST(RandomGammaFamily, MatchTheirDistributions) {
       [](const Array& x) { return stats::chi2::cdf(x, Array(3.0)); }, "chisquare(3)");
   // |t| with df degrees of freedom: t^2 is F(1, df).
   expect_distributed(
-      jnp::abs(random::t(keys[5], Array(4.0f), jx::Shape{kDraws})),
-      [](const Array& x) { return f_cdf(x * x, 1, 4); }, "|t(4)|");
+      jnp::abs(random::t(keys[5], Array(4.0f), jx::Shape{kDraws})), [](const Array& x) { return f_cdf(x * x, 1, 4); },
+      "|t(4)|");
   expect_distributed(
       random::f(keys[6], Array(5.0f), Array(8.0f), jx::Shape{kDraws}), [](const Array& x) { return f_cdf(x, 5, 8); },
       "f(5, 8)");

@@ -127,6 +127,24 @@ TEST(LegacyMode, DistributionValuesMatchJax) {
   near(jr::truncated_normal(jr::PRNGKey(2846034731), 0, 2, jx::Shape{5}),
        {0.582807f, 1.709771f, 0.159513f, 0.861376f, 0.36148f});
   near(jr::uniform(jr::PRNGKey(1338574713), {5}), {0.298671f, 0.073213f, 0.873356f, 0.260549f, 0.412797f});
+  // The samplers built on gamma and the counts (jx/random/gamma_family.h, counts.h) and the ones of
+  // jx/random/samplers.h, with the same seeds rule.
+  near(jr::gamma(jr::PRNGKey(1038747260), jx::Array(0.8f), jx::Shape{5}),
+       {0.824221f, 1.724476f, 0.502882f, 5.386132f, 0.685543f});
+  near(jr::loggamma(jr::PRNGKey(1440221118), jx::Array(0.8f), jx::Shape{5}),
+       {0.240559f, -3.575443f, -0.450946f, -2.161372f, -2.943277f});
+  near(jr::beta(jr::PRNGKey(923534869), jx::Array(0.8f), jx::Array(0.9f), jx::Shape{5}),
+       {0.13259f, 0.824893f, 0.948363f, 0.964155f, 0.235448f});
+  near(jr::dirichlet(jr::PRNGKey(1590822961), jnp::array(std::vector<float>{0.5f, 0.6f, 0.7f}), jx::Shape{2}),
+       {0.003128f, 0.009694f, 0.987178f, 0.025938f, 0.479091f, 0.494971f});
+  EXPECT_EQ(jr::poisson(jr::PRNGKey(1349191556), jx::Array(5.0f), jx::Shape{5}).to_vector<int>(),
+            (std::vector<int>{7, 3, 6, 11, 6}));
+  near(jr::cauchy(jr::PRNGKey(1175914230), {5}), {-0.088416f, -10.169713f, 3.49677f, -1.18056f, 0.34556f});
+  near(jr::pareto(jr::PRNGKey(1192560388), jx::Array(0.5f), jx::Shape{5}),
+       {2.751398f, 1.281863f, 87.85448f, 1.254542f, 2.824487f});
+  near(jr::maxwell(jr::PRNGKey(1331627891), {5}), {3.070779f, 0.908479f, 1.521317f, 0.875551f, 1.306137f});
+  near(jr::weibull_min(jr::PRNGKey(1921059088), 1.0f, 1.0f, {5}),
+       {1.605863f, 0.841809f, 0.224218f, 0.4826f, 0.027901f});
 }
 
 TEST(Normal, MatchesJaxInBothModes) {
