@@ -168,8 +168,11 @@ Array binomial_draw(const Key& prng_key, const Array& n, const Array& p, const S
   const Array count_inversion = jnp::where(use_inversion, count, constant(0.0, d));
   const Array count_btrs = jnp::where(use_inversion, constant(1e4, d), count);
   const Array q_btrs = jnp::where(use_inversion, constant(0.5, d), q);
-  Array samples = jnp::where(use_inversion, binomial_inversion(prng_key, count_inversion, q, shape, use),
-                             binomial_btrs(prng_key, count_btrs, q_btrs, shape, use));
+  // Both algorithms draw from the same key, as JAX's, so the keys they split from it are the same: the
+  // reuse checker (config::debug_key_reuse) tracks the first only, which is the caller's one use.
+  const Array by_inversion = binomial_inversion(prng_key, count_inversion, q, shape, use);
+  const Array by_rejection = binomial_btrs(prng_key, count_btrs, q_btrs, shape, KeyUse{});
+  Array samples = jnp::where(use_inversion, by_inversion, by_rejection);
   const Array invalid = jnp::logical_or(jnp::logical_or(q_negative, q_nan), count_nan_or_negative);
   samples = jnp::where(invalid, constant(std::numeric_limits<double>::quiet_NaN(), d), samples);
   samples = jnp::where(jnp::logical_and(count_infinite, jnp::logical_not(invalid)),
@@ -197,8 +200,10 @@ Array poisson_function::operator()(const Key& prng_key, const Array& lam, std::o
   const Array use_knuth = jnp::logical_or(jnp::isnan(rate), rate < 10.0f);
   const Array lam_knuth = jnp::where(use_knuth, rate, constant(0.0f, DType::float32));
   const Array lam_rejection = jnp::where(use_knuth, constant(1e5f, DType::float32), rate);
-  const Array counts = jnp::where(use_knuth, poisson_knuth(prng_key, lam_knuth, s, use),
-                                  poisson_rejection(prng_key, lam_rejection, s, use));
+  // Both algorithms draw from the same key, as JAX's; the reuse checker tracks the first (see binomial_draw).
+  const Array by_knuth = poisson_knuth(prng_key, lam_knuth, s, use);
+  const Array by_rejection = poisson_rejection(prng_key, lam_rejection, s, KeyUse{});
+  const Array counts = jnp::where(use_knuth, by_knuth, by_rejection);
   return jnp::astype(jnp::where(rate == 0.0f, constant(0.0f, DType::float32), counts), d);
 }
 

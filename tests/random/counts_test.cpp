@@ -140,6 +140,19 @@ TEST(RandomCounts, JitAndVmapGiveTheEagerDraws) {
   }
 }
 
+// Under the key-reuse checker each sampler consumes its key once (poisson and binomial run two
+// algorithms on one key, as JAX's do), eagerly and under jit, and a second use is still caught.
+TEST(RandomCounts, OneKeyUseEachUnderTheReuseChecker) {
+  auto checking = jx::config::scoped({.debug_key_reuse = true});
+  auto keys = random::split<4>(random::PRNGKey(12));
+  EXPECT_NO_THROW(random::poisson(keys[0], Array(3.0f), jx::Shape{3}));
+  EXPECT_NO_THROW(random::binomial(keys[1], Array(10.0f), Array(0.5f), jx::Shape{3}));
+  EXPECT_NO_THROW(random::multinomial(keys[2], Array(10.0f), jnp::array(std::vector<float>{0.5f, 0.5f})));
+  auto jitted = jx::jit([](const jx::Key& k) { return random::poisson(k, Array(20.0f), jx::Shape{2}); });
+  EXPECT_NO_THROW(jitted(keys[3]));
+  EXPECT_THROW(random::poisson(keys[0], Array(3.0f), jx::Shape{3}), jx::KeyReuseError);
+}
+
 TEST(RandomCounts, BadArguments) {
   const jx::Key key = random::PRNGKey(0);
   EXPECT_THROW(random::poisson(key, Array(1.0f), std::nullopt, jx::float32), jx::DTypeError);

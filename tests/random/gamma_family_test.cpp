@@ -139,6 +139,21 @@ TEST(RandomGammaFamily, GammaDerivativeIsTheImplicitOne) {
   EXPECT_NE(db.item<double>(), 0.0);
 }
 
+// Under the key-reuse checker each sampler consumes its key once, and a second use is caught.
+TEST(RandomGammaFamily, OneKeyUseEachUnderTheReuseChecker) {
+  auto checking = jx::config::scoped({.debug_key_reuse = true});
+  auto keys = random::split<8>(random::PRNGKey(2));
+  EXPECT_NO_THROW(random::gamma(keys[0], jnp::array(std::vector<float>{0.5f, 2.0f})));
+  EXPECT_NO_THROW(random::loggamma(keys[1], Array(0.5f)));
+  EXPECT_NO_THROW(random::beta(keys[2], Array(2.0f), Array(3.0f)));
+  EXPECT_NO_THROW(random::dirichlet(keys[3], jnp::ones({3})));
+  EXPECT_NO_THROW(random::t(keys[4], Array(3.0f)));
+  EXPECT_NO_THROW(random::f(keys[5], Array(3.0f), Array(4.0f)));
+  EXPECT_NO_THROW(random::ball(keys[6], 3));
+  EXPECT_NO_THROW(random::chisquare(keys[7], Array(2.0f)));
+  EXPECT_THROW(random::gamma(keys[0], Array(1.0f)), jx::KeyReuseError);
+}
+
 TEST(RandomGammaFamily, BadArguments) {
   const jx::Key key = random::PRNGKey(0);
   EXPECT_THROW(random::gamma(key, Array(1.0f), jx::Shape{3}, jx::int32), jx::Error);
