@@ -22,6 +22,7 @@ using detail::check_single_key;
 using detail::constant;
 using detail::key_use;
 using detail::KeyUse;
+using detail::real_parameter;
 
 Array uniform_of(const Array& draw_key, const Shape& shape, DType d, const KeyUse& use) {
   return detail::uniform_draw(Key(draw_key), shape, d, constant(0.0, d), constant(1.0, d), use);
@@ -142,14 +143,6 @@ Array binomial_btrs(const Key& prng_key, const Array& count, const Array& prob, 
       },
       State{jnp::full(shape, -1.0, d), jnp::zeros(shape, DType::bool_), Array(prng_key)});
   return std::get<0>(end);
-}
-
-Array real_parameter(std::string_view op, const Array& value) {
-  if (!value.valid()) throw ValueError(std::string(op), "a parameter is an empty jx::Array handle");
-  if (is_complex(value.dtype())) {
-    throw DTypeError(std::string(op), fmt::format("parameters must be real, got {}", dtype_name(value.dtype())));
-  }
-  return value;
 }
 
 Array binomial_draw(const Key& prng_key, const Array& n, const Array& p, const Shape& shape, DType d,

@@ -111,11 +111,7 @@ Array gamma_sample(const Key& prng_key, const Array& alphas, bool log_space, con
 }
 
 Array shaped_parameter(std::string_view op, const Array& value, DType dtype, const Shape& shape) {
-  if (!value.valid()) throw ValueError(std::string(op), "a parameter is an empty jx::Array handle");
-  if (is_complex(value.dtype())) {
-    throw DTypeError(std::string(op), fmt::format("parameters must be real, got {}", dtype_name(value.dtype())));
-  }
-  return jnp::broadcast_to(jnp::astype(value, dtype), shape);
+  return jnp::broadcast_to(jnp::astype(detail::real_parameter(op, value), dtype), shape);
 }
 
 Array gamma_of(std::string_view op, const Key& prng_key, const Array& a, const std::optional<Shape>& shape,
@@ -221,11 +217,7 @@ namespace {
 Array generalized_normal_draw(const Key& prng_key, double p, const Shape& shape, DType d, const KeyUse& use) {
   const Key keys = detail::split_keys(prng_key, Shape{2}, use);
   const Array g = gamma_sample(keys[0], jnp::full(shape, 1.0 / p, d), false, use);
-  // A random sign, as jax.random.rademacher in the sample dtype.
-  const DType p_dtype = default_float_dtype();
-  const Array u = detail::uniform_draw(keys[1], shape, p_dtype, constant(0.0, p_dtype), constant(1.0, p_dtype), use);
-  const Array sign = jnp::astype(u < constant(0.5, p_dtype), d) * 2.0 - 1.0;
-  return sign * jnp::power(g, constant(1.0 / p, d));
+  return rademacher(keys[1], shape, d) * jnp::power(g, constant(1.0 / p, d));
 }
 
 void check_positive_p(std::string_view op, double p) {

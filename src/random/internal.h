@@ -30,6 +30,9 @@ Array constant(T value, DType dtype) {
   return numpy::array(value, dtype);
 }
 
+// `value` itself, after checking that it is a real array (a ValueError for an empty handle, a DTypeError
+// for a complex one), both naming op.
+Array real_parameter(std::string_view op, const Array& value);
 // The broadcast shape of the parameter shapes, or `shape` after checking that they broadcast to it.
 Shape sample_shape(std::string_view op, const std::optional<Shape>& shape, std::initializer_list<Shape> params);
 

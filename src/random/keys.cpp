@@ -50,6 +50,14 @@ DType float_dtype(std::string_view op, std::optional<DType> dtype) {
   return d;
 }
 
+Array real_parameter(std::string_view op, const Array& value) {
+  if (!value.valid()) throw ValueError(std::string(op), "a parameter is an empty jx::Array handle");
+  if (is_complex(value.dtype())) {
+    throw DTypeError(std::string(op), fmt::format("parameters must be real, got {}", dtype_name(value.dtype())));
+  }
+  return value;
+}
+
 Shape sample_shape(std::string_view op, const std::optional<Shape>& shape, std::initializer_list<Shape> params) {
   auto fail = [&](const std::string& got) {
     throw ValueError(std::string(op),
