@@ -6,7 +6,12 @@
 //     structs, containers, dynamic jx::tree::Tree); `apply_updates(params, updates)`.
 //   - OptState: the state, a dynamic pytree of Arrays (the step count too) — jit takes and returns it
 //     without retracing from step to step, donates it, and it is saved like any tree.
-//   - Optimizers (jx/optim/aliases.h): sgd (momentum, nesterov), adam, adamw, rmsprop, adagrad, lion.
+//   - Optimizers (jx/optim/aliases.h): sgd (momentum, nesterov), adam, adamw, rmsprop, adagrad, lion;
+//     and (jx/optim/adaptive.h, their blocks in jx/optim/adaptive_transforms.h) adamax, adamaxw, amsgrad,
+//     nadam, nadamw, radam, adabelief, yogi, adan, lamb, lars, novograd, fromage, adadelta, rprop,
+//     sign_sgd, signum, noisy_sgd, optimistic_gradient_descent.
+//   - Losses (jx/optim/losses.h): every loss of optax.losses — softmax_cross_entropy (also with integer
+//     labels), sigmoid_binary_cross_entropy, l2_loss, huber_loss, kl_divergence, ctc_loss, ntxent, ...
 //   - Building blocks (jx/optim/transforms.h, jx/optim/transformation.h): chain, masked, identity,
 //     clip_by_global_norm, add_decayed_weights, scale, scale_by_learning_rate, scale_by_schedule,
 //     trace, scale_by_adam, scale_by_rms, scale_by_stddev, scale_by_rss, scale_by_lion.
@@ -34,7 +39,9 @@
 //   }
 #pragma once
 
+#include "jx/optim/adaptive.h"
 #include "jx/optim/aliases.h"
+#include "jx/optim/losses.h"
 #include "jx/optim/schedules.h"
 #include "jx/optim/transformation.h"
 #include "jx/optim/transforms.h"

@@ -53,8 +53,9 @@ void scale(std::byte* data, std::int64_t count, double factor) {
 Fft::Fft(lax::FftType type, std::vector<std::int64_t> lengths)
     : type_(type), type_name_(type_name(type)), lengths_(std::move(lengths)) {}
 
-TypeList Fft::infer(std::span<const ArrayType> inputs) const {
-  const ArrayType& x = inputs[0];
+TypeList Fft::infer(std::span<const ArrayType> inputs) const { return {output_type(inputs[0])}; }
+
+ArrayType Fft::output_type(const ArrayType& x) const {
   const int rank = static_cast<int>(lengths_.size());
   auto fail = [&](std::string_view why) {
     throw ShapeError(std::string(name()), fmt::format("{} (x {}, fft_type {}, fft_lengths ({}))", why, x.to_string(),
@@ -87,22 +88,30 @@ TypeList Fft::infer(std::span<const ArrayType> inputs) const {
   const DType dtype = type_ == lax::FftType::RFFT    ? complex_dtype(x.dtype)
                       : type_ == lax::FftType::IRFFT ? real_dtype(x.dtype)
                                                      : x.dtype;
-  return {ArrayType{out, dtype}};
+  return ArrayType{out, dtype};
 }
 
 ArrayList Fft::evaluate(std::span<const Array> inputs) const {
-  const ArrayType out_type = infer(std::array{inputs[0].type()})[0];
-  const Array dense = cpu::contiguous(inputs[0]);
+  const ArrayType out_type = output_type(inputs[0].type());
+  // The operand itself where it is dense (no handle copied: see numpy_fft.cpp), else a dense copy.
+  const ConcreteArray* dense = &concrete(inputs[0]);
+  Array dense_copy;
+  if (!dense->is_contiguous()) {
+    dense_copy = cpu::contiguous(inputs[0]);
+    dense = &concrete(dense_copy);
+  }
   auto out = allocate_array(out_type);
   const std::int64_t points = product(lengths_);
   const std::int64_t batch =
-      points == 0 ? 0 : (type_ == lax::FftType::IRFFT ? out_type.shape.num_elements() : dense.size()) / points;
+      points == 0
+          ? 0
+          : (type_ == lax::FftType::IRFFT ? out_type.shape.num_elements() : dense->type().num_elements()) / points;
   const DType real = real_dtype(out_type.dtype);
   const fft_kernels::Kind kind = type_ == lax::FftType::FFT    ? fft_kernels::Kind::forward
                                  : type_ == lax::FftType::IFFT ? fft_kernels::Kind::inverse
                                  : type_ == lax::FftType::RFFT ? fft_kernels::Kind::real_forward
                                                                : fft_kernels::Kind::real_inverse;
-  fft_kernels::execute(kind, real, lengths_, batch, concrete(dense).data(), out->data());
+  fft_kernels::execute(kind, real, lengths_, batch, dense->data(), out->data());
   // XLA's (and so JAX's) inverse transforms are normalized; FFTW's are not.
   if ((type_ == lax::FftType::IFFT || type_ == lax::FftType::IRFFT) && points > 0) {
     const std::int64_t count = out_type.shape.num_elements();
@@ -121,7 +130,9 @@ ArrayList Fft::evaluate(std::span<const Array> inputs) const {
       }
     }
   }
-  return {wrap(std::move(out))};
+  ArrayList result;  // not `return {wrap(...)}`, which would copy the handle out of an initializer list
+  result.push_back(wrap(std::move(out)));
+  return result;
 }
 
 ArrayList Fft::jvp(std::span<const Array> /*primals*/, std::span<const Array> tangents,

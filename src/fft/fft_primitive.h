@@ -31,6 +31,9 @@ class Fft final : public PrimitiveBase<Fft> {
   auto params() const { return std::tuple{Param{"fft_type", type_name_}, Param{"fft_lengths", lengths_}}; }
 
  private:
+  // infer's rule for the one input (evaluate uses it without the list infer returns).
+  ArrayType output_type(const ArrayType& x) const;
+
   lax::FftType type_;
   std::string type_name_;  // "FFT", ...: what the jaxpr prints
   std::vector<std::int64_t> lengths_;

@@ -122,6 +122,41 @@ TEST(Fft, ConcurrentCallsSharePlansAndUnalignedViewsGetTheirOwn) {
   expect_close(fft::fft(shifted), fft::fft(jnp::array(shifted.to_vector<std::complex<float>>(), jx::complex64)), 1e-5);
 }
 
+// The DFT of each row of `rows` (row length n) by its defining sum, in double precision.
+std::vector<std::complex<double>> direct_dft(const std::vector<std::complex<double>>& rows, std::size_t n) {
+  std::vector<std::complex<double>> out(rows.size());
+  for (std::size_t start = 0; start < rows.size(); start += n) {
+    for (std::size_t k = 0; k < n; ++k) {
+      std::complex<double> sum = 0;
+      for (std::size_t t = 0; t < n; ++t) {
+        sum += rows[start + t] *
+               std::polar(1.0, -2 * std::numbers::pi * static_cast<double>(k * t) / static_cast<double>(n));
+      }
+      out[start + k] = sum;
+    }
+  }
+  return out;
+}
+
+// Each thread keeps the plan it ran last (src/fft/fftw_plans.cpp): transforms that alternate between
+// lengths, between aligned and unaligned arrays, and strided views (copied dense first) must each
+// still get their own plan.
+TEST(Fft, AlternatingShapesAndStridedViewsMatchTheDefiningSum) {
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const Array z = complex_normal(9, {2, 48}, jx::float64);
+  const Array strided = jx::lax::slice(z, {0, 0}, {2, 48}, std::vector<std::int64_t>{1, 2});  // 2 x 24, stride 2
+  const Array unaligned = jx::lax::slice_in_dim(jnp::reshape(z, {96}), 1, 25, 1, 0);          // 24 points, offset 1
+  const Array whole = z;
+  for (int round = 0; round < 3; ++round) {
+    for (const Array* x : {&strided, &unaligned, &whole}) {
+      const auto values = x->to_vector<std::complex<double>>();
+      const auto n = static_cast<std::size_t>(x->shape()[x->ndim() - 1]);
+      const Array want = jnp::array(std::span<const std::complex<double>>(direct_dft(values, n)), x->shape());
+      expect_close(fft::fft(*x), want, 1e-10);
+    }
+  }
+}
+
 // More than 3 axes: composed from transforms of up to 3 (two 2-D ones for 4), as jnp.fft does.
 TEST(Fft, FourAndFiveAxesComposeSmallerTransforms) {
   auto x64 = jx::config::scoped({.enable_x64 = true});
