@@ -35,7 +35,6 @@ its cases widen rtol by that error times the sensitivity of the rectification fa
 own float32 result carries the same error).
 """
 
-import argparse
 import json
 import math
 import os
@@ -43,7 +42,6 @@ import sys
 
 import numpy as np
 
-import oracle_compare
 import optax_oracle as base
 from optax_oracle import (INT32_MAX, encode_tree, f32, increment, make_mask, make_schedule, scalar_or_schedule,
                           STEPS)
@@ -899,38 +897,7 @@ def generate():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    parser.add_argument("--out", default=OUT_PATH)
-    args = parser.parse_args()
-    text = generate()
-    if args.check:
-        # As tools/optax_oracle.py: the cases must match within a fraction of their tolerances (NumPy's
-        # last bits depend on the CPU: tools/oracle_compare.py); the header may differ.
-        with open(args.out) as f:
-            committed = json.loads(f.read())
-        fresh = json.loads(text)
-
-        def tolerance_at(path, node):
-            key = path.rsplit("/", 1)[1]
-            if key == "updates" and "atol_updates" in node:
-                return oracle_compare.case_tolerance(node, "rtol", "atol_updates")
-            if key == "params_after" and "atol_params" in node:
-                return oracle_compare.case_tolerance(node, "rtol", "atol_params")
-            return None
-
-        for k in ("optimizers", "schedules"):
-            difference = oracle_compare.first_difference(committed[k], fresh[k], tolerance_at, k)
-            if difference is not None:
-                print(f"{args.out} is stale at {difference}: regenerate it with /usr/bin/python3 {sys.argv[0]}",
-                      file=sys.stderr)
-                return 1
-        return 0
-    with open(args.out, "w") as f:
-        f.write(text)
-    print(f"wrote {len(OPTIMIZER_CASES)} optimizer cases, {len(text) / 1e6:.2f} MB, to "
-          f"{os.path.relpath(args.out, ROOT)}")
-    return 0
+    return base.run(generate, OUT_PATH, lambda text: f"{len(OPTIMIZER_CASES)} optimizer cases")
 
 
 if __name__ == "__main__":

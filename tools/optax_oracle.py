@@ -726,30 +726,33 @@ def generate():
     return dumps()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def tolerance_at(path, node):
+    """The tolerance a --check compares a computed value with: a fraction of the case's own (NumPy's
+    last bits depend on the CPU: tools/oracle_compare.py); inputs and tolerances up to rounding."""
+    key = path.rsplit("/", 1)[1]
+    if key == "updates" and "atol_updates" in node:
+        return oracle_compare.case_tolerance(node, "rtol", "atol_updates")
+    if key == "params_after" and "atol_params" in node:
+        return oracle_compare.case_tolerance(node, "rtol", "atol_params")
+    if key == "values" and "schedule" in node:
+        return oracle_compare.case_tolerance(node, "rtol", "atol")
+    return None
+
+
+def run(generate, out_path, describe):
+    """The command line of this generator and its companions (tools/optax_adaptive_oracle.py): writes
+    what generate() returns to out_path, or with --check fails if the committed file differs. The cases
+    must match; the header (which records the NumPy version) may differ. describe(text) counts the
+    cases written."""
+    parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed file differs")
-    parser.add_argument("--out", default=OUT_PATH)
+    parser.add_argument("--out", default=out_path)
     args = parser.parse_args()
     text = generate()
     if args.check:
-        # The cases must match; the header (which records the NumPy version) may differ.
         with open(args.out) as f:
             committed = json.loads(f.read())
         fresh = json.loads(text)
-
-        # Computed trajectories agree within a fraction of their tolerance (NumPy's last bits depend
-        # on the CPU: tools/oracle_compare.py); inputs and tolerances up to rounding.
-        def tolerance_at(path, node):
-            key = path.rsplit("/", 1)[1]
-            if key == "updates" and "atol_updates" in node:
-                return oracle_compare.case_tolerance(node, "rtol", "atol_updates")
-            if key == "params_after" and "atol_params" in node:
-                return oracle_compare.case_tolerance(node, "rtol", "atol_params")
-            if key == "values" and "schedule" in node:
-                return oracle_compare.case_tolerance(node, "rtol", "atol")
-            return None
-
         for k in ("optimizers", "schedules"):
             difference = oracle_compare.first_difference(committed[k], fresh[k], tolerance_at, k)
             if difference is not None:
@@ -759,9 +762,13 @@ def main():
         return 0
     with open(args.out, "w") as f:
         f.write(text)
-    print(f"wrote {len(OPTIMIZER_CASES)} optimizer and {len(SCHEDULE_CASES)} schedule cases, "
-          f"{len(text) / 1e6:.2f} MB, to {os.path.relpath(args.out, ROOT)}")
+    print(f"wrote {describe(text)}, {len(text) / 1e6:.2f} MB, to {os.path.relpath(args.out, ROOT)}")
     return 0
+
+
+def main():
+    return run(generate, OUT_PATH,
+               lambda text: f"{len(OPTIMIZER_CASES)} optimizer and {len(SCHEDULE_CASES)} schedule cases")
 
 
 if __name__ == "__main__":

@@ -13,27 +13,15 @@ namespace jx::optim {
 
 namespace jnp = jx::numpy;
 using detail::bias_corrected;
+using detail::cast_like;
+using detail::field_arrays;
 using detail::one_minus_power;
+using detail::zeros_tree;
 
 namespace {
 
 // (1 - decay) * x + decay * average, as Optax's update_moment writes it.
 Array moving_average(const Array& x, const Array& average, double decay) { return (1.0 - decay) * x + decay * average; }
-
-std::vector<Array> field_arrays(const tree::TreeDef& structure, const OptState& state, const char* key,
-                                const std::string& transformation) {
-  return detail::per_leaf_arrays(structure, detail::state_field(state, key, transformation),
-                                 transformation + "'s '" + key + "'");
-}
-
-OptState zeros_tree(const tree::TreeDef& structure, std::span<const Array> params,
-                    std::optional<DType> dtype = std::nullopt) {
-  return detail::per_leaf_tree(structure, detail::full_like(params, 0.0, dtype));
-}
-
-// A new state value in the dtype init gave the old one: gradients of another dtype than the
-// parameters must not change the state's signature (jit would retrace every step).
-Array like(const Array& value, const Array& previous) { return detail::cast(value, previous.dtype()); }
 
 // Adam's first-moment estimate: mu corrected by the count, or with Nesterov's momentum the moment
 // corrected as at count + 1 plus the gradient corrected as now (Dozat's NAdam, as scale_by_adam).
@@ -86,8 +74,8 @@ GradientTransformation scale_by_adamax(AdamaxOptions options) {
           const Array m = moving_average(g, mu[i], options.b1);
           const Array infinity_norm = jnp::maximum(jnp::abs(g) + options.eps, options.b2 * nu[i]);
           updates[i] = bias_corrected(m, correction) / infinity_norm;
-          mu[i] = like(m, mu[i]);
-          nu[i] = like(infinity_norm, nu[i]);
+          mu[i] = cast_like(m, mu[i]);
+          nu[i] = cast_like(infinity_norm, nu[i]);
         }
         return OptState::dict({{"count", count},
                                {"mu", detail::per_leaf_tree(structure, mu)},
@@ -122,9 +110,9 @@ GradientTransformation scale_by_amsgrad(AmsgradOptions options) {
           const Array largest =
               jnp::maximum(nu_max[i], options.bias_correction_nu ? bias_corrected(v, correction2) : v);
           updates[i] = m_hat / (jnp::sqrt(largest + options.eps_root) + options.eps);
-          mu[i] = like(m, mu[i]);
-          nu[i] = like(v, nu[i]);
-          nu_max[i] = like(largest, nu_max[i]);
+          mu[i] = cast_like(m, mu[i]);
+          nu[i] = cast_like(v, nu[i]);
+          nu_max[i] = cast_like(largest, nu_max[i]);
         }
         return OptState::dict({{"count", count},
                                {"mu", detail::per_leaf_tree(structure, mu)},
@@ -177,8 +165,8 @@ GradientTransformation scale_by_radam(RAdamOptions options) {
           const Array rectified =
               factor.astype(m_hat.dtype()) * m_hat / (jnp::sqrt(v_hat + options.eps_root) + options.eps);
           updates[i] = jnp::where(rectify, rectified, m_hat);
-          mu[i] = like(m, mu[i]);
-          nu[i] = like(v, nu[i]);
+          mu[i] = cast_like(m, mu[i]);
+          nu[i] = cast_like(v, nu[i]);
         }
         return OptState::dict({{"count", count},
                                {"mu", detail::per_leaf_tree(structure, mu)},
@@ -210,8 +198,8 @@ GradientTransformation scale_by_belief(ScaleByBeliefOptions options) {
           const Array prediction_error = g - m;
           const Array s = moving_average(prediction_error * prediction_error, nu[i], options.b2) + options.eps_root;
           updates[i] = first_moment(m, g) / (jnp::sqrt(bias_corrected(s, correction2)) + options.eps);
-          mu[i] = like(m, mu[i]);
-          nu[i] = like(s, nu[i]);
+          mu[i] = cast_like(m, mu[i]);
+          nu[i] = cast_like(s, nu[i]);
         }
         return OptState::dict({{"count", count},
                                {"mu", detail::per_leaf_tree(structure, mu)},
@@ -244,8 +232,8 @@ GradientTransformation scale_by_yogi(ScaleByYogiOptions options) {
           const Array v = nu[i] - (1.0 - options.b2) * jnp::sign(nu[i] - g2) * g2;
           updates[i] = bias_corrected(m, correction1) /
                        (jnp::sqrt(bias_corrected(v, correction2) + options.eps_root) + options.eps);
-          mu[i] = like(m, mu[i]);
-          nu[i] = like(v, nu[i]);
+          mu[i] = cast_like(m, mu[i]);
+          nu[i] = cast_like(v, nu[i]);
         }
         return OptState::dict({{"count", count},
                                {"mu", detail::per_leaf_tree(structure, mu)},
@@ -291,10 +279,10 @@ GradientTransformation scale_by_adan(ScaleByAdanOptions options) {
           const Array direction =
               bias_corrected(next_m, correction1) + (1.0 - options.b2) * bias_corrected(next_v, correction2);
           const Array denominator = jnp::sqrt(bias_corrected(next_n, correction3) + options.eps_root) + options.eps;
-          m[i] = like(next_m, m[i]);
-          v[i] = like(next_v, v[i]);
-          n[i] = like(next_n, n[i]);
-          previous[i] = like(g, previous[i]);
+          m[i] = cast_like(next_m, m[i]);
+          v[i] = cast_like(next_v, v[i]);
+          n[i] = cast_like(next_n, n[i]);
+          previous[i] = cast_like(g, previous[i]);
           updates[i] = direction / denominator;
         }
         return OptState::dict({{"m", detail::per_leaf_tree(structure, m)},
@@ -333,8 +321,8 @@ GradientTransformation scale_by_novograd(ScaleByNovogradOptions options) {
           const Array v = jnp::where(first_step, squared_norm, moving_average(squared_norm, nu[i], options.b2));
           const Array step = g / (jnp::sqrt(v + options.eps_root) + options.eps) + options.weight_decay * params[i];
           const Array m = jnp::where(first_step, step, options.b1 * mu[i] + step);
-          mu[i] = like(m, mu[i]);
-          nu[i] = like(v, nu[i]);
+          mu[i] = cast_like(m, mu[i]);
+          nu[i] = cast_like(v, nu[i]);
           updates[i] = mu[i];  // Optax's updates are the stored moment, in mu_dtype
         }
         return OptState::dict({{"count", count},
@@ -360,8 +348,8 @@ GradientTransformation scale_by_adadelta(ScaleByAdadeltaOptions options) {
           const Array squared_gradients = moving_average(g * g, e_g[i], options.rho);
           // The step's units come from the previous steps' updates (e_x before this step).
           const Array delta = jnp::sqrt(e_x[i] + options.eps) / jnp::sqrt(squared_gradients + options.eps) * g;
-          e_g[i] = like(squared_gradients, e_g[i]);
-          e_x[i] = like(moving_average(delta * delta, e_x[i], options.rho), e_x[i]);
+          e_g[i] = cast_like(squared_gradients, e_g[i]);
+          e_x[i] = cast_like(moving_average(delta * delta, e_x[i], options.rho), e_x[i]);
           updates[i] = delta;
         }
         return OptState::dict(
@@ -386,7 +374,7 @@ GradientTransformation ema(double decay, EmaOptions options) {
           if (!updates[i].valid()) continue;
           const Array average = moving_average(updates[i], averages[i], decay);
           updates[i] = options.debias ? bias_corrected(average, correction) : average;
-          averages[i] = like(average, averages[i]);
+          averages[i] = cast_like(average, averages[i]);
         }
         return OptState::dict({{"count", count}, {"ema", detail::per_leaf_tree(structure, averages)}});
       });

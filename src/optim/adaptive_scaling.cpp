@@ -16,14 +16,10 @@
 namespace jx::optim {
 
 namespace jnp = jx::numpy;
+using detail::cast_like;
+using detail::field_arrays;
 
 namespace {
-
-std::vector<Array> field_arrays(const tree::TreeDef& structure, const OptState& state, const char* key,
-                                const std::string& transformation) {
-  return detail::per_leaf_arrays(structure, detail::state_field(state, key, transformation),
-                                 transformation + "'s '" + key + "'");
-}
 
 // The Array at state[key], which must be one.
 Array state_array(const OptState& state, const char* key, const std::string& transformation) {
@@ -34,9 +30,6 @@ Array state_array(const OptState& state, const char* key, const std::string& tra
   }
   return field.array();
 }
-
-// A new state value in the dtype init gave the old one, so that the state's signature never changes.
-Array like(const Array& value, const Array& previous) { return detail::cast(value, previous.dtype()); }
 
 void require_params(std::span<const Array> params, const std::string& transformation) {
   if (params.empty()) {
@@ -98,7 +91,7 @@ GradientTransformation scale_by_rprop(double learning_rate, RpropOptions options
       [learning_rate](const tree::TreeDef& structure, std::span<const Array> params) {
         return OptState::dict(
             {{"step_sizes", detail::per_leaf_tree(structure, detail::full_like(params, learning_rate))},
-             {"prev_updates", detail::per_leaf_tree(structure, detail::full_like(params, 0.0))}});
+             {"prev_updates", detail::zeros_tree(structure, params)}});
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
@@ -119,8 +112,8 @@ GradientTransformation scale_by_rprop(double learning_rate, RpropOptions options
           // Optax emits the step kept from the previous update, not this one: its updates lag one step
           // behind (none at the first step), as its docstring's example shows.
           updates[i] = jnp::where(flipped, jnp::zeros_like(previous[i]), previous[i]);
-          step_sizes[i] = like(step_size, step_sizes[i]);
-          previous[i] = like(step, previous[i]);
+          step_sizes[i] = cast_like(step_size, step_sizes[i]);
+          previous[i] = cast_like(step, previous[i]);
         }
         return OptState::dict({{"step_sizes", detail::per_leaf_tree(structure, step_sizes)},
                                {"prev_updates", detail::per_leaf_tree(structure, previous)}});
@@ -133,8 +126,7 @@ GradientTransformation scale_by_optimistic_gradient(OptimisticGradientDescentOpt
       name,
       [](const tree::TreeDef& structure, std::span<const Array> params) {
         return OptState::dict(
-            {{"is_initial_step", Array(true)},
-             {"previous_gradient", detail::per_leaf_tree(structure, detail::full_like(params, 0.0))}});
+            {{"is_initial_step", Array(true)}, {"previous_gradient", detail::zeros_tree(structure, params)}});
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
@@ -145,7 +137,7 @@ GradientTransformation scale_by_optimistic_gradient(OptimisticGradientDescentOpt
           if (!g.valid()) continue;
           // There is no previous gradient at the first step: the current one stands in for it.
           const Array previous_gradient = jnp::where(is_initial_step, g, previous[i]);
-          previous[i] = like(g, previous[i]);
+          previous[i] = cast_like(g, previous[i]);
           updates[i] = (options.alpha + options.beta) * g - options.beta * previous_gradient;
         }
         return OptState::dict(

@@ -9,6 +9,7 @@ namespace jx::optim {
 
 namespace jnp = jx::numpy;
 using detail::bias_corrected;
+using detail::field_arrays;
 using detail::one_minus_power;
 
 namespace {
@@ -19,12 +20,6 @@ Array update_moment(const Array& g, const Array& moment, double decay, int order
   return (1.0 - decay) * power + decay * moment;
 }
 
-std::vector<Array> field_arrays(const tree::TreeDef& structure, const OptState& state, const char* key,
-                                const std::string& transformation) {
-  return detail::per_leaf_arrays(structure, detail::state_field(state, key, transformation),
-                                 transformation + "'s '" + key + "'");
-}
-
 }  // namespace
 
 GradientTransformation trace(double decay, TraceOptions options) {
@@ -32,8 +27,7 @@ GradientTransformation trace(double decay, TraceOptions options) {
   return GradientTransformation(
       name,
       [options](const tree::TreeDef& structure, std::span<const Array> params) {
-        return OptState::dict(
-            {{"trace", detail::per_leaf_tree(structure, detail::full_like(params, 0.0, options.accumulator_dtype))}});
+        return OptState::dict({{"trace", detail::zeros_tree(structure, params, options.accumulator_dtype)}});
       },
       [decay, options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                              std::span<const Array>) {
@@ -53,10 +47,9 @@ GradientTransformation scale_by_adam(AdamOptions options) {
   return GradientTransformation(
       name,
       [options](const tree::TreeDef& structure, std::span<const Array> params) {
-        return OptState::dict(
-            {{"count", detail::zero_count()},
-             {"mu", detail::per_leaf_tree(structure, detail::full_like(params, 0.0, options.mu_dtype))},
-             {"nu", detail::per_leaf_tree(structure, detail::full_like(params, 0.0))}});
+        return OptState::dict({{"count", detail::zero_count()},
+                               {"mu", detail::zeros_tree(structure, params, options.mu_dtype)},
+                               {"nu", detail::zeros_tree(structure, params)}});
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
@@ -98,7 +91,7 @@ GradientTransformation scale_by_root_mean_square(ScaleByRmsOptions options, bool
       [options, centered](const tree::TreeDef& structure, std::span<const Array> params) {
         tree::Tree::Dict state;
         if (options.bias_correction) state.emplace("count", detail::zero_count());
-        if (centered) state.emplace("mu", detail::per_leaf_tree(structure, detail::full_like(params, 0.0)));
+        if (centered) state.emplace("mu", detail::zeros_tree(structure, params));
         state.emplace("nu", detail::per_leaf_tree(structure, detail::full_like(params, options.initial_scale)));
         return OptState::dict(std::move(state));
       },
@@ -168,8 +161,7 @@ GradientTransformation scale_by_lion(ScaleByLionOptions options) {
       name,
       [options](const tree::TreeDef& structure, std::span<const Array> params) {
         return OptState::dict(
-            {{"count", detail::zero_count()},
-             {"mu", detail::per_leaf_tree(structure, detail::full_like(params, 0.0, options.mu_dtype))}});
+            {{"count", detail::zero_count()}, {"mu", detail::zeros_tree(structure, params, options.mu_dtype)}});
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {

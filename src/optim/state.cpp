@@ -156,4 +156,15 @@ Array bias_corrected(const Array& moment, const Array& one_minus_decay_power) {
 
 Array cast(const Array& x, std::optional<DType> dtype) { return dtype && x.dtype() != *dtype ? x.astype(*dtype) : x; }
 
+std::vector<Array> field_arrays(const tree::TreeDef& structure, const OptState& state, const char* key,
+                                const std::string& transformation) {
+  return per_leaf_arrays(structure, state_field(state, key, transformation), transformation + "'s '" + key + "'");
+}
+
+OptState zeros_tree(const tree::TreeDef& structure, std::span<const Array> params, std::optional<DType> dtype) {
+  return per_leaf_tree(structure, full_like(params, 0.0, dtype));
+}
+
+Array cast_like(const Array& value, const Array& previous) { return cast(value, previous.dtype()); }
+
 }  // namespace jx::optim::detail

@@ -24,6 +24,15 @@ std::vector<Array> per_leaf_arrays(const tree::TreeDef& structure, const OptStat
 
 // state[key] of a transformation's dict state; TreeError naming the transformation if absent.
 const OptState& state_field(const OptState& state, const char* key, const std::string& transformation);
+// per_leaf_arrays of state[key], the error naming "transformation's 'key'".
+std::vector<Array> field_arrays(const tree::TreeDef& structure, const OptState& state, const char* key,
+                                const std::string& transformation);
+// A per-leaf tree of zeros shaped like the parameters (in `dtype`, or each parameter's own).
+OptState zeros_tree(const tree::TreeDef& structure, std::span<const Array> params,
+                    std::optional<DType> dtype = std::nullopt);
+// A new state value in the dtype init gave the previous one: gradients of another dtype than the
+// parameters must not change the state's signature (jit would retrace every step).
+Array cast_like(const Array& value, const Array& previous);
 // The Array at state[key].
 Array state_count(const OptState& state, const std::string& transformation);
 

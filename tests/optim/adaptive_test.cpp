@@ -3,6 +3,8 @@
 // (tests/data/optax_adaptive_oracle.json: each optimizer written out from its documented update
 // formula, each block as Optax composes it), replayed eagerly and under jit; their defaults, their
 // chains, their states under jit, gradient noise, and the errors for bad input.
+#include "jx/optim/adaptive.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,7 +20,6 @@
 
 #include "jx/core/error.h"
 #include "jx/jx.h"
-#include "jx/optim/adaptive.h"
 #include "optim/optax_oracle.h"
 
 namespace {
@@ -267,44 +268,11 @@ optim::GradientTransformation adaptive_transform_from(const json& spec) {
                                                : optim::scale_by_optimistic_gradient(o);
 }
 
-// Replays one case as tests/optim/optax_oracle.h's replay does: eagerly, then with one jitted step
-// for all steps (traced once), within the case's tolerances of the float64 trajectory.
-void replay_adaptive(const json& c) {
-  SCOPED_TRACE(c.at("name").get<std::string>());
-  const optim::GradientTransformation opt = adaptive_transform_from(c.at("transform"));
-  const double rtol = c.at("rtol");
-  const double atol_params = c.at("atol_params");
-  const json& grads = c.at("grads");
-  auto step = [opt](const Tree& params, const optim::OptState& state, const Tree& g) {
-    auto [updates, next] = opt.update(g, state, params);
-    Tree next_params = optim::apply_updates(params, updates);
-    return std::pair{updates, std::pair{next_params, next}};
-  };
-  const auto jitted = jx::jit(step);
-  for (const bool use_jit : {false, true}) {
-    Tree params = tree_from(c.at("params"));
-    optim::OptState state = opt.init(params);
-    for (std::size_t t = 0; t < grads.size(); ++t) {
-      const std::string what = std::string(use_jit ? "jit" : "eager") + " step " + std::to_string(t);
-      const Tree g = tree_from(grads[t]);
-      auto [updates, next] = use_jit ? jitted(std::move(params), std::move(state), g) : step(params, state, g);
-      params = std::move(next.first);
-      state = std::move(next.second);
-      expect_close(updates, c.at("updates")[t], rtol, c.at("atol_updates")[t].get<double>(), what + " updates");
-      expect_close(params, c.at("params_after")[t], rtol, atol_params, what + " params");
-    }
-  }
-  EXPECT_EQ(jitted.trace_count(), 1u) << "the jitted step retraced";
-  if (std::getenv("JX_OPTAX_ORACLE_REPORT"))
-    std::cout << c.at("name").get<std::string>() << ": worst error " << worst_error_ratio() << " of tolerance\n";
-  worst_error_ratio() = 0;
-}
-
 void replay_adaptive_family(const std::string& family) {
   std::size_t replayed = 0;
   for (const json& c : adaptive_oracle().at("optimizers")) {
     if (c.at("family") != family) continue;
-    replay_adaptive(c);
+    optim_oracle::replay(c, adaptive_transform_from);
     ++replayed;
   }
   EXPECT_GT(replayed, 0u) << "no '" << family << "' cases in tests/data/optax_adaptive_oracle.json";

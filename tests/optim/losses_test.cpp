@@ -3,6 +3,8 @@
 // documented formulas) replayed eagerly, under jit and under vmap; derivatives against finite
 // differences (jx::test::check_grads, in float64); a few losses inside jitted and vmapped gradient
 // computations against the same computations run eagerly; and the errors bad input raises.
+#include "jx/optim/losses.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,7 +20,6 @@
 #include "jx/core/error.h"
 #include "jx/nn.h"
 #include "jx/numpy.h"
-#include "jx/optim/losses.h"
 #include "jx/test_util.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"

@@ -266,10 +266,11 @@ inline void expect_close(const Tree& actual, const json& expected, double rtol, 
   }
 }
 
-// Replays one optimizer case: eagerly, then with one jitted step for all steps (traced once).
-inline void replay(const json& c) {
+// Replays one optimizer case: eagerly, then with one jitted step for all steps (traced once). `make`
+// builds the transformation from the case's spec (another oracle file's tests pass their own).
+inline void replay(const json& c, optim::GradientTransformation (*make)(const json&) = transform_from) {
   SCOPED_TRACE(c.at("name").get<std::string>());
-  const optim::GradientTransformation opt = transform_from(c.at("transform"));
+  const optim::GradientTransformation opt = make(c.at("transform"));
   const double rtol = c.at("rtol");
   const double atol_params = c.at("atol_params");
   const json& grads = c.at("grads");
