@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
-"""How much of JAX's public API jx has, counted so that the count cannot lie.
+"""How much of JAX's public API (and Optax's and Haiku's) jx has, counted so that the count cannot lie.
 
 A JAX name counts as present only when a compiled test (tests/**/*_test.cpp) uses jx's spelling of
-it: a qualified call such as `jnp::median(` (namespace aliases of each file resolved), or for the
-methods of jax.Array a member access such as `.sum(`. Comments and string literals are stripped
+it: a qualified name, called or used as a type, such as `jnp::median(` or `nn::Linear` (namespace
+aliases resolved: the file's own, and those of a test header's namespace the file opens with `using
+namespace`), or for the methods of jax.Array a member access such as `.sum(`. Comments and string literals are stripped
 first, so a name mentioned in prose does not count. A name declared in a header but never tested
 does not count either.
 
 The lists of JAX's names are committed (tools/api_names/*.txt, one module per file) and were
-extracted from JAX's own sources, so the denominator is JAX's, not ours:
+extracted from JAX's own sources, so the denominator is JAX's, not ours. The same holds for the
+top-level namespaces of Optax (-> jx::optim) and Haiku (-> jx::nn), read from their own repositories:
 
   tools/api_coverage.py extract --jax PATH_TO_JAX_GIT_REPO   # rewrite tools/api_names/ (rarely)
+  tools/api_coverage.py extract --optax PATH --haiku PATH    # rewrite optax.txt and haiku.txt only
   tools/api_coverage.py write                                  # rewrite docs/api-coverage.md
   tools/api_coverage.py check                                  # fail if docs/api-coverage.md is stale
 
@@ -19,6 +22,7 @@ that are not counted (dtype objects, classes, primitives, Python-only objects) a
 its reason, in tools/api_names/spellings.txt.
 """
 import argparse
+import ast
 import difflib
 import pathlib
 import re
@@ -29,7 +33,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NAMES = ROOT / "tools" / "api_names"
 TABLE = ROOT / "docs" / "api-coverage.md"
 
-# module -> (JAX source file, jx namespace). jax.Array's members are read from its type stub.
+# module -> (source file in its library's repository, jx namespace). jax.Array's members are read from
+# its type stub.
 MODULES = {
     "jax.numpy": ("jax/numpy/__init__.py", "jx::numpy"),
     "jax.numpy.linalg": ("jax/numpy/linalg.py", "jx::numpy::linalg"),
@@ -43,7 +48,12 @@ MODULES = {
     "jax.scipy.linalg": ("jax/scipy/linalg.py", "jx::scipy::linalg"),
     "jax.scipy.stats": ("jax/scipy/stats/__init__.py", "jx::scipy::stats"),
     "jax.Array": ("jax/_src/basearray.pyi", None),
+    "optax": ("optax/__init__.py", "jx::optim"),
+    "haiku": ("haiku/__init__.py", "jx::nn"),
 }
+
+# The repository each library's sources are read from (a module's library is its first component).
+REPOSITORIES = {"jax": "jax-ml/jax", "optax": "google-deepmind/optax", "haiku": "google-deepmind/dm-haiku"}
 
 # Explicit re-exports, as JAX writes them ("import x as x" / "x as x" inside from-imports).
 EXPORT = re.compile(r"\b([A-Za-z_]\w*) as \1\b")
@@ -73,13 +83,36 @@ def array_members(stub):
     return names
 
 
-def extract(repo):
-    revision = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=7", "HEAD"], check=True,
-                              capture_output=True, text=True).stdout.strip()
+def bound_names(source):
+    """The public names a Python module binds at its top level (imports and assignments), in order, then
+    those only listed in __all__ (Optax's deprecated names, resolved on access by __getattr__)."""
+    names, listed = [], []
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [alias.asname or alias.name.split(".")[0] for alias in node.names]
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == "__all__":
+                    listed = [element.value for element in node.value.elts]
+                elif isinstance(target, ast.Name):
+                    names.append(target.id)
+    return [name for name in dict.fromkeys(names + listed) if not name.startswith("_")]
+
+
+def extract(repos):
+    """Rewrite the name lists of the libraries in repos (library -> path of its git repository)."""
     NAMES.mkdir(exist_ok=True)
     for module, (path, _) in MODULES.items():
+        library = module.split(".")[0]
+        if library not in repos:
+            continue
+        repo = repos[library]
+        revision = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short=7", "HEAD"], check=True,
+                                  capture_output=True, text=True).stdout.strip()
         source = git_show(repo, path)
-        if module == "jax.Array":
+        if library != "jax":
+            names = bound_names(source)
+        elif module == "jax.Array":
             names = array_members(source)
         elif module == "jax.scipy.stats":
             names = []
@@ -92,7 +125,7 @@ def extract(repo):
                 names.extend(f"{entry}.{function}" for function in functions)
         else:
             names = exported(source)
-        header = f"# {module}: the public names of jax-ml/jax at {revision} ({path})\n"
+        header = f"# {module}: the public names of {REPOSITORIES[library]} at {revision} ({path})\n"
         (NAMES / f"{module}.txt").write_text(header + "".join(f"{n}\n" for n in names))
 
 
@@ -124,13 +157,30 @@ def strip_comments_and_strings(text):
     return pattern.sub(" ", text)
 
 
+NAMESPACE_ALIAS = re.compile(r"namespace\s+(\w+)\s*=\s*([\w:]+)\s*;")
+
+
+def header_aliases():
+    """The namespace aliases each test header declares, by the namespace the header opens: a test that
+    says `using namespace N;` sees them (tests/optim/optax_oracle.h's `optim = jx::optim`)."""
+    found = {}
+    for path in sorted((ROOT / "tests").rglob("*.h")):
+        text = strip_comments_and_strings(path.read_text())
+        for namespace in re.findall(r"^namespace\s+([\w:]+)\s*\{", text, re.M):
+            found.setdefault(namespace, []).extend(NAMESPACE_ALIAS.findall(text))
+    return found
+
+
 def uses_in_tests():
     """Every fully qualified jx name used in a test (aliases resolved), and every member called."""
     qualified, members = set(), set()
+    from_headers = header_aliases()
     for path in sorted((ROOT / "tests").rglob("*_test.cpp")):
         text = strip_comments_and_strings(path.read_text())
         aliases = {"jx": "jx"}
-        for alias, target in re.findall(r"namespace\s+(\w+)\s*=\s*([\w:]+)\s*;", text):
+        declared = [pair for namespace in re.findall(r"using\s+namespace\s+([\w:]+)\s*;", text)
+                    for pair in from_headers.get(namespace, [])]
+        for alias, target in declared + NAMESPACE_ALIAS.findall(text):
             first, _, rest = target.partition("::")
             resolved = aliases.get(first, first) + ("::" + rest if rest else "")
             aliases[alias] = resolved
@@ -158,7 +208,9 @@ def rule_skip(module, name):
     """Why a name is not counted, by rule (spellings.txt lists the single exceptions)."""
     if name in SUBMODULES:
         return "a submodule, counted on its own"
-    if name[0].isupper():
+    if module == "optax" and name.endswith("State"):
+        return "a transformation's state NamedTuple (jx's states are optim::OptState trees)"
+    if module.startswith("jax.") and name[0].isupper():  # Optax's and Haiku's classes are their API
         return "a class, enum or type alias"
     if name.endswith("_p"):
         return "a primitive object (jx's primitives are C++ classes in src/ir)"
@@ -227,12 +279,13 @@ def count():
 
 
 def render(report):
-    out = ["# jx's coverage of JAX's public API",
+    out = ["# jx's coverage of JAX's public API (and of Optax's and Haiku's top-level namespaces)",
            "",
            "Generated by `tools/api_coverage.py write`; do not edit (CI checks that it is current). A JAX name is",
            "**present** only when a compiled test (`tests/**/*_test.cpp`) uses jx's spelling of it: the qualified",
            "name (`jnp.median` → `jx::numpy::median`, namespace aliases resolved) or, for `jax.Array`, the member",
-           "(`x.sum()`). Comments and strings do not count. The names are JAX's own (`tools/api_names/`); the",
+           "(`x.sum()`). Comments and strings do not count. The names are JAX's, Optax's and Haiku's own",
+           "(`tools/api_names/`, read from their sources; `optax` → `jx::optim`, `haiku` → `jx::nn`); the",
            "other spellings (≈) and the names not counted, each with its reason, are in",
            "`tools/api_names/spellings.txt`.",
            "",
@@ -269,13 +322,17 @@ def render(report):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    extract_parser = sub.add_parser("extract", help="rewrite tools/api_names/ from a JAX git repository")
-    extract_parser.add_argument("--jax", required=True, type=pathlib.Path)
+    extract_parser = sub.add_parser("extract", help="rewrite tools/api_names/ from the libraries' git repositories")
+    for library, name in REPOSITORIES.items():
+        extract_parser.add_argument(f"--{library}", type=pathlib.Path, help=f"a git repository of {name}")
     sub.add_parser("write", help="rewrite docs/api-coverage.md")
     sub.add_parser("check", help="fail if docs/api-coverage.md is not what write would produce")
     args = parser.parse_args()
     if args.command == "extract":
-        extract(args.jax)
+        repos = {library: getattr(args, library) for library in REPOSITORIES if getattr(args, library)}
+        if not repos:
+            parser.error("extract: give at least one of " + ", ".join(f"--{library}" for library in REPOSITORIES))
+        extract(repos)
         return 0
     table = render(count())
     if args.command == "write":
