@@ -58,15 +58,12 @@ GradientTransformation scale_by_adamax(AdamaxOptions options) {
   return GradientTransformation(
       name,
       [](const tree::TreeDef& structure, std::span<const Array> params) {
-        return OptState::dict({{"count", detail::zero_count()},
-                               {"mu", zeros_tree(structure, params)},
-                               {"nu", zeros_tree(structure, params)}});
+        return detail::CountMuNu::initial(structure, params);
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         const Array correction = one_minus_power(options.b1, count);
         for (std::size_t i = 0; i < updates.size(); ++i) {
           const Array& g = updates[i];
@@ -77,9 +74,7 @@ GradientTransformation scale_by_adamax(AdamaxOptions options) {
           mu[i] = cast_like(m, mu[i]);
           nu[i] = cast_like(infinity_norm, nu[i]);
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)}});
+        return moments.state(structure);
       });
 }
 
@@ -95,10 +90,9 @@ GradientTransformation scale_by_amsgrad(AmsgradOptions options) {
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         std::vector<Array> nu_max = field_arrays(structure, state, "nu_max", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
         const Array correction1 = one_minus_power(options.b1, count);
         const Array correction2 = one_minus_power(options.b2, count);
         for (std::size_t i = 0; i < updates.size(); ++i) {
@@ -114,10 +108,7 @@ GradientTransformation scale_by_amsgrad(AmsgradOptions options) {
           nu[i] = cast_like(v, nu[i]);
           nu_max[i] = cast_like(largest, nu_max[i]);
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)},
-                               {"nu_max", detail::per_leaf_tree(structure, nu_max)}});
+        return moments.state(structure, {{"nu_max", detail::per_leaf_tree(structure, nu_max)}});
       });
 }
 
@@ -139,15 +130,12 @@ GradientTransformation scale_by_radam(RAdamOptions options) {
   return GradientTransformation(
       name,
       [](const tree::TreeDef& structure, std::span<const Array> params) {
-        return OptState::dict({{"count", detail::zero_count()},
-                               {"mu", zeros_tree(structure, params)},
-                               {"nu", zeros_tree(structure, params)}});
+        return detail::CountMuNu::initial(structure, params);
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         const double rho_inf = 2.0 / (1.0 - options.b2) - 1.0;
         const Array rho = radam_rho(options.b2, rho_inf, count);
         // Below the threshold (rho < 4 included, where the factor is NaN) the update is plain momentum.
@@ -168,9 +156,7 @@ GradientTransformation scale_by_radam(RAdamOptions options) {
           mu[i] = cast_like(m, mu[i]);
           nu[i] = cast_like(v, nu[i]);
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)}});
+        return moments.state(structure);
       });
 }
 
@@ -179,15 +165,12 @@ GradientTransformation scale_by_belief(ScaleByBeliefOptions options) {
   return GradientTransformation(
       name,
       [](const tree::TreeDef& structure, std::span<const Array> params) {
-        return OptState::dict({{"count", detail::zero_count()},
-                               {"mu", zeros_tree(structure, params)},
-                               {"nu", zeros_tree(structure, params)}});
+        return detail::CountMuNu::initial(structure, params);
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         const FirstMomentEstimate first_moment(options.b1, count, options.nesterov);
         const Array correction2 = one_minus_power(options.b2, count);
         for (std::size_t i = 0; i < updates.size(); ++i) {
@@ -201,9 +184,7 @@ GradientTransformation scale_by_belief(ScaleByBeliefOptions options) {
           mu[i] = cast_like(m, mu[i]);
           nu[i] = cast_like(s, nu[i]);
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)}});
+        return moments.state(structure);
       });
 }
 
@@ -212,16 +193,12 @@ GradientTransformation scale_by_yogi(ScaleByYogiOptions options) {
   return GradientTransformation(
       name,
       [options](const tree::TreeDef& structure, std::span<const Array> params) {
-        const std::vector<Array> initial = detail::full_like(params, options.initial_accumulator_value);
-        return OptState::dict({{"count", detail::zero_count()},
-                               {"mu", detail::per_leaf_tree(structure, initial)},
-                               {"nu", detail::per_leaf_tree(structure, initial)}});
+        return detail::CountMuNu::initial(structure, params, std::nullopt, options.initial_accumulator_value);
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         const Array correction1 = one_minus_power(options.b1, count);
         const Array correction2 = one_minus_power(options.b2, count);
         for (std::size_t i = 0; i < updates.size(); ++i) {
@@ -235,9 +212,7 @@ GradientTransformation scale_by_yogi(ScaleByYogiOptions options) {
           mu[i] = cast_like(m, mu[i]);
           nu[i] = cast_like(v, nu[i]);
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)}});
+        return moments.state(structure);
       });
 }
 
@@ -309,9 +284,8 @@ GradientTransformation scale_by_novograd(ScaleByNovogradOptions options) {
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array> params) {
         require_params(params, name);
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         // The first step starts both moments from this step's values instead of averaging with zeros.
         const Array first_step = count == 1;
         for (std::size_t i = 0; i < updates.size(); ++i) {
@@ -325,9 +299,7 @@ GradientTransformation scale_by_novograd(ScaleByNovogradOptions options) {
           nu[i] = cast_like(v, nu[i]);
           updates[i] = mu[i];  // Optax's updates are the stored moment, in mu_dtype
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)}});
+        return moments.state(structure);
       });
 }
 

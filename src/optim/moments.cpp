@@ -47,15 +47,12 @@ GradientTransformation scale_by_adam(AdamOptions options) {
   return GradientTransformation(
       name,
       [options](const tree::TreeDef& structure, std::span<const Array> params) {
-        return OptState::dict({{"count", detail::zero_count()},
-                               {"mu", detail::zeros_tree(structure, params, options.mu_dtype)},
-                               {"nu", detail::zeros_tree(structure, params)}});
+        return detail::CountMuNu::initial(structure, params, options.mu_dtype);
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array>) {
-        std::vector<Array> mu = field_arrays(structure, state, "mu", name);
-        std::vector<Array> nu = field_arrays(structure, state, "nu", name);
-        const Array count = detail::safe_increment(detail::state_count(state, name));
+        detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
+        auto& [count, mu, nu] = moments;
         const Array correction1 = one_minus_power(options.b1, count);
         const Array correction2 = one_minus_power(options.b2, count);
         // Nesterov's momentum looks one step ahead: mu corrected as at count + 1.
@@ -75,9 +72,7 @@ GradientTransformation scale_by_adam(AdamOptions options) {
           mu[i] = detail::cast(m, options.mu_dtype);
           nu[i] = detail::cast(v, nu[i].dtype());
         }
-        return OptState::dict({{"count", count},
-                               {"mu", detail::per_leaf_tree(structure, mu)},
-                               {"nu", detail::per_leaf_tree(structure, nu)}});
+        return moments.state(structure);
       });
 }
 

@@ -167,4 +167,23 @@ OptState zeros_tree(const tree::TreeDef& structure, std::span<const Array> param
 
 Array cast_like(const Array& value, const Array& previous) { return cast(value, previous.dtype()); }
 
+OptState CountMuNu::initial(const tree::TreeDef& structure, std::span<const Array> params,
+                            std::optional<DType> mu_dtype, double initial_value) {
+  return OptState::dict({{"count", zero_count()},
+                         {"mu", per_leaf_tree(structure, full_like(params, initial_value, mu_dtype))},
+                         {"nu", per_leaf_tree(structure, full_like(params, initial_value))}});
+}
+
+CountMuNu CountMuNu::read(const tree::TreeDef& structure, const OptState& state, const std::string& transformation) {
+  return {safe_increment(state_count(state, transformation)), field_arrays(structure, state, "mu", transformation),
+          field_arrays(structure, state, "nu", transformation)};
+}
+
+OptState CountMuNu::state(const tree::TreeDef& structure, tree::Tree::Dict more) const {
+  more.emplace("count", count);
+  more.emplace("mu", per_leaf_tree(structure, mu));
+  more.emplace("nu", per_leaf_tree(structure, nu));
+  return OptState::dict(std::move(more));
+}
+
 }  // namespace jx::optim::detail

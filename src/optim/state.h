@@ -40,6 +40,20 @@ Array state_count(const OptState& state, const std::string& transformation);
 // typed, so that the state's signature never changes under jit); empty where a leaf is empty.
 std::vector<Array> full_like(std::span<const Array> leaves, double value, std::optional<DType> dtype = std::nullopt);
 
+// The state Adam and its relatives keep, {"count", "mu", "nu"} (Optax's ScaleByAdamState): `read` at the
+// start of an update, with the count already advanced to this step; `state` at its end.
+struct CountMuNu {
+  Array count;
+  std::vector<Array> mu, nu;
+
+  // init's state: a zero count and both moments filled with `initial_value` (mu in mu_dtype if given).
+  static OptState initial(const tree::TreeDef& structure, std::span<const Array> params,
+                          std::optional<DType> mu_dtype = std::nullopt, double initial_value = 0.0);
+  static CountMuNu read(const tree::TreeDef& structure, const OptState& state, const std::string& transformation);
+  // The state to return, with any further fields the transformation keeps (amsgrad's nu_max).
+  OptState state(const tree::TreeDef& structure, tree::Tree::Dict more = {}) const;
+};
+
 // An int32 step count of 0.
 Array zero_count();
 // count + 1, staying at the largest int32 (Optax's safe_increment).
