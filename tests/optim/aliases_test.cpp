@@ -48,6 +48,7 @@ TEST(OptimAliases, AreChainsOfBuildingBlocks) {
   EXPECT_EQ(optim::rmsprop(0.1, {.centered = true, .momentum = 0.9}).name(),
             "chain(scale_by_stddev, scale_by_learning_rate, trace)");
   EXPECT_EQ(optim::lion(0.1).name(), "chain(scale_by_lion, add_decayed_weights, scale_by_learning_rate)");
+  EXPECT_EQ(optim::adagrad(0.1).name(), "chain(scale_by_rss, scale_by_learning_rate)");
   // Their states: a list with one entry per part.
   const optim::OptState adam = optim::adam(1e-3).init(params());
   ASSERT_TRUE(adam.is_list());

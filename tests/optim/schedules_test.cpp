@@ -60,6 +60,18 @@ TEST(OptimSchedules, RefuseWhatOptaxRefuses) {
   }
 }
 
+TEST(OptimSchedules, PolynomialScheduleHasItsClosedForm) {
+  // Optax's formula: (init - end) * (1 - (step - begin) / transition_steps)^power + end between
+  // transition_begin and its end, init_value before and end_value after.
+  const optim::Schedule schedule = optim::polynomial_schedule(1.0, 0.2, 2.0, 10, {.transition_begin = 4});
+  EXPECT_FLOAT_EQ(schedule(0).item<float>(), 1.0f);
+  EXPECT_FLOAT_EQ(schedule(4).item<float>(), 1.0f);
+  EXPECT_FLOAT_EQ(schedule(9).item<float>(), 0.8f * 0.25f + 0.2f);   // half way: (1 - 1/2)^2
+  EXPECT_FLOAT_EQ(schedule(11).item<float>(), 0.8f * 0.09f + 0.2f);  // (1 - 7/10)^2
+  EXPECT_FLOAT_EQ(schedule(14).item<float>(), 0.2f);
+  EXPECT_FLOAT_EQ(schedule(100).item<float>(), 0.2f);
+}
+
 TEST(OptimSchedules, DegenerateArgumentsHoldTheInitialValue) {
   // As Optax: no transition steps, or a zero decay rate, give a constant schedule.
   EXPECT_FLOAT_EQ(optim::linear_schedule(0.3, 0.1, 0)(100).item<float>(), 0.3f);
