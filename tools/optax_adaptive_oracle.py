@@ -608,19 +608,7 @@ def t_masked_by(inner, mask_spec):
 
 
 def t_chain(transformations):
-    parts = [make_transform(t) for t in transformations]
-
-    def init(params):
-        return [part[0](params) for part in parts]
-
-    def update(u, states, p):
-        new_states = []
-        for part, state in zip(parts, states):
-            u, state = part[1](u, state, p)
-            new_states.append(state)
-        return u, new_states
-
-    return (init, update)
+    return base.t_chain(transformations, make_transform)
 
 
 BLOCKS = {

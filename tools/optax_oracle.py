@@ -322,8 +322,10 @@ def t_scale_by_lion(b1=0.9, b2=0.99):
     return (lambda params: (0, {k: np.zeros_like(v) for k, v in params.items()}), update)
 
 
-def t_chain(transformations):
-    parts = [make_transform(t) for t in transformations]
+def t_chain(transformations, make=None):
+    """chain of the transformations' specs; `make` builds a part from its spec (another generator's
+    tools/optax_adaptive_oracle.py passes its own)."""
+    parts = [(make or make_transform)(t) for t in transformations]
 
     def init(params):
         return [part[0](params) for part in parts]
