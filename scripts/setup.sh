@@ -10,7 +10,7 @@ packages=(
   libbackward-cpp-dev libdw-dev
   libplplot-dev plplot-driver-cairo
   python3-numpy python3-scipy
-  dataset-fashion-mnist
+  dataset-fashion-mnist fortunes
   libtorch-dev
   clang-format clang-tidy
   doxygen

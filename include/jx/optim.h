@@ -9,7 +9,15 @@
 //   - Optimizers (jx/optim/aliases.h): sgd (momentum, nesterov), adam, adamw, rmsprop, adagrad, lion;
 //     and (jx/optim/adaptive.h, their blocks in jx/optim/adaptive_transforms.h) adamax, adamaxw, amsgrad,
 //     nadam, nadamw, radam, adabelief, yogi, adan, lamb, lars, novograd, fromage, adadelta, rprop,
-//     sign_sgd, signum, noisy_sgd, optimistic_gradient_descent.
+//     sign_sgd, signum, noisy_sgd, optimistic_gradient_descent; (jx/optim/factored.h) adafactor, sm3;
+//     (jx/optim/step_size.h) polyak_sgd, optimistic_adam, distance-over-gradients; (jx/optim/lbfgs.h)
+//     lbfgs with its zoom and backtracking line searches, which read Optax's extra arguments
+//     (`update(grads, state, params, {.value = loss, .grad = grads, .value_fn = loss_of_params})`).
+//   - Wrappers (jx/optim/wrappers.h): MultiSteps, partition, named_chain, flatten, freeze, lookahead,
+//     inject_hyperparams, apply_if_finite (jx/optim/clipping.h), monitor, snapshot, microbatch, ...
+//   - Clipping and gradient filters (jx/optim/clipping.h): clip, clip_by_block_rms, adaptive_grad_clip,
+//     per-example clipping, zero_nans, centralize, apply_every, scale_gradient; utilities
+//     (jx/optim/utilities.h): global_norm, safe_norm, incremental_update, periodic_update, tree helpers.
 //   - Losses (jx/optim/losses.h): every loss of optax.losses — softmax_cross_entropy (also with integer
 //     labels), sigmoid_binary_cross_entropy, l2_loss, huber_loss, kl_divergence, ctc_loss, ntxent, ...
 //   - Building blocks (jx/optim/transforms.h, jx/optim/transformation.h): chain, masked, identity,
@@ -17,7 +25,8 @@
 //     trace, scale_by_adam, scale_by_rms, scale_by_stddev, scale_by_rss, scale_by_lion.
 //   - Schedules (jx/optim/schedules.h), accepted wherever a learning rate or weight decay is:
 //     constant_schedule, polynomial_schedule, linear_schedule, cosine_decay_schedule,
-//     warmup_cosine_decay_schedule, exponential_decay, piecewise_constant_schedule, join_schedules.
+//     warmup_cosine_decay_schedule, exponential_decay, piecewise_constant_schedule, join_schedules,
+//     piecewise_interpolate, one-cycle, SGDR and warmup schedules.
 // Algorithms, parameter names and defaults are Optax's; optional parameters are designated
 // initializers named as Optax names the keyword.
 //
@@ -41,7 +50,13 @@
 
 #include "jx/optim/adaptive.h"
 #include "jx/optim/aliases.h"
+#include "jx/optim/clipping.h"
+#include "jx/optim/factored.h"
+#include "jx/optim/lbfgs.h"
 #include "jx/optim/losses.h"
 #include "jx/optim/schedules.h"
+#include "jx/optim/step_size.h"
 #include "jx/optim/transformation.h"
 #include "jx/optim/transforms.h"
+#include "jx/optim/utilities.h"
+#include "jx/optim/wrappers.h"

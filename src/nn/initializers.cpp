@@ -92,6 +92,27 @@ Initializer xavier_uniform() { return glorot_uniform(); }
 Initializer normal(double stddev) { return random_normal(stddev, 0.0); }
 Initializer uniform(double scale) { return random_uniform(0.0, scale); }
 
+Initializer uniform_scaling(double scale) {
+  return [scale](const Key& key, const Shape& shape, DType dtype) {
+    double input_size = 1;
+    for (int d = 0; d + 1 < shape.ndim(); ++d) input_size *= static_cast<double>(shape[d]);
+    // An empty shape draws nothing, whatever the bound; this keeps it finite.
+    const double limit = scale * std::sqrt(3.0 / std::max(input_size, 1.0));
+    return random::uniform(key, shape, dtype, Array(-limit), Array(limit));
+  };
+}
+
+Initializer identity(double gain) {
+  return [gain](const Key&, const Shape& shape, DType dtype) {
+    const int n = shape.ndim();
+    if (n < 2) {
+      throw ShapeError("identity", fmt::format("needs a shape of at least 2 dimensions, got {}", shape.to_string()));
+    }
+    const Array eye = jnp::eye(shape[n - 2], shape[n - 1], 0, dtype);
+    return jnp::multiply(lax::convert_element_type(Array(gain), dtype), jnp::broadcast_to(eye, shape));
+  };
+}
+
 Initializer orthogonal(double scale, int column_axis) {
   return [scale, column_axis](const Key& key, const Shape& shape, DType dtype) {
     if (shape.ndim() < 2) {

@@ -5,6 +5,7 @@
 
 #include "jx/core/error.h"
 #include "jx/nn.h"
+#include "jx/nn/mixed_precision.h"
 #include "jx/nn/modules.h"
 #include "jx/numpy.h"
 
@@ -17,9 +18,10 @@ Linear::Linear(std::int64_t output_size, LinearOptions options)
   if (output_size <= 0) throw ValueError("Linear", fmt::format("output_size must be positive, got {}", output_size));
 }
 
-Array Linear::operator()(const Array& x, std::source_location loc) const {
+Array Linear::operator()(const Array& input, std::source_location loc) const {
   CallSite site(loc);
   return scoped([&] {
+    const Array x = mixed_precision::cast_input(input);
     if (x.ndim() == 0) throw ShapeError("Linear", "needs inputs with at least one axis (the features), got a scalar");
     const std::int64_t input_size = x.shape()[x.ndim() - 1];
     const Initializer w_init = options_.w_init.value_or(
@@ -31,7 +33,7 @@ Array Linear::operator()(const Array& x, std::source_location loc) const {
           get_parameter("b", Shape{output_size_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
       out = out + b;
     }
-    return out;
+    return mixed_precision::cast_output(out);
   });
 }
 
@@ -43,7 +45,7 @@ MLP::MLP(std::vector<std::int64_t> output_sizes, MLPOptions options)
 Array MLP::operator()(const Array& x, std::optional<float> dropout_rate, std::source_location loc) const {
   CallSite site(loc);
   return scoped([&] {
-    Array out = x;
+    Array out = mixed_precision::cast_input(x);
     const std::size_t layers = output_sizes_.size();
     for (std::size_t i = 0; i < layers; ++i) {
       out = Linear(output_sizes_[i], {.with_bias = options_.with_bias,
@@ -55,7 +57,7 @@ Array MLP::operator()(const Array& x, std::optional<float> dropout_rate, std::so
         out = options_.activation ? options_.activation(out) : relu(out);
       }
     }
-    return out;
+    return mixed_precision::cast_output(out);
   });
 }
 
@@ -65,9 +67,9 @@ Sequential::Sequential(std::vector<std::function<Array(const Array&)>> layers, c
 Array Sequential::operator()(const Array& x, std::source_location loc) const {
   CallSite site(loc);
   return scoped([&] {
-    Array out = x;
+    Array out = mixed_precision::cast_input(x);
     for (const auto& layer : layers_) out = layer(out);
-    return out;
+    return mixed_precision::cast_output(out);
   });
 }
 

@@ -10,13 +10,23 @@
 
 namespace jx::optim {
 
+using UpdateWithExtraArgs = GradientTransformation::UpdateWithExtraArgsFunction;
+
 struct GradientTransformation::Functions {
   std::string name;
   InitFunction init;
-  UpdateFunction update;
+  UpdateWithExtraArgsFunction update;
 };
 
 GradientTransformation::GradientTransformation(std::string name, InitFunction init, UpdateFunction update)
+    : GradientTransformation(
+          std::move(name), std::move(init),
+          UpdateWithExtraArgsFunction(
+              [update = std::move(update)](const tree::TreeDef& structure, std::vector<Array>& updates,
+                                           const OptState& state, std::span<const Array> params,
+                                           const ExtraArgs&) { return update(structure, updates, state, params); })) {}
+
+GradientTransformation::GradientTransformation(std::string name, InitFunction init, UpdateWithExtraArgsFunction update)
     : functions_(std::make_shared<const Functions>(Functions{std::move(name), std::move(init), std::move(update)})) {}
 
 const std::string& GradientTransformation::name() const { return functions_->name; }
@@ -62,12 +72,19 @@ void check_same_shapes(const char* op, const char* first_name, std::span<const A
 OptState GradientTransformation::update_leaves(const tree::TreeDef& structure, std::vector<Array>& updates,
                                                const OptState& state, const tree::TreeDef* params_structure,
                                                std::span<const Array> params, Loc loc) const {
+  return update_leaves(structure, updates, state, params_structure, params, ExtraArgs{}, loc);
+}
+
+OptState GradientTransformation::update_leaves(const tree::TreeDef& structure, std::vector<Array>& updates,
+                                               const OptState& state, const tree::TreeDef* params_structure,
+                                               std::span<const Array> params, const ExtraArgs& extra, Loc loc) const {
   CallSite site(loc);
   if (params_structure != nullptr) {
     check_same_structure("optim::update", "gradients", structure, "parameters", *params_structure);
     check_same_shapes("optim::update", "gradient", updates, "parameter", params, structure);
   }
-  return functions_->update(structure, updates, state, params);
+  if (!extra.grad.empty()) check_same_shapes("optim::update", "gradient", extra.grad, "update", updates, structure);
+  return functions_->update(structure, updates, state, params, extra);
 }
 
 // --- Combinators ------------------------------------------------------------------------------------
@@ -90,7 +107,7 @@ GradientTransformation chain(std::vector<GradientTransformation> transformations
     return OptState::list(std::move(states));
   };
   auto update = [parts, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
-                              std::span<const Array> params) {
+                              std::span<const Array> params, const ExtraArgs& extra) {
     if (!state.is_list() || state.size() != parts->size()) {
       throw TreeError("optim::update", fmt::format("{} needs a list of {} states, one per transformation, but got {}",
                                                    name, parts->size(), state.to_string()));
@@ -98,10 +115,10 @@ GradientTransformation chain(std::vector<GradientTransformation> transformations
     tree::Tree::List states;
     states.reserve(parts->size());
     for (std::size_t i = 0; i < parts->size(); ++i)
-      states.push_back((*parts)[i].update_leaves(structure, updates, state[i], nullptr, params));
+      states.push_back((*parts)[i].update_leaves(structure, updates, state[i], nullptr, params, extra));
     return OptState::list(std::move(states));
   };
-  return GradientTransformation(std::move(name), std::move(init), std::move(update));
+  return GradientTransformation(std::move(name), std::move(init), UpdateWithExtraArgs(std::move(update)));
 }
 
 Mask not_named(std::vector<std::string> names) {
@@ -138,18 +155,31 @@ GradientTransformation masked(GradientTransformation inner, Mask mask) {
     return OptState::dict({{"inner_state", inner.init_leaves(structure, visible)}});
   };
   auto update = [inner, mask, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
-                                    std::span<const Array> params) {
+                                    std::span<const Array> params, const ExtraArgs& extra) {
     // Optax evaluates a callable mask on the updates.
     const std::vector<char> selected = select(mask, structure, updates);
     std::vector<Array> visible_updates = hide_unselected(updates, selected);
     const std::vector<Array> visible_params = params.empty() ? std::vector<Array>{} : hide_unselected(params, selected);
-    OptState inner_state = inner.update_leaves(
-        structure, visible_updates, detail::state_field(state, "inner_state", name), nullptr, visible_params);
+    // The objective sees all the parameters (the hidden ones at their current values); the gradient
+    // only the selected ones, as the updates.
+    ExtraArgs visible_extra{.value = extra.value};
+    if (!extra.grad.empty()) visible_extra.grad = hide_unselected(extra.grad, selected);
+    if (extra.value_fn) {
+      visible_extra.value_fn = [&extra, &selected, params](std::span<const Array> trial) {
+        std::vector<Array> full(trial.begin(), trial.end());
+        for (std::size_t i = 0; i < full.size() && i < params.size(); ++i)
+          if (!selected[i]) full[i] = params[i];
+        return extra.value_fn(full);
+      };
+    }
+    OptState inner_state =
+        inner.update_leaves(structure, visible_updates, detail::state_field(state, "inner_state", name), nullptr,
+                            visible_params, visible_extra);
     for (std::size_t i = 0; i < updates.size(); ++i)
       if (selected[i]) updates[i] = std::move(visible_updates[i]);
     return OptState::dict({{"inner_state", std::move(inner_state)}});
   };
-  return GradientTransformation(std::move(name), std::move(init), std::move(update));
+  return GradientTransformation(std::move(name), std::move(init), UpdateWithExtraArgs(std::move(update)));
 }
 
 // --- apply_updates ----------------------------------------------------------------------------------

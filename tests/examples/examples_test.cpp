@@ -365,4 +365,99 @@ TEST(Examples, FashionMnistOptions) {
   EXPECT_EQ(run(JX_EXAMPLE_FASHION_MNIST, {"--epochs", "0"}).exit_code, 2);
 }
 
+// The character-level language model needs Debian's fortunes package (scripts/setup.sh installs it).
+bool have_fortunes() { return std::filesystem::exists("/usr/share/games/fortunes/fortunes"); }
+
+// A small model and short runs: the example's code paths, not its figures.
+std::vector<std::string> small_char_lm(const std::string& model, const std::filesystem::path& out) {
+  return {"--model",      model,       "--steps",     "60", "--eval-every",    "30", "--eval-windows", "64",
+          "--batch-size", "16",        "--context",   "32", "--model-size",    "32", "--layers",       "1",
+          "--heads",      "2",         "--lstm-size", "48", "--sample-length", "40", "--prompt",       "Q: ",
+          "--out",        out.string()};
+}
+
+TEST(Examples, CharLmTransformerAndLstmLearnAndSample) {
+  if (!have_fortunes()) GTEST_SKIP() << "fortunes is not installed";
+  for (const std::string model : {"transformer", "lstm"}) {
+    const auto out = fresh_directory("jx_char_lm_" + model);
+    const ProgramRun r = run(JX_EXAMPLE_CHAR_LM, small_char_lm(model, out));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    // Untrained, the model's predictions are near uniform over 256 bytes: about 8 bits per character.
+    const double before = number_after(r.output, {"before training: validation"});
+    EXPECT_NEAR(before, 8.0, 0.6) << r.output;
+    // 60 steps learn at least the letters' frequencies (a unigram model of English is about 4.5 bits).
+    const double after = number_after(r.output, {"validation bits per character:"});
+    EXPECT_LT(after, 5.5) << r.output;
+    // The sample continues the prompt with 40 more characters.
+    std::ifstream sample_file(out / "sample.txt", std::ios::binary);
+    const std::string sample((std::istreambuf_iterator<char>(sample_file)), {});
+    EXPECT_EQ(sample.size(), 3u + 40u) << sample;
+    EXPECT_EQ(sample.substr(0, 3), "Q: ");
+    EXPECT_TRUE(std::filesystem::exists(out / "curves.png"));
+    // Sampling again from the checkpoint alone works too, with other settings.
+    const ProgramRun again = run(JX_EXAMPLE_CHAR_LM, {"--model",
+                                                      model,
+                                                      "--sample-only",
+                                                      "--out",
+                                                      out.string(),
+                                                      "--context",
+                                                      "32",
+                                                      "--model-size",
+                                                      "32",
+                                                      "--layers",
+                                                      "1",
+                                                      "--heads",
+                                                      "2",
+                                                      "--lstm-size",
+                                                      "48",
+                                                      "--temperature",
+                                                      "0.5",
+                                                      "--top-k",
+                                                      "3",
+                                                      "--sample-length",
+                                                      "10",
+                                                      "--prompt",
+                                                      "ab"});
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_NE(again.output.find("ab"), std::string::npos) << again.output;
+    std::filesystem::remove_all(out);
+  }
+}
+
+TEST(Examples, CharLmResumesBitExactly) {
+  if (!have_fortunes()) GTEST_SKIP() << "fortunes is not installed";
+  const auto straight = fresh_directory("jx_char_lm_straight");
+  const auto resumed = fresh_directory("jx_char_lm_resumed");
+  ASSERT_EQ(run(JX_EXAMPLE_CHAR_LM, small_char_lm("transformer", straight)).exit_code, 0);
+  std::vector<std::string> first = small_char_lm("transformer", resumed);
+  first.insert(first.end(), {"--stop-after", "30"});
+  ASSERT_EQ(run(JX_EXAMPLE_CHAR_LM, first).exit_code, 0);
+  std::vector<std::string> second_arguments = small_char_lm("transformer", resumed);
+  second_arguments.push_back("--resume");
+  const ProgramRun second = run(JX_EXAMPLE_CHAR_LM, second_arguments);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("resumed from"), std::string::npos) << second.output;
+  std::ifstream a(straight / "checkpoint.safetensors", std::ios::binary),
+      b(resumed / "checkpoint.safetensors", std::ios::binary);
+  const std::string bytes_a((std::istreambuf_iterator<char>(a)), {}), bytes_b((std::istreambuf_iterator<char>(b)), {});
+  EXPECT_FALSE(bytes_a.empty());
+  EXPECT_TRUE(bytes_a == bytes_b);
+  std::filesystem::remove_all(straight);
+  std::filesystem::remove_all(resumed);
+}
+
+TEST(Examples, CharLmOptions) {
+  const ProgramRun help = run(JX_EXAMPLE_CHAR_LM, {"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--temperature"), std::string::npos);
+  EXPECT_EQ(run(JX_EXAMPLE_CHAR_LM, {"--model", "gru"}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_CHAR_LM, {"--model-size", "30", "--heads", "4"}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_CHAR_LM, {"--top-k", "0"}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_CHAR_LM, {"--minutes", "-1"}).exit_code, 2);
+  const auto empty = fresh_directory("jx_char_lm_nothing");
+  EXPECT_EQ(run(JX_EXAMPLE_CHAR_LM, {"--sample-only", "--out", empty.string()}).exit_code, 2);
+  EXPECT_EQ(run(JX_EXAMPLE_CHAR_LM, {"--data", (empty / "absent").string(), "--out", empty.string()}).exit_code, 2);
+  std::filesystem::remove_all(empty);
+}
+
 }  // namespace

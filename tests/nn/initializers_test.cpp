@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "jx/jx.h"
@@ -112,6 +113,138 @@ TEST(Initializers, DeltaOrthogonalIsOrthogonalAtTheCentre) {
   }
   EXPECT_THROW(init::delta_orthogonal()(jx::random::PRNGKey(4), {4, 6}, jx::float32), jx::ShapeError);
   EXPECT_THROW(init::delta_orthogonal()(jx::random::PRNGKey(4), {3, 6, 4}, jx::float32), jx::ShapeError);
+}
+
+// identity, uniform_scaling and orthogonal (Haiku's Identity, UniformScaling, Orthogonal): closed forms,
+// bounds and moments in double precision, orthonormality from Gram matrices formed with plain loops.
+std::vector<double> doubles(const jx::Array& x) {
+  const std::vector<float> values = x.astype(jx::float32).to_vector<float>();
+  return {values.begin(), values.end()};
+}
+
+std::size_t at(std::int64_t i) { return static_cast<std::size_t>(i); }
+
+// The Gram matrix of the `count` vectors v_a (a < count) of length `length`,
+// v_a[b] = values[index(a, b)], against scale^2 times the identity.
+template <class Index>
+void expect_orthonormal(const std::vector<double>& values, std::int64_t count, std::int64_t length, double scale,
+                        Index index) {
+  for (std::int64_t a = 0; a < count; ++a) {
+    for (std::int64_t c = 0; c < count; ++c) {
+      double dot = 0;
+      for (std::int64_t b = 0; b < length; ++b) dot += values[index(a, b)] * values[index(c, b)];
+      EXPECT_NEAR(dot, a == c ? scale * scale : 0.0, 1e-5 * scale * scale) << "vectors " << a << ", " << c;
+    }
+  }
+}
+
+TEST(Identity, IsGainTimesTheIdentityOfTheLastTwoAxes) {
+  const jx::Array square = init::identity(2.5)(jx::random::PRNGKey(0), {3, 3}, jx::float32);
+  const jx::Array rectangular = init::identity()(jx::random::PRNGKey(0), {2, 4}, jx::float32);
+  const jx::Array batched = init::identity(-1.0)(jx::random::PRNGKey(0), {2, 3, 2}, jx::float32);
+  ASSERT_EQ(batched.shape(), (jx::Shape{2, 3, 2}));
+  const auto s = doubles(square), r = doubles(rectangular), b = doubles(batched);
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) EXPECT_EQ(s[at(i * 3 + j)], i == j ? 2.5 : 0.0);
+  }
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 4; ++j) EXPECT_EQ(r[at(i * 4 + j)], i == j ? 1.0 : 0.0);
+  }
+  for (int n = 0; n < 2; ++n) {
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < 2; ++j) EXPECT_EQ(b[at((n * 3 + i) * 2 + j)], i == j ? -1.0 : 0.0);
+    }
+  }
+  // In the dtype asked for, the gain converted to it first (as Haiku converts
+  // it).
+  const jx::Array ints = init::identity(2.7)(jx::random::PRNGKey(0), {2, 2}, jx::DType::int32);
+  EXPECT_EQ(ints.dtype(), jx::DType::int32);
+  EXPECT_EQ(ints.to_vector<std::int32_t>(), (std::vector<std::int32_t>{2, 0, 0, 2}));
+  EXPECT_THROW(init::identity()(jx::random::PRNGKey(0), {3}, jx::float32), jx::ShapeError);
+}
+
+TEST(UniformScaling, IsUniformWithVarianceScaleSquaredOverTheInputSize) {
+  // Input size 40 * 50 = 2000: bound 2 * sqrt(3 / 2000); 200000 draws.
+  const double scale = 2.0, input_size = 2000.0, bound = scale * std::sqrt(3.0 / input_size);
+  const jx::Array w = init::uniform_scaling(scale)(jx::random::PRNGKey(3), {40, 50, 100}, jx::float32);
+  ASSERT_EQ(w.shape(), (jx::Shape{40, 50, 100}));
+  const auto values = doubles(w);
+  double sum = 0, squares = 0, largest = 0;
+  for (double v : values) {
+    EXPECT_LE(std::abs(v), bound * (1 + 1e-6));
+    sum += v;
+    squares += v * v;
+    largest = std::max(largest, std::abs(v));
+  }
+  const double n = static_cast<double>(values.size()), mean = sum / n, variance = squares / n - mean * mean;
+  const double expected_variance = scale * scale / input_size;  // bound^2 / 3
+  // Standard errors: of the mean sqrt(v / n) ~ 0.0001; of the variance about
+  // 0.3% of it.
+  EXPECT_NEAR(mean, 0.0, 5 * std::sqrt(expected_variance / n));
+  EXPECT_NEAR(variance, expected_variance, 0.02 * expected_variance);
+  EXPECT_GT(largest, 0.999 * bound);
+  // A vector's input size is 1 (the product of no dimensions), as a scalar's.
+  const auto vector = doubles(init::uniform_scaling(0.5)(jx::random::PRNGKey(4), {1000}, jx::float32));
+  double vector_largest = 0;
+  for (double v : vector) vector_largest = std::max(vector_largest, std::abs(v));
+  EXPECT_LE(vector_largest, 0.5 * std::sqrt(3.0) * (1 + 1e-6));
+  EXPECT_GT(vector_largest, 0.98 * 0.5 * std::sqrt(3.0));
+  EXPECT_EQ(init::uniform_scaling()(jx::random::PRNGKey(4), {}, jx::float32).shape(), jx::Shape{});
+}
+
+TEST(Orthogonal, TallAndWideMatricesHaveOrthonormalColumnsOrRows) {
+  // Tall (7, 3): the 3 columns are orthonormal (times the scale); wide (3, 7):
+  // the 3 rows.
+  const auto tall = doubles(init::orthogonal(1.5)(jx::random::PRNGKey(5), {7, 3}, jx::float32));
+  expect_orthonormal(tall, 3, 7, 1.5, [](std::int64_t a, std::int64_t b) { return at(b * 3 + a); });
+  const auto wide = doubles(init::orthogonal(1.5)(jx::random::PRNGKey(6), {3, 7}, jx::float32));
+  expect_orthonormal(wide, 3, 7, 1.5, [](std::int64_t a, std::int64_t b) { return at(a * 7 + b); });
+  // Square: both.
+  const auto square = doubles(init::orthogonal()(jx::random::PRNGKey(7), {5, 5}, jx::float32));
+  expect_orthonormal(square, 5, 5, 1.0, [](std::int64_t a, std::int64_t b) { return at(a * 5 + b); });
+  expect_orthonormal(square, 5, 5, 1.0, [](std::int64_t a, std::int64_t b) { return at(b * 5 + a); });
+  // float64 too.
+  auto x64 = jx::config::scoped({.enable_x64 = true});
+  const jx::Array w64 = init::orthogonal(0.5)(jx::random::PRNGKey(8), {6, 4}, jx::DType::float64);
+  EXPECT_EQ(w64.dtype(), jx::DType::float64);
+  const std::vector<double> tall64 = w64.to_vector<double>();
+  expect_orthonormal(tall64, 4, 6, 0.5, [](std::int64_t a, std::int64_t b) { return at(b * 4 + a); });
+}
+
+TEST(Orthogonal, TheAxisIsTheOneKeptWhenTheOthersAreFlattened) {
+  // (2, 7, 3) with axis 1: the matrix is (7 along the axis) x (2 * 3 others). 7
+  // > 6, so the 6 vectors indexed by the other axes (i, k), each running along
+  // the axis, are orthonormal.
+  const auto w = doubles(init::orthogonal(1.0, 1)(jx::random::PRNGKey(9), {2, 7, 3}, jx::float32));
+  expect_orthonormal(w, 6, 7, 1.0, [](std::int64_t a, std::int64_t j) { return at(((a / 3) * 7 + j) * 3 + a % 3); });
+  // (2, 3, 7) with the default last axis: 7 > 6 likewise, vectors along the
+  // last axis.
+  const auto last = doubles(init::orthogonal(2.0)(jx::random::PRNGKey(10), {2, 3, 7}, jx::float32));
+  expect_orthonormal(last, 6, 7, 2.0, [](std::int64_t a, std::int64_t j) { return at(a * 7 + j); });
+  // (4, 2, 3) with axis 0: 4 < 6, so the 4 slices w[i, :, :] are orthonormal as
+  // vectors of 6.
+  const auto first = doubles(init::orthogonal(1.0, 0)(jx::random::PRNGKey(11), {4, 2, 3}, jx::float32));
+  expect_orthonormal(first, 4, 6, 1.0, [](std::int64_t a, std::int64_t b) { return at(a * 6 + b); });
+
+  EXPECT_THROW(init::orthogonal()(jx::random::PRNGKey(0), {5}, jx::float32), jx::ShapeError);
+  EXPECT_THROW(init::orthogonal(1.0, 2)(jx::random::PRNGKey(0), {5, 3}, jx::float32), jx::ShapeError);
+}
+
+TEST(ExtraInitializers, WorkAsModuleInitializersUnderJit) {
+  auto model = jx::nn::transform([](const jx::Array& x) {
+    return jx::nn::Linear(4, {.w_init = init::identity(3.0), .b_init = init::uniform_scaling()})(x);
+  });
+  const jx::Array x = jnp::ones({2, 4});
+  const jx::nn::Params params = model.init(jx::random::PRNGKey(0), x);
+  auto jitted = jx::jit([&](const jx::Array& input) { return model.apply(params, std::nullopt, input); });
+  // x @ (3 I) + b: each row is 3 + b.
+  const auto b = doubles(params.as_dict().at("linear").as_dict().at("b").array());
+  const auto y = doubles(jitted(x));
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 4; ++c) EXPECT_NEAR(y[at(r * 4 + c)], 3.0 + b[at(c)], 1e-6);
+  }
+  // A bias of shape (4,) has input size 1: bound sqrt(3).
+  for (double v : b) EXPECT_LE(std::abs(v), std::sqrt(3.0) * (1 + 1e-6));
 }
 
 }  // namespace

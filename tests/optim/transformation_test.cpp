@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <tuple>
+#include <vector>
 
 #include "core/array_impl.h"
 #include "core/buffer.h"
@@ -265,6 +266,20 @@ TEST(OptimTransformation, UserDefinedTransformations) {
   EXPECT_EQ(u.w.to_vector<float>(), (std::vector<float>{-0.1f, 0.05f}));
   EXPECT_EQ(u.b[0].item<float>(), 0.1f);
   EXPECT_EQ(state[0]["steps"].array().item<int>(), 1);
+}
+
+TEST(OptimExtraArgs, ChainAndMaskedPassTheValueAndTheGradientOn) {
+  // f(x) = sum(x^2) at x = (1, 2, 3): polyak_sgd's step is f / ||g||^2 = 14 / 56, so x -> x / 2, and it
+  // must see the value through a chain of transformations that do not read it themselves.
+  const optim::GradientTransformationExtraArgs plain = optim::with_extra_args_support(optim::scale(1.0));
+  const optim::GradientTransformation opt = optim::chain(plain, optim::masked(optim::polyak_sgd(), nullptr));
+  const Array x = jnp::array({1.0f, 2.0f, 3.0f});
+  const Array g = x * 2.0f;
+  auto [updates, state] = opt.update(g, opt.init(x), x, {.value = jnp::sum(x * x)});
+  const std::vector<float> got = updates.to_vector<float>();
+  for (std::size_t i = 0; i < got.size(); ++i) EXPECT_FLOAT_EQ(got[i], -0.5f * static_cast<float>(i + 1));
+  // A transformation that needs the value says so when the chain is called without it.
+  EXPECT_THROW(opt.update(g, opt.init(x), x), jx::ValueError);
 }
 
 }  // namespace

@@ -40,9 +40,18 @@ Initializer xavier_uniform();   // glorot_uniform
 Initializer normal(double stddev = 1e-2);
 Initializer uniform(double scale = 1e-2);
 
+// hk.initializers.UniformScaling: uniform on [-m, m], m = scale * sqrt(3 / input size), the input size
+// being the product of all dimensions but the last (so the variance is scale^2 / input size).
+Initializer uniform_scaling(double scale = 1.0);
+// hk.initializers.Identity: gain times the identity matrix of the last two dimensions, broadcast over
+// the leading ones (rectangular shapes get ones on the main diagonal). Needs at least 2 dimensions.
+Initializer identity(double gain = 1.0);
+
 // scale times a uniformly random orthogonal matrix: the shape flattened to (rows, shape[column_axis])
 // with the column axis last, orthonormal columns (or rows, when there are fewer rows than columns),
-// as hk.initializers.Orthogonal and jax.nn.initializers.orthogonal. Needs at least 2 dimensions.
+// as jax.nn.initializers.orthogonal and hk.initializers.Orthogonal(scale, axis = column_axis). Needs
+// at least 2 dimensions. The draw is JAX's bit for bit; Haiku's is the same except when the flattened
+// matrix is square, where Haiku returns the transpose of this one (equally distributed).
 Initializer orthogonal(double scale = 1.0, int column_axis = -1);
 // For convolution kernels (3, 4 or 5 dimensions: spatial..., in, out, with in <= out): zero except at
 // the spatial centre, which holds orthogonal(scale, column_axis) of shape (in, out) (Xiao et al.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "jx/lax.h"
+#include "jx/nn/convolution.h"  // Conv2D and the other convolutions
 #include "jx/nn/initializers.h"
 #include "jx/nn/transform.h"
 
@@ -119,20 +120,40 @@ class BatchNorm : public Module {
 
 struct LayerNormOptions {
   float eps = 1e-5f;
-  std::optional<Initializer> scale_init = std::nullopt;
-  std::optional<Initializer> offset_init = std::nullopt;
+  std::optional<Initializer> scale_init = std::nullopt;   // default: ones (only with create_scale)
+  std::optional<Initializer> offset_init = std::nullopt;  // default: zeros (only with create_offset)
+  // mean(x^2) - mean(x)^2 in one pass instead of the two-pass variance: faster, less accurate when the
+  // mean is large against the spread.
+  bool use_fast_variance = false;
+  // The axes the scale and offset span. Absent: the last axis, stored with shape (C); any other choice
+  // stores the full rank with ones elsewhere ((1, C, 1, 1) for {1} on NCHW), as Haiku does.
+  std::optional<std::vector<int>> param_axis = std::nullopt;
   std::optional<std::string> name = std::nullopt;
 };
 
-// Normalizes over `axis` (negative counts from the end) with that example's mean and variance.
+// hk.LayerNorm: normalizes over `axis` (negative counts from the end) with each example's mean and
+// variance, then scales and offsets. Without create_scale / create_offset, a scale and offset may be
+// given at the call instead (conditional normalization); they broadcast against x.
 class LayerNorm : public Module {
  public:
   LayerNorm(std::vector<int> axis, bool create_scale, bool create_offset, LayerNormOptions options = {});
   LayerNorm(int axis, bool create_scale, bool create_offset, LayerNormOptions options = {})
       : LayerNorm(std::vector<int>{axis}, create_scale, create_offset, std::move(options)) {}
-  Array operator()(const Array& x, std::source_location loc = std::source_location::current()) const;
+  Array operator()(const Array& x, const std::optional<Array>& scale = std::nullopt,
+                   const std::optional<Array>& offset = std::nullopt,
+                   std::source_location loc = std::source_location::current()) const;
+
+ protected:
+  // For modules that are layer norms over axes of their own choosing (InstanceNorm): `kind` names the
+  // module and its errors ("instance_norm", "InstanceNorm").
+  LayerNorm(std::string_view kind, std::string op_name, std::vector<int> axis, bool create_scale, bool create_offset,
+            LayerNormOptions options);
+  // The normalization over `axes` (non-negative, sorted), run inside this module's scope.
+  Array normalize(const Array& x, const std::vector<int>& axes, const std::optional<Array>& scale,
+                  const std::optional<Array>& offset) const;
 
  private:
+  std::string op_name_;
   std::vector<int> axis_;
   bool create_scale_, create_offset_;
   LayerNormOptions options_;
@@ -152,32 +173,6 @@ class Embed : public Module {
  private:
   std::int64_t vocab_size_, embed_dim_;
   EmbedOptions options_;
-};
-
-struct Conv2DOptions {
-  std::vector<std::int64_t> stride = {1, 1};
-  std::vector<std::int64_t> rate = {1, 1};  // dilation of the kernel (atrous convolution)
-  lax::Padding padding = "SAME";
-  bool with_bias = true;
-  std::optional<Initializer> w_init = std::nullopt;  // default: truncated normal, stddev 1/sqrt(fan_in)
-  std::optional<Initializer> b_init = std::nullopt;  // default: zeros
-  std::string data_format = "NHWC";                  // or "NCHW"
-  std::int64_t feature_group_count = 1;
-  std::optional<std::string> name = std::nullopt;
-};
-
-// A 2-d convolution (hk.Conv2D): weights w [kh, kw, in / groups, output_channels] (HWIO), bias [C].
-class Conv2D : public Module {
- public:
-  Conv2D(std::int64_t output_channels, std::vector<std::int64_t> kernel_shape, Conv2DOptions options = {});
-  Conv2D(std::int64_t output_channels, std::int64_t kernel_size, Conv2DOptions options = {})
-      : Conv2D(output_channels, {kernel_size, kernel_size}, std::move(options)) {}
-  Array operator()(const Array& x, std::source_location loc = std::source_location::current()) const;
-
- private:
-  std::int64_t output_channels_;
-  std::vector<std::int64_t> kernel_shape_;
-  Conv2DOptions options_;
 };
 
 // Zeroes each element with probability `rate` and scales the rest by 1 / (1 - rate) (hk.dropout).

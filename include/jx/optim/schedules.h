@@ -11,6 +11,7 @@
 //   lr(5000);  // 0 (end_value)
 //   auto step_decay = jx::optim::piecewise_constant_schedule(0.1f, {{1000, 0.1f}, {2000, 0.1f}});
 //   auto custom = jx::optim::Schedule([](const jx::Array& count) { return 1.0f / jx::numpy::sqrt(count + 1); });
+//   auto one_cycle = jx::optim::cosine_onecycle_schedule(10000, 1e-2f);  // up for 3000 steps, then down
 //
 // Values are float32, computed as Optax computes them (float arithmetic on the count). Every
 // parameter keeps Optax's name and default; optional ones are designated initializers:
@@ -23,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <source_location>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -131,5 +133,63 @@ Schedule warmup_cosine_decay_schedule(double init_value, double peak_value, std:
 // (boundaries has one entry fewer than schedules: ValueError otherwise).
 Schedule join_schedules(std::vector<Schedule> schedules, std::vector<std::int64_t> boundaries,
                         Loc loc = Loc::current());
+
+// --- Warmups, piecewise interpolation, one-cycle and warm restarts (src/optim/schedules_cyclic.cpp) ---
+
+// Linear warmup from init_value to peak_value over warmup_steps, then peak_value.
+Schedule warmup_constant_schedule(double init_value, double peak_value, std::int64_t warmup_steps);
+
+// Linear warmup from init_value to peak_value over warmup_steps, then exponential_decay(peak_value,
+// transition_steps, decay_rate, options) counted from the end of the warmup.
+Schedule warmup_exponential_decay_schedule(double init_value, double peak_value, std::int64_t warmup_steps,
+                                           std::int64_t transition_steps, double decay_rate,
+                                           ExponentialDecayOptions options = {}, Loc loc = Loc::current());
+
+// The values init_value * scale_1 * ... * scale_i reached at each boundary (ascending), and between
+// two boundaries an interpolation of the values at both ends: interpolate_type "linear", or "cosine"
+// (end + (start - end) / 2 * (cos(pi * t) + 1)). The last value holds after the last boundary; steps
+// before 0 give 0, as in Optax. Scales must be non-negative, and the type one of the two (ValueError).
+Schedule piecewise_interpolate_schedule(std::string_view interpolate_type, double init_value,
+                                        const std::map<std::int64_t, double>& boundaries_and_scales = {},
+                                        Loc loc = Loc::current());
+
+struct LinearOnecycleOptions {
+  [[no_unique_address]] jx::detail::KeywordsOnly keywords_only_{};
+  double pct_start = 0.3;         // the fraction of transition_steps spent rising to peak_value
+  double pct_final = 0.85;        // the fraction at which the value is back at the initial value
+  double div_factor = 25.0;       // the initial value is peak_value / div_factor
+  double final_div_factor = 1e4;  // the final value is the initial value / final_div_factor
+};
+// Smith's one-cycle schedule in three linear phases: up from peak_value / div_factor to peak_value,
+// down to the initial value, then down to initial / final_div_factor at transition_steps (which must
+// be positive: ValueError).
+Schedule linear_onecycle_schedule(std::int64_t transition_steps, double peak_value, LinearOnecycleOptions options = {},
+                                  Loc loc = Loc::current());
+
+struct CosineOnecycleOptions {
+  [[no_unique_address]] jx::detail::KeywordsOnly keywords_only_{};
+  double pct_start = 0.3;
+  double div_factor = 25.0;
+  double final_div_factor = 1e4;
+};
+// One-cycle in two cosine phases: up from peak_value / div_factor to peak_value over pct_start of the
+// steps, then down to peak_value / (div_factor * final_div_factor) at transition_steps (positive).
+Schedule cosine_onecycle_schedule(std::int64_t transition_steps, double peak_value, CosineOnecycleOptions options = {},
+                                  Loc loc = Loc::current());
+
+// One cycle of sgdr_schedule: the arguments of warmup_cosine_decay_schedule, named as Optax's kwargs.
+struct SgdrCycle {
+  double init_value = 0.0;
+  double peak_value = 0.0;
+  std::int64_t warmup_steps = 0;
+  std::int64_t decay_steps = 0;  // the cycle's length, warmup included
+  double end_value = 0.0;
+  double exponent = 1.0;
+};
+// SGD with warm restarts (Loshchilov and Hutter): the cycles' warmup cosine decays one after the other,
+// each restarting at the step where the previous one's decay_steps end.
+//   sgdr_schedule({{.peak_value = 1e-3, .warmup_steps = 10, .decay_steps = 100},
+//                  {.peak_value = 5e-4, .warmup_steps = 10, .decay_steps = 200}});
+Schedule sgdr_schedule(const std::vector<SgdrCycle>& cosine_kwargs, Loc loc = Loc::current());
 
 }  // namespace jx::optim

@@ -26,6 +26,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <source_location>
 #include <span>
 #include <string>
@@ -43,6 +44,25 @@ using Loc = std::source_location;
 // An optimizer state: a dynamic pytree whose leaves are Arrays (and the parameters' static leaves).
 using OptState = tree::Tree;
 
+// What Optax passes to update as keyword arguments (GradientTransformationExtraArgs), on flattened
+// parameters: the objective's value at the parameters, its gradient when the updates are not it, and
+// the objective itself, which line searches evaluate at trial points. Transformations that need none
+// of them ignore them.
+struct ExtraArgs {
+  std::optional<Array> value = std::nullopt;
+  std::vector<Array> grad = {};  // leaves in the parameters' flattening order; empty: not given
+  std::function<Array(std::span<const Array> params)> value_fn = nullptr;
+};
+
+// The same for a caller's parameter tree P: `opt.update(grads, state, params, {.value = loss,
+// .value_fn = loss_of_params})`.
+template <class P>
+struct UpdateArgs {
+  std::optional<Array> value = std::nullopt;
+  std::optional<P> grad = std::nullopt;
+  std::function<Array(const P& params)> value_fn = nullptr;
+};
+
 class GradientTransformation {
  public:
   // init(structure, params) -> state.
@@ -52,8 +72,14 @@ class GradientTransformation {
   using UpdateFunction = std::function<OptState(const tree::TreeDef& structure, std::vector<Array>& updates,
                                                 const OptState& state, std::span<const Array> params)>;
 
+  // update with Optax's extra arguments (value, grad, value_fn), for transformations that read them.
+  using UpdateWithExtraArgsFunction =
+      std::function<OptState(const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
+                             std::span<const Array> params, const ExtraArgs& extra)>;
+
   // `name` is what errors call it ("scale_by_adam").
   GradientTransformation(std::string name, InitFunction init, UpdateFunction update);
+  GradientTransformation(std::string name, InitFunction init, UpdateWithExtraArgsFunction update);
 
   // The initial state for these parameters.
   template <tree::Pytree P>
@@ -73,6 +99,25 @@ class GradientTransformation {
     OptState next = update_leaves(structure, updates, state, &param_structure, param_leaves, loc);
     return {tree::unflatten<std::remove_cvref_t<G>>(structure, updates), std::move(next)};
   }
+  // With Optax's extra arguments: the objective's value, its gradient, the objective itself.
+  template <tree::Pytree G, tree::Pytree P>
+  std::pair<std::remove_cvref_t<G>, OptState> update(
+      const G& grads, const OptState& state, const P& params,
+      const std::type_identity_t<UpdateArgs<std::remove_cvref_t<P>>>& args, Loc loc = Loc::current()) const {
+    auto [updates, structure] = tree::flatten(grads);
+    auto [param_leaves, param_structure] = tree::flatten(params);
+    // Without an explicit gradient, the gradients given are it (transformations down a chain see
+    // updates that are no longer the gradient, so they read it from here).
+    ExtraArgs extra{.value = args.value, .grad = args.grad ? tree::flatten(*args.grad).first : updates};
+    if (args.value_fn) {
+      extra.value_fn = [value_fn = args.value_fn, param_structure](std::span<const Array> leaves) {
+        return value_fn(
+            tree::unflatten<std::remove_cvref_t<P>>(param_structure, std::vector<Array>(leaves.begin(), leaves.end())));
+      };
+    }
+    OptState next = update_leaves(structure, updates, state, &param_structure, param_leaves, extra, loc);
+    return {tree::unflatten<std::remove_cvref_t<G>>(structure, updates), std::move(next)};
+  }
   template <tree::Pytree G>
   std::pair<std::remove_cvref_t<G>, OptState> update(const G& grads, const OptState& state,
                                                      Loc loc = Loc::current()) const {
@@ -86,6 +131,9 @@ class GradientTransformation {
   OptState init_leaves(const tree::TreeDef& structure, std::span<const Array> params, Loc loc = Loc::current()) const;
   OptState update_leaves(const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                          const tree::TreeDef* params_structure, std::span<const Array> params,
+                         Loc loc = Loc::current()) const;
+  OptState update_leaves(const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
+                         const tree::TreeDef* params_structure, std::span<const Array> params, const ExtraArgs& extra,
                          Loc loc = Loc::current()) const;
 
   const std::string& name() const;
