@@ -1,5 +1,10 @@
-// jx/nn.h — jx::nn: activation functions and friends (jax.nn), and the module library (Haiku's model):
-// transform/transform_with_state, modules, initializers, summary (jx/nn/*.h).
+// jx/nn.h — jx::nn: activation functions and friends (jax.nn), and the module library (Haiku's model,
+// jx/nn/*.h): transform/transform_with_state (transform.h), multi_transform, lift and layer_stack;
+// modules — Linear, MLP, convolutions of every kind (convolution.h), normalization (modules.h,
+// normalization.h), MultiHeadAttention (attention.h), recurrent cores and unrolls (recurrent.h),
+// reshaping, pooling, nets (ResNet, MobileNetV1, VectorQuantizer); RNG sequences (rng.h); control flow
+// and transforms usable inside a transformed function (stateful.h); naming and interceptors
+// (naming.h); data_structures; mixed precision policies; initializers; summary and to_dot.
 //
 //   auto probs = jx::nn::softmax(logits);           // over the last axis
 //   auto h = jx::nn::relu(jnp::matmul(x, w) + b);
