@@ -29,43 +29,6 @@ const json& more_oracle() {
   return data;
 }
 
-// A spec's keyword arguments, read one by one: a keyword that jx does not read fails the test.
-class Keywords {
- public:
-  Keywords(std::string name, const json& args) : name_(std::move(name)), args_(args) {}
-  Keywords(const Keywords&) = delete;
-  Keywords& operator=(const Keywords&) = delete;
-  ~Keywords() {
-    for (const auto& [key, value] : args_.items())
-      if (!used_.count(key)) ADD_FAILURE() << name_ << ": jx has no keyword '" << key << "'";
-  }
-
-  bool has(const char* key) const { return args_.contains(key); }
-  const json& get(const char* key) {
-    used_.insert(key);
-    return args_.at(key);
-  }
-  template <class T>
-  void read(const char* key, T& target) {
-    if (has(key)) target = get(key).get<T>();
-  }
-  template <class T>
-  void read(const char* key, std::optional<T>& target) {  // null: none, as Python's None
-    if (has(key)) target = get(key).is_null() ? std::nullopt : std::optional<T>(get(key).get<T>());
-  }
-  void read(const char* key, std::optional<optim::ScalarOrSchedule>& target) {
-    if (has(key)) target = scalar_or_schedule(get(key));
-  }
-  void read(const char* key, optim::Mask& target) {
-    if (has(key)) target = mask_from(get(key));
-  }
-
- private:
-  std::string name_;
-  const json& args_;
-  std::set<std::string> used_;
-};
-
 optim::GradientTransformation more_transform_from(const json& spec) {
   const std::string name = spec.at("name");
   const json empty = json::object();
