@@ -23,15 +23,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "backends/cpu/thread_pool.h"
+#include "char_lm_corpus.h"
 #include "char_lm_models.h"
 #include "fma_peak.h"
 #include "harness.h"
@@ -244,18 +242,10 @@ std::optional<Run> torch_run(TorchWorker& worker, const Problem& p) {
 }
 #endif
 
-// Random windows of the fortunes text (all bytes of the files without an extension, as the example
-// reads them), or of random bytes when the package is absent.
+// Random windows of the fortunes training text (as the example reads it), or of random bytes when the
+// package is absent.
 std::vector<std::int32_t> make_windows(std::int64_t steps, std::int64_t context) {
-  std::vector<std::uint8_t> text;
-  const std::filesystem::path directory = "/usr/share/games/fortunes";
-  if (std::filesystem::is_directory(directory)) {
-    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-      if (!entry.is_regular_file() || entry.is_symlink() || entry.path().has_extension()) continue;
-      std::ifstream in(entry.path(), std::ios::binary);
-      text.insert(text.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    }
-  }
+  std::vector<std::uint8_t> text = char_lm::read_corpus("/usr/share/games/fortunes").train;
   if (text.size() < static_cast<std::size_t>(context + 2)) {
     std::printf("(Debian's fortunes package is not installed: random bytes instead)\n");
     text.resize(1 << 20);

@@ -21,13 +21,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <numbers>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "char_lm_corpus.h"
 #include "char_lm_models.h"
 #include "command_line.h"
 #include "png_plot.h"
@@ -36,6 +36,7 @@
 namespace jnp = jx::numpy;
 namespace nn = jx::nn;
 
+using char_lm::Corpus;
 using char_lm::ModelConfig;
 using char_lm::TrainState;
 
@@ -139,27 +140,6 @@ std::optional<Options> parse(int argc, char** argv, int& exit_code) {
   return o;
 }
 
-// The fortune files (names without an extension: the .dat indexes and .u8 links are skipped) in name
-// order; every fifth, from the third on, is validation text. Bytes are the characters.
-struct Corpus {
-  std::vector<std::uint8_t> train, validation;
-};
-
-Corpus read_corpus(const std::filesystem::path& directory) {
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-    if (entry.is_regular_file() && !entry.is_symlink() && !entry.path().has_extension()) files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  Corpus corpus;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    std::ifstream in(files[i], std::ios::binary);
-    std::vector<std::uint8_t>& into = i % 5 == 2 ? corpus.validation : corpus.train;
-    into.insert(into.end(), std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  return corpus;
-}
-
 void plot_curves(const std::vector<std::array<float, 3>>& history, const std::filesystem::path& file) {
   if (history.empty()) return;
   std::vector<PLFLT> steps, train, validation;
@@ -242,7 +222,7 @@ int main(int argc, char** argv) {
     std::cerr << "char_lm: no text at " << o.data << " (install Debian's fortunes package)\n";
     return 2;
   }
-  const Corpus corpus = read_corpus(o.data);
+  const Corpus corpus = char_lm::read_corpus(o.data);
   const auto as_array = [](const std::vector<std::uint8_t>& bytes) {
     return jnp::array(std::vector<std::int32_t>(bytes.begin(), bytes.end()));
   };

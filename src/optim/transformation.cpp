@@ -79,11 +79,12 @@ OptState GradientTransformation::update_leaves(const tree::TreeDef& structure, s
                                                const OptState& state, const tree::TreeDef* params_structure,
                                                std::span<const Array> params, const ExtraArgs& extra, Loc loc) const {
   CallSite site(loc);
+  // What the caller gave is checked once, at the outermost call (chain and masked pass no structure).
   if (params_structure != nullptr) {
     check_same_structure("optim::update", "gradients", structure, "parameters", *params_structure);
     check_same_shapes("optim::update", "gradient", updates, "parameter", params, structure);
+    check_same_shapes("optim::update", "gradient", extra.grad, "update", updates, structure);
   }
-  if (!extra.grad.empty()) check_same_shapes("optim::update", "gradient", extra.grad, "update", updates, structure);
   return functions_->update(structure, updates, state, params, extra);
 }
 
