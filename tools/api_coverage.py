@@ -200,10 +200,6 @@ DTYPE_OBJECTS = set("""bfloat16 bool_ cdouble csingle complex128 complex64 compl
 SCALAR_TYPE_CLASSES = set("""character complexfloating flexible floating generic inexact integer number object_
     signedinteger unsignedinteger""".split())
 SUBMODULES = {"fft", "linalg", "initializers"}
-COLLECTIVES = set("""all_gather all_to_all axis_index axis_size pbroadcast pcast pmax pmean pmin ppermute precv psend
-    pshuffle psum psum_scatter pswapaxes ragged_all_to_all with_sharding_constraint""".split())
-
-
 def rule_skip(module, name):
     """Why a name is not counted, by rule (spellings.txt lists the single exceptions)."""
     if name in SUBMODULES:
@@ -218,8 +214,6 @@ def rule_skip(module, name):
         return "a dtype object (jx::float32, ... in jx/core/dtype.h)"
     if module == "jax.numpy" and name in SCALAR_TYPE_CLASSES:
         return "a class of NumPy's scalar type hierarchy"
-    if module == "jax.lax" and name in COLLECTIVES:
-        return "a collective or sharding name: devices and named axes are counted apart"
     return None
 
 

@@ -1,9 +1,15 @@
-// jx's devices: the host's CPU is one device, in a process of its own (jx/core/device.h).
+// jx's devices: the host's CPU is one device, or JX_NUM_CPU_DEVICES of them, in a process of its own
+// (jx/core/device.h).
 #include "jx/core/device.h"
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <ostream>
+
+#include "jx/core/error.h"
+#include "jx/sharding.h"
 
 namespace jx {
 
@@ -14,8 +20,43 @@ std::string to_string(const Device& device) {
 
 std::ostream& operator<<(std::ostream& os, const Device& device) { return os << to_string(device); }
 
+namespace {
+
+// JX_NUM_CPU_DEVICES=N splits the host's CPU into N devices (XLA's
+// --xla_force_host_platform_device_count), read once: the device list never changes in a process.
+std::atomic<int> chosen_cpu_devices{0};  // set_num_cpu_devices's, or 0
+
+int configured_cpu_devices() {
+  if (const int chosen = chosen_cpu_devices.load(std::memory_order_relaxed); chosen > 0) return chosen;
+  static const int count = [] {
+    const char* text = std::getenv("JX_NUM_CPU_DEVICES");
+    if (text == nullptr || *text == '\0') return 1;
+    char* end = nullptr;
+    const long n = std::strtol(text, &end, 10);
+    if (*end != '\0' || n < 1 || n > 4096) {
+      throw ValueError("devices",
+                       fmt::format("JX_NUM_CPU_DEVICES is '{}'; it must be a number of devices from 1 to 4096", text));
+    }
+    return static_cast<int>(n);
+  }();
+  return count;
+}
+
+}  // namespace
+
+void set_num_cpu_devices(int count) {
+  if (count < 1 || count > 4096) {
+    throw ValueError("set_num_cpu_devices", fmt::format("{} devices: the count must be from 1 to 4096", count));
+  }
+  chosen_cpu_devices.store(count, std::memory_order_relaxed);
+}
+
 std::vector<Device> devices() { return local_devices(); }
-std::vector<Device> local_devices() { return {Device{}}; }
+std::vector<Device> local_devices() {
+  std::vector<Device> list;
+  for (int id = 0; id < configured_cpu_devices(); ++id) list.push_back(Device{.id = id});
+  return list;
+}
 int device_count() { return static_cast<int>(devices().size()); }
 int local_device_count() { return static_cast<int>(local_devices().size()); }
 int process_index() { return 0; }

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "core/print.h"
+#include "ir/primitives/rules.h"
 #include "jx/core/error.h"
+#include "jx/ir/program.h"
 
 namespace jx {
 namespace {
@@ -14,9 +16,59 @@ ArrayType example_type(const Array& value, int axis) {
   return type;
 }
 
-thread_local std::vector<std::int64_t> batch_sizes;
+// The batch rules running on this thread, innermost last: their trace's size and axis name.
+struct RunningRule {
+  std::int64_t size;
+  const std::optional<std::string>* axis_name;
+};
+thread_local std::vector<RunningRule> running_rules;
+
+// The named axes bound on this thread, innermost last.
+struct BoundAxis {
+  std::string name;
+  std::int64_t size;
+};
+thread_local std::vector<BoundAxis> axis_environment;
+
+bool program_uses_axis_name(const Program& program, std::string_view name) {
+  for (const Equation& equation : program.equations) {
+    if (uses_axis_name(*equation.primitive, name)) return true;
+  }
+  return false;
+}
 
 }  // namespace
+
+BatchTrace::BatchTrace(Trace* parent, std::int64_t size, std::string description, std::optional<std::string> axis_name)
+    : Trace(parent, std::move(description)), size_(size), axis_name_(std::move(axis_name)) {
+  if (axis_name_) axis_environment.push_back({*axis_name_, size_});
+}
+
+BatchTrace::~BatchTrace() {
+  if (axis_name_) axis_environment.pop_back();
+}
+
+bool uses_axis_name(const Primitive& primitive, std::string_view name) {
+  for (const std::string& axis : primitive.axis_names()) {
+    if (axis == name) return true;
+  }
+  bool found = false;
+  primitive.visit_programs([&](const Program& program) { found = found || program_uses_axis_name(program, name); });
+  return found;
+}
+
+std::optional<std::int64_t> bound_axis_size(std::string_view name) {
+  for (auto it = axis_environment.rbegin(); it != axis_environment.rend(); ++it) {
+    if (it->name == name) return it->size;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> bound_axis_names() {
+  std::vector<std::string> names;
+  for (const BoundAxis& axis : axis_environment) names.push_back(axis.name);
+  return names;
+}
 
 BatchTracer::BatchTracer(std::shared_ptr<TraceTag> tag, Array value, int axis)
     : Tracer(example_type(value, axis), std::move(tag)), value_(std::move(value)), axis_(axis) {}
@@ -51,10 +103,18 @@ ArrayList BatchTrace::process(const Primitive& primitive, std::span<const Array>
     axes.push_back(axis);
   }
   TraceScope outside(parent());
-  if (!any_mapped) return jx::bind(primitive, values);
-  batch_sizes.push_back(size_);
+  // A collective over this trace's axis needs its rule even when nothing varies along the axis (psum of
+  // a replicated value, axis_index); so does a program holding one, which sees its first input
+  // broadcast along the axis (its batching rules then batch the bodies under this name).
+  const bool communicates = axis_name_ && uses_axis_name(primitive, *axis_name_);
+  if (!any_mapped && !communicates) return jx::bind(primitive, values);
+  if (!any_mapped && primitive.axis_names().empty() && !values.empty()) {
+    values[0] = rules::batched_at_front(values[0], kNotMapped, size_);
+    axes[0] = 0;
+  }
+  running_rules.push_back({size_, &axis_name_});
   struct Pop {
-    ~Pop() { batch_sizes.pop_back(); }
+    ~Pop() { running_rules.pop_back(); }
   } pop;
   const BatchResult result = primitive.batch(values, axes);
   ArrayList outputs;
@@ -64,8 +124,13 @@ ArrayList BatchTrace::process(const Primitive& primitive, std::span<const Array>
 }
 
 std::int64_t current_batch_size() {
-  if (batch_sizes.empty()) throw ValueError("vmap", "no vmap is being traced on this thread");
-  return batch_sizes.back();
+  if (running_rules.empty()) throw ValueError("vmap", "no vmap is being traced on this thread");
+  return running_rules.back().size;
+}
+
+const std::optional<std::string>& current_batch_axis_name() {
+  if (running_rules.empty()) throw ValueError("vmap", "no vmap is being traced on this thread");
+  return *running_rules.back().axis_name;
 }
 
 }  // namespace jx

@@ -14,6 +14,7 @@
 #include "jx/core/error.h"
 #include "jx/ir/primitive.h"
 #include "jx/transforms/vmap.h"
+#include "trace/batching.h"
 #include "trace/staging.h"
 #include "transforms/program_transforms.h"
 
@@ -72,8 +73,8 @@ BatchResult batch_function(const ArraysFunction& f, std::span<const Array> value
   std::vector<std::optional<int>> in_axes;
   for (int axis : axes) in_axes.push_back(axis == kNotMapped ? std::nullopt : std::optional<int>(axis));
   const std::vector<int> argument_of_leaf(values.size(), 0);
-  ArrayList outputs =
-      vmap_flat(f, values, in_axes, argument_of_leaf, std::nullopt, 0, "vmap of a custom-derivative function");
+  ArrayList outputs = vmap_flat(f, values, in_axes, argument_of_leaf, std::nullopt, 0,
+                                "vmap of a custom-derivative function", current_batch_axis_name());
   const std::size_t count = outputs.size();
   return {std::move(outputs), std::vector<int>(count, 0)};
 }

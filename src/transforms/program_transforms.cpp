@@ -5,6 +5,7 @@
 #include "jx/core/config.h"
 #include "jx/lax.h"
 #include "jx/transforms/vmap.h"
+#include "trace/batching.h"
 #include "trace/staging.h"
 #include "transforms/autodiff_core.h"
 
@@ -182,8 +183,11 @@ Program batch_program(const Program& program, const std::vector<bool>& batched, 
     axes.push_back(batched[i] ? std::optional<int>(0) : std::nullopt);
   }
   const std::vector<int> argument_of_leaf(types.size(), 0);
+  // Collectives in the body name the axis of the vmap whose rule is batching it.
+  const std::optional<std::string> axis_name = current_batch_axis_name();
   const FlatFunction f = [&](std::span<const Array> inputs) {
-    return vmap_flat(evaluator(program), inputs, axes, argument_of_leaf, size, 0, "vmap of a loop or branch body");
+    return vmap_flat(evaluator(program), inputs, axes, argument_of_leaf, size, 0, "vmap of a loop or branch body",
+                     axis_name);
   };
   return trace_program(f, types, "vmap of a loop or branch body");
 }

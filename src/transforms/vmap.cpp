@@ -13,8 +13,8 @@ namespace jx::detail {
 // vmap_flat's work; the BatchTrace lives in this call, so leaks are reported once it has returned.
 static ArrayList vmap_traced(const FlatFunction& f, std::span<const Array> leaves,
                              std::span<const std::optional<int>> axes, std::span<const int> argument_of_leaf,
-                             std::optional<std::int64_t> axis_size, const AxisSpec& out_axes,
-                             const tree::TreeDef& output_structure, const std::string& description) {
+                             std::optional<std::int64_t> axis_size, const OutAxesFunction& out_axes,
+                             const std::string& description, const std::optional<std::string>& axis_name) {
   // Normalize the axes and agree on the batch size.
   std::vector<int> batch_axes;
   std::optional<std::int64_t> size = axis_size;
@@ -45,7 +45,7 @@ static ArrayList vmap_traced(const FlatFunction& f, std::span<const Array> leave
   }
   if (!size) throw ValueError("vmap", "no argument is mapped (all in_axes are std::nullopt); give axis_size");
 
-  BatchTrace batch(current_trace(), *size, description);
+  BatchTrace batch(current_trace(), *size, description, axis_name);
   ArrayList inputs;
   for (std::size_t i = 0; i < leaves.size(); ++i) inputs.push_back(batch.new_input(leaves[i], batch_axes[i]));
   ArrayList outputs;
@@ -54,9 +54,7 @@ static ArrayList vmap_traced(const FlatFunction& f, std::span<const Array> leave
     UserCodeScope user;
     outputs = f(inputs);
   }
-  const std::vector<std::optional<int>> output_axes =
-      out_axes.is_leaf() ? std::vector<std::optional<int>>(outputs.size(), out_axes.axis())
-                         : out_axes.axes_of_leaves(output_structure, "out_axes");
+  const std::vector<std::optional<int>> output_axes = out_axes(outputs.size());
   ArrayList results;
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const std::optional<int> out_axis = output_axes[i];
@@ -86,17 +84,31 @@ static ArrayList vmap_traced(const FlatFunction& f, std::span<const Array> leave
 
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description) {
-  ArrayList results =
-      vmap_traced(f, leaves, axes, argument_of_leaf, axis_size, out_axes, output_structure, description);
+                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description,
+                    const std::optional<std::string>& axis_name) {
+  // output_structure is written by f: read it only once f has run.
+  const OutAxesFunction out_axes_of = [&](std::size_t count) {
+    return out_axes.is_leaf() ? std::vector<std::optional<int>>(count, out_axes.axis())
+                              : out_axes.axes_of_leaves(output_structure, "out_axes");
+  };
+  return vmap_flat_deciding_out_axes(f, leaves, axes, argument_of_leaf, axis_size, out_axes_of, description, axis_name);
+}
+
+ArrayList vmap_flat_deciding_out_axes(const FlatFunction& f, std::span<const Array> leaves,
+                                      std::span<const std::optional<int>> axes, std::span<const int> argument_of_leaf,
+                                      std::optional<std::int64_t> axis_size, const OutAxesFunction& out_axes,
+                                      const std::string& description, const std::optional<std::string>& axis_name) {
+  ArrayList results = vmap_traced(f, leaves, axes, argument_of_leaf, axis_size, out_axes, description, axis_name);
   report_leaked_tracers();
   return results;
 }
 
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    std::optional<int> out_axis, const std::string& description) {
-  return vmap_flat(f, leaves, axes, argument_of_leaf, axis_size, AxisSpec(out_axis), tree::TreeDef(), description);
+                    std::optional<int> out_axis, const std::string& description,
+                    const std::optional<std::string>& axis_name) {
+  return vmap_flat(f, leaves, axes, argument_of_leaf, axis_size, AxisSpec(out_axis), tree::TreeDef(), description,
+                   axis_name);
 }
 
 }  // namespace jx::detail

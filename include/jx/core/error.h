@@ -53,6 +53,7 @@ JX_DEFINE_ERROR(IOError);                 // unreadable, truncated or corrupt fi
 JX_DEFINE_ERROR(ResourceExhaustedError);  // memory that could not be allocated (jx keeps working afterwards)
 JX_DEFINE_ERROR(FloatingPointError);      // a NaN or infinity produced under config::debug_nans/debug_infs
 JX_DEFINE_ERROR(CheckifyError);           // a failed jx::checkify::check, thrown by Error::throw_if_error
+JX_DEFINE_ERROR(NameError);               // a collective naming an axis no enclosing vmap/pmap/shard_map binds
 
 #undef JX_DEFINE_ERROR
 

@@ -90,6 +90,14 @@ class Primitive {
   // sharing the input's buffer and reads no data. The planner lowers these generically, to a copy.
   virtual bool returns_view() const { return false; }
 
+  // Collectives (psum, all_gather, axis_index, ...) name the mapped axes they communicate over: a vmap,
+  // pmap or shard_map binding one of those names runs their batching rule even when no input varies
+  // along its axis (psum of a replicated value is a multiple of it; axis_index has no input at all).
+  virtual std::vector<std::string> axis_names() const { return {}; }
+  // Primitives holding programs (cond, while_loop, scan, checkpoint, custom_jvp/custom_vjp calls) show
+  // them to `visit`, so that a collective inside a body is found (see uses_axis_name in trace/batching.h).
+  virtual void visit_programs(const std::function<void(const Program&)>& /*visit*/) const {}
+
   // Side effects (printing, callbacks, ref access) are never removed, merged or reordered.
   virtual bool has_side_effects() const { return false; }
   // Elementwise with identical input and output shapes (scalars excepted): fusible into loop tiles.

@@ -12,7 +12,10 @@
 //
 // in_axes and out_axes are JAX's: one axis for everything, or pytree prefixes of the arguments (one
 // entry per argument) and of the output, with std::nullopt for what is shared by all examples
-// (jx/transforms/axis_spec.h). A C++ number is traced where f takes an array.
+// (jx/transforms/axis_spec.h). A C++ number is traced where f takes an array. With an axis_name,
+// collectives inside f see the examples as the devices of a pmap (jx/lax/parallel.h):
+//
+//   auto centered = jx::vmap([](const jx::Array& x) { return x - jx::lax::pmean(x, "i"); }, {.axis_name = "i"});
 #pragma once
 
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include <optional>
 #include <source_location>
 #include <span>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -40,6 +44,9 @@ struct VmapOptions {
   AxisSpec in_axes = 0;   // for the tuple of arguments: one axis for all, one per argument, or pytree prefixes
   AxisSpec out_axes = 0;  // where the batch axis goes in each output (std::nullopt: the output is unmapped)
   std::optional<std::int64_t> axis_size = std::nullopt;  // needed only when no argument is mapped
+  // Names the mapped axis for collectives inside f: lax::psum(x, "batch") sums over the examples
+  // (jx/lax/parallel.h).
+  std::optional<std::string> axis_name = std::nullopt;
 };
 
 namespace detail {
@@ -49,11 +56,20 @@ using FlatFunction = std::function<ArrayList(std::span<const Array>)>;
 // (unmapped outputs broadcast along it; an output out_axes leaves unmapped must not depend on the batch).
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description);
+                    const AxisSpec& out_axes, const tree::TreeDef& output_structure, const std::string& description,
+                    const std::optional<std::string>& axis_name = std::nullopt);
+// The same with the out axis of each output decided once f has run, from the number of its outputs
+// (shard_map's out_specs, which follow the outputs).
+using OutAxesFunction = std::function<std::vector<std::optional<int>>(std::size_t num_outputs)>;
+ArrayList vmap_flat_deciding_out_axes(const FlatFunction& f, std::span<const Array> leaves,
+                                      std::span<const std::optional<int>> axes, std::span<const int> argument_of_leaf,
+                                      std::optional<std::int64_t> axis_size, const OutAxesFunction& out_axes,
+                                      const std::string& description, const std::optional<std::string>& axis_name);
 // The same with one out axis for every output.
 ArrayList vmap_flat(const FlatFunction& f, std::span<const Array> leaves, std::span<const std::optional<int>> axes,
                     std::span<const int> argument_of_leaf, std::optional<std::int64_t> axis_size,
-                    std::optional<int> out_axis, const std::string& description);
+                    std::optional<int> out_axis, const std::string& description,
+                    const std::optional<std::string>& axis_name = std::nullopt);
 }  // namespace detail
 
 template <class F>
@@ -110,7 +126,7 @@ class Vmapped : public detail::CallWithLocation<Vmapped<F>> {
     };
     const ArrayList outputs =
         detail::vmap_flat(flat, leaves, axes, argument_of_leaf, options_.axis_size, options_.out_axes, output_structure,
-                          "vmap called at " + format_location(where));
+                          "vmap called at " + format_location(where), options_.axis_name);
     return tree::unflatten<Output>(output_structure, outputs);
   }
 

@@ -25,6 +25,7 @@ class Checkpoint final : public PrimitiveBase<Checkpoint> {
       : body_{{std::move(body)}}, policy_(std::move(policy)), policy_name_(policy_ ? policy_->name : "") {}
   const Program& body() const { return *body_.programs[0]; }
   std::string_view name() const override { return "checkpoint"; }
+  void visit_programs(const std::function<void(const Program&)>& visit) const override { visit(body()); }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   bool jvp_computes_primals() const override { return true; }

@@ -41,6 +41,9 @@ class Cond final : public PrimitiveBase<Cond> {
   Kernel lower(const LoweringContext& context) const override;
   bool has_side_effects() const override;
   auto params() const { return std::tuple{Param{"branches", branches_}}; }
+  void visit_programs(const std::function<void(const Program&)>& visit) const override {
+    for (const ProgramRef& p : branches_.programs) visit(*p);
+  }
 
  private:
   Programs branches_;
@@ -70,6 +73,10 @@ class While final : public PrimitiveBase<While> {
     return std::tuple{Param{"cond_and_body", programs_}, Param{"cond_nconsts", cond_consts_},
                       Param{"body_nconsts", body_consts_}};
   }
+  void visit_programs(const std::function<void(const Program&)>& visit) const override {
+    visit(cond());
+    visit(body());
+  }
 
  private:
   Programs programs_;
@@ -96,6 +103,7 @@ class Scan final : public PrimitiveBase<Scan> {
   std::int64_t num_carry() const { return num_carry_; }
   std::int64_t unroll() const { return unroll_; }
   std::string_view name() const override { return "scan"; }
+  void visit_programs(const std::function<void(const Program&)>& visit) const override { visit(body()); }
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   bool jvp_computes_primals() const override { return true; }

@@ -1,0 +1,29 @@
+// pmap's checks (jx/transforms/pmap.h): the mapped axis must fit the devices.
+#include "jx/transforms/pmap.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+
+#include "jx/core/device.h"
+#include "jx/core/error.h"
+#include "trace/batching.h"
+
+namespace jx::detail {
+
+void check_pmap_axis(const std::string& axis_name, const std::string& description) {
+  const std::int64_t size = bound_axis_size(axis_name).value_or(0);
+  const int available = local_device_count();
+  if (size > available) {
+    throw ValueError(description, fmt::format("the mapped axis has size {}, but this process has {} device{} "
+                                              "(JX_NUM_CPU_DEVICES=N gives a process N CPU devices)",
+                                              size, available, available == 1 ? "" : "s"));
+  }
+}
+
+std::string anonymous_pmap_axis() {
+  static std::atomic<int> count{0};
+  return fmt::format("<pmap axis {}>", count++);
+}
+
+}  // namespace jx::detail
