@@ -16,6 +16,7 @@
 #include "jx/test_util.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/tree.h"
+#include "transforms/four_devices.h"
 
 namespace jnp = jx::numpy;
 namespace lax = jx::lax;
@@ -30,19 +31,10 @@ JX_PYTREE(Params, w, b);
 namespace {
 
 using jx_test::expect_error;
+using jx_test::expect_near_all;
 using pmap_test::Params;
 
-class Pmap : public ::testing::Test {
- protected:
-  void SetUp() override { jx::set_num_cpu_devices(4); }
-  void TearDown() override { jx::set_num_cpu_devices(1); }
-};
-
-void expect_near_all(const jx::Array& got, const jx::Array& want, double tol) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], w[i], tol * (1 + std::abs(w[i]))) << "element " << i;
-}
+class Pmap : public jx_test::FourCpuDevices {};
 
 TEST_F(Pmap, DevicesAreTheConfiguredCount) {
   ASSERT_EQ(jx::device_count(), 4);

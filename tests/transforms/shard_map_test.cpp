@@ -13,6 +13,7 @@
 #include "jx/test_util.h"
 #include "jx/transforms/autodiff.h"
 #include "jx/transforms/jit.h"
+#include "transforms/four_devices.h"
 
 namespace jnp = jx::numpy;
 namespace lax = jx::lax;
@@ -21,18 +22,9 @@ namespace {
 
 using jx::sharding::P;
 using jx_test::expect_error;
+using jx_test::expect_near_all;
 
-class ShardMap : public ::testing::Test {
- protected:
-  void SetUp() override { jx::set_num_cpu_devices(4); }
-  void TearDown() override { jx::set_num_cpu_devices(1); }
-};
-
-void expect_near_all(const jx::Array& got, const jx::Array& want, double tol) {
-  ASSERT_EQ(got.shape(), want.shape());
-  const std::vector<double> g = got.to_vector<double>(), w = want.to_vector<double>();
-  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], w[i], tol * (1 + std::abs(w[i]))) << "element " << i;
-}
+class ShardMap : public jx_test::FourCpuDevices {};
 
 jx::Array numbers(const jx::Shape& shape) {
   const jx::Array counting = jnp::arange(static_cast<double>(shape.num_elements()), jx::DType::float32);
