@@ -30,6 +30,7 @@
 #include <source_location>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -123,6 +124,10 @@ std::vector<Array> shard_map_flat(const ShardedFunction& f, std::span<const Arra
                                   std::span<const sharding::PartitionSpec> leaf_specs,
                                   const std::vector<sharding::PartitionSpec>& out_specs, const sharding::Mesh& mesh,
                                   const std::string& description);
+// Spec i of `count` things (arguments, outputs): `specs` holds one per thing, or one for all (ValueError
+// otherwise, naming `specs_name` and `things`).
+const sharding::PartitionSpec& spec_of(const std::vector<sharding::PartitionSpec>& specs, std::size_t i,
+                                       std::size_t count, std::string_view specs_name, std::string_view things);
 }  // namespace detail
 
 template <class F>
@@ -146,7 +151,7 @@ class ShardMapped : public detail::CallWithLocation<ShardMapped<F>> {
           auto [values, structure] = tree::flatten(args);
           for (Array& v : values) {
             leaves.push_back(std::move(v));
-            leaf_specs.push_back(spec_of_argument(k, sizeof...(Args)));
+            leaf_specs.push_back(detail::spec_of(in_specs_, k, sizeof...(Args), "in_specs", "arguments"));
           }
           structures[k] = std::move(structure);
           offsets[k + 1] = leaves.size();
@@ -170,24 +175,11 @@ class ShardMapped : public detail::CallWithLocation<ShardMapped<F>> {
   }
 
  private:
-  const sharding::PartitionSpec& spec_of_argument(std::size_t k, std::size_t count) const;
-
   F f_;
   sharding::Mesh mesh_;
   std::vector<sharding::PartitionSpec> in_specs_;
   std::vector<sharding::PartitionSpec> out_specs_;
 };
-
-namespace detail {
-// in_specs holds one spec per argument, or one for all (ValueError otherwise).
-const sharding::PartitionSpec& spec_of_argument(const std::vector<sharding::PartitionSpec>& in_specs, std::size_t k,
-                                                std::size_t count);
-}  // namespace detail
-
-template <class F>
-const sharding::PartitionSpec& ShardMapped<F>::spec_of_argument(std::size_t k, std::size_t count) const {
-  return detail::spec_of_argument(in_specs_, k, count);
-}
 
 // jax.shard_map(f, mesh=mesh, in_specs=..., out_specs=...): in_specs has one spec per argument (applied
 // to all of its leaves) or one for all arguments; out_specs one per output leaf, or one for all.

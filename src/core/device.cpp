@@ -23,7 +23,7 @@ std::ostream& operator<<(std::ostream& os, const Device& device) { return os << 
 namespace {
 
 // JX_NUM_CPU_DEVICES=N splits the host's CPU into N devices (XLA's
-// --xla_force_host_platform_device_count), read once: the device list never changes in a process.
+// --xla_force_host_platform_device_count), read once; set_num_cpu_devices overrides it.
 std::atomic<int> chosen_cpu_devices{0};  // set_num_cpu_devices's, or 0
 
 int configured_cpu_devices() {
@@ -53,8 +53,9 @@ void set_num_cpu_devices(int count) {
 
 std::vector<Device> devices() { return local_devices(); }
 std::vector<Device> local_devices() {
+  const int count = configured_cpu_devices();
   std::vector<Device> list;
-  for (int id = 0; id < configured_cpu_devices(); ++id) list.push_back(Device{.id = id});
+  for (int id = 0; id < count; ++id) list.push_back(Device{.id = id});
   return list;
 }
 int device_count() { return static_cast<int>(devices().size()); }

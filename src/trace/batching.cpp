@@ -106,11 +106,13 @@ ArrayList BatchTrace::process(const Primitive& primitive, std::span<const Array>
   // A collective over this trace's axis needs its rule even when nothing varies along the axis (psum of
   // a replicated value, axis_index); so does a program holding one, which sees its first input
   // broadcast along the axis (its batching rules then batch the bodies under this name).
-  const bool communicates = axis_name_ && uses_axis_name(primitive, *axis_name_);
-  if (!any_mapped && !communicates) return jx::bind(primitive, values);
-  if (!any_mapped && primitive.axis_names().empty() && !values.empty()) {
-    values[0] = rules::batched_at_front(values[0], kNotMapped, size_);
-    axes[0] = 0;
+  // (Asked only when nothing is mapped: a mapped input runs the rule anyway.)
+  if (!any_mapped) {
+    if (!axis_name_ || !uses_axis_name(primitive, *axis_name_)) return jx::bind(primitive, values);
+    if (primitive.axis_names().empty() && !values.empty()) {
+      values[0] = rules::batched_at_front(values[0], kNotMapped, size_);
+      axes[0] = 0;
+    }
   }
   running_rules.push_back({size_, &axis_name_});
   struct Pop {

@@ -11,13 +11,13 @@
 
 namespace jx::detail {
 
-void check_pmap_axis(const std::string& axis_name, const std::string& description) {
+void check_pmap_axis(const std::string& axis_name) {
   const std::int64_t size = bound_axis_size(axis_name).value_or(0);
   const int available = local_device_count();
   if (size > available) {
-    throw ValueError(description, fmt::format("the mapped axis has size {}, but this process has {} device{} "
-                                              "(JX_NUM_CPU_DEVICES=N gives a process N CPU devices)",
-                                              size, available, available == 1 ? "" : "s"));
+    throw ValueError("pmap", fmt::format("the mapped axis has size {}, but this process has {} device{} "
+                                         "(JX_NUM_CPU_DEVICES=N gives a process N CPU devices)",
+                                         size, available, available == 1 ? "" : "s"));
   }
 }
 

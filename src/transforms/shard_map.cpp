@@ -126,16 +126,6 @@ struct Level {
   // [output leaf][dimension] → the mesh axes splitting it; set when f has run.
   std::vector<std::vector<std::vector<int>>>& out_axes;
 
-  const PartitionSpec& out_spec(std::size_t j, std::size_t count) const {
-    if (out_specs.size() == 1) return out_specs[0];
-    if (out_specs.size() != count) {
-      throw ValueError("shard_map", fmt::format("out_specs has {} specs but the function returns {} arrays: give one "
-                                                "spec for each, or one for all",
-                                                out_specs.size(), count));
-    }
-    return out_specs[j];
-  }
-
   bool output_has_axis(std::size_t j, std::size_t k) const {
     for (const std::vector<int>& split : out_axes[j]) {
       if (std::find(split.begin(), split.end(), static_cast<int>(k)) != split.end()) return true;
@@ -148,8 +138,8 @@ struct Level {
       std::vector<Array> outputs = f(leaves);
       out_axes.clear();
       for (std::size_t j = 0; j < outputs.size(); ++j) {
-        out_axes.push_back(split_axes(out_spec(j, outputs.size()), mesh, outputs[j].shape(),
-                                      fmt::format("out_specs for output {}", j)));
+        out_axes.push_back(split_axes(detail::spec_of(out_specs, j, outputs.size(), "out_specs", "outputs"), mesh,
+                                      outputs[j].shape(), fmt::format("out_specs for output {}", j)));
       }
       return outputs;
     }
@@ -259,15 +249,14 @@ sharding::Mesh make_mesh(std::vector<std::int64_t> axis_shapes, std::vector<std:
 
 namespace detail {
 
-const sharding::PartitionSpec& spec_of_argument(const std::vector<sharding::PartitionSpec>& in_specs, std::size_t k,
-                                                std::size_t count) {
-  if (in_specs.size() == 1) return in_specs[0];
-  if (in_specs.size() != count) {
-    throw ValueError("shard_map",
-                     fmt::format("in_specs has {} specs for {} arguments: give one for each, or one for all",
-                                 in_specs.size(), count));
+const sharding::PartitionSpec& spec_of(const std::vector<sharding::PartitionSpec>& specs, std::size_t i,
+                                       std::size_t count, std::string_view specs_name, std::string_view things) {
+  if (specs.size() == 1) return specs[0];
+  if (specs.size() != count) {
+    throw ValueError("shard_map", fmt::format("{} has {} specs for {} {}: give one for each, or one for all",
+                                              specs_name, specs.size(), count, things));
   }
-  return in_specs[k];
+  return specs[i];
 }
 
 std::vector<Array> shard_map_flat(const ShardedFunction& f, std::span<const Array> leaves,

@@ -153,6 +153,11 @@ TEST_F(ShardMap, BadSpecsAreErrors) {
         jx::shard_map(identity, mesh, {P{"x"}, P{"x"}}, {P{"x"}})(numbers({8}));
       },
       {"in_specs has 2 specs for 1"});
+  expect_error<jx::ValueError>(
+      [&] {
+        jx::shard_map(identity, mesh, {P{"x"}}, {P{"x"}, P{}})(numbers({8}));
+      },
+      {"out_specs has 2 specs for 1 outputs"});
 }
 
 }  // namespace

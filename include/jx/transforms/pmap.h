@@ -40,8 +40,8 @@ struct PmapOptions {
 };
 
 namespace detail {
-// Throws ValueError, naming pmap's call, unless the mapped axis (bound as `axis_name`) fits the devices.
-void check_pmap_axis(const std::string& axis_name, const std::string& description);
+// Throws ValueError unless the mapped axis (bound as `axis_name`) fits the devices.
+void check_pmap_axis(const std::string& axis_name);
 // A fresh name for the axis of a pmap given none.
 std::string anonymous_pmap_axis();
 
@@ -51,12 +51,11 @@ struct PerDevice {
   F f;
   std::string axis_name;
   AxisSpec in_axes, out_axes;
-  std::string description;
 
   template <class... Args>
   auto operator()(const Args&... args) const {
     auto checked = [this](const auto&... slices) {
-      check_pmap_axis(axis_name, description);
+      check_pmap_axis(axis_name);
       return f(slices...);
     };
     return jx::vmap(checked, {.in_axes = in_axes, .out_axes = out_axes, .axis_name = axis_name})(args...);
@@ -68,7 +67,7 @@ template <class F, class... JitOptions>
 requires(detail::is_jit_option<JitOptions>&&...) auto pmap(F f, PmapOptions options = {}, JitOptions... jit_options) {
   std::string axis = options.axis_name ? *options.axis_name : detail::anonymous_pmap_axis();
   detail::PerDevice<F> per_device{std::move(f), std::move(axis), std::move(options.in_axes),
-                                  std::move(options.out_axes), "pmap"};
+                                  std::move(options.out_axes)};
   if constexpr (sizeof...(JitOptions) == 0) {
     return jx::jit(std::move(per_device));
   } else {
