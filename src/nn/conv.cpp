@@ -73,11 +73,8 @@ Array ConvND::operator()(const Array& input, std::source_location loc) const {
         {.rhs_dilation = options_.rate,
          .dimension_numbers = conv_detail::dimension_numbers(num_spatial_dims_, channels_last_, false),
          .feature_group_count = groups});
-    if (options_.with_bias) {
-      const Array b =
-          get_parameter("b", Shape{output_channels_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
-      out = conv_detail::add_bias(out, b, channels_last_, num_spatial_dims_);
-    }
+    if (options_.with_bias)
+      out = conv_detail::add_bias(out, output_channels_, x.dtype(), options_.b_init, channels_last_, num_spatial_dims_);
     return mixed_precision::cast_output(out);
   });
 }

@@ -17,6 +17,7 @@
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/nn/initializers.h"
+#include "jx/nn/transform.h"
 
 namespace jx::nn::conv_detail {
 
@@ -127,10 +128,13 @@ inline Array masked(const Array& w, const std::optional<Array>& mask, const std:
   return w * mask->astype(w.dtype());
 }
 
-// out + b for a bias of shape [C], whichever axis holds the channels.
-inline Array add_bias(const Array& out, const Array& b, bool last, std::int64_t spatial_dims) {
+// out + b for the module's bias parameter "b" of shape [channels] and the input's dtype (Haiku's, zeros
+// unless b_init says otherwise), whichever axis holds the channels.
+inline Array add_bias(const Array& out, std::int64_t channels, DType dtype, const std::optional<Initializer>& b_init,
+                      bool last, std::int64_t spatial_dims) {
+  const Array b = get_parameter("b", Shape{channels}, dtype, b_init.value_or(initializers::zeros()));
   if (last) return out + b;
-  Shape shape{b.shape()[0]};
+  Shape shape{channels};
   for (std::int64_t d = 0; d < spatial_dims; ++d) shape.push_back(1);
   return out + b.reshape(shape);
 }

@@ -101,11 +101,8 @@ Array ConvNDTranspose::operator()(const Array& x, std::source_location loc) cons
     Array out = lax::conv_transpose(
         x, w, options_.stride, padding,
         {.dimension_numbers = conv_detail::dimension_numbers(num_spatial_dims_, channels_last_, true)});
-    if (options_.with_bias) {
-      const Array b =
-          get_parameter("b", Shape{output_channels_}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
-      out = conv_detail::add_bias(out, b, channels_last_, num_spatial_dims_);
-    }
+    if (options_.with_bias)
+      out = conv_detail::add_bias(out, output_channels_, x.dtype(), options_.b_init, channels_last_, num_spatial_dims_);
     return out;
   });
 }

@@ -59,10 +59,8 @@ Array DepthwiseConvND::operator()(const Array& x, std::source_location loc) cons
         {.rhs_dilation = options_.rate,
          .dimension_numbers = conv_detail::dimension_numbers(num_spatial_dims_, channels_last_, false),
          .feature_group_count = channels});
-    if (options_.with_bias) {
-      const Array b = get_parameter("b", Shape{outputs}, x.dtype(), options_.b_init.value_or(initializers::zeros()));
-      out = conv_detail::add_bias(out, b, channels_last_, num_spatial_dims_);
-    }
+    if (options_.with_bias)
+      out = conv_detail::add_bias(out, outputs, x.dtype(), options_.b_init, channels_last_, num_spatial_dims_);
     return out;
   });
 }
