@@ -2,7 +2,6 @@
 // (the Armijo criterion), searched by a lax::while_loop.
 #include <fmt/format.h>
 
-#include <limits>
 #include <utility>
 
 #include "jx/core/error.h"
@@ -19,7 +18,7 @@ namespace {
 namespace jnp = jx::numpy;
 using detail::strong;
 
-constexpr double infinity = std::numeric_limits<double>::infinity();
+using detail::infinity;
 
 // The loop's carry: the trial step, the value there (the gradient too with store_grad, once the
 // search ends), how far it is from sufficient decrease, and the trials made.

@@ -4,8 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <limits>
-
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
@@ -93,9 +91,7 @@ std::vector<Array> cast_all_like(std::span<const Array> leaves, std::span<const 
   return result;
 }
 
-Array violation(const Array& error) {
-  return jnp::where(jnp::isnan(error), std::numeric_limits<double>::infinity(), jnp::maximum(error, 0.0));
-}
+Array violation(const Array& error) { return jnp::where(jnp::isnan(error), infinity, jnp::maximum(error, 0.0)); }
 
 namespace {
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <span>
 #include <string>
 #include <utility>
@@ -14,6 +15,9 @@
 #include "jx/optim/transformation.h"
 
 namespace jx::optim::detail {
+
+// The value and errors a search starts from, before any trial step is evaluated.
+inline constexpr double infinity = std::numeric_limits<double>::infinity();
 
 // The objective on all the parameters' leaves, as update's extra arguments hold it.
 using ValueFunction = decltype(ExtraArgs::value_fn);

@@ -4,7 +4,6 @@
 // iterations each evaluate the objective and its gradient once.
 #include <fmt/format.h>
 
-#include <limits>
 #include <utility>
 
 #include "jx/core/error.h"
@@ -21,7 +20,7 @@ namespace {
 namespace jnp = jx::numpy;
 using detail::strong;
 
-constexpr double infinity = std::numeric_limits<double>::infinity();
+using detail::infinity;
 
 // A point of the line eta -> f(w + eta u): the step, the value there and the derivative along u.
 struct Sample {
