@@ -27,6 +27,9 @@ inline ::testing::AssertionResult all_close(const Array& got, const Array& want,
   return ::testing::AssertionSuccess();
 }
 
+// The elements, row-major, as doubles (exactly, for every floating dtype up to float64).
+inline std::vector<double> values(const Array& x) { return x.to_vector<double>(); }
+
 // max(1, the largest |element|): the scale of an absolute tolerance relative to the whole array.
 inline double magnitude_scale(const Array& x) {
   double scale = 1;

@@ -303,6 +303,12 @@ bool have_fashion_mnist() {
          std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte");
 }
 
+// A file's bytes ("" if it cannot be read).
+std::string file_contents(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), {}};
+}
+
 std::filesystem::path fresh_directory(const std::string& name) {
   const auto directory = std::filesystem::temp_directory_path() / (name + "_" + std::to_string(getpid()));
   std::filesystem::remove_all(directory);
@@ -348,9 +354,8 @@ TEST(Examples, FashionMnistResumesBitExactly) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("resumed from"), std::string::npos) << second.output;
   // The same parameters, state and history, byte for byte.
-  std::ifstream a(straight / "checkpoint.safetensors", std::ios::binary),
-      b(resumed / "checkpoint.safetensors", std::ios::binary);
-  const std::string bytes_a((std::istreambuf_iterator<char>(a)), {}), bytes_b((std::istreambuf_iterator<char>(b)), {});
+  const std::string bytes_a = file_contents(straight / "checkpoint.safetensors");
+  const std::string bytes_b = file_contents(resumed / "checkpoint.safetensors");
   EXPECT_FALSE(bytes_a.empty());
   EXPECT_TRUE(bytes_a == bytes_b);
   std::filesystem::remove_all(straight);
@@ -389,8 +394,7 @@ TEST(Examples, CharLmTransformerAndLstmLearnAndSample) {
     const double after = number_after(r.output, {"validation bits per character:"});
     EXPECT_LT(after, 5.5) << r.output;
     // The sample continues the prompt with 40 more characters.
-    std::ifstream sample_file(out / "sample.txt", std::ios::binary);
-    const std::string sample((std::istreambuf_iterator<char>(sample_file)), {});
+    const std::string sample = file_contents(out / "sample.txt");
     EXPECT_EQ(sample.size(), 3u + 40u) << sample;
     EXPECT_EQ(sample.substr(0, 3), "Q: ");
     EXPECT_TRUE(std::filesystem::exists(out / "curves.png"));
@@ -437,9 +441,8 @@ TEST(Examples, CharLmResumesBitExactly) {
   const ProgramRun second = run(JX_EXAMPLE_CHAR_LM, second_arguments);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("resumed from"), std::string::npos) << second.output;
-  std::ifstream a(straight / "checkpoint.safetensors", std::ios::binary),
-      b(resumed / "checkpoint.safetensors", std::ios::binary);
-  const std::string bytes_a((std::istreambuf_iterator<char>(a)), {}), bytes_b((std::istreambuf_iterator<char>(b)), {});
+  const std::string bytes_a = file_contents(straight / "checkpoint.safetensors");
+  const std::string bytes_b = file_contents(resumed / "checkpoint.safetensors");
   EXPECT_FALSE(bytes_a.empty());
   EXPECT_TRUE(bytes_a == bytes_b);
   std::filesystem::remove_all(straight);

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "array_close.h"
 #include "error_expectations.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -34,7 +35,7 @@ jx::Array per_device(const jx::Shape& example) {
   return jnp::reshape(jnp::sin(counting * 1.3f) * 3.0f + counting * 0.1f, shape);
 }
 
-std::vector<double> values(const jx::Array& x) { return x.to_vector<double>(); }
+using jx::testing::values;
 
 void expect_values(const jx::Array& got, const jx::Shape& shape, const std::vector<double>& want, double tol = 1e-5) {
   ASSERT_EQ(got.shape(), shape);

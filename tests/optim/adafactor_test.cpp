@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/error.h"
 #include "jx/jx.h"
 #include "jx/optim/factored.h"
@@ -22,10 +23,7 @@ struct Params {
 };
 JX_PYTREE(Params, w, b);
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.astype(jx::float32).to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 Array make(const std::vector<double>& v, const jx::Shape& shape) {
   std::vector<float> f(v.begin(), v.end());

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/error.h"
 #include "jx/jx.h"
 #include "jx/optim/lbfgs.h"
@@ -33,10 +34,7 @@ double f_direct(const std::vector<double>& x) {
 
 Array f(const Array& x) { return 0.5f * jnp::sum(jnp::array({10.0f, 1.0f}) * x * x); }
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 // The learning rate the backtracking search accepts, and the trials it makes, computed directly.
 std::pair<double, int> expected_backtracking(const std::vector<double>& w, const std::vector<double>& u,

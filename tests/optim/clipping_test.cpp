@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/error.h"
 #include "jx/jx.h"
 
@@ -27,10 +28,7 @@ struct Params {
 };
 JX_PYTREE(Params, w, b);
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.astype(jx::float32).reshape({-1}).to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 void expect_near(const Array& actual, const std::vector<double>& expected, double tolerance, const char* what) {
   const std::vector<double> got = values(actual);

@@ -8,6 +8,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/error.h"
 #include "jx/jx.h"
 #include "jx/optim/step_size.h"
@@ -23,10 +24,7 @@ struct Params {
 };
 JX_PYTREE(Params, w, b);
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.ravel().to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 double norm(const std::vector<double>& x) {
   double sum = 0;

@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/jx.h"
 #include "jx/optim/step_size.h"
 
@@ -16,10 +17,7 @@ namespace jnp = jx::numpy;
 namespace optim = jx::optim;
 using jx::Array;
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.ravel().to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 Array make(const std::vector<double>& v) { return jnp::array(std::vector<float>(v.begin(), v.end())); }
 

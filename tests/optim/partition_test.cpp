@@ -9,6 +9,7 @@
 #include <tuple>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/error.h"
 #include "jx/jx.h"
 #include "jx/optim/step_size.h"
@@ -26,10 +27,7 @@ struct Params {
 };
 JX_PYTREE(Params, w, b);
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.ravel().to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 void expect_near(const Array& actual, const std::vector<double>& expected, const std::string& what) {
   const std::vector<double> v = values(actual);

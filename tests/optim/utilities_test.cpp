@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "array_close.h"
 #include "jx/core/error.h"
 #include "jx/jx.h"
 #include "jx/optim/clipping.h"
@@ -31,10 +32,7 @@ struct Params {
 };
 JX_PYTREE(Params, w, b);
 
-std::vector<double> values(const Array& x) {
-  const std::vector<float> v = x.astype(jx::float32).reshape({-1}).to_vector<float>();
-  return {v.begin(), v.end()};
-}
+using jx::testing::values;
 
 void expect_near(const Array& actual, const std::vector<double>& expected, double tolerance, const std::string& what) {
   const std::vector<double> got = values(actual);
