@@ -94,11 +94,6 @@ using P = PartitionSpec;
 
 namespace jx {
 
-// JAX's jax.config.update("jax_num_cpu_devices", n): this process's CPU devices from now on, in place of
-// JX_NUM_CPU_DEVICES (as XLA's --xla_force_host_platform_device_count). The devices of a process share
-// its memory and thread pool; arrays are unaffected, and pmap and make_mesh see the new count.
-void set_num_cpu_devices(int count);
-
 // jax.device_put(x, device): x on `device` (ValueError unless it is one of this process's). The
 // devices of a process share its memory, so nothing is copied.
 inline Array device_put(const Array& x, const Device& device,

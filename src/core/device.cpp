@@ -9,7 +9,6 @@
 #include <ostream>
 
 #include "jx/core/error.h"
-#include "jx/sharding.h"
 
 namespace jx {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "jx/core/array.h"
-#include "jx/sharding.h"
+#include "jx/core/device.h"
 
 namespace jx_test {
 
