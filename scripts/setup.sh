@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev libdnnl-dev libsleef-dev libfftw3-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libbackward-cpp-dev libdw-dev
+  libopenmpi-dev openmpi-bin
   libplplot-dev plplot-driver-cairo
   python3-numpy python3-scipy
   dataset-fashion-mnist fortunes

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "core/process_group.h"
 #include "jx/core/error.h"
 
 namespace jx {
@@ -50,16 +51,36 @@ void set_num_cpu_devices(int count) {
   chosen_cpu_devices.store(count, std::memory_order_relaxed);
 }
 
-std::vector<Device> devices() { return local_devices(); }
-std::vector<Device> local_devices() {
-  const int count = configured_cpu_devices();
+// Devices are numbered process by process: process p's local devices are p * L ... p * L + L - 1, for L
+// devices per process (jx::distributed::initialize checks that every process has the same count).
+std::vector<Device> devices() {
+  const std::shared_ptr<detail::ProcessGroup> group = detail::process_group();
+  if (!group) return local_devices();
+  const int per_process = group->local_devices();
   std::vector<Device> list;
-  for (int id = 0; id < count; ++id) list.push_back(Device{.id = id});
+  for (int process = 0; process < group->size(); ++process) {
+    for (int i = 0; i < per_process; ++i)
+      list.push_back(Device{.id = process * per_process + i, .process_index = process});
+  }
+  return list;
+}
+std::vector<Device> local_devices() {
+  const std::shared_ptr<detail::ProcessGroup> group = detail::process_group();
+  const int count = group ? group->local_devices() : configured_cpu_devices();
+  const int process = group ? group->rank() : 0;
+  std::vector<Device> list;
+  for (int i = 0; i < count; ++i) list.push_back(Device{.id = process * count + i, .process_index = process});
   return list;
 }
 int device_count() { return static_cast<int>(devices().size()); }
 int local_device_count() { return static_cast<int>(local_devices().size()); }
-int process_index() { return 0; }
-int process_count() { return 1; }
+int process_index() {
+  const std::shared_ptr<detail::ProcessGroup> group = detail::process_group();
+  return group ? group->rank() : 0;
+}
+int process_count() {
+  const std::shared_ptr<detail::ProcessGroup> group = detail::process_group();
+  return group ? group->size() : 1;
+}
 
 }  // namespace jx

@@ -13,21 +13,21 @@
 namespace jx::io {
 namespace {
 
-constexpr const char* kOp = "io::batches";
+constexpr const char* kBatchesOp = "io::batches";
 
 void check_dataset(const Dataset& data, std::int64_t batch_size) {
   if (!data.images.is_concrete() || !data.labels.is_concrete()) {
-    throw ValueError(kOp, "the dataset's images and labels must be concrete arrays");
+    throw ValueError(kBatchesOp, "the dataset's images and labels must be concrete arrays");
   }
   if (data.images.dtype() != DType::uint8 || data.images.ndim() < 1) {
-    throw DTypeError(
-        kOp, fmt::format("images must be uint8 [N, ...] (pixel intensities), not {}", data.images.type().to_string()));
+    throw DTypeError(kBatchesOp, fmt::format("images must be uint8 [N, ...] (pixel intensities), not {}",
+                                             data.images.type().to_string()));
   }
   if (!is_integer(data.labels.dtype()) || data.labels.ndim() != 1 || data.labels.shape()[0] != data.images.shape()[0]) {
-    throw ShapeError(kOp, fmt::format("labels must be integers [N] for images {}, not {}",
-                                      data.images.type().to_string(), data.labels.type().to_string()));
+    throw ShapeError(kBatchesOp, fmt::format("labels must be integers [N] for images {}, not {}",
+                                             data.images.type().to_string(), data.labels.type().to_string()));
   }
-  if (batch_size <= 0) throw ValueError(kOp, fmt::format("batch_size must be positive, not {}", batch_size));
+  if (batch_size <= 0) throw ValueError(kBatchesOp, fmt::format("batch_size must be positive, not {}", batch_size));
 }
 
 }  // namespace
@@ -39,8 +39,8 @@ Batches::Batches(Dataset data, std::int64_t batch_size, std::vector<std::int64_t
   data_ = {cpu::contiguous(data.images), cpu::convert(data.labels, ArrayType{data.labels.shape(), DType::int32})};
   for (std::int64_t example : order_) {
     if (example < 0 || example >= data_.size()) {
-      throw IndexError(
-          kOp, fmt::format("example {} in the batch order is out of range for {} examples", example, data_.size()));
+      throw IndexError(kBatchesOp, fmt::format("example {} in the batch order is out of range for {} examples", example,
+                                               data_.size()));
     }
   }
   const auto n = static_cast<std::int64_t>(order_.size());
@@ -49,7 +49,7 @@ Batches::Batches(Dataset data, std::int64_t batch_size, std::vector<std::int64_t
 
 Batch Batches::operator[](std::int64_t index) const {
   if (index < 0 || index >= num_batches_) {
-    throw IndexError(kOp, fmt::format("batch {} is out of range for {} batches", index, num_batches_));
+    throw IndexError(kBatchesOp, fmt::format("batch {} is out of range for {} batches", index, num_batches_));
   }
   const std::int64_t first = index * batch_size_;
   const std::int64_t count = std::min(batch_size_, static_cast<std::int64_t>(order_.size()) - first);
@@ -78,8 +78,8 @@ Batches batches(const Dataset& data, std::int64_t batch_size, const Key& key, Ba
   CallSite site(loc);
   check_dataset(data, batch_size);  // before data.size() below
   if (!key.is_concrete() || key.ndim() != 0) {
-    throw ValueError(kOp, fmt::format("the shuffling key must be one concrete key (shape ()), not {}",
-                                      key.valid() ? key.type().to_string() : std::string("an empty handle")));
+    throw ValueError(kBatchesOp, fmt::format("the shuffling key must be one concrete key (shape ()), not {}",
+                                             key.valid() ? key.type().to_string() : std::string("an empty handle")));
   }
   std::vector<std::int64_t> order = random::permutation(key, data.size()).to_vector<std::int64_t>();
   return Batches(data, batch_size, std::move(order), options);

@@ -14,7 +14,7 @@
 namespace jx::io {
 namespace {
 
-constexpr const char* kOp = "io::fashion_mnist";
+constexpr const char* kFashionMnistOp = "io::fashion_mnist";
 constexpr std::int64_t kSide = 28;
 constexpr std::int64_t kClasses = 10;
 
@@ -25,18 +25,19 @@ std::filesystem::path find_file(const std::filesystem::path& directory, const st
     if (std::filesystem::exists(directory / name, error)) return directory / name;
   }
   const bool default_directory = directory == std::filesystem::path(kFashionMnistDirectory);
-  throw IOError(kOp, fmt::format("'{}' not found{}", (directory / (stem + ".gz")).string(),
-                                 default_directory
-                                     ? ": the dataset is not installed; install Debian's dataset-fashion-mnist "
-                                       "package (sudo apt-get install dataset-fashion-mnist)"
-                                     : fmt::format(" (nor '{}'): pass the directory holding Fashion-MNIST's IDX files, "
-                                                   "or install Debian's dataset-fashion-mnist package and use the "
-                                                   "default directory",
-                                                   stem)));
+  throw IOError(
+      kFashionMnistOp,
+      fmt::format("'{}' not found{}", (directory / (stem + ".gz")).string(),
+                  default_directory ? ": the dataset is not installed; install Debian's dataset-fashion-mnist "
+                                      "package (sudo apt-get install dataset-fashion-mnist)"
+                                    : fmt::format(" (nor '{}'): pass the directory holding Fashion-MNIST's IDX files, "
+                                                  "or install Debian's dataset-fashion-mnist package and use the "
+                                                  "default directory",
+                                                  stem)));
 }
 
 Array read_checked(const std::filesystem::path& path, DType dtype, int ndim, const char* what) {
-  FileReader file(path, kOp);
+  FileReader file(path, kFashionMnistOp);
   Array array = read_idx(file);
   if (array.dtype() != dtype || array.ndim() != ndim) {
     file.fail(fmt::format("expected {} as IDX {} with {} dimension{}, found {} {}", what, dtype_name(dtype), ndim,
@@ -55,12 +56,12 @@ Dataset fashion_mnist(Split split, const std::filesystem::path& directory, std::
 
   Array images = read_checked(images_path, DType::uint8, 3, "images");
   if (images.shape()[1] != kSide || images.shape()[2] != kSide) {
-    throw_file_error(kOp, images_path,
+    throw_file_error(kFashionMnistOp, images_path,
                      fmt::format("expected images of 28x28 pixels, found {}", images.shape().to_string()));
   }
   Array labels = read_checked(labels_path, DType::uint8, 1, "labels");
   if (labels.shape()[0] != images.shape()[0]) {
-    throw_file_error(kOp, labels_path,
+    throw_file_error(kFashionMnistOp, labels_path,
                      fmt::format("holds {} labels but '{}' holds {} images", labels.shape()[0], images_path.string(),
                                  images.shape()[0]));
   }
@@ -68,7 +69,7 @@ Dataset fashion_mnist(Split split, const std::filesystem::path& directory, std::
   for (std::int64_t i = 0; i < labels.shape()[0]; ++i) {
     if (label_data[i] >= kClasses) {
       throw_file_error(
-          kOp, labels_path,
+          kFashionMnistOp, labels_path,
           fmt::format("label {} of example {} is not a class (0 to 9): the file is corrupt", label_data[i], i));
     }
   }

@@ -17,8 +17,8 @@
 namespace jx::io {
 namespace {
 
-constexpr const char* kSaveOp = "io::save_npz";
-constexpr const char* kLoadOp = "io::load_npz";
+constexpr const char* kSaveNpzOp = "io::save_npz";
+constexpr const char* kLoadNpzOp = "io::load_npz";
 
 }  // namespace
 
@@ -27,9 +27,9 @@ namespace {
 void write_npz(const std::filesystem::path& path, const std::map<std::string, Array>& arrays, bool force_zip64) {
   std::vector<std::pair<std::string, Array>> members;
   for (const auto& [key, array] : arrays) {
-    members.emplace_back(key + ".npy", npy_writable(array, kSaveOp, fmt::format("array '{}'", key)));
+    members.emplace_back(key + ".npy", npy_writable(array, kSaveNpzOp, fmt::format("array '{}'", key)));
   }
-  AtomicFile file(path, kSaveOp);
+  AtomicFile file(path, kSaveNpzOp);
   ZipWriter zip(file);
   zip.force_zip64 = force_zip64;
   for (const auto& [name, data] : members) {
@@ -55,7 +55,7 @@ void save_npz(const std::filesystem::path& path, const std::map<std::string, Arr
 
 std::map<std::string, Array> load_npz(const std::filesystem::path& path, std::source_location loc) {
   CallSite site(loc);
-  FileReader file(path, kLoadOp);
+  FileReader file(path, kLoadNpzOp);
   std::map<std::string, Array> arrays;
   for (const ZipMember& member : read_zip_directory(file)) {
     const std::string what = fmt::format("member '{}'", member.name);

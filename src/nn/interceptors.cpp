@@ -9,6 +9,7 @@
 
 #include "jx/core/error.h"
 #include "jx/nn/naming.h"
+#include "nn/transform_guard.h"
 
 namespace jx::nn {
 
@@ -33,14 +34,6 @@ struct Stacks {
 };
 
 thread_local Stacks t_stacks;
-
-void require_transform(const char* op) {
-  if (!detail::inside_transform()) {
-    throw ValueError(op,
-                     "must be called inside a function transformed with jx::nn::transform or "
-                     "jx::nn::transform_with_state (while its init or apply runs)");
-  }
-}
 
 template <class T>
 void require_function(const char* op, const T& interceptor) {
@@ -71,7 +64,7 @@ InterceptorScope intercept_methods(MethodInterceptor interceptor) {
 
 InterceptorScope custom_creator(Creator creator, InterceptOptions options, std::source_location loc) {
   CallSite site(loc);
-  require_transform("custom_creator");
+  detail::require_transform("custom_creator");
   require_function("custom_creator", creator);
   int stacks = 0;
   if (options.params) {
@@ -87,7 +80,7 @@ InterceptorScope custom_creator(Creator creator, InterceptOptions options, std::
 
 InterceptorScope custom_getter(Getter getter, InterceptOptions options, std::source_location loc) {
   CallSite site(loc);
-  require_transform("custom_getter");
+  detail::require_transform("custom_getter");
   require_function("custom_getter", getter);
   int stacks = 0;
   if (options.params) {
@@ -103,7 +96,7 @@ InterceptorScope custom_getter(Getter getter, InterceptOptions options, std::sou
 
 InterceptorScope custom_setter(Setter setter, std::source_location loc) {
   CallSite site(loc);
-  require_transform("custom_setter");
+  detail::require_transform("custom_setter");
   require_function("custom_setter", setter);
   t_stacks.setters.push_back(std::move(setter));
   return InterceptorScope(kSetters);

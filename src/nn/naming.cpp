@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "jx/core/error.h"
+#include "nn/transform_guard.h"
 
 namespace jx::nn {
 
@@ -33,19 +34,11 @@ class NameScopeModule : public Module {
   explicit NameScopeModule(const std::string& name) : Module("name_scope_module", name) {}
 };
 
-void require_transform(const char* op) {
-  if (!detail::inside_transform()) {
-    throw ValueError(op,
-                     "must be called inside a function transformed with jx::nn::transform or "
-                     "jx::nn::transform_with_state (while its init or apply runs)");
-  }
-}
-
 }  // namespace
 
 std::string current_name(std::source_location loc) {
   CallSite site(loc);
-  require_transform("current_name");
+  detail::require_transform("current_name");
   const auto scope = detail::current_module_scope();
   return scope ? scope->path : "~";
 }
@@ -54,7 +47,7 @@ std::string force_name(const std::string& name) { return std::string(kForceNameP
 
 NameScope::NameScope(const std::string& name, const NameScopeOptions& options, std::source_location loc) {
   CallSite site(loc);
-  require_transform("name_scope");
+  detail::require_transform("name_scope");
   if (name.empty() || name[0] == '/') {
     throw ValueError("name_scope",
                      fmt::format("'{}' is not a name scope: it must not be empty or start with '/'", name));

@@ -47,7 +47,7 @@ std::vector<int> sorted_axes(std::vector<int> axes) {
   return axes;
 }
 
-Array reduce(cpu::ReduceOp op, const Array& x, const std::vector<int>& axes, const Loc& loc) {
+Array reduce_along(cpu::ReduceOp op, const Array& x, const std::vector<int>& axes, const Loc& loc) {
   CallSite site(loc);
   return bind1(Reduce(op, sorted_axes(axes)), {x});
 }
@@ -320,22 +320,22 @@ Array broadcasted_iota_function::operator()(DType dtype, const Shape& shape, int
 }
 
 Array reduce_sum_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
-  return reduce(cpu::ReduceOp::sum, x, axes, loc);
+  return reduce_along(cpu::ReduceOp::sum, x, axes, loc);
 }
 Array reduce_prod_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
-  return reduce(cpu::ReduceOp::prod, x, axes, loc);
+  return reduce_along(cpu::ReduceOp::prod, x, axes, loc);
 }
 Array reduce_max_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
-  return reduce(cpu::ReduceOp::max, x, axes, loc);
+  return reduce_along(cpu::ReduceOp::max, x, axes, loc);
 }
 Array reduce_min_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
-  return reduce(cpu::ReduceOp::min, x, axes, loc);
+  return reduce_along(cpu::ReduceOp::min, x, axes, loc);
 }
 Array reduce_and_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
-  return reduce(cpu::ReduceOp::and_, x, axes, loc);
+  return reduce_along(cpu::ReduceOp::and_, x, axes, loc);
 }
 Array reduce_or_function::operator()(const Array& x, const std::vector<int>& axes, Loc loc) const {
-  return reduce(cpu::ReduceOp::or_, x, axes, loc);
+  return reduce_along(cpu::ReduceOp::or_, x, axes, loc);
 }
 
 Array argmax_function::operator()(const Array& x, int axis, DType index_dtype, Loc loc) const {

@@ -21,7 +21,7 @@ namespace {
 
 namespace jnp = jx::numpy;
 
-std::size_t at(int axis) { return static_cast<std::size_t>(axis); }
+std::size_t axis_at(int axis) { return static_cast<std::size_t>(axis); }
 
 // Python's // (the shape formulas rely on it rounding down for negative numerators).
 std::int64_t floor_divide(std::int64_t a, std::int64_t b) {
@@ -48,7 +48,7 @@ void check_positive(std::string_view op, std::string_view what, const std::vecto
 
 void check_length(std::string_view op, std::string_view what, std::size_t size, int expected,
                   std::string_view against) {
-  if (size != at(expected)) {
+  if (size != axis_at(expected)) {
     throw ShapeError(std::string(op), fmt::format("{} has {} entries, but {} needs {}", what, size, against, expected));
   }
 }
@@ -64,7 +64,7 @@ void check_specs(std::string_view op, const ConvDimensionNumbers& numbers, int n
   for (const std::vector<int>* spec : {&numbers.lhs_spec, &numbers.rhs_spec, &numbers.out_spec}) {
     std::vector<int> sorted = *spec;
     std::sort(sorted.begin(), sorted.end());
-    std::vector<int> identity(at(ndim));
+    std::vector<int> identity(axis_at(ndim));
     std::iota(identity.begin(), identity.end(), 0);
     if (sorted != identity) {
       throw ValueError(std::string(op), fmt::format("dimension numbers ({}) must be a permutation of the {} axes",
@@ -142,7 +142,7 @@ ConvDimensionNumbers transpose_default_numbers(int ndim) {
 
 // The shape that stands for the kernel of conv_general_dilated_patches when resolving dimension numbers.
 Shape patch_kernel_shape(std::string_view op, const Array& lhs, const std::vector<std::int64_t>& filter_shape) {
-  if (lhs.ndim() < 2 || filter_shape.size() != at(lhs.ndim() - 2)) {
+  if (lhs.ndim() < 2 || filter_shape.size() != axis_at(lhs.ndim() - 2)) {
     throw ShapeError(std::string(op), fmt::format("filter_shape {} must give one size per spatial axis of lhs {}",
                                                   join(filter_shape), lhs.type().to_string()));
   }
@@ -179,14 +179,14 @@ Shape conv_shape_tuple_function::operator()(const Shape& lhs_shape, const Shape&
   }
   Shape out{lhs_shape[0] / groups, rhs_shape[0]};
   for (int d = 0; d < spatial; ++d) {
-    const auto [low, high] = pairs[at(d)];
+    const auto [low, high] = pairs[axis_at(d)];
     const std::int64_t padded = lhs_shape[d + 2] + low + high;
     if (padded < 0) {
       throw ValueError(std::string(op),
                        fmt::format("negative padding ({}, {}) is larger than spatial axis {} of lhs {}", low, high, d,
                                    lhs_shape.to_string()));
     }
-    out.push_back(stride_dim(padded, rhs_shape[d + 2], strides[at(d)]));
+    out.push_back(stride_dim(padded, rhs_shape[d + 2], strides[axis_at(d)]));
   }
   return out;
 }
@@ -220,9 +220,9 @@ Shape conv_transpose_shape_tuple_function::operator()(const Shape& lhs_shape, co
   }
   Shape out{lhs[0], rhs[0]};
   for (int d = 0; d < spatial; ++d) {
-    const std::int64_t kernel = rhs[d + 2], stride = window_strides[at(d)];
+    const std::int64_t kernel = rhs[d + 2], stride = window_strides[axis_at(d)];
     const auto [low, high] =
-        padding.is_named() ? transpose_padding(kernel, stride, padding.type(), {}) : padding.pairs()[at(d)];
+        padding.is_named() ? transpose_padding(kernel, stride, padding.type(), {}) : padding.pairs()[axis_at(d)];
     out.push_back((lhs[d + 2] - 1) * stride - kernel + 2 + low + high);
   }
   return untake(out, numbers.out_spec);
@@ -236,13 +236,13 @@ Shape reduce_window_shape_tuple_function::operator()(const Shape& operand_shape,
   constexpr std::string_view op = "reduce_window_shape_tuple";
   const int ndim = operand_shape.ndim();
   const std::string operand = fmt::format("operand {}", operand_shape.to_string());
-  check_length(op, fmt::format("window_dimensions {}", window_dimensions.to_string()), at(window_dimensions.ndim()),
-               ndim, operand);
+  check_length(op, fmt::format("window_dimensions {}", window_dimensions.to_string()),
+               axis_at(window_dimensions.ndim()), ndim, operand);
   check_length(op, fmt::format("window_strides {}", join(window_strides)), window_strides.size(), ndim, operand);
   check_positive(op, "window_strides", window_strides);
   // As lax._dilate_shape: a shorter dilation applies to the trailing axes, the leading ones undilated.
   auto dilated = [&](const Shape& shape, const std::vector<std::int64_t>& dilation, std::string_view what) {
-    if (dilation.size() > at(ndim)) {
+    if (dilation.size() > axis_at(ndim)) {
       throw ShapeError(std::string(op), fmt::format("{} {} is longer than the {}", what, join(dilation), operand));
     }
     check_positive(op, what, dilation);
@@ -262,7 +262,8 @@ Shape reduce_window_shape_tuple_function::operator()(const Shape& operand_shape,
   check_length(op, "the padding", pairs.size(), ndim, operand);
   Shape out;
   for (int d = 0; d < ndim; ++d) {
-    out.push_back(stride_dim(in[d] + pairs[at(d)].first + pairs[at(d)].second, window[d], window_strides[at(d)]));
+    out.push_back(
+        stride_dim(in[d] + pairs[axis_at(d)].first + pairs[axis_at(d)].second, window[d], window_strides[axis_at(d)]));
   }
   return out;
 }
@@ -336,7 +337,7 @@ Array conv_transpose_function::operator()(const Array& lhs, const Array& rhs, co
   check_length(op, fmt::format("strides {}", join(strides)), strides.size(), spatial, operands);
   check_positive(op, "strides", strides);
   std::vector<std::int64_t> rhs_dilation = options.rhs_dilation;
-  if (rhs_dilation.empty()) rhs_dilation.assign(at(spatial), 1);
+  if (rhs_dilation.empty()) rhs_dilation.assign(axis_at(spatial), 1);
   check_length(op, fmt::format("rhs_dilation {}", join(rhs_dilation)), rhs_dilation.size(), spatial, operands);
   check_positive(op, "rhs_dilation", rhs_dilation);
 
@@ -350,10 +351,10 @@ Array conv_transpose_function::operator()(const Array& lhs, const Array& rhs, co
     }
     Padding::Pairs pairs;
     for (int d = 0; d < spatial; ++d) {
-      const std::int64_t kernel = dilate_dim(rhs.shape()[numbers.rhs_spec[at(d + 2)]], rhs_dilation[at(d)]);
-      pairs.push_back(
-          transpose_padding(kernel, strides[at(d)], padding.type(),
-                            padding.is_named() ? std::pair<std::int64_t, std::int64_t>{} : padding.pairs()[at(d)]));
+      const std::int64_t kernel = dilate_dim(rhs.shape()[numbers.rhs_spec[axis_at(d + 2)]], rhs_dilation[axis_at(d)]);
+      pairs.push_back(transpose_padding(
+          kernel, strides[axis_at(d)], padding.type(),
+          padding.is_named() ? std::pair<std::int64_t, std::int64_t>{} : padding.pairs()[axis_at(d)]));
     }
     pads = Padding(std::move(pairs));
   }
@@ -362,12 +363,12 @@ Array conv_transpose_function::operator()(const Array& lhs, const Array& rhs, co
   if (options.transpose_kernel) {
     // The forward convolution's kernel seen from its output: spatially reversed, in and out swapped.
     kernel = rev(kernel, std::vector<int>(numbers.rhs_spec.begin() + 2, numbers.rhs_spec.end()), loc);
-    std::vector<int> swap(at(ndim));
+    std::vector<int> swap(axis_at(ndim));
     std::iota(swap.begin(), swap.end(), 0);
-    std::swap(swap[at(numbers.rhs_spec[0])], swap[at(numbers.rhs_spec[1])]);
+    std::swap(swap[axis_at(numbers.rhs_spec[0])], swap[axis_at(numbers.rhs_spec[1])]);
     kernel = transpose(kernel, swap, loc);
   }
-  return conv_general_dilated(lhs, kernel, std::vector<std::int64_t>(at(spatial), 1), pads,
+  return conv_general_dilated(lhs, kernel, std::vector<std::int64_t>(axis_at(spatial), 1), pads,
                               {.lhs_dilation = strides, .rhs_dilation = rhs_dilation, .dimension_numbers = numbers},
                               loc);
 }
@@ -426,7 +427,7 @@ Array conv_general_dilated_local_function::operator()(const Array& lhs, const Ar
   Shape expected = rhs.shape();
   expected[numbers.rhs_spec[1]] = patches.shape()[numbers.out_spec[1]];
   for (int d = 0; d < spatial; ++d) {
-    expected[numbers.rhs_spec[at(d + 2)]] = patches.shape()[numbers.out_spec[at(d + 2)]];
+    expected[numbers.rhs_spec[axis_at(d + 2)]] = patches.shape()[numbers.out_spec[axis_at(d + 2)]];
   }
   if (!(expected == rhs.shape())) {
     throw ShapeError(std::string(op), fmt::format("rhs {} must have shape {}: the output's spatial sizes and "
@@ -439,13 +440,13 @@ Array conv_general_dilated_local_function::operator()(const Array& lhs, const Ar
   // the result's spatial axes come out in the output layout's order.
   std::vector<int> lhs_batch(numbers.out_spec.begin() + 2, numbers.out_spec.end());
   std::vector<int> rhs_batch(numbers.rhs_spec.begin() + 2, numbers.rhs_spec.end());
-  std::vector<int> order(at(spatial));
+  std::vector<int> order(axis_at(spatial));
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return lhs_batch[at(a)] < lhs_batch[at(b)]; });
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return lhs_batch[axis_at(a)] < lhs_batch[axis_at(b)]; });
   std::vector<int> sorted_lhs_batch, sorted_rhs_batch;
   for (int i : order) {
-    sorted_lhs_batch.push_back(lhs_batch[at(i)]);
-    sorted_rhs_batch.push_back(rhs_batch[at(i)]);
+    sorted_lhs_batch.push_back(lhs_batch[axis_at(i)]);
+    sorted_rhs_batch.push_back(rhs_batch[axis_at(i)]);
   }
   const Array out = dot_general(patches, rhs,
                                 {.lhs_contracting = {numbers.out_spec[1]},

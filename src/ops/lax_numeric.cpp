@@ -308,13 +308,13 @@ Array reduce_precision_function::operator()(const Array& x, int exponent_bits, i
   // linear), but a rounding composed of comparisons and selects cannot be transposed, and a tangent
   // reduced or not differs only by that rounding.
   static const char identity = 0;
-  const auto reduce = [exponent_bits, mantissa_bits](std::span<const Array> inputs) {
+  const auto round_to_format = [exponent_bits, mantissa_bits](std::span<const Array> inputs) {
     return ArrayList{reduced_precision_value(inputs[0], exponent_bits, mantissa_bits)};
   };
   const auto rule = [](std::span<const Array> /*primals*/, std::span<const Array> tangents,
                        std::span<const Array> /*outputs*/) { return ArrayList{tangents[0]}; };
   const Array inputs[] = {x};
-  return detail::call_custom_jvp(reduce, rule, inputs, &identity,
+  return detail::call_custom_jvp(round_to_format, rule, inputs, &identity,
                                  fmt::format("reduce_precision({}, {})", exponent_bits, mantissa_bits))[0];
 }
 

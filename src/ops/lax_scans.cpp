@@ -20,7 +20,7 @@ Leaves slice_each(const Leaves& leaves, std::int64_t start, std::int64_t stop, s
   return out;
 }
 
-Leaves combine_checked(const detail::CombineLeaves& combine, const Leaves& a, const Leaves& b) {
+Leaves checked_scan_combine(const detail::CombineLeaves& combine, const Leaves& a, const Leaves& b) {
   Leaves c = combine(a, b);
   if (c.size() != a.size()) {
     throw TypeError("associative_scan", fmt::format("fn must return the structure of its arguments: {} leaves, got {}",
@@ -49,15 +49,15 @@ Leaves prefix_scan(const detail::CombineLeaves& combine, const Leaves& elems, in
   if (n < 2) return elems;
   // Pairs combined: the prefix results at the odd positions are the scan of these.
   const Leaves reduced =
-      combine_checked(combine, slice_each(elems, 0, n - 1, 2, axis), slice_each(elems, 1, n, 2, axis));
+      checked_scan_combine(combine, slice_each(elems, 0, n - 1, 2, axis), slice_each(elems, 1, n, 2, axis));
   const Leaves odd = prefix_scan(combine, reduced, axis);
   // Each even position (past the first) is the odd result before it combined with its own element.
   Leaves even_tail;
   if (n % 2 == 0) {
     const std::int64_t m = odd[0].shape()[axis];
-    even_tail = combine_checked(combine, slice_each(odd, 0, m - 1, 1, axis), slice_each(elems, 2, n, 2, axis));
+    even_tail = checked_scan_combine(combine, slice_each(odd, 0, m - 1, 1, axis), slice_each(elems, 2, n, 2, axis));
   } else {
-    even_tail = combine_checked(combine, odd, slice_each(elems, 2, n, 2, axis));
+    even_tail = checked_scan_combine(combine, odd, slice_each(elems, 2, n, 2, axis));
   }
   Leaves result;
   for (std::size_t i = 0; i < elems.size(); ++i) {

@@ -220,7 +220,7 @@ Array ones_like_function::operator()(const Array& x, std::optional<DType> dtype,
   return full_like(x, Array(1), dtype);
 }
 
-Array arange_impl(double start, double stop, double step, bool floating, std::optional<DType> dtype, Loc loc) {
+Array arange_impl(double start, double stop, double step, bool floating_range, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
   if (step == 0) throw ValueError("arange", "step must not be zero");
   const double count = std::ceil((stop - start) / step);
@@ -229,7 +229,7 @@ Array arange_impl(double start, double stop, double step, bool floating, std::op
                                            start, stop, step, count));
   }
   const auto n = static_cast<std::int64_t>(std::max(0.0, count));
-  const DType out = chosen(dtype, floating ? default_float_dtype() : default_int_dtype());
+  const DType out = chosen(dtype, floating_range ? default_float_dtype() : default_int_dtype());
   ArrayType{Shape{n}, out}.validate("arange");
   return computed_array("arange", ArrayType{Shape{n}, out},
                         [&](std::int64_t i) { return start + static_cast<double>(i) * step; });

@@ -9,6 +9,7 @@
 #include "jx/lax.h"
 #include "jx/numpy.h"
 #include "jx/numpy/statistics.h"
+#include "ops/numpy_common.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
@@ -16,10 +17,7 @@ namespace {
 
 using ops::constant_like;
 
-// x[start:stop] along axis.
-Array slice_axis(const Array& x, std::int64_t start, std::int64_t stop, int axis) {
-  return lax::slice_in_dim(x, start, stop, 1, axis);
-}
+using internal::slice_axis;
 
 // v broadcast to x's shape with length `length` along axis (prepend/append values of diff).
 Array edge_block(const Array& v, const Array& x, int axis) {

@@ -89,9 +89,9 @@ Array floor_divide_function::operator()(const Array& x, const Array& y, Loc loc)
     // Round toward negative infinity: C division truncates, so step down when the signs differ and
     // the division was not exact.
     const Array quotient = lax::div(a, b);
-    const Array inexact =
+    const Array step_down =
         lax::bitwise_and(lax::ne(lax::sign(a), lax::sign(b)), lax::ne(lax::rem(a, b), constant_like(a, 0)));
-    return lax::select(inexact, lax::sub(quotient, constant_like(quotient, 1)), quotient);
+    return lax::select(step_down, lax::sub(quotient, constant_like(quotient, 1)), quotient);
   }
   // Floats: as NumPy's divmod, (a - fmod(a, b)) / b corrected by one when fmod's sign is off; x // 0 is
   // x / 0 (±inf, or NaN for 0 / 0), as in JAX's _float_divmod and NumPy.

@@ -11,12 +11,13 @@
 #include "jx/numpy/shaping.h"
 #include "jx/transforms/vmap.h"
 #include "ops/compaction.h"
+#include "ops/numpy_common.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
 namespace {
 
-Array index_constant(std::int64_t value) { return array(value, default_int_dtype()); }
+using internal::index_constant;
 
 std::int64_t result_length(std::string_view op, const Array& flat_mask, const SizeOptions& options) {
   return ops::result_length(op, flat_mask, options.size);
@@ -328,11 +329,11 @@ Array argpartition_function::operator()(const Array& x, std::int64_t kth, int ax
 
 Array sort_complex_function::operator()(const Array& x, Loc loc) const {
   CallSite site(loc);
-  const Array inexact = ops::to_inexact(x);
-  const DType complex_type = is_complex(inexact.dtype())         ? inexact.dtype()
-                             : inexact.dtype() == DType::float64 ? DType::complex128
-                                                                 : DType::complex64;
-  const Array values = astype(inexact, complex_type);
+  const Array as_inexact = ops::to_inexact(x);
+  const DType complex_type = is_complex(as_inexact.dtype())         ? as_inexact.dtype()
+                             : as_inexact.dtype() == DType::float64 ? DType::complex128
+                                                                    : DType::complex64;
+  const Array values = astype(as_inexact, complex_type);
   if (values.ndim() == 0) return values;
   const int axis = values.ndim() - 1;
   const std::vector<Array> sorted = lax::sort({real(values), imag(values)}, axis, 2);

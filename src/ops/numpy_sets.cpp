@@ -9,12 +9,13 @@
 #include "jx/numpy/selection.h"
 #include "jx/numpy/sets.h"
 #include "ops/compaction.h"
+#include "ops/numpy_common.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
 namespace {
 
-Array index_constant(std::int64_t value) { return array(value, default_int_dtype()); }
+using internal::index_constant;
 
 // a != b elementwise, with two NaNs equal when equal_nan.
 Array differ(const Array& a, const Array& b, bool equal_nan) {

@@ -9,6 +9,7 @@
 #include "jx/lax.h"
 #include "jx/numpy.h"
 #include "jx/numpy/shaping.h"
+#include "ops/numpy_common.h"
 #include "ops/promotion.h"
 
 namespace jx::numpy {
@@ -16,10 +17,7 @@ namespace {
 
 using ops::normalize_axis;
 
-// x[start:stop] along axis (static bounds within the axis).
-Array slice_axis(const Array& x, std::int64_t start, std::int64_t stop, int axis) {
-  return lax::slice_in_dim(x, start, stop, 1, axis);
-}
+using internal::slice_axis;
 
 // A C++ modulo that is never negative.
 std::int64_t positive_modulo(std::int64_t a, std::int64_t n) { return n == 0 ? 0 : ((a % n) + n) % n; }

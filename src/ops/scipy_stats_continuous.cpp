@@ -25,9 +25,9 @@ using internal::scaled_log_density;
 using internal::standardize;
 using internal::Standardized;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
-constexpr double kPi = std::numbers::pi;
+using internal::kInf;
+using internal::kNan;
+using internal::kPi;
 
 }  // namespace
 

@@ -20,7 +20,7 @@ namespace jnp = jx::numpy;
 namespace sp = jx::scipy::special;
 using internal::floats;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+using internal::kInf;
 
 // Whether k is an integer at or above `low`.
 Array on_support(const Array& k, double low) {

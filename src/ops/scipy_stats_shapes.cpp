@@ -22,8 +22,8 @@ using internal::scaled_log_density;
 using internal::standardize;
 using internal::Standardized;
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kPi = std::numbers::pi;
+using internal::kInf;
+using internal::kPi;
 
 // The standardized point and the shape parameter(s) in one float type.
 struct Shaped {

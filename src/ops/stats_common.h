@@ -3,6 +3,8 @@
 #pragma once
 
 #include <array>
+#include <limits>
+#include <numbers>
 
 #include "jx/core/array.h"
 #include "jx/numpy.h"
@@ -11,6 +13,10 @@
 namespace jx::scipy::stats::internal {
 
 namespace jnp = jx::numpy;
+
+inline constexpr double kInf = std::numeric_limits<double>::infinity();
+inline constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kPi = std::numbers::pi;
 
 // The arguments promoted together to their common float type (JAX's promote_args_inexact).
 template <class... A>

@@ -13,6 +13,7 @@
 #include "jx/optim/clipping.h"
 #include "jx/optim/factored.h"
 #include "jx/optim/transforms.h"
+#include "optim/numerics.h"
 #include "optim/state.h"
 
 namespace jx::optim {
@@ -21,8 +22,7 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-// |x|^2 elementwise, real for complex x (Optax's numerics.abs_sq).
-Array abs_sq(const Array& x) { return is_complex(x.dtype()) ? jnp::real(jnp::conj(x) * x) : x * x; }
+using detail::abs_sq;
 
 // The two longest axes (second longest, longest) when the leaf is factored; ties keep the lower axis
 // first, as NumPy's argsort does on so few elements.

@@ -8,6 +8,7 @@
 #include "jx/numpy.h"
 #include "jx/optim/adaptive_transforms.h"
 #include "optim/state.h"
+#include "optim/wrapping.h"
 
 namespace jx::optim {
 
@@ -43,13 +44,6 @@ class FirstMomentEstimate {
   bool nesterov_;
   Array correction_, correction_ahead_;
 };
-
-void require_params(std::span<const Array> params, const std::string& transformation) {
-  if (params.empty()) {
-    throw ValueError("optim::update",
-                     fmt::format("{} needs the parameters: call update(grads, state, params)", transformation));
-  }
-}
 
 }  // namespace
 
@@ -283,7 +277,7 @@ GradientTransformation scale_by_novograd(ScaleByNovogradOptions options) {
       },
       [options, name](const tree::TreeDef& structure, std::vector<Array>& updates, const OptState& state,
                       std::span<const Array> params) {
-        require_params(params, name);
+        detail::require_params(params, name);
         detail::CountMuNu moments = detail::CountMuNu::read(structure, state, name);
         auto& [count, mu, nu] = moments;
         // The first step starts both moments from this step's values instead of averaging with zeros.

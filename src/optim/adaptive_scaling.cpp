@@ -12,6 +12,7 @@
 #include "jx/optim/adaptive_transforms.h"
 #include "jx/random.h"
 #include "optim/state.h"
+#include "optim/wrapping.h"
 
 namespace jx::optim {
 
@@ -31,14 +32,7 @@ Array state_array(const OptState& state, const char* key, const std::string& tra
   return field.array();
 }
 
-void require_params(std::span<const Array> params, const std::string& transformation) {
-  if (params.empty()) {
-    throw ValueError("optim::update",
-                     fmt::format("{} needs the parameters: call update(grads, state, params)", transformation));
-  }
-}
-
-OptState no_state(const tree::TreeDef&, std::span<const Array>) { return OptState::none(); }
+using detail::no_state;
 
 // The Frobenius norm of the whole array, or min_norm where it is at most min_norm (Optax's
 // numerics.safe_norm). The norm is taken again of ones where it is that small, so that its gradient
@@ -57,7 +51,7 @@ GradientTransformation scale_by_trust_ratio(ScaleByTrustRatioOptions options) {
   return GradientTransformation(name, no_state,
                                 [options, name](const tree::TreeDef&, std::vector<Array>& updates,
                                                 const OptState& state, std::span<const Array> params) {
-                                  require_params(params, name);
+                                  detail::require_params(params, name);
                                   for (std::size_t i = 0; i < updates.size(); ++i) {
                                     const Array& update = updates[i];
                                     if (!update.valid()) continue;

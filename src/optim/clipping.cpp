@@ -11,6 +11,7 @@
 #include "jx/core/error.h"
 #include "jx/numpy.h"
 #include "jx/optim/utilities.h"
+#include "optim/state.h"
 
 namespace jx::optim {
 
@@ -18,7 +19,7 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-OptState no_state(const tree::TreeDef&, std::span<const Array>) { return OptState::none(); }
+using detail::no_state;
 
 // A transformation without state that rewrites each present leaf on its own.
 GradientTransformation leafwise(std::string name, std::function<Array(const Array&)> rewrite) {

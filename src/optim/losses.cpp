@@ -21,6 +21,7 @@
 #include "jx/numpy/vectorize.h"
 #include "jx/transforms/custom_derivatives.h"
 #include "optim/losses_common.h"
+#include "optim/numerics.h"
 
 namespace jx::optim {
 
@@ -35,7 +36,7 @@ using detail::require_same_shape;
 
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
+using detail::kInfinity;
 
 int last_axis(const Array& x) { return x.ndim() - 1; }
 

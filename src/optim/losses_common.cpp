@@ -11,6 +11,7 @@
 #include "jx/core/error.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "optim/numerics.h"
 
 namespace jx::optim::detail {
 
@@ -18,7 +19,7 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
+using detail::kInfinity;
 
 std::string loss_name(std::string_view loss) { return fmt::format("optim::{}", loss); }
 

@@ -18,15 +18,16 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-constexpr const char* kOp = "optim::microbatch";
+constexpr const char* kMicrobatchOp = "optim::microbatch";
 
 // The carry's first value for a result of this type, per accumulation.
 Array initial(const ArrayType& type, AccumulationType accumulation, std::int64_t num_microbatches) {
   if ((accumulation == AccumulationType::mean || accumulation == AccumulationType::running_mean) &&
       !is_floating(type.dtype)) {
-    throw ValueError(kOp, fmt::format("the mean and running_mean accumulators need floating-point results, but one "
-                                      "is {}",
-                                      type.to_string()));
+    throw ValueError(kMicrobatchOp,
+                     fmt::format("the mean and running_mean accumulators need floating-point results, but one "
+                                 "is {}",
+                                 type.to_string()));
   }
   if (accumulation != AccumulationType::concat) return jnp::zeros(type.shape, type.dtype);
   Shape shape = type.shape;
@@ -76,7 +77,7 @@ std::vector<Array> microbatch_leaves(const std::function<std::vector<Array>(std:
                                      std::span<const Array> leaves, std::span<const std::optional<int>> batch_axes,
                                      std::int64_t microbatch_size, const MicrobatchOptions& options) {
   if (microbatch_size < 1)
-    throw ValueError(kOp, fmt::format("microbatch_size must be positive, not {}", microbatch_size));
+    throw ValueError(kMicrobatchOp, fmt::format("microbatch_size must be positive, not {}", microbatch_size));
   // Each batched leaf as (..., microbatch_size, n, ...): microbatch i is index i of the new axis.
   std::vector<std::optional<int>> axes(batch_axes.begin(), batch_axes.end());
   std::vector<Array> reshaped(leaves.begin(), leaves.end());
@@ -86,22 +87,24 @@ std::vector<Array> microbatch_leaves(const std::function<std::vector<Array>(std:
     const int ndim = leaves[i].ndim();
     const int axis = *axes[i] < 0 ? *axes[i] + ndim : *axes[i];
     if (axis < 0 || axis >= ndim) {
-      throw ValueError(kOp, fmt::format("in_axes {} is out of range for an argument of shape {}", *axes[i],
-                                        leaves[i].shape().to_string()));
+      throw ValueError(kMicrobatchOp, fmt::format("in_axes {} is out of range for an argument of shape {}", *axes[i],
+                                                  leaves[i].shape().to_string()));
     }
     axes[i] = axis;
     batch_sizes.insert(leaves[i].shape()[axis]);
   }
-  if (batch_sizes.empty()) throw ValueError(kOp, "argnums names no argument with arrays to cut into microbatches");
+  if (batch_sizes.empty())
+    throw ValueError(kMicrobatchOp, "argnums names no argument with arrays to cut into microbatches");
   if (batch_sizes.size() > 1) {
     std::string sizes;
     for (std::int64_t size : batch_sizes) sizes += (sizes.empty() ? "" : ", ") + std::to_string(size);
-    throw ValueError(kOp, fmt::format("the batch arguments must have batch axes of one size, but they have {}", sizes));
+    throw ValueError(kMicrobatchOp,
+                     fmt::format("the batch arguments must have batch axes of one size, but they have {}", sizes));
   }
   const std::int64_t batch_size = *batch_sizes.begin();
   if (batch_size % microbatch_size != 0) {
-    throw ValueError(
-        kOp, fmt::format("the batch size {} must be divisible by microbatch_size {}", batch_size, microbatch_size));
+    throw ValueError(kMicrobatchOp, fmt::format("the batch size {} must be divisible by microbatch_size {}", batch_size,
+                                                microbatch_size));
   }
   const std::int64_t num_microbatches = batch_size / microbatch_size;
   for (std::size_t i = 0; i < leaves.size(); ++i) {
@@ -123,8 +126,9 @@ std::vector<Array> microbatch_leaves(const std::function<std::vector<Array>(std:
   const std::vector<ArrayType> types = jx::detail::eval_shape_flat(first, {}, "microbatch");
   const std::vector<AccumulationType>& accumulators = options.accumulator;
   if (accumulators.size() != 1 && accumulators.size() != types.size()) {
-    throw ValueError(kOp, fmt::format("the accumulator gives {} types for {} results: give one, or one per result",
-                                      accumulators.size(), types.size()));
+    throw ValueError(kMicrobatchOp,
+                     fmt::format("the accumulator gives {} types for {} results: give one, or one per result",
+                                 accumulators.size(), types.size()));
   }
   const auto accumulation = [&](std::size_t i) { return accumulators.size() == 1 ? accumulators[0] : accumulators[i]; };
   std::vector<Array> carry;

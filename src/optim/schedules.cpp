@@ -9,6 +9,7 @@
 
 #include "jx/core/error.h"
 #include "jx/lax.h"
+#include "optim/numerics.h"
 
 namespace jx::optim {
 
@@ -16,12 +17,7 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-// x^exponent: integer_pow for whole exponents (exact, as Optax's Python int powers), pow otherwise.
-Array power(const Array& x, double exponent) {
-  if (exponent == std::floor(exponent) && std::abs(exponent) <= 64)
-    return lax::integer_pow(x, static_cast<int>(exponent));
-  return jnp::power(x, Array(exponent));
-}
+using detail::power;
 
 }  // namespace
 

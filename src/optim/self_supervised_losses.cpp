@@ -12,6 +12,7 @@
 #include "jx/numpy/dtypes.h"
 #include "jx/optim/losses.h"
 #include "optim/losses_common.h"
+#include "optim/numerics.h"
 
 namespace jx::optim {
 
@@ -19,13 +20,9 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
+using detail::kInfinity;
 
-// x^p: integer_pow for whole p (as Optax's default p = 2, a Python int, is computed), pow otherwise.
-Array power(const Array& x, double p) {
-  if (p == std::floor(p) && std::abs(p) <= 64) return lax::integer_pow(x, static_cast<int>(p));
-  return jnp::power(x, Array(p));
-}
+using detail::power;
 
 }  // namespace
 

@@ -35,6 +35,10 @@ OptState zeros_tree(const tree::TreeDef& structure, std::span<const Array> param
 Array cast_like(const Array& value, const Array& previous);
 // The Array at state[key].
 Array state_count(const OptState& state, const std::string& transformation);
+// The init of a transformation without state.
+inline OptState no_state(const tree::TreeDef& /*structure*/, std::span<const Array> /*params*/) {
+  return OptState::none();
+}
 
 // Arrays shaped like the present leaves, filled with `value`, in `dtype` or each leaf's own (strongly
 // typed, so that the state's signature never changes under jit); empty where a leaf is empty.

@@ -13,6 +13,7 @@
 #include "jx/numpy/dtypes.h"
 #include "jx/scipy/stats.h"
 #include "jx/transforms/control_flow.h"
+#include "optim/numerics.h"
 #include "optim/state.h"
 
 namespace jx::optim {
@@ -22,15 +23,9 @@ using tree::Tree;
 
 namespace {
 
-// |x|^2 elementwise, real for complex x (Optax's numerics.abs_sq).
-Array abs_sq(const Array& x) { return is_complex(x.dtype()) ? jnp::real(jnp::conj(x) * x) : x * x; }
+using detail::abs_sq;
 
-// x^exponent: integer_pow for whole exponents (as a Python int power), pow otherwise.
-Array power(const Array& x, double exponent) {
-  if (exponent == std::floor(exponent) && std::abs(exponent) <= 64)
-    return lax::integer_pow(x, static_cast<int>(exponent));
-  return jnp::power(x, Array(exponent));
-}
+using detail::power;
 
 // The shape a norm over `axis` leaves without keepdims.
 Shape reduced_shape(const Shape& kept, const std::optional<Axes>& axis) {

@@ -26,7 +26,9 @@ thread_local std::vector<RunningRule> running_rules;
 // The named axes bound on this thread, innermost last.
 struct BoundAxis {
   std::string name;
-  std::int64_t size;
+  std::int64_t size;      // on this process
+  int processes = 1;      // a pmap axis spans every process of a jx::distributed program
+  int process_index = 0;  // this process's place among them
 };
 thread_local std::vector<BoundAxis> axis_environment;
 
@@ -41,7 +43,17 @@ bool program_uses_axis_name(const Program& program, std::string_view name) {
 
 BatchTrace::BatchTrace(Trace* parent, std::int64_t size, std::string description, std::optional<std::string> axis_name)
     : Trace(parent, std::move(description)), size_(size), axis_name_(std::move(axis_name)) {
-  if (axis_name_) axis_environment.push_back({*axis_name_, size_});
+  if (!axis_name_) return;
+  // The body of a loop or branch batched inside a pmap over several processes is batched under the same
+  // axis again: it spans the processes as the map does.
+  BoundAxis bound{*axis_name_, size_};
+  for (auto it = axis_environment.rbegin(); it != axis_environment.rend(); ++it) {
+    if (it->name == *axis_name_) {
+      if (it->size == size_) bound = *it;
+      break;
+    }
+  }
+  axis_environment.push_back(std::move(bound));
 }
 
 BatchTrace::~BatchTrace() {
@@ -59,9 +71,29 @@ bool uses_axis_name(const Primitive& primitive, std::string_view name) {
 
 std::optional<std::int64_t> bound_axis_size(std::string_view name) {
   for (auto it = axis_environment.rbegin(); it != axis_environment.rend(); ++it) {
-    if (it->name == name) return it->size;
+    if (it->name == name) return it->size * it->processes;
   }
   return std::nullopt;
+}
+
+void mark_axis_spanning_processes(std::string_view name, int processes, int process_index) {
+  for (auto it = axis_environment.rbegin(); it != axis_environment.rend(); ++it) {
+    if (it->name == name) {
+      it->processes = processes;
+      it->process_index = process_index;
+      return;
+    }
+  }
+}
+
+AxisProcesses current_batch_axis_processes() {
+  const std::optional<std::string>& name = current_batch_axis_name();
+  if (name) {
+    for (auto it = axis_environment.rbegin(); it != axis_environment.rend(); ++it) {
+      if (it->name == *name) return {it->processes, it->process_index};
+    }
+  }
+  return {};
 }
 
 std::vector<std::string> bound_axis_names() {

@@ -60,8 +60,19 @@ std::int64_t current_batch_size();
 // programs, whose bodies are batched under the same name.
 const std::optional<std::string>& current_batch_axis_name();
 
-// The size of the innermost mapped axis named `name` on this thread, or std::nullopt if none is bound.
+// The size of the innermost mapped axis named `name` on this thread, or std::nullopt if none is bound:
+// the number of devices along it in every process (a pmap axis of a distributed program spans them).
 std::optional<std::int64_t> bound_axis_size(std::string_view name);
+
+// pmap in a program of several processes (jx/distributed.h): its axis, bound on this thread, spans
+// `processes` processes with this one at `process_index`; its batch holds this process's devices only.
+void mark_axis_spanning_processes(std::string_view name, int processes, int process_index);
+struct AxisProcesses {
+  int processes = 1;
+  int process_index = 0;
+};
+// For the batching rules of collectives: the processes the running rule's axis spans.
+AxisProcesses current_batch_axis_processes();
 // The names bound on this thread, outermost first (for error messages).
 std::vector<std::string> bound_axis_names();
 // Whether `primitive` communicates over `name`, itself or in a program it holds.

@@ -7,6 +7,7 @@
 #include "ir/passes.h"
 #include "ir/primitives/control_flow.h"
 #include "ir/primitives/elementwise.h"
+#include "ir/primitives/program_rules.h"
 #include "jx/lax.h"
 #include "trace/staging.h"
 #include "transforms/program_transforms.h"
@@ -16,11 +17,7 @@ namespace {
 
 using primitives::ProgramRef;
 
-std::vector<ArrayType> types_of(std::span<const Array> values) {
-  std::vector<ArrayType> types;
-  for (const Array& v : values) types.push_back(v.type());
-  return types;
-}
+using primitives::types_of;
 
 std::string describe(const tree::TreeDef& structure, const std::vector<ArrayType>& types) {
   std::string text = structure.to_string() + " with leaves (";

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "ir/primitives/program_rules.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
 #include "jx/transforms/vmap.h"
@@ -68,11 +69,7 @@ std::vector<ArrayList> zero_blocks(std::span<const ArrayType> values, std::span<
   return blocks;
 }
 
-std::vector<ArrayType> types_of(std::span<const Array> values) {
-  std::vector<ArrayType> types;
-  for (const Array& v : values) types.push_back(v.type());
-  return types;
-}
+using primitives::types_of;
 }  // namespace
 
 void check_jacobian_inputs(std::span<const Array> primals, const std::vector<bool>& wrt, bool holomorphic,

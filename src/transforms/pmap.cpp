@@ -12,7 +12,9 @@
 namespace jx::detail {
 
 void check_pmap_axis(const std::string& axis_name) {
-  const std::int64_t size = bound_axis_size(axis_name).value_or(0);
+  // Over several processes the axis holds every process's devices, this process's in the batch.
+  if (process_count() > 1) mark_axis_spanning_processes(axis_name, process_count(), process_index());
+  const std::int64_t size = bound_axis_size(axis_name).value_or(0) / process_count();
   const int available = local_device_count();
   if (size > available) {
     throw ValueError("pmap", fmt::format("the mapped axis has size {}, but this process has {} device{} "

@@ -17,7 +17,7 @@ namespace jx::cpu::conv {
 namespace {
 
 // A product's output tile of about this many bytes stays in cache until it is scattered.
-constexpr std::int64_t kTileBytes = 512 * 1024;
+constexpr std::int64_t kScatterTileBytes = 512 * 1024;
 
 using Index = std::array<std::int64_t, kMaxConvSpatialDims>;
 
@@ -100,9 +100,9 @@ void convolve(const ConvGeometry& g, const T* lhs, const T* rhs, T* out) {
       }
     }
   }
-  const std::int64_t tile =
-      std::clamp<std::int64_t>(kTileBytes / static_cast<std::int64_t>(sizeof(T)) / std::max<std::int64_t>(row, 1), 1,
-                               std::max<std::int64_t>(s.positions, 1));
+  const std::int64_t tile = std::clamp<std::int64_t>(
+      kScatterTileBytes / static_cast<std::int64_t>(sizeof(T)) / std::max<std::int64_t>(row, 1), 1,
+      std::max<std::int64_t>(s.positions, 1));
   const std::int64_t feature_stride = g.out_strides[1];
   std::int64_t out_positions = 1;
   for (int d = 0; d < nsp; ++d) out_positions *= g.out_spatial[static_cast<std::size_t>(d)];

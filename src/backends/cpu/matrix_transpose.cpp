@@ -131,10 +131,11 @@ void transpose_rows(const T* in, std::int64_t rows, std::int64_t cols, T* out, s
       const std::int64_t j1 = std::min(cols, j0 + kBlock);
       std::int64_t i_done = i0;
       if constexpr (HasTile<T>) {
-        constexpr std::int64_t kTile = Tile<T>::kSize;
-        const std::int64_t i_full = i0 + (i1 - i0) / kTile * kTile, j_full = j0 + (j1 - j0) / kTile * kTile;
-        for (std::int64_t j = j0; j < j_full; j += kTile) {
-          for (std::int64_t i = i0; i < i_full; i += kTile)
+        constexpr std::int64_t kTileSize = Tile<T>::kSize;
+        const std::int64_t i_full = i0 + (i1 - i0) / kTileSize * kTileSize,
+                           j_full = j0 + (j1 - j0) / kTileSize * kTileSize;
+        for (std::int64_t j = j0; j < j_full; j += kTileSize) {
+          for (std::int64_t i = i0; i < i_full; i += kTileSize)
             Tile<T>::transpose(in + i * cols + j, cols, out + j * rows + i, rows);
         }
         // The ragged right columns, then the ragged bottom rows, element by element.

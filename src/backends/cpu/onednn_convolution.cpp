@@ -64,7 +64,7 @@ struct ConvPrimitive {
   std::string implementation;
 };
 
-Dims dense_strides(const Dims& dims) {
+Dims packed_dims_strides(const Dims& dims) {
   Dims strides(dims.size(), 1);
   for (std::size_t d = dims.size(); d-- > 1;) strides[d - 1] = strides[d] * dims[d];
   return strides;
@@ -72,12 +72,12 @@ Dims dense_strides(const Dims& dims) {
 
 // The primitive of a key's kind, with the activations in the caller's layout if oneDNN has more than
 // its reference code for it, else in the layout it prefers; empty when only reference code exists.
-std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
+std::shared_ptr<const ConvPrimitive> create_convolution(const ConvKey& key) {
   const memory::data_type type = *data_type_of(key.dtype);
   auto made = std::make_shared<ConvPrimitive>();
   made->user_src = memory::desc(key.src, type, key.src_strides);
   made->user_dst = memory::desc(key.dst, type, key.dst_strides);
-  made->user_weights = memory::desc(key.weights, type, dense_strides(key.weights));
+  made->user_weights = memory::desc(key.weights, type, packed_dims_strides(key.weights));
   const memory::desc any_weights(key.weights, type, memory::format_tag::any);
   // A kernel gradient is summed over the parts of the batch, so it is written in float32 (as jx's own
   // path computes half-precision convolutions in float32) and rounded once, at the end.
@@ -139,7 +139,7 @@ std::shared_ptr<const ConvPrimitive> create(const ConvKey& key) {
   return made;
 }
 
-PrimitiveCache<ConvKey, ConvPrimitive, ConvKeyHash>& cache() {
+PrimitiveCache<ConvKey, ConvPrimitive, ConvKeyHash>& convolution_primitives() {
   static auto* cache = new PrimitiveCache<ConvKey, ConvPrimitive, ConvKeyHash>();
   return *cache;
 }
@@ -186,7 +186,7 @@ bool run(Problem& problem, std::size_t item) {
     return part;
   };
   hold_to_one_thread();
-  const auto [full, last] = part_primitives(cache(), parts, key_of, create);
+  const auto [full, last] = part_primitives(convolution_primitives(), parts, key_of, create_convolution);
   if (!full->primitive || !last->primitive) return false;
   note_implementation(full->implementation);
   const dnnl::engine& engine = cpu_engine();
@@ -319,8 +319,8 @@ std::vector<std::byte> dense_weights(const ConvGeometry& g, const std::byte* rhs
 
 }  // namespace
 
-std::size_t convolution_cache_size() { return cache().size(); }
-void clear_convolution_cache() { cache().clear(); }
+std::size_t convolution_cache_size() { return convolution_primitives().size(); }
+void clear_convolution_cache() { convolution_primitives().clear(); }
 
 bool convolution(DType dtype, const ConvGeometry& g, const std::byte* lhs, const std::byte* rhs, std::byte* out,
                  const std::byte* bias) {

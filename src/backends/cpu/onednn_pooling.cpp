@@ -50,7 +50,7 @@ struct PoolPrimitive {
   std::string implementation;
 };
 
-std::shared_ptr<const PoolPrimitive> create(const PoolKey& key) {
+std::shared_ptr<const PoolPrimitive> create_pooling(const PoolKey& key) {
   auto made = std::make_shared<PoolPrimitive>();
   const auto f32 = memory::data_type::f32;
   made->src = memory::desc(key.src, f32, key.src_strides);
@@ -89,7 +89,7 @@ std::shared_ptr<const PoolPrimitive> create(const PoolKey& key) {
   return made;
 }
 
-PrimitiveCache<PoolKey, PoolPrimitive, PoolKeyHash>& cache() {
+PrimitiveCache<PoolKey, PoolPrimitive, PoolKeyHash>& pooling_primitives() {
   static auto* cache = new PrimitiveCache<PoolKey, PoolPrimitive, PoolKeyHash>();
   return *cache;
 }
@@ -188,7 +188,7 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
     return part;
   };
   hold_to_one_thread();
-  const auto [full, last] = part_primitives(cache(), parts, key_of, create);
+  const auto [full, last] = part_primitives(pooling_primitives(), parts, key_of, create_pooling);
   if (!full->forward || !last->forward) return false;
   note_implementation(full->implementation);
 
@@ -228,8 +228,8 @@ bool pool(DType dtype, const WindowGeometry& g, const std::byte* operand, const 
 
 }  // namespace
 
-std::size_t pooling_cache_size() { return cache().size(); }
-void clear_pooling_cache() { cache().clear(); }
+std::size_t pooling_cache_size() { return pooling_primitives().size(); }
+void clear_pooling_cache() { pooling_primitives().clear(); }
 
 bool max_pool(DType dtype, const WindowGeometry& geometry, const std::byte* x, const WindowGeometry::Sizes& x_strides,
               std::byte* out) {

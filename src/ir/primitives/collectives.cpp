@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "ir/primitives/cross_process.h"
 #include "ir/primitives/rules.h"
 #include "jx/core/error.h"
 #include "jx/lax.h"
@@ -43,6 +44,32 @@ void check_axis(std::string_view op, std::string_view what, int axis, int limit,
     throw ShapeError(std::string(op),
                      fmt::format("{} {} is out of range for an operand of shape {}", what, axis, shape.to_string()));
   }
+}
+
+// The values of the devices along the running rule's axis, stacked on axis 0 in device order: those of
+// this process, batched along `axis`, or, for a pmap axis spanning processes, every process's, gathered.
+Array every_device(const Array& x, int axis, const std::string& collective) {
+  const std::int64_t local = current_batch_size();
+  const Array stacked = rules::batched_at_front(x, axis, local);
+  const AxisProcesses span = current_batch_axis_processes();
+  if (span.processes == 1) return stacked;
+  Shape merged = stacked.shape();
+  merged[0] = local * span.processes;
+  return lax::reshape(jx::bind1(ProcessAllGather(collective), {stacked}), merged);
+}
+
+// The rows of this process's devices of `x`, which has one row per device of the axis along `axis`.
+Array own_devices(const Array& x, int axis) {
+  const AxisProcesses span = current_batch_axis_processes();
+  if (span.processes == 1) return x;
+  const std::int64_t local = current_batch_size();
+  return lax::slice_in_dim(x, span.process_index * local, (span.process_index + 1) * local, 1, axis);
+}
+
+// This process's partial result combined with every other process's, for an axis spanning processes.
+Array across_processes(const Array& x, detail::ProcessReduction reduction, const std::string& collective) {
+  if (current_batch_axis_processes().processes == 1) return x;
+  return jx::bind1(ProcessAllReduce(reduction, collective), {x});
 }
 
 // A collective over another map's axis applies to each of that map's examples on its own: bind it again
@@ -114,6 +141,8 @@ BatchResult AllReduce::batch(std::span<const Array> inputs, std::span<const int>
   Array reduced;
   if (axes[0] == kNotMapped) {
     reduced = kind_ == Kind::sum ? times(x, size) : x;  // every device holds x
+  } else if (x.shape()[axes[0]] == 1) {
+    reduced = lax::squeeze(x, {axes[0]});  // one device in this process: nothing to combine, nothing to copy
   } else if (kind_ == Kind::sum) {
     reduced = lax::reduce_sum(x, {axes[0]});
   } else if (kind_ == Kind::max) {
@@ -121,6 +150,10 @@ BatchResult AllReduce::batch(std::span<const Array> inputs, std::span<const int>
   } else {
     reduced = lax::reduce_min(x, {axes[0]});
   }
+  const auto reduction = kind_ == Kind::sum   ? detail::ProcessReduction::sum
+                         : kind_ == Kind::max ? detail::ProcessReduction::max
+                                              : detail::ProcessReduction::min;
+  reduced = across_processes(reduced, reduction, std::string(name()));
   const std::vector<std::string> rest = without(axes_.names, *current_batch_axis_name());
   if (!rest.empty()) reduced = jx::bind1(AllReduce(kind_, rest), {reduced});
   return {{reduced}, {kNotMapped}};
@@ -146,7 +179,9 @@ ArrayList PsumTranspose::transpose(std::span<const Array> cotangents, std::span<
 
 BatchResult PsumTranspose::batch(std::span<const Array> inputs, std::span<const int> axes) const {
   if (!rule_binds_any(axes_.names)) return {{jx::bind1(*this, {inputs[0]})}, {axes[0]}};
-  Array summed = axes[0] == kNotMapped ? inputs[0] : lax::reduce_sum(inputs[0], {axes[0]});
+  Array summed = axes[0] == kNotMapped
+                     ? inputs[0]
+                     : across_processes(lax::reduce_sum(inputs[0], {axes[0]}), detail::ProcessReduction::sum, "psum");
   const std::vector<std::string> rest = without(axes_.names, *current_batch_axis_name());
   if (!rest.empty()) summed = jx::bind1(PsumTranspose(rest), {summed});
   return {{summed}, {kNotMapped}};
@@ -188,7 +223,7 @@ BatchResult AllGather::batch(std::span<const Array> inputs, std::span<const int>
     });
   }
   // The devices' values, stacked on axis 0, moved to where the gathered axis goes.
-  const Array stacked = rules::batched_at_front(inputs[0], axes[0], axis_size_);
+  const Array stacked = every_device(inputs[0], axes[0], "all_gather");
   const int rank = stacked.ndim();
   std::vector<int> permutation;
   for (int d = 1; d <= gather_axis_; ++d) permutation.push_back(d);
@@ -246,8 +281,11 @@ BatchResult PsumScatter::batch(std::span<const Array> inputs, std::span<const in
       return jx::bind1(PsumScatter(axis_, scatter_dimension_ + 1, tiled_, axis_size_), {x});
     });
   }
-  const Array summed = axes[0] == kNotMapped ? times(inputs[0], axis_size_) : lax::reduce_sum(inputs[0], {axes[0]});
-  if (!tiled_) return {{summed}, {scatter_dimension_}};  // device i keeps row i: the rows are the devices
+  const Array local_sum =
+      axes[0] == kNotMapped ? times(inputs[0], current_batch_size()) : lax::reduce_sum(inputs[0], {axes[0]});
+  const Array summed = across_processes(local_sum, detail::ProcessReduction::sum, "psum_scatter");
+  // Device i keeps row i: the rows are the devices.
+  if (!tiled_) return {{own_devices(summed, scatter_dimension_)}, {scatter_dimension_}};
   Shape split;
   for (int d = 0; d < summed.ndim(); ++d) {
     if (d == scatter_dimension_) {
@@ -257,7 +295,7 @@ BatchResult PsumScatter::batch(std::span<const Array> inputs, std::span<const in
       split.push_back(summed.shape()[d]);
     }
   }
-  return {{lax::reshape(summed, split)}, {scatter_dimension_}};
+  return {{own_devices(lax::reshape(summed, split), scatter_dimension_)}, {scatter_dimension_}};
 }
 
 // --- ppermute --------------------------------------------------------------------------------------------
@@ -285,12 +323,14 @@ BatchResult Ppermute::batch(std::span<const Array> inputs, std::span<const int> 
   if (!rule_binds(axis_)) {
     return per_example(inputs[0], axes[0], [&](const Array& x) { return jx::bind1(*this, {x}); });
   }
-  const Array sent = rules::batched_at_front(inputs[0], axes[0], axis_size_);
+  const Array sent = every_device(inputs[0], axes[0], "ppermute");
   ArrayType one = sent.type();
   one.shape[0] = 1;
   one.weak = false;
   std::vector<Array> received;
-  for (std::int64_t destination = 0; destination < axis_size_; ++destination) {
+  const std::int64_t local = current_batch_size();
+  const std::int64_t first = current_batch_axis_processes().process_index * local;
+  for (std::int64_t destination = first; destination < first + local; ++destination) {
     Array value = rules::zeros(one);
     for (std::size_t i = 0; i + 1 < pairs_.size(); i += 2) {
       if (pairs_[i + 1] == destination) value = lax::slice_in_dim(sent, pairs_[i], pairs_[i] + 1, 1, 0);
@@ -346,7 +386,7 @@ BatchResult AllToAll::batch(std::span<const Array> inputs, std::span<const int> 
   }
   // Axis 0 of `all` is the source device; the split axis, once divided into one chunk per device, is
   // the destination. The result is batched along the destination, with the sources along concat_axis.
-  Array all = rules::batched_at_front(inputs[0], axes[0], axis_size_);
+  Array all = every_device(inputs[0], axes[0], "all_to_all");
   const int rank = all.ndim() - 1;  // per device
   const int source = 0;
   const int destination = 1 + split_axis_;
@@ -386,7 +426,7 @@ BatchResult AllToAll::batch(std::span<const Array> inputs, std::span<const int> 
     }
     exchanged = lax::reshape(exchanged, merged);
   }
-  return {{exchanged}, {0}};
+  return {{own_devices(exchanged, 0)}, {0}};
 }
 
 // --- axis_index ---------------------------------------------------------------------------------------------
@@ -402,7 +442,10 @@ ArrayList AxisIndex::jvp(std::span<const Array> /*primals*/, std::span<const Arr
 
 BatchResult AxisIndex::batch(std::span<const Array> /*inputs*/, std::span<const int> /*axes*/) const {
   if (!rule_binds(axis_)) return {{jx::bind1(*this, {})}, {kNotMapped}};
-  return {{lax::iota(DType::int32, current_batch_size())}, {0}};
+  const std::int64_t local = current_batch_size();
+  const Array first = lax::convert_element_type(
+      Array(static_cast<double>(current_batch_axis_processes().process_index * local)), DType::int32);
+  return {{lax::add(lax::iota(DType::int32, local), first)}, {0}};
 }
 
 }  // namespace jx::primitives

@@ -50,6 +50,13 @@ inline ArrayList instantiated(std::span<const Array> tangents, std::span<const A
   return result;
 }
 
+// The values' types (with their weakness).
+inline std::vector<ArrayType> types_of(std::span<const Array> values) {
+  std::vector<ArrayType> types;
+  for (const Array& v : values) types.push_back(v.type());
+  return types;
+}
+
 inline std::vector<ArrayType> strong_types(std::span<const Array> values) {
   std::vector<ArrayType> types;
   for (const Array& v : values) types.push_back(ArrayType{v.shape(), v.dtype()});

@@ -38,6 +38,11 @@ std::int64_t scalar_index(const Array& index) {
 
 // --- broadcast_in_dim --------------------------------------------------------------------------
 
+bool BroadcastInDim::reinterprets_input(std::span<const ArrayType> inputs) const {
+  if (inputs[0].num_elements() != shape_.num_elements()) return false;
+  return std::is_sorted(broadcast_dimensions_.begin(), broadcast_dimensions_.end());
+}
+
 TypeList BroadcastInDim::infer(std::span<const ArrayType> inputs) const {
   const ArrayType& x = inputs[0];
   ArrayType{shape_, x.dtype}.validate(name());

@@ -22,6 +22,9 @@ class BroadcastInDim final : public PrimitiveBase<BroadcastInDim> {
   const std::vector<int>& broadcast_dimensions() const { return broadcast_dimensions_; }
   std::string_view name() const override { return "broadcast_in_dim"; }
   bool returns_view() const override { return true; }
+  // Only adding axes of size 1 (a pmap of one device per process returning a replicated value): the
+  // output's bytes are the input's.
+  bool reinterprets_input(std::span<const ArrayType> inputs) const override;
   TypeList infer(std::span<const ArrayType> inputs) const override;
   ArrayList evaluate(std::span<const Array> inputs) const override;
   ArrayList jvp(std::span<const Array> primals, std::span<const Array> tangents,
