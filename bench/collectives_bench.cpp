@@ -4,7 +4,7 @@
 // Each of the 4 devices holds n float32 values; the all-reduce leaves every device the sum. The loop
 // reads the 4 inputs once and writes the 4 results, which is what the pmap'd program must do too, so
 // the ratio is jx's overhead over the memory traffic: from 1 KB per device (dispatch cost) to 64 MB
-// (bandwidth). Across processes (MPI) there is nothing yet to measure.
+// (bandwidth). Across processes (MPI): bench/distributed_bench.cpp.
 //
 //   cmake --build build/default --target bench_collectives && ./build/default/bench/bench_collectives
 #include <cstdio>

@@ -1,12 +1,17 @@
 // Fashion-MNIST, trained end to end: Debian's dataset, a model defined once by its forward pass, AdamW
 // with a warmup-cosine schedule, one jitted train step that takes and returns the whole train state
 // (donated: updated in place), evaluation on the 10k test images each epoch, a checkpoint each epoch
-// that --resume continues from bit-exactly, and a PNG of the training curves.
+// that --resume continues from bit-exactly, and a PNG of the training curves. With --data-parallel, every
+// device of every process mpirun started (jx/distributed.h) trains on its share of each batch, the
+// gradients averaged over all of them (pmean in a pmap'd step); process 0 writes the checkpoint, which
+// any number of processes can resume.
 //
 //   ./build/default/examples/fashion_mnist --model mlp --epochs 10 --out runs/mlp
 //   ./build/default/examples/fashion_mnist --model cnn --epochs 10 --out runs/cnn
 //   ./build/default/examples/fashion_mnist --model cnn --epochs 10 --out runs/cnn --resume
+//   mpirun -np 2 ./build/default/examples/fashion_mnist --model mlp --data-parallel --out runs/mlp2
 #include <fmt/format.h>
+#include <jx/distributed.h>
 #include <jx/io.h>
 #include <jx/jx.h>
 #include <jx/nn/pooling.h>
@@ -50,11 +55,12 @@ struct Options {
   bool resume = false;
   std::optional<int> stop_after;               // epochs to run in this invocation (then resume)
   std::optional<std::int64_t> train_examples;  // use only the first N training images
+  bool data_parallel = false;                  // split each batch over every device of every process
 };
 
 constexpr std::string_view kUsage =
     "usage: fashion_mnist [--model mlp|cnn] [--epochs N] [--batch-size B] [--lr X] [--seed S]\n"
-    "                     [--out DIR] [--resume] [--stop-after N] [--train-examples N]\n"
+    "                     [--out DIR] [--resume] [--stop-after N] [--train-examples N] [--data-parallel]\n"
     "  --model           mlp: 784-512-512-10 with BatchNorm and Dropout; cnn: two Conv2D+max-pool blocks\n"
     "  --epochs N        epochs of the whole run (default 10); the schedule spans them all\n"
     "  --batch-size B    examples per step (default 128)\n"
@@ -63,7 +69,9 @@ constexpr std::string_view kUsage =
     "  --out DIR         checkpoint.safetensors and training_curves.png go there (default fashion_mnist_run)\n"
     "  --resume          continue from DIR/checkpoint.safetensors\n"
     "  --stop-after N    stop after N epochs of this invocation (resume later)\n"
-    "  --train-examples N  train on the first N images only (quick runs)\n";
+    "  --train-examples N  train on the first N images only (quick runs)\n"
+    "  --data-parallel   split each batch over every device of every process (run under mpirun; the batch\n"
+    "                    size must divide among them), averaging the gradients\n";
 
 std::optional<Options> parse(int argc, char** argv, int& exit_code) {
   Options o;
@@ -72,6 +80,10 @@ std::optional<Options> parse(int argc, char** argv, int& exit_code) {
     std::int64_t m = 0;
     if (flag == "--resume") {
       o.resume = true;
+      return OptionStatus::accepted;
+    }
+    if (flag == "--data-parallel") {
+      o.data_parallel = true;
       return OptionStatus::accepted;
     }
     if (flag == "--model") {
@@ -98,7 +110,8 @@ std::optional<Options> parse(int argc, char** argv, int& exit_code) {
     }
     return OptionStatus::unknown;
   };
-  if (!parse_options(argc, argv, "fashion_mnist", kUsage, {"--resume"}, handle, exit_code)) return std::nullopt;
+  if (!parse_options(argc, argv, "fashion_mnist", kUsage, {"--resume", "--data-parallel"}, handle, exit_code))
+    return std::nullopt;
   return o;
 }
 
@@ -150,6 +163,16 @@ int main(int argc, char** argv) {
   const std::optional<Options> options = parse(argc, argv, exit_code);
   if (!options) return exit_code;
   const Options& o = *options;
+  if (o.data_parallel) jx::distributed::initialize();
+  // Every process computes the same things; the first one alone prints and writes files.
+  const bool writer = jx::process_index() == 0;
+  const int devices = jx::device_count(), local_devices = jx::local_device_count();
+  if (o.data_parallel && o.batch_size % devices != 0) {
+    if (writer)
+      std::fprintf(stderr, "fashion_mnist: --batch-size %lld does not divide among %d devices\n",
+                   static_cast<long long>(o.batch_size), devices);
+    return 2;
+  }
   std::filesystem::create_directories(o.out);
   const std::filesystem::path checkpoint_file = o.out / "checkpoint.safetensors";
 
@@ -184,9 +207,46 @@ int main(int argc, char** argv) {
     return std::pair{TrainState{jx::optim::apply_updates(s.params, updates), model_state, opt_state, s.key, s.step + 1},
                      metrics};
   });
+  // The same step over every device of every process: each device takes its share of the batch and draws
+  // its own dropout masks; the gradients and BatchNorm statistics are averaged and the metrics summed over
+  // all of them, so that every device ends with the same state (out_axes std::nullopt: not per device).
+  auto parallel_train_step = jx::pmap(
+      [&](const TrainState& s, const jx::Array& images, const jx::Array& labels) {
+        const jx::Key dropout_key =
+            jx::random::fold_in(jx::random::fold_in(s.key, s.step), jx::lax::axis_index("batch"));
+        auto loss = [&](const nn::Params& p) { return loss_and_metrics(p, s, dropout_key, images, labels, true); };
+        auto [value, grads] = jx::value_and_grad(loss, jx::has_aux)(s.params);
+        auto [model_state, metrics] = value.second;
+        const nn::Params mean_grads = jx::lax::pmean(grads, "batch");
+        // BatchNorm's averages (its step counters are the same on every device, and integers).
+        const nn::State mean_state = jx::tree::map(
+            [](const jx::Array& v) { return jx::is_floating(v.dtype()) ? jx::lax::pmean(v, "batch") : v; },
+            model_state);
+        auto [updates, opt_state] = optimizer.update(mean_grads, s.opt_state, s.params);
+        return std::pair{
+            TrainState{jx::optim::apply_updates(s.params, updates), mean_state, opt_state, s.key, s.step + 1},
+            Metrics{jx::lax::psum(metrics.loss, "batch"), jx::lax::psum(metrics.correct, "batch")}};
+      },
+      {.axis_name = "batch", .in_axes = {std::nullopt, 0, 0}, .out_axes = std::nullopt}, jx::donate_argnums<0>);
+  // This process's share of a batch, one row of it per local device.
+  const auto local_share = [&](const jx::Array& batch) {
+    const std::int64_t per_process = batch.shape()[0] / jx::process_count();
+    const std::int64_t first = jx::process_index() * per_process;
+    const jx::Array mine = batch[jx::Slice{first, first + per_process}];
+    jx::Shape shape{local_devices, per_process / local_devices};
+    for (int d = 1; d < mine.ndim(); ++d) shape.push_back(mine.shape()[d]);
+    return jnp::reshape(mine, shape);
+  };
   auto evaluate = jx::jit([&](const TrainState& s, const jx::Array& images, const jx::Array& labels) {
     return loss_and_metrics(s.params, s, s.key, images, labels, false).second.second;
   });
+
+  auto parallel_evaluate = jx::pmap(
+      [&](const TrainState& s, const jx::Array& images, const jx::Array& labels) {
+        const Metrics m = loss_and_metrics(s.params, s, s.key, images, labels, false).second.second;
+        return Metrics{jx::lax::psum(m.loss, "batch"), jx::lax::psum(m.correct, "batch")};
+      },
+      {.axis_name = "batch", .in_axes = {std::nullopt, 0, 0}, .out_axes = std::nullopt});
 
   // A fresh state, or the checkpoint's.
   const jx::Key root = jx::random::PRNGKey(o.seed);
@@ -194,11 +254,11 @@ int main(int argc, char** argv) {
   Checkpoint run;
   if (o.resume && std::filesystem::exists(checkpoint_file)) {
     run = jx::io::load<Checkpoint>(checkpoint_file);
-    std::printf("resumed from %s after epoch %d\n", checkpoint_file.c_str(), run.epochs_done.item<int>());
+    if (writer) std::printf("resumed from %s after epoch %d\n", checkpoint_file.c_str(), run.epochs_done.item<int>());
   } else {
     const jx::Array sample = train.images[jx::Slice{0, o.batch_size}].astype(jx::float32) / 255.0f;
     auto [params, model_state] = model.init(keys[0], sample, true);
-    std::printf("%s", nn::summary(params).c_str());
+    if (writer) std::printf("%s", nn::summary(params).c_str());
     run = Checkpoint{TrainState{params, model_state, optimizer.init(params), keys[2], jnp::array(0)}, jnp::array(0),
                      jnp::zeros({0, 4})};
   }
@@ -207,7 +267,10 @@ int main(int argc, char** argv) {
   const auto test_metrics = [&] {
     jx::Array loss = jnp::array(0.0f), correct = jnp::array(0);
     for (auto [images, labels] : jx::io::batches(test, 1000, {.drop_remainder = false})) {
-      const Metrics m = evaluate(run.state, images, labels);
+      // Data-parallel, each device evaluates its share of a batch (whole batches divide among them).
+      const bool shared = o.data_parallel && images.shape()[0] % devices == 0;
+      const Metrics m = shared ? parallel_evaluate(run.state, local_share(images), local_share(labels))
+                               : evaluate(run.state, images, labels);
       loss = loss + m.loss;
       correct = correct + m.correct;
     }
@@ -218,7 +281,7 @@ int main(int argc, char** argv) {
     const auto [loss, accuracy] = test_metrics();
     // For the MLP this loss is large: in inference mode BatchNorm normalizes with its running
     // statistics, which are zero until the first train step updates them (as in Haiku).
-    std::printf("before training: test loss %.4f, test accuracy %.4f\n", loss, accuracy);
+    if (writer) std::printf("before training: test loss %.4f, test accuracy %.4f\n", loss, accuracy);
   }
 
   std::vector<std::array<float, 4>> history;
@@ -233,12 +296,14 @@ int main(int argc, char** argv) {
     jx::Array loss_sum = jnp::array(0.0f), correct = jnp::array(0);
     std::int64_t step = 0;
     for (auto [images, labels] : jx::io::batches(train, o.batch_size, jx::random::fold_in(keys[1], epoch))) {
-      auto [next, metrics] = train_step(std::move(run.state), images, labels);
+      auto [next, metrics] = o.data_parallel
+                                 ? parallel_train_step(std::move(run.state), local_share(images), local_share(labels))
+                                 : train_step(std::move(run.state), images, labels);
       run.state = std::move(next);
       loss_sum = loss_sum + metrics.loss;
       correct = correct + metrics.correct;
       ++step;
-      if (step % 20 == 0 || step == steps_per_epoch) {
+      if (writer && (step % 20 == 0 || step == steps_per_epoch)) {
         const double seen = static_cast<double>(step * o.batch_size);
         bar.update(step,
                    fmt::format("loss {:.4f}  acc {:.3f}", loss_sum.item<float>() / seen, correct.item<int>() / seen));
@@ -249,19 +314,25 @@ int main(int argc, char** argv) {
     const float train_accuracy = static_cast<float>(correct.item<int>() / seen);
     const auto [test_loss_mean, accuracy] = test_metrics();
     test_accuracy = accuracy;
-    bar.finish(fmt::format("loss {:.4f}  acc {:.4f}  test loss {:.4f}  test acc {:.4f}", train_loss, train_accuracy,
-                           test_loss_mean, test_accuracy));
+    if (writer) {
+      bar.finish(fmt::format("loss {:.4f}  acc {:.4f}  test loss {:.4f}  test acc {:.4f}", train_loss, train_accuracy,
+                             test_loss_mean, test_accuracy));
+    }
     history.push_back({train_loss, train_accuracy, test_loss_mean, test_accuracy});
     std::vector<float> flat;
     for (const auto& row : history) flat.insert(flat.end(), row.begin(), row.end());
     run.history = jnp::array(flat, jx::Shape{static_cast<std::int64_t>(history.size()), 4});
     run.epochs_done = jnp::array(epoch + 1);
-    jx::io::save(checkpoint_file, run);
-    plot_curves(history, o.out / "training_curves.png");
+    if (writer) {
+      jx::io::save(checkpoint_file, run);
+      plot_curves(history, o.out / "training_curves.png");
+    }
     ++epochs_this_run;
   }
-  std::printf("checkpoint: %s\ncurves: %s\n", std::filesystem::absolute(checkpoint_file).c_str(),
-              std::filesystem::absolute(o.out / "training_curves.png").c_str());
-  std::printf("test accuracy: %.4f\n", test_accuracy);
+  if (writer) {
+    std::printf("checkpoint: %s\ncurves: %s\n", std::filesystem::absolute(checkpoint_file).c_str(),
+                std::filesystem::absolute(o.out / "training_curves.png").c_str());
+    std::printf("test accuracy: %.4f\n", test_accuracy);
+  }
   return 0;
 }

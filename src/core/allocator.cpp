@@ -309,6 +309,8 @@ void deallocate(void* block, std::size_t bytes) {
   os_free(block, sc.bytes);
 }
 
+bool caches_blocks() { return JX_ALLOCATOR_CACHES != 0; }
+
 Stats stats() {
   Registry& r = registry();
   std::lock_guard lock(r.mutex);

@@ -85,6 +85,9 @@ struct Stats {
   std::size_t allocations = 0;     // calls to allocate() so far (cached blocks included)
 };
 Stats stats();
+// Whether freed blocks are kept for reuse: not in the sanitizer builds, which must see every allocation
+// and free (a runtime answer, for code compiled apart from the library, as the tests may be).
+bool caches_blocks();
 // Returns every cached block to the OS.
 void trim();
 // The most bytes the global cache keeps for reuse (default: an eighth of physical memory; env

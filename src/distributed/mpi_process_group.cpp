@@ -143,17 +143,25 @@ void MpiProcessGroup::throw_if_broken(const std::string& collective) const {
 
 namespace {
 
-// Polls `requests` until all complete or `timeout` passes. Spins first (a small collective among
-// processes that are all there completes in microseconds), then sleeps between polls so that a process
-// waiting for a slower one leaves the cores to it.
+// Polls `requests` until all complete or `timeout` passes: spinning for the first 0.2 ms (processes
+// that are all there finish a small collective in microseconds), then yielding the core between polls
+// for 20 ms (a process a step behind is usually that close: sleeping would delay every step), then
+// sleeping between polls, so that a process waiting long leaves the cores to the others.
 void wait_for(std::span<MPI_Request> requests, std::chrono::milliseconds timeout, const std::string& collective,
               int rank, int size, bool& broken) {
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   const int n = static_cast<int>(requests.size());
   int done = 0;
-  for (int spin = 0; spin < 20000 && !done; ++spin) MPI_Testall(n, requests.data(), &done, MPI_STATUSES_IGNORE);
-  auto pause = std::chrono::microseconds(20);
+  MPI_Testall(n, requests.data(), &done, MPI_STATUSES_IGNORE);
+  while (!done && Clock::now() - start < std::chrono::microseconds(200)) {
+    MPI_Testall(n, requests.data(), &done, MPI_STATUSES_IGNORE);
+  }
+  while (!done && Clock::now() - start < std::chrono::milliseconds(20)) {
+    std::this_thread::yield();
+    MPI_Testall(n, requests.data(), &done, MPI_STATUSES_IGNORE);
+  }
+  auto pause = std::chrono::microseconds(50);
   while (!done) {
     if (Clock::now() - start > timeout) {
       broken = true;
@@ -165,7 +173,7 @@ void wait_for(std::span<MPI_Request> requests, std::chrono::milliseconds timeout
                       rank, size, timeout.count()));
     }
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(2000));
+    pause = std::min(pause * 2, std::chrono::microseconds(1000));
     const int code = MPI_Testall(n, requests.data(), &done, MPI_STATUSES_IGNORE);
     if (code != MPI_SUCCESS) {
       broken = true;

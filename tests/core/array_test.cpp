@@ -16,12 +16,6 @@ namespace jnp = jx::numpy;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kAllocatorCaches = false;  // the sanitizer builds hand every block back to the OS
-#else
-constexpr bool kAllocatorCaches = true;
-#endif
-
 const std::byte* data_of(const jx::Array& x) { return jx::concrete(x).data(); }
 
 // --- Conversions of 0-d arrays ------------------------------------------------------------------
@@ -110,7 +104,7 @@ TEST(ArrayUpdates, ALoopOfSingleElementUpdatesFinishes) {
 // --- The allocator ------------------------------------------------------------------------------
 
 TEST(Allocator, ReusesAFreedBlock) {
-  if (!kAllocatorCaches) GTEST_SKIP() << "the sanitizer builds do not cache blocks";
+  if (!jx::allocator::caches_blocks()) GTEST_SKIP() << "the sanitizer builds do not cache blocks";
   for (std::size_t bytes : {std::size_t{100}, std::size_t{4000}, std::size_t{1} << 20, std::size_t{8} << 20}) {
     void* first = jx::allocator::allocate(bytes);
     jx::allocator::deallocate(first, bytes);
@@ -123,7 +117,7 @@ TEST(Allocator, ReusesAFreedBlock) {
 }
 
 TEST(Allocator, ArraysReuseTheBuffersOfFreedArrays) {
-  if (!kAllocatorCaches) GTEST_SKIP() << "the sanitizer builds do not cache blocks";
+  if (!jx::allocator::caches_blocks()) GTEST_SKIP() << "the sanitizer builds do not cache blocks";
   // (jnp::zeros and jnp::ones are broadcasts of a scalar: arange writes a buffer of its own.)
   const std::byte* first = nullptr;
   {

@@ -14,7 +14,7 @@
 // and VectorQuantizerEMA do the same here (and so share their sublayers between calls), while
 // MobileNetV1 builds its layers as it runs, as Haiku's does. Running statistics are named by
 // jx::nn::BatchNorm (".../batchnorm_0/mean_ema" where Haiku has ".../batchnorm_0/~/mean_ema").
-// Not supported: Haiku's cross_replica_axis (jx has no named-axis collectives yet), and data formats
+// Not supported: Haiku's cross_replica_axis (BatchNorm statistics over a pmap axis), and data formats
 // other than NHWC.
 #pragma once
 

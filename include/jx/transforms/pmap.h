@@ -15,7 +15,10 @@
 // JX_NUM_CPU_DEVICES=N to give a process N CPU devices, as XLA's
 // --xla_force_host_platform_device_count). The devices of one process share its memory and thread
 // pool: the program runs once, over all of the process's slices together, the way vmap runs a batch,
-// and its collectives are reductions and data movement inside that one program. jit options
+// and its collectives are reductions and data movement inside that one program. In a program of several
+// processes (jx/distributed.h) the axis spans every process's devices: each process passes its own
+// devices' slices, and the collectives combine the processes too (axis_index and axis_size count every
+// process's devices). jit options
 // (jx::donate_argnums) follow the options, as for jx::jit. A value every device shares (JAX's
 // static_broadcasted_argnums) is captured by f, or passed with in_axes std::nullopt.
 #pragma once
