@@ -15,6 +15,9 @@
 namespace jx::detail {
 
 enum class ProcessReduction { sum, max, min };
+inline const char* reduction_name(ProcessReduction reduction) {
+  return reduction == ProcessReduction::sum ? "sum" : reduction == ProcessReduction::max ? "max" : "min";
+}
 
 class ProcessGroup {
  public:

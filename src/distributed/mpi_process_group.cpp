@@ -50,18 +50,6 @@ const HalfOperations& half_operations() {
   return operations;
 }
 
-const char* reduction_name(detail::ProcessReduction reduction) {
-  switch (reduction) {
-    case detail::ProcessReduction::sum:
-      return "sum";
-    case detail::ProcessReduction::max:
-      return "max";
-    case detail::ProcessReduction::min:
-      return "min";
-  }
-  return "sum";
-}
-
 // The MPI type and operation reducing `dtype` elements; DTypeError for what has none (the maximum of
 // complex numbers, a sum of booleans).
 std::pair<MPI_Datatype, MPI_Op> mpi_reduction(DType dtype, detail::ProcessReduction reduction,
@@ -108,8 +96,8 @@ std::pair<MPI_Datatype, MPI_Op> mpi_reduction(DType dtype, detail::ProcessReduct
     default:
       break;
   }
-  throw DTypeError(collective, fmt::format("there is no {} of {} values across processes", reduction_name(reduction),
-                                           dtype_name(dtype)));
+  throw DTypeError(collective, fmt::format("there is no {} of {} values across processes",
+                                           detail::reduction_name(reduction), dtype_name(dtype)));
 }
 
 std::string mpi_error_text(int code) {
@@ -255,7 +243,6 @@ void MpiProcessGroup::all_reduce(const void* in, void* out, std::int64_t count, 
   const auto first = [&](int k) { return count * k / size_; };
   const auto chunk = [&](int k) { return ((k % size_) + size_) % size_; };
   const int right = (rank_ + 1) % size_, left = (rank_ + size_ - 1) % size_;
-  scratch_.resize(static_cast<std::size_t>(first(1) + 1) * static_cast<std::size_t>(item));
   for (int step = 0; step < size_ - 1; ++step) {
     const int sent = chunk(rank_ - step), received = chunk(rank_ - step - 1);
     const auto n_sent = static_cast<int>(first(sent + 1) - first(sent));

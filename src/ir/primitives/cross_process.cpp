@@ -14,9 +14,7 @@
 
 namespace jx::detail {
 
-void print_param_value(std::ostream& os, ProcessReduction reduction) {
-  os << (reduction == ProcessReduction::sum ? "sum" : reduction == ProcessReduction::max ? "max" : "min");
-}
+void print_param_value(std::ostream& os, ProcessReduction reduction) { os << reduction_name(reduction); }
 std::size_t hash_param_value(ProcessReduction reduction) { return static_cast<std::size_t>(reduction); }
 
 }  // namespace jx::detail
